@@ -1,0 +1,56 @@
+# xb: PGXS builds the PostgreSQL boundary (src/pg) and links it with the C++
+# core (src/core), which CMake builds into build/ together with its unit tests.
+#   make && make install        build and install into pg_config's PostgreSQL
+#   make unittest               core unit tests (ctest)
+#   make installcheck           pg_regress against a running server
+#   make TORCH_DIR=/opt/libtorch   build against another LibTorch (e.g. CUDA)
+
+MODULE_big = xb
+OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
+MODULEDIR = extension
+DATA = control/xb.control $(wildcard sql/xb--*.sql)
+REGRESS = $(filter-out xb--%,$(sort $(basename $(notdir $(wildcard sql/*.sql)))))
+REGRESS_OPTS = --inputdir=. --outputdir=build/regress
+EXTRA_CLEAN = build
+
+BUILD_DIR = build
+CMAKE_ARGS = -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ifdef TORCH_DIR
+CMAKE_ARGS += -DTorch_DIR=$(TORCH_DIR)/share/cmake/Torch
+endif
+
+# PGXS would compile C++ to LLVM bitcode with clang++ and none of our flags;
+# the JIT gains nothing from xb's code, so skip it.
+override with_llvm = no
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+
+# PostgreSQL 15 leaves PGDLLEXPORT empty on Linux; with hidden visibility the
+# fmgr entry points must be marked visible explicitly.
+PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter -Wno-register \
+	'-DPGDLLEXPORT=__attribute__((visibility("default")))' -Isrc
+include $(PGXS)
+
+-include $(BUILD_DIR)/xb_link.mk
+SHLIB_LINK += $(XB_CORE_LIB) -Wl,--no-as-needed $(XB_TORCH_LIBS) -Wl,--as-needed \
+	-Wl,-rpath,$(XB_TORCH_LIBDIR) -lstdc++
+
+$(BUILD_DIR)/xb_link.mk: CMakeLists.txt
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_ARGS)
+
+# The core is always handed to CMake, which knows what is up to date.
+.PHONY: core unittest
+core: $(BUILD_DIR)/xb_link.mk
+	cmake --build $(BUILD_DIR) -j$(or $(JOBS),2)
+
+$(shlib): core
+$(OBJS): $(BUILD_DIR)/xb_link.mk $(wildcard src/pg/*.hpp src/core/*.hpp)
+
+unittest: core
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(or $(JOBS),2)
+
+installcheck: | build-regress-dir
+build-regress-dir:
+	@mkdir -p build/regress
+.PHONY: build-regress-dir

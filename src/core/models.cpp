@@ -1,0 +1,80 @@
+#include "core/models.hpp"
+
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace xb {
+namespace {
+
+// Sinusoidal positional encoding [length, dim] (Vaswani et al.).
+torch::Tensor positional_encoding(int length, int dim) {
+  auto pe = torch::zeros({length, dim});
+  auto pos = torch::arange(length, torch::kFloat32).unsqueeze(1);
+  auto div = torch::exp(torch::arange(0, dim, 2, torch::kFloat32) * (-std::log(10000.0) / dim));
+  pe.index_put_({torch::indexing::Slice(), torch::indexing::Slice(0, torch::indexing::None, 2)},
+                torch::sin(pos * div));
+  pe.index_put_({torch::indexing::Slice(), torch::indexing::Slice(1, torch::indexing::None, 2)},
+                torch::cos(pos * div).narrow(1, 0, dim / 2));
+  return pe;
+}
+
+}  // namespace
+
+ForecastNetImpl::ForecastNetImpl(const NetShape &shape) : shape_(shape) {
+  const int hid = shape.hidden;
+  const double rnn_dropout = shape.layers > 1 ? shape.dropout : 0.0;
+  if (shape.arch == "gru") {
+    gru_ = register_module(
+        "gru", torch::nn::GRU(torch::nn::GRUOptions(shape.past_dim, hid).num_layers(shape.layers).batch_first(true).dropout(rnn_dropout)));
+  } else if (shape.arch == "lstm" || shape.arch == "attention_lstm") {
+    lstm_ = register_module(
+        "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(shape.past_dim, hid).num_layers(shape.layers).batch_first(true).dropout(rnn_dropout)));
+    if (shape.arch == "attention_lstm") {
+      attn_score_ = register_module("attn_score", torch::nn::Linear(2 * hid, 1));
+      attn_merge_ = register_module("attn_merge", torch::nn::Linear(2 * hid, hid));
+    }
+  } else if (shape.arch == "transformer") {
+    input_proj_ = register_module("input_proj", torch::nn::Linear(shape.past_dim, hid));
+    auto layer = torch::nn::TransformerEncoderLayer(
+        torch::nn::TransformerEncoderLayerOptions(hid, shape.heads).dim_feedforward(2 * hid).dropout(shape.dropout));
+    transformer_ = register_module("transformer", torch::nn::TransformerEncoder(layer, shape.layers));
+    positions_ = register_buffer("positions", positional_encoding(shape.lookback, hid));
+  } else {
+    throw Error(ErrorKind::InvalidParameter, "unknown architecture \"" + shape.arch + "\"");
+  }
+  // Per step: encoding, that step's known-future inputs, a one-hot of the step.
+  decoder_ = register_module(
+      "decoder", torch::nn::Sequential(torch::nn::Linear(hid + shape.future_dim + shape.horizon, hid),
+                                       torch::nn::ReLU(), torch::nn::Dropout(shape.dropout),
+                                       torch::nn::Linear(hid, 1)));
+}
+
+torch::Tensor ForecastNetImpl::encode(const torch::Tensor &past) {
+  if (gru_) return std::get<0>(gru_->forward(past)).select(1, -1);
+  if (lstm_) {
+    auto states = std::get<0>(lstm_->forward(past));  // [N, L, hid]
+    auto last = states.select(1, -1);
+    if (!attn_score_) return last;
+    // Attention over time: score each hidden state against the last one.
+    auto query = last.unsqueeze(1).expand_as(states);
+    auto weights = torch::softmax(attn_score_->forward(torch::tanh(torch::cat({states, query}, 2))), 1);
+    auto context = (weights * states).sum(1);
+    return torch::relu(attn_merge_->forward(torch::cat({last, context}, 1)));
+  }
+  // The C++ TransformerEncoder of LibTorch 1.13 takes [L, N, E].
+  auto x = input_proj_->forward(past) + positions_.unsqueeze(0);
+  auto encoded = transformer_->forward(x.transpose(0, 1));
+  return encoded.select(0, -1);
+}
+
+torch::Tensor ForecastNetImpl::forward(const torch::Tensor &past, const torch::Tensor &future) {
+  auto enc = encode(past);  // [N, hid]
+  const auto n = past.size(0);
+  const int H = shape_.horizon;
+  auto steps = torch::eye(H, past.options()).unsqueeze(0).expand({n, H, H});
+  auto input = torch::cat({enc.unsqueeze(1).expand({n, H, enc.size(1)}), future, steps}, 2);
+  return decoder_->forward(input).squeeze(2);
+}
+
+}  // namespace xb

@@ -1,0 +1,44 @@
+// The forecasting networks: an encoder over the lookback window (GRU, LSTM,
+// attention over LSTM states, or a Transformer encoder) and one decoder that
+// maps the encoding plus each step's known-future inputs to that step's value
+// (direct multi-horizon output). Core-internal (torch).
+#pragma once
+#include "core/torch_api.hpp"
+
+#include <string>
+
+namespace xb {
+
+struct NetShape {
+  std::string arch;
+  int past_dim = 0;
+  int future_dim = 0;
+  int lookback = 0;
+  int horizon = 0;
+  int hidden = 0;
+  int layers = 0;
+  int heads = 0;
+  double dropout = 0;
+};
+
+class ForecastNetImpl : public torch::nn::Module {
+ public:
+  explicit ForecastNetImpl(const NetShape &shape);
+  // past [N, lookback, past_dim], future [N, horizon, future_dim] -> [N, horizon]
+  torch::Tensor forward(const torch::Tensor &past, const torch::Tensor &future);
+
+ private:
+  torch::Tensor encode(const torch::Tensor &past);
+
+  NetShape shape_;
+  torch::nn::GRU gru_{nullptr};
+  torch::nn::LSTM lstm_{nullptr};
+  torch::nn::Linear attn_score_{nullptr}, attn_merge_{nullptr};
+  torch::nn::Linear input_proj_{nullptr};
+  torch::nn::TransformerEncoder transformer_{nullptr};
+  torch::Tensor positions_;
+  torch::nn::Sequential decoder_{nullptr};
+};
+TORCH_MODULE(ForecastNet);
+
+}  // namespace xb

@@ -1,0 +1,154 @@
+#include "core/options.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "presets_json.hpp"
+
+namespace xb {
+namespace {
+
+using nlohmann::json;
+
+const json &presets() {
+  static const json parsed = json::parse(kForecastPresetsJson);
+  return parsed;
+}
+
+Error bad(const std::string &key, const std::string &what, const std::string &hint = {}) {
+  return Error(ErrorKind::InvalidParameter, "option \"" + key + "\" " + what, hint);
+}
+
+double number(const json &v, const std::string &key) {
+  if (!v.is_number()) throw bad(key, "must be a number, not " + v.dump());
+  double d = v.get<double>();
+  if (!std::isfinite(d)) throw bad(key, "must be finite");
+  return d;
+}
+
+long integer(const json &v, const std::string &key, long min, long max) {
+  double d = number(v, key);
+  if (d != std::floor(d)) throw bad(key, "must be a whole number, not " + v.dump());
+  if (d < min || d > max)
+    throw bad(key, "is out of range: " + v.dump(),
+              "Use a value from " + std::to_string(min) + " to " + std::to_string(max) + ".");
+  return static_cast<long>(d);
+}
+
+double in_range(const json &v, const std::string &key, double lo, bool lo_open, double hi, bool hi_open) {
+  double d = number(v, key);
+  bool ok = (lo_open ? d > lo : d >= lo) && (hi_open ? d < hi : d <= hi);
+  if (!ok) {
+    char range[128];
+    std::snprintf(range, sizeof range, "%s%g, %g%s", lo_open ? "(" : "[", lo, hi, hi_open ? ")" : "]");
+    throw bad(key, "is out of range: " + v.dump(), std::string("Use a value in ") + range + ".");
+  }
+  return d;
+}
+
+std::string one_of(const json &v, const std::string &key, const std::vector<std::string> &allowed) {
+  std::string list;
+  for (const auto &a : allowed) list += (list.empty() ? "" : ", ") + a;
+  if (!v.is_string()) throw bad(key, "must be a string", "Use one of: " + list + ".");
+  std::string s = v.get<std::string>();
+  if (std::find(allowed.begin(), allowed.end(), s) == allowed.end())
+    throw bad(key, "has unknown value \"" + s + "\"", "Use one of: " + list + ".");
+  return s;
+}
+
+void apply(ForecastOptions &o, const std::string &key, const json &v) {
+  if (key == "lookback") o.lookback = integer(v, key, 1, 10000);
+  else if (key == "epochs") o.epochs = integer(v, key, 1, 100000);
+  else if (key == "batch_size") o.batch_size = integer(v, key, 1, 1 << 20);
+  else if (key == "lr") o.lr = in_range(v, key, 0, true, 10, false);
+  else if (key == "weight_decay") o.weight_decay = in_range(v, key, 0, false, 1, false);
+  else if (key == "dropout") o.dropout = in_range(v, key, 0, false, 1, true);
+  else if (key == "patience") o.patience = integer(v, key, 0, 100000);
+  else if (key == "seed") o.seed = integer(v, key, 0, 2147483647L);
+  else if (key == "val_fraction") o.val_fraction = in_range(v, key, 0, true, 0.5, true);
+  else if (key == "test_fraction") o.test_fraction = in_range(v, key, 0, true, 0.5, true);
+  else if (key == "val_periods") o.val_periods = integer(v, key, 1, 1000000);
+  else if (key == "test_periods") o.test_periods = integer(v, key, 1, 1000000);
+  else if (key == "hidden") o.hidden = integer(v, key, 1, 4096);
+  else if (key == "layers") o.layers = integer(v, key, 1, 16);
+  else if (key == "heads") o.heads = integer(v, key, 1, 64);
+  else if (key == "interval") o.interval = in_range(v, key, 0, true, 1, true);
+  else if (key == "freq") o.freq = one_of(v, key, {"hourly", "daily", "weekly", "monthly", "quarterly", "yearly"});
+  else if (key == "fill") o.fill = one_of(v, key, {"zero", "ffill", "interpolate", "error"});
+  else if (key == "seasonal_lag") {
+    if (!v.is_boolean()) throw bad(key, "must be true or false");
+    o.seasonal_lag = v.get<bool>() ? 1 : 0;
+  } else {
+    throw Error(ErrorKind::InvalidParameter, "unknown option \"" + key + "\"",
+                "Known options: lookback, epochs, batch_size, lr, weight_decay, dropout, patience, seed, "
+                "val_fraction, test_fraction, val_periods, test_periods, hidden, layers, heads, interval, "
+                "freq, fill, seasonal_lag.");
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string> &forecast_architectures() {
+  static const std::vector<std::string> archs{"gru", "lstm", "transformer", "attention_lstm"};
+  return archs;
+}
+
+ForecastOptions parse_forecast_options(const std::string &arch, int horizon, const std::string &options_json) {
+  const auto &archs = forecast_architectures();
+  if (std::find(archs.begin(), archs.end(), arch) == archs.end())
+    throw Error(ErrorKind::InvalidParameter, "unknown architecture \"" + arch + "\"",
+                "Use gru, lstm, transformer or attention_lstm.");
+  if (horizon < 1)
+    throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(horizon));
+  if (horizon > 10000) throw Error(ErrorKind::InvalidParameter, "horizon must be at most 10000");
+
+  json user;
+  try {
+    user = options_json.empty() ? json::object() : json::parse(options_json);
+  } catch (const json::parse_error &e) {
+    throw Error(ErrorKind::InvalidParameter, std::string("options are not valid JSON: ") + e.what());
+  }
+  if (!user.is_object())
+    throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
+
+  ForecastOptions o;
+  o.arch = arch;
+  o.horizon = horizon;
+  for (const char *layer : {"common", arch.c_str()})
+    for (const auto &[key, value] : presets().at(layer).items()) apply(o, key, value);
+  for (const auto &[key, value] : user.items()) apply(o, key, value);
+  if (o.lookback == 0) o.lookback = std::max(2 * horizon, 8);
+  if (arch == "transformer" && o.hidden % o.heads != 0)
+    throw Error(ErrorKind::InvalidParameter, "option \"hidden\" must be a multiple of \"heads\"",
+                "For example hidden 64 with heads 4.");
+  return o;
+}
+
+std::string ForecastOptions::to_json() const {
+  json j = {{"arch", arch},
+            {"horizon", horizon},
+            {"lookback", lookback},
+            {"epochs", epochs},
+            {"batch_size", batch_size},
+            {"lr", lr},
+            {"weight_decay", weight_decay},
+            {"dropout", dropout},
+            {"patience", patience},
+            {"seed", seed},
+            {"val_fraction", val_fraction},
+            {"test_fraction", test_fraction},
+            {"hidden", hidden},
+            {"layers", layers},
+            {"interval", interval},
+            {"fill", fill}};
+  if (arch == "transformer") j["heads"] = heads;
+  if (val_periods) j["val_periods"] = val_periods;
+  if (test_periods) j["test_periods"] = test_periods;
+  if (!freq.empty()) j["freq"] = freq;
+  if (seasonal_lag >= 0) j["seasonal_lag"] = seasonal_lag == 1;
+  return j.dump();
+}
+
+}  // namespace xb

@@ -1,0 +1,43 @@
+// Forecaster hyperparameters: parsed from the options jsonb text, checked, and
+// filled in from the shipped presets (models/forecast_presets.json).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xb {
+
+struct ForecastOptions {
+  std::string arch;  // gru | lstm | transformer | attention_lstm
+  int horizon = 0;
+  int lookback = 0;
+  int epochs = 0;
+  int batch_size = 0;
+  double lr = 0;
+  double weight_decay = 0;
+  double dropout = 0;
+  int patience = 0;
+  std::int64_t seed = 0;
+  double val_fraction = 0;
+  double test_fraction = 0;
+  int val_periods = 0;   // 0: from val_fraction
+  int test_periods = 0;  // 0: from test_fraction
+  int hidden = 0;
+  int layers = 0;
+  int heads = 0;
+  double interval = 0;
+  std::string freq;          // "" = infer
+  std::string fill;          // zero | ffill | interpolate | error
+  int seasonal_lag = -1;     // -1 auto, 0 off, 1 on
+
+  std::string to_json() const;  // every resolved value, for the catalog
+};
+
+const std::vector<std::string> &forecast_architectures();
+
+// Throws Error(InvalidParameter) naming the bad key: unknown keys, wrong
+// types and out-of-range values are refused, never ignored.
+ForecastOptions parse_forecast_options(const std::string &arch, int horizon,
+                                       const std::string &options_json);
+
+}  // namespace xb

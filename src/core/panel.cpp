@@ -1,0 +1,125 @@
+#include "core/panel.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include "core/error.hpp"
+
+namespace xb {
+namespace {
+
+std::string series_label(const std::string &key) { return key.empty() ? "the series" : "series \"" + key + "\""; }
+
+void check_finite(const SeriesRows &rows) {
+  std::size_t nf = rows.feature_names.size();
+  for (std::size_t r = 0; r < rows.rows(); ++r) {
+    if (!std::isfinite(rows.target[r]))
+      throw Error(ErrorKind::DataException,
+                  "target is not finite in " + series_label(rows.series_key[r]) + " at " + format_time(rows.time[r]),
+                  "Filter out or repair NaN and infinite targets in the source.");
+    for (std::size_t f = 0; f < nf; ++f)
+      if (!std::isfinite(rows.features[r * nf + f]))
+        throw Error(ErrorKind::DataException,
+                    "feature \"" + rows.feature_names[f] + "\" is not finite in " + series_label(rows.series_key[r]) +
+                        " at " + format_time(rows.time[r]),
+                    "Filter out or repair NaN and infinite covariates in the source.");
+  }
+}
+
+// Fills y and x at grid positions that had no row; `present` marks real rows.
+void fill_gaps(Series &s, const std::vector<bool> &present, std::size_t nf, const std::string &fill) {
+  std::size_t n = s.length();
+  std::size_t prev = 0;  // last present index (index 0 is always present)
+  for (std::size_t i = 1; i < n; ++i) {
+    if (present[i]) {
+      prev = i;
+      continue;
+    }
+    std::size_t next = i;
+    while (!present[next]) ++next;  // the last index is always present
+    double w = static_cast<double>(i - prev) / static_cast<double>(next - prev);
+    if (fill == "zero") s.y[i] = 0;
+    else if (fill == "ffill") s.y[i] = s.y[prev];
+    else s.y[i] = s.y[prev] + w * (s.y[next] - s.y[prev]);
+    for (std::size_t f = 0; f < nf; ++f) {
+      double a = s.x[prev * nf + f], b = s.x[next * nf + f];
+      s.x[i * nf + f] = fill == "interpolate" ? a + w * (b - a) : a;
+    }
+  }
+}
+
+}  // namespace
+
+Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill) {
+  if (rows.rows() == 0)
+    throw Error(ErrorKind::InsufficientData, "the source returned no rows", "Check the source and its filters.");
+  check_finite(rows);
+
+  std::map<std::string, std::vector<std::size_t>> by_key;
+  for (std::size_t r = 0; r < rows.rows(); ++r) by_key[rows.series_key[r]].push_back(r);
+
+  std::vector<std::vector<Micros>> times;
+  times.reserve(by_key.size());
+  for (auto &[key, idx] : by_key) {
+    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return rows.time[a] < rows.time[b]; });
+    std::vector<Micros> t;
+    t.reserve(idx.size());
+    for (std::size_t k = 0; k < idx.size(); ++k) {
+      if (k > 0 && rows.time[idx[k]] == rows.time[idx[k - 1]])
+        throw Error(ErrorKind::DataException,
+                    "duplicate timestamp " + format_time(rows.time[idx[k]]) + " in " + series_label(key),
+                    "Each series may have one row per timestamp: aggregate the source or add the missing series "
+                    "column to series_cols.");
+      t.push_back(rows.time[idx[k]]);
+    }
+    times.push_back(std::move(t));
+  }
+
+  Panel panel;
+  panel.freq = freq.empty() ? infer_frequency(times) : Frequency::parse(freq);
+  panel.feature_names = rows.feature_names;
+  std::size_t nf = rows.feature_names.size();
+
+  std::size_t k = 0;
+  for (auto &[key, idx] : by_key) {
+    const auto &t = times[k++];
+    Series s;
+    s.key = key;
+    s.start = t.front();
+    long span = panel.freq.steps_between(t.front(), t.back());
+    if (span < 0)
+      throw Error(ErrorKind::DataException,
+                  "timestamps of " + series_label(key) + " are not on a " + panel.freq.name() + " grid",
+                  "Set options.freq to the series' frequency, or align the timestamps.");
+    std::size_t n = static_cast<std::size_t>(span) + 1;
+    s.y.assign(n, 0.0);
+    s.x.assign(n * nf, 0.0);
+    std::vector<bool> present(n, false);
+    for (std::size_t j = 0; j < idx.size(); ++j) {
+      long pos = panel.freq.steps_between(s.start, t[j]);
+      if (pos < 0)
+        throw Error(ErrorKind::DataException,
+                    "timestamp " + format_time(t[j]) + " of " + series_label(key) + " is off the " +
+                        panel.freq.name() + " grid",
+                    "Set options.freq to the series' frequency, or align the timestamps.");
+      present[pos] = true;
+      s.y[pos] = rows.target[idx[j]];
+      std::copy_n(rows.features.begin() + idx[j] * nf, nf, s.x.begin() + pos * nf);
+    }
+    long missing = static_cast<long>(n - idx.size());
+    if (missing > 0) {
+      if (fill == "error")
+        throw Error(ErrorKind::DataException,
+                    std::to_string(missing) + " missing " + panel.freq.name() + " steps in " + series_label(key),
+                    "Set options.fill to zero, ffill or interpolate to fill gaps.");
+      fill_gaps(s, present, nf, fill);
+      panel.filled_points += missing;
+    }
+    panel.series.push_back(std::move(s));
+  }
+  return panel;
+}
+
+}  // namespace xb

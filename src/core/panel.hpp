@@ -1,0 +1,34 @@
+// Rows grouped into series on a regular time grid: sorted, checked for
+// duplicates and non-finite values, gaps filled as options.fill says.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/calendar.hpp"
+#include "core/series_data.hpp"
+
+namespace xb {
+
+struct Series {
+  std::string key;
+  Micros start = 0;        // time of y[0]
+  std::vector<double> y;   // one value per grid step
+  std::vector<double> x;   // row-major: y.size() x feature count
+
+  std::size_t length() const { return y.size(); }
+};
+
+struct Panel {
+  Frequency freq;
+  std::vector<std::string> feature_names;
+  std::vector<Series> series;  // ordered by key
+  long filled_points = 0;      // grid points that were missing and filled
+
+  std::size_t feature_count() const { return feature_names.size(); }
+  Micros time_at(const Series &s, long index) const { return freq.advance(s.start, index); }
+};
+
+// freq: "" to infer. fill: zero | ffill | interpolate | error.
+Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill);
+
+}  // namespace xb

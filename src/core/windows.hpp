@@ -1,0 +1,68 @@
+// From a panel to model inputs: the temporal split, the scalers fitted on the
+// training part only, and lookback windows as tensors. Core-internal (torch).
+#pragma once
+#include "core/torch_api.hpp"
+
+#include <vector>
+
+#include "core/options.hpp"
+#include "core/panel.hpp"
+
+namespace xb {
+
+// Index ranges of one series: train [0, train_end), validation
+// [train_end, val_end), test [val_end, length).
+struct SeriesSplit {
+  long train_end = 0;
+  long val_end = 0;
+  long length = 0;
+};
+
+SeriesSplit split_temporal(long length, const ForecastOptions &o);
+
+struct Scaler {
+  double mean = 0;
+  double std = 1;
+  double apply(double v) const { return (v - mean) / std; }
+  double invert(double z) const { return z * std + mean; }
+};
+
+Scaler fit_scaler(const double *values, std::size_t count, std::size_t stride = 1);
+
+// What one input step and one known-future step hold, and how to scale them.
+struct WindowLayout {
+  int lookback = 0;
+  int horizon = 0;
+  int season = 0;  // seasonal lag of the target as a known-future input; 0 = off
+  Frequency freq;
+  std::vector<Scaler> feature_scalers;
+
+  int features() const { return static_cast<int>(feature_scalers.size()); }
+  int past_dim() const { return 1 + features() + freq.calendar_feature_count(); }
+  int future_dim() const { return features() + freq.calendar_feature_count() + (season > 0 ? 1 : 0); }
+  // Earliest origin (index of the last observed point) a window can have.
+  long first_origin() const;
+};
+
+struct Window {
+  std::size_t series = 0;  // index into the panel
+  long origin = 0;         // last observed index; targets are origin+1 .. origin+horizon
+};
+
+struct WindowBatch {
+  torch::Tensor past;    // [N, lookback, past_dim]
+  torch::Tensor future;  // [N, horizon, future_dim]
+  torch::Tensor target;  // [N, horizon], scaled; empty when targets lie beyond the data
+};
+
+// Feature rows past a series' end repeat its last row unless future_x
+// (horizon x features, raw units) gives them.
+WindowBatch make_windows(const Panel &panel, const std::vector<Scaler> &target_scalers, const WindowLayout &layout,
+                         const std::vector<Window> &windows, const std::vector<double> *future_x = nullptr);
+
+// Windows whose targets all fall in [from, to) of each series.
+std::vector<Window> windows_between(const Panel &panel, const std::vector<SeriesSplit> &splits,
+                                    const WindowLayout &layout, long SeriesSplit::*from_field,
+                                    long SeriesSplit::*to_field);
+
+}  // namespace xb

@@ -1,0 +1,52 @@
+#include "pg/args.hpp"
+
+#include "core/error.hpp"
+#include "pg/guard.hpp"
+
+namespace xb::pg {
+
+std::string text_of(Datum text_datum) {
+  text *t = nullptr;
+  pg_call([&] { t = DatumGetTextPP(text_datum); });
+  return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+std::string required_text(FunctionCallInfo fcinfo, int arg, const char *name) {
+  if (PG_ARGISNULL(arg)) throw Error(ErrorKind::InvalidParameter, std::string(name) + " must not be NULL");
+  return text_of(PG_GETARG_DATUM(arg));
+}
+
+std::vector<std::string> optional_text_array(FunctionCallInfo fcinfo, int arg, const char *name) {
+  std::vector<std::string> out;
+  if (PG_ARGISNULL(arg)) return out;
+  Datum *items = nullptr;
+  bool *nulls = nullptr;
+  int count = 0;
+  pg_call([&] {
+    ArrayType *a = PG_GETARG_ARRAYTYPE_P(arg);
+    if (ARR_NDIM(a) > 1) ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("%s must be a one-dimensional array", name)));
+    deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &items, &nulls, &count);
+  });
+  for (int i = 0; i < count; ++i) {
+    if (nulls[i]) throw Error(ErrorKind::InvalidParameter, std::string(name) + " must not contain NULL");
+    out.push_back(text_of(items[i]));
+  }
+  return out;
+}
+
+std::optional<int> optional_int(FunctionCallInfo fcinfo, int arg) {
+  if (PG_ARGISNULL(arg)) return std::nullopt;
+  return PG_GETARG_INT32(arg);
+}
+
+std::string jsonb_text(FunctionCallInfo fcinfo, int arg) {
+  if (PG_ARGISNULL(arg)) return "{}";
+  char *s = nullptr;
+  pg_call([&] {
+    Jsonb *j = PG_GETARG_JSONB_P(arg);
+    s = JsonbToCString(nullptr, &j->root, VARSIZE(j));
+  });
+  return s;
+}
+
+}  // namespace xb::pg

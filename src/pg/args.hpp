@@ -1,0 +1,18 @@
+// Reading SQL arguments into C++ values (detoasting happens inside pg_call).
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/postgres.hpp"
+
+namespace xb::pg {
+
+// Throws Error(InvalidParameter) naming the argument when it is NULL.
+std::string required_text(FunctionCallInfo fcinfo, int arg, const char *name);
+std::vector<std::string> optional_text_array(FunctionCallInfo fcinfo, int arg, const char *name);
+std::optional<int> optional_int(FunctionCallInfo fcinfo, int arg);
+std::string jsonb_text(FunctionCallInfo fcinfo, int arg);  // NULL -> "{}"
+std::string text_of(Datum text_datum);
+
+}  // namespace xb::pg

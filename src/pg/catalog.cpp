@@ -1,0 +1,207 @@
+#include "pg/catalog.hpp"
+
+#include "core/error.hpp"
+#include "pg/guard.hpp"
+
+namespace xb::pg {
+namespace {
+
+// One writer per model name at a time, so versions are unique and exactly
+// one version is deployed. Separate statements: each sees the last commit.
+constexpr const char *kLockName = "SELECT pg_advisory_xact_lock(hashtext('xb.models'), hashtext($1))";
+constexpr const char *kRetire = "UPDATE xb.models SET deployed = false WHERE name = $1 AND deployed";
+constexpr const char *kInsertModel = R"SQL(
+INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols,
+                       horizon, options, hyperparameters, train_rows, time_from, time_to, lineage, device,
+                       train_seconds, status, deployed, weights)
+SELECT $1, coalesce((SELECT max(version) FROM xb.models WHERE name = $1), 0) + 1, 'forecaster', $2, $3, $4, $5,
+       $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14::jsonb, $15, $16, 'trained', true, $17
+RETURNING id)SQL";
+
+constexpr const char *kInsertMetrics = R"SQL(
+INSERT INTO xb.model_metrics (model_id, split, estimator, metric, value)
+SELECT $1, u.split, u.estimator, u.metric, u.value
+FROM unnest($2::text[], $3::text[], $4::text[], $5::float8[]) AS u(split, estimator, metric, value))SQL";
+
+constexpr const char *kInsertLog = R"SQL(
+INSERT INTO xb.training_log (model_id, epoch, train_loss, validation_loss, learning_rate, seconds)
+SELECT $1, u.* FROM unnest($2::int[], $3::float8[], $4::float8[], $5::float8[], $6::float8[]) AS u)SQL";
+
+// Datums for SPI parameters, built in the SPI memory context. Values are
+// plain pointers and numbers: nothing here may throw while PG_TRY is active.
+struct Params {
+  static constexpr int kMax = 20;
+  Oid types[kMax];
+  Datum values[kMax];
+  char nulls[kMax];
+  int count = 0;
+
+  void add(Oid type, Datum value, bool is_null = false) {
+    types[count] = type;
+    values[count] = value;
+    nulls[count] = is_null ? 'n' : ' ';
+    ++count;
+  }
+};
+
+Datum text_datum(const std::string &s) {
+  const char *c = s.c_str();
+  std::size_t n = s.size();
+  Datum d = 0;
+  pg_call([&] { d = PointerGetDatum(cstring_to_text_with_len(c, static_cast<int>(n))); });
+  return d;
+}
+
+Datum bytea_datum(const std::string &s) {
+  if (s.size() > MaxAllocSize - VARHDRSZ)
+    throw Error(ErrorKind::ResourceLimit, "the model is larger than 1 GB", "Use a smaller hidden size or fewer series.");
+  const char *c = s.data();
+  std::size_t n = s.size();
+  Datum d = 0;
+  pg_call([&] {
+    bytea *b = static_cast<bytea *>(palloc(n + VARHDRSZ));
+    SET_VARSIZE(b, n + VARHDRSZ);
+    memcpy(VARDATA(b), c, n);
+    d = PointerGetDatum(b);
+  });
+  return d;
+}
+
+Datum text_array(const std::vector<std::string> &items) {
+  std::vector<Datum> elems;
+  for (const auto &s : items) elems.push_back(text_datum(s));
+  Datum *e = elems.data();
+  int n = static_cast<int>(elems.size());
+  Datum d = 0;
+  pg_call([&] { d = PointerGetDatum(construct_array(e, n, TEXTOID, -1, false, TYPALIGN_INT)); });
+  return d;
+}
+
+Datum float8_array(const std::vector<double> &items) {
+  std::vector<Datum> elems;
+  for (double v : items) elems.push_back(Float8GetDatum(v));
+  Datum *e = elems.data();
+  int n = static_cast<int>(elems.size());
+  Datum d = 0;
+  pg_call([&] { d = PointerGetDatum(construct_array(e, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)); });
+  return d;
+}
+
+Datum int4_array(const std::vector<int> &items) {
+  std::vector<Datum> elems;
+  for (int v : items) elems.push_back(Int32GetDatum(v));
+  Datum *e = elems.data();
+  int n = static_cast<int>(elems.size());
+  Datum d = 0;
+  pg_call([&] { d = PointerGetDatum(construct_array(e, n, INT4OID, 4, true, TYPALIGN_INT)); });
+  return d;
+}
+
+// Runs an INSERT and returns the first column of its first row (or 0).
+long execute(const char *sql, const Params &p, int expected) {
+  long id = 0;
+  const Params *pp = &p;
+  pg_call([&] {
+    int rc = SPI_execute_with_args(sql, pp->count, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
+                                   pp->nulls, false, 0);
+    if (rc != expected) elog(ERROR, "xb catalog write failed: %s", SPI_result_code_string(rc));
+    if (rc == SPI_OK_INSERT_RETURNING && SPI_processed == 1) {
+      bool isnull = false;
+      id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    }
+  });
+  return id;
+}
+
+}  // namespace
+
+long insert_forecaster(const NewForecaster &m) {
+  const TrainedForecaster &t = *m.trained;
+  std::string lineage = "{\"frequency\": \"" + t.frequency + "\", \"series\": " + std::to_string(t.series_used) +
+                        ", \"series_skipped\": " + std::to_string(t.series_skipped) +
+                        ", \"best_epoch\": " + std::to_string(t.best_epoch) + ", \"runtime\": \"" + t.device +
+                        "\", \"xb\": \"0.1.0\"}";
+  Params p;
+  p.add(TEXTOID, text_datum(m.name));
+  p.add(TEXTOID, text_datum(m.arch));
+  p.add(TEXTOID, text_datum(m.source.source));
+  p.add(TEXTOID, text_datum(m.source.time_col));
+  p.add(TEXTOID, text_datum(m.source.target_col));
+  p.add(TEXTARRAYOID, text_array(m.source.series_cols));
+  p.add(TEXTARRAYOID, text_array(m.source.feature_cols));
+  p.add(INT4OID, Int32GetDatum(m.horizon));
+  p.add(TEXTOID, text_datum(m.options_json));
+  p.add(TEXTOID, text_datum(t.hyperparameters_json));
+  p.add(INT8OID, Int64GetDatum(m.train_rows));
+  p.add(TIMESTAMPOID, TimestampGetDatum(t.time_from));
+  p.add(TIMESTAMPOID, TimestampGetDatum(t.time_to));
+  p.add(TEXTOID, text_datum(lineage));
+  p.add(TEXTOID, text_datum(t.device));
+  p.add(FLOAT8OID, Float8GetDatum(t.seconds));
+  p.add(BYTEAOID, bytea_datum(t.blob));
+  Params name_only;
+  name_only.add(TEXTOID, p.values[0]);
+  execute(kLockName, name_only, SPI_OK_SELECT);
+  execute(kRetire, name_only, SPI_OK_UPDATE);
+  const long id = execute(kInsertModel, p, SPI_OK_INSERT_RETURNING);
+
+  std::vector<std::string> split, estimator, metric;
+  std::vector<double> value;
+  for (const auto &r : t.metrics) {
+    split.push_back(r.split);
+    estimator.push_back(r.estimator);
+    metric.push_back(r.metric);
+    value.push_back(r.value);
+  }
+  Params mp;
+  mp.add(INT8OID, Int64GetDatum(id));
+  mp.add(TEXTARRAYOID, text_array(split));
+  mp.add(TEXTARRAYOID, text_array(estimator));
+  mp.add(TEXTARRAYOID, text_array(metric));
+  mp.add(FLOAT8ARRAYOID, float8_array(value));
+  execute(kInsertMetrics, mp, SPI_OK_INSERT);
+
+  std::vector<int> epoch;
+  std::vector<double> train_loss, val_loss, lr, seconds;
+  for (const auto &e : t.epochs) {
+    epoch.push_back(e.epoch);
+    train_loss.push_back(e.train_loss);
+    val_loss.push_back(e.val_loss);
+    lr.push_back(e.lr);
+    seconds.push_back(e.seconds);
+  }
+  Params lp;
+  lp.add(INT8OID, Int64GetDatum(id));
+  lp.add(INT4ARRAYOID, int4_array(epoch));
+  lp.add(FLOAT8ARRAYOID, float8_array(train_loss));
+  lp.add(FLOAT8ARRAYOID, float8_array(val_loss));
+  lp.add(FLOAT8ARRAYOID, float8_array(lr));
+  lp.add(FLOAT8ARRAYOID, float8_array(seconds));
+  execute(kInsertLog, lp, SPI_OK_INSERT);
+  return id;
+}
+
+std::string deployed_model_bytes(const std::string &name) {
+  Params p;
+  p.add(TEXTOID, text_datum(name));
+  const Params *pp = &p;
+  bytea *weights = nullptr;
+  bool found = false;
+  pg_call([&] {
+    SPI_execute_with_args("SELECT weights FROM xb.models WHERE name = $1 AND deployed", 1,
+                          const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values), pp->nulls, true, 1);
+    if (SPI_processed == 1) {
+      bool isnull = false;
+      Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+      if (!isnull) weights = DatumGetByteaPP(d);
+      found = true;
+    }
+  });
+  if (!found)
+    throw Error(ErrorKind::UndefinedObject, "model \"" + name + "\" does not exist",
+                "SELECT name, version FROM xb.models lists the models you can use.");
+  if (!weights) throw Error(ErrorKind::CorruptModel, "model \"" + name + "\" has no weights");
+  return std::string(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights));
+}
+
+}  // namespace xb::pg

@@ -1,0 +1,78 @@
+#include "pg/guard.hpp"
+
+#include <cstdio>
+#include <new>
+
+#include "core/error.hpp"
+
+namespace xb::pg {
+namespace {
+
+// What a caught exception leaves behind: plain storage only, so nothing is
+// skipped when ereport longjmps out of run_guarded.
+struct PendingError {
+  ErrorData *pg = nullptr;  // set: re-raise this PostgreSQL error as it was
+  bool interrupted = false;
+  int sqlstate = ERRCODE_INTERNAL_ERROR;
+  char message[2048] = "";
+  char hint[1024] = "";
+};
+
+int sqlstate_of(xb::ErrorKind kind) {
+  switch (kind) {
+    case xb::ErrorKind::InvalidParameter: return ERRCODE_INVALID_PARAMETER_VALUE;
+    case xb::ErrorKind::UndefinedColumn: return ERRCODE_UNDEFINED_COLUMN;
+    case xb::ErrorKind::UndefinedObject: return ERRCODE_UNDEFINED_OBJECT;
+    case xb::ErrorKind::DatatypeMismatch: return ERRCODE_DATATYPE_MISMATCH;
+    case xb::ErrorKind::DataException: return ERRCODE_DATA_EXCEPTION;
+    case xb::ErrorKind::InsufficientData: return ERRCODE_DATA_EXCEPTION;
+    case xb::ErrorKind::CorruptModel: return ERRCODE_DATA_CORRUPTED;
+    case xb::ErrorKind::ResourceLimit: return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+    case xb::ErrorKind::Interrupted: return ERRCODE_QUERY_CANCELED;
+    case xb::ErrorKind::Internal: return ERRCODE_INTERNAL_ERROR;
+  }
+  return ERRCODE_INTERNAL_ERROR;
+}
+
+void copy_text(char *dst, std::size_t size, const char *src) { snprintf(dst, size, "%s", src ? src : ""); }
+
+[[noreturn]] void raise(const PendingError &e) {
+  if (e.pg) ReThrowError(e.pg);
+  // A cancel or timeout stopped the core: let PostgreSQL raise its own error.
+  if (e.interrupted) CHECK_FOR_INTERRUPTS();
+  ereport(ERROR, (errcode(e.sqlstate), errmsg("%s", e.message), e.hint[0] ? errhint("%s", e.hint) : 0));
+  pg_unreachable();
+}
+
+}  // namespace
+
+ErrorData *copy_and_flush_error(MemoryContext restore) {
+  MemoryContextSwitchTo(restore);
+  ErrorData *data = CopyErrorData();
+  FlushErrorState();
+  return data;
+}
+
+Datum run_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcinfo) {
+  PendingError pending;
+  try {
+    return body(fcinfo);
+  } catch (const PgError &e) {
+    pending.pg = e.data();
+  } catch (const xb::Error &e) {
+    pending.sqlstate = sqlstate_of(e.kind());
+    pending.interrupted = e.kind() == xb::ErrorKind::Interrupted;
+    copy_text(pending.message, sizeof pending.message, e.what());
+    copy_text(pending.hint, sizeof pending.hint, e.hint().c_str());
+  } catch (const std::bad_alloc &) {
+    pending.sqlstate = ERRCODE_OUT_OF_MEMORY;
+    copy_text(pending.message, sizeof pending.message, "out of memory in xb");
+  } catch (const std::exception &e) {
+    snprintf(pending.message, sizeof pending.message, "xb internal error: %s", e.what());
+  } catch (...) {
+    copy_text(pending.message, sizeof pending.message, "xb internal error: unknown exception");
+  }
+  raise(pending);
+}
+
+}  // namespace xb::pg

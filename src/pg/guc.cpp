@@ -1,0 +1,51 @@
+#include "pg/guc.hpp"
+
+#include <cstring>
+
+#include "pg/postgres.hpp"
+
+namespace xb::pg {
+namespace {
+
+char *device_setting = nullptr;
+int threads_setting = 0;
+int progress_every_setting = 10;
+int max_train_rows_setting = 10000000;
+
+bool check_device(char **newval, void **, GucSource) {
+  const char *v = *newval;
+  if (std::strcmp(v, "auto") == 0 || std::strcmp(v, "cpu") == 0 || std::strcmp(v, "cuda") == 0) return true;
+  if (std::strncmp(v, "cuda:", 5) == 0 && v[5] != '\0' && std::strspn(v + 5, "0123456789") == std::strlen(v + 5))
+    return true;
+  GUC_check_errdetail("Valid values are auto, cpu, cuda and cuda:N.");
+  return false;
+}
+
+}  // namespace
+
+// GUC definitions only: nothing here touches LibTorch, so loading xb through
+// shared_preload_libraries starts no threads and no CUDA in the postmaster.
+void define_settings() {
+  DefineCustomStringVariable("xb.device", "Device xb trains and predicts on: auto, cpu, cuda or cuda:N.",
+                             "auto uses a GPU when the build links a CUDA LibTorch and one is present.",
+                             &device_setting, "auto", PGC_USERSET, 0, check_device, nullptr, nullptr);
+  DefineCustomIntVariable("xb.threads", "LibTorch intra-op threads per backend (0: LibTorch's default).", nullptr,
+                          &threads_setting, 0, 0, 1024, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("xb.progress_every", "Epochs between training progress NOTICEs (0: none).", nullptr,
+                          &progress_every_setting, 10, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("xb.max_train_rows", "Largest source, in rows, that training accepts.", nullptr,
+                          &max_train_rows_setting, 10000000, 1, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  MarkGUCPrefixReserved("xb");
+}
+
+RuntimeSettings runtime_settings() {
+  RuntimeSettings s;
+  s.device = device_setting ? device_setting : "auto";
+  s.threads = threads_setting;
+  return s;
+}
+
+int progress_every() { return progress_every_setting; }
+long max_train_rows() { return max_train_rows_setting; }
+
+}  // namespace xb::pg

@@ -1,0 +1,12 @@
+// The xb.* settings.
+#pragma once
+#include "core/train_hooks.hpp"
+
+namespace xb::pg {
+
+void define_settings();
+RuntimeSettings runtime_settings();  // xb.device, xb.threads
+int progress_every();                // xb.progress_every
+long max_train_rows();               // xb.max_train_rows
+
+}  // namespace xb::pg

@@ -1,0 +1,217 @@
+#include "pg/spi_reader.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/error.hpp"
+#include "pg/args.hpp"
+#include "pg/guard.hpp"
+
+namespace xb::pg {
+namespace {
+
+constexpr long kFetchRows = 10000;
+
+struct Column {
+  std::string name;
+  Oid type = InvalidOid;
+};
+
+bool is_query(const std::string &source) {
+  std::string head;
+  for (char c : source) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '(') {
+      if (!head.empty() || c == '(') break;
+      continue;
+    }
+    head.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return head == "select" || head == "with" || head == "values" || head == "table" ||
+         source.find_first_not_of(" \t\r\n") == source.find('(');
+}
+
+// "schema"."table" AS src, or ( query ) AS src
+std::string from_clause(const std::string &source) {
+  if (is_query(source)) return "(" + source + ") AS src";
+  const char *name = source.c_str();
+  char *qualified = nullptr;
+  pg_call([&] {
+    RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
+    Oid relid = RangeVarGetRelid(rv, AccessShareLock, true);
+    if (!OidIsValid(relid))
+      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("source \"%s\" does not exist", name),
+                      errhint("Pass a table or view name, or a query such as 'SELECT ... FROM ...'.")));
+    qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+  });
+  return std::string(qualified) + " AS src";
+}
+
+std::vector<Column> describe(const std::string &from) {
+  std::string sql = "SELECT * FROM " + from + " LIMIT 0";
+  const char *q = sql.c_str();
+  int natts = 0;
+  TupleDesc desc = nullptr;
+  pg_call([&] {
+    SPI_execute(q, true, 0);
+    desc = SPI_tuptable->tupdesc;
+    natts = desc->natts;
+  });
+  std::vector<Column> cols;
+  for (int i = 0; i < natts; ++i) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (!att->attisdropped) cols.push_back({NameStr(att->attname), att->atttypid});
+  }
+  return cols;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+const Column &resolve(const std::vector<Column> &cols, const std::string &name, const char *role) {
+  for (const auto &c : cols)
+    if (c.name == name) return c;
+  const Column *found = nullptr;
+  int matches = 0;
+  for (const auto &c : cols)
+    if (lower(c.name) == lower(name)) {
+      found = &c;
+      ++matches;
+    }
+  if (matches == 1) return *found;
+  std::string list;
+  for (const auto &c : cols) list += (list.empty() ? "" : ", ") + c.name;
+  throw Error(ErrorKind::UndefinedColumn, std::string(role) + " column \"" + name + "\" does not exist in the source",
+              "The source has columns: " + list + ".");
+}
+
+std::string type_name(Oid type) {
+  char *name = nullptr;
+  pg_call([&] { name = format_type_be(type); });
+  return name;
+}
+
+bool is_numeric(Oid t) {
+  return t == INT2OID || t == INT4OID || t == INT8OID || t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID;
+}
+
+std::string time_expr(const Column &c) {
+  std::string ref = "src." + quote_ident(c.name);
+  if (c.type == DATEOID || c.type == TIMESTAMPOID) return ref + "::timestamp";
+  if (c.type == TIMESTAMPTZOID) return "(" + ref + " AT TIME ZONE 'UTC')";
+  throw Error(ErrorKind::DatatypeMismatch,
+              "time column \"" + c.name + "\" must be date, timestamp or timestamptz, not " + type_name(c.type),
+              "Cast it in a query source, e.g. 'SELECT day::date AS day, ... FROM t'.");
+}
+
+std::string number_expr(const Column &c, const char *role) {
+  std::string ref = "src." + quote_ident(c.name);
+  if (is_numeric(c.type)) return ref + "::float8";
+  if (c.type == BOOLOID && std::string(role) == "feature") return ref + "::int::float8";
+  throw Error(ErrorKind::DatatypeMismatch,
+              std::string(role) + " column \"" + c.name + "\" must be numeric, not " + type_name(c.type),
+              std::string(role) == "target" ? "Forecast a numeric column, or cast it in a query source."
+                                            : "Use numeric or boolean covariates, or cast them in a query source.");
+}
+
+std::string describe_row(const SeriesRows &rows, std::size_t r) {
+  std::string where = "row " + std::to_string(r + 1);
+  if (!rows.series_key.empty() && r < rows.series_key.size() && !rows.series_key[r].empty())
+    where += " (series \"" + rows.series_key[r] + "\")";
+  return where;
+}
+
+}  // namespace
+
+std::string quote_ident(const std::string &name) {
+  const char *in = name.c_str();
+  const char *out = nullptr;
+  pg_call([&] { out = quote_identifier(in); });
+  return out;
+}
+
+SeriesRows read_series(const SourceSpec &spec, long max_rows) {
+  const std::string from = from_clause(spec.source);
+  const std::vector<Column> cols = describe(from);
+
+  std::string select;
+  for (const auto &s : spec.series_cols) select += "src." + quote_ident(resolve(cols, s, "series").name) + "::text, ";
+  select += time_expr(resolve(cols, spec.time_col, "time")) + ", ";
+  select += number_expr(resolve(cols, spec.target_col, "target"), "target");
+  SeriesRows rows;
+  for (const auto &f : spec.feature_cols) {
+    const Column &c = resolve(cols, f, "feature");
+    select += ", " + number_expr(c, "feature");
+    rows.feature_names.push_back(c.name);
+  }
+  const std::string sql = "SELECT " + select + " FROM " + from;
+
+  const int ns = static_cast<int>(spec.series_cols.size());
+  const int nf = static_cast<int>(spec.feature_cols.size());
+  const char *q = sql.c_str();
+  Portal portal = nullptr;
+  pg_call([&] {
+    SPIPlanPtr plan = SPI_prepare(q, 0, nullptr);
+    if (!plan) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    portal = SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
+  });
+
+  for (;;) {
+    uint64 fetched = 0;
+    pg_call([&] {
+      CHECK_FOR_INTERRUPTS();
+      SPI_cursor_fetch(portal, true, kFetchRows);
+      fetched = SPI_processed;
+    });
+    if (fetched == 0) break;
+    if (static_cast<long>(rows.rows() + fetched) > max_rows)
+      throw Error(ErrorKind::ResourceLimit, "the source has more than " + std::to_string(max_rows) + " rows",
+                  "Filter the source, or raise xb.max_train_rows.");
+    rows.reserve(rows.rows() + fetched);
+    SPITupleTable *table = SPI_tuptable;
+    for (uint64 r = 0; r < fetched; ++r) {
+      HeapTuple tuple = table->vals[r];
+      TupleDesc desc = table->tupdesc;
+      bool isnull = false;
+      std::string key;
+      for (int s = 0; s < ns; ++s) {
+        Datum d = SPI_getbinval(tuple, desc, s + 1, &isnull);
+        if (isnull)
+          throw Error(ErrorKind::DataException,
+                      "series column \"" + spec.series_cols[s] + "\" is NULL in row " + std::to_string(rows.rows() + 1),
+                      "Filter out or COALESCE NULL series keys in the source.");
+        key += (s ? "|" : "") + text_of(d);
+      }
+      rows.series_key.push_back(std::move(key));
+      Datum t = SPI_getbinval(tuple, desc, ns + 1, &isnull);
+      if (isnull)
+        throw Error(ErrorKind::DataException, "time column \"" + spec.time_col + "\" is NULL in " +
+                                                  describe_row(rows, rows.rows()));
+      Timestamp ts = DatumGetTimestamp(t);
+      if (TIMESTAMP_NOT_FINITE(ts))
+        throw Error(ErrorKind::DataException, "time column \"" + spec.time_col + "\" is infinite in " +
+                                                  describe_row(rows, rows.rows()));
+      rows.time.push_back(ts);
+      Datum y = SPI_getbinval(tuple, desc, ns + 2, &isnull);
+      if (isnull)
+        throw Error(ErrorKind::DataException,
+                    "target column \"" + spec.target_col + "\" is NULL in " + describe_row(rows, rows.rows() - 1),
+                    "Filter out NULL targets, or fill them in the source.");
+      rows.target.push_back(DatumGetFloat8(y));
+      for (int f = 0; f < nf; ++f) {
+        Datum x = SPI_getbinval(tuple, desc, ns + 3 + f, &isnull);
+        if (isnull)
+          throw Error(ErrorKind::DataException,
+                      "feature column \"" + spec.feature_cols[f] + "\" is NULL in " + describe_row(rows, rows.rows() - 1),
+                      "Filter out or fill NULL covariates in the source.");
+        rows.features.push_back(DatumGetFloat8(x));
+      }
+    }
+    pg_call([&] { SPI_freetuptable(table); });
+  }
+  pg_call([&] { SPI_cursor_close(portal); });
+  return rows;
+}
+
+}  // namespace xb::pg

@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# The whole xb test suite, from nothing but the Debian packages to a summary:
+#
+#   1. scripts/install-deps.sh       (packages from deps/debian-packages.txt)
+#   2. make -j2                      (core library, unit tests, xb.so)
+#   3. make install
+#   4. make unittest                 (GoogleTest through ctest)
+#   5. a throwaway PostgreSQL 15 cluster with jit=on, jit_above_cost=0
+#   6. make installcheck             (pg_regress, from the repository root)
+#   7. pg_prove test/pgtap/*.sql     (pgTAP, in a fresh database)
+#   8. the server log must show no backend killed by a signal or exiting with
+#      an error code (counted as one test)
+#
+# It prints one line per suite ("unit: 25 passed, 0 failed") and ends with one
+# line "N passed, M failed".  A step or suite that cannot run counts as at
+# least one failure.  Exit status is 0 only when M is 0.
+#
+# Usage: bash test/run_all.sh   (from any directory; as root for make install)
+# Environment: XB_KEEP_CLUSTER=1 keeps the cluster directory for inspection.
+
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# ---------------------------------------------------------------------------
+# Parsers.  Each reads a tool's output on stdin and prints "PASSED FAILED", or
+# nothing when the output holds no summary (the suite did not run).
+# ---------------------------------------------------------------------------
+
+# ctest: "100% tests passed, 0 tests failed out of 25"
+parse_ctest() {
+    sed -nE 's/.*[0-9]+% tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\1 \2/p' |
+        tail -n 1 | awk '{ print $2 - $1, $1 }'
+}
+
+# pg_regress (PG15 boxed " All 5 tests passed. ", " 2 of 5 tests failed. ",
+# " 1 of 5 tests failed, 1 of these failures ignored. ",
+# " 4 of 5 tests passed, 1 failed test(s) ignored. "; PG16+ the same after "# ").
+parse_pg_regress() {
+    awk '
+        match($0, /All [0-9]+ tests passed/) {
+            s = substr($0, RSTART, RLENGTH); split(s, w, " ")
+            p = w[2] + 0; f = 0; seen = 1
+        }
+        match($0, /[0-9]+ of [0-9]+ tests failed/) {
+            s = substr($0, RSTART, RLENGTH); split(s, w, " ")
+            f = w[1] + 0; p = w[3] - w[1]; seen = 1
+            if (match($0, /[0-9]+ of these failures ignored/)) {
+                ign = substr($0, RSTART, RLENGTH) + 0; f -= ign; p += ign
+            }
+        }
+        match($0, /[0-9]+ of [0-9]+ tests passed/) {
+            s = substr($0, RSTART, RLENGTH); split(s, w, " ")
+            p = w[1] + 0; f = 0; seen = 1
+        }
+        END { if (seen) print p, f }'
+}
+
+# pg_prove (TAP::Harness).  Passed = tests run that passed ("Tests=N" minus the
+# "Failed: F" of the summary report).  Failed, per file in the summary report:
+# the larger of its "Failed F/P subtests" (counts planned tests never run),
+# its "Failed: F", and 1 (a file that died without a plan, exited non-zero
+# after passing everything, or ran more tests than planned).
+parse_pg_prove() {
+    awk '
+        /^Test Summary Report/ { insummary = 1; next }
+        !insummary && /^[^ #].* \.\.+ / { cur = $1 }
+        !insummary && /^Failed [0-9]+\/[0-9]+ subtests/ { split($2, a, "/"); prog[cur] = a[1] + 0 }
+        insummary && /\(Wstat: / {
+            name = $1
+            match($0, /Tests: [0-9]+/);  t = substr($0, RSTART + 7, RLENGTH - 7) + 0
+            match($0, /Failed: [0-9]+/); f = substr($0, RSTART + 8, RLENGTH - 8) + 0
+            bad[name] = f; sumf += f
+        }
+        match($0, /^Files=[0-9]+, Tests=[0-9]+/) {
+            s = substr($0, RSTART, RLENGTH); sub(/.*Tests=/, "", s); total = s + 0; seen = 1
+        }
+        /^Result: FAIL/ { result_fail = 1 }
+        END {
+            if (!seen) exit
+            failed = 0
+            for (name in bad) {
+                n = bad[name]
+                if ((name in prog) && prog[name] > n) n = prog[name]
+                if (n < 1) n = 1
+                failed += n
+            }
+            if (result_fail && failed == 0) failed = 1
+            print total - sumf, failed
+        }'
+}
+
+# Server processes that crashed or exited with an error, from a server log.
+# PG15's logical replication launcher exits with code 1 at every shutdown:
+# that line is expected and ignored.
+server_log_problems() {
+    grep -E 'terminated by signal|exited with exit code' "$1" |
+        grep -vE 'background worker "logical replication launcher" \(PID [0-9]+\) exited with exit code 1$'
+}
+
+# ---------------------------------------------------------------------------
+# Bookkeeping
+# ---------------------------------------------------------------------------
+
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+SUMMARY=()
+
+# record SUITE PASSED FAILED
+record() {
+    local line="$1: $2 passed, $3 failed"
+    SUMMARY+=("$line")
+    TOTAL_PASSED=$((TOTAL_PASSED + $2))
+    TOTAL_FAILED=$((TOTAL_FAILED + $3))
+    echo "--> $line"
+}
+
+# record_counts SUITE RC "PASSED FAILED"|"" : a suite's parsed counts, with at
+# least one failure when it printed no summary or exited non-zero with none.
+record_counts() {
+    local suite=$1 rc=$2 passed failed
+    if [[ -z $3 ]]; then
+        echo "!!! $suite: no test summary found (exit status $rc); counted as 1 failure" >&2
+        record "$suite" 0 1
+        return
+    fi
+    read -r passed failed <<<"$3"
+    if [[ $rc -ne 0 && $failed -eq 0 ]]; then
+        echo "!!! $suite: exit status $rc although no test failed; counted as 1 failure" >&2
+        failed=1
+    fi
+    record "$suite" "$passed" "$failed"
+}
+
+# step NAME COMMAND...: a prerequisite step; a failure counts as one failure.
+step() {
+    local name=$1 rc
+    shift
+    banner "$name: $*"
+    "$@"
+    rc=$?
+    if [[ $rc -ne 0 ]]; then
+        echo "!!! step '$name' failed (exit status $rc)" >&2
+        record "$name" 0 1
+    fi
+    return "$rc"
+}
+
+not_run() {
+    echo "!!! $1 not run: $2" >&2
+    record "$1" 0 1
+}
+
+banner() {
+    printf '\n===== %s =====\n' "$*"
+}
+
+as_root() {
+    if [[ $EUID -ne 0 ]] && command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        "$@"
+    fi
+}
+
+# ---------------------------------------------------------------------------
+# Suites
+# ---------------------------------------------------------------------------
+
+run_unit() {
+    local log=$LOGDIR/unit.log rc
+    banner "unit: make unittest"
+    make unittest 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    record_counts unit "$rc" "$(parse_ctest <"$log")"
+}
+
+run_regress() {
+    local log=$LOGDIR/regress.log rc diffs
+    banner "regress: make installcheck"
+    touch "$LOGDIR/regress.start"
+    make installcheck 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    record_counts regress "$rc" "$(parse_pg_regress <"$log")"
+    if [[ $rc -ne 0 ]]; then
+        # pg_regress names the file: ... can be viewed in the file "/x/regression.diffs".
+        diffs=$(grep -o '"[^"]*regression\.diffs"' "$log" | tail -n 1 | tr -d '"')
+        if [[ -z $diffs || ! -f $diffs ]]; then
+            diffs=$(find . -name regression.diffs -newer "$LOGDIR/regress.start" -print 2>/dev/null | head -n 1)
+        fi
+        if [[ -n $diffs ]]; then
+            banner "$diffs (first 200 lines)"
+            head -n 200 "$diffs"
+        fi
+    fi
+}
+
+run_pgtap() {
+    local log=$LOGDIR/pgtap.log rc files=()
+    shopt -s nullglob
+    files=(test/pgtap/*.sql)
+    shopt -u nullglob
+    if [[ ${#files[@]} -eq 0 ]]; then
+        echo "pgtap: no test/pgtap/*.sql files, skipped"
+        return
+    fi
+    banner "pgtap: pg_prove ${files[*]}"
+    if ! createdb xb_pgtap; then
+        not_run pgtap "createdb xb_pgtap failed"
+        return
+    fi
+    # Only stdout is parsed; psql's notices and errors go to stderr.
+    PGDATABASE=xb_pgtap pg_prove "${files[@]}" | tee "$log"
+    rc=${PIPESTATUS[0]}
+    record_counts pgtap "$rc" "$(parse_pg_prove <"$log")"
+}
+
+check_server_log() {
+    local problems
+    banner "server log: $XB_CLUSTER_LOG"
+    if [[ ! -r $XB_CLUSTER_LOG ]]; then
+        not_run "server log" "cannot read $XB_CLUSTER_LOG"
+        return
+    fi
+    problems=$(server_log_problems "$XB_CLUSTER_LOG")
+    if [[ -n $problems ]]; then
+        echo "!!! server processes crashed or exited with an error:" >&2
+        echo "$problems" >&2
+        record "server log" 0 1
+    else
+        record "server log" 1 0
+    fi
+}
+
+cleanup() {
+    xb_cluster_stop
+    [[ -n ${LOGDIR:-} ]] && rm -rf -- "$LOGDIR"
+}
+
+main() {
+    cd "$REPO" || exit 1
+    # shellcheck source-path=SCRIPTDIR/..
+    source scripts/cluster.sh
+    LOGDIR=$(mktemp -d /tmp/xb-test-logs.XXXXXX) || exit 1
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+
+    if [[ ! -d $REPO/../shared/data ]]; then
+        echo "warning: $REPO/../shared/data is missing; tests that load data will fail" >&2
+    fi
+
+    local built=0 installed=0 cluster=0
+    step deps scripts/install-deps.sh
+    step build make -j2 && built=1
+    if ((built)); then
+        step install as_root make install && installed=1
+        run_unit
+    else
+        not_run unit "the build failed"
+    fi
+
+    if ((installed)); then
+        banner "cluster: start"
+        if xb_cluster_start; then
+            cluster=1
+        else
+            record cluster 0 1
+        fi
+    fi
+    if ((cluster)); then
+        run_regress
+        run_pgtap
+        xb_cluster_halt
+        check_server_log
+    else
+        not_run regress "no installed extension or no running cluster"
+        if compgen -G 'test/pgtap/*.sql' >/dev/null; then
+            not_run pgtap "no installed extension or no running cluster"
+        fi
+    fi
+
+    banner "summary"
+    printf '%s\n' "${SUMMARY[@]}"
+    echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+    [[ $TOTAL_FAILED -eq 0 ]]
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    main "$@"
+fi

@@ -1,0 +1,59 @@
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "core/options.hpp"
+
+using namespace xb;
+
+namespace {
+std::string error_of(const std::string &arch, int horizon, const std::string &json) {
+  try {
+    parse_forecast_options(arch, horizon, json);
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(Options, PresetsFillWhatTheUserLeavesOut) {
+  ForecastOptions o = parse_forecast_options("gru", 8, R"({"epochs": 5, "lr": 0.01})");
+  EXPECT_EQ(o.epochs, 5);
+  EXPECT_DOUBLE_EQ(o.lr, 0.01);
+  EXPECT_EQ(o.hidden, 64);
+  EXPECT_EQ(o.batch_size, 64);
+  EXPECT_EQ(o.lookback, 16);  // 2 x horizon
+  EXPECT_EQ(o.fill, "interpolate");
+  EXPECT_EQ(parse_forecast_options("transformer", 4, "{}").heads, 4);
+}
+
+TEST(Options, UnknownKeyIsNotIgnored) {
+  EXPECT_NE(error_of("gru", 8, R"({"epoch": 5})").find("unknown option \"epoch\""), std::string::npos);
+}
+
+TEST(Options, OutOfRangeAndWrongTypes) {
+  EXPECT_NE(error_of("gru", 8, R"({"lr": -0.1})").find("\"lr\""), std::string::npos);
+  EXPECT_NE(error_of("gru", 8, R"({"epochs": 0})").find("\"epochs\""), std::string::npos);
+  EXPECT_NE(error_of("gru", 8, R"({"dropout": 1})").find("\"dropout\""), std::string::npos);
+  EXPECT_NE(error_of("gru", 8, R"({"epochs": 2.5})").find("whole number"), std::string::npos);
+  EXPECT_NE(error_of("gru", 8, R"({"lookback": "12"})").find("must be a number"), std::string::npos);
+  EXPECT_NE(error_of("gru", 8, R"({"fill": "mean"})").find("unknown value"), std::string::npos);
+  EXPECT_NE(error_of("gru", 8, R"({"seasonal_lag": 1})").find("true or false"), std::string::npos);
+}
+
+TEST(Options, BadJsonArchAndHorizon) {
+  EXPECT_NE(error_of("gru", 8, "{not json").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of("gru", 8, "[1,2]").find("JSON object"), std::string::npos);
+  EXPECT_NE(error_of("rnn", 8, "{}").find("unknown architecture"), std::string::npos);
+  EXPECT_NE(error_of("gru", 0, "{}").find("horizon"), std::string::npos);
+  EXPECT_NE(error_of("transformer", 4, R"({"hidden": 30, "heads": 4})").find("multiple"), std::string::npos);
+}
+
+TEST(Options, ToJsonHoldsEveryResolvedValue) {
+  ForecastOptions o = parse_forecast_options("lstm", 6, R"({"seed": 7})");
+  std::string j = o.to_json();
+  EXPECT_NE(j.find("\"seed\":7"), std::string::npos);
+  EXPECT_NE(j.find("\"lookback\":12"), std::string::npos);
+  EXPECT_NE(j.find("\"arch\":\"lstm\""), std::string::npos);
+}
