@@ -30,7 +30,7 @@ std::uint32_t crc32(const char *data, std::size_t len) {
 
 Error corrupt(const std::string &why) {
   return Error(ErrorKind::CorruptModel, "model bytes are invalid: " + why,
-               "Export the model again with xb_model_bytes(), or retrain it.");
+               "Retrain the model, or restore an intact copy of its row.");
 }
 
 class Reader {

@@ -35,7 +35,7 @@ int choose_season(const Panel &panel, const ForecastOptions &o) {
   long enough = 0;
   for (const auto &s : panel.series) {
     SeriesSplit sp = split_temporal(static_cast<long>(s.length()), o);
-    if (sp.train_end - std::max<long>(m, o.lookback) >= 2L * o.horizon) ++enough;
+    if (sp.train_end - (o.lookback + m) >= 2L * o.horizon) ++enough;
   }
   return 2 * enough >= static_cast<long>(panel.series.size()) ? m : 0;
 }
@@ -51,6 +51,7 @@ NetShape net_shape(const ForecastOptions &o, const WindowLayout &layout) {
   s.layers = o.layers;
   s.heads = o.heads;
   s.dropout = o.dropout;
+  s.residual_channel = layout.future_seasonal_channel();
   return s;
 }
 
@@ -201,7 +202,7 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   for (const auto &s : layout.feature_scalers) fs.push_back(scaler_json(s));
   state["feature_scalers"] = fs;
   state["conformal_q"] = q;
-  const long keep = std::max<long>(o.lookback, std::max(layout.season, 1));
+  const long keep = layout.history_needed();
   json series = json::array();
   out.time_from = panel.series.front().start;
   for (std::size_t k = 0; k < panel.series.size(); ++k) {
@@ -283,7 +284,7 @@ std::vector<ForecastPoint> forecast(std::string_view bytes, int horizon, const R
   bool shapes_ok = static_cast<int>(q.size()) == o.horizon && layout.features() == static_cast<int>(nf) &&
                    o.lookback > 0 && o.horizon > 0;
   for (const auto &s : panel.series)
-    shapes_ok = shapes_ok && static_cast<long>(s.length()) >= std::max<long>(o.lookback, layout.season) &&
+    shapes_ok = shapes_ok && static_cast<long>(s.length()) >= layout.history_needed() &&
                 s.x.size() == s.length() * nf;
   if (!shapes_ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent");
 

@@ -74,7 +74,9 @@ torch::Tensor ForecastNetImpl::forward(const torch::Tensor &past, const torch::T
   const int H = shape_.horizon;
   auto steps = torch::eye(H, past.options()).unsqueeze(0).expand({n, H, H});
   auto input = torch::cat({enc.unsqueeze(1).expand({n, H, enc.size(1)}), future, steps}, 2);
-  return decoder_->forward(input).squeeze(2);
+  auto out = decoder_->forward(input).squeeze(2);
+  if (shape_.residual_channel >= 0) out = out + future.select(2, shape_.residual_channel);
+  return out;
 }
 
 }  // namespace xb

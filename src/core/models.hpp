@@ -19,6 +19,7 @@ struct NetShape {
   int layers = 0;
   int heads = 0;
   double dropout = 0;
+  int residual_channel = -1;  // future channel the output is added to (seasonal baseline), or -1
 };
 
 class ForecastNetImpl : public torch::nn::Module {

@@ -32,12 +32,6 @@ Scaler fit_scaler(const double *values, std::size_t count, std::size_t stride) {
   return s;
 }
 
-long WindowLayout::first_origin() const {
-  long need = lookback - 1;
-  if (season > 0) need = std::max<long>(need, season - 1);
-  return need;
-}
-
 namespace {
 
 // Index of the seasonal lag for step h (1-based) from origin t: the same
@@ -77,6 +71,7 @@ WindowBatch make_windows(const Panel &panel, const std::vector<Scaler> &target_s
         pa[i][l][1 + f] = static_cast<float>(layout.feature_scalers[f].apply(s.x[idx * F + f]));
       layout.freq.calendar_features(panel.time_at(s, idx), cal.data());
       for (int c = 0; c < C; ++c) pa[i][l][1 + F + c] = static_cast<float>(cal[c]);
+      if (layout.season > 0) pa[i][l][1 + F + C] = static_cast<float>(ys.apply(s.y[idx - layout.season]));
     }
     for (int h = 1; h <= H; ++h) {
       long idx = origin + h;

@@ -30,18 +30,27 @@ struct Scaler {
 Scaler fit_scaler(const double *values, std::size_t count, std::size_t stride = 1);
 
 // What one input step and one known-future step hold, and how to scale them.
+//   lookback step: target, covariates, calendar, [target one season earlier]
+//   future step:   covariates, calendar, [target one season earlier]
+// The seasonal channels (season > 0) let the network compare this year with
+// the last one, and the future one is the baseline its output corrects.
 struct WindowLayout {
   int lookback = 0;
   int horizon = 0;
-  int season = 0;  // seasonal lag of the target as a known-future input; 0 = off
+  int season = 0;  // season length for the seasonal channels; 0 = off
   Frequency freq;
   std::vector<Scaler> feature_scalers;
 
   int features() const { return static_cast<int>(feature_scalers.size()); }
-  int past_dim() const { return 1 + features() + freq.calendar_feature_count(); }
-  int future_dim() const { return features() + freq.calendar_feature_count() + (season > 0 ? 1 : 0); }
+  int seasonal() const { return season > 0 ? 1 : 0; }
+  int past_dim() const { return 1 + features() + freq.calendar_feature_count() + seasonal(); }
+  int future_dim() const { return features() + freq.calendar_feature_count() + seasonal(); }
+  // Index of the future seasonal channel, or -1.
+  int future_seasonal_channel() const { return season > 0 ? future_dim() - 1 : -1; }
+  // Points of history a window needs up to and including its origin.
+  long history_needed() const { return lookback + (season > 0 ? season : 0); }
   // Earliest origin (index of the last observed point) a window can have.
-  long first_origin() const;
+  long first_origin() const { return history_needed() - 1; }
 };
 
 struct Window {

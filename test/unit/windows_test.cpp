@@ -92,10 +92,13 @@ TEST(Windows, SeasonalLagNeverLooksPastTheOrigin) {
   std::vector<Scaler> id(2);
   auto b = make_windows(p, id, layout, {{0, 20}});
   // Steps 1..5 from origin 20: lags 17, 18, 19, 20, 17 (two seasons back for step 5).
-  auto lag = b.future.select(2, p.freq.calendar_feature_count());
+  auto lag = b.future.select(2, layout.future_seasonal_channel());
   std::vector<float> expect{17, 18, 19, 20, 17};
   for (int h = 0; h < 5; ++h) EXPECT_FLOAT_EQ(lag[0][h].item<float>(), expect[h]);
-  EXPECT_EQ(layout.first_origin(), 3);
+  // Lookback steps 18, 19, 20 carry their values of one season earlier.
+  auto past_lag = b.past.select(2, layout.past_dim() - 1);
+  for (int l = 0; l < 3; ++l) EXPECT_FLOAT_EQ(past_lag[0][l].item<float>(), 14.0f + l);
+  EXPECT_EQ(layout.first_origin(), 3 + 4 - 1);
 }
 
 TEST(Scaler, FitUsesOnlyTheValuesGiven) {
