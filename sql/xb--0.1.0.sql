@@ -49,12 +49,13 @@ CREATE TABLE xb.model_metrics (
 
 CREATE TABLE xb.training_log (
   model_id        bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
+  member          integer NOT NULL DEFAULT 0,  -- ensemble member (options.ensemble)
   epoch           integer NOT NULL,
   train_loss      double precision NOT NULL,
   validation_loss double precision,
   learning_rate   double precision,
   seconds         double precision NOT NULL,
-  PRIMARY KEY (model_id, epoch)
+  PRIMARY KEY (model_id, member, epoch)
 );
 
 CREATE FUNCTION xb_train_forecaster(

@@ -105,7 +105,7 @@ std::vector<double> conformal_quantiles(const torch::Tensor &pred, const torch::
 json scaler_json(const Scaler &s) { return json::array({s.mean, s.std}); }
 Scaler scaler_from(const json &j) { return Scaler{j.at(0).get<double>(), j.at(1).get<double>()}; }
 
-std::string save_weights(ForecastNet &net) {
+std::string save_weights(ForecastEnsemble &net) {
   std::ostringstream out;
   torch::save(net, out);
   return out.str();
@@ -174,14 +174,19 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   auto val_b = make_windows(panel, target_scalers, layout, val_w);
   auto test_b = make_windows(panel, target_scalers, layout, test_w);
 
-  ForecastNet net(net_shape(o, layout));
+  ForecastEnsemble net(net_shape(o, layout), o.ensemble, o.seed);
   net->to(device);
-  FitResult fitted = fit(net, train_b, val_b, o, device, hooks);
+  TrainedForecaster out;
+  for (std::size_t i = 0; i < net->size(); ++i) {
+    torch::manual_seed(static_cast<std::uint64_t>(o.seed) + i);
+    FitResult fitted = fit(net->member(i), train_b, val_b, o, device, hooks, static_cast<int>(i));
+    out.epochs.insert(out.epochs.end(), fitted.epochs.begin(), fitted.epochs.end());
+    out.best_epochs.push_back(fitted.best_epoch);
+  }
 
   auto val_pred = predict(net, val_b, device, hooks);
   std::vector<double> q = conformal_quantiles(val_pred, val_b.target, o.interval);
 
-  TrainedForecaster out;
   auto record = [&](const std::string &split, const SplitEval &e) {
     for (const auto &[name, value] : forecast_metrics(e.model)) out.metrics.push_back({split, "model", name, value});
     for (const auto &[name, value] : forecast_metrics(e.naive))
@@ -223,8 +228,6 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   ModelBlob blob{ModelKind::Forecaster, o.arch, state.dump(), save_weights(net)};
   out.blob = encode_blob(blob);
   out.hyperparameters_json = o.to_json();
-  out.epochs = std::move(fitted.epochs);
-  out.best_epoch = fitted.best_epoch;
   out.series_used = static_cast<long>(panel.series.size());
   out.series_skipped = skipped;
   out.frequency = panel.freq.name();
@@ -258,6 +261,7 @@ std::vector<ForecastPoint> forecast(std::string_view bytes, int horizon, const R
     o.layers = opt.at("layers").get<int>();
     o.heads = opt.value("heads", 1);
     o.dropout = opt.at("dropout").get<double>();
+    o.ensemble = opt.value("ensemble", 1);
     const json &freq = state.at("freq");
     panel.freq.unit = freq.at("unit").get<std::string>() == "month" ? Frequency::Unit::Month : Frequency::Unit::Fixed;
     panel.freq.step = freq.at("step").get<Micros>();
@@ -298,7 +302,8 @@ std::vector<ForecastPoint> forecast(std::string_view bytes, int horizon, const R
   if (nf > 0 && hooks.notice)
     hooks.notice("future covariates are unknown: the last observed value of each is carried forward");
 
-  ForecastNet net(net_shape(o, layout));
+  if (o.ensemble < 1 || o.ensemble > 32) throw Error(ErrorKind::CorruptModel, "model state is inconsistent");
+  ForecastEnsemble net(net_shape(o, layout), o.ensemble, 0);
   try {
     std::istringstream in(blob.weights);
     torch::load(net, in);

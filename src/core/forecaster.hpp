@@ -24,7 +24,7 @@ struct TrainedForecaster {
   std::string hyperparameters_json;
   std::vector<MetricRow> metrics;
   std::vector<EpochRecord> epochs;
-  int best_epoch = 0;
+  std::vector<int> best_epochs;  // one per ensemble member
   long series_used = 0;
   long series_skipped = 0;
   Micros time_from = 0;

@@ -44,10 +44,12 @@ ForecastNetImpl::ForecastNetImpl(const NetShape &shape) : shape_(shape) {
     throw Error(ErrorKind::InvalidParameter, "unknown architecture \"" + shape.arch + "\"");
   }
   // Per step: encoding, that step's known-future inputs, a one-hot of the step.
-  decoder_ = register_module(
-      "decoder", torch::nn::Sequential(torch::nn::Linear(hid + shape.future_dim + shape.horizon, hid),
-                                       torch::nn::ReLU(), torch::nn::Dropout(shape.dropout),
-                                       torch::nn::Linear(hid, 1)));
+  // Layers made one statement each: argument evaluation order is the
+  // compiler's, and initialisation order decides the weights for a seed.
+  torch::nn::Linear decode_in(hid + shape.future_dim + shape.horizon, hid);
+  torch::nn::Linear decode_out(hid, 1);
+  decoder_ = register_module("decoder", torch::nn::Sequential(decode_in, torch::nn::ReLU(),
+                                                              torch::nn::Dropout(shape.dropout), decode_out));
 }
 
 torch::Tensor ForecastNetImpl::encode(const torch::Tensor &past) {
@@ -66,6 +68,19 @@ torch::Tensor ForecastNetImpl::encode(const torch::Tensor &past) {
   auto x = input_proj_->forward(past) + positions_.unsqueeze(0);
   auto encoded = transformer_->forward(x.transpose(0, 1));
   return encoded.select(0, -1);
+}
+
+ForecastEnsembleImpl::ForecastEnsembleImpl(const NetShape &shape, int members, std::int64_t seed) {
+  for (int i = 0; i < members; ++i) {
+    torch::manual_seed(static_cast<std::uint64_t>(seed + i));
+    members_.push_back(register_module("member" + std::to_string(i), ForecastNet(shape)));
+  }
+}
+
+torch::Tensor ForecastEnsembleImpl::forward(const torch::Tensor &past, const torch::Tensor &future) {
+  auto sum = members_[0]->forward(past, future);
+  for (std::size_t i = 1; i < members_.size(); ++i) sum = sum + members_[i]->forward(past, future);
+  return sum / static_cast<double>(members_.size());
 }
 
 torch::Tensor ForecastNetImpl::forward(const torch::Tensor &past, const torch::Tensor &future) {

@@ -42,4 +42,19 @@ class ForecastNetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ForecastNet);
 
+// Members trained from different seeds; the forecast is their mean, which
+// is steadier than any one member on small data.
+class ForecastEnsembleImpl : public torch::nn::Module {
+ public:
+  // Member i is initialised after torch::manual_seed(seed + i).
+  ForecastEnsembleImpl(const NetShape &shape, int members, std::int64_t seed);
+  torch::Tensor forward(const torch::Tensor &past, const torch::Tensor &future);
+  ForecastNet &member(std::size_t i) { return members_[i]; }
+  std::size_t size() const { return members_.size(); }
+
+ private:
+  std::vector<ForecastNet> members_;
+};
+TORCH_MODULE(ForecastEnsemble);
+
 }  // namespace xb

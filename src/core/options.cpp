@@ -74,8 +74,10 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
   else if (key == "hidden") o.hidden = integer(v, key, 1, 4096);
   else if (key == "layers") o.layers = integer(v, key, 1, 16);
   else if (key == "heads") o.heads = integer(v, key, 1, 64);
+  else if (key == "ensemble") o.ensemble = integer(v, key, 1, 32);
   else if (key == "interval") o.interval = in_range(v, key, 0, true, 1, true);
   else if (key == "freq") o.freq = one_of(v, key, {"hourly", "daily", "weekly", "monthly", "quarterly", "yearly"});
+  else if (key == "loss") o.loss = one_of(v, key, {"mse", "mae", "huber"});
   else if (key == "fill") o.fill = one_of(v, key, {"zero", "ffill", "interpolate", "error"});
   else if (key == "seasonal_lag") {
     if (!v.is_boolean()) throw bad(key, "must be true or false");
@@ -83,8 +85,8 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
   } else {
     throw Error(ErrorKind::InvalidParameter, "unknown option \"" + key + "\"",
                 "Known options: lookback, epochs, batch_size, lr, weight_decay, dropout, patience, seed, "
-                "val_fraction, test_fraction, val_periods, test_periods, hidden, layers, heads, interval, "
-                "freq, fill, seasonal_lag.");
+                "val_fraction, test_fraction, val_periods, test_periods, hidden, layers, heads, ensemble, "
+                "loss, interval, freq, fill, seasonal_lag.");
   }
 }
 
@@ -141,6 +143,8 @@ std::string ForecastOptions::to_json() const {
             {"test_fraction", test_fraction},
             {"hidden", hidden},
             {"layers", layers},
+            {"ensemble", ensemble},
+            {"loss", loss},
             {"interval", interval},
             {"fill", fill}};
   if (arch == "transformer") j["heads"] = heads;

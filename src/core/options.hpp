@@ -25,6 +25,8 @@ struct ForecastOptions {
   int hidden = 0;
   int layers = 0;
   int heads = 0;
+  int ensemble = 1;
+  std::string loss;  // mse | mae | huber (on scaled values)  // members trained from seeds seed, seed+1, ...
   double interval = 0;
   std::string freq;          // "" = infer
   std::string fill;          // zero | ffill | interpolate | error

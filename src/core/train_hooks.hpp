@@ -7,6 +7,7 @@
 namespace xb {
 
 struct EpochRecord {
+  int member = 0;  // ensemble member
   int epoch = 0;
   double train_loss = 0;
   double val_loss = 0;

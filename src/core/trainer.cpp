@@ -8,16 +8,15 @@
 namespace xb {
 namespace {
 
-constexpr long kEvalBatch = 4096;
-
-void stop_if_interrupted(const TrainHooks &hooks) {
-  if (hooks.interrupted && hooks.interrupted())
-    throw Error(ErrorKind::Interrupted, "training was interrupted");
+torch::Tensor loss_of(const std::string &loss, const torch::Tensor &pred, const torch::Tensor &target) {
+  if (loss == "mae") return torch::l1_loss(pred, target);
+  if (loss == "huber") return torch::huber_loss(pred, target);
+  return torch::mse_loss(pred, target);
 }
 
-double mean_loss(ForecastNet &net, const WindowBatch &b, const torch::Device &device, const TrainHooks &hooks) {
-  auto pred = predict(net, b, device, hooks);
-  return torch::mse_loss(pred, b.target).item<double>();
+double mean_loss(ForecastNet &net, const WindowBatch &b, const ForecastOptions &o, const torch::Device &device,
+                 const TrainHooks &hooks) {
+  return loss_of(o.loss, predict(net, b, device, hooks), b.target).item<double>();
 }
 
 std::vector<torch::Tensor> snapshot(ForecastNet &net) {
@@ -36,24 +35,12 @@ void restore(ForecastNet &net, const std::vector<torch::Tensor> &copy) {
 
 }  // namespace
 
-torch::Tensor predict(ForecastNet &net, const WindowBatch &batch, const torch::Device &device,
-                      const TrainHooks &hooks) {
-  torch::NoGradGuard no_grad;
-  net->eval();
-  const long n = batch.past.size(0);
-  std::vector<torch::Tensor> parts;
-  for (long i = 0; i < n; i += kEvalBatch) {
-    stop_if_interrupted(hooks);
-    long len = std::min(kEvalBatch, n - i);
-    parts.push_back(net->forward(batch.past.narrow(0, i, len).to(device), batch.future.narrow(0, i, len).to(device))
-                        .to(torch::kCPU));
-  }
-  if (parts.empty()) return torch::zeros({0, batch.future.size(1)});
-  return torch::cat(parts, 0);
+void stop_if_interrupted(const TrainHooks &hooks) {
+  if (hooks.interrupted && hooks.interrupted()) throw Error(ErrorKind::Interrupted, "training was interrupted");
 }
 
 FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val, const ForecastOptions &o,
-              const torch::Device &device, const TrainHooks &hooks) {
+              const torch::Device &device, const TrainHooks &hooks, int member) {
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
   const auto start = std::chrono::steady_clock::now();
   const long n = train.past.size(0);
@@ -73,15 +60,16 @@ FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val
       auto future = train.future.index_select(0, idx).to(device);
       auto target = train.target.index_select(0, idx).to(device);
       adam.zero_grad();
-      auto loss = torch::mse_loss(net->forward(past, future), target);
+      auto loss = loss_of(o.loss, net->forward(past, future), target);
       loss.backward();
       adam.step();
       loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));
     }
     EpochRecord rec;
+    rec.member = member;
     rec.epoch = epoch;
     rec.train_loss = loss_sum / static_cast<double>(n);
-    rec.val_loss = mean_loss(net, val, device, hooks);
+    rec.val_loss = mean_loss(net, val, o, device, hooks);
     rec.lr = o.lr;
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.epochs.push_back(rec);

@@ -19,10 +19,26 @@ struct FitResult {
 };
 
 FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val, const ForecastOptions &o,
-              const torch::Device &device, const TrainHooks &hooks);
+              const torch::Device &device, const TrainHooks &hooks, int member = 0);
 
-// Predictions in scaled units, [N, horizon], on the CPU.
-torch::Tensor predict(ForecastNet &net, const WindowBatch &batch, const torch::Device &device,
-                      const TrainHooks &hooks);
+void stop_if_interrupted(const TrainHooks &hooks);
+
+// Predictions in scaled units, [N, horizon], on the CPU, in eval mode.
+template <typename Net>
+torch::Tensor predict(Net &net, const WindowBatch &batch, const torch::Device &device, const TrainHooks &hooks) {
+  constexpr long kEvalBatch = 4096;
+  torch::NoGradGuard no_grad;
+  net->eval();
+  const long n = batch.past.size(0);
+  std::vector<torch::Tensor> parts;
+  for (long i = 0; i < n; i += kEvalBatch) {
+    stop_if_interrupted(hooks);
+    long len = std::min(kEvalBatch, n - i);
+    parts.push_back(net->forward(batch.past.narrow(0, i, len).to(device), batch.future.narrow(0, i, len).to(device))
+                        .to(torch::kCPU));
+  }
+  if (parts.empty()) return torch::zeros({0, batch.future.size(1)});
+  return torch::cat(parts, 0);
+}
 
 }  // namespace xb

@@ -24,8 +24,8 @@ SELECT $1, u.split, u.estimator, u.metric, u.value
 FROM unnest($2::text[], $3::text[], $4::text[], $5::float8[]) AS u(split, estimator, metric, value))SQL";
 
 constexpr const char *kInsertLog = R"SQL(
-INSERT INTO xb.training_log (model_id, epoch, train_loss, validation_loss, learning_rate, seconds)
-SELECT $1, u.* FROM unnest($2::int[], $3::float8[], $4::float8[], $5::float8[], $6::float8[]) AS u)SQL";
+INSERT INTO xb.training_log (model_id, member, epoch, train_loss, validation_loss, learning_rate, seconds)
+SELECT $1, u.* FROM unnest($2::int[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[]) AS u)SQL";
 
 // Datums for SPI parameters, built in the SPI memory context. Values are
 // plain pointers and numbers: nothing here may throw while PG_TRY is active.
@@ -117,9 +117,11 @@ long execute(const char *sql, const Params &p, int expected) {
 
 long insert_forecaster(const NewForecaster &m) {
   const TrainedForecaster &t = *m.trained;
+  std::string best_epochs;
+  for (int e : t.best_epochs) best_epochs += (best_epochs.empty() ? "" : ", ") + std::to_string(e);
   std::string lineage = "{\"frequency\": \"" + t.frequency + "\", \"series\": " + std::to_string(t.series_used) +
                         ", \"series_skipped\": " + std::to_string(t.series_skipped) +
-                        ", \"best_epoch\": " + std::to_string(t.best_epoch) + ", \"runtime\": \"" + t.device +
+                        ", \"best_epochs\": [" + best_epochs + "], \"runtime\": \"" + t.device +
                         "\", \"xb\": \"0.1.0\"}";
   Params p;
   p.add(TEXTOID, text_datum(m.name));
@@ -161,9 +163,10 @@ long insert_forecaster(const NewForecaster &m) {
   mp.add(FLOAT8ARRAYOID, float8_array(value));
   execute(kInsertMetrics, mp, SPI_OK_INSERT);
 
-  std::vector<int> epoch;
+  std::vector<int> member, epoch;
   std::vector<double> train_loss, val_loss, lr, seconds;
   for (const auto &e : t.epochs) {
+    member.push_back(e.member);
     epoch.push_back(e.epoch);
     train_loss.push_back(e.train_loss);
     val_loss.push_back(e.val_loss);
@@ -172,6 +175,7 @@ long insert_forecaster(const NewForecaster &m) {
   }
   Params lp;
   lp.add(INT8OID, Int64GetDatum(id));
+  lp.add(INT4ARRAYOID, int4_array(member));
   lp.add(INT4ARRAYOID, int4_array(epoch));
   lp.add(FLOAT8ARRAYOID, float8_array(train_loss));
   lp.add(FLOAT8ARRAYOID, float8_array(val_loss));

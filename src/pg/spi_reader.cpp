@@ -31,7 +31,12 @@ bool is_query(const std::string &source) {
 }
 
 // "schema"."table" AS src, or ( query ) AS src
-std::string from_clause(const std::string &source) {
+std::string from_clause(std::string source) {
+  // A query's trailing semicolons and blanks would break the wrapping.
+  source.erase(source.find_last_not_of(" \t\r\n;") + 1);
+  if (source.empty())
+    throw Error(ErrorKind::InvalidParameter, "source must not be empty",
+                "Pass a table or view name, or a query such as 'SELECT ... FROM ...'.");
   if (is_query(source)) return "(" + source + ") AS src";
   const char *name = source.c_str();
   char *qualified = nullptr;
