@@ -80,7 +80,7 @@ SELECT xb_train_forecaster(
     feature_cols => ARRAY['holiday_flag','temperature','fuel_price','cpi','unemployment'],
     horizon      => 8,
     arch         => 'gru',
-    options      => '{"seed":42}') AS model_id;
+    options      => '{"seed": 42, "lookback": 13, "ensemble": 5, "loss": "mae"}') AS model_id;
 SQL
 }
 
