@@ -67,34 +67,37 @@ Datum bytea_datum(const std::string &s) {
   return d;
 }
 
+// A one-dimensional array of elem_type from Datums of that type.
+Datum datum_array(const std::vector<Datum> &elems, Oid elem_type) {
+  const Datum *e = elems.data();
+  int n = static_cast<int>(elems.size());
+  Datum d = 0;
+  pg_call([&] {
+    int16 len;
+    bool byval;
+    char align;
+    get_typlenbyvalalign(elem_type, &len, &byval, &align);
+    d = PointerGetDatum(construct_array(const_cast<Datum *>(e), n, elem_type, len, byval, align));
+  });
+  return d;
+}
+
 Datum text_array(const std::vector<std::string> &items) {
   std::vector<Datum> elems;
   for (const auto &s : items) elems.push_back(text_datum(s));
-  Datum *e = elems.data();
-  int n = static_cast<int>(elems.size());
-  Datum d = 0;
-  pg_call([&] { d = PointerGetDatum(construct_array(e, n, TEXTOID, -1, false, TYPALIGN_INT)); });
-  return d;
+  return datum_array(elems, TEXTOID);
 }
 
 Datum float8_array(const std::vector<double> &items) {
   std::vector<Datum> elems;
   for (double v : items) elems.push_back(Float8GetDatum(v));
-  Datum *e = elems.data();
-  int n = static_cast<int>(elems.size());
-  Datum d = 0;
-  pg_call([&] { d = PointerGetDatum(construct_array(e, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE)); });
-  return d;
+  return datum_array(elems, FLOAT8OID);
 }
 
 Datum int4_array(const std::vector<int> &items) {
   std::vector<Datum> elems;
   for (int v : items) elems.push_back(Int32GetDatum(v));
-  Datum *e = elems.data();
-  int n = static_cast<int>(elems.size());
-  Datum d = 0;
-  pg_call([&] { d = PointerGetDatum(construct_array(e, n, INT4OID, 4, true, TYPALIGN_INT)); });
-  return d;
+  return datum_array(elems, INT4OID);
 }
 
 // Runs an INSERT and returns the first column of its first row (or 0).
