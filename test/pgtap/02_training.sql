@@ -15,9 +15,7 @@ SELECT plan(92);
 
 SET LOCAL xb.progress_every = 0;
 
-CREATE TEMP TABLE walmart (store int, date date, weekly_sales float8, holiday_flag int, temperature float8,
-                           fuel_price float8, cpi float8, unemployment float8);
-\copy walmart FROM '../shared/data/walmart_weekly.csv' WITH (FORMAT csv, HEADER true)
+\ir walmart.psql
 CREATE TEMP TABLE pgtap02_walmart3 AS SELECT * FROM walmart WHERE store <= 3;
 CREATE TEMP VIEW pgtap02_v3 AS SELECT * FROM walmart WHERE store <= 3;
 CREATE TEMP VIEW pgtap02_regional AS

@@ -15,9 +15,7 @@ SELECT plan(144);
 
 SET LOCAL xb.progress_every = 0;
 
-CREATE TEMP TABLE walmart (store int, date date, weekly_sales float8, holiday_flag int, temperature float8,
-                           fuel_price float8, cpi float8, unemployment float8);
-\copy walmart FROM '../shared/data/walmart_weekly.csv' WITH (FORMAT csv, HEADER true)
+\ir walmart.psql
 CREATE TEMP TABLE pgtap03_small AS SELECT * FROM walmart WHERE store <= 2;
 CREATE TEMP VIEW pgtap03_typed AS
   SELECT store, date, weekly_sales, weekly_sales::text AS sales_text, date::text AS date_text,

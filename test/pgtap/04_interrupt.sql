@@ -19,9 +19,7 @@ SELECT plan(14);
 
 SET LOCAL xb.progress_every = 0;
 
-CREATE TEMP TABLE walmart (store int, date date, weekly_sales float8, holiday_flag int, temperature float8,
-                           fuel_price float8, cpi float8, unemployment float8);
-\copy walmart FROM '../shared/data/walmart_weekly.csv' WITH (FORMAT csv, HEADER true)
+\ir walmart.psql
 
 CREATE FUNCTION pg_temp.catalog_counts() RETURNS text LANGUAGE sql STABLE AS $$
   SELECT format('models=%s model_metrics=%s training_log=%s',
