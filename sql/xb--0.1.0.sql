@@ -58,6 +58,20 @@ CREATE TABLE xb.training_log (
   PRIMARY KEY (model_id, member, epoch)
 );
 
+-- The test split of each model, tiled by horizon-long windows from its first
+-- point: one fitted value per series and time, with its step and interval.
+CREATE TABLE xb.residuals (
+  model_id bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
+  series   text NOT NULL,
+  ts       timestamp NOT NULL,
+  step     integer NOT NULL,
+  actual   double precision NOT NULL,
+  fitted   double precision NOT NULL,
+  lo       double precision,
+  hi       double precision,
+  PRIMARY KEY (model_id, series, ts)
+);
+
 CREATE FUNCTION xb_train_forecaster(
   name         text,
   source       text,
@@ -75,13 +89,71 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION xb_train_forecaster IS
   'Trains a forecaster on a table, view or SELECT; stores it as the next version of name; returns its id';
 
-CREATE FUNCTION xb_forecast(name text, horizon integer DEFAULT NULL)
+CREATE FUNCTION xb_forecast(
+  name          text,
+  horizon       integer DEFAULT NULL,
+  future_source text DEFAULT NULL,
+  overrides     jsonb DEFAULT NULL)
 RETURNS TABLE (series text, ts timestamp, yhat double precision, lo double precision, hi double precision)
 AS 'MODULE_PATHNAME', 'xb_forecast'
 LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1000;
 
-COMMENT ON FUNCTION xb_forecast(text, integer) IS
-  'Future values of every series of the deployed version of a forecaster, with an interval';
+COMMENT ON FUNCTION xb_forecast(text, integer, text, jsonb) IS
+  'Future values of every series of the deployed version of a forecaster, with an interval. future_source '
+  '(a table or SELECT with the series, time and feature columns) gives future covariates; overrides '
+  '(''{"price": {"mul": 0.9}, "promo": {"set": 1}}'') changes them for a what-if';
+
+CREATE FUNCTION xb_sensitivity(
+  name          text,
+  feature       text,
+  deltas        double precision[],
+  relative      boolean DEFAULT true,
+  per_series    boolean DEFAULT false,
+  future_source text DEFAULT NULL)
+RETURNS TABLE (series text, delta double precision, mean_forecast double precision,
+               relative_change double precision, elasticity double precision)
+AS 'MODULE_PATHNAME', 'xb_sensitivity'
+LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
+
+COMMENT ON FUNCTION xb_sensitivity IS
+  'Elasticity table: the forecast with a numeric feature changed by each delta (relative: times 1 + delta, '
+  'else plus delta), as the mean relative change against the unchanged forecast; per series optionally';
+
+CREATE FUNCTION xb_residuals(name text, version integer DEFAULT NULL)
+RETURNS TABLE (series text, ts timestamp, step integer, actual double precision, fitted double precision,
+               residual double precision, lo double precision, hi double precision)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  found_id bigint;
+BEGIN
+  SELECT m.id INTO found_id FROM xb.models m
+   WHERE m.name = xb_residuals.name
+     AND CASE WHEN xb_residuals.version IS NULL THEN m.deployed ELSE m.version = xb_residuals.version END;
+  IF found_id IS NULL THEN
+    RAISE EXCEPTION 'model "%"% does not exist', xb_residuals.name,
+          coalesce(' version ' || xb_residuals.version, '')
+      USING ERRCODE = 'undefined_object',
+            HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  END IF;
+  RETURN QUERY
+    SELECT r.series, r.ts, r.step, r.actual, r.fitted, r.actual - r.fitted, r.lo, r.hi
+      FROM xb.residuals r WHERE r.model_id = found_id
+     ORDER BY r.series, r.ts;
+END $$;
+
+COMMENT ON FUNCTION xb_residuals IS
+  'Actual, fitted and residual per series and time on the test split of a forecaster (deployed or given version)';
+
+CREATE FUNCTION xb_backtest(name text, folds integer DEFAULT 3, step integer DEFAULT NULL)
+RETURNS TABLE (fold integer, cutoff timestamp, step integer, estimator text, points bigint,
+               mae double precision, rmse double precision, smape double precision, wape double precision,
+               mase double precision, coverage double precision)
+AS 'MODULE_PATHNAME', 'xb_backtest'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+
+COMMENT ON FUNCTION xb_backtest IS
+  'Rolling-origin backtest: retrains the deployed forecaster''s spec with the last (fold - 1) * step points '
+  'removed (step defaults to the horizon) and returns test metrics per fold, horizon step and estimator';
 
 GRANT USAGE ON SCHEMA xb TO PUBLIC;
-GRANT SELECT ON xb.models, xb.model_metrics, xb.training_log TO PUBLIC;
+GRANT SELECT ON xb.models, xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;

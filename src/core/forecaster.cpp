@@ -1,27 +1,25 @@
+// Training a forecaster (one architecture, or auto: each, keeping the best on
+// validation) and rolling-origin backtests, which retrain the same way.
 #include "core/forecaster.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/blob.hpp"
+#include "core/covariates.hpp"
 #include "core/error.hpp"
+#include "core/forecast_state.hpp"
 #include "core/metrics.hpp"
-#include "core/models.hpp"
-#include "core/panel.hpp"
 #include "core/runtime.hpp"
 #include "core/trainer.hpp"
-#include "core/windows.hpp"
 
 namespace xb {
 namespace {
 
-using nlohmann::json;
-
 // Seasonal lag input: on when asked, or (auto) when the frequency has a season
-// no shorter than the horizon and series are long enough to learn from it.
+// and most series are long enough to learn from it.
 int choose_season(const Panel &panel, const ForecastOptions &o) {
   int m = panel.freq.season_length();
   if (o.seasonal_lag == 0) return 0;
@@ -40,21 +38,6 @@ int choose_season(const Panel &panel, const ForecastOptions &o) {
   return 2 * enough >= static_cast<long>(panel.series.size()) ? m : 0;
 }
 
-NetShape net_shape(const ForecastOptions &o, const WindowLayout &layout) {
-  NetShape s;
-  s.arch = o.arch;
-  s.past_dim = layout.past_dim();
-  s.future_dim = layout.future_dim();
-  s.lookback = o.lookback;
-  s.horizon = o.horizon;
-  s.hidden = o.hidden;
-  s.layers = o.layers;
-  s.heads = o.heads;
-  s.dropout = o.dropout;
-  s.residual_channel = layout.future_seasonal_channel();
-  return s;
-}
-
 // Target value the seasonal-naive baseline predicts for step h from origin t.
 double seasonal_naive(const Series &s, long origin, int h, int season) {
   long back = static_cast<long>((h + season - 1) / season) * season;
@@ -62,25 +45,110 @@ double seasonal_naive(const Series &s, long origin, int h, int season) {
   return season > 1 && idx >= 0 ? s.y[idx] : s.y[origin];
 }
 
-struct SplitEval {
-  ForecastPoints model, naive;
+// Encoded rows on their time grid, with notices for what was changed.
+Panel panel_of(const SeriesRows &rows, const ForecastOptions &o, const TextEncoding &text, const TrainHooks &hooks) {
+  Panel panel = rows.text_feature_names.empty() ? build_panel(rows, o.freq, o.fill, o.invalid)
+                                                : build_panel(encode_text_columns(rows, text), o.freq, o.fill, o.invalid);
+  if (panel.dropped_rows > 0 && hooks.notice)
+    hooks.notice("dropped " + std::to_string(panel.dropped_rows) +
+                 " rows with a NULL or non-finite target or feature (invalid: drop)");
+  if (panel.filled_points > 0 && hooks.notice)
+    hooks.notice("filled " + std::to_string(panel.filled_points) + " missing " + panel.freq.name() +
+                 " steps (fill: " + o.fill + ")");
+  return panel;
+}
+
+// Everything the candidates share: usable series, splits, scalers, windows.
+struct Prepared {
+  Panel panel;
+  WindowLayout layout;
+  std::vector<SeriesSplit> splits;
+  std::vector<Scaler> target_scalers;
+  std::vector<double> mase_scale;
+  std::vector<Window> train_w, val_w, test_w;
+  WindowBatch train_b, val_b, test_b;
+  long skipped = 0;
 };
 
-SplitEval evaluate(const Panel &panel, const std::vector<Scaler> &scalers, const std::vector<Window> &windows,
-                   const torch::Tensor &pred, const std::vector<double> &mase_scale, int season,
+Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &runtime, const TrainHooks &hooks) {
+  Prepared p;
+  p.layout.lookback = o.lookback;
+  p.layout.horizon = o.horizon;
+  p.layout.freq = panel.freq;
+  p.layout.season = choose_season(panel, o);
+
+  // Keep the series long enough for one training window after the split.
+  std::vector<Series> usable;
+  for (auto &s : panel.series) {
+    SeriesSplit sp = split_temporal(static_cast<long>(s.length()), o);
+    if (p.layout.first_origin() + o.horizon <= sp.train_end - 1) {
+      p.splits.push_back(sp);
+      usable.push_back(std::move(s));
+    } else {
+      ++p.skipped;
+    }
+  }
+  if (usable.empty())
+    throw Error(ErrorKind::InsufficientData,
+                "no series is long enough for lookback " + std::to_string(o.lookback) + ", horizon " +
+                    std::to_string(o.horizon) + " and the validation and test periods",
+                "Each series needs about lookback + 3 x horizon " + panel.freq.name() +
+                    " points; lower lookback or horizon, or supply more history.");
+  if (p.skipped > 0 && hooks.notice)
+    hooks.notice("skipped " + std::to_string(p.skipped) + " series too short for lookback " +
+                 std::to_string(o.lookback) + " and horizon " + std::to_string(o.horizon));
+  panel.series = std::move(usable);
+  p.panel = std::move(panel);
+
+  const std::size_t nf = p.panel.feature_count();
+  std::vector<double> train_x;
+  for (std::size_t k = 0; k < p.panel.series.size(); ++k) {
+    const Series &s = p.panel.series[k];
+    p.target_scalers.push_back(fit_scaler(s.y.data(), static_cast<std::size_t>(p.splits[k].train_end)));
+    train_x.insert(train_x.end(), s.x.begin(), s.x.begin() + p.splits[k].train_end * static_cast<long>(nf));
+    p.mase_scale.push_back(seasonal_naive_scale(s.y, p.splits[k].val_end, p.panel.freq.season_length()));
+  }
+  for (std::size_t f = 0; f < nf; ++f)
+    p.layout.feature_scalers.push_back(fit_scaler(train_x.data() + f, train_x.size() / nf, nf));
+
+  p.train_w = windows_between(p.panel, p.splits, p.layout, nullptr, &SeriesSplit::train_end);
+  p.val_w = windows_between(p.panel, p.splits, p.layout, &SeriesSplit::train_end, &SeriesSplit::val_end);
+  p.test_w = windows_between(p.panel, p.splits, p.layout, &SeriesSplit::val_end, &SeriesSplit::length);
+  const double bytes = window_bytes(p.layout, static_cast<long>(p.train_w.size() + p.val_w.size() + p.test_w.size()));
+  if (runtime.max_memory_bytes > 0 && bytes > runtime.max_memory_bytes) {
+    char text[160];
+    std::snprintf(text, sizeof text, "training would need about %.0f MB for its windows, over the limit of %.0f MB",
+                  bytes / 1048576.0, runtime.max_memory_bytes / 1048576.0);
+    throw Error(ErrorKind::ResourceLimit, text,
+                "Lower lookback or horizon, train on fewer series, or raise xb.max_train_memory.");
+  }
+  p.train_b = make_windows(p.panel, p.target_scalers, p.layout, p.train_w);
+  p.val_b = make_windows(p.panel, p.target_scalers, p.layout, p.val_w);
+  p.test_b = make_windows(p.panel, p.target_scalers, p.layout, p.test_w);
+  return p;
+}
+
+struct SplitEval {
+  ForecastPoints model, naive;
+  std::vector<int> step;  // per point
+};
+
+SplitEval evaluate(const Prepared &p, const std::vector<Window> &windows, const torch::Tensor &pred,
                    const std::vector<double> *q) {
   SplitEval e;
   auto pa = pred.accessor<float, 2>();
   const int H = static_cast<int>(pred.size(1));
+  const int season = p.panel.freq.season_length();
   for (std::size_t i = 0; i < windows.size(); ++i) {
-    const Series &s = panel.series[windows[i].series];
-    const Scaler &sc = scalers[windows[i].series];
-    double scale = mase_scale[windows[i].series];
+    const Series &s = p.panel.series[windows[i].series];
+    const Scaler &sc = p.target_scalers[windows[i].series];
+    double scale = p.mase_scale[windows[i].series];
     for (int h = 1; h <= H; ++h) {
       double actual = s.y[windows[i].origin + h];
       double yhat = sc.invert(pa[i][h - 1]);
       e.model.add(actual, yhat, scale);
       e.naive.add(actual, seasonal_naive(s, windows[i].origin, h, season), scale);
+      e.step.push_back(h);
       if (q) {
         e.model.lo.push_back(yhat - (*q)[h - 1] * sc.std);
         e.model.hi.push_back(yhat + (*q)[h - 1] * sc.std);
@@ -102,8 +170,91 @@ std::vector<double> conformal_quantiles(const torch::Tensor &pred, const torch::
   return q;
 }
 
-json scaler_json(const Scaler &s) { return json::array({s.mean, s.std}); }
-Scaler scaler_from(const json &j) { return Scaler{j.at(0).get<double>(), j.at(1).get<double>()}; }
+struct Candidate {
+  ForecastOptions options;
+  ForecastEnsemble net{nullptr};
+  std::vector<EpochRecord> epochs;
+  std::vector<int> best_epochs;
+  torch::Tensor val_pred, test_pred;
+  std::vector<double> q;
+  SplitEval val, test;
+};
+
+Candidate train_candidate(const Prepared &p, const ForecastOptions &o, const torch::Device &device,
+                          const TrainHooks &hooks) {
+  Candidate c;
+  c.options = o;
+  torch::manual_seed(static_cast<std::uint64_t>(o.seed));
+  c.net = ForecastEnsemble(net_shape(o, p.layout, static_cast<int>(p.panel.series.size())), o.ensemble, o.seed);
+  c.net->to(device);
+  for (std::size_t i = 0; i < c.net->size(); ++i) {
+    torch::manual_seed(static_cast<std::uint64_t>(o.seed) + i);
+    FitResult fitted = fit(c.net->member(i), p.train_b, p.val_b, o, device, hooks, static_cast<int>(i));
+    c.epochs.insert(c.epochs.end(), fitted.epochs.begin(), fitted.epochs.end());
+    c.best_epochs.push_back(fitted.best_epoch);
+  }
+  c.val_pred = predict(c.net, p.val_b, device, hooks);
+  c.test_pred = predict(c.net, p.test_b, device, hooks);
+  c.q = conformal_quantiles(c.val_pred, p.val_b.target, o.interval);
+  c.val = evaluate(p, p.val_w, c.val_pred, nullptr);
+  c.test = evaluate(p, p.test_w, c.test_pred, &c.q);
+  return c;
+}
+
+// The options of every architecture to try: one, or each for auto.
+std::vector<ForecastOptions> candidate_options(const ForecastOptions &o) {
+  if (o.arch != "auto") return {o};
+  std::vector<ForecastOptions> out;
+  for (const auto &arch : forecast_architectures()) out.push_back(parse_forecast_options(arch, o.horizon, o.user_json));
+  return out;
+}
+
+// Trains each candidate; returns the best on validation WAPE and, through
+// `others`, the metrics of all of them (auto).
+Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::Device &device,
+                     const TrainHooks &hooks, std::vector<MetricRow> *others) {
+  const auto options = candidate_options(o);
+  Candidate best;
+  double best_score = 0;
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    if (options.size() > 1 && hooks.notice)
+      hooks.notice("auto: training " + options[i].arch + " (" + std::to_string(i + 1) + " of " +
+                   std::to_string(options.size()) + ")");
+    Candidate c = train_candidate(p, options[i], device, hooks);
+    double score = weighted_ape(c.val.model);
+    if (!std::isfinite(score)) score = mean_absolute_error(c.val.model);
+    if (others && options.size() > 1) {
+      for (const auto &[name, value] : forecast_metrics(c.val.model))
+        others->push_back({"validation", c.options.arch, name, value});
+      for (const auto &[name, value] : forecast_metrics(c.test.model))
+        others->push_back({"test", c.options.arch, name, value});
+    }
+    if (i == 0 || score < best_score) {
+      best_score = score;
+      best = std::move(c);
+    }
+  }
+  if (options.size() > 1 && hooks.notice) hooks.notice("auto: chose " + best.options.arch);
+  return best;
+}
+
+// The test split tiled by horizon-long windows from its first point.
+std::vector<ResidualPoint> residuals_of(const Prepared &p, const Candidate &c) {
+  std::vector<ResidualPoint> out;
+  const int H = p.layout.horizon;
+  for (std::size_t i = 0; i < p.test_w.size(); ++i) {
+    const Window &w = p.test_w[i];
+    const SeriesSplit &sp = p.splits[w.series];
+    if ((w.origin - (sp.val_end - 1)) % H != 0) continue;
+    const Series &s = p.panel.series[w.series];
+    for (int h = 1; h <= H; ++h) {
+      std::size_t point = i * static_cast<std::size_t>(H) + static_cast<std::size_t>(h - 1);
+      out.push_back({s.key, p.panel.time_at(s, w.origin + h), h, c.test.model.actual[point],
+                     c.test.model.predicted[point], c.test.model.lo[point], c.test.model.hi[point]});
+    }
+  }
+  return out;
+}
 
 std::string save_weights(ForecastEnsemble &net) {
   std::ostringstream out;
@@ -117,216 +268,130 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
                                    const TrainHooks &hooks) {
   const auto start = std::chrono::steady_clock::now();
   torch::Device device = prepare_runtime(runtime);
-  torch::manual_seed(static_cast<std::uint64_t>(o.seed));
+  const TextEncoding text = fit_text_encoding(rows);
+  Prepared p = prepare(panel_of(rows, o, text, hooks), o, runtime, hooks);
 
-  Panel panel = build_panel(rows, o.freq, o.fill);
-  if (panel.filled_points > 0 && hooks.notice)
-    hooks.notice("filled " + std::to_string(panel.filled_points) + " missing " + panel.freq.name() +
-                 " steps (fill: " + o.fill + ")");
-
-  WindowLayout layout;
-  layout.lookback = o.lookback;
-  layout.horizon = o.horizon;
-  layout.freq = panel.freq;
-  layout.season = choose_season(panel, o);
-
-  // Keep the series long enough for one training window after the split.
-  std::vector<Series> usable;
-  std::vector<SeriesSplit> splits;
-  long skipped = 0;
-  for (auto &s : panel.series) {
-    SeriesSplit sp = split_temporal(static_cast<long>(s.length()), o);
-    if (layout.first_origin() + o.horizon <= sp.train_end - 1) {
-      splits.push_back(sp);
-      usable.push_back(std::move(s));
-    } else {
-      ++skipped;
-    }
-  }
-  if (usable.empty())
-    throw Error(ErrorKind::InsufficientData,
-                "no series is long enough for lookback " + std::to_string(o.lookback) + ", horizon " +
-                    std::to_string(o.horizon) + " and the validation and test periods",
-                "Each series needs about lookback + 3 x horizon " + panel.freq.name() +
-                    " points; lower lookback or horizon, or supply more history.");
-  if (skipped > 0 && hooks.notice)
-    hooks.notice("skipped " + std::to_string(skipped) + " series too short for lookback " +
-                 std::to_string(o.lookback) + " and horizon " + std::to_string(o.horizon));
-  panel.series = std::move(usable);
-
-  const std::size_t nf = panel.feature_count();
-  std::vector<Scaler> target_scalers;
-  std::vector<double> train_x;
-  std::vector<double> mase_scale;
-  for (std::size_t k = 0; k < panel.series.size(); ++k) {
-    const Series &s = panel.series[k];
-    target_scalers.push_back(fit_scaler(s.y.data(), static_cast<std::size_t>(splits[k].train_end)));
-    train_x.insert(train_x.end(), s.x.begin(), s.x.begin() + splits[k].train_end * nf);
-    mase_scale.push_back(seasonal_naive_scale(s.y, splits[k].val_end, panel.freq.season_length()));
-  }
-  for (std::size_t f = 0; f < nf; ++f)
-    layout.feature_scalers.push_back(fit_scaler(train_x.data() + f, train_x.size() / std::max<std::size_t>(nf, 1), nf));
-
-  auto train_w = windows_between(panel, splits, layout, nullptr, &SeriesSplit::train_end);
-  auto val_w = windows_between(panel, splits, layout, &SeriesSplit::train_end, &SeriesSplit::val_end);
-  auto test_w = windows_between(panel, splits, layout, &SeriesSplit::val_end, &SeriesSplit::length);
-  auto train_b = make_windows(panel, target_scalers, layout, train_w);
-  auto val_b = make_windows(panel, target_scalers, layout, val_w);
-  auto test_b = make_windows(panel, target_scalers, layout, test_w);
-
-  ForecastEnsemble net(net_shape(o, layout), o.ensemble, o.seed);
-  net->to(device);
   TrainedForecaster out;
-  for (std::size_t i = 0; i < net->size(); ++i) {
-    torch::manual_seed(static_cast<std::uint64_t>(o.seed) + i);
-    FitResult fitted = fit(net->member(i), train_b, val_b, o, device, hooks, static_cast<int>(i));
-    out.epochs.insert(out.epochs.end(), fitted.epochs.begin(), fitted.epochs.end());
-    out.best_epochs.push_back(fitted.best_epoch);
-  }
-
-  auto val_pred = predict(net, val_b, device, hooks);
-  std::vector<double> q = conformal_quantiles(val_pred, val_b.target, o.interval);
+  Candidate best = train_best(p, o, device, hooks, &out.metrics);
+  out.epochs = best.epochs;
+  out.best_epochs = best.best_epochs;
 
   auto record = [&](const std::string &split, const SplitEval &e) {
     for (const auto &[name, value] : forecast_metrics(e.model)) out.metrics.push_back({split, "model", name, value});
     for (const auto &[name, value] : forecast_metrics(e.naive))
       out.metrics.push_back({split, "seasonal_naive", name, value});
   };
-  const int season = panel.freq.season_length();
-  record("train", evaluate(panel, target_scalers, train_w, predict(net, train_b, device, hooks), mase_scale, season, nullptr));
-  record("validation", evaluate(panel, target_scalers, val_w, val_pred, mase_scale, season, nullptr));
-  record("test", evaluate(panel, target_scalers, test_w, predict(net, test_b, device, hooks), mase_scale, season, &q));
+  record("train", evaluate(p, p.train_w, predict(best.net, p.train_b, device, hooks), nullptr));
+  record("validation", best.val);
+  record("test", best.test);
+  out.residuals = residuals_of(p, best);
 
   // The state a forecast needs: preprocessing and the tail of every series.
-  json state;
-  state["options"] = json::parse(o.to_json());
-  state["freq"] = {{"unit", panel.freq.unit == Frequency::Unit::Month ? "month" : "fixed"}, {"step", panel.freq.step}};
-  state["season"] = layout.season;
-  state["features"] = panel.feature_names;
-  json fs = json::array();
-  for (const auto &s : layout.feature_scalers) fs.push_back(scaler_json(s));
-  state["feature_scalers"] = fs;
-  state["conformal_q"] = q;
-  const long keep = layout.history_needed();
-  json series = json::array();
-  out.time_from = panel.series.front().start;
-  for (std::size_t k = 0; k < panel.series.size(); ++k) {
-    const Series &s = panel.series[k];
-    long n = static_cast<long>(s.length());
-    long from = std::max<long>(0, n - keep);
+  ForecastState st;
+  st.options = best.options;
+  st.layout = p.layout;
+  st.target_scalers = p.target_scalers;
+  st.numeric_features = rows.feature_names;
+  st.text = text;
+  st.conformal_q = best.q;
+  st.panel.freq = p.panel.freq;
+  st.panel.feature_names = p.panel.feature_names;
+  const long keep = p.layout.history_needed();
+  const long nf = static_cast<long>(p.panel.feature_count());
+  out.time_from = p.panel.series.front().start;
+  for (const Series &s : p.panel.series) {
+    const long n = static_cast<long>(s.length());
+    const long from = std::max<long>(0, n - keep);
     out.time_from = std::min(out.time_from, s.start);
-    out.time_to = std::max(out.time_to, panel.time_at(s, n - 1));
-    series.push_back({{"key", s.key},
-                      {"start", panel.time_at(s, from)},
-                      {"scaler", scaler_json(target_scalers[k])},
-                      {"y", std::vector<double>(s.y.begin() + from, s.y.end())},
-                      {"x", std::vector<double>(s.x.begin() + from * static_cast<long>(nf), s.x.end())}});
+    out.time_to = std::max(out.time_to, p.panel.time_at(s, n - 1));
+    Series tail;
+    tail.key = s.key;
+    tail.start = p.panel.time_at(s, from);
+    tail.y.assign(s.y.begin() + from, s.y.end());
+    tail.x.assign(s.x.begin() + from * nf, s.x.end());
+    st.panel.series.push_back(std::move(tail));
   }
-  state["series"] = std::move(series);
 
-  net->to(torch::kCPU);
-  ModelBlob blob{ModelKind::Forecaster, o.arch, state.dump(), save_weights(net)};
-  out.blob = encode_blob(blob);
-  out.hyperparameters_json = o.to_json();
-  out.series_used = static_cast<long>(panel.series.size());
-  out.series_skipped = skipped;
-  out.frequency = panel.freq.name();
+  best.net->to(torch::kCPU);
+  out.blob = encode_blob(ModelBlob{ModelKind::Forecaster, best.options.arch, st.to_json(), save_weights(best.net)});
+  out.arch = best.options.arch;
+  out.hyperparameters_json = best.options.to_json();
+  out.series_used = static_cast<long>(p.panel.series.size());
+  out.series_skipped = p.skipped;
+  out.rows_dropped = p.panel.dropped_rows;
+  out.frequency = p.panel.freq.name();
   out.device = runtime_description(device);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
 
-std::vector<ForecastPoint> forecast(std::string_view bytes, int horizon, const RuntimeSettings &runtime,
-                                    const TrainHooks &hooks) {
-  ModelBlob blob = decode_blob(bytes);
-  if (blob.kind != ModelKind::Forecaster)
-    throw Error(ErrorKind::InvalidParameter,
-                std::string("model is a ") + model_kind_name(blob.kind) + ", not a forecaster",
-                "Use xb_predict() or xb_recommend() for classifiers and regressors.");
+std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions &o, int folds, int step,
+                                  const RuntimeSettings &runtime, const TrainHooks &hooks) {
+  if (folds < 1 || folds > 100)
+    throw Error(ErrorKind::InvalidParameter, "folds must be from 1 to 100, not " + std::to_string(folds));
+  if (step < 1) throw Error(ErrorKind::InvalidParameter, "step must be at least 1, not " + std::to_string(step));
   torch::Device device = prepare_runtime(runtime);
+  const TextEncoding text = fit_text_encoding(rows);
+  const Panel full = panel_of(rows, o, text, hooks);
 
-  json state;
-  ForecastOptions o;
-  Panel panel;
-  WindowLayout layout;
-  std::vector<Scaler> scalers;
-  std::vector<double> q;
-  try {
-    state = json::parse(blob.state_json);
-    const json &opt = state.at("options");
-    o.arch = blob.arch;
-    o.horizon = opt.at("horizon").get<int>();
-    o.lookback = opt.at("lookback").get<int>();
-    o.hidden = opt.at("hidden").get<int>();
-    o.layers = opt.at("layers").get<int>();
-    o.heads = opt.value("heads", 1);
-    o.dropout = opt.at("dropout").get<double>();
-    o.ensemble = opt.value("ensemble", 1);
-    const json &freq = state.at("freq");
-    panel.freq.unit = freq.at("unit").get<std::string>() == "month" ? Frequency::Unit::Month : Frequency::Unit::Fixed;
-    panel.freq.step = freq.at("step").get<Micros>();
-    panel.feature_names = state.at("features").get<std::vector<std::string>>();
-    layout.lookback = o.lookback;
-    layout.horizon = o.horizon;
-    layout.freq = panel.freq;
-    layout.season = state.at("season").get<int>();
-    for (const auto &s : state.at("feature_scalers")) layout.feature_scalers.push_back(scaler_from(s));
-    q = state.at("conformal_q").get<std::vector<double>>();
-    for (const auto &js : state.at("series")) {
-      Series s;
-      s.key = js.at("key").get<std::string>();
-      s.start = js.at("start").get<Micros>();
-      s.y = js.at("y").get<std::vector<double>>();
-      s.x = js.at("x").get<std::vector<double>>();
-      scalers.push_back(scaler_from(js.at("scaler")));
-      panel.series.push_back(std::move(s));
+  std::vector<BacktestRow> out;
+  for (int fold = 1; fold <= folds; ++fold) {
+    stop_if_interrupted(hooks);
+    const long cut = static_cast<long>(fold - 1) * step;
+    Panel panel;
+    panel.freq = full.freq;
+    panel.feature_names = full.feature_names;
+    const std::size_t nf = full.feature_count();
+    for (const Series &s : full.series) {
+      if (static_cast<long>(s.length()) <= cut) continue;
+      Series t = s;
+      t.y.resize(s.length() - static_cast<std::size_t>(cut));
+      t.x.resize(t.y.size() * nf);
+      panel.series.push_back(std::move(t));
     }
-  } catch (const json::exception &e) {
-    throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what());
-  }
-  const std::size_t nf = panel.feature_count();
-  bool shapes_ok = static_cast<int>(q.size()) == o.horizon && layout.features() == static_cast<int>(nf) &&
-                   o.lookback > 0 && o.horizon > 0;
-  for (const auto &s : panel.series)
-    shapes_ok = shapes_ok && static_cast<long>(s.length()) >= layout.history_needed() &&
-                s.x.size() == s.length() * nf;
-  if (!shapes_ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent");
+    if (hooks.notice) hooks.notice("backtest: fold " + std::to_string(fold) + " of " + std::to_string(folds));
+    Prepared p;
+    try {
+      if (panel.series.empty()) throw Error(ErrorKind::InsufficientData, "no data left");
+      p = prepare(std::move(panel), o, runtime, hooks);
+    } catch (const Error &e) {
+      if (e.kind() != ErrorKind::InsufficientData) throw;
+      throw Error(ErrorKind::InsufficientData,
+                  "backtest fold " + std::to_string(fold) + " (the last " + std::to_string(cut) +
+                      " points removed) has too little data: " + e.what(),
+                  "Use fewer folds or a smaller step.");
+    }
+    Candidate c = train_best(p, o, device, hooks, nullptr);
 
-  if (horizon == 0) horizon = o.horizon;
-  if (horizon < 1)
-    throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(horizon));
-  if (horizon > o.horizon)
-    throw Error(ErrorKind::InvalidParameter,
-                "horizon " + std::to_string(horizon) + " is beyond the trained horizon " + std::to_string(o.horizon),
-                "Retrain with a larger horizon.");
-  if (nf > 0 && hooks.notice)
-    hooks.notice("future covariates are unknown: the last observed value of each is carried forward");
-
-  if (o.ensemble < 1 || o.ensemble > 32) throw Error(ErrorKind::CorruptModel, "model state is inconsistent");
-  ForecastEnsemble net(net_shape(o, layout), o.ensemble, 0);
-  try {
-    std::istringstream in(blob.weights);
-    torch::load(net, in);
-  } catch (const c10::Error &e) {
-    throw Error(ErrorKind::CorruptModel, "model weights do not load", "The blob does not match its header.");
-  }
-  net->to(device);
-  net->eval();
-
-  std::vector<Window> windows;
-  for (std::size_t k = 0; k < panel.series.size(); ++k)
-    windows.push_back({k, static_cast<long>(panel.series[k].length()) - 1});
-  auto pred = predict(net, make_windows(panel, scalers, layout, windows), device, hooks);
-  auto pa = pred.accessor<float, 2>();
-
-  std::vector<ForecastPoint> out;
-  out.reserve(windows.size() * static_cast<std::size_t>(horizon));
-  for (std::size_t k = 0; k < windows.size(); ++k) {
-    const Series &s = panel.series[k];
-    for (int h = 1; h <= horizon; ++h) {
-      double yhat = scalers[k].invert(pa[k][h - 1]);
-      double half = q[h - 1] * scalers[k].std;
-      out.push_back({s.key, panel.time_at(s, windows[k].origin + h), yhat, yhat - half, yhat + half});
+    Micros cutoff = 0;
+    for (std::size_t k = 0; k < p.panel.series.size(); ++k)
+      cutoff = std::max(cutoff, p.panel.time_at(p.panel.series[k], p.splits[k].val_end - 1));
+    for (int h = 1; h <= o.horizon; ++h) {
+      for (const bool is_model : {true, false}) {
+        const ForecastPoints &all = is_model ? c.test.model : c.test.naive;
+        ForecastPoints at;
+        for (std::size_t i = 0; i < all.actual.size(); ++i) {
+          if (c.test.step[i] != h) continue;
+          at.add(all.actual[i], all.predicted[i], all.mase_scale[i]);
+          if (is_model) {
+            at.lo.push_back(all.lo[i]);
+            at.hi.push_back(all.hi[i]);
+          }
+        }
+        BacktestRow r;
+        r.fold = fold;
+        r.cutoff = cutoff;
+        r.step = h;
+        r.estimator = is_model ? "model" : "seasonal_naive";
+        r.points = static_cast<long>(at.actual.size());
+        r.mae = mean_absolute_error(at);
+        r.rmse = root_mean_squared_error(at);
+        r.smape = symmetric_mape(at);
+        r.wape = weighted_ape(at);
+        r.mase = mean_absolute_scaled_error(at);
+        r.coverage = is_model ? interval_coverage(at) : std::nan("");
+        out.push_back(r);
+      }
     }
   }
   return out;

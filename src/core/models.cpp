@@ -1,5 +1,6 @@
 #include "core/models.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -46,10 +47,13 @@ ForecastNetImpl::ForecastNetImpl(const NetShape &shape) : shape_(shape) {
   // Per step: encoding, that step's known-future inputs, a one-hot of the step.
   // Layers made one statement each: argument evaluation order is the
   // compiler's, and initialisation order decides the weights for a seed.
-  torch::nn::Linear decode_in(hid + shape.future_dim + shape.horizon, hid);
+  torch::nn::Linear decode_in(hid + shape.embedding_dim + shape.future_dim + shape.horizon, hid);
   torch::nn::Linear decode_out(hid, 1);
   decoder_ = register_module("decoder", torch::nn::Sequential(decode_in, torch::nn::ReLU(),
                                                               torch::nn::Dropout(shape.dropout), decode_out));
+  // Created last so that models without it keep their initial weights per seed.
+  if (shape.embedding_dim > 0)
+    embedding_ = register_module("embedding", torch::nn::Embedding(std::max(shape.series_count, 1), shape.embedding_dim));
 }
 
 torch::Tensor ForecastNetImpl::encode(const torch::Tensor &past) {
@@ -77,14 +81,17 @@ ForecastEnsembleImpl::ForecastEnsembleImpl(const NetShape &shape, int members, s
   }
 }
 
-torch::Tensor ForecastEnsembleImpl::forward(const torch::Tensor &past, const torch::Tensor &future) {
-  auto sum = members_[0]->forward(past, future);
-  for (std::size_t i = 1; i < members_.size(); ++i) sum = sum + members_[i]->forward(past, future);
+torch::Tensor ForecastEnsembleImpl::forward(const torch::Tensor &past, const torch::Tensor &future,
+                                            const torch::Tensor &series) {
+  auto sum = members_[0]->forward(past, future, series);
+  for (std::size_t i = 1; i < members_.size(); ++i) sum = sum + members_[i]->forward(past, future, series);
   return sum / static_cast<double>(members_.size());
 }
 
-torch::Tensor ForecastNetImpl::forward(const torch::Tensor &past, const torch::Tensor &future) {
+torch::Tensor ForecastNetImpl::forward(const torch::Tensor &past, const torch::Tensor &future,
+                                       const torch::Tensor &series) {
   auto enc = encode(past);  // [N, hid]
+  if (embedding_) enc = torch::cat({enc, embedding_->forward(series)}, 1);
   const auto n = past.size(0);
   const int H = shape_.horizon;
   auto steps = torch::eye(H, past.options()).unsqueeze(0).expand({n, H, H});

@@ -20,13 +20,16 @@ struct NetShape {
   int heads = 0;
   double dropout = 0;
   int residual_channel = -1;  // future channel the output is added to (seasonal baseline), or -1
+  int series_count = 0;       // with embedding_dim > 0: one learned vector per series
+  int embedding_dim = 0;
 };
 
 class ForecastNetImpl : public torch::nn::Module {
  public:
   explicit ForecastNetImpl(const NetShape &shape);
-  // past [N, lookback, past_dim], future [N, horizon, future_dim] -> [N, horizon]
-  torch::Tensor forward(const torch::Tensor &past, const torch::Tensor &future);
+  // past [N, lookback, past_dim], future [N, horizon, future_dim],
+  // series [N] (int64 panel index; used with an embedding) -> [N, horizon]
+  torch::Tensor forward(const torch::Tensor &past, const torch::Tensor &future, const torch::Tensor &series);
 
  private:
   torch::Tensor encode(const torch::Tensor &past);
@@ -39,6 +42,7 @@ class ForecastNetImpl : public torch::nn::Module {
   torch::nn::TransformerEncoder transformer_{nullptr};
   torch::Tensor positions_;
   torch::nn::Sequential decoder_{nullptr};
+  torch::nn::Embedding embedding_{nullptr};
 };
 TORCH_MODULE(ForecastNet);
 
@@ -48,7 +52,7 @@ class ForecastEnsembleImpl : public torch::nn::Module {
  public:
   // Member i is initialised after torch::manual_seed(seed + i).
   ForecastEnsembleImpl(const NetShape &shape, int members, std::int64_t seed);
-  torch::Tensor forward(const torch::Tensor &past, const torch::Tensor &future);
+  torch::Tensor forward(const torch::Tensor &past, const torch::Tensor &future, const torch::Tensor &series);
   ForecastNet &member(std::size_t i) { return members_[i]; }
   std::size_t size() const { return members_.size(); }
 

@@ -79,6 +79,8 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
   else if (key == "freq") o.freq = one_of(v, key, {"hourly", "daily", "weekly", "monthly", "quarterly", "yearly"});
   else if (key == "loss") o.loss = one_of(v, key, {"mse", "mae", "huber"});
   else if (key == "fill") o.fill = one_of(v, key, {"zero", "ffill", "interpolate", "error"});
+  else if (key == "invalid") o.invalid = one_of(v, key, {"error", "drop"});
+  else if (key == "series_embedding") o.series_embedding = integer(v, key, 0, 256);
   else if (key == "seasonal_lag") {
     if (!v.is_boolean()) throw bad(key, "must be true or false");
     o.seasonal_lag = v.get<bool>() ? 1 : 0;
@@ -86,7 +88,7 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
     throw Error(ErrorKind::InvalidParameter, "unknown option \"" + key + "\"",
                 "Known options: lookback, epochs, batch_size, lr, weight_decay, dropout, patience, seed, "
                 "val_fraction, test_fraction, val_periods, test_periods, hidden, layers, heads, ensemble, "
-                "loss, interval, freq, fill, seasonal_lag.");
+                "loss, interval, freq, fill, seasonal_lag, invalid, series_embedding.");
   }
 }
 
@@ -99,9 +101,9 @@ const std::vector<std::string> &forecast_architectures() {
 
 ForecastOptions parse_forecast_options(const std::string &arch, int horizon, const std::string &options_json) {
   const auto &archs = forecast_architectures();
-  if (std::find(archs.begin(), archs.end(), arch) == archs.end())
+  if (arch != "auto" && std::find(archs.begin(), archs.end(), arch) == archs.end())
     throw Error(ErrorKind::InvalidParameter, "unknown architecture \"" + arch + "\"",
-                "Use gru, lstm, transformer or attention_lstm.");
+                "Use gru, lstm, transformer, attention_lstm or auto.");
   if (horizon < 1)
     throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(horizon));
   if (horizon > 10000) throw Error(ErrorKind::InvalidParameter, "horizon must be at most 10000");
@@ -118,10 +120,15 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
   ForecastOptions o;
   o.arch = arch;
   o.horizon = horizon;
-  for (const char *layer : {"common", arch.c_str()})
+  o.user_json = user.dump();
+  // auto: the common preset here; each candidate is parsed again with its own.
+  for (const std::string layer : {std::string("common"), arch == "auto" ? std::string("common") : arch})
     for (const auto &[key, value] : presets().at(layer).items()) apply(o, key, value);
   for (const auto &[key, value] : user.items()) apply(o, key, value);
   if (o.lookback == 0) o.lookback = std::max(2 * horizon, 8);
+  // Every candidate of auto must be valid before any training starts.
+  if (arch == "auto")
+    for (const auto &candidate : archs) parse_forecast_options(candidate, horizon, options_json);
   if (arch == "transformer" && o.hidden % o.heads != 0)
     throw Error(ErrorKind::InvalidParameter, "option \"hidden\" must be a multiple of \"heads\"",
                 "For example hidden 64 with heads 4.");
@@ -146,7 +153,9 @@ std::string ForecastOptions::to_json() const {
             {"ensemble", ensemble},
             {"loss", loss},
             {"interval", interval},
-            {"fill", fill}};
+            {"fill", fill},
+            {"invalid", invalid}};
+  if (series_embedding) j["series_embedding"] = series_embedding;
   if (arch == "transformer") j["heads"] = heads;
   if (val_periods) j["val_periods"] = val_periods;
   if (test_periods) j["test_periods"] = test_periods;

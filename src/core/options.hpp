@@ -8,7 +8,7 @@
 namespace xb {
 
 struct ForecastOptions {
-  std::string arch;  // gru | lstm | transformer | attention_lstm
+  std::string arch;  // gru | lstm | transformer | attention_lstm | auto
   int horizon = 0;
   int lookback = 0;
   int epochs = 0;
@@ -25,16 +25,20 @@ struct ForecastOptions {
   int hidden = 0;
   int layers = 0;
   int heads = 0;
-  int ensemble = 1;
-  std::string loss;  // mse | mae | huber (on scaled values)  // members trained from seeds seed, seed+1, ...
+  int ensemble = 1;  // members trained from seeds seed, seed+1, ...
+  std::string loss;  // mse | mae | huber (on scaled values)
   double interval = 0;
   std::string freq;          // "" = infer
   std::string fill;          // zero | ffill | interpolate | error
   int seasonal_lag = -1;     // -1 auto, 0 off, 1 on
+  std::string invalid;       // error | drop: rows with NULL, NaN or infinite values
+  int series_embedding = 0;  // size of a learned per-series vector; 0 = none
+  std::string user_json;     // the options as given (auto trains every architecture from them)
 
   std::string to_json() const;  // every resolved value, for the catalog
 };
 
+// The architectures "auto" chooses among (auto itself is not listed).
 const std::vector<std::string> &forecast_architectures();
 
 // Throws Error(InvalidParameter) naming the bad key: unknown keys, wrong

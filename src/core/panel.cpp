@@ -12,20 +12,31 @@ namespace {
 
 std::string series_label(const std::string &key) { return key.empty() ? "the series" : "series \"" + key + "\""; }
 
-void check_finite(const SeriesRows &rows) {
+// Rows to use: all, or (drop) those whose values are all finite. NULLs arrive as NaN.
+std::vector<std::size_t> valid_rows(const SeriesRows &rows, bool drop) {
   std::size_t nf = rows.feature_names.size();
+  std::vector<std::size_t> keep;
+  keep.reserve(rows.rows());
   for (std::size_t r = 0; r < rows.rows(); ++r) {
-    if (!std::isfinite(rows.target[r]))
+    bool ok = std::isfinite(rows.target[r]);
+    if (!ok && !drop)
       throw Error(ErrorKind::DataException,
-                  "target is not finite in " + series_label(rows.series_key[r]) + " at " + format_time(rows.time[r]),
-                  "Filter out or repair NaN and infinite targets in the source.");
-    for (std::size_t f = 0; f < nf; ++f)
-      if (!std::isfinite(rows.features[r * nf + f]))
+                  "target is NULL or not finite in " + series_label(rows.series_key[r]) + " at " +
+                      format_time(rows.time[r]),
+                  "Filter out or repair NULL, NaN and infinite targets in the source, or set options.invalid "
+                  "to \"drop\".");
+    for (std::size_t f = 0; ok && f < nf; ++f) {
+      ok = std::isfinite(rows.features[r * nf + f]);
+      if (!ok && !drop)
         throw Error(ErrorKind::DataException,
-                    "feature \"" + rows.feature_names[f] + "\" is not finite in " + series_label(rows.series_key[r]) +
-                        " at " + format_time(rows.time[r]),
-                    "Filter out or repair NaN and infinite covariates in the source.");
+                    "feature \"" + rows.feature_names[f] + "\" is NULL or not finite in " +
+                        series_label(rows.series_key[r]) + " at " + format_time(rows.time[r]),
+                    "Filter out or repair NULL, NaN and infinite covariates in the source, or set "
+                    "options.invalid to \"drop\".");
+    }
+    if (ok) keep.push_back(r);
   }
+  return keep;
 }
 
 // Fills y and x at grid positions that had no row; `present` marks real rows.
@@ -52,13 +63,17 @@ void fill_gaps(Series &s, const std::vector<bool> &present, std::size_t nf, cons
 
 }  // namespace
 
-Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill) {
+Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill,
+                  const std::string &invalid) {
   if (rows.rows() == 0)
     throw Error(ErrorKind::InsufficientData, "the source returned no rows", "Check the source and its filters.");
-  check_finite(rows);
+  const std::vector<std::size_t> keep = valid_rows(rows, invalid == "drop");
+  if (keep.empty())
+    throw Error(ErrorKind::InsufficientData, "every row of the source has a NULL or non-finite value",
+                "Check the target and feature columns of the source.");
 
   std::map<std::string, std::vector<std::size_t>> by_key;
-  for (std::size_t r = 0; r < rows.rows(); ++r) by_key[rows.series_key[r]].push_back(r);
+  for (std::size_t r : keep) by_key[rows.series_key[r]].push_back(r);
 
   std::vector<std::vector<Micros>> times;
   times.reserve(by_key.size());
@@ -78,6 +93,7 @@ Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::st
   }
 
   Panel panel;
+  panel.dropped_rows = static_cast<long>(rows.rows() - keep.size());
   panel.freq = freq.empty() ? infer_frequency(times) : Frequency::parse(freq);
   panel.feature_names = rows.feature_names;
   std::size_t nf = rows.feature_names.size();

@@ -23,12 +23,16 @@ struct Panel {
   std::vector<std::string> feature_names;
   std::vector<Series> series;  // ordered by key
   long filled_points = 0;      // grid points that were missing and filled
+  long dropped_rows = 0;       // rows with NULL, NaN or infinite values (invalid: drop)
 
   std::size_t feature_count() const { return feature_names.size(); }
   Micros time_at(const Series &s, long index) const { return freq.advance(s.start, index); }
 };
 
 // freq: "" to infer. fill: zero | ffill | interpolate | error.
-Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill);
+// invalid: error | drop, for rows whose target or a feature is NULL (NaN) or
+// infinite. Text columns must be encoded (numeric) first.
+Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill,
+                  const std::string &invalid = "error");
 
 }  // namespace xb

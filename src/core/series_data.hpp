@@ -1,4 +1,5 @@
-// The rows a forecaster is trained on, as the boundary reads them from SQL.
+// The rows a forecaster is trained on (and future covariates are given in),
+// as the boundary reads them from SQL.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -11,11 +12,13 @@ namespace xb {
 using Micros = std::int64_t;
 
 struct SeriesRows {
-  std::vector<std::string> feature_names;  // covariate columns, in order
-  std::vector<std::string> series_key;     // one per row ("" for one series)
-  std::vector<Micros> time;                // one per row
-  std::vector<double> target;              // one per row
-  std::vector<double> features;            // row-major, rows x feature_names
+  std::vector<std::string> feature_names;       // numeric covariate columns, in order
+  std::vector<std::string> text_feature_names;  // categorical covariate columns, in order
+  std::vector<std::string> series_key;          // one per row ("" for one series)
+  std::vector<Micros> time;                     // one per row
+  std::vector<double> target;                   // one per row; NaN = NULL (future rows: unused)
+  std::vector<double> features;                 // row-major, rows x feature_names; NaN = NULL
+  std::vector<std::string> text_features;       // row-major, rows x text_feature_names; "" = NULL
 
   std::size_t rows() const { return time.size(); }
   void reserve(std::size_t n) {
@@ -23,6 +26,7 @@ struct SeriesRows {
     time.reserve(n);
     target.reserve(n);
     features.reserve(n * feature_names.size());
+    text_features.reserve(n * text_feature_names.size());
   }
 };
 

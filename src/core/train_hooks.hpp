@@ -25,6 +25,7 @@ struct TrainHooks {
 struct RuntimeSettings {
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int threads = 0;              // 0: LibTorch's default
+  double max_memory_bytes = 0;  // training tensors larger than this are refused up front; 0: no limit
 };
 
 }  // namespace xb

@@ -59,8 +59,9 @@ FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val
       auto past = train.past.index_select(0, idx).to(device);
       auto future = train.future.index_select(0, idx).to(device);
       auto target = train.target.index_select(0, idx).to(device);
+      auto series = train.series.index_select(0, idx).to(device);
       adam.zero_grad();
-      auto loss = loss_of(o.loss, net->forward(past, future), target);
+      auto loss = loss_of(o.loss, net->forward(past, future, series), target);
       loss.backward();
       adam.step();
       loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));

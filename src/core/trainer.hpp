@@ -34,7 +34,8 @@ torch::Tensor predict(Net &net, const WindowBatch &batch, const torch::Device &d
   for (long i = 0; i < n; i += kEvalBatch) {
     stop_if_interrupted(hooks);
     long len = std::min(kEvalBatch, n - i);
-    parts.push_back(net->forward(batch.past.narrow(0, i, len).to(device), batch.future.narrow(0, i, len).to(device))
+    parts.push_back(net->forward(batch.past.narrow(0, i, len).to(device), batch.future.narrow(0, i, len).to(device),
+                                 batch.series.narrow(0, i, len).to(device))
                         .to(torch::kCPU));
   }
   if (parts.empty()) return torch::zeros({0, batch.future.size(1)});

@@ -56,6 +56,8 @@ WindowBatch make_windows(const Panel &panel, const std::vector<Scaler> &target_s
     if (w.origin + H >= static_cast<long>(panel.series[w.series].length())) targets_known = false;
   auto target = torch::zeros({targets_known ? n : 0, H}, torch::kFloat32);
   auto ta = target.accessor<float, 2>();
+  auto series = torch::zeros({n}, torch::kLong);
+  auto sa = series.accessor<std::int64_t, 1>();
 
   auto pa = past.accessor<float, 3>();
   auto fa = future.accessor<float, 3>();
@@ -64,6 +66,7 @@ WindowBatch make_windows(const Panel &panel, const std::vector<Scaler> &target_s
     const Series &s = panel.series[windows[i].series];
     const Scaler &ys = target_scalers[windows[i].series];
     const long origin = windows[i].origin, len = static_cast<long>(s.length());
+    sa[i] = static_cast<std::int64_t>(windows[i].series);
     for (int l = 0; l < L; ++l) {
       long idx = origin - L + 1 + l;
       pa[i][l][0] = static_cast<float>(ys.apply(s.y[idx]));
@@ -76,7 +79,7 @@ WindowBatch make_windows(const Panel &panel, const std::vector<Scaler> &target_s
     for (int h = 1; h <= H; ++h) {
       long idx = origin + h;
       for (int f = 0; f < F; ++f) {
-        double raw = future_x ? (*future_x)[(h - 1) * F + f] : s.x[std::min(idx, len - 1) * F + f];
+        double raw = future_x ? (*future_x)[(i * H + h - 1) * F + f] : s.x[std::min(idx, len - 1) * F + f];
         fa[i][h - 1][f] = static_cast<float>(layout.feature_scalers[f].apply(raw));
       }
       layout.freq.calendar_features(panel.time_at(s, idx), cal.data());
@@ -86,7 +89,13 @@ WindowBatch make_windows(const Panel &panel, const std::vector<Scaler> &target_s
       if (targets_known) ta[i][h - 1] = static_cast<float>(ys.apply(s.y[idx]));
     }
   }
-  return {past, future, targets_known ? target : torch::Tensor()};
+  return {past, future, targets_known ? target : torch::Tensor(), series};
+}
+
+double window_bytes(const WindowLayout &layout, long windows) {
+  const double floats = static_cast<double>(layout.lookback) * layout.past_dim() +
+                        static_cast<double>(layout.horizon) * (layout.future_dim() + 1);
+  return static_cast<double>(windows) * (floats * sizeof(float) + sizeof(std::int64_t));
 }
 
 std::vector<Window> windows_between(const Panel &panel, const std::vector<SeriesSplit> &splits,

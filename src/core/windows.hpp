@@ -62,12 +62,19 @@ struct WindowBatch {
   torch::Tensor past;    // [N, lookback, past_dim]
   torch::Tensor future;  // [N, horizon, future_dim]
   torch::Tensor target;  // [N, horizon], scaled; empty when targets lie beyond the data
+  torch::Tensor series;  // [N] int64: each window's series (panel index)
+
+  long size() const { return past.size(0); }
 };
 
-// Feature rows past a series' end repeat its last row unless future_x
-// (horizon x features, raw units) gives them.
+// Feature rows past a series' end repeat its last row unless future_x gives
+// them: windows x horizon x features, raw units.
 WindowBatch make_windows(const Panel &panel, const std::vector<Scaler> &target_scalers, const WindowLayout &layout,
                          const std::vector<Window> &windows, const std::vector<double> *future_x = nullptr);
+
+// Bytes the tensors of `windows` windows take: checked against the memory
+// limit before they are built.
+double window_bytes(const WindowLayout &layout, long windows);
 
 // Windows whose targets all fall in [from, to) of each series.
 std::vector<Window> windows_between(const Panel &panel, const std::vector<SeriesSplit> &splits,

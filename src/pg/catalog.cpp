@@ -1,6 +1,7 @@
 #include "pg/catalog.hpp"
 
 #include "core/error.hpp"
+#include "pg/args.hpp"
 #include "pg/guard.hpp"
 
 namespace xb::pg {
@@ -26,6 +27,16 @@ FROM unnest($2::text[], $3::text[], $4::text[], $5::float8[]) AS u(split, estima
 constexpr const char *kInsertLog = R"SQL(
 INSERT INTO xb.training_log (model_id, member, epoch, train_loss, validation_loss, learning_rate, seconds)
 SELECT $1, u.* FROM unnest($2::int[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[]) AS u)SQL";
+
+constexpr const char *kInsertResiduals = R"SQL(
+INSERT INTO xb.residuals (model_id, series, ts, step, actual, fitted, lo, hi)
+SELECT $1, u.* FROM unnest($2::text[], $3::timestamp[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
+                           $8::float8[]) AS u)SQL";
+
+constexpr const char *kSelectDeployed = R"SQL(
+SELECT id, version, kind, arch, coalesce(horizon, 0), options::text, source, coalesce(time_col, ''),
+       coalesce(target_col, ''), series_cols, feature_cols, weights
+FROM xb.models WHERE name = $1 AND deployed)SQL";
 
 // Datums for SPI parameters, built in the SPI memory context. Values are
 // plain pointers and numbers: nothing here may throw while PG_TRY is active.
@@ -100,6 +111,23 @@ Datum int4_array(const std::vector<int> &items) {
   return datum_array(elems, INT4OID);
 }
 
+Datum timestamp_array(const std::vector<Micros> &items) {
+  std::vector<Datum> elems;
+  for (Micros v : items) elems.push_back(TimestampGetDatum(v));
+  return datum_array(elems, TIMESTAMPOID);
+}
+
+std::vector<std::string> text_array_items(Datum array) {
+  std::vector<std::string> out;
+  Datum *elems = nullptr;
+  bool *nulls = nullptr;
+  int n = 0;
+  pg_call([&] { deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n); });
+  for (int i = 0; i < n; ++i)
+    if (!nulls[i]) out.push_back(text_of(elems[i]));
+  return out;
+}
+
 // Runs an INSERT and returns the first column of its first row (or 0).
 long execute(const char *sql, const Params &p, int expected) {
   long id = 0;
@@ -124,11 +152,12 @@ long insert_forecaster(const NewForecaster &m) {
   for (int e : t.best_epochs) best_epochs += (best_epochs.empty() ? "" : ", ") + std::to_string(e);
   std::string lineage = "{\"frequency\": \"" + t.frequency + "\", \"series\": " + std::to_string(t.series_used) +
                         ", \"series_skipped\": " + std::to_string(t.series_skipped) +
-                        ", \"best_epochs\": [" + best_epochs + "], \"runtime\": \"" + t.device +
+                        ", \"rows_dropped\": " + std::to_string(t.rows_dropped) + ", \"arch_requested\": \"" + m.arch +
+                        "\", \"best_epochs\": [" + best_epochs + "], \"runtime\": \"" + t.device +
                         "\", \"xb\": \"0.1.0\"}";
   Params p;
   p.add(TEXTOID, text_datum(m.name));
-  p.add(TEXTOID, text_datum(m.arch));
+  p.add(TEXTOID, text_datum(t.arch));
   p.add(TEXTOID, text_datum(m.source.source));
   p.add(TEXTOID, text_datum(m.source.time_col));
   p.add(TEXTOID, text_datum(m.source.target_col));
@@ -185,30 +214,68 @@ long insert_forecaster(const NewForecaster &m) {
   lp.add(FLOAT8ARRAYOID, float8_array(lr));
   lp.add(FLOAT8ARRAYOID, float8_array(seconds));
   execute(kInsertLog, lp, SPI_OK_INSERT);
+
+  std::vector<std::string> series;
+  std::vector<Micros> ts;
+  std::vector<int> step;
+  std::vector<double> actual, fitted, lo, hi;
+  for (const auto &r : t.residuals) {
+    series.push_back(r.series);
+    ts.push_back(r.ts);
+    step.push_back(r.step);
+    actual.push_back(r.actual);
+    fitted.push_back(r.fitted);
+    lo.push_back(r.lo);
+    hi.push_back(r.hi);
+  }
+  Params rp;
+  rp.add(INT8OID, Int64GetDatum(id));
+  rp.add(TEXTARRAYOID, text_array(series));
+  rp.add(TIMESTAMPARRAYOID, timestamp_array(ts));
+  rp.add(INT4ARRAYOID, int4_array(step));
+  rp.add(FLOAT8ARRAYOID, float8_array(actual));
+  rp.add(FLOAT8ARRAYOID, float8_array(fitted));
+  rp.add(FLOAT8ARRAYOID, float8_array(lo));
+  rp.add(FLOAT8ARRAYOID, float8_array(hi));
+  execute(kInsertResiduals, rp, SPI_OK_INSERT);
   return id;
 }
 
-std::string deployed_model_bytes(const std::string &name) {
+StoredModel deployed_model(const std::string &name) {
   Params p;
   p.add(TEXTOID, text_datum(name));
   const Params *pp = &p;
-  bytea *weights = nullptr;
   bool found = false;
+  StoredModel m;
+  Datum cols[12];
+  bool nulls[12];
   pg_call([&] {
-    SPI_execute_with_args("SELECT weights FROM xb.models WHERE name = $1 AND deployed", 1,
-                          const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values), pp->nulls, true, 1);
+    SPI_execute_with_args(kSelectDeployed, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
+                          pp->nulls, true, 1);
     if (SPI_processed == 1) {
-      bool isnull = false;
-      Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-      if (!isnull) weights = DatumGetByteaPP(d);
       found = true;
+      for (int i = 0; i < 12; ++i) cols[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
     }
   });
   if (!found)
     throw Error(ErrorKind::UndefinedObject, "model \"" + name + "\" does not exist",
                 "SELECT name, version FROM xb.models lists the models you can use.");
+  m.id = DatumGetInt64(cols[0]);
+  m.version = DatumGetInt32(cols[1]);
+  m.kind = text_of(cols[2]);
+  m.arch = text_of(cols[3]);
+  m.horizon = DatumGetInt32(cols[4]);
+  m.options_json = text_of(cols[5]);
+  m.source.source = text_of(cols[6]);
+  m.source.time_col = text_of(cols[7]);
+  m.source.target_col = text_of(cols[8]);
+  m.source.series_cols = text_array_items(cols[9]);
+  m.source.feature_cols = text_array_items(cols[10]);
+  bytea *weights = nullptr;
+  if (!nulls[11]) pg_call([&] { weights = DatumGetByteaPP(cols[11]); });
   if (!weights) throw Error(ErrorKind::CorruptModel, "model \"" + name + "\" has no weights");
-  return std::string(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights));
+  m.bytes.assign(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights));
+  return m;
 }
 
 }  // namespace xb::pg

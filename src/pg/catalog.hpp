@@ -22,7 +22,19 @@ struct NewForecaster {
 // and its training log; returns the new id.
 long insert_forecaster(const NewForecaster &m);
 
-// The deployed version's weights; Error(UndefinedObject) when there is none.
-std::string deployed_model_bytes(const std::string &name);
+// The deployed version of a model and the spec it was trained from.
+struct StoredModel {
+  long id = 0;
+  int version = 0;
+  std::string kind;
+  std::string arch;
+  int horizon = 0;
+  std::string options_json;  // as the caller gave them
+  SourceSpec source;
+  std::string bytes;
+};
+
+// Error(UndefinedObject) when the name has no deployed version.
+StoredModel deployed_model(const std::string &name);
 
 }  // namespace xb::pg

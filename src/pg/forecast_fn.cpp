@@ -1,4 +1,7 @@
-// xb_train_forecaster() and xb_forecast(): the forecasting job's SQL entry points.
+// The forecasting job's SQL entry points: training, forecasts (with future
+// covariates and what-if overrides), sensitivity and backtests.
+#include <cmath>
+
 #include "core/error.hpp"
 #include "core/forecaster.hpp"
 #include "pg/args.hpp"
@@ -10,6 +13,62 @@
 
 using namespace xb;
 using namespace xb::pg;
+
+namespace {
+
+// A materialized set-returning result: rows are handed to PostgreSQL one by
+// one, each inside pg_call. NaN doubles become NULL.
+class ResultRows {
+ public:
+  explicit ResultRows(FunctionCallInfo fcinfo) : rsinfo_(reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo)) {
+    pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+  }
+  ResultRows &text(const std::string &s, bool null = false) {
+    values_.push_back(0);
+    nulls_.push_back(null);
+    if (!null) texts_.emplace_back(values_.size() - 1, s);
+    return *this;
+  }
+  ResultRows &timestamp(Micros t) { return datum(TimestampGetDatum(t)); }
+  ResultRows &int4(int v) { return datum(Int32GetDatum(v)); }
+  ResultRows &int8(long v) { return datum(Int64GetDatum(v)); }
+  ResultRows &float8(double v) { return std::isnan(v) ? datum(0, true) : datum(Float8GetDatum(v)); }
+  void end_row() {
+    Datum *values = values_.data();
+    bool *nulls = reinterpret_cast<bool *>(nulls_.data());
+    pg_call([&] {
+      for (const auto &[index, s] : texts_) values[index] = PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
+      tuplestore_putvalues(rsinfo_->setResult, rsinfo_->setDesc, values, nulls);
+    });
+    values_.clear();
+    nulls_.clear();
+    texts_.clear();
+  }
+
+ private:
+  ResultRows &datum(Datum d, bool null = false) {
+    values_.push_back(d);
+    nulls_.push_back(null);
+    return *this;
+  }
+  ReturnSetInfo *rsinfo_;
+  std::vector<Datum> values_;
+  std::vector<char> nulls_;  // bool storage; std::vector<bool> has no data()
+  std::vector<std::pair<std::size_t, std::string>> texts_;
+};
+
+// Future covariate rows from future_source, read like the training source
+// (same series, time and feature columns; no target).
+SeriesRows read_future(const StoredModel &m, const std::string &future_source) {
+  SourceSpec spec = m.source;
+  spec.source = future_source;
+  spec.target_col.clear();
+  return read_series(spec, max_train_rows(), true);
+}
+
+std::string optional_jsonb(FunctionCallInfo fcinfo, int arg) { return PG_ARGISNULL(arg) ? "" : jsonb_text(fcinfo, arg); }
+
+}  // namespace
 
 // xb_train_forecaster(name, source, time_col, target_col, series_cols,
 //                     feature_cols, horizon, arch, options) -> model id
@@ -31,7 +90,7 @@ XB_FUNCTION(xb_train_forecaster) {
   const ForecastOptions options = parse_forecast_options(model.arch, model.horizon, model.options_json);
 
   pg_call([] { SPI_connect(); });
-  const SeriesRows rows = read_series(model.source, max_train_rows());
+  const SeriesRows rows = read_series(model.source, max_train_rows(), options.invalid == "drop");
   model.train_rows = static_cast<long>(rows.rows());
   const TrainedForecaster trained =
       train_forecaster(rows, options, runtime_settings(), backend_hooks(model.name.c_str()));
@@ -41,30 +100,99 @@ XB_FUNCTION(xb_train_forecaster) {
   return Int64GetDatum(id);
 }
 
-// xb_forecast(name, horizon) -> (series, ts, yhat, lo, hi)
+// xb_forecast(name, horizon, future_source, overrides) -> (series, ts, yhat, lo, hi)
 XB_FUNCTION(xb_forecast) {
   const std::string name = required_text(fcinfo, 0, "name");
   const auto horizon = optional_int(fcinfo, 1);
   if (horizon && *horizon < 1)
     throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(*horizon));
+  FutureInputs future;
+  future.overrides_json = optional_jsonb(fcinfo, 3);
 
   pg_call([] { SPI_connect(); });
-  const std::string bytes = deployed_model_bytes(name);
+  const StoredModel m = deployed_model(name);
+  SeriesRows future_rows;
+  if (!PG_ARGISNULL(2)) {
+    future_rows = read_future(m, text_of(PG_GETARG_DATUM(2)));
+    future.rows = &future_rows;
+  }
   pg_call([] { SPI_finish(); });
 
-  const auto points = forecast(bytes, horizon.value_or(0), runtime_settings(), backend_hooks(name.c_str()));
-
-  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-  pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+  const auto points = forecast(m.bytes, horizon.value_or(0), runtime_settings(), backend_hooks(name.c_str()), future);
+  ResultRows out(fcinfo);
   for (const auto &p : points) {
-    const char *key = p.series.c_str();
-    Datum values[5] = {0, TimestampGetDatum(p.ts), Float8GetDatum(p.yhat), Float8GetDatum(p.lo),
-                       Float8GetDatum(p.hi)};
-    bool nulls[5] = {false, false, false, false, false};
-    pg_call([&] {
-      values[0] = CStringGetTextDatum(key);
-      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-    });
+    out.text(p.series).timestamp(p.ts).float8(p.yhat).float8(p.lo).float8(p.hi);
+    out.end_row();
+  }
+  return (Datum)0;
+}
+
+// xb_sensitivity(name, feature, deltas, relative, per_series, future_source)
+//   -> (series, delta, mean_forecast, relative_change, elasticity)
+XB_FUNCTION(xb_sensitivity) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const std::string feature = required_text(fcinfo, 1, "feature");
+  if (PG_ARGISNULL(2)) throw Error(ErrorKind::InvalidParameter, "deltas must not be NULL", "Example: ARRAY[-0.1, 0, 0.1]");
+  std::vector<double> deltas;
+  {
+    Datum *items = nullptr;
+    bool *nulls = nullptr;
+    int count = 0;
+    pg_call([&] { deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &items, &nulls, &count); });
+    for (int i = 0; i < count; ++i) {
+      if (nulls[i]) throw Error(ErrorKind::InvalidParameter, "deltas must not contain NULL");
+      deltas.push_back(DatumGetFloat8(items[i]));
+    }
+  }
+  const bool relative = PG_ARGISNULL(3) || PG_GETARG_BOOL(3);
+  const bool per_series = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
+
+  pg_call([] { SPI_connect(); });
+  const StoredModel m = deployed_model(name);
+  SeriesRows future_rows;
+  FutureInputs future;
+  if (!PG_ARGISNULL(5)) {
+    future_rows = read_future(m, text_of(PG_GETARG_DATUM(5)));
+    future.rows = &future_rows;
+  }
+  pg_call([] { SPI_finish(); });
+
+  const auto rows = sensitivity(m.bytes, feature, deltas, relative, per_series, runtime_settings(),
+                                backend_hooks(name.c_str()), future);
+  ResultRows out(fcinfo);
+  for (const auto &r : rows) {
+    out.text(r.series, r.series.empty() && !per_series)
+        .float8(r.delta)
+        .float8(r.mean_forecast)
+        .float8(r.relative_change)
+        .float8(r.elasticity);
+    out.end_row();
+  }
+  return (Datum)0;
+}
+
+// xb_backtest(name, folds, step) -> (fold, cutoff, step, estimator, points, mae, rmse, smape, wape, mase, coverage)
+XB_FUNCTION(xb_backtest) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const auto folds = optional_int(fcinfo, 1);
+  const auto step = optional_int(fcinfo, 2);
+
+  pg_call([] { SPI_connect(); });
+  const StoredModel m = deployed_model(name);
+  if (m.kind != "forecaster")
+    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + m.kind + ", not a forecaster",
+                "xb_backtest() evaluates forecasters.");
+  const ForecastOptions options = parse_forecast_options(m.arch, m.horizon, m.options_json);
+  const SeriesRows rows = read_series(m.source, max_train_rows(), options.invalid == "drop");
+  pg_call([] { SPI_finish(); });
+
+  const auto result = backtest(rows, options, folds.value_or(3), step.value_or(m.horizon), runtime_settings(),
+                               backend_hooks(name.c_str()));
+  ResultRows out(fcinfo);
+  for (const auto &r : result) {
+    out.int4(r.fold).timestamp(r.cutoff).int4(r.step).text(r.estimator).int8(r.points);
+    out.float8(r.mae).float8(r.rmse).float8(r.smape).float8(r.wape).float8(r.mase).float8(r.coverage);
+    out.end_row();
   }
   return (Datum)0;
 }

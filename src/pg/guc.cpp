@@ -11,6 +11,7 @@ char *device_setting = nullptr;
 int threads_setting = 0;
 int progress_every_setting = 10;
 int max_train_rows_setting = 10000000;
+int max_train_memory_setting = 4096;  // MB
 
 bool check_device(char **newval, void **, GucSource) {
   const char *v = *newval;
@@ -35,6 +36,10 @@ void define_settings() {
                           &progress_every_setting, 10, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("xb.max_train_rows", "Largest source, in rows, that training accepts.", nullptr,
                           &max_train_rows_setting, 10000000, 1, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("xb.max_train_memory",
+                          "Largest training tensors, in MB, that training accepts; larger requests are refused up front.",
+                          nullptr, &max_train_memory_setting, 4096, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr,
+                          nullptr);
   MarkGUCPrefixReserved("xb");
 }
 
@@ -42,6 +47,7 @@ RuntimeSettings runtime_settings() {
   RuntimeSettings s;
   s.device = device_setting ? device_setting : "auto";
   s.threads = threads_setting;
+  s.max_memory_bytes = static_cast<double>(max_train_memory_setting) * 1024.0 * 1024.0;
   return s;
 }
 

@@ -5,7 +5,7 @@
 namespace xb::pg {
 
 void define_settings();
-RuntimeSettings runtime_settings();  // xb.device, xb.threads
+RuntimeSettings runtime_settings();  // xb.device, xb.threads, xb.max_train_memory
 int progress_every();                // xb.progress_every
 long max_train_rows();               // xb.max_train_rows
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include "core/error.hpp"
 #include "pg/args.hpp"
@@ -110,6 +111,14 @@ std::string time_expr(const Column &c) {
               "Cast it in a query source, e.g. 'SELECT day::date AS day, ... FROM t'.");
 }
 
+// Text-like columns (text, varchar, char, name, enums) are categorical covariates.
+bool is_text_like(Oid t) {
+  if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID) return true;
+  bool is_enum = false;
+  pg_call([&] { is_enum = type_is_enum(t); });
+  return is_enum;
+}
+
 std::string number_expr(const Column &c, const char *role) {
   std::string ref = "src." + quote_ident(c.name);
   if (is_numeric(c.type)) return ref + "::float8";
@@ -117,7 +126,7 @@ std::string number_expr(const Column &c, const char *role) {
   throw Error(ErrorKind::DatatypeMismatch,
               std::string(role) + " column \"" + c.name + "\" must be numeric, not " + type_name(c.type),
               std::string(role) == "target" ? "Forecast a numeric column, or cast it in a query source."
-                                            : "Use numeric or boolean covariates, or cast them in a query source.");
+                                            : "Use numeric, boolean or text covariates, or cast them in a query source.");
 }
 
 std::string describe_row(const SeriesRows &rows, std::size_t r) {
@@ -136,24 +145,34 @@ std::string quote_ident(const std::string &name) {
   return out;
 }
 
-SeriesRows read_series(const SourceSpec &spec, long max_rows) {
+SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_missing) {
   const std::string from = from_clause(spec.source);
   const std::vector<Column> cols = describe(from);
 
+  // Select list: series keys, time, [target], numeric features, text features.
   std::string select;
   for (const auto &s : spec.series_cols) select += "src." + quote_ident(resolve(cols, s, "series").name) + "::text, ";
-  select += time_expr(resolve(cols, spec.time_col, "time")) + ", ";
-  select += number_expr(resolve(cols, spec.target_col, "target"), "target");
+  select += time_expr(resolve(cols, spec.time_col, "time"));
+  const bool has_target = !spec.target_col.empty();
+  if (has_target) select += ", " + number_expr(resolve(cols, spec.target_col, "target"), "target");
   SeriesRows rows;
+  std::string text_select;
   for (const auto &f : spec.feature_cols) {
     const Column &c = resolve(cols, f, "feature");
-    select += ", " + number_expr(c, "feature");
-    rows.feature_names.push_back(c.name);
+    if (is_text_like(c.type)) {
+      text_select += ", src." + quote_ident(c.name) + "::text";
+      rows.text_feature_names.push_back(c.name);
+    } else {
+      select += ", " + number_expr(c, "feature");
+      rows.feature_names.push_back(c.name);
+    }
   }
-  const std::string sql = "SELECT " + select + " FROM " + from;
+  const std::string sql = "SELECT " + select + text_select + " FROM " + from;
 
   const int ns = static_cast<int>(spec.series_cols.size());
-  const int nf = static_cast<int>(spec.feature_cols.size());
+  const int nf = static_cast<int>(rows.feature_names.size());
+  const int nt = static_cast<int>(rows.text_feature_names.size());
+  const int time_att = ns + 1, target_att = ns + 2, first_feature = ns + (has_target ? 3 : 2);
   const char *q = sql.c_str();
   Portal portal = nullptr;
   pg_call([&] {
@@ -189,7 +208,7 @@ SeriesRows read_series(const SourceSpec &spec, long max_rows) {
         key += (s ? "|" : "") + text_of(d);
       }
       rows.series_key.push_back(std::move(key));
-      Datum t = SPI_getbinval(tuple, desc, ns + 1, &isnull);
+      Datum t = SPI_getbinval(tuple, desc, time_att, &isnull);
       if (isnull)
         throw Error(ErrorKind::DataException, "time column \"" + spec.time_col + "\" is NULL in " +
                                                   describe_row(rows, rows.rows()));
@@ -198,19 +217,25 @@ SeriesRows read_series(const SourceSpec &spec, long max_rows) {
         throw Error(ErrorKind::DataException, "time column \"" + spec.time_col + "\" is infinite in " +
                                                   describe_row(rows, rows.rows()));
       rows.time.push_back(ts);
-      Datum y = SPI_getbinval(tuple, desc, ns + 2, &isnull);
-      if (isnull)
-        throw Error(ErrorKind::DataException,
-                    "target column \"" + spec.target_col + "\" is NULL in " + describe_row(rows, rows.rows() - 1),
-                    "Filter out NULL targets, or fill them in the source.");
-      rows.target.push_back(DatumGetFloat8(y));
-      for (int f = 0; f < nf; ++f) {
-        Datum x = SPI_getbinval(tuple, desc, ns + 3 + f, &isnull);
-        if (isnull)
+      double y = std::nan("");
+      if (has_target) {
+        Datum d = SPI_getbinval(tuple, desc, target_att, &isnull);
+        if (isnull && !nulls_as_missing)
           throw Error(ErrorKind::DataException,
-                      "feature column \"" + spec.feature_cols[f] + "\" is NULL in " + describe_row(rows, rows.rows() - 1),
-                      "Filter out or fill NULL covariates in the source.");
-        rows.features.push_back(DatumGetFloat8(x));
+                      "target column \"" + spec.target_col + "\" is NULL in " + describe_row(rows, rows.rows() - 1),
+                      "Filter out NULL targets, fill them in the source, or set options.invalid to \"drop\".");
+        if (!isnull) y = DatumGetFloat8(d);
+      }
+      rows.target.push_back(y);
+      for (int f = 0; f < nf + nt; ++f) {
+        Datum x = SPI_getbinval(tuple, desc, first_feature + f, &isnull);
+        const std::string &name = f < nf ? rows.feature_names[f] : rows.text_feature_names[f - nf];
+        if (isnull && !nulls_as_missing && f < nf)
+          throw Error(ErrorKind::DataException,
+                      "feature column \"" + name + "\" is NULL in " + describe_row(rows, rows.rows() - 1),
+                      "Filter out or fill NULL covariates in the source, or set options.invalid to \"drop\".");
+        if (f < nf) rows.features.push_back(isnull ? std::nan("") : DatumGetFloat8(x));
+        else rows.text_features.push_back(isnull ? std::string() : text_of(x));
       }
     }
     pg_call([&] { SPI_freetuptable(table); });

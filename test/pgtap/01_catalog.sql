@@ -91,8 +91,8 @@ SELECT fk_ok('xb', 'training_log', 'model_id', 'xb', 'models', 'id', 'xb.trainin
 SELECT is(
   (SELECT array_agg(confdeltype::text ORDER BY conrelid::regclass::text)
      FROM pg_constraint WHERE contype = 'f' AND confrelid = 'xb.models'::regclass),
-  ARRAY['c', 'c'],
-  'both foreign keys to xb.models cascade on delete');
+  ARRAY['c', 'c', 'c'],
+  'the foreign keys to xb.models (metrics, residuals, training log) cascade on delete');
 
 -- The one-deployed-per-name index (4)
 SELECT has_index('xb', 'models', 'models_one_deployed', 'name', 'index xb.models_one_deployed on (name) exists');
@@ -109,13 +109,13 @@ SELECT ok(
 SELECT has_function('xb_train_forecaster',
   ARRAY['text', 'text', 'text', 'text', 'text[]', 'text[]', 'integer', 'text', 'jsonb'],
   'xb_train_forecaster(text, text, text, text, text[], text[], integer, text, jsonb) exists');
-SELECT has_function('xb_forecast', ARRAY['text', 'integer'], 'xb_forecast(text, integer) exists');
+SELECT has_function('xb_forecast', ARRAY['text', 'integer', 'text', 'jsonb'], 'xb_forecast(text, integer, text, jsonb) exists');
 SELECT function_returns('xb_train_forecaster',
   ARRAY['text', 'text', 'text', 'text', 'text[]', 'text[]', 'integer', 'text', 'jsonb'], 'bigint',
   'xb_train_forecaster returns bigint');
-SELECT function_returns('xb_forecast', ARRAY['text', 'integer'], 'setof record', 'xb_forecast returns setof record');
+SELECT function_returns('xb_forecast', ARRAY['text', 'integer', 'text', 'jsonb'], 'setof record', 'xb_forecast returns setof record');
 SELECT is(
-  (SELECT pg_get_function_result('xb_forecast(text, integer)'::regprocedure)),
+  (SELECT pg_get_function_result('xb_forecast(text, integer, text, jsonb)'::regprocedure)),
   'TABLE(series text, ts timestamp without time zone, yhat double precision, lo double precision, hi double precision)',
   'xb_forecast returns TABLE(series text, ts timestamp, yhat float8, lo float8, hi float8)');
 SELECT is(
@@ -125,8 +125,9 @@ SELECT is(
   'options jsonb DEFAULT ''{}''::jsonb',
   'xb_train_forecaster argument names and defaults');
 SELECT is(
-  (SELECT pg_get_function_arguments('xb_forecast(text, integer)'::regprocedure)),
-  'name text, horizon integer DEFAULT NULL::integer',
+  (SELECT pg_get_function_arguments('xb_forecast(text, integer, text, jsonb)'::regprocedure)),
+  'name text, horizon integer DEFAULT NULL::integer, future_source text DEFAULT NULL::text, '
+  'overrides jsonb DEFAULT NULL::jsonb',
   'xb_forecast argument names and defaults');
 SELECT function_lang_is('xb_train_forecaster',
   ARRAY['text', 'text', 'text', 'text', 'text[]', 'text[]', 'integer', 'text', 'jsonb'], 'c',
@@ -134,11 +135,11 @@ SELECT function_lang_is('xb_train_forecaster',
 SELECT volatility_is('xb_train_forecaster',
   ARRAY['text', 'text', 'text', 'text', 'text[]', 'text[]', 'integer', 'text', 'jsonb'], 'volatile',
   'xb_train_forecaster is VOLATILE');
-SELECT volatility_is('xb_forecast', ARRAY['text', 'integer'], 'stable', 'xb_forecast is STABLE');
+SELECT volatility_is('xb_forecast', ARRAY['text', 'integer', 'text', 'jsonb'], 'stable', 'xb_forecast is STABLE');
 SELECT isnt_strict('xb_train_forecaster',
   ARRAY['text', 'text', 'text', 'text', 'text[]', 'text[]', 'integer', 'text', 'jsonb'],
   'xb_train_forecaster is not STRICT (it reports NULL arguments itself)');
-SELECT isnt_strict('xb_forecast', ARRAY['text', 'integer'], 'xb_forecast is not STRICT (NULL horizon means the trained one)');
+SELECT isnt_strict('xb_forecast', ARRAY['text', 'integer', 'text', 'jsonb'], 'xb_forecast is not STRICT (NULL horizon means the trained one)');
 
 -- Every object belongs to the extension (3)
 SELECT is(
@@ -149,7 +150,7 @@ SELECT is(
 SELECT is(
   (SELECT count(*)::int FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
     WHERE e.extname = 'xb' AND d.deptype = 'e' AND d.classid = 'pg_proc'::regclass
-      AND d.objid IN ('xb_forecast(text, integer)'::regprocedure,
+      AND d.objid IN ('xb_forecast(text, integer, text, jsonb)'::regprocedure,
                       'xb_train_forecaster(text, text, text, text, text[], text[], integer, text, jsonb)'::regprocedure)),
   2, 'the two functions are members of extension xb');
 SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'xb'), '0.1.0', 'extension xb is version 0.1.0');
@@ -183,7 +184,7 @@ SELECT columns_are('xb', 'models',
 SELECT has_index('xb', 'models', 'models_one_deployed', 'name', 'models_one_deployed is back');
 SELECT has_function('xb_train_forecaster',
   ARRAY['text', 'text', 'text', 'text', 'text[]', 'text[]', 'integer', 'text', 'jsonb'], 'xb_train_forecaster is back');
-SELECT has_function('xb_forecast', ARRAY['text', 'integer'], 'xb_forecast is back');
+SELECT has_function('xb_forecast', ARRAY['text', 'integer', 'text', 'jsonb'], 'xb_forecast is back');
 SELECT throws_ok($$SELECT * FROM xb_forecast('pgtap01_no_such_model')$$, '42704', NULL,
                  'the recreated xb_forecast runs and reads the recreated catalog');
 SELECT is((SELECT count(*)::int FROM xb.models), 0, 'the recreated xb.models is empty');

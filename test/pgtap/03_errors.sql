@@ -19,13 +19,13 @@ SET LOCAL xb.progress_every = 0;
 CREATE TEMP TABLE pgtap03_small AS SELECT * FROM walmart WHERE store <= 2;
 CREATE TEMP VIEW pgtap03_typed AS
   SELECT store, date, weekly_sales, weekly_sales::text AS sales_text, date::text AS date_text,
-         store::text AS store_text
+         store::text AS store_text, date::timestamp AS date_ts
   FROM walmart WHERE store <= 2;
 
 CREATE FUNCTION pg_temp.catalog_counts() RETURNS text LANGUAGE sql STABLE AS $$
-  SELECT format('models=%s model_metrics=%s training_log=%s',
+  SELECT format('models=%s model_metrics=%s training_log=%s residuals=%s',
                 (SELECT count(*) FROM xb.models), (SELECT count(*) FROM xb.model_metrics),
-                (SELECT count(*) FROM xb.training_log)) $$;
+                (SELECT count(*) FROM xb.training_log), (SELECT count(*) FROM xb.residuals)) $$;
 
 -- fails(statement, sqlstate, description [, message LIKE pattern]):
 --   throws_ok with the SQLSTATE; throws_like on the message when a pattern is
@@ -80,8 +80,8 @@ SELECT pg_temp.fails($$SELECT xb_train_forecaster('pgtap03_e', 'pgtap03_typed', 
   '42804', 'a date target');
 SELECT pg_temp.fails($$SELECT xb_train_forecaster('pgtap03_e', 'pgtap03_typed', 'date_text', 'weekly_sales', ARRAY['store'])$$,
   '42804', 'a text time column', '%date_text%');
-SELECT pg_temp.fails($$SELECT xb_train_forecaster('pgtap03_e', 'pgtap03_typed', 'date', 'weekly_sales', ARRAY['store'], ARRAY['store_text'])$$,
-  '42804', 'a text feature column', '%store_text%');
+SELECT pg_temp.fails($$SELECT xb_train_forecaster('pgtap03_e', 'pgtap03_typed', 'date', 'weekly_sales', ARRAY['store'], ARRAY['date_ts'])$$,
+  '42804', 'a timestamp feature column', '%date_ts%');
 
 -- ---------------------------------------------------------------------------
 -- Horizons

@@ -1,0 +1,195 @@
+// Applying a trained forecaster: future values with intervals, what-if
+// overrides of covariates, and the elasticity table built from them.
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/blob.hpp"
+#include "core/covariates.hpp"
+#include "core/error.hpp"
+#include "core/forecast_state.hpp"
+#include "core/forecaster.hpp"
+#include "core/trainer.hpp"
+
+namespace xb {
+namespace {
+
+// Encoded covariates for every series and step of the trained horizon
+// (series x horizon x features, raw units): future rows where given, else the
+// series' last observed row carried forward; then the overrides.
+std::vector<double> future_covariates(const ForecastState &st, const FutureInputs &future, const Overrides &ov,
+                                      const TrainHooks &hooks) {
+  const Panel &panel = st.panel;
+  const int H = st.layout.horizon;
+  const std::size_t nf = panel.feature_count();
+  const std::size_t S = panel.series.size();
+  std::vector<double> x(S * H * nf, 0.0);
+  if (nf == 0) return x;
+
+  std::map<std::pair<std::string, Micros>, std::size_t> given;  // (series, time) -> encoded row
+  SeriesRows encoded;
+  if (future.rows) {
+    const SeriesRows &rows = *future.rows;
+    if (rows.feature_names != st.numeric_features ||
+        rows.text_feature_names.size() != st.text.encoders.size())
+      throw Error(ErrorKind::InvalidParameter, "future_source does not have the model's feature columns",
+                  "Give future_source the series, time and feature columns the model was trained with.");
+    encoded = rows.text_feature_names.empty() ? rows : encode_text_columns(rows, st.text);
+    for (std::size_t r = 0; r < encoded.rows(); ++r) given[{encoded.series_key[r], encoded.time[r]}] = r;
+  }
+
+  long carried = 0;
+  for (std::size_t k = 0; k < S; ++k) {
+    const Series &s = panel.series[k];
+    const long last = static_cast<long>(s.length()) - 1;
+    for (int h = 1; h <= H; ++h) {
+      double *row = x.data() + (k * H + static_cast<std::size_t>(h - 1)) * nf;
+      std::copy_n(s.x.begin() + last * static_cast<long>(nf), nf, row);
+      bool found = false;
+      auto it = given.find({s.key, panel.time_at(s, last + h)});
+      if (it != given.end()) {
+        const double *src = encoded.features.data() + it->second * nf;
+        found = std::all_of(src, src + nf, [](double v) { return std::isfinite(v); });
+        if (found) std::copy_n(src, nf, row);
+      }
+      if (!found) ++carried;
+      apply_overrides(ov, st.numeric_features, st.text, row);
+    }
+  }
+  if (carried > 0 && hooks.notice) {
+    if (!future.rows)
+      hooks.notice("future covariates are unknown: the last observed value of each is carried forward "
+                   "(pass future_source to give them)");
+    else
+      hooks.notice(std::to_string(carried) + " future steps have no complete row in future_source: the last "
+                   "observed covariates are carried forward for them");
+  }
+  return x;
+}
+
+// Scaled predictions [series, horizon] for the given future covariates.
+torch::Tensor predict_all(LoadedForecaster &m, const std::vector<double> &future_x, const TrainHooks &hooks) {
+  std::vector<Window> windows;
+  for (std::size_t k = 0; k < m.state.panel.series.size(); ++k)
+    windows.push_back({k, static_cast<long>(m.state.panel.series[k].length()) - 1});
+  return predict(m.net, make_windows(m.state.panel, m.state.target_scalers, m.state.layout, windows, &future_x),
+                 m.device, hooks);
+}
+
+int checked_horizon(const ForecastState &st, int horizon) {
+  if (horizon == 0) return st.options.horizon;
+  if (horizon < 1)
+    throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(horizon));
+  if (horizon > st.options.horizon)
+    throw Error(ErrorKind::InvalidParameter,
+                "horizon " + std::to_string(horizon) + " is beyond the trained horizon " +
+                    std::to_string(st.options.horizon),
+                "Retrain with a larger horizon.");
+  return horizon;
+}
+
+}  // namespace
+
+ModelFeatures model_features(std::string_view blob) {
+  ModelBlob decoded = decode_blob(blob);
+  if (decoded.kind != ModelKind::Forecaster)
+    throw Error(ErrorKind::InvalidParameter, std::string("model is a ") + model_kind_name(decoded.kind) +
+                                                 ", not a forecaster");
+  ForecastState st = ForecastState::from_json(decoded.state_json);
+  ModelFeatures f;
+  f.numeric = st.numeric_features;
+  for (const auto &e : st.text.encoders) f.text.push_back(e.name);
+  return f;
+}
+
+std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
+                                    const TrainHooks &hooks, const FutureInputs &future) {
+  LoadedForecaster m = load_forecaster(blob, runtime);
+  const ForecastState &st = m.state;
+  horizon = checked_horizon(st, horizon);
+  const Overrides ov = parse_overrides(future.overrides_json, st.numeric_features, st.text);
+  auto pred = predict_all(m, future_covariates(st, future, ov, hooks), hooks);
+  auto pa = pred.accessor<float, 2>();
+
+  std::vector<ForecastPoint> out;
+  out.reserve(st.panel.series.size() * static_cast<std::size_t>(horizon));
+  for (std::size_t k = 0; k < st.panel.series.size(); ++k) {
+    const Series &s = st.panel.series[k];
+    const long last = static_cast<long>(s.length()) - 1;
+    for (int h = 1; h <= horizon; ++h) {
+      double yhat = st.target_scalers[k].invert(pa[k][h - 1]);
+      double half = st.conformal_q[h - 1] * st.target_scalers[k].std;
+      out.push_back({s.key, st.panel.time_at(s, last + h), yhat, yhat - half, yhat + half});
+    }
+  }
+  return out;
+}
+
+std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string &feature,
+                                        const std::vector<double> &deltas, bool relative, bool per_series,
+                                        const RuntimeSettings &runtime, const TrainHooks &hooks,
+                                        const FutureInputs &future) {
+  LoadedForecaster m = load_forecaster(blob, runtime);
+  const ForecastState &st = m.state;
+  auto f = std::find(st.numeric_features.begin(), st.numeric_features.end(), feature);
+  if (f == st.numeric_features.end()) {
+    bool text = std::any_of(st.text.encoders.begin(), st.text.encoders.end(),
+                            [&](const CategoryEncoder &e) { return e.name == feature; });
+    std::string list;
+    for (const auto &n : st.numeric_features) list += (list.empty() ? "" : ", ") + n;
+    throw Error(ErrorKind::InvalidParameter,
+                text ? "feature \"" + feature + "\" is a text feature; sensitivity needs a numeric one"
+                     : "feature \"" + feature + "\" is not a feature of the model",
+                list.empty() ? "The model has no numeric features." : "Numeric features of the model: " + list + ".");
+  }
+  if (deltas.empty()) throw Error(ErrorKind::InvalidParameter, "deltas must not be empty", "Example: ARRAY[-0.1, 0, 0.1]");
+  for (double d : deltas)
+    if (!std::isfinite(d)) throw Error(ErrorKind::InvalidParameter, "deltas must be finite numbers");
+  const std::size_t col = static_cast<std::size_t>(f - st.numeric_features.begin());
+  const std::size_t nf = st.panel.feature_count();
+  const std::size_t S = st.panel.series.size();
+  const int H = st.layout.horizon;
+
+  const Overrides ov = parse_overrides(future.overrides_json, st.numeric_features, st.text);
+  const std::vector<double> base_x = future_covariates(st, future, ov, hooks);
+  auto raw = [&](const torch::Tensor &pred) {  // [S, H] in the target's units
+    std::vector<double> y(S * H);
+    auto pa = pred.accessor<float, 2>();
+    for (std::size_t k = 0; k < S; ++k)
+      for (int h = 0; h < H; ++h) y[k * H + h] = st.target_scalers[k].invert(pa[k][h]);
+    return y;
+  };
+  const std::vector<double> base = raw(predict_all(m, base_x, hooks));
+
+  std::vector<SensitivityRow> out;
+  for (double delta : deltas) {
+    std::vector<double> x = base_x;
+    for (std::size_t i = col; i < x.size(); i += nf) x[i] = relative ? x[i] * (1 + delta) : x[i] + delta;
+    const std::vector<double> y = raw(predict_all(m, x, hooks));
+    auto summarise = [&](std::size_t from, std::size_t to, const std::string &key) {
+      double sum = 0, change = 0;
+      long n = 0;
+      for (std::size_t i = from; i < to; ++i) {
+        sum += y[i];
+        if (std::fabs(base[i]) > 1e-12) {
+          change += y[i] / base[i] - 1;
+          ++n;
+        }
+      }
+      SensitivityRow r;
+      r.series = key;
+      r.delta = delta;
+      r.mean_forecast = sum / static_cast<double>(to - from);
+      r.relative_change = n > 0 ? change / static_cast<double>(n) : std::nan("");
+      r.elasticity = delta != 0 ? r.relative_change / delta : std::nan("");
+      out.push_back(r);
+    };
+    if (per_series)
+      for (std::size_t k = 0; k < S; ++k) summarise(k * H, (k + 1) * H, st.panel.series[k].key);
+    else
+      summarise(0, S * H, "");
+  }
+  return out;
+}
+
+}  // namespace xb

@@ -1,0 +1,151 @@
+-- Covariates on a synthetic weekly panel with a known price effect (-50 per
+-- unit of price) and a known promotion effect (+15 for 'bogo'): text
+-- covariates, future_source, what-if overrides, sensitivity, invalid rows,
+-- the memory limit, auto and the series embedding.
+-- Runs in one transaction that is rolled back: nothing persists.
+\set ON_ERROR_STOP 1
+\set QUIET 1
+SET client_min_messages = warning;
+
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS xb;
+
+SELECT plan(40);
+SET LOCAL xb.progress_every = 0;
+
+SELECT setseed(0.7);
+CREATE TEMP TABLE pgtap07_sales AS
+  SELECT 'store ' || s AS store, date '2020-01-03' + 7 * t AS week, price, promo,
+         100 + 5 * s + 10 * sin(2 * pi() * t / 52) - 50 * (price - 1) + 15 * (promo = 'bogo')::int
+           + 2 * (random() - 0.5) AS units
+  FROM generate_series(1, 6) s, generate_series(0, 159) t,
+       LATERAL (SELECT 1 + 0.2 * sin(t * 0.7 + s) AS price,
+                       CASE (t + s) % 5 WHEN 0 THEN 'bogo' WHEN 1 THEN 'Discount' ELSE 'none' END AS promo) c;
+
+SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_m', 'pgtap07_sales', 'week', 'units', ARRAY['store'],
+    ARRAY['price', 'promo'], 4, 'gru', '{"epochs": 60, "lookback": 8, "hidden": 32, "seed": 7, "patience": 15}')$$,
+  'a numeric and a text covariate train together');
+SELECT is((SELECT feature_cols FROM xb.models WHERE name = 'pgtap07_m'), ARRAY['price', 'promo'],
+  'both covariates are recorded');
+SELECT cmp_ok((SELECT value FROM xb.model_metrics JOIN xb.models m ON m.id = model_id
+                WHERE m.name = 'pgtap07_m' AND split = 'test' AND estimator = 'model' AND metric = 'wape'), '<',
+              (SELECT value FROM xb.model_metrics JOIN xb.models m ON m.id = model_id
+                WHERE m.name = 'pgtap07_m' AND split = 'test' AND estimator = 'seasonal_naive' AND metric = 'wape'),
+  'with its covariates the model beats seasonal naive on the test split');
+
+-- Future covariates for the 4 weeks after the data: an unseen category, and price 1.3.
+CREATE TEMP TABLE pgtap07_future AS
+  SELECT 'store ' || s AS store, date '2020-01-03' + 7 * t AS week, 1.3::float8 AS price, 'flash sale' AS promo
+  FROM generate_series(1, 6) s, generate_series(160, 163) t;
+CREATE TEMP TABLE pgtap07_base AS SELECT * FROM xb_forecast('pgtap07_m');
+CREATE TEMP TABLE pgtap07_fut AS SELECT * FROM xb_forecast('pgtap07_m', future_source => 'pgtap07_future');
+SELECT is((SELECT count(*)::int FROM pgtap07_fut WHERE yhat = yhat AND lo <= yhat AND yhat <= hi), 24,
+  'a category never seen in training forecasts (unknown bucket), not an error');
+SELECT cmp_ok((SELECT max(abs(f.yhat - b.yhat)) FROM pgtap07_fut f JOIN pgtap07_base b USING (series, ts)), '>', 1.0::float8,
+  'future_source changes the forecast');
+UPDATE pgtap07_future SET promo = 'none';
+SELECT cmp_ok(
+  (SELECT max(abs(f.yhat - o.yhat))
+     FROM xb_forecast('pgtap07_m', future_source => 'pgtap07_future') f
+     JOIN xb_forecast('pgtap07_m', overrides => '{"price": {"set": 1.3}, "promo": {"set": "none"}}') o
+       USING (series, ts)), '<', 1e-9::float8,
+  'future_source gives the same forecast as overrides setting the same values');
+SELECT is((SELECT count(*)::int FROM xb_forecast('pgtap07_m', future_source =>
+             $$SELECT * FROM pgtap07_future WHERE week < date '2020-01-03' + 7 * 162$$)), 24,
+  'a future_source covering only part of the horizon still forecasts every step');
+SELECT throws_ok($$SELECT * FROM xb_forecast('pgtap07_m', future_source => 'SELECT store, week, price FROM pgtap07_future')$$,
+  '42703', NULL, 'a future_source without a feature column is an error naming the column');
+
+-- What-if: higher price, lower forecast; promotion 'bogo' raises it.
+SELECT cmp_ok((SELECT avg(yhat) FROM xb_forecast('pgtap07_m', overrides => '{"price": {"mul": 1.2}}')), '<',
+              (SELECT avg(yhat) FROM pgtap07_base), 'price x 1.2 lowers the forecast');
+SELECT cmp_ok((SELECT avg(yhat) FROM xb_forecast('pgtap07_m', overrides => '{"price": {"mul": 0.8}}')), '>',
+              (SELECT avg(yhat) FROM pgtap07_base), 'price x 0.8 raises the forecast');
+SELECT cmp_ok((SELECT avg(yhat) FROM xb_forecast('pgtap07_m', overrides => '{"price": {"add": 0.2}}')) -
+              (SELECT avg(yhat) FROM xb_forecast('pgtap07_m', overrides => '{"price": {"add": -0.2}}')), '<', -8::float8,
+  'price + 0.4 lowers the forecast by more than 8 units (the true effect is 20)');
+SELECT cmp_ok((SELECT avg(yhat) FROM xb_forecast('pgtap07_m', overrides => '{"promo": {"set": "bogo"}}')) -
+              (SELECT avg(yhat) FROM xb_forecast('pgtap07_m', overrides => '{"promo": {"set": "none"}}')), '>', 5::float8,
+  'promo bogo raises the forecast by more than 5 units against none (the true effect is 15)');
+SELECT is((SELECT avg(yhat) FROM xb_forecast('pgtap07_m', overrides => '{"price": 1.1}')),
+          (SELECT avg(yhat) FROM xb_forecast('pgtap07_m', overrides => '{"price": {"set": 1.1}}')),
+  'a bare number in overrides means set');
+SELECT throws_ok($$SELECT * FROM xb_forecast('pgtap07_m', overrides => '{"Price": {"mul": 2}}')$$, '22023',
+  'override names "Price", which is not a feature of the model', 'overriding an unknown feature names it');
+SELECT throws_ok($$SELECT * FROM xb_forecast('pgtap07_m', overrides => '{"price": {"pow": 2}}')$$, '22023',
+  'override of "price" has unknown operation "pow"', 'an unknown override operation is named');
+SELECT throws_ok($$SELECT * FROM xb_forecast('pgtap07_m', overrides => '{"promo": {"set": 1}}')$$, '22023', NULL,
+  'a text feature is overridden with a category, not a number');
+SELECT throws_ok($$SELECT * FROM xb_forecast('pgtap07_m', overrides => '[1, 2]')$$, '22023',
+  'overrides must be a JSON object', 'overrides must be an object');
+SELECT throws_ok($$SELECT * FROM xb_forecast('pgtap07_m', overrides => '{"price": {"set": 1, "mul": 2}}')$$, '22023',
+  NULL, 'an override with two operations is refused');
+
+-- Sensitivity: an elasticity table.
+CREATE TEMP TABLE pgtap07_sens AS SELECT * FROM xb_sensitivity('pgtap07_m', 'price', ARRAY[-0.1, 0, 0.1]);
+SELECT is((SELECT count(*)::int FROM pgtap07_sens), 3, 'one sensitivity row per delta');
+SELECT is((SELECT relative_change FROM pgtap07_sens WHERE delta = 0), 0::float8, 'delta 0 changes nothing');
+SELECT cmp_ok((SELECT elasticity FROM pgtap07_sens WHERE delta = 0.1), '<', 0::float8,
+  'the price elasticity is negative');
+SELECT cmp_ok((SELECT relative_change FROM pgtap07_sens WHERE delta = -0.1), '>', 0::float8,
+  'a 10% lower price raises the forecast');
+SELECT is((SELECT count(*)::int FROM xb_sensitivity('pgtap07_m', 'price', ARRAY[-0.1, 0.1], per_series => true)
+            WHERE series LIKE 'store %'), 12, 'per_series gives one row per series and delta');
+SELECT cmp_ok((SELECT mean_forecast FROM xb_sensitivity('pgtap07_m', 'price', ARRAY[0.2], relative => false)), '<',
+              (SELECT avg(yhat) FROM pgtap07_base), 'an absolute delta of +0.2 lowers the mean forecast');
+SELECT throws_ok($$SELECT * FROM xb_sensitivity('pgtap07_m', 'promo', ARRAY[0.1])$$, '22023', NULL,
+  'sensitivity to a text feature is refused');
+SELECT throws_ok($$SELECT * FROM xb_sensitivity('pgtap07_nope', 'price', ARRAY[0.1])$$, '42704', NULL,
+  'sensitivity of an unknown model is refused');
+SELECT throws_ok($$SELECT * FROM xb_sensitivity('pgtap07_m', 'price', ARRAY[]::float8[])$$, '22023', NULL,
+  'sensitivity without deltas is refused');
+
+-- NULL and non-finite rows: an error by default, dropped (and counted) on request.
+CREATE TEMP VIEW pgtap07_holes AS
+  SELECT store, week, price, promo,
+         CASE WHEN extract(day FROM week)::int = 7 THEN NULL WHEN week = date '2021-01-01' THEN 'NaN' ELSE units END AS units
+  FROM pgtap07_sales;
+SELECT throws_ok($$SELECT xb_train_forecaster('pgtap07_h', 'pgtap07_holes', 'week', 'units', ARRAY['store'],
+    ARRAY['price'], 4, 'gru', '{"epochs": 2}')$$, '22000', NULL, 'NULL targets are an error by default');
+SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_h', 'pgtap07_holes', 'week', 'units', ARRAY['store'],
+    ARRAY['price'], 4, 'gru', '{"epochs": 2, "invalid": "drop"}')$$, 'invalid: drop trains on the rest');
+SELECT is((SELECT (lineage->>'rows_dropped')::int FROM xb.models WHERE name = 'pgtap07_h'),
+          (SELECT count(*)::int FROM pgtap07_holes WHERE units IS NULL OR units = 'NaN'),
+  'the dropped rows are counted in the lineage');
+
+-- A request too large for xb.max_train_memory is refused before it is built.
+SET LOCAL xb.max_train_memory = 1;
+SELECT throws_ok($$SELECT xb_train_forecaster('pgtap07_big', 'pgtap07_sales', 'week', 'units', ARRAY['store'],
+    ARRAY['price', 'promo'], 4, 'gru', '{"epochs": 2, "lookback": 60, "seasonal_lag": false}')$$, '54000', NULL,
+  'training tensors over xb.max_train_memory are refused up front');
+SELECT is((SELECT count(*)::int FROM xb.models WHERE name = 'pgtap07_big'), 0, 'and leave no model row');
+RESET xb.max_train_memory;
+
+-- auto: every architecture on the same split; the best on validation is kept.
+SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_auto', 'pgtap07_sales', 'week', 'units', ARRAY['store'],
+    ARRAY['price'], 4, 'auto', '{"epochs": 3, "hidden": 16, "seed": 1}')$$, 'arch auto trains');
+SELECT set_eq($$SELECT DISTINCT estimator FROM xb.model_metrics JOIN xb.models m ON m.id = model_id
+                WHERE m.name = 'pgtap07_auto' AND split = 'validation'$$,
+              ARRAY['model', 'seasonal_naive', 'gru', 'lstm', 'transformer', 'attention_lstm'],
+  'auto records the validation metrics of every architecture');
+SELECT is((SELECT lineage->>'arch_requested' FROM xb.models WHERE name = 'pgtap07_auto'), 'auto',
+  'the lineage records that auto was asked for');
+SELECT is((SELECT arch FROM xb.models WHERE name = 'pgtap07_auto'),
+          (SELECT estimator FROM xb.model_metrics JOIN xb.models m ON m.id = model_id
+            WHERE m.name = 'pgtap07_auto' AND split = 'validation' AND metric = 'wape'
+              AND estimator IN ('gru', 'lstm', 'transformer', 'attention_lstm')
+            ORDER BY value LIMIT 1),
+  'the kept architecture has the lowest validation WAPE');
+SELECT is((SELECT count(*)::int FROM xb_forecast('pgtap07_auto')), 24, 'the auto model forecasts');
+
+-- A learned per-series embedding.
+SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_emb', 'pgtap07_sales', 'week', 'units', ARRAY['store'],
+    ARRAY['price'], 4, 'gru', '{"epochs": 3, "series_embedding": 4}')$$, 'a series embedding trains');
+SELECT is((SELECT (hyperparameters->>'series_embedding')::int FROM xb.models WHERE name = 'pgtap07_emb'), 4,
+  'its size is recorded');
+SELECT is((SELECT count(DISTINCT series)::int FROM xb_forecast('pgtap07_emb')), 6,
+  'the embedding model forecasts every series');
+
+SELECT * FROM finish();
+ROLLBACK;
