@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "core/calendar.hpp"
 #include "core/error.hpp"
@@ -136,4 +137,91 @@ TEST(Forecaster, HorizonBeyondTrainedAndCorruptBlobAreRefused) {
   } catch (const Error &e) {
     EXPECT_EQ(e.kind(), ErrorKind::CorruptModel);
   }
+}
+
+TEST(Forecaster, FutureCovariatesAndOverridesMoveTheForecast) {
+  ForecastOptions o = parse_forecast_options("gru", 4, R"({"epochs": 30, "lookback": 8, "hidden": 16, "seed": 3})");
+  TrainedForecaster m = train_forecaster(synthetic(), o, cpu(), {});
+  auto mean = [](const std::vector<ForecastPoint> &p) {
+    double s = 0;
+    for (const auto &x : p) s += x.yhat;
+    return s / static_cast<double>(p.size());
+  };
+  const double base = mean(forecast(m.blob, 0, cpu(), {}));
+  FutureInputs cheap;
+  cheap.overrides_json = R"({"price": {"mul": 0.5}})";
+  EXPECT_GT(mean(forecast(m.blob, 0, cpu(), {}, cheap)), base);  // the synthetic price effect is -30
+
+  // Future rows equal to an override give the same forecast.
+  SeriesRows future;
+  future.feature_names = {"price"};
+  for (int k = 0; k < 3; ++k)
+    for (int t = 60; t < 64; ++t) {
+      future.series_key.push_back("store" + std::to_string(k));
+      future.time.push_back(static_cast<Micros>(t) * 7 * kMicrosPerDay);
+      future.target.push_back(std::nan(""));
+      future.features.push_back(2.0);
+    }
+  FutureInputs given;
+  given.rows = &future;
+  FutureInputs set;
+  set.overrides_json = R"({"price": 2})";
+  auto a = forecast(m.blob, 0, cpu(), {}, given), b = forecast(m.blob, 0, cpu(), {}, set);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].yhat, b[i].yhat);
+
+  auto table = sensitivity(m.blob, "price", {-0.2, 0, 0.2}, true, false, cpu(), {});
+  ASSERT_EQ(table.size(), 3u);
+  EXPECT_EQ(table[1].relative_change, 0.0);
+  EXPECT_GT(table[0].relative_change, 0.0);
+  EXPECT_LT(table[2].elasticity, 0.0);
+  EXPECT_EQ(sensitivity(m.blob, "price", {0.1}, true, true, cpu(), {}).size(), 3u);
+  EXPECT_THROW(sensitivity(m.blob, "cost", {0.1}, true, false, cpu(), {}), Error);
+}
+
+TEST(Forecaster, InvalidRowsAreDroppedOnRequestAndCounted) {
+  SeriesRows r = synthetic();
+  r.target[10] = std::nan("");
+  r.features[20] = std::numeric_limits<double>::infinity();
+  ForecastOptions o = small("gru");
+  EXPECT_THROW(train_forecaster(r, o, cpu(), {}), Error);
+  o.invalid = "drop";
+  TrainedForecaster m = train_forecaster(r, o, cpu(), {});
+  EXPECT_EQ(m.rows_dropped, 2);
+}
+
+TEST(Forecaster, TooLargeForTheMemoryLimitIsRefusedUpFront) {
+  RuntimeSettings tiny = cpu();
+  tiny.max_memory_bytes = 1000;
+  try {
+    train_forecaster(synthetic(), small("gru"), tiny, {});
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::ResourceLimit);
+  }
+}
+
+TEST(Forecaster, ResidualsTileTheTestSplitAndBacktestsCoverEveryFold) {
+  TrainedForecaster m = train_forecaster(synthetic(), small("gru"), cpu(), {});
+  // 60 weeks, test 10% = 6 points >= horizon 4: one whole window per series.
+  ASSERT_EQ(m.residuals.size(), 3u * 4u);
+  for (int h = 0; h < 4; ++h) EXPECT_EQ(m.residuals[static_cast<std::size_t>(h)].step, h + 1);
+  auto rows = backtest(synthetic(), small("gru"), 2, 3, cpu(), {});
+  EXPECT_EQ(rows.size(), 2u * 4u * 2u);
+  EXPECT_EQ(rows.front().cutoff - rows.back().cutoff, 3 * 7 * kMicrosPerDay);
+  EXPECT_THROW(backtest(synthetic(), small("gru"), 0, 3, cpu(), {}), Error);
+  EXPECT_THROW(backtest(synthetic(), small("gru"), 30, 3, cpu(), {}), Error);
+}
+
+TEST(Forecaster, AutoKeepsTheBestArchitectureOnValidation) {
+  ForecastOptions o = parse_forecast_options("auto", 4, R"({"epochs": 2, "lookback": 8, "hidden": 16, "seed": 3})");
+  TrainedForecaster m = train_forecaster(synthetic(), o, cpu(), {});
+  double best = 1e300, chosen = -1;
+  for (const auto &r : m.metrics)
+    if (r.split == "validation" && r.metric == "wape" && r.estimator != "model" && r.estimator != "seasonal_naive") {
+      best = std::min(best, r.value);
+      if (r.estimator == m.arch) chosen = r.value;
+    }
+  EXPECT_EQ(chosen, best);
+  EXPECT_EQ(forecast(m.blob, 0, cpu(), {}).size(), 12u);
 }
