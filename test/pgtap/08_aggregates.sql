@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS xb;
 
-SELECT plan(119);
+SELECT plan(120);
 
 SET LOCAL xb.progress_every = 0;
 SET LOCAL max_parallel_workers_per_gather = 0;  -- serial unless a section asks for workers
@@ -100,7 +100,7 @@ SELECT is((SELECT count(*)::int FROM pg_depend d JOIN pg_extension e ON e.oid = 
           4, 'the aggregates and xb_forecast(bytea) belong to extension xb');
 
 -- ---------------------------------------------------------------------------
--- GROUP BY four stores, serially (12)
+-- GROUP BY four stores, serially (13)
 -- ---------------------------------------------------------------------------
 CREATE TEMP TABLE pgtap08_serial_agg AS
   SELECT store, xb_forecast_agg(date, weekly_sales, 8, pg_temp.opts()) AS points
@@ -137,6 +137,9 @@ SELECT is((SELECT count(*)::int FROM pgtap08_serial_fit m, xb_forecast(m.model, 
 SELECT is((SELECT count(*)::int FROM pgtap08_serial_fit m, xb_forecast(m.model) f WHERE f.series <> m.store::text), 0,
           'each model forecasts its own store');
 SELECT is((SELECT count(*)::int FROM xb.models), 0, 'the aggregates write nothing to xb.models');
+SELECT is((SELECT cardinality(xb_forecast_agg(d, y, 2))
+             FROM (SELECT date '2024-01-01' + i AS d, (10 + i % 7)::float8 AS y FROM generate_series(0, 59) i) s),
+          2, 'xb_forecast_agg(ts, y, horizon) without options trains the default GRU');
 SELECT is((SELECT xb_forecast_agg(date, weekly_sales, 4, pg_temp.opts()) FROM pgtap08_walmart WHERE store = 3),
           (SELECT xb_forecast_agg(date, weekly_sales, 4, pg_temp.opts()) FROM pgtap08_walmart WHERE store = 3),
           'the same group and seed give the same forecast twice');
