@@ -157,3 +157,93 @@ COMMENT ON FUNCTION xb_backtest IS
 
 GRANT USAGE ON SCHEMA xb TO PUBLIC;
 GRANT SELECT ON xb.models, xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Aggregates: fit and forecast one series per group
+-- ---------------------------------------------------------------------------
+-- xb_fit_forecaster(ts, y, options) returns a model bytea per group, which
+-- xb_forecast(model bytea) applies; xb_forecast_agg(ts, y, horizon [, options])
+-- fits and forecasts in one go and returns the forecast as xb.forecast_point[].
+-- Each group is one series, trained exactly as xb_train_forecaster trains a
+-- source holding only that series. Semantics:
+--   ts   date, timestamp or timestamptz; a timestamptz counts in UTC (as
+--        xb_train_forecaster reads it), whatever the session's TimeZone, and
+--        forecasts come back as UTC timestamps.
+--   NULL rows with a NULL ts or y are skipped, as avg() skips NULLs; the gap
+--        they leave is filled like any missing step (options.fill, interpolate
+--        by default; "fill": "error" refuses it). A group with no non-NULL
+--        rows gives NULL. A NULL horizon is an error.
+--   options the forecaster's options plus "arch" (default gru), "series" (a
+--        label for the group, used in messages and as xb_forecast's series)
+--        and, for xb_fit_forecaster only, "horizon" (default 8). horizon and
+--        options must be the same in every row of a group.
+-- Training happens once per group, in the final function; the transition
+-- functions only collect rows, so the aggregates run in parallel (partial
+-- aggregation) and give the same result as serially.
+
+CREATE TYPE xb.forecast_point AS (ts timestamp, yhat double precision, lo double precision, hi double precision);
+COMMENT ON TYPE xb.forecast_point IS 'One forecast step of xb_forecast_agg: time, forecast and interval';
+
+CREATE FUNCTION xb_fit_forecaster_transfn(internal, anyelement, double precision, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'xb_fit_forecaster_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION xb_forecast_agg_transfn(internal, anyelement, double precision, integer)
+RETURNS internal AS 'MODULE_PATHNAME', 'xb_forecast_agg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION xb_forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'xb_forecast_agg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION xb_series_agg_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'xb_series_agg_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION xb_series_agg_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'xb_series_agg_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION xb_series_agg_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'xb_series_agg_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- The final functions train: they depend on xb.device and xb.threads.
+CREATE FUNCTION xb_fit_forecaster_final(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'xb_fit_forecaster_final'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION xb_forecast_agg_final(internal)
+RETURNS xb.forecast_point[] AS 'MODULE_PATHNAME', 'xb_forecast_agg_final'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE AGGREGATE xb_fit_forecaster(ts anyelement, y double precision, options jsonb) (
+  SFUNC = xb_fit_forecaster_transfn, STYPE = internal, FINALFUNC = xb_fit_forecaster_final,
+  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
+  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+COMMENT ON AGGREGATE xb_fit_forecaster(anyelement, double precision, jsonb) IS
+  'Trains a forecaster on the group''s series (ts: date, timestamp or timestamptz as UTC); returns the model bytea';
+
+CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon integer) (
+  SFUNC = xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = xb_forecast_agg_final,
+  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
+  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer) IS
+  'Trains a GRU on the group''s series and returns its next horizon steps as xb.forecast_point[]';
+
+CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon integer, options jsonb) (
+  SFUNC = xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = xb_forecast_agg_final,
+  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
+  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer, jsonb) IS
+  'Trains a forecaster with options on the group''s series and returns its next horizon steps as xb.forecast_point[]';
+
+-- xb_forecast('name') keeps resolving to xb_forecast(text, integer): an
+-- untyped literal prefers the string category.
+CREATE FUNCTION xb_forecast(model bytea, horizon integer DEFAULT NULL)
+RETURNS TABLE (series text, ts timestamp, yhat double precision, lo double precision, hi double precision)
+AS 'MODULE_PATHNAME', 'xb_forecast_model'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 1000;
+
+COMMENT ON FUNCTION xb_forecast(bytea, integer) IS
+  'Future values of every series of a model bytea (from xb_fit_forecaster), with an interval';

@@ -91,11 +91,13 @@ parse_pg_prove() {
 }
 
 # Server processes that crashed or exited with an error, from a server log.
-# PG15's logical replication launcher exits with code 1 at every shutdown:
-# that line is expected and ignored.
+# PG15's logical replication launcher exits with code 1 at every shutdown, and
+# a parallel worker exits with code 1 after raising an ERROR (which its leader
+# reports): those lines are expected and ignored.
 server_log_problems() {
     grep -E 'terminated by signal|exited with exit code' "$1" |
-        grep -vE 'background worker "logical replication launcher" \(PID [0-9]+\) exited with exit code 1$'
+        grep -vE 'background worker "logical replication launcher" \(PID [0-9]+\) exited with exit code 1$' |
+        grep -vE 'background worker "parallel worker" \(PID [0-9]+\) exited with exit code 1$'
 }
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,232 @@
+// The forecasting aggregates, one series per group:
+//   xb_fit_forecaster(ts, y, options)            -> model bytea
+//   xb_forecast_agg(ts, y, horizon [, options])  -> xb.forecast_point[]
+// and xb_forecast(model bytea, horizon), which applies such a model.
+// Transition functions only collect rows (series_agg_state); training happens
+// once per group in the final function, with the function form's core calls.
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include "core/aggregate_options.hpp"
+#include "core/error.hpp"
+#include "core/forecaster.hpp"
+#include "pg/args.hpp"
+#include "pg/guard.hpp"
+#include "pg/guc.hpp"
+#include "pg/interrupts.hpp"
+#include "pg/series_agg_state.hpp"
+
+using namespace xb;
+using namespace xb::pg;
+
+namespace {
+
+constexpr int kTimeArg = 1;
+constexpr int kTargetArg = 2;
+
+MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char *function) {
+  MemoryContext cxt = nullptr;
+  if (!AggCheckCallContext(fcinfo, &cxt))
+    throw Error(ErrorKind::Internal, std::string(function) + " called outside an aggregate");
+  return cxt;
+}
+
+SeriesAggState *state_argument(FunctionCallInfo fcinfo, int arg) {
+  return PG_ARGISNULL(arg) ? nullptr : reinterpret_cast<SeriesAggState *>(PG_GETARG_POINTER(arg));
+}
+
+// ts is anyelement: date, timestamp or timestamptz, the types the function
+// form reads. A timestamptz counts in UTC (its stored value), as there.
+void check_time_type(FunctionCallInfo fcinfo) {
+  const Oid type = get_fn_expr_argtype(fcinfo->flinfo, kTimeArg);
+  if (type == DATEOID || type == TIMESTAMPOID || type == TIMESTAMPTZOID) return;
+  if (type == InvalidOid) throw Error(ErrorKind::Internal, "cannot determine the type of ts");
+  char *name = nullptr;
+  pg_call([&] { name = format_type_be(type); });
+  throw Error(ErrorKind::DatatypeMismatch, std::string("ts must be date, timestamp or timestamptz, not ") + name,
+              "Cast it, e.g. xb_forecast_agg(day::date, units, 8).");
+}
+
+Timestamp time_of(FunctionCallInfo fcinfo) {
+  const Datum d = PG_GETARG_DATUM(kTimeArg);
+  Timestamp t = 0;
+  if (get_fn_expr_argtype(fcinfo->flinfo, kTimeArg) == DATEOID) {
+    int overflow = 0;
+    t = date2timestamp_opt_overflow(DatumGetDateADT(d), &overflow);
+    if (overflow != 0) t = overflow < 0 ? DT_NOBEGIN : DT_NOEND;
+  } else {
+    t = DatumGetTimestamp(d);  // timestamp and timestamptz share the representation
+  }
+  if (TIMESTAMP_NOT_FINITE(t))
+    throw Error(ErrorKind::DataException, "ts is infinite or out of the timestamp range",
+                "Filter out infinite timestamps, e.g. WHERE isfinite(ts).");
+  return t;
+}
+
+const Jsonb *options_argument(FunctionCallInfo fcinfo, int arg) {
+  if (arg < 0 || PG_ARGISNULL(arg)) return nullptr;
+  Jsonb *j = nullptr;
+  pg_call([&] { j = PG_GETARG_JSONB_P(arg); });
+  return j;
+}
+
+std::string jsonb_to_text(const Jsonb *j) {
+  if (!j) return "{}";
+  char *s = nullptr;
+  pg_call([&] { s = JsonbToCString(nullptr, const_cast<JsonbContainer *>(&j->root), VARSIZE(j)); });
+  return s;
+}
+
+// The shared transition: horizon (nullopt: xb_fit_forecaster) and options
+// are checked on a group's first row and must not change after it; rows
+// with a NULL ts or y are skipped, as avg() skips NULLs.
+Datum accumulate(FunctionCallInfo fcinfo, std::optional<int> horizon, int options_arg) {
+  MemoryContext cxt = aggregate_context(fcinfo, "xb aggregate transition");
+  SeriesAggState *state = state_argument(fcinfo, 0);
+  if (state == nullptr) {
+    check_time_type(fcinfo);
+    const Jsonb *options = options_argument(fcinfo, options_arg);
+    // A bad option fails on the first row, before the data is collected.
+    parse_aggregate_options(jsonb_to_text(options), horizon);
+    state = new_state(cxt, horizon.value_or(0), options);
+  } else {
+    // A few bytes compared per row keep a group from silently mixing options.
+    require_same_horizon(state->horizon, horizon.value_or(0));
+    require_same_options(state->options, options_argument(fcinfo, options_arg));
+  }
+  if (!PG_ARGISNULL(kTimeArg) && !PG_ARGISNULL(kTargetArg))
+    append_row(state, cxt, time_of(fcinfo), PG_GETARG_FLOAT8(kTargetArg), max_train_rows());
+  PG_RETURN_POINTER(state);
+}
+
+struct FittedGroup {
+  AggregateOptions options;
+  TrainedForecaster trained;
+};
+
+// Trains on the group's rows, as xb_train_forecaster would on them alone.
+FittedGroup fit_group(const SeriesAggState *state, std::optional<int> horizon, const char *function) {
+  FittedGroup g;
+  g.options = parse_aggregate_options(options_text(state), horizon);
+  const std::string label = g.options.series.empty() ? function : function + (": series " + g.options.series);
+  g.trained = train_forecaster(rows_of(state, g.options.series), g.options.forecast, runtime_settings(),
+                               backend_hooks(label.c_str()));
+  return g;
+}
+
+bytea *bytea_of(const std::string &bytes) {
+  bytea *out = nullptr;
+  const std::size_t n = bytes.size();
+  pg_call([&] { out = static_cast<bytea *>(palloc(n + VARHDRSZ)); });
+  SET_VARSIZE(out, n + VARHDRSZ);
+  std::memcpy(VARDATA(out), bytes.data(), n);
+  return out;
+}
+
+// The points as an array of the final function's element type, xb.forecast_point.
+Datum forecast_point_array(FunctionCallInfo fcinfo, const std::vector<ForecastPoint> &points) {
+  const int n = static_cast<int>(points.size());
+  Datum result = 0;
+  pg_call([&] {
+    const Oid array_type = get_func_rettype(fcinfo->flinfo->fn_oid);
+    const Oid point_type = get_element_type(array_type);
+    TupleDesc desc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(point_type, -1));
+    Datum *items = static_cast<Datum *>(palloc(sizeof(Datum) * static_cast<Size>(std::max(n, 1))));
+    for (int i = 0; i < n; ++i) {
+      Datum values[4] = {TimestampGetDatum(points[i].ts), Float8GetDatum(points[i].yhat),
+                         Float8GetDatum(points[i].lo), Float8GetDatum(points[i].hi)};
+      bool nulls[4] = {false, false, false, false};
+      items[i] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+    }
+    int16 len;
+    bool byval;
+    char align;
+    get_typlenbyvalalign(point_type, &len, &byval, &align);
+    result = PointerGetDatum(construct_array(items, n, point_type, len, byval, align));
+  });
+  return result;
+}
+
+}  // namespace
+
+// xb_fit_forecaster_transfn(state, ts, y, options)
+XB_FUNCTION(xb_fit_forecaster_transfn) { return accumulate(fcinfo, std::nullopt, 3); }
+
+// xb_forecast_agg_transfn(state, ts, y, horizon [, options])
+XB_FUNCTION(xb_forecast_agg_transfn) {
+  if (PG_ARGISNULL(3))
+    throw Error(ErrorKind::InvalidParameter, "horizon must not be NULL",
+                "Pass the number of future steps to forecast, e.g. xb_forecast_agg(day, units, 8).");
+  return accumulate(fcinfo, PG_GETARG_INT32(3), PG_NARGS() > 4 ? 4 : -1);
+}
+
+// Partial aggregation: the leader appends each worker's rows to its state.
+XB_FUNCTION(xb_series_agg_combine) {
+  MemoryContext cxt = aggregate_context(fcinfo, "xb_series_agg_combine");
+  SeriesAggState *into = state_argument(fcinfo, 0);
+  const SeriesAggState *from = state_argument(fcinfo, 1);
+  if (from == nullptr) {
+    if (into == nullptr) PG_RETURN_NULL();
+    PG_RETURN_POINTER(into);
+  }
+  if (into == nullptr) into = new_state(cxt, from->horizon, from->options);
+  merge_states(into, from, cxt, max_train_rows());
+  PG_RETURN_POINTER(into);
+}
+
+XB_FUNCTION(xb_series_agg_serialize) { PG_RETURN_BYTEA_P(serialize_state(state_argument(fcinfo, 0))); }
+
+XB_FUNCTION(xb_series_agg_deserialize) {
+  aggregate_context(fcinfo, "xb_series_agg_deserialize");
+  bytea *b = nullptr;
+  pg_call([&] { b = PG_GETARG_BYTEA_PP(0); });
+  PG_RETURN_POINTER(deserialize_state(b));
+}
+
+// A group whose rows all had a NULL ts or y gives NULL, as avg() does.
+XB_FUNCTION(xb_fit_forecaster_final) {
+  const SeriesAggState *state = state_argument(fcinfo, 0);
+  if (state == nullptr || state->rows == 0) PG_RETURN_NULL();
+  const FittedGroup g = fit_group(state, std::nullopt, "xb_fit_forecaster");
+  PG_RETURN_BYTEA_P(bytea_of(g.trained.blob));
+}
+
+XB_FUNCTION(xb_forecast_agg_final) {
+  const SeriesAggState *state = state_argument(fcinfo, 0);
+  if (state == nullptr || state->rows == 0) PG_RETURN_NULL();
+  const FittedGroup g = fit_group(state, state->horizon, "xb_forecast_agg");
+  const auto points = forecast(g.trained.blob, g.options.forecast.horizon, runtime_settings(),
+                               backend_hooks("xb_forecast_agg"));
+  return forecast_point_array(fcinfo, points);
+}
+
+// xb_forecast(model bytea, horizon) -> (series, ts, yhat, lo, hi)
+XB_FUNCTION(xb_forecast_model) {
+  if (PG_ARGISNULL(0))
+    throw Error(ErrorKind::InvalidParameter, "model must not be NULL",
+                "Pass a model from xb_fit_forecaster(), e.g. xb_forecast(xb_fit_forecaster(day, units, '{}')).");
+  const auto horizon = optional_int(fcinfo, 1);
+  if (horizon && *horizon < 1)
+    throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(*horizon),
+                "Pass NULL for the trained horizon, or a number of steps up to it.");
+  bytea *model = nullptr;
+  pg_call([&] { model = PG_GETARG_BYTEA_PP(0); });
+  const std::string_view bytes(VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model));
+
+  const auto points = forecast(bytes, horizon.value_or(0), runtime_settings(), backend_hooks("xb_forecast"));
+
+  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+  pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+  for (const auto &p : points) {
+    const char *key = p.series.c_str();
+    Datum values[5] = {0, TimestampGetDatum(p.ts), Float8GetDatum(p.yhat), Float8GetDatum(p.lo),
+                       Float8GetDatum(p.hi)};
+    bool nulls[5] = {false, false, false, false, false};
+    pg_call([&] {
+      values[0] = CStringGetTextDatum(key);
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+    });
+  }
+  return (Datum)0;
+}
