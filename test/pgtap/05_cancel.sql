@@ -132,7 +132,7 @@ CREATE TEMP TABLE pgtap05_worker AS
 SELECT is(dblink_send_query('pgtap05', pg_temp.long_training_sql('pgtap05_long')), 1,
           'the second session starts a training of 100000 epochs');
 SELECT isnt(pg_temp.wait_running(pid, 1.5, 60), NULL, 'it has been training for 1.5 s') FROM pgtap05_worker;
-CREATE TEMP TABLE pgtap05_train_cancel AS SELECT (pg_temp.cancel_and_wait('pgtap05', pid)).* FROM pgtap05_worker;
+CREATE TEMP TABLE pgtap05_train_cancel AS SELECT c.* FROM pgtap05_worker, LATERAL pg_temp.cancel_and_wait('pgtap05', pid) c;
 CREATE TEMP TABLE pgtap05_train_result AS SELECT * FROM pg_temp.result_of('pgtap05');
 SELECT diag(format('training: pg_cancel_backend to error in %s ms', round(secs::numeric * 1000, 1))) FROM pgtap05_train_cancel;
 
@@ -163,7 +163,7 @@ SELECT isnt(pg_temp.remote_int('pgtap05', format($$SELECT xb_train_forecaster('p
 SELECT is(dblink_send_query('pgtap05', pg_temp.long_scoring_sql()), 1,
           'the second session starts scoring it 5000 times in one statement');
 SELECT isnt(pg_temp.wait_running(pid, 1.5, 60), NULL, 'it has been scoring for 1.5 s') FROM pgtap05_worker;
-CREATE TEMP TABLE pgtap05_score_cancel AS SELECT (pg_temp.cancel_and_wait('pgtap05', pid)).* FROM pgtap05_worker;
+CREATE TEMP TABLE pgtap05_score_cancel AS SELECT c.* FROM pgtap05_worker, LATERAL pg_temp.cancel_and_wait('pgtap05', pid) c;
 CREATE TEMP TABLE pgtap05_score_result AS SELECT * FROM pg_temp.result_of('pgtap05');
 SELECT diag(format('scoring: pg_cancel_backend to error in %s ms', round(secs::numeric * 1000, 1))) FROM pgtap05_score_cancel;
 

@@ -381,3 +381,19 @@ TEST(OptionsFuzz, EveryDocumentIsValidInRangeOrInvalidParameter) {
   EXPECT_GT(report.outcomes["accepted"], n / 10) << report.summary();
   EXPECT_GT(report.outcomes["refused"], n / 10) << report.summary();
 }
+
+// Found by the fuzz test above: PostgreSQL's jsonb prints 1e400 as a
+// 401-digit integer, which nlohmann_json reports as out_of_range, not as a
+// parse error.
+TEST(OptionsFuzz, NumberBeyondDoubleRangeIsInvalidParameter) {
+  for (const char *doc : {R"({"epochs": 1e400})", R"({"lr": -1e400})"}) {
+    try {
+      parse_forecast_options("gru", 8, doc);
+      ADD_FAILURE() << doc << " was accepted";
+    } catch (const Error &e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter) << doc;
+    } catch (const std::exception &e) {
+      ADD_FAILURE() << doc << ": not an xb::Error: " << e.what();
+    }
+  }
+}
