@@ -34,7 +34,7 @@ run_fuzz() {
     (cd build && ctest -R 'Fuzz' -j2 -V --timeout 7200) 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     record_counts fuzz "$rc" "$(parse_ctest <"$log")"
-    FUZZ_TALLIES=$(grep -E '^[0-9]+: (catalog: |[0-9]+ cases in )' "$log" | sed -E 's/^[0-9]+: /  /')
+    FUZZ_TALLIES=$(grep -E '^[0-9]+: (catalog: |[0-9]+ cases in )' "$log" | sed -E 's/^[0-9]+: /  /' | awk '!seen[$0]++')
 }
 
 run_soak() {

@@ -81,7 +81,8 @@ std::string describe_exit(int status, unsigned seconds_per_case) {
 }
 
 [[noreturn]] void child_main(int fd, std::uint64_t from, std::uint64_t count,
-                             const std::function<CaseResult(std::uint64_t)> &run_case, const Limits &limits) {
+                             const std::function<CaseResult(std::uint64_t)> &run_case,
+                             const std::function<std::string(std::uint64_t)> &describe, const Limits &limits) {
   limit_child(limits);
   write_all(fd, record(kReady, {}));
   for (std::uint64_t k = from; k < count; ++k) {
@@ -90,9 +91,9 @@ std::string describe_exit(int status, unsigned seconds_per_case) {
     try {
       r = run_case(k);
     } catch (const std::exception &e) {
-      r = {false, "harness: uncaught exception", e.what()};
+      r = {false, "harness: uncaught exception", describe(k) + " -> " + e.what()};
     } catch (...) {
-      r = {false, "harness: uncaught exception", "not a std::exception"};
+      r = {false, "harness: uncaught exception", describe(k) + " -> not a std::exception"};
     }
     alarm(0);
     if (r.ok) r.detail.clear();
@@ -133,7 +134,7 @@ Report run_isolated(std::uint64_t count, const std::function<CaseResult(std::uin
     if (pid < 0) throw std::runtime_error("fuzz harness: fork failed");
     if (pid == 0) {
       ::close(fds[0]);
-      child_main(fds[1], next, count, run_case, limits);
+      child_main(fds[1], next, count, run_case, describe, limits);
     }
     ::close(fds[1]);
 

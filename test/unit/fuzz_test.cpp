@@ -21,6 +21,7 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -146,10 +147,14 @@ ChangedBytes changed_bytes(std::uint64_t index) {
       break;
     }
     case 1: {
-      int flips = 1 + static_cast<int>(rng.below(4));
-      what += " blob with bits flipped at";
-      for (int i = 0; i < flips; ++i) {
+      const std::size_t flips = 1 + rng.below(4);
+      std::vector<std::size_t> bits;
+      while (bits.size() < flips) {  // distinct bits, so the blob always changes
         std::size_t bit = rng.below(good.size() * 8);
+        if (std::find(bits.begin(), bits.end(), bit) == bits.end()) bits.push_back(bit);
+      }
+      what += " blob with bits flipped at";
+      for (std::size_t bit : bits) {
         bad[bit / 8] = static_cast<char>(bad[bit / 8] ^ (1 << (bit % 8)));
         what += " " + std::to_string(bit / 8) + "." + std::to_string(bit % 8);
       }
@@ -158,8 +163,9 @@ ChangedBytes changed_bytes(std::uint64_t index) {
     default: {
       std::size_t at = rng.below(good.size());
       std::size_t len = 1 + rng.below(std::min<std::size_t>(64, good.size() - at));
-      for (std::size_t i = 0; i < len; ++i) bad[at + i] = static_cast<char>(rng.next());
-      what += " blob with random bytes at " + std::to_string(at) + ".." + std::to_string(at + len);
+      // XOR with 1..255: every byte of the span changes.
+      for (std::size_t i = 0; i < len; ++i) bad[at + i] = static_cast<char>(bad[at + i] ^ (1 + rng.below(255)));
+      what += " blob with bytes changed at " + std::to_string(at) + ".." + std::to_string(at + len);
       break;
     }
   }
@@ -168,7 +174,7 @@ ChangedBytes changed_bytes(std::uint64_t index) {
 
 fuzz::CaseResult changed_bytes_case(std::uint64_t index) {
   const auto [bad, what] = changed_bytes(index);
-  if (bad == trained_blobs()[index % 2]) return {true, "unchanged (skipped)", ""};  // flips that cancelled out
+  if (bad == trained_blobs()[index % 2]) return {false, "generator", what + " left the blob unchanged"};
 
   std::string decode_what, forecast_what;
   std::string decoded = outcome_of([&] { decode_blob(bad); }, &decode_what);
@@ -446,6 +452,7 @@ void blob_level_mutations(std::vector<Mutation> &out, std::size_t blob) {
                                              {std::numeric_limits<std::int32_t>::max(), "INT32_MAX"}})
       add(out, blob, "#arch", "arch = \"transformer\" with options.heads = " + heads.label, Expect::Refuse,
           [value = heads.value](Subject &s) {
+            if (!s.state.is_object() || !s.state.contains("options") || !s.state["options"].is_object()) return false;
             s.blob.arch = "transformer";
             s.state["options"]["heads"] = value;
             return true;
