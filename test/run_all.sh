@@ -8,6 +8,8 @@
 #   5. a throwaway PostgreSQL 15 cluster with jit=on, jit_above_cost=0
 #   6. make installcheck             (pg_regress, from the repository root)
 #   7. pg_prove test/pgtap/*.sql     (pgTAP, in a fresh database)
+#   7b. prove test/concurrency/run.sh (8 pgbench sessions training and
+#      forecasting for XB_CONCURRENCY_SECONDS, default 60; TAP)
 #   8. the server log must show no backend killed by a signal or exiting with
 #      an error code (counted as one test)
 #
@@ -217,6 +219,14 @@ run_pgtap() {
     record_counts pgtap "$rc" "$(parse_pg_prove <"$log")"
 }
 
+run_concurrency() {
+    local log=$LOGDIR/concurrency.log rc
+    banner "concurrency: prove test/concurrency/run.sh"
+    prove -v --exec bash test/concurrency/run.sh | tee "$log"
+    rc=${PIPESTATUS[0]}
+    record_counts concurrency "$rc" "$(parse_pg_prove <"$log")"
+}
+
 check_server_log() {
     local problems
     banner "server log: $XB_CLUSTER_LOG"
@@ -272,6 +282,7 @@ main() {
     if ((cluster)); then
         run_regress
         run_pgtap
+        run_concurrency
         xb_cluster_halt
         check_server_log
     else
@@ -279,6 +290,7 @@ main() {
         if compgen -G 'test/pgtap/*.sql' >/dev/null; then
             not_run pgtap "no installed extension or no running cluster"
         fi
+        not_run concurrency "no installed extension or no running cluster"
     fi
 
     banner "summary"
