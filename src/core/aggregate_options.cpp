@@ -38,7 +38,7 @@ AggregateOptions parse_aggregate_options(const std::string &options_json, std::o
   json user;
   try {
     user = options_json.empty() ? json::object() : json::parse(options_json);
-  } catch (const json::parse_error &e) {
+  } catch (const json::exception &e) {
     throw Error(ErrorKind::InvalidParameter, std::string("options are not valid JSON: ") + e.what());
   }
   if (!user.is_object())

@@ -60,11 +60,25 @@ Frequency Frequency::parse(const std::string &name) {
 }
 
 Micros Frequency::advance(Micros t, long steps) const {
-  if (unit == Unit::Fixed) return t + steps * step;
-  greg::date d = to_date(t);
-  // Month ends stay month ends (Jan 31 -> Feb 28/29 -> Mar 31).
-  greg::date moved = d + greg::months(static_cast<int>(steps * step));
-  return from_date(moved, time_of_day(t));
+  Micros out = 0;
+  bool ok = in_calendar_range(t);
+  if (ok && unit == Unit::Fixed) {
+    Micros delta = 0;
+    ok = !__builtin_mul_overflow(static_cast<Micros>(steps), step, &delta) && !__builtin_add_overflow(t, delta, &out);
+  } else if (ok) {
+    // Month ends stay month ends (Jan 31 -> Feb 28/29 -> Mar 31).
+    long months = 0;
+    ok = !__builtin_mul_overflow(steps, static_cast<long>(step), &months) && months > -200000 && months < 200000;
+    try {
+      if (ok) out = from_date(to_date(t) + greg::months(static_cast<int>(months)), time_of_day(t));
+    } catch (const std::exception &) {  // boost: beyond its years
+      ok = false;
+    }
+  }
+  if (!ok || !in_calendar_range(out))
+    throw Error(ErrorKind::DataException, "a time step lands outside the years 1400 to 9999 that xb supports",
+                "Filter the source to timestamps from 1400-01-01 to 9999-12-31, or use a shorter horizon.");
+  return out;
 }
 
 long Frequency::steps_between(Micros a, Micros b) const {
@@ -95,6 +109,7 @@ int Frequency::calendar_feature_count() const {
 }
 
 void Frequency::calendar_features(Micros t, double *out) const {
+  check_calendar_range(t, "timestamp");
   greg::date d = to_date(t);
   auto cyc = [&out](double phase) {
     *out++ = std::sin(kTwoPi * phase);
@@ -133,7 +148,14 @@ Frequency infer_frequency(const std::vector<std::vector<Micros>> &series_times) 
   return {Frequency::Unit::Fixed, gap};
 }
 
+void check_calendar_range(Micros t, const std::string &what) {
+  if (!in_calendar_range(t))
+    throw Error(ErrorKind::DataException, what + " is outside the years 1400 to 9999 that xb supports",
+                "Filter the source to timestamps from 1400-01-01 to 9999-12-31.");
+}
+
 std::string format_time(Micros t) {
+  if (!in_calendar_range(t)) return "a timestamp outside the years 1400-9999";
   greg::date d = to_date(t);
   Micros tod = time_of_day(t) / kMicrosPerSecond;
   char buf[64];

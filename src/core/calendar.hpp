@@ -29,6 +29,14 @@ constexpr Micros kMicrosPerDay = 86400 * kMicrosPerSecond;
 // Most common gap between consecutive timestamps of each (sorted) series.
 Frequency infer_frequency(const std::vector<std::vector<Micros>> &series_times);
 
+// The calendar's range (Boost dates): years 1400 to 9999.
+constexpr Micros kFirstCalendarTime = -219145 * kMicrosPerDay;      // 1400-01-01
+constexpr Micros kLastCalendarTime = 2921940 * kMicrosPerDay - 1;   // 9999-12-31 23:59:59.999999
+inline bool in_calendar_range(Micros t) { return t >= kFirstCalendarTime && t <= kLastCalendarTime; }
+
+// Error(DataException) naming what is outside the range, unless it is inside.
+void check_calendar_range(Micros t, const std::string &what);
+
 std::string format_time(Micros t);  // "2012-10-26 00:00:00", for messages
 
 }  // namespace xb

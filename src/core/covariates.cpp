@@ -103,7 +103,7 @@ Overrides parse_overrides(const std::string &json_text, const std::vector<std::s
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error &e) {
+  } catch (const json::exception &e) {
     throw Error(ErrorKind::InvalidParameter, std::string("overrides are not valid JSON: ") + e.what());
   }
   if (!doc.is_object())

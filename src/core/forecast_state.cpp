@@ -1,11 +1,13 @@
 #include "core/forecast_state.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/blob.hpp"
 #include "core/error.hpp"
 #include "core/runtime.hpp"
+#include "core/weights.hpp"
 
 namespace xb {
 namespace {
@@ -13,7 +15,6 @@ namespace {
 using nlohmann::json;
 
 json scaler_json(const Scaler &s) { return json::array({s.mean, s.std}); }
-Scaler scaler_from(const json &j) { return Scaler{j.at(0).get<double>(), j.at(1).get<double>()}; }
 
 Error inconsistent(const std::string &what) {
   return Error(ErrorKind::CorruptModel, "model state is inconsistent: " + what,
@@ -43,43 +44,102 @@ std::string ForecastState::to_json() const {
   return j.dump();
 }
 
+namespace {
+
+// Strict readers: the right JSON type, in range, or the blob is refused.
+long whole(const json &j, const char *key, long lo, long hi) {
+  const json &v = j.at(key);
+  if (!v.is_number_integer()) throw inconsistent(std::string(key) + " is not a whole number");
+  // nlohmann keeps non-negative integers unsigned: compare in the matching type.
+  bool ok = v.is_number_unsigned()
+                ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi) &&
+                      (lo <= 0 || v.get<std::uint64_t>() >= static_cast<std::uint64_t>(lo))
+                : v.get<std::int64_t>() >= lo && v.get<std::int64_t>() <= hi;
+  if (!ok) throw inconsistent(std::string(key) + " is out of range");
+  return static_cast<long>(v.get<std::int64_t>());
+}
+
+double finite(const json &v, const char *what) {
+  if (!v.is_number() || !std::isfinite(v.get<double>())) throw inconsistent(std::string(what) + " is not a finite number");
+  return v.get<double>();
+}
+
+std::vector<double> finite_array(const json &v, const char *what) {
+  if (!v.is_array()) throw inconsistent(std::string(what) + " is not an array");
+  std::vector<double> out;
+  out.reserve(v.size());
+  for (const auto &x : v) out.push_back(finite(x, what));
+  return out;
+}
+
+Scaler scaler_of(const json &v) {
+  if (!v.is_array() || v.size() != 2) throw inconsistent("a scaler is not [mean, std]");
+  Scaler s{finite(v[0], "a scaler"), finite(v[1], "a scaler")};
+  if (!(s.std > 0)) throw inconsistent("a scaler has no positive std");
+  return s;
+}
+
+std::string string_of(const json &v, const char *what) {
+  if (!v.is_string()) throw inconsistent(std::string(what) + " is not a string");
+  return v.get<std::string>();
+}
+
+}  // namespace
+
 ForecastState ForecastState::from_json(const std::string &text) {
   ForecastState st;
   ForecastOptions &o = st.options;
   try {
     json j = json::parse(text);
     const json &opt = j.at("options");
-    o.arch = opt.at("arch").get<std::string>();
-    o.horizon = opt.at("horizon").get<int>();
-    o.lookback = opt.at("lookback").get<int>();
-    o.hidden = opt.at("hidden").get<int>();
-    o.layers = opt.at("layers").get<int>();
-    o.heads = opt.value("heads", 1);
-    o.dropout = opt.at("dropout").get<double>();
-    o.ensemble = opt.value("ensemble", 1);
-    o.series_embedding = opt.value("series_embedding", 0);
-    o.interval = opt.at("interval").get<double>();
-    o.seed = opt.at("seed").get<std::int64_t>();
+    o.arch = string_of(opt.at("arch"), "arch");
+    o.horizon = static_cast<int>(whole(opt, "horizon", 1, 10000));
+    o.lookback = static_cast<int>(whole(opt, "lookback", 1, 10000));
+    o.hidden = static_cast<int>(whole(opt, "hidden", 1, 4096));
+    o.layers = static_cast<int>(whole(opt, "layers", 1, 16));
+    o.heads = opt.contains("heads") ? static_cast<int>(whole(opt, "heads", 1, 64)) : 1;
+    o.ensemble = static_cast<int>(whole(opt, "ensemble", 1, 32));
+    o.series_embedding = opt.contains("series_embedding") ? static_cast<int>(whole(opt, "series_embedding", 0, 256)) : 0;
+    o.seed = whole(opt, "seed", 0, 2147483647L);
+    o.dropout = finite(opt.at("dropout"), "dropout");
+    o.interval = finite(opt.at("interval"), "interval");
     const json &freq = j.at("freq");
-    st.panel.freq.unit = freq.at("unit").get<std::string>() == "month" ? Frequency::Unit::Month : Frequency::Unit::Fixed;
-    st.panel.freq.step = freq.at("step").get<Micros>();
-    st.numeric_features = j.at("features").get<std::vector<std::string>>();
-    st.text = TextEncoding::from_json(j.at("text_features"));
+    const std::string unit = string_of(freq.at("unit"), "freq.unit");
+    if (unit != "month" && unit != "fixed") throw inconsistent("unknown frequency unit");
+    st.panel.freq.unit = unit == "month" ? Frequency::Unit::Month : Frequency::Unit::Fixed;
+    st.panel.freq.step = unit == "month" ? whole(freq, "step", 1, 12) : whole(freq, "step", 1, 1000L * 366 * kMicrosPerDay);
+    const json &features = j.at("features");
+    if (!features.is_array()) throw inconsistent("features is not an array");
+    for (const auto &f : features) st.numeric_features.push_back(string_of(f, "a feature name"));
+    const json &text_features = j.at("text_features");
+    if (!text_features.is_array()) throw inconsistent("text_features is not an array");
+    for (const auto &e : text_features) {
+      CategoryEncoder enc{string_of(e.at("name"), "a text feature name"), {}};
+      const json &cats = e.at("categories");
+      if (!cats.is_array() || cats.size() > static_cast<std::size_t>(kMaxCategories))
+        throw inconsistent("categories of " + enc.name);
+      for (const auto &c : cats) enc.categories.push_back(string_of(c, "a category"));
+      st.text.encoders.push_back(std::move(enc));
+    }
     st.panel.feature_names = st.numeric_features;
     for (const auto &n : st.text.column_names()) st.panel.feature_names.push_back(n);
     st.layout.lookback = o.lookback;
     st.layout.horizon = o.horizon;
     st.layout.freq = st.panel.freq;
-    st.layout.season = j.at("season").get<int>();
-    for (const auto &s : j.at("feature_scalers")) st.layout.feature_scalers.push_back(scaler_from(s));
-    st.conformal_q = j.at("conformal_q").get<std::vector<double>>();
-    for (const auto &js : j.at("series")) {
+    st.layout.season = static_cast<int>(whole(j, "season", 0, 10000));
+    const json &scalers = j.at("feature_scalers");
+    if (!scalers.is_array()) throw inconsistent("feature_scalers is not an array");
+    for (const auto &s : scalers) st.layout.feature_scalers.push_back(scaler_of(s));
+    st.conformal_q = finite_array(j.at("conformal_q"), "conformal_q");
+    const json &series = j.at("series");
+    if (!series.is_array()) throw inconsistent("series is not an array");
+    for (const auto &js : series) {
       Series s;
-      s.key = js.at("key").get<std::string>();
-      s.start = js.at("start").get<Micros>();
-      s.y = js.at("y").get<std::vector<double>>();
-      s.x = js.at("x").get<std::vector<double>>();
-      st.target_scalers.push_back(scaler_from(js.at("scaler")));
+      s.key = string_of(js.at("key"), "a series key");
+      s.start = whole(js, "start", kFirstCalendarTime, kLastCalendarTime);
+      s.y = finite_array(js.at("y"), "a series tail");
+      s.x = finite_array(js.at("x"), "a series tail");
+      st.target_scalers.push_back(scaler_of(js.at("scaler")));
       st.panel.series.push_back(std::move(s));
     }
   } catch (const json::exception &e) {
@@ -89,23 +149,24 @@ ForecastState ForecastState::from_json(const std::string &text) {
   // Everything later code indexes by must agree, or a forward pass would read out of bounds.
   const auto &archs = forecast_architectures();
   if (std::find(archs.begin(), archs.end(), o.arch) == archs.end()) throw inconsistent("unknown architecture");
-  if (o.horizon < 1 || o.horizon > 10000 || o.lookback < 1 || o.lookback > 10000) throw inconsistent("window sizes");
-  if (o.hidden < 1 || o.hidden > 4096 || o.layers < 1 || o.layers > 16 || o.heads < 1 || o.heads > 64 ||
-      (o.arch == "transformer" && o.hidden % o.heads != 0))
-    throw inconsistent("network shape");
-  if (o.ensemble < 1 || o.ensemble > 32 || o.series_embedding < 0 || o.series_embedding > 256)
-    throw inconsistent("ensemble or embedding size");
+  if (o.arch == "transformer" && o.hidden % o.heads != 0) throw inconsistent("network shape");
   if (!(o.dropout >= 0 && o.dropout < 1) || !(o.interval > 0 && o.interval < 1)) throw inconsistent("dropout or interval");
-  if (st.panel.freq.step <= 0 || st.layout.season < 0 || st.layout.season > 10000) throw inconsistent("frequency");
+  if (st.layout.season != 0 && st.layout.season != st.panel.freq.season_length())
+    throw inconsistent("season does not fit the frequency");
   const std::size_t nf = st.panel.feature_names.size();
   if (st.layout.feature_scalers.size() != nf || st.conformal_q.size() != static_cast<std::size_t>(o.horizon))
     throw inconsistent("feature or interval sizes");
   if (st.panel.series.empty()) throw inconsistent("no series");
-  for (const auto &e : st.text.encoders)
-    if (e.categories.size() > static_cast<std::size_t>(kMaxCategories)) throw inconsistent("category count");
-  for (const auto &s : st.panel.series)
+  for (const auto &s : st.panel.series) {
     if (static_cast<long>(s.length()) < st.layout.history_needed() || s.x.size() != s.length() * nf)
       throw inconsistent("series \"" + s.key + "\" tail");
+    // Every time a forecast touches must be on the calendar.
+    try {
+      st.panel.time_at(s, static_cast<long>(s.length()) - 1 + o.horizon);
+    } catch (const Error &) {
+      throw inconsistent("series \"" + s.key + "\" times");
+    }
+  }
   return st;
 }
 
@@ -137,24 +198,12 @@ LoadedForecaster load_forecaster(std::string_view bytes, const RuntimeSettings &
   if (m.state.options.arch != blob.arch) throw inconsistent("architecture differs from the header");
   m.device = prepare_runtime(runtime);
   const ForecastOptions &o = m.state.options;
-  m.net = ForecastEnsemble(net_shape(o, m.state.layout, static_cast<int>(m.state.panel.series.size())), o.ensemble, 0);
-  // torch::load replaces tensors whole, whatever their shape: compare after.
-  std::vector<std::vector<std::int64_t>> shapes;
-  for (const auto &t : m.net->parameters()) shapes.push_back(t.sizes().vec());
-  for (const auto &t : m.net->buffers()) shapes.push_back(t.sizes().vec());
-  bool loaded = true;
   try {
-    std::istringstream in(blob.weights);
-    torch::load(m.net, in);
-  } catch (const std::exception &) {  // c10::Error, and the std errors of a damaged archive
-    loaded = false;
+    m.net = ForecastEnsemble(net_shape(o, m.state.layout, static_cast<int>(m.state.panel.series.size())), o.ensemble, 0);
+  } catch (const std::exception &e) {  // c10::Error, std::bad_alloc: a shape LibTorch refuses
+    throw inconsistent(std::string("the network cannot be built: ") + e.what());
   }
-  std::size_t i = 0;
-  for (const auto &t : m.net->parameters())
-    loaded = loaded && t.sizes().vec() == shapes[i++] && t.scalar_type() == torch::kFloat32;
-  for (const auto &t : m.net->buffers())
-    loaded = loaded && t.sizes().vec() == shapes[i++] && t.scalar_type() == torch::kFloat32;
-  if (!loaded) throw Error(ErrorKind::CorruptModel, "model weights do not load", "The blob does not match its header.");
+  load_weights(*m.net, blob.weights);
   m.net->to(m.device);
   m.net->eval();
   return m;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <sstream>
 
 #include "core/blob.hpp"
 #include "core/covariates.hpp"
@@ -14,6 +13,7 @@
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
 #include "core/trainer.hpp"
+#include "core/weights.hpp"
 
 namespace xb {
 namespace {
@@ -99,6 +99,8 @@ Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &r
                  std::to_string(o.lookback) + " and horizon " + std::to_string(o.horizon));
   panel.series = std::move(usable);
   p.panel = std::move(panel);
+  // Forecasts continue each series by the horizon: those times must exist too.
+  for (const Series &s : p.panel.series) p.panel.time_at(s, static_cast<long>(s.length()) - 1 + o.horizon);
 
   const std::size_t nf = p.panel.feature_count();
   std::vector<double> train_x;
@@ -256,11 +258,6 @@ std::vector<ResidualPoint> residuals_of(const Prepared &p, const Candidate &c) {
   return out;
 }
 
-std::string save_weights(ForecastEnsemble &net) {
-  std::ostringstream out;
-  torch::save(net, out);
-  return out.str();
-}
 
 }  // namespace
 
@@ -313,7 +310,7 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   }
 
   best.net->to(torch::kCPU);
-  out.blob = encode_blob(ModelBlob{ModelKind::Forecaster, best.options.arch, st.to_json(), save_weights(best.net)});
+  out.blob = encode_blob(ModelBlob{ModelKind::Forecaster, best.options.arch, st.to_json(), save_weights(*best.net)});
   out.arch = best.options.arch;
   out.hyperparameters_json = best.options.to_json();
   out.series_used = static_cast<long>(p.panel.series.size());

@@ -111,7 +111,7 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
   json user;
   try {
     user = options_json.empty() ? json::object() : json::parse(options_json);
-  } catch (const json::parse_error &e) {
+  } catch (const json::exception &e) {  // also numbers beyond double range
     throw Error(ErrorKind::InvalidParameter, std::string("options are not valid JSON: ") + e.what());
   }
   if (!user.is_object())
@@ -122,10 +122,10 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
   o.horizon = horizon;
   o.user_json = user.dump();
   // auto: the common preset here; each candidate is parsed again with its own.
-  for (const std::string layer : {std::string("common"), arch == "auto" ? std::string("common") : arch})
+  for (const std::string &layer : {std::string("common"), arch == "auto" ? std::string("common") : arch})
     for (const auto &[key, value] : presets().at(layer).items()) apply(o, key, value);
   for (const auto &[key, value] : user.items()) apply(o, key, value);
-  if (o.lookback == 0) o.lookback = std::max(2 * horizon, 8);
+  if (o.lookback == 0) o.lookback = std::min(std::max(2 * horizon, 8), 10000);
   // Every candidate of auto must be valid before any training starts.
   if (arch == "auto")
     for (const auto &candidate : archs) parse_forecast_options(candidate, horizon, options_json);

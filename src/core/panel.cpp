@@ -18,6 +18,7 @@ std::vector<std::size_t> valid_rows(const SeriesRows &rows, bool drop) {
   std::vector<std::size_t> keep;
   keep.reserve(rows.rows());
   for (std::size_t r = 0; r < rows.rows(); ++r) {
+    check_calendar_range(rows.time[r], "a timestamp of " + series_label(rows.series_key[r]));
     bool ok = std::isfinite(rows.target[r]);
     if (!ok && !drop)
       throw Error(ErrorKind::DataException,
