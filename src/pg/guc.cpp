@@ -11,6 +11,7 @@ char *device_setting = nullptr;
 int threads_setting = 0;
 int progress_every_setting = 10;
 int max_train_rows_setting = 10000000;
+int model_cache_size_setting = 16;
 
 bool check_device(char **newval, void **, GucSource) {
   const char *v = *newval;
@@ -35,6 +36,10 @@ void define_settings() {
                           &progress_every_setting, 10, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("xb.max_train_rows", "Largest source, in rows, that training accepts.", nullptr,
                           &max_train_rows_setting, 10000000, 1, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("xb.model_cache_size",
+                          "Classifiers and regressors each backend keeps decoded between calls (0: none).",
+                          "Entries are keyed by model id and version: training or deploying a version is seen at once.",
+                          &model_cache_size_setting, 16, 0, 10000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("xb");
 }
 
@@ -47,5 +52,6 @@ RuntimeSettings runtime_settings() {
 
 int progress_every() { return progress_every_setting; }
 long max_train_rows() { return max_train_rows_setting; }
+int model_cache_size() { return model_cache_size_setting; }
 
 }  // namespace xb::pg

@@ -19,6 +19,7 @@ extern "C" {
 #include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 }
 
 // postgres.h defines these as macros; they break the C++ standard library.
