@@ -66,8 +66,10 @@ TEST(TabularEncoding, NumbersStandardisedWithMeanImputationAndIndicator) {
   EXPECT_DOUBLE_EQ(e.columns()[0].scaler.mean, 3.0);
   EncodedRows x = e.encode_all(cols);
   ASSERT_EQ(x.dense_dim, 2);
-  EXPECT_FLOAT_EQ(x.dense[2], 0.0f);  // value of the missing row: the mean, standardised
-  EXPECT_FLOAT_EQ(x.dense[3], 1.0f);  // its indicator
+  EXPECT_FLOAT_EQ(x.dense[2], 0.0f);  // 3: the mean
+  EXPECT_FLOAT_EQ(x.dense[3], 0.0f);
+  EXPECT_FLOAT_EQ(x.dense[4], 0.0f);  // the missing value: imputed with the mean, standardised
+  EXPECT_FLOAT_EQ(x.dense[5], 1.0f);  // its indicator
   EXPECT_FLOAT_EQ(x.dense[1], 0.0f);
   EXPECT_NEAR(x.dense[0], -2.0 / std::sqrt(8.0 / 3.0), 1e-6);
   // No missing values in training: no indicator input.
