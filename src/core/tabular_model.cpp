@@ -157,36 +157,37 @@ bool same_columns(const TabularEncoder &e, const std::vector<TabularColumn> &col
 
 // Hidden layers are always copied; the input layer (and embeddings) when both
 // models see the same inputs; the output layer when they predict the same
-// classes (or both a value).
+// classes (or both a value). freeze: copied layers other than the output
+// layer keep their weights (the output layer always learns).
 std::string copy_layers(Mlp &net, const TransferSource &src, bool same_inputs, bool same_outputs, bool freeze) {
   torch::NoGradGuard no_grad;
-  std::string copied, fresh;
-  auto take = [&](torch::nn::Linear &to, torch::nn::Linear &from, const std::string &name) {
-    to->weight.copy_(from->weight);
-    to->bias.copy_(from->bias);
-    if (freeze) {
-      to->weight.requires_grad_(false);
-      to->bias.requires_grad_(false);
-    }
-    copied += (copied.empty() ? "" : ", ") + name;
-  };
+  Mlp &from = const_cast<Mlp &>(src.net);
+  std::string copied, fresh, frozen;
+  auto add = [](std::string &list, const std::string &name) { list += (list.empty() ? "" : ", ") + name; };
   const std::size_t layers = net->layer_count();
   for (std::size_t i = 0; i < layers; ++i) {
     const bool input = i == 0, output = i + 1 == layers;
     const std::string name = input ? "input" : output ? "output" : "hidden" + std::to_string(i);
     if ((input && !same_inputs) || (output && !same_outputs)) {
-      fresh += (fresh.empty() ? "" : ", ") + name;
+      add(fresh, name);
       continue;
     }
-    take(net->layer(i), const_cast<Mlp &>(src.net)->layer(i), name);
+    net->layer(i)->weight.copy_(from->layer(i)->weight);
+    net->layer(i)->bias.copy_(from->layer(i)->bias);
+    add(copied, name);
+    if (freeze && !output) {
+      net->layer(i)->weight.requires_grad_(false);
+      net->layer(i)->bias.requires_grad_(false);
+      add(frozen, name);
+    }
   }
   if (same_inputs)
     for (std::size_t e = 0; e < net->embedding_count(); ++e) {
-      net->embedding(e)->weight.copy_(const_cast<Mlp &>(src.net)->embedding(e)->weight);
+      net->embedding(e)->weight.copy_(from->embedding(e)->weight);
       if (freeze) net->embedding(e)->weight.requires_grad_(false);
     }
-  return "copied " + (copied.empty() ? std::string("none") : copied) + (freeze ? " (frozen)" : "") +
-         "; re-initialised " + (fresh.empty() ? std::string("none") : fresh);
+  auto or_none = [](const std::string &s) { return s.empty() ? std::string("none") : s; };
+  return "copied " + or_none(copied) + "; re-initialised " + or_none(fresh) + (freeze ? "; frozen " + or_none(frozen) : "");
 }
 
 std::vector<double> row_weights(const Problem &p, const TabularOptions &o, const std::vector<long> &idx,
@@ -217,10 +218,16 @@ TabularTensors tensors_for(const Run &run, const Problem &p, const std::vector<T
                     weights.empty() ? std::vector<double>(idx.size(), 1.0) : weights);
 }
 
-Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &o, const std::vector<long> &train,
-               const std::vector<long> &val, const torch::Device &device, const TrainHooks &hooks,
-               const TransferSource *src) {
+// rest: the rows outside the test split. Preprocessing is learned on them;
+// each ensemble member then holds out its own validation part (seeded by
+// split_seed + member) for early stopping, so that together the members
+// learn from every row of rest. Member 0's parts come back in train / val.
+Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &o, const std::vector<long> &rest,
+               std::uint64_t split_seed, const torch::Device &device, const TrainHooks &hooks,
+               const TransferSource *src, std::vector<long> *first_train = nullptr,
+               std::vector<long> *first_val = nullptr) {
   Run run;
+  const std::vector<long> &train = rest;
   const bool reuse_encoder = src && same_columns(src->encoder, rows.features) &&
                              encoding_name(src->encoder.encoding()) == o.encoding;
   run.encoder = reuse_encoder ? src->encoder
@@ -234,9 +241,7 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
     double sd = std::sqrt(sq / static_cast<double>(train.size()));
     run.target_std = sd > 1e-12 ? sd : 1.0;
   }
-  std::vector<double> val_prior;
-  const std::vector<double> train_w = row_weights(p, o, train, run.prior);
-  const std::vector<double> val_w = row_weights(p, o, val, val_prior);
+  row_weights(p, o, rest, run.prior);
 
   MlpShape shape;
   shape.dense_dim = run.encoder.dense_dim();
@@ -252,10 +257,16 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
   const bool same_inputs = src && run.encoder.input_names() == src->encoder.input_names();
   const bool same_outputs =
       src && src->classifier == p.classifier && src->head == p.head && src->classes == p.classes;
-  const TabularTensors train_t = tensors_for(run, p, rows.features, train, train_w);
-  const TabularTensors val_t = tensors_for(run, p, rows.features, val, val_w);
-  // Members differ only by their seed (initial weights, batch order, dropout).
+  // Members differ by their seed: validation part, initial weights, batch order, dropout.
   for (int member = 0; member < o.ensemble; ++member) {
+    SplitRng rng(split_seed + static_cast<std::uint64_t>(member));
+    auto [train_part, val_part] = stratified_holdout(rest, p.strata, o.val_fraction, rng);
+    if (train_part.size() < 2)
+      throw Error(ErrorKind::InsufficientData, "too few rows to train on after holding out the test and validation parts",
+                  "Supply more rows, or lower test_fraction and val_fraction.");
+    std::vector<double> prior;
+    const TabularTensors train_t = tensors_for(run, p, rows.features, train_part, row_weights(p, o, train_part, prior));
+    const TabularTensors val_t = tensors_for(run, p, rows.features, val_part, row_weights(p, o, val_part, prior));
     torch::manual_seed(static_cast<std::uint64_t>(o.seed) + static_cast<std::uint64_t>(member));
     Mlp net(shape);
     if (src) run.transfer = copy_layers(net, *src, same_inputs, same_outputs, o.freeze);
@@ -264,6 +275,8 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
     run.fit.epochs.insert(run.fit.epochs.end(), fit.epochs.begin(), fit.epochs.end());
     run.best_epochs.push_back(fit.best_epoch);
     run.nets.push_back(net);
+    if (member == 0 && first_train) *first_train = train_part;
+    if (member == 0 && first_val) *first_val = val_part;
   }
   run.fit.best_epoch = run.best_epochs.front();
   return run;
@@ -377,8 +390,7 @@ void cross_validate(const TabularRows &rows, const Problem &p, const TabularOpti
     for (int j = 0; j < o.cv; ++j)
       if (j != k) rest.insert(rest.end(), folds[j].begin(), folds[j].end());
     std::sort(rest.begin(), rest.end());
-    auto [train, val] = stratified_holdout(rest, p.strata, o.val_fraction, rng);
-    Run run = train_once(rows, p, o, train, val, device, quiet, src);
+    Run run = train_once(rows, p, o, rest, static_cast<std::uint64_t>(o.seed) + 1000 * (k + 1), device, quiet, src);
     auto [m, b] = evaluate(run, p, rows, folds[k], device);
     for (const auto &[name, value] : m) {
       if (name.rfind("confusion:", 0) == 0 || name == "rows") continue;
@@ -446,8 +458,7 @@ TrainedTabular train_tabular(const TabularRows &rows, const Problem &p, TabularO
 
   SplitRng rng(static_cast<std::uint64_t>(o.seed));
   auto [rest, test] = stratified_holdout(all_rows(static_cast<std::size_t>(n)), p.strata, o.test_fraction, rng);
-  auto [train, val] = stratified_holdout(rest, p.strata, o.val_fraction, rng);
-  if (test.empty() || train.size() < 2)
+  if (test.empty() || rest.size() < 2)
     throw Error(ErrorKind::InsufficientData,
                 "the source has too few rows (" + std::to_string(n) + ") for a training and a test part",
                 "Supply more rows, or raise test_fraction.");
@@ -456,7 +467,9 @@ TrainedTabular train_tabular(const TabularRows &rows, const Problem &p, TabularO
                 "option \"cv\" " + std::to_string(o.cv) + " needs at least as many rows, not " + std::to_string(n));
 
   TrainedTabular out;
-  Run run = train_once(rows, p, o, train, val, device, hooks, src ? &*src : nullptr);
+  std::vector<long> train, val;
+  Run run = train_once(rows, p, o, rest, static_cast<std::uint64_t>(o.seed) + 1, device, hooks, src ? &*src : nullptr,
+                       &train, &val);
   out.epochs = run.fit.epochs;
   out.best_epoch = run.fit.best_epoch;
   out.transfer = run.transfer;

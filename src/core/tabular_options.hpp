@@ -20,7 +20,7 @@ struct TabularOptions {
   double lr = 0.001;
   double weight_decay = 0.001;
   int patience = 20;                  // early stopping on validation loss
-  int ensemble = 5;                   // members from seeds seed, seed+1, ...; their probabilities are averaged
+  int ensemble = 1;                   // members from seeds seed, seed+1, ...; their probabilities are averaged
   std::int64_t seed = 42;
   double test_fraction = 0.2;
   double val_fraction = 0.2;          // of the training part; 0: no early stopping
