@@ -8,8 +8,9 @@
 #   - recommend dresses from table rows and jsonb, score the table in batches;
 #   - show which attributes drive the recommendation;
 #   - train a regressor on total units per dress (sales cleaned in SQL);
-#   - transfer learning: a model trained on the other seasons, fine-tuned on
-#     autumn dresses, against the same network trained on autumn from scratch.
+#   - transfer learning: for each season, a model trained on the other three
+#     seasons, fine-tuned on that season's dresses, against the same network
+#     trained on them from scratch (same seed).
 #
 # Usage: bash scripts/demo_dress.sh   (from any directory; as root for make install)
 # Environment: XB_DATA_DIR (default: <repo>/../shared/data),
@@ -155,25 +156,47 @@ SQL
 transfer() {
     sql -q <<SQL
 SET xb.progress_every = 0;
-CREATE VIEW autumn AS SELECT * FROM dresses WHERE lower(trim(season)) IN ('autumn', 'automn');
-CREATE VIEW other_seasons AS SELECT * FROM dresses WHERE lower(trim(coalesce(season, ''))) NOT IN ('autumn', 'automn');
-SELECT xb_train_classifier('reco_other_seasons', 'other_seasons', 'recommendation', $FEATURES, '{"seed": 42}');
-SELECT xb_train_classifier('autumn_scratch', 'autumn', 'recommendation', $FEATURES, '{"seed": 42, "cv": 5}');
-SELECT xb_train_classifier('autumn_transfer', 'autumn', 'recommendation', $FEATURES,
-                           '{"seed": 42, "cv": 5, "init_from": "reco_other_seasons"}');
-SELECT xb_train_classifier('autumn_frozen', 'autumn', 'recommendation', $FEATURES,
-                           '{"seed": 42, "cv": 5, "init_from": "reco_other_seasons", "freeze": true}');
+SET client_min_messages = warning;
+CREATE VIEW dresses_by_season AS
+SELECT d.*, CASE lower(trim(coalesce(season, ''))) WHEN 'automn' THEN 'autumn'
+                                                   ELSE lower(trim(coalesce(season, ''))) END AS season_name
+FROM dresses d;
+-- For each season: a model of the three other seasons, then the season's own
+-- dresses from scratch, fine-tuned from it, and fine-tuned with frozen layers.
+DO \$\$
+DECLARE
+  s text;
+  features text[] := $FEATURES;
+BEGIN
+  FOREACH s IN ARRAY ARRAY['autumn', 'spring', 'summer', 'winter'] LOOP
+    PERFORM xb_train_classifier('others_' || s, format('SELECT * FROM dresses_by_season WHERE season_name <> %L', s),
+                                'recommendation', features, '{"seed": 42}');
+    PERFORM xb_train_classifier(s || '_scratch', format('SELECT * FROM dresses_by_season WHERE season_name = %L', s),
+                                'recommendation', features, '{"seed": 42, "cv": 5}');
+    PERFORM xb_train_classifier(s || '_transfer', format('SELECT * FROM dresses_by_season WHERE season_name = %L', s),
+                                'recommendation', features,
+                                jsonb_build_object('seed', 42, 'cv', 5, 'init_from', 'others_' || s));
+    PERFORM xb_train_classifier(s || '_frozen', format('SELECT * FROM dresses_by_season WHERE season_name = %L', s),
+                                'recommendation', features,
+                                jsonb_build_object('seed', 42, 'cv', 5, 'init_from', 'others_' || s, 'freeze', true));
+  END LOOP;
+END
+\$\$;
 SQL
     sql <<'SQL'
-\echo 'Transfer learning: autumn dresses (69), 5-fold cross-validated, same seed'
-SELECT m.name, m.train_rows AS rows,
-       round(max(value) FILTER (WHERE metric = 'accuracy_mean' AND estimator = 'model')::numeric, 3) AS accuracy,
-       round(max(value) FILTER (WHERE metric = 'roc_auc_mean' AND estimator = 'model')::numeric, 3) AS roc_auc,
-       round(max(value) FILTER (WHERE metric = 'log_loss_mean' AND estimator = 'model')::numeric, 3) AS log_loss,
-       round(max(value) FILTER (WHERE metric = 'accuracy_mean' AND estimator = 'majority')::numeric, 3) AS majority_accuracy,
-       m.hyperparameters->>'transfer' AS transfer
-FROM xb.models m JOIN xb.model_metrics mm ON mm.model_id = m.id
-WHERE m.name LIKE 'autumn_%' AND split = 'cv' GROUP BY m.name, m.train_rows, m.hyperparameters ORDER BY m.name;
+\echo 'Transfer learning: each season, 5-fold cross-validated (seed 42), accuracy / ROC AUC'
+SELECT split_part(m.name, '_', 1) AS season, m.train_rows AS rows,
+       max(v) FILTER (WHERE m.name LIKE '%\_scratch') AS from_scratch,
+       max(v) FILTER (WHERE m.name LIKE '%\_transfer') AS init_from,
+       max(v) FILTER (WHERE m.name LIKE '%\_frozen') AS init_from_frozen,
+       max(majority) AS majority_accuracy
+FROM (SELECT m.name, m.train_rows,
+             round(max(value) FILTER (WHERE metric = 'accuracy_mean' AND estimator = 'model')::numeric, 3) || ' / ' ||
+             round(max(value) FILTER (WHERE metric = 'roc_auc_mean' AND estimator = 'model')::numeric, 3) AS v,
+             round(max(value) FILTER (WHERE metric = 'accuracy_mean' AND estimator = 'majority')::numeric, 3) AS majority
+      FROM xb.models m JOIN xb.model_metrics mm ON mm.model_id = m.id
+      WHERE split = 'cv' AND m.name ~ '_(scratch|transfer|frozen)$' GROUP BY m.name, m.train_rows) m
+GROUP BY 1, 2 ORDER BY 1;
 SQL
 }
 
