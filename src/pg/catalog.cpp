@@ -279,3 +279,132 @@ StoredModel deployed_model(const std::string &name) {
 }
 
 }  // namespace xb::pg
+
+// ---------------------------------------------------------------------------
+// Classifiers and regressors (product customization)
+// ---------------------------------------------------------------------------
+
+namespace xb::pg {
+namespace {
+
+constexpr const char *kInsertTabular = R"SQL(
+INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols,
+                       horizon, options, hyperparameters, train_rows, lineage, device, train_seconds, status,
+                       deployed, weights)
+SELECT $1, coalesce((SELECT max(version) FROM xb.models WHERE name = $1), 0) + 1, $2, 'mlp', $3, NULL, $4, '{}',
+       $5, NULL, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, 'trained', true, $12
+RETURNING id)SQL";
+
+void insert_metric_rows(long id, const std::vector<MetricRow> &metrics) {
+  std::vector<std::string> split, estimator, metric;
+  std::vector<double> value;
+  for (const auto &r : metrics) {
+    split.push_back(r.split);
+    estimator.push_back(r.estimator);
+    metric.push_back(r.metric);
+    value.push_back(r.value);
+  }
+  Params mp;
+  mp.add(INT8OID, Int64GetDatum(id));
+  mp.add(TEXTARRAYOID, text_array(split));
+  mp.add(TEXTARRAYOID, text_array(estimator));
+  mp.add(TEXTARRAYOID, text_array(metric));
+  mp.add(FLOAT8ARRAYOID, float8_array(value));
+  execute(kInsertMetrics, mp, SPI_OK_INSERT);
+}
+
+void insert_epoch_rows(long id, const std::vector<EpochRecord> &epochs) {
+  std::vector<int> member, epoch;
+  std::vector<double> train_loss, val_loss, lr, seconds;
+  for (const auto &e : epochs) {
+    member.push_back(e.member);
+    epoch.push_back(e.epoch);
+    train_loss.push_back(e.train_loss);
+    val_loss.push_back(e.val_loss);
+    lr.push_back(e.lr);
+    seconds.push_back(e.seconds);
+  }
+  Params lp;
+  lp.add(INT8OID, Int64GetDatum(id));
+  lp.add(INT4ARRAYOID, int4_array(member));
+  lp.add(INT4ARRAYOID, int4_array(epoch));
+  lp.add(FLOAT8ARRAYOID, float8_array(train_loss));
+  lp.add(FLOAT8ARRAYOID, float8_array(val_loss));
+  lp.add(FLOAT8ARRAYOID, float8_array(lr));
+  lp.add(FLOAT8ARRAYOID, float8_array(seconds));
+  execute(kInsertLog, lp, SPI_OK_INSERT);
+}
+
+// Runs a read-only query with one parameter; copies nothing, the caller reads SPI_tuptable.
+uint64 select_one(const char *sql, Oid type, Datum value) {
+  Params p;
+  p.add(type, value);
+  const Params *pp = &p;
+  uint64 n = 0;
+  pg_call([&] {
+    SPI_execute_with_args(sql, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values), pp->nulls, true, 1);
+    n = SPI_processed;
+  });
+  return n;
+}
+
+}  // namespace
+
+long insert_tabular_model(const NewTabularModel &m) {
+  const TrainedTabular &t = *m.trained;
+  std::string lineage = "{\"runtime\": \"" + t.device + "\", \"best_epoch\": " + std::to_string(t.best_epoch) +
+                        ", \"xb\": \"0.1.0\"}";
+  Params p;
+  p.add(TEXTOID, text_datum(m.name));
+  p.add(TEXTOID, text_datum(m.kind));
+  p.add(TEXTOID, text_datum(m.source));
+  p.add(TEXTOID, text_datum(m.label_col));
+  p.add(TEXTARRAYOID, text_array(m.feature_cols));
+  p.add(TEXTOID, text_datum(m.options_json));
+  p.add(TEXTOID, text_datum(t.hyperparameters_json));
+  p.add(INT8OID, Int64GetDatum(m.train_rows));
+  p.add(TEXTOID, text_datum(lineage));
+  p.add(TEXTOID, text_datum(t.device));
+  p.add(FLOAT8OID, Float8GetDatum(t.seconds));
+  p.add(BYTEAOID, bytea_datum(t.blob));
+  Params name_only;
+  name_only.add(TEXTOID, p.values[0]);
+  execute(kLockName, name_only, SPI_OK_SELECT);
+  execute(kRetire, name_only, SPI_OK_UPDATE);
+  const long id = execute(kInsertTabular, p, SPI_OK_INSERT_RETURNING);
+  insert_metric_rows(id, t.metrics);
+  insert_epoch_rows(id, t.epochs);
+  return id;
+}
+
+DeployedModel deployed_version(const std::string &name) {
+  DeployedModel m;
+  if (select_one("SELECT id, version, kind FROM xb.models WHERE name = $1 AND deployed", TEXTOID, text_datum(name)) != 1)
+    throw Error(ErrorKind::UndefinedObject, "model \"" + name + "\" does not exist",
+                "SELECT name, version FROM xb.models lists the models you can use.");
+  char *kind = nullptr;
+  pg_call([&] {
+    bool isnull = false;
+    m.id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    m.version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+    kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+  });
+  m.kind = kind ? kind : "";
+  return m;
+}
+
+std::string model_bytes(long id) {
+  if (select_one("SELECT weights FROM xb.models WHERE id = $1", INT8OID, Int64GetDatum(id)) != 1)
+    throw Error(ErrorKind::UndefinedObject, "model id " + std::to_string(id) + " does not exist",
+                "The model was dropped while in use; run the statement again.");
+  bytea *weights = nullptr;
+  pg_call([&] {
+    bool isnull = false;
+    Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    if (!isnull) weights = DatumGetByteaPP(d);
+  });
+  if (!weights) throw Error(ErrorKind::CorruptModel, "model id " + std::to_string(id) + " has no weights");
+  return std::string(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights));
+}
+
+}  // namespace xb::pg

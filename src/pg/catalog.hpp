@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/forecaster.hpp"
+#include "core/tabular_model.hpp"
 #include "pg/spi_reader.hpp"
 
 namespace xb::pg {
@@ -36,5 +37,34 @@ struct StoredModel {
 
 // Error(UndefinedObject) when the name has no deployed version.
 StoredModel deployed_model(const std::string &name);
+
+// --- Classifiers and regressors (product customization) ---
+
+struct NewTabularModel {
+  std::string name;
+  std::string kind;  // classifier | regressor
+  std::string source;
+  std::string label_col;  // stored as target_col
+  std::vector<std::string> feature_cols;
+  std::string options_json;
+  long train_rows = 0;
+  const TrainedTabular *trained = nullptr;
+};
+
+// Like insert_forecaster: the next version of its name, deployed, with its
+// metrics and training log; returns the new id.
+long insert_tabular_model(const NewTabularModel &m);
+
+struct DeployedModel {
+  long id = 0;
+  int version = 0;
+  std::string kind;
+};
+
+// The deployed version of name; Error(UndefinedObject) when there is none.
+DeployedModel deployed_version(const std::string &name);
+
+// The weights of one model row; Error(UndefinedObject) when it is gone.
+std::string model_bytes(long id);
 
 }  // namespace xb::pg

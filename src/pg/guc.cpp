@@ -12,6 +12,7 @@ int threads_setting = 0;
 int progress_every_setting = 10;
 int max_train_rows_setting = 10000000;
 int max_train_memory_setting = 4096;  // MB
+int model_cache_size_setting = 16;
 
 bool check_device(char **newval, void **, GucSource) {
   const char *v = *newval;
@@ -40,6 +41,10 @@ void define_settings() {
                           "Largest training tensors, in MB, that training accepts; larger requests are refused up front.",
                           nullptr, &max_train_memory_setting, 4096, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr,
                           nullptr);
+  DefineCustomIntVariable("xb.model_cache_size",
+                          "Classifiers and regressors each backend keeps decoded between calls (0: none).",
+                          "Entries are keyed by model id and version: training or deploying a version is seen at once.",
+                          &model_cache_size_setting, 16, 0, 10000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("xb");
 }
 
@@ -53,5 +58,6 @@ RuntimeSettings runtime_settings() {
 
 int progress_every() { return progress_every_setting; }
 long max_train_rows() { return max_train_rows_setting; }
+int model_cache_size() { return model_cache_size_setting; }
 
 }  // namespace xb::pg

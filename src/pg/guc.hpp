@@ -8,5 +8,6 @@ void define_settings();
 RuntimeSettings runtime_settings();  // xb.device, xb.threads, xb.max_train_memory
 int progress_every();                // xb.progress_every
 long max_train_rows();               // xb.max_train_rows
+int model_cache_size();              // xb.model_cache_size
 
 }  // namespace xb::pg

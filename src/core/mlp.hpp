@@ -1,0 +1,54 @@
+// The multilayer perceptron behind classifiers and regressors: optional
+// embeddings of text columns, then Linear + ReLU per hidden layer, dropout
+// after every hidden layer but the last (as in the paper's network), and a
+// linear output layer producing logits (or the scaled value). Core-internal (torch).
+#pragma once
+#include "core/torch_api.hpp"
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+namespace xb {
+
+struct MlpShape {
+  long dense_dim = 0;
+  std::vector<long> cardinalities;   // embedding rows per text column (last row: unknown, zero)
+  std::vector<long> embedding_dims;
+  std::vector<int> hidden;
+  double dropout = 0;
+  long outputs = 1;
+
+  long input_dim() const;
+  nlohmann::json to_json() const;
+  static MlpShape from_json(const nlohmann::json &j);
+};
+
+class MlpImpl : public torch::nn::Module {
+ public:
+  explicit MlpImpl(const MlpShape &shape);
+  // dense [N, dense_dim] float, codes [N, text columns] long -> [N, outputs]
+  torch::Tensor forward(const torch::Tensor &dense, const torch::Tensor &codes);
+
+  const MlpShape &shape() const { return shape_; }
+  // Layer 0 maps inputs to hidden[0]; layer hidden.size() is the output layer.
+  torch::nn::Linear &layer(std::size_t i) { return i < hidden_.size() ? hidden_[i] : output_; }
+  std::size_t layer_count() const { return hidden_.size() + 1; }
+  torch::nn::Embedding &embedding(std::size_t i) { return embeddings_[i]; }
+  std::size_t embedding_count() const { return embeddings_.size(); }
+
+ private:
+  MlpShape shape_;
+  std::vector<torch::nn::Embedding> embeddings_;
+  std::vector<torch::nn::Linear> hidden_;
+  torch::nn::Linear output_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+};
+TORCH_MODULE(Mlp);
+
+// Several networks of one shape (an ensemble) in one string: per network a
+// u64 little-endian length, then LibTorch's serialized module.
+std::string save_mlps(std::vector<Mlp> &nets);
+std::vector<Mlp> load_mlps(const MlpShape &shape, const std::string &weights, int count);  // throws Error(CorruptModel)
+
+}  // namespace xb

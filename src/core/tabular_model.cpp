@@ -1,0 +1,518 @@
+#include "core/tabular_model.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+
+#include "core/classification_metrics.hpp"
+#include "core/error.hpp"
+#include "core/mlp.hpp"
+#include "core/runtime.hpp"
+#include "core/tabular_encoding.hpp"
+#include "core/tabular_labels.hpp"
+#include "core/tabular_split.hpp"
+#include "core/tabular_trainer.hpp"
+
+namespace xb {
+namespace {
+
+using nlohmann::json;
+using Metrics = std::vector<std::pair<std::string, double>>;
+
+// What the training rows ask for: the classes (sorted as their SQL type
+// sorts) and each row's class, or the numeric target.
+struct Problem {
+  bool classifier = true;
+  Head head = Head::Sigmoid;
+  LabelType label_type = LabelType::Text;
+  std::vector<std::string> classes;
+  int positive = -1;
+  std::vector<int> y;          // class index per row
+  std::vector<double> target;  // regressor
+  std::vector<int> strata;     // what splits keep in proportion (regressor: all 0)
+};
+
+Problem classifier_problem(const TabularRows &rows, const TabularOptions &o) {
+  Problem p;
+  p.label_type = rows.label_type;
+  std::vector<std::string> classes = rows.labels;
+  std::sort(classes.begin(), classes.end());
+  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+  if (rows.label_type == LabelType::Integer)
+    std::sort(classes.begin(), classes.end(), [](const auto &a, const auto &b) { return std::stoll(a) < std::stoll(b); });
+  if (classes.size() < 2)
+    throw Error(ErrorKind::DataException,
+                "label column \"" + rows.label_name + "\" has only one class" +
+                    (classes.empty() ? std::string() : " (\"" + classes[0] + "\")"),
+                "A classifier needs rows of at least two classes; check the source's filter.");
+  if (classes.size() > 1000)
+    throw Error(ErrorKind::DataException,
+                "label column \"" + rows.label_name + "\" has " + std::to_string(classes.size()) + " classes",
+                "A classifier takes at most 1000 classes; is this a numeric target for xb_train_regressor?");
+  std::map<std::string, int> index;
+  for (std::size_t c = 0; c < classes.size(); ++c) index[classes[c]] = static_cast<int>(c);
+  for (const auto &l : rows.labels) p.y.push_back(index.at(l));
+  p.strata = p.y;
+  p.classes = std::move(classes);
+  const std::string list = [&] {
+    std::string s;
+    for (const auto &c : p.classes) s += (s.empty() ? "" : ", ") + c;
+    return s;
+  }();
+  if (!o.positive_class.empty()) {
+    auto it = index.find(o.positive_class);
+    if (it == index.end())
+      throw Error(ErrorKind::InvalidParameter, "option \"positive_class\" names no class: \"" + o.positive_class + "\"",
+                  "The classes are: " + list + ".");
+    p.positive = it->second;
+  } else if (p.classes.size() == 2) {
+    p.positive = 1;
+  }
+  for (const auto &[label, w] : o.class_weight_map)
+    if (!index.count(label))
+      throw Error(ErrorKind::InvalidParameter, "option \"class_weights\" names no class: \"" + label + "\"",
+                  "The classes are: " + list + ".");
+  if (o.output == "sigmoid2" && p.classes.size() != 2)
+    throw Error(ErrorKind::InvalidParameter, "option \"output\" sigmoid2 needs exactly two classes",
+                "The label has " + std::to_string(p.classes.size()) + " classes: " + list + ".");
+  p.head = o.output == "sigmoid2" ? Head::Sigmoid2 : p.classes.size() == 2 ? Head::Sigmoid : Head::Softmax;
+  return p;
+}
+
+Problem regressor_problem(const TabularRows &rows) {
+  Problem p;
+  p.classifier = false;
+  p.head = Head::Value;
+  p.target = rows.targets;
+  for (std::size_t i = 0; i < p.target.size(); ++i)
+    if (!std::isfinite(p.target[i]))
+      throw Error(ErrorKind::DataException,
+                  "target column \"" + rows.label_name + "\" is not finite in row " + std::to_string(i + 1),
+                  "Filter out or fill NaN and infinite targets in the source.");
+  p.strata.assign(p.target.size(), 0);
+  return p;
+}
+
+long output_count(const Problem &p) {
+  if (p.head == Head::Softmax) return static_cast<long>(p.classes.size());
+  if (p.head == Head::Sigmoid2) return 2;
+  return 1;
+}
+
+// A model to start from (options.init_from).
+struct TransferSource {
+  bool classifier = true;
+  Head head = Head::Value;
+  std::vector<std::string> classes;
+  TabularEncoder encoder;
+  MlpShape shape;
+  int members = 1;
+  Mlp net{nullptr};  // the first member: the one layers are copied from
+};
+
+// One network trained on given rows, with what it needs to predict.
+struct Run {
+  TabularEncoder encoder;
+  std::vector<Mlp> nets;  // ensemble members
+  TabularFit fit;         // epochs of all members
+  std::vector<int> best_epochs;
+  double target_mean = 0, target_std = 1;
+  std::vector<double> prior;  // class shares of the training rows
+  std::string transfer;       // what was copied from the source model
+};
+
+bool same_columns(const TabularEncoder &e, const std::vector<TabularColumn> &cols) {
+  if (e.columns().size() != cols.size()) return false;
+  for (std::size_t i = 0; i < cols.size(); ++i)
+    if (e.columns()[i].name != cols[i].name || e.columns()[i].numeric != cols[i].numeric) return false;
+  return true;
+}
+
+// Hidden layers are always copied; the input layer (and embeddings) when both
+// models see the same inputs; the output layer when they predict the same
+// classes (or both a value). freeze: copied layers other than the output
+// layer keep their weights (the output layer always learns).
+std::string copy_layers(Mlp &net, const TransferSource &src, bool same_inputs, bool same_outputs, bool freeze) {
+  torch::NoGradGuard no_grad;
+  Mlp &from = const_cast<Mlp &>(src.net);
+  std::string copied, fresh, frozen;
+  auto add = [](std::string &list, const std::string &name) { list += (list.empty() ? "" : ", ") + name; };
+  const std::size_t layers = net->layer_count();
+  for (std::size_t i = 0; i < layers; ++i) {
+    const bool input = i == 0, output = i + 1 == layers;
+    const std::string name = input ? "input" : output ? "output" : "hidden" + std::to_string(i);
+    if ((input && !same_inputs) || (output && !same_outputs)) {
+      add(fresh, name);
+      continue;
+    }
+    net->layer(i)->weight.copy_(from->layer(i)->weight);
+    net->layer(i)->bias.copy_(from->layer(i)->bias);
+    add(copied, name);
+    if (freeze && !output) {
+      net->layer(i)->weight.requires_grad_(false);
+      net->layer(i)->bias.requires_grad_(false);
+      add(frozen, name);
+    }
+  }
+  if (same_inputs)
+    for (std::size_t e = 0; e < net->embedding_count(); ++e) {
+      net->embedding(e)->weight.copy_(from->embedding(e)->weight);
+      if (freeze) net->embedding(e)->weight.requires_grad_(false);
+    }
+  auto or_none = [](const std::string &s) { return s.empty() ? std::string("none") : s; };
+  return "copied " + or_none(copied) + "; re-initialised " + or_none(fresh) + (freeze ? "; frozen " + or_none(frozen) : "");
+}
+
+std::vector<double> row_weights(const Problem &p, const TabularOptions &o, const std::vector<long> &idx,
+                                std::vector<double> &prior) {
+  std::vector<double> w(idx.size(), 1.0);
+  if (!p.classifier) return w;
+  std::vector<double> count(p.classes.size(), 0.0);
+  for (long r : idx) ++count[p.y[r]];
+  prior.clear();
+  for (double c : count) prior.push_back(c / static_cast<double>(idx.size()));
+  std::vector<double> per_class(p.classes.size(), 1.0);
+  for (std::size_t c = 0; c < p.classes.size(); ++c) {
+    if (o.class_weights == "balanced" && count[c] > 0)
+      per_class[c] = static_cast<double>(idx.size()) / (static_cast<double>(p.classes.size()) * count[c]);
+    if (o.class_weights == "given" && o.class_weight_map.count(p.classes[c]))
+      per_class[c] = o.class_weight_map.at(p.classes[c]);
+  }
+  for (std::size_t i = 0; i < idx.size(); ++i) w[i] = per_class[p.y[idx[i]]];
+  return w;
+}
+
+TabularTensors tensors_for(const Run &run, const Problem &p, const std::vector<TabularColumn> &cols,
+                           const std::vector<long> &idx, const std::vector<double> &weights) {
+  std::vector<double> target;
+  for (long r : idx)
+    target.push_back(p.classifier ? static_cast<double>(p.y[r]) : (p.target[r] - run.target_mean) / run.target_std);
+  return to_tensors(run.encoder.encode(cols, idx), target,
+                    weights.empty() ? std::vector<double>(idx.size(), 1.0) : weights);
+}
+
+// rest: the rows outside the test split. Preprocessing is learned on them;
+// each ensemble member then holds out its own validation part (seeded by
+// split_seed + member) for early stopping, so that together the members
+// learn from every row of rest. Member 0's parts come back in train / val.
+Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &o, const std::vector<long> &rest,
+               std::uint64_t split_seed, const torch::Device &device, const TrainHooks &hooks,
+               const TransferSource *src, std::vector<long> *first_train = nullptr,
+               std::vector<long> *first_val = nullptr) {
+  Run run;
+  const std::vector<long> &train = rest;
+  const bool reuse_encoder = src && same_columns(src->encoder, rows.features) &&
+                             encoding_name(src->encoder.encoding()) == o.encoding;
+  run.encoder = reuse_encoder ? src->encoder
+                              : TabularEncoder(rows.features, train, encoding_from_name(o.encoding), o.min_count,
+                                               o.embedding_dim);
+  if (!p.classifier) {
+    double sum = 0, sq = 0;
+    for (long r : train) sum += p.target[r];
+    run.target_mean = sum / static_cast<double>(train.size());
+    for (long r : train) sq += (p.target[r] - run.target_mean) * (p.target[r] - run.target_mean);
+    double sd = std::sqrt(sq / static_cast<double>(train.size()));
+    run.target_std = sd > 1e-12 ? sd : 1.0;
+  }
+  row_weights(p, o, rest, run.prior);
+
+  MlpShape shape;
+  shape.dense_dim = run.encoder.dense_dim();
+  shape.cardinalities = run.encoder.cardinalities();
+  shape.embedding_dims = run.encoder.embedding_dims();
+  shape.hidden = o.hidden;
+  shape.dropout = o.dropout;
+  shape.outputs = output_count(p);
+  if (shape.input_dim() < 1)
+    throw Error(ErrorKind::InvalidParameter, "the feature columns give the network no inputs",
+                "Name at least one feature column.");
+
+  const bool same_inputs = src && run.encoder.input_names() == src->encoder.input_names();
+  const bool same_outputs =
+      src && src->classifier == p.classifier && src->head == p.head && src->classes == p.classes;
+  // Members differ by their seed: validation part, initial weights, batch order, dropout.
+  for (int member = 0; member < o.ensemble; ++member) {
+    SplitRng rng(split_seed + static_cast<std::uint64_t>(member));
+    auto [train_part, val_part] = stratified_holdout(rest, p.strata, o.val_fraction, rng);
+    if (train_part.size() < 2)
+      throw Error(ErrorKind::InsufficientData, "too few rows to train on after holding out the test and validation parts",
+                  "Supply more rows, or lower test_fraction and val_fraction.");
+    std::vector<double> prior;
+    const TabularTensors train_t = tensors_for(run, p, rows.features, train_part, row_weights(p, o, train_part, prior));
+    const TabularTensors val_t = tensors_for(run, p, rows.features, val_part, row_weights(p, o, val_part, prior));
+    torch::manual_seed(static_cast<std::uint64_t>(o.seed) + static_cast<std::uint64_t>(member));
+    Mlp net(shape);
+    if (src) run.transfer = copy_layers(net, *src, same_inputs, same_outputs, o.freeze);
+    net->to(device);
+    TabularFit fit = fit_mlp(net, train_t, val_t, o, p.head, device, hooks, member);
+    run.fit.epochs.insert(run.fit.epochs.end(), fit.epochs.begin(), fit.epochs.end());
+    run.best_epochs.push_back(fit.best_epoch);
+    run.nets.push_back(net);
+    if (member == 0 && first_train) *first_train = train_part;
+    if (member == 0 && first_val) *first_val = val_part;
+  }
+  run.fit.best_epoch = run.best_epochs.front();
+  return run;
+}
+
+ClassPredictions class_predictions(Run &run, const Problem &p, const std::vector<TabularColumn> &cols,
+                                   const std::vector<long> &idx, const torch::Device &device) {
+  ClassPredictions out;
+  out.classes = static_cast<int>(p.classes.size());
+  auto probs = predict_members(run.nets, tensors_for(run, p, cols, idx, {}), p.head, device).contiguous();
+  out.probs.assign(probs.data_ptr<double>(), probs.data_ptr<double>() + probs.numel());
+  for (long r : idx) out.actual.push_back(p.y[r]);
+  return out;
+}
+
+ClassPredictions majority_predictions(const Run &run, const Problem &p, const std::vector<long> &idx) {
+  ClassPredictions out;
+  out.classes = static_cast<int>(p.classes.size());
+  for (long r : idx) {
+    out.probs.insert(out.probs.end(), run.prior.begin(), run.prior.end());
+    out.actual.push_back(p.y[r]);
+  }
+  return out;
+}
+
+std::vector<double> value_predictions(Run &run, const Problem &p, const std::vector<TabularColumn> &cols,
+                                      const std::vector<long> &idx, const torch::Device &device) {
+  auto v = predict_members(run.nets, tensors_for(run, p, cols, idx, {}), p.head, device).contiguous();
+  std::vector<double> out(v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
+  for (double &x : out) x = x * run.target_std + run.target_mean;
+  return out;
+}
+
+std::vector<double> actual_values(const Problem &p, const std::vector<long> &idx) {
+  std::vector<double> out;
+  for (long r : idx) out.push_back(p.target[r]);
+  return out;
+}
+
+// Model and baseline metrics of one split.
+std::pair<Metrics, Metrics> evaluate(Run &run, const Problem &p, const TabularRows &rows, const std::vector<long> &idx,
+                                     const torch::Device &device) {
+  if (p.classifier)
+    return {classification_metrics(class_predictions(run, p, rows.features, idx, device), p.positive < 0 ? 1 : p.positive,
+                                   p.classes),
+            classification_metrics(majority_predictions(run, p, idx), p.positive < 0 ? 1 : p.positive, p.classes)};
+  std::vector<double> actual = actual_values(p, idx);
+  return {regression_metrics(actual, value_predictions(run, p, rows.features, idx, device)),
+          regression_metrics(actual, std::vector<double>(idx.size(), run.target_mean))};
+}
+
+// The score permutation importance watches: ROC AUC (accuracy when AUC is
+// undefined) for classifiers, R² for regressors.
+std::pair<std::string, double> importance_score(Run &run, const Problem &p, const std::vector<TabularColumn> &cols,
+                                                const std::vector<long> &idx, const torch::Device &device) {
+  if (!p.classifier) {
+    auto m = regression_metrics(actual_values(p, idx), value_predictions(run, p, cols, idx, device));
+    return {"r2", m[2].second};
+  }
+  ClassPredictions cp = class_predictions(run, p, cols, idx, device);
+  double auc = roc_auc(cp, p.positive < 0 ? 1 : p.positive);
+  if (std::isfinite(auc)) return {"roc_auc", auc};
+  return {"accuracy", accuracy(cp)};
+}
+
+std::vector<FeatureImportance> permutation_importance(Run &run, const Problem &p, const TabularRows &rows,
+                                                      const std::vector<long> &test, const TabularOptions &o,
+                                                      const torch::Device &device, const TrainHooks &hooks) {
+  std::vector<TabularColumn> cols = rows.features;
+  const auto [metric, base] = importance_score(run, p, cols, test, device);
+  SplitRng rng(static_cast<std::uint64_t>(o.seed) + 7919);
+  std::vector<FeatureImportance> out;
+  for (std::size_t f = 0; f < cols.size(); ++f) {
+    const TabularColumn original = cols[f];
+    std::vector<double> drops;
+    for (int rep = 0; rep < o.importance_repeats; ++rep) {
+      stop_if_interrupted_tabular(hooks);
+      std::vector<long> from = test;
+      rng.shuffle(from);
+      for (std::size_t i = 0; i < test.size(); ++i) {
+        if (original.numeric) cols[f].numbers[test[i]] = original.numbers[from[i]];
+        else cols[f].texts[test[i]] = original.texts[from[i]];
+      }
+      drops.push_back(base - importance_score(run, p, cols, test, device).second);
+    }
+    cols[f] = original;
+    auto [mean, sd] = mean_and_std(drops);
+    out.push_back({original.name, mean, sd, metric});
+  }
+  return out;
+}
+
+void add_metrics(std::vector<MetricRow> &out, const std::string &split, const std::string &estimator,
+                 const Metrics &m) {
+  for (const auto &[name, value] : m) out.push_back({split, estimator, name, value});
+}
+
+// k-fold cross-validation (stratified for classifiers): each fold trains a
+// fresh network from the same seed on the other folds (with its own
+// validation part for early stopping) and is scored on the held-out fold.
+void cross_validate(const TabularRows &rows, const Problem &p, const TabularOptions &o, const torch::Device &device,
+                    const TrainHooks &hooks, const TransferSource *src, std::vector<MetricRow> &out) {
+  SplitRng rng(static_cast<std::uint64_t>(o.seed) + 104729);
+  const auto folds = stratified_folds(all_rows(p.strata.size()), p.strata, o.cv, rng);
+  TrainHooks quiet;
+  quiet.interrupted = hooks.interrupted;
+  std::map<std::string, std::vector<double>> model, baseline;
+  std::vector<std::string> order;
+  for (int k = 0; k < o.cv; ++k) {
+    std::vector<long> rest;
+    for (int j = 0; j < o.cv; ++j)
+      if (j != k) rest.insert(rest.end(), folds[j].begin(), folds[j].end());
+    std::sort(rest.begin(), rest.end());
+    Run run = train_once(rows, p, o, rest, static_cast<std::uint64_t>(o.seed) + 1000 * (k + 1), device, quiet, src);
+    auto [m, b] = evaluate(run, p, rows, folds[k], device);
+    for (const auto &[name, value] : m) {
+      if (name.rfind("confusion:", 0) == 0 || name == "rows") continue;
+      if (!model.count(name)) order.push_back(name);
+      model[name].push_back(value);
+    }
+    for (const auto &[name, value] : b) baseline[name].push_back(value);
+  }
+  const std::string base_name = p.classifier ? "majority" : "mean";
+  for (const auto &name : order) {
+    auto [mm, ms] = mean_and_std(model[name]);
+    auto [bm, bs] = mean_and_std(baseline[name]);
+    out.push_back({"cv", "model", name + "_mean", mm});
+    out.push_back({"cv", "model", name + "_std", ms});
+    out.push_back({"cv", base_name, name + "_mean", bm});
+    out.push_back({"cv", base_name, name + "_std", bs});
+  }
+  out.push_back({"cv", "model", "folds", static_cast<double>(o.cv)});
+}
+
+std::optional<TransferSource> decode_transfer(std::string_view bytes, const std::string &name) {
+  if (bytes.empty()) return std::nullopt;
+  ModelBlob blob = decode_blob(bytes);
+  if (blob.kind == ModelKind::Forecaster)
+    throw Error(ErrorKind::InvalidParameter, "option \"init_from\": model \"" + name + "\" is a forecaster",
+                "Start from a classifier or regressor.");
+  TransferSource src;
+  try {
+    json state = json::parse(blob.state_json);
+    src.classifier = blob.kind == ModelKind::Classifier;
+    src.head = head_from_name(state.at("head").get<std::string>());
+    src.classes = state.at("classes").get<std::vector<std::string>>();
+    src.encoder = TabularEncoder::from_json(state.at("encoder"));
+    src.shape = MlpShape::from_json(state.at("shape"));
+    src.members = state.at("members").get<int>();
+  } catch (const json::exception &e) {
+    throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
+  }
+  src.net = load_mlps(src.shape, blob.weights, 1).front();
+  return src;
+}
+
+std::string hidden_list(const std::vector<int> &h) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < h.size(); ++i) s += (i ? ", " : "") + std::to_string(h[i]);
+  return s + "]";
+}
+
+TrainedTabular train_tabular(const TabularRows &rows, const Problem &p, TabularOptions o,
+                             const RuntimeSettings &runtime, const TrainHooks &hooks, std::string_view init_from_blob) {
+  const auto start = std::chrono::steady_clock::now();
+  const long n = static_cast<long>(rows.rows());
+  if (rows.features.empty())
+    throw Error(ErrorKind::InvalidParameter, "feature_cols must name at least one column");
+  std::optional<TransferSource> src = decode_transfer(init_from_blob, o.init_from);
+  if (src) {
+    if (o.hidden_given && o.hidden != src->shape.hidden)
+      throw Error(ErrorKind::InvalidParameter,
+                  "option \"hidden\" " + hidden_list(o.hidden) + " differs from the hidden layers " +
+                      hidden_list(src->shape.hidden) + " of \"" + o.init_from + "\"",
+                  "Leave \"hidden\" out to take the layers of the model you start from.");
+    o.hidden = src->shape.hidden;
+  }
+  torch::Device device = prepare_runtime(runtime);
+
+  SplitRng rng(static_cast<std::uint64_t>(o.seed));
+  auto [rest, test] = stratified_holdout(all_rows(static_cast<std::size_t>(n)), p.strata, o.test_fraction, rng);
+  if (test.empty() || rest.size() < 2)
+    throw Error(ErrorKind::InsufficientData,
+                "the source has too few rows (" + std::to_string(n) + ") for a training and a test part",
+                "Supply more rows, or raise test_fraction.");
+  if (o.cv > n)
+    throw Error(ErrorKind::InsufficientData,
+                "option \"cv\" " + std::to_string(o.cv) + " needs at least as many rows, not " + std::to_string(n));
+
+  TrainedTabular out;
+  std::vector<long> train, val;
+  Run run = train_once(rows, p, o, rest, static_cast<std::uint64_t>(o.seed) + 1, device, hooks, src ? &*src : nullptr,
+                       &train, &val);
+  out.epochs = run.fit.epochs;
+  out.best_epoch = run.fit.best_epoch;
+  out.transfer = run.transfer;
+  if (!run.transfer.empty() && hooks.notice) hooks.notice("init_from \"" + o.init_from + "\": " + run.transfer);
+
+  const std::string base_name = p.classifier ? "majority" : "mean";
+  for (const auto &[split, idx] : {std::pair<const char *, const std::vector<long> *>{"train", &train},
+                                   {"validation", &val},
+                                   {"test", &test}}) {
+    if (idx->empty()) continue;
+    auto [m, b] = evaluate(run, p, rows, *idx, device);
+    add_metrics(out.metrics, split, "model", m);
+    add_metrics(out.metrics, split, base_name, b);
+  }
+  if (o.cv > 0) cross_validate(rows, p, o, device, hooks, src ? &*src : nullptr, out.metrics);
+  out.importance = permutation_importance(run, p, rows, test, o, device, hooks);
+
+  json features = json::array();
+  for (const auto &c : rows.features) features.push_back({{"name", c.name}, {"numeric", c.numeric}});
+  json importance = json::array();
+  for (const auto &fi : out.importance)
+    importance.push_back({{"feature", fi.feature}, {"importance", fi.importance}, {"std", fi.importance_std},
+                          {"metric", fi.metric}});
+  for (auto &net : run.nets) net->to(torch::kCPU);
+  json state = {{"head", head_name(p.head)},
+                {"label", rows.label_name},
+                {"label_type", label_type_name(p.label_type)},
+                {"classes", p.classes},
+                {"positive", p.positive},
+                {"target_mean", run.target_mean},
+                {"target_std", run.target_std},
+                {"features", features},
+                {"encoder", run.encoder.to_json()},
+                {"shape", run.nets.front()->shape().to_json()},
+                {"members", run.nets.size()},
+                {"options", json::parse(o.to_json())},
+                {"importance", importance}};
+  ModelBlob blob{p.classifier ? ModelKind::Classifier : ModelKind::Regressor, "mlp", state.dump(), save_mlps(run.nets)};
+  out.blob = encode_blob(blob);
+
+  json hp = json::parse(o.to_json());
+  hp["inputs"] = run.nets.front()->shape().input_dim();
+  hp["best_epochs"] = run.best_epochs;
+  hp["rows"] = {{"train", train.size()}, {"validation", val.size()}, {"test", test.size()}};
+  if (p.classifier) hp["classes"] = p.classes;
+  if (!run.transfer.empty()) hp["transfer"] = run.transfer;
+  out.hyperparameters_json = hp.dump();
+  out.classes = p.classes;
+  out.device = runtime_description(device);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace
+
+TrainedTabular train_classifier(const TabularRows &rows, const TabularOptions &options, const RuntimeSettings &runtime,
+                                const TrainHooks &hooks, std::string_view init_from_blob) {
+  if (!options.classifier) throw Error(ErrorKind::Internal, "classifier options expected");
+  return train_tabular(rows, classifier_problem(rows, options), options, runtime, hooks, init_from_blob);
+}
+
+TrainedTabular train_regressor(const TabularRows &rows, const TabularOptions &options, const RuntimeSettings &runtime,
+                               const TrainHooks &hooks, std::string_view init_from_blob) {
+  if (options.classifier) throw Error(ErrorKind::Internal, "regressor options expected");
+  return train_tabular(rows, regressor_problem(rows), options, runtime, hooks, init_from_blob);
+}
+
+}  // namespace xb

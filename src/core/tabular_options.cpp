@@ -1,0 +1,209 @@
+#include "core/tabular_options.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace xb {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char *kClassifierKeys =
+    "preset, hidden, dropout, epochs, batch_size, lr, weight_decay, patience, seed, test_fraction, val_fraction, "
+    "encoding, embedding_dim, min_count, class_weights, cv, output, init_from, freeze, positive_class, categorical, "
+    "importance_repeats, ensemble";
+constexpr const char *kRegressorKeys =
+    "preset, hidden, dropout, epochs, batch_size, lr, weight_decay, patience, seed, test_fraction, val_fraction, "
+    "encoding, embedding_dim, min_count, cv, loss, init_from, freeze, categorical, importance_repeats, ensemble";
+
+Error bad(const std::string &key, const std::string &what, const std::string &hint = {}) {
+  return Error(ErrorKind::InvalidParameter, "option \"" + key + "\" " + what, hint);
+}
+
+double number(const json &v, const std::string &key) {
+  if (!v.is_number()) throw bad(key, "must be a number, not " + v.dump());
+  return v.get<double>();
+}
+
+long integer(const json &v, const std::string &key, long min, long max) {
+  double d = number(v, key);
+  if (d != std::floor(d)) throw bad(key, "must be a whole number, not " + v.dump());
+  if (d < min || d > max)
+    throw bad(key, "is out of range: " + v.dump(),
+              "Use a value from " + std::to_string(min) + " to " + std::to_string(max) + ".");
+  return static_cast<long>(d);
+}
+
+double in_range(const json &v, const std::string &key, double lo, bool lo_open, double hi, bool hi_open) {
+  double d = number(v, key);
+  bool ok = (lo_open ? d > lo : d >= lo) && (hi_open ? d < hi : d <= hi);
+  if (!ok) {
+    char range[128];
+    std::snprintf(range, sizeof range, "%s%g, %g%s", lo_open ? "(" : "[", lo, hi, hi_open ? ")" : "]");
+    throw bad(key, "is out of range: " + v.dump(), std::string("Use a value in ") + range + ".");
+  }
+  return d;
+}
+
+std::string one_of(const json &v, const std::string &key, const std::vector<std::string> &allowed) {
+  std::string list;
+  for (const auto &a : allowed) list += (list.empty() ? "" : ", ") + a;
+  if (!v.is_string()) throw bad(key, "must be a string", "Use one of: " + list + ".");
+  std::string s = v.get<std::string>();
+  for (const auto &a : allowed)
+    if (a == s) return s;
+  throw bad(key, "has unknown value \"" + s + "\"", "Use one of: " + list + ".");
+}
+
+std::string nonempty_string(const json &v, const std::string &key, const std::string &hint) {
+  if (!v.is_string() || v.get<std::string>().empty()) throw bad(key, "must be a non-empty string", hint);
+  return v.get<std::string>();
+}
+
+std::vector<int> hidden_sizes(const json &v) {
+  const std::string hint = "Use an array of 1 to 8 positive layer widths, e.g. [128, 32].";
+  if (!v.is_array() || v.empty() || v.size() > 8) throw bad("hidden", "must be an array of positive integers", hint);
+  std::vector<int> out;
+  for (const auto &w : v) {
+    if (!w.is_number() || w.get<double>() != std::floor(w.get<double>()) || w.get<double>() < 1 ||
+        w.get<double>() > 4096)
+      throw bad("hidden", "must be an array of positive integers, not " + v.dump(), hint);
+    out.push_back(w.get<int>());
+  }
+  return out;
+}
+
+void class_weights(TabularOptions &o, const json &v) {
+  const std::string hint = "Use \"none\", \"balanced\" or an object of class -> positive weight, e.g. {\"1\": 2}.";
+  if (v.is_string()) {
+    o.class_weights = one_of(v, "class_weights", {"none", "balanced"});
+    return;
+  }
+  if (!v.is_object() || v.empty()) throw bad("class_weights", "must be a string or an object", hint);
+  o.class_weights = "given";
+  o.class_weight_map.clear();
+  for (const auto &[label, w] : v.items()) {
+    if (!w.is_number() || !(w.get<double>() > 0) || !std::isfinite(w.get<double>()))
+      throw bad("class_weights", "must give each class a positive weight, not " + w.dump() + " for \"" + label + "\"",
+                hint);
+    o.class_weight_map[label] = w.get<double>();
+  }
+}
+
+// The paper's network: label encoding + standardisation, 12 -> 128 -> dropout
+// 0.2 -> 32 -> 2 sigmoid units, Adam, 500 epochs on an 80/20 holdout, no
+// early stopping and no weight decay.
+void apply_paper_preset(TabularOptions &o) {
+  o.preset = "paper";
+  o.encoding = "label";
+  o.hidden = {128, 32};
+  o.dropout = 0.2;
+  o.epochs = 500;
+  o.batch_size = 32;
+  o.lr = 0.001;
+  o.weight_decay = 0;
+  o.test_fraction = 0.2;
+  o.val_fraction = 0;
+  o.min_count = 1;
+  o.ensemble = 1;
+  if (o.classifier) o.output = "sigmoid2";
+}
+
+void apply(TabularOptions &o, const std::string &key, const json &v) {
+  const bool c = o.classifier;
+  if (key == "preset") {
+    one_of(v, key, {"paper"});
+  } else if (key == "hidden") {
+    o.hidden = hidden_sizes(v);
+    o.hidden_given = true;
+  }
+  else if (key == "dropout") o.dropout = in_range(v, key, 0, false, 1, true);
+  else if (key == "epochs") o.epochs = integer(v, key, 1, 100000);
+  else if (key == "batch_size") o.batch_size = integer(v, key, 1, 1 << 20);
+  else if (key == "lr") o.lr = in_range(v, key, 0, true, 10, false);
+  else if (key == "weight_decay") o.weight_decay = in_range(v, key, 0, false, 1, false);
+  else if (key == "patience") o.patience = integer(v, key, 0, 100000);
+  else if (key == "seed") o.seed = integer(v, key, 0, 2147483647L);
+  else if (key == "test_fraction") o.test_fraction = in_range(v, key, 0, true, 0.5, false);
+  else if (key == "val_fraction") o.val_fraction = in_range(v, key, 0, false, 0.5, false);
+  else if (key == "encoding") o.encoding = one_of(v, key, {"onehot", "label", "embedding"});
+  else if (key == "embedding_dim") o.embedding_dim = integer(v, key, 0, 256);
+  else if (key == "min_count") o.min_count = integer(v, key, 1, 1000000);
+  else if (key == "cv") {
+    long k = integer(v, key, 0, 20);
+    if (k == 1) throw bad(key, "must be 0 (none) or from 2 to 20, not 1");
+    o.cv = static_cast<int>(k);
+  } else if (key == "init_from") o.init_from = nonempty_string(v, key, "Name a deployed classifier or regressor.");
+  else if (key == "freeze") {
+    if (!v.is_boolean()) throw bad(key, "must be true or false");
+    o.freeze = v.get<bool>();
+  } else if (key == "categorical") {
+    if (!v.is_array()) throw bad(key, "must be an array of column names", "For example [\"size_code\"].");
+    o.categorical.clear();
+    for (const auto &n : v) o.categorical.push_back(nonempty_string(n, key, "For example [\"size_code\"]."));
+  } else if (key == "ensemble") o.ensemble = integer(v, key, 1, 32);
+  else if (key == "importance_repeats") o.importance_repeats = integer(v, key, 1, 100);
+  else if (c && key == "class_weights") class_weights(o, v);
+  else if (c && key == "output") o.output = one_of(v, key, {"auto", "sigmoid2"});
+  else if (c && key == "positive_class") o.positive_class = nonempty_string(v, key, "Name one of the label's classes.");
+  else if (!c && key == "loss") o.loss = one_of(v, key, {"mse", "huber"});
+  else
+    throw Error(ErrorKind::InvalidParameter, "unknown option \"" + key + "\"",
+                std::string("Known options: ") + (c ? kClassifierKeys : kRegressorKeys) + ".");
+}
+
+}  // namespace
+
+TabularOptions parse_tabular_options(bool classifier, const std::string &options_json) {
+  json user;
+  try {
+    user = options_json.empty() ? json::object() : json::parse(options_json);
+  } catch (const json::parse_error &e) {
+    throw Error(ErrorKind::InvalidParameter, std::string("options are not valid JSON: ") + e.what());
+  }
+  if (!user.is_object())
+    throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
+
+  TabularOptions o;
+  o.classifier = classifier;
+  // The preset first, so that any other key given beside it overrides it.
+  if (user.contains("preset")) {
+    apply(o, "preset", user.at("preset"));
+    apply_paper_preset(o);
+  }
+  for (const auto &[key, value] : user.items()) apply(o, key, value);
+  if (o.freeze && o.init_from.empty())
+    throw bad("freeze", "needs \"init_from\"", "Name the model to start from, e.g. {\"init_from\": \"dress_reco\"}.");
+  return o;
+}
+
+std::string TabularOptions::to_json() const {
+  json j = {{"hidden", hidden},       {"dropout", dropout},
+            {"epochs", epochs},       {"batch_size", batch_size},
+            {"lr", lr},               {"weight_decay", weight_decay},
+            {"patience", patience},   {"seed", seed},
+            {"test_fraction", test_fraction}, {"val_fraction", val_fraction},
+            {"encoding", encoding},   {"min_count", min_count},
+            {"importance_repeats", importance_repeats}, {"ensemble", ensemble}};
+  if (!preset.empty()) j["preset"] = preset;
+  if (encoding == "embedding") j["embedding_dim"] = embedding_dim;
+  if (cv) j["cv"] = cv;
+  if (!init_from.empty()) {
+    j["init_from"] = init_from;
+    j["freeze"] = freeze;
+  }
+  if (!categorical.empty()) j["categorical"] = categorical;
+  if (classifier) {
+    j["output"] = output;
+    if (class_weights == "given") j["class_weights"] = class_weight_map;
+    else j["class_weights"] = class_weights;
+    if (!positive_class.empty()) j["positive_class"] = positive_class;
+  } else {
+    j["loss"] = loss;
+  }
+  return j.dump();
+}
+
+}  // namespace xb

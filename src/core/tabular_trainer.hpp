@@ -1,0 +1,52 @@
+// Mini-batch training of an Mlp on encoded rows: weighted losses for the
+// classifier heads and the regressor, Adam with weight decay, early stopping
+// on validation loss with the best epoch's weights restored, and frozen
+// layers left out of the optimiser. Core-internal (torch).
+#pragma once
+#include "core/torch_api.hpp"
+
+#include <string>
+#include <vector>
+
+#include "core/mlp.hpp"
+#include "core/tabular_encoding.hpp"
+#include "core/tabular_options.hpp"
+#include "core/train_hooks.hpp"
+
+namespace xb {
+
+// sigmoid: one logit for class 1; sigmoid2: the paper's two sigmoid units;
+// softmax: one logit per class; value: a standardised regression target.
+enum class Head { Sigmoid, Sigmoid2, Softmax, Value };
+const char *head_name(Head h);
+Head head_from_name(const std::string &name);  // throws Error(CorruptModel)
+
+struct TabularTensors {
+  torch::Tensor dense;   // [N, dense_dim] float
+  torch::Tensor codes;   // [N, text columns] long
+  torch::Tensor target;  // [N] float: class index, or standardised value
+  torch::Tensor weight;  // [N] float: per-row loss weight
+  long rows() const { return dense.size(0); }
+};
+
+TabularTensors to_tensors(const EncodedRows &x, const std::vector<double> &target, const std::vector<double> &weight);
+
+struct TabularFit {
+  std::vector<EpochRecord> epochs;
+  int best_epoch = 0;
+};
+
+// val may have no rows: then every epoch runs and the last weights are kept.
+TabularFit fit_mlp(Mlp &net, const TabularTensors &train, const TabularTensors &val, const TabularOptions &o,
+                   Head head, const torch::Device &device, const TrainHooks &hooks, int member = 0);
+
+// Eval mode, no gradient, on the CPU: class probabilities [N, K] for the
+// classifier heads, the standardised value [N, 1] for Head::Value.
+torch::Tensor predict_mlp(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device);
+
+// The mean of the members' predict_mlp.
+torch::Tensor predict_members(std::vector<Mlp> &nets, const TabularTensors &x, Head head, const torch::Device &device);
+
+void stop_if_interrupted_tabular(const TrainHooks &hooks);
+
+}  // namespace xb

@@ -1,0 +1,249 @@
+// The product-customization job's SQL entry points: xb_train_classifier,
+// xb_train_regressor, xb_recommend, xb_predict, xb_predict_label, xb_score,
+// xb_feature_importance and xb_cached_models.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/error.hpp"
+#include "core/tabular_model.hpp"
+#include "pg/args.hpp"
+#include "pg/catalog.hpp"
+#include "pg/guard.hpp"
+#include "pg/guc.hpp"
+#include "pg/interrupts.hpp"
+#include "pg/model_cache.hpp"
+#include "pg/tabular_reader.hpp"
+
+using namespace xb;
+using namespace xb::pg;
+
+namespace {
+
+constexpr long kScoreBatch = 1000;
+
+Datum train(FunctionCallInfo fcinfo, bool classifier) {
+  NewTabularModel model;
+  model.name = required_text(fcinfo, 0, "name");
+  if (model.name.empty()) throw Error(ErrorKind::InvalidParameter, "name must not be empty");
+  model.kind = classifier ? "classifier" : "regressor";
+  model.source = required_text(fcinfo, 1, "source");
+  model.label_col = required_text(fcinfo, 2, classifier ? "label_col" : "target_col");
+  if (PG_ARGISNULL(3)) throw Error(ErrorKind::InvalidParameter, "feature_cols must not be NULL");
+  model.feature_cols = optional_text_array(fcinfo, 3, "feature_cols");
+  if (model.feature_cols.empty())
+    throw Error(ErrorKind::InvalidParameter, "feature_cols must name at least one column",
+                "For example ARRAY['style', 'price', 'rating'].");
+  model.options_json = jsonb_text(fcinfo, 4);
+  // Options are checked before any data is read.
+  const TabularOptions options = parse_tabular_options(classifier, model.options_json);
+
+  pg_call([] { SPI_connect(); });
+  const std::string init_from = options.init_from.empty() ? std::string() : deployed_model(options.init_from).bytes;
+  TabularSourceSpec spec{model.source, model.label_col, model.feature_cols, options.categorical, classifier};
+  const TabularRows rows = read_tabular(spec, max_train_rows());
+  model.train_rows = static_cast<long>(rows.rows());
+  const TrainHooks hooks = backend_hooks(model.name.c_str());
+  const TrainedTabular trained = classifier ? train_classifier(rows, options, runtime_settings(), hooks, init_from)
+                                            : train_regressor(rows, options, runtime_settings(), hooks, init_from);
+  model.trained = &trained;
+  const long id = insert_tabular_model(model);
+  pg_call([] { SPI_finish(); });
+  return Int64GetDatum(id);
+}
+
+// What a scoring function remembers for the rest of its statement, in
+// fn_mcxt: plain data only (the decoded model lives in the model cache).
+struct StatementState {
+  char *name;
+  long id;
+  int version;
+  RowLayout *layout;
+};
+
+// The deployed version of the model named by argument 0: looked up once per
+// statement (fn_extra), so a new version is used from the next statement on.
+DeployedModel deployed_for_call(FunctionCallInfo fcinfo, const std::string &name) {
+  auto *state = static_cast<StatementState *>(fcinfo->flinfo->fn_extra);
+  if (state && state->name && name == state->name) return DeployedModel{state->id, state->version, ""};
+  pg_call([] { SPI_connect(); });
+  DeployedModel m = deployed_version(name);
+  pg_call([] { SPI_finish(); });
+  if (m.kind == "forecaster")
+    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a forecaster, not a classifier or regressor",
+                "Use xb_forecast() for forecasters.");
+  const char *n = name.c_str();
+  pg_call([&] {
+    MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+    auto *s = static_cast<StatementState *>(fcinfo->flinfo->fn_extra);
+    if (!s) {
+      s = static_cast<StatementState *>(MemoryContextAllocZero(mcxt, sizeof(StatementState)));
+      fcinfo->flinfo->fn_extra = s;
+    }
+    if (s->name) pfree(s->name);
+    s->name = MemoryContextStrdup(mcxt, n);
+    s->id = m.id;
+    s->version = m.version;
+  });
+  return m;
+}
+
+const TabularScorer &scorer_for_call(FunctionCallInfo fcinfo, const std::string &name, DeployedModel &m,
+                                     std::unique_ptr<TabularScorer> &holder) {
+  m = deployed_for_call(fcinfo, name);
+  return scorer_for(name, m, holder, [&] {
+    pg_call([] { SPI_connect(); });
+    std::string bytes = model_bytes(m.id);
+    pg_call([] { SPI_finish(); });
+    return bytes;
+  });
+}
+
+// Scores argument 1 (a table row or jsonb) with the model named by argument
+// 0; nullopt for a NULL row.
+std::optional<TabularPrediction> score_row(FunctionCallInfo fcinfo, const std::string &name,
+                                           const TabularScorer *&scorer_out, std::unique_ptr<TabularScorer> &holder) {
+  if (PG_ARGISNULL(1)) return std::nullopt;
+  DeployedModel m;
+  const TabularScorer &scorer = scorer_for_call(fcinfo, name, m, holder);
+  scorer_out = &scorer;
+  const Oid type = get_fn_expr_argtype(fcinfo->flinfo, 1);
+  std::vector<TabularColumn> columns;
+  if (type == JSONBOID) {
+    columns = jsonb_columns(PG_GETARG_DATUM(1), scorer.features());
+  } else {
+    bool composite = false;
+    pg_call([&] { composite = type_is_rowtype(type); });
+    if (!composite)
+      throw Error(ErrorKind::DatatypeMismatch, "row must be a table row or jsonb",
+                  "For example xb_recommend('model', d) FROM dresses d, or a jsonb object of feature -> value.");
+    auto *state = static_cast<StatementState *>(fcinfo->flinfo->fn_extra);
+    columns = row_columns(PG_GETARG_DATUM(1), scorer.features(), m.id, &state->layout, fcinfo->flinfo->fn_mcxt);
+  }
+  return scorer.predict(columns).at(0);
+}
+
+Datum text_datum_of(const std::string &s) {
+  const char *c = s.c_str();
+  const int n = static_cast<int>(s.size());
+  Datum d = 0;
+  pg_call([&] { d = PointerGetDatum(cstring_to_text_with_len(c, n)); });
+  return d;
+}
+
+}  // namespace
+
+// xb_train_classifier(name, source, label_col, feature_cols, options) -> model id
+XB_FUNCTION(xb_train_classifier) { return train(fcinfo, true); }
+
+// xb_train_regressor(name, source, target_col, feature_cols, options) -> model id
+XB_FUNCTION(xb_train_regressor) { return train(fcinfo, false); }
+
+// xb_recommend(name, row) -> probability of the positive class
+XB_FUNCTION(xb_recommend) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const TabularScorer *scorer = nullptr;
+  std::unique_ptr<TabularScorer> holder;
+  auto p = score_row(fcinfo, name, scorer, holder);
+  if (!p) PG_RETURN_NULL();
+  if (scorer->kind() != ModelKind::Classifier)
+    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a regressor; xb_recommend needs a classifier",
+                "Use xb_predict() for a regressor's value.");
+  if (!scorer->has_positive_class())
+    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" has more than two classes and no positive class",
+                "Train it with options {\"positive_class\": \"...\"}, or use xb_predict_label() or xb_score().");
+  PG_RETURN_FLOAT8(p->positive_probability);
+}
+
+// xb_predict(name, row) -> the regressor's value, or a numeric or boolean label as a number
+XB_FUNCTION(xb_predict) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const TabularScorer *scorer = nullptr;
+  std::unique_ptr<TabularScorer> holder;
+  auto p = score_row(fcinfo, name, scorer, holder);
+  if (!p) PG_RETURN_NULL();
+  if (scorer->kind() == ModelKind::Classifier && scorer->label_type() == LabelType::Text)
+    throw Error(ErrorKind::DatatypeMismatch, "model \"" + name + "\" predicts text labels, not numbers",
+                "Use xb_predict_label('" + name + "', row) for the label as text.");
+  PG_RETURN_FLOAT8(p->value);
+}
+
+// xb_predict_label(name, row) -> the most probable class as text
+XB_FUNCTION(xb_predict_label) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const TabularScorer *scorer = nullptr;
+  std::unique_ptr<TabularScorer> holder;
+  auto p = score_row(fcinfo, name, scorer, holder);
+  if (!p) PG_RETURN_NULL();
+  if (scorer->kind() != ModelKind::Classifier)
+    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a regressor and has no labels",
+                "Use xb_predict() for a regressor's value.");
+  return text_datum_of(p->label);
+}
+
+// xb_score(name, source, key_col) -> (key, label, probability, value), read in batches
+XB_FUNCTION(xb_score) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const std::string source = required_text(fcinfo, 1, "source");
+  const std::string key_col = required_text(fcinfo, 2, "key_col");
+  std::unique_ptr<TabularScorer> holder;
+  DeployedModel m;
+  const TabularScorer &scorer = scorer_for_call(fcinfo, name, m, holder);
+  const bool classifier = scorer.kind() == ModelKind::Classifier;
+
+  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+  pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+  pg_call([] { SPI_connect(); });
+  TabularBatches batches(source, key_col, scorer.features());
+  std::vector<std::optional<std::string>> keys;
+  std::vector<TabularColumn> columns;
+  while (batches.next(kScoreBatch, keys, columns)) {
+    const auto predictions = scorer.predict(columns);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const TabularPrediction &p = predictions[i];
+      const double probability = std::isnan(p.positive_probability) ? p.label_probability : p.positive_probability;
+      Datum values[4] = {0, 0, Float8GetDatum(probability), Float8GetDatum(p.value)};
+      bool nulls[4] = {!keys[i], !classifier, !classifier, std::isnan(p.value)};
+      if (keys[i]) values[0] = text_datum_of(*keys[i]);
+      if (classifier) values[1] = text_datum_of(p.label);
+      pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+    }
+  }
+  batches.close();
+  pg_call([] { SPI_finish(); });
+  return (Datum)0;
+}
+
+// xb_feature_importance(name) -> (feature, importance, importance_std, metric, rank)
+XB_FUNCTION(xb_feature_importance) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  std::unique_ptr<TabularScorer> holder;
+  DeployedModel m;
+  const TabularScorer &scorer = scorer_for_call(fcinfo, name, m, holder);
+  std::vector<FeatureImportance> rows = scorer.importance();
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto &a, const auto &b) { return a.importance > b.importance; });
+  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+  pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    Datum values[5] = {text_datum_of(rows[i].feature), Float8GetDatum(rows[i].importance),
+                       Float8GetDatum(rows[i].importance_std), text_datum_of(rows[i].metric),
+                       Int32GetDatum(static_cast<int>(i + 1))};
+    bool nulls[5] = {false, false, false, false, false};
+    pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+  }
+  return (Datum)0;
+}
+
+// xb_cached_models() -> (name, id, version, uses): this backend's model cache
+XB_FUNCTION(xb_cached_models) {
+  const auto models = cached_models();
+  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+  pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+  for (const auto &c : models) {
+    Datum values[4] = {text_datum_of(c.name), Int64GetDatum(c.id), Int32GetDatum(c.version), Int64GetDatum(c.uses)};
+    bool nulls[4] = {false, false, false, false};
+    pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+  }
+  return (Datum)0;
+}

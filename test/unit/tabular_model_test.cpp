@@ -1,0 +1,184 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/tabular_model.hpp"
+
+using namespace xb;
+
+namespace {
+
+RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
+
+// 200 products: the label follows the colour and the price, with noise.
+TabularRows products(LabelType type = LabelType::Integer, int classes = 2) {
+  TabularRows r;
+  r.label_name = "label";
+  r.label_type = type;
+  TabularColumn colour{"colour", false, {}, {}}, price{"price", true, {}, {}};
+  const char *colours[] = {"Red", "red ", "blue", "green", "null", ""};
+  for (int i = 0; i < 200; ++i) {
+    int c = (i * 7) % 6;
+    double p = (i * 13) % 17;
+    colour.texts.push_back(c == 5 ? std::optional<std::string>() : std::optional<std::string>(colours[c]));
+    price.numbers.push_back(i % 23 == 0 ? NAN : p);
+    int k = std::min(classes - 1, (c < 2) + (p > 8));
+    if (i % 11 == 0) k = (k + 1) % classes;  // noise
+    if (type == LabelType::Boolean) r.labels.push_back(k ? "true" : "false");
+    else if (type == LabelType::Integer) r.labels.push_back(std::to_string(k * 5 - 3));
+    else r.labels.push_back(std::string("class ") + char('a' + k));
+    r.targets.push_back(10 * (c < 2) + p + (i % 5));
+  }
+  r.features = {colour, price};
+  return r;
+}
+
+TabularOptions quick(bool classifier, const std::string &extra = "") {
+  return parse_tabular_options(classifier, R"({"epochs": 30, "hidden": [16, 8], "seed": 5)" + extra + "}");
+}
+
+double metric(const TrainedTabular &m, const std::string &split, const std::string &estimator,
+              const std::string &name) {
+  for (const auto &r : m.metrics)
+    if (r.split == split && r.estimator == estimator && r.metric == name) return r.value;
+  return NAN;
+}
+
+std::vector<TabularColumn> one_row(const std::optional<std::string> &colour, double price) {
+  TabularColumn c{"colour", false, {}, {colour}}, p{"price", true, {price}, {}};
+  return {c, p};
+}
+
+}  // namespace
+
+TEST(TabularModel, LabelOfEachType) {
+  for (LabelType type : {LabelType::Boolean, LabelType::Integer, LabelType::Text}) {
+    TrainedTabular m = train_classifier(products(type), quick(true), cpu(), {});
+    ASSERT_EQ(m.classes.size(), 2u);
+    EXPECT_GT(metric(m, "test", "model", "accuracy"), 0.6);
+    auto scorer = TabularScorer::load(m.blob, cpu());
+    EXPECT_EQ(scorer->kind(), ModelKind::Classifier);
+    auto p = scorer->predict(one_row(std::string("RED"), 12));
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_GE(p[0].positive_probability, 0.0);
+    EXPECT_LE(p[0].positive_probability, 1.0);
+    if (type == LabelType::Text) EXPECT_TRUE(std::isnan(p[0].value));
+    else EXPECT_FALSE(std::isnan(p[0].value));
+  }
+  TrainedTabular b = train_classifier(products(LabelType::Boolean), quick(true), cpu(), {});
+  EXPECT_EQ(b.classes, (std::vector<std::string>{"false", "true"}));
+  TrainedTabular i = train_classifier(products(LabelType::Integer), quick(true), cpu(), {});
+  EXPECT_EQ(i.classes, (std::vector<std::string>{"-3", "2"}));  // numeric order
+}
+
+TEST(TabularModel, MetricsBesideTheMajorityBaseline) {
+  TrainedTabular m = train_classifier(products(), quick(true), cpu(), {});
+  for (const char *name : {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"}) {
+    EXPECT_TRUE(std::isfinite(metric(m, "test", "model", name))) << name;
+    EXPECT_TRUE(std::isfinite(metric(m, "test", "majority", name))) << name;
+  }
+  EXPECT_DOUBLE_EQ(metric(m, "test", "majority", "roc_auc"), 0.5);
+  EXPECT_FALSE(std::isnan(metric(m, "test", "model", "confusion:actual=2,predicted=2")));
+  EXPECT_EQ(m.importance.size(), 2u);
+  EXPECT_FALSE(m.epochs.empty());
+}
+
+TEST(TabularModel, MultiClassAndCrossValidation) {
+  TrainedTabular m = train_classifier(products(LabelType::Text, 3), quick(true, R"(, "cv": 3)"), cpu(), {});
+  EXPECT_EQ(m.classes.size(), 3u);
+  EXPECT_TRUE(std::isfinite(metric(m, "cv", "model", "accuracy_mean")));
+  EXPECT_TRUE(std::isfinite(metric(m, "cv", "model", "accuracy_std")));
+  EXPECT_TRUE(std::isfinite(metric(m, "cv", "majority", "roc_auc_mean")));
+  auto scorer = TabularScorer::load(m.blob, cpu());
+  EXPECT_FALSE(scorer->has_positive_class());
+  auto p = scorer->predict(one_row(std::string("blue"), 3));
+  EXPECT_GT(p[0].label_probability, 0.3);
+  EXPECT_TRUE(std::isnan(p[0].positive_probability));
+}
+
+TEST(TabularModel, UnseenCategoryAndMissingValuesScore) {
+  auto scorer = TabularScorer::load(train_classifier(products(), quick(true), cpu(), {}).blob, cpu());
+  for (auto colour : {std::optional<std::string>("purple"), std::optional<std::string>(), std::optional<std::string>("null")}) {
+    auto p = scorer->predict(one_row(colour, NAN));
+    EXPECT_TRUE(std::isfinite(p[0].positive_probability));
+  }
+}
+
+TEST(TabularModel, SameSeedSameProbabilities) {
+  auto a = TabularScorer::load(train_classifier(products(), quick(true), cpu(), {}).blob, cpu());
+  auto b = TabularScorer::load(train_classifier(products(), quick(true), cpu(), {}).blob, cpu());
+  auto c = TabularScorer::load(train_classifier(products(), quick(true, R"(, "seed": 6)"), cpu(), {}).blob, cpu());
+  const auto rows = products().features;
+  auto pa = a->predict(rows), pb = b->predict(rows), pc = c->predict(rows);
+  bool differs = false;
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    EXPECT_EQ(pa[i].positive_probability, pb[i].positive_probability);
+    differs = differs || pa[i].positive_probability != pc[i].positive_probability;
+  }
+  EXPECT_TRUE(differs);
+}
+
+TEST(TabularModel, EncodingsAndPaperPreset) {
+  for (const char *enc : {"label", "embedding"}) {
+    TrainedTabular m = train_classifier(products(), quick(true, std::string(R"(, "encoding": ")") + enc + "\""), cpu(), {});
+    EXPECT_TRUE(std::isfinite(metric(m, "test", "model", "roc_auc"))) << enc;
+    EXPECT_EQ(TabularScorer::load(m.blob, cpu())->predict(one_row(std::string("new"), 1)).size(), 1u);
+  }
+  TrainedTabular paper = train_classifier(products(), parse_tabular_options(true, R"({"preset": "paper", "epochs": 20})"),
+                                          cpu(), {});
+  EXPECT_TRUE(std::isfinite(metric(paper, "test", "model", "accuracy")));
+  EXPECT_TRUE(std::isnan(metric(paper, "validation", "model", "accuracy")));  // 80/20, no validation part
+}
+
+TEST(TabularModel, RegressorMetricsAreFinite) {
+  for (const char *loss : {"mse", "huber"}) {
+    TrainedTabular m = train_regressor(products(), quick(false, std::string(R"(, "cv": 2, "loss": ")") + loss + "\""),
+                                       cpu(), {});
+    for (const char *name : {"mae", "rmse", "r2"}) {
+      EXPECT_TRUE(std::isfinite(metric(m, "test", "model", name))) << name;
+      EXPECT_TRUE(std::isfinite(metric(m, "test", "mean", name))) << name;
+      EXPECT_TRUE(std::isfinite(metric(m, "cv", "model", std::string(name) + "_mean"))) << name;
+    }
+    EXPECT_GT(metric(m, "test", "model", "r2"), metric(m, "test", "mean", "r2"));
+    auto v = TabularScorer::load(m.blob, cpu())->predict(one_row(std::string("red"), 5));
+    EXPECT_TRUE(std::isfinite(v[0].value));
+  }
+}
+
+TEST(TabularModel, TransferLearning) {
+  TrainedTabular base = train_classifier(products(), quick(true), cpu(), {});
+  // Same features: everything copies, frozen layers stay as they were.
+  TrainedTabular same = train_classifier(products(), quick(true, R"(, "init_from": "base", "freeze": true)"), cpu(), {}, base.blob);
+  EXPECT_NE(same.transfer.find("copied input, hidden1, output; re-initialised none; frozen input, hidden1"), std::string::npos) << same.transfer;
+  // Different features and classes: the input and output layers start afresh.
+  TabularRows other = products(LabelType::Text, 3);
+  other.features.pop_back();
+  TrainedTabular diff = train_classifier(other, quick(true, R"(, "init_from": "base")"), cpu(), {}, base.blob);
+  EXPECT_NE(diff.transfer.find("copied hidden1; re-initialised input, output"), std::string::npos) << diff.transfer;
+  // A regressor can start from a classifier's hidden layers.
+  TrainedTabular reg = train_regressor(products(), quick(false, R"(, "init_from": "base")"), cpu(), {}, base.blob);
+  EXPECT_NE(reg.transfer.find("re-initialised output"), std::string::npos);
+  // Hidden sizes must match the source's.
+  EXPECT_THROW(train_classifier(products(), parse_tabular_options(true, R"({"hidden": [4], "init_from": "base"})"),
+                                cpu(), {}, base.blob),
+               Error);
+}
+
+TEST(TabularModel, BadDataIsRefused) {
+  TabularRows one = products();
+  for (auto &l : one.labels) l = "1";
+  try {
+    train_classifier(one, quick(true), cpu(), {});
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::DataException);
+    EXPECT_NE(std::string(e.what()).find("only one class"), std::string::npos);
+  }
+  EXPECT_THROW(train_classifier(products(), quick(true, R"(, "positive_class": "7")"), cpu(), {}), Error);
+  TabularRows nan_target = products();
+  nan_target.targets[3] = NAN;
+  EXPECT_THROW(train_regressor(nan_target, quick(false), cpu(), {}), Error);
+  EXPECT_THROW(TabularScorer::load("not a model", cpu()), Error);
+}

@@ -1,0 +1,66 @@
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "core/tabular_options.hpp"
+
+using namespace xb;
+
+namespace {
+
+void expect_bad(bool classifier, const std::string &json, const std::string &needle) {
+  try {
+    parse_tabular_options(classifier, json);
+    FAIL() << json << " was accepted";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter) << json;
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    EXPECT_FALSE(e.hint().empty() && needle == "unknown option") << json;
+  }
+}
+
+}  // namespace
+
+TEST(TabularOptions, Defaults) {
+  TabularOptions o = parse_tabular_options(true, "{}");
+  EXPECT_EQ(o.hidden, (std::vector<int>{128, 32}));
+  EXPECT_DOUBLE_EQ(o.dropout, 0.2);
+  EXPECT_EQ(o.encoding, "onehot");
+  EXPECT_EQ(o.output, "auto");
+  EXPECT_EQ(o.cv, 0);
+}
+
+TEST(TabularOptions, PaperPresetAndOverrides) {
+  TabularOptions o = parse_tabular_options(true, R"({"preset": "paper"})");
+  EXPECT_EQ(o.encoding, "label");
+  EXPECT_EQ(o.epochs, 500);
+  EXPECT_EQ(o.output, "sigmoid2");
+  EXPECT_DOUBLE_EQ(o.test_fraction, 0.2);
+  EXPECT_DOUBLE_EQ(o.val_fraction, 0.0);
+  // Keys beside the preset override it, whatever their order in the object.
+  TabularOptions p = parse_tabular_options(true, R"({"epochs": 5, "preset": "paper", "cv": 5})");
+  EXPECT_EQ(p.epochs, 5);
+  EXPECT_EQ(p.cv, 5);
+}
+
+TEST(TabularOptions, BadValuesNameTheKey) {
+  expect_bad(true, R"({"epoch": 5})", "unknown option \"epoch\"");
+  expect_bad(true, R"({"hidden": 32})", "\"hidden\"");
+  expect_bad(true, R"({"hidden": [32, 0]})", "\"hidden\"");
+  expect_bad(true, R"({"hidden": [32, 1.5]})", "\"hidden\"");
+  expect_bad(true, R"({"hidden": []})", "\"hidden\"");
+  expect_bad(true, R"({"encoding": "hash"})", "\"encoding\"");
+  expect_bad(true, R"({"cv": 1})", "\"cv\"");
+  expect_bad(true, R"({"preset": "keras"})", "\"preset\"");
+  expect_bad(true, R"({"dropout": 1})", "\"dropout\"");
+  expect_bad(true, R"({"class_weights": {"1": -2}})", "\"class_weights\"");
+  expect_bad(true, R"({"freeze": true})", "\"freeze\"");
+  expect_bad(true, R"({"loss": "huber"})", "unknown option \"loss\"");
+  expect_bad(false, R"({"class_weights": "balanced"})", "unknown option \"class_weights\"");
+  expect_bad(true, "[1]", "JSON object");
+  expect_bad(true, "{", "not valid JSON");
+}
+
+TEST(TabularOptions, RegressorLoss) {
+  EXPECT_EQ(parse_tabular_options(false, R"({"loss": "huber"})").loss, "huber");
+  EXPECT_NE(parse_tabular_options(false, "{}").to_json().find("\"loss\""), std::string::npos);
+}
