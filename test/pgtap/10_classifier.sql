@@ -10,7 +10,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS xb;
 
-SELECT plan(51);
+SELECT plan(52);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -159,6 +159,10 @@ SET LOCAL xb.model_cache_size = 0;
 SELECT is((SELECT count(*)::int FROM dresses d JOIN after_v2 a USING (row_no) WHERE xb_recommend('pgtap10_reco', d) = a.p),
           500, 'without the cache: the same scores, decoded per row');
 SELECT is((SELECT count(*)::int FROM xb_cached_models()), 0, 'and nothing kept');
+SET LOCAL xb.model_cache_size = 1;
+SELECT count(*) FROM dresses d WHERE xb_recommend('pgtap10_reco', d) >= 0 AND xb_recommend('pgtap10_again', d) >= 0 \g /dev/null
+SELECT is((SELECT count(*)::int FROM xb_cached_models()), 1,
+          'xb.model_cache_size = 1 keeps one model while two are scored');
 RESET xb.model_cache_size;
 
 -- ---------------------------------------------------------------------------
