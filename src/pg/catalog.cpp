@@ -144,6 +144,46 @@ long execute(const char *sql, const Params &p, int expected) {
   return id;
 }
 
+void insert_metric_rows(long id, const std::vector<MetricRow> &metrics) {
+  std::vector<std::string> split, estimator, metric;
+  std::vector<double> value;
+  for (const auto &r : metrics) {
+    split.push_back(r.split);
+    estimator.push_back(r.estimator);
+    metric.push_back(r.metric);
+    value.push_back(r.value);
+  }
+  Params mp;
+  mp.add(INT8OID, Int64GetDatum(id));
+  mp.add(TEXTARRAYOID, text_array(split));
+  mp.add(TEXTARRAYOID, text_array(estimator));
+  mp.add(TEXTARRAYOID, text_array(metric));
+  mp.add(FLOAT8ARRAYOID, float8_array(value));
+  execute(kInsertMetrics, mp, SPI_OK_INSERT);
+}
+
+void insert_epoch_rows(long id, const std::vector<EpochRecord> &epochs) {
+  std::vector<int> member, epoch;
+  std::vector<double> train_loss, val_loss, lr, seconds;
+  for (const auto &e : epochs) {
+    member.push_back(e.member);
+    epoch.push_back(e.epoch);
+    train_loss.push_back(e.train_loss);
+    val_loss.push_back(e.val_loss);
+    lr.push_back(e.lr);
+    seconds.push_back(e.seconds);
+  }
+  Params lp;
+  lp.add(INT8OID, Int64GetDatum(id));
+  lp.add(INT4ARRAYOID, int4_array(member));
+  lp.add(INT4ARRAYOID, int4_array(epoch));
+  lp.add(FLOAT8ARRAYOID, float8_array(train_loss));
+  lp.add(FLOAT8ARRAYOID, float8_array(val_loss));
+  lp.add(FLOAT8ARRAYOID, float8_array(lr));
+  lp.add(FLOAT8ARRAYOID, float8_array(seconds));
+  execute(kInsertLog, lp, SPI_OK_INSERT);
+}
+
 }  // namespace
 
 long insert_forecaster(const NewForecaster &m) {
@@ -179,41 +219,8 @@ long insert_forecaster(const NewForecaster &m) {
   execute(kRetire, name_only, SPI_OK_UPDATE);
   const long id = execute(kInsertModel, p, SPI_OK_INSERT_RETURNING);
 
-  std::vector<std::string> split, estimator, metric;
-  std::vector<double> value;
-  for (const auto &r : t.metrics) {
-    split.push_back(r.split);
-    estimator.push_back(r.estimator);
-    metric.push_back(r.metric);
-    value.push_back(r.value);
-  }
-  Params mp;
-  mp.add(INT8OID, Int64GetDatum(id));
-  mp.add(TEXTARRAYOID, text_array(split));
-  mp.add(TEXTARRAYOID, text_array(estimator));
-  mp.add(TEXTARRAYOID, text_array(metric));
-  mp.add(FLOAT8ARRAYOID, float8_array(value));
-  execute(kInsertMetrics, mp, SPI_OK_INSERT);
-
-  std::vector<int> member, epoch;
-  std::vector<double> train_loss, val_loss, lr, seconds;
-  for (const auto &e : t.epochs) {
-    member.push_back(e.member);
-    epoch.push_back(e.epoch);
-    train_loss.push_back(e.train_loss);
-    val_loss.push_back(e.val_loss);
-    lr.push_back(e.lr);
-    seconds.push_back(e.seconds);
-  }
-  Params lp;
-  lp.add(INT8OID, Int64GetDatum(id));
-  lp.add(INT4ARRAYOID, int4_array(member));
-  lp.add(INT4ARRAYOID, int4_array(epoch));
-  lp.add(FLOAT8ARRAYOID, float8_array(train_loss));
-  lp.add(FLOAT8ARRAYOID, float8_array(val_loss));
-  lp.add(FLOAT8ARRAYOID, float8_array(lr));
-  lp.add(FLOAT8ARRAYOID, float8_array(seconds));
-  execute(kInsertLog, lp, SPI_OK_INSERT);
+  insert_metric_rows(id, t.metrics);
+  insert_epoch_rows(id, t.epochs);
 
   std::vector<std::string> series;
   std::vector<Micros> ts;
@@ -294,46 +301,6 @@ INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, 
 SELECT $1, coalesce((SELECT max(version) FROM xb.models WHERE name = $1), 0) + 1, $2, 'mlp', $3, NULL, $4, '{}',
        $5, NULL, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, 'trained', true, $12
 RETURNING id)SQL";
-
-void insert_metric_rows(long id, const std::vector<MetricRow> &metrics) {
-  std::vector<std::string> split, estimator, metric;
-  std::vector<double> value;
-  for (const auto &r : metrics) {
-    split.push_back(r.split);
-    estimator.push_back(r.estimator);
-    metric.push_back(r.metric);
-    value.push_back(r.value);
-  }
-  Params mp;
-  mp.add(INT8OID, Int64GetDatum(id));
-  mp.add(TEXTARRAYOID, text_array(split));
-  mp.add(TEXTARRAYOID, text_array(estimator));
-  mp.add(TEXTARRAYOID, text_array(metric));
-  mp.add(FLOAT8ARRAYOID, float8_array(value));
-  execute(kInsertMetrics, mp, SPI_OK_INSERT);
-}
-
-void insert_epoch_rows(long id, const std::vector<EpochRecord> &epochs) {
-  std::vector<int> member, epoch;
-  std::vector<double> train_loss, val_loss, lr, seconds;
-  for (const auto &e : epochs) {
-    member.push_back(e.member);
-    epoch.push_back(e.epoch);
-    train_loss.push_back(e.train_loss);
-    val_loss.push_back(e.val_loss);
-    lr.push_back(e.lr);
-    seconds.push_back(e.seconds);
-  }
-  Params lp;
-  lp.add(INT8OID, Int64GetDatum(id));
-  lp.add(INT4ARRAYOID, int4_array(member));
-  lp.add(INT4ARRAYOID, int4_array(epoch));
-  lp.add(FLOAT8ARRAYOID, float8_array(train_loss));
-  lp.add(FLOAT8ARRAYOID, float8_array(val_loss));
-  lp.add(FLOAT8ARRAYOID, float8_array(lr));
-  lp.add(FLOAT8ARRAYOID, float8_array(seconds));
-  execute(kInsertLog, lp, SPI_OK_INSERT);
-}
 
 // Runs a read-only query with one parameter; copies nothing, the caller reads SPI_tuptable.
 uint64 select_one(const char *sql, Oid type, Datum value) {
