@@ -13,10 +13,7 @@ namespace {
 
 constexpr long kFetchRows = 10000;
 
-struct Column {
-  std::string name;
-  Oid type = InvalidOid;
-};
+using Column = SourceColumn;
 
 bool is_query(const std::string &source) {
   std::string head;
@@ -32,7 +29,9 @@ bool is_query(const std::string &source) {
 }
 
 // "schema"."table" AS src, or ( query ) AS src
-std::string from_clause(std::string source) {
+}  // namespace
+
+std::string source_from_clause(std::string source) {
   // A query's trailing semicolons and blanks would break the wrapping.
   source.erase(source.find_last_not_of(" \t\r\n;") + 1);
   if (source.empty())
@@ -52,7 +51,7 @@ std::string from_clause(std::string source) {
   return std::string(qualified) + " AS src";
 }
 
-std::vector<Column> describe(const std::string &from) {
+std::vector<SourceColumn> describe_source(const std::string &from) {
   std::string sql = "SELECT * FROM " + from + " LIMIT 0";
   const char *q = sql.c_str();
   int natts = 0;
@@ -70,12 +69,16 @@ std::vector<Column> describe(const std::string &from) {
   return cols;
 }
 
+namespace {
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
 
-const Column &resolve(const std::vector<Column> &cols, const std::string &name, const char *role) {
+}  // namespace
+
+const SourceColumn &resolve_column(const std::vector<SourceColumn> &cols, const std::string &name, const char *role) {
   for (const auto &c : cols)
     if (c.name == name) return c;
   const Column *found = nullptr;
@@ -97,6 +100,8 @@ std::string type_name(Oid type) {
   pg_call([&] { name = format_type_be(type); });
   return name;
 }
+
+namespace {
 
 bool is_numeric(Oid t) {
   return t == INT2OID || t == INT4OID || t == INT8OID || t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID;
@@ -146,19 +151,19 @@ std::string quote_ident(const std::string &name) {
 }
 
 SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_missing) {
-  const std::string from = from_clause(spec.source);
-  const std::vector<Column> cols = describe(from);
+  const std::string from = source_from_clause(spec.source);
+  const std::vector<Column> cols = describe_source(from);
 
   // Select list: series keys, time, [target], numeric features, text features.
   std::string select;
-  for (const auto &s : spec.series_cols) select += "src." + quote_ident(resolve(cols, s, "series").name) + "::text, ";
-  select += time_expr(resolve(cols, spec.time_col, "time"));
+  for (const auto &s : spec.series_cols) select += "src." + quote_ident(resolve_column(cols, s, "series").name) + "::text, ";
+  select += time_expr(resolve_column(cols, spec.time_col, "time"));
   const bool has_target = !spec.target_col.empty();
-  if (has_target) select += ", " + number_expr(resolve(cols, spec.target_col, "target"), "target");
+  if (has_target) select += ", " + number_expr(resolve_column(cols, spec.target_col, "target"), "target");
   SeriesRows rows;
   std::string text_select;
   for (const auto &f : spec.feature_cols) {
-    const Column &c = resolve(cols, f, "feature");
+    const Column &c = resolve_column(cols, f, "feature");
     if (is_text_like(c.type)) {
       text_select += ", src." + quote_ident(c.name) + "::text";
       rows.text_feature_names.push_back(c.name);

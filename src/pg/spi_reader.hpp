@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/series_data.hpp"
+#include "pg/postgres.hpp"
 
 namespace xb::pg {
 
@@ -23,5 +24,17 @@ struct SourceSpec {
 SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_missing = false);
 
 std::string quote_ident(const std::string &name);
+
+// The pieces every reader of a source shares (SPI connected).
+struct SourceColumn {
+  std::string name;
+  Oid type = InvalidOid;
+};
+// "schema"."table" AS src, or ( query ) AS src; Error when empty, 42P01 when unknown.
+std::string source_from_clause(std::string source);
+std::vector<SourceColumn> describe_source(const std::string &from);
+// Exact name, else a unique case-insensitive match; Error(UndefinedColumn) listing the columns.
+const SourceColumn &resolve_column(const std::vector<SourceColumn> &cols, const std::string &name, const char *role);
+std::string type_name(Oid type);
 
 }  // namespace xb::pg

@@ -15,10 +15,7 @@ namespace {
 
 constexpr long kFetchRows = 10000;
 
-struct Column {
-  std::string name;
-  Oid type = InvalidOid;
-};
+using Column = SourceColumn;
 
 enum class TypeClass { Number, Boolean, Integer, Text, Other };
 
@@ -36,64 +33,9 @@ bool is_number_class(TypeClass c) {
   return c == TypeClass::Number || c == TypeClass::Integer || c == TypeClass::Boolean;
 }
 
-std::string type_name(Oid type) {
-  char *name = nullptr;
-  pg_call([&] { name = format_type_be(type); });
-  return name;
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
-}
-
-bool is_query(const std::string &source) {
-  std::string head;
-  for (char c : source) {
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '(') {
-      if (!head.empty() || c == '(') break;
-      continue;
-    }
-    head.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  return head == "select" || head == "with" || head == "values" || head == "table" ||
-         source.find_first_not_of(" \t\r\n") == source.find('(');
-}
-
-// "schema"."table" AS src, or ( query ) AS src
-std::string from_clause(std::string source) {
-  source.erase(source.find_last_not_of(" \t\r\n;") + 1);
-  if (source.empty())
-    throw Error(ErrorKind::InvalidParameter, "source must not be empty",
-                "Pass a table or view name, or a query such as 'SELECT ... FROM ...'.");
-  if (is_query(source)) return "(" + source + ") AS src";
-  const char *name = source.c_str();
-  char *qualified = nullptr;
-  pg_call([&] {
-    RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
-    Oid relid = RangeVarGetRelid(rv, AccessShareLock, true);
-    if (!OidIsValid(relid))
-      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("source \"%s\" does not exist", name),
-                      errhint("Pass a table or view name, or a query such as 'SELECT ... FROM ...'.")));
-    qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
-  });
-  return std::string(qualified) + " AS src";
-}
-
-std::vector<Column> describe(const std::string &from) {
-  std::string sql = "SELECT * FROM " + from + " LIMIT 0";
-  const char *q = sql.c_str();
-  TupleDesc desc = nullptr;
-  pg_call([&] {
-    SPI_execute(q, true, 0);
-    desc = SPI_tuptable->tupdesc;
-  });
-  std::vector<Column> cols;
-  for (int i = 0; i < desc->natts; ++i) {
-    Form_pg_attribute att = TupleDescAttr(desc, i);
-    if (!att->attisdropped) cols.push_back({NameStr(att->attname), att->atttypid});
-  }
-  return cols;
 }
 
 // Exact name first, then a unique case-insensitive match; -1 when none.
@@ -114,16 +56,6 @@ std::string name_list(const std::vector<std::string> &names) {
   std::string list;
   for (const auto &n : names) list += (list.empty() ? "" : ", ") + n;
   return list;
-}
-
-const Column &resolve(const std::vector<Column> &cols, const std::string &name, const char *role) {
-  std::vector<std::string> names;
-  for (const auto &c : cols) names.push_back(c.name);
-  int i = find_name(names, name);
-  if (i < 0)
-    throw Error(ErrorKind::UndefinedColumn, std::string(role) + " column \"" + name + "\" does not exist in the source",
-                "The source has columns: " + name_list(names) + ".");
-  return cols[i];
 }
 
 Error wrong_feature_type(const std::string &name, Oid type) {
@@ -224,10 +156,10 @@ Error missing_feature(const std::string &name, const std::vector<std::string> &h
 }  // namespace
 
 TabularRows read_tabular(const TabularSourceSpec &spec, long max_rows) {
-  const std::string from = from_clause(spec.source);
-  const std::vector<Column> cols = describe(from);
+  const std::string from = source_from_clause(spec.source);
+  const std::vector<Column> cols = describe_source(from);
   const char *role = spec.classifier ? "label" : "target";
-  const Column &label = resolve(cols, spec.label_col, role);
+  const Column &label = resolve_column(cols, spec.label_col, role);
   const std::string label_ref = "src." + quote_ident(label.name);
   TabularRows rows;
   rows.label_name = label.name;
@@ -254,7 +186,7 @@ TabularRows read_tabular(const TabularSourceSpec &spec, long max_rows) {
       throw Error(ErrorKind::InvalidParameter, "option \"categorical\" names \"" + name + "\", not a feature column",
                   "List only columns of feature_cols.");
   for (const auto &f : spec.feature_cols) {
-    const Column &c = resolve(cols, f, "feature");
+    const Column &c = resolve_column(cols, f, "feature");
     if (c.name == label.name)
       throw Error(ErrorKind::InvalidParameter, "column \"" + c.name + "\" is both the " + role + " and a feature",
                   "Leave the " + std::string(role) + " out of feature_cols.");
@@ -303,9 +235,9 @@ TabularRows read_tabular(const TabularSourceSpec &spec, long max_rows) {
 TabularBatches::TabularBatches(const std::string &source, const std::string &key_col,
                                const std::vector<TabularFeature> &features)
     : features_(features) {
-  const std::string from = from_clause(source);
-  const std::vector<Column> cols = describe(from);
-  std::string select = "src." + quote_ident(resolve(cols, key_col, "key").name) + "::text";
+  const std::string from = source_from_clause(source);
+  const std::vector<Column> cols = describe_source(from);
+  std::string select = "src." + quote_ident(resolve_column(cols, key_col, "key").name) + "::text";
   for (const auto &f : features) {
     std::vector<std::string> names;
     for (const auto &c : cols) names.push_back(c.name);
