@@ -347,3 +347,151 @@ LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 16;
 
 COMMENT ON FUNCTION xb_cached_models() IS
   'Classifiers and regressors decoded in this backend''s cache (xb.model_cache_size)';
+
+-- Versions, export and import ------------------------------------------------
+-- Training a name adds a version and deploys it; xb_deploy and xb_rollback
+-- choose another. Writers of one name take the same advisory lock as training,
+-- so exactly one version stays deployed.
+
+CREATE FUNCTION xb_model_info(model bytea)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'xb_model_info'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION xb_model_info(bytea) IS
+  'What a model blob holds (format version, kind, architecture, features, options), after checking that it loads';
+
+CREATE FUNCTION xb_model_bytes(name text, version integer DEFAULT NULL)
+RETURNS bytea
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  blob bytea;
+BEGIN
+  SELECT m.weights INTO blob FROM xb.models m
+  WHERE m.name = xb_model_bytes.name
+    AND CASE WHEN xb_model_bytes.version IS NULL THEN m.deployed ELSE m.version = xb_model_bytes.version END;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'model "%"% does not exist', xb_model_bytes.name,
+                    coalesce(' version ' || xb_model_bytes.version, '')
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  END IF;
+  RETURN blob;
+END
+$$;
+
+COMMENT ON FUNCTION xb_model_bytes(text, integer) IS
+  'The model blob of the deployed (or given) version, for xb_model_load() in another database or xb_forecast(bytea)';
+
+-- Raises the error for a name with no such version; returns nothing.
+CREATE FUNCTION xb.raise_missing_version(name text, version integer)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  versions text;
+BEGIN
+  SELECT string_agg(m.version::text, ', ' ORDER BY m.version) INTO versions
+  FROM xb.models m WHERE m.name = raise_missing_version.name;
+  IF versions IS NULL THEN
+    RAISE EXCEPTION 'model "%" does not exist', raise_missing_version.name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  END IF;
+  RAISE EXCEPTION 'model "%" has no version %', raise_missing_version.name, raise_missing_version.version
+    USING ERRCODE = 'undefined_object', HINT = format('Its versions are: %s.', versions);
+END
+$$;
+
+CREATE FUNCTION xb_deploy(name text, version integer)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  IF xb_deploy.name IS NULL OR xb_deploy.version IS NULL THEN
+    RAISE EXCEPTION 'name and version must not be NULL'
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_rollback(name) goes back one version.';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_deploy.name));
+  IF NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_deploy.name AND m.version = xb_deploy.version) THEN
+    PERFORM xb.raise_missing_version(xb_deploy.name, xb_deploy.version);
+  END IF;
+  UPDATE xb.models m SET deployed = false
+  WHERE m.name = xb_deploy.name AND m.deployed AND m.version <> xb_deploy.version;
+  UPDATE xb.models m SET deployed = true
+  WHERE m.name = xb_deploy.name AND m.version = xb_deploy.version AND NOT m.deployed;
+  RETURN xb_deploy.version;
+END
+$$;
+
+COMMENT ON FUNCTION xb_deploy(text, integer) IS
+  'Makes the given version the one the functions use; returns it';
+
+CREATE FUNCTION xb_rollback(name text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  current integer;
+  previous integer;
+BEGIN
+  IF xb_rollback.name IS NULL THEN
+    RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_rollback.name));
+  SELECT m.version INTO current FROM xb.models m WHERE m.name = xb_rollback.name AND m.deployed;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'model "%" does not exist', xb_rollback.name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  END IF;
+  SELECT max(m.version) INTO previous FROM xb.models m WHERE m.name = xb_rollback.name AND m.version < current;
+  IF previous IS NULL THEN
+    RAISE EXCEPTION 'model "%" has no version before the deployed version %', xb_rollback.name, current
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'xb_deploy(name, version) deploys any version, newer ones included.';
+  END IF;
+  RETURN xb_deploy(xb_rollback.name, previous);
+END
+$$;
+
+COMMENT ON FUNCTION xb_rollback(text) IS
+  'Deploys the version before the deployed one; returns it';
+
+CREATE FUNCTION xb_model_load(name text, model bytea, deploy boolean DEFAULT true)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  info jsonb;
+  new_id bigint;
+  make_deployed boolean;
+BEGIN
+  IF xb_model_load.name IS NULL OR xb_model_load.name = '' THEN
+    RAISE EXCEPTION 'name must be a non-empty text' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  info := xb_model_info(xb_model_load.model);  -- refuses a blob that does not load
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_model_load.name));
+  make_deployed := coalesce(xb_model_load.deploy, true)
+                   OR NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_model_load.name AND m.deployed);
+  IF make_deployed THEN
+    UPDATE xb.models m SET deployed = false WHERE m.name = xb_model_load.name AND m.deployed;
+  END IF;
+  -- The blob knows its features and label, not the table or the time and
+  -- series columns it was trained from: source says it was imported.
+  INSERT INTO xb.models (name, version, kind, arch, source, target_col, feature_cols, horizon, options,
+                         hyperparameters, train_rows, lineage, device, train_seconds, status, deployed, weights)
+  SELECT xb_model_load.name,
+         coalesce((SELECT max(m.version) FROM xb.models m WHERE m.name = xb_model_load.name), 0) + 1,
+         info->>'kind', info->>'arch', '(imported)', info->>'label',
+         ARRAY(SELECT jsonb_array_elements_text(info->'features' || coalesce(info->'text_features', '[]'))),
+         (info->>'horizon')::integer, '{}', info->'options', 0,
+         jsonb_build_object('imported_at', now(), 'imported_by', current_user, 'bytes', octet_length(xb_model_load.model),
+                            'sha256', encode(sha256(xb_model_load.model), 'hex'), 'format_version',
+                            info->'format_version'),
+         'imported', 0, 'imported', make_deployed, xb_model_load.model
+  RETURNING id INTO new_id;
+  RETURN new_id;
+END
+$$;
+
+COMMENT ON FUNCTION xb_model_load(text, bytea, boolean) IS
+  'Imports a model blob (from xb_model_bytes or xb_fit_forecaster) as the next version of name; returns its id';

@@ -59,7 +59,11 @@ class ResultRows {
 
 // Future covariate rows from future_source, read like the training source
 // (same series, time and feature columns; no target).
-SeriesRows read_future(const StoredModel &m, const std::string &future_source) {
+SeriesRows read_future(const std::string &name, const StoredModel &m, const std::string &future_source) {
+  if (m.source.time_col.empty())
+    throw Error(ErrorKind::InvalidParameter,
+                "model \"" + name + "\" was imported and does not know its time and series columns",
+                "Give the future as overrides, or train the model from a table in this database.");
   SourceSpec spec = m.source;
   spec.source = future_source;
   spec.target_col.clear();
@@ -113,7 +117,7 @@ XB_FUNCTION(xb_forecast) {
   const StoredModel m = deployed_model(name);
   SeriesRows future_rows;
   if (!PG_ARGISNULL(2)) {
-    future_rows = read_future(m, text_of(PG_GETARG_DATUM(2)));
+    future_rows = read_future(name, m, text_of(PG_GETARG_DATUM(2)));
     future.rows = &future_rows;
   }
   pg_call([] { SPI_finish(); });
@@ -152,7 +156,7 @@ XB_FUNCTION(xb_sensitivity) {
   SeriesRows future_rows;
   FutureInputs future;
   if (!PG_ARGISNULL(5)) {
-    future_rows = read_future(m, text_of(PG_GETARG_DATUM(5)));
+    future_rows = read_future(name, m, text_of(PG_GETARG_DATUM(5)));
     future.rows = &future_rows;
   }
   pg_call([] { SPI_finish(); });
@@ -182,6 +186,9 @@ XB_FUNCTION(xb_backtest) {
   if (m.kind != "forecaster")
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + m.kind + ", not a forecaster",
                 "xb_backtest() evaluates forecasters.");
+  if (m.source.time_col.empty())
+    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" was imported and has no training source to retrain on",
+                "Backtest the model in the database it was trained in.");
   const ForecastOptions options = parse_forecast_options(m.arch, m.horizon, m.options_json);
   const SeriesRows rows = read_series(m.source, max_train_rows(), options.invalid == "drop");
   pg_call([] { SPI_finish(); });

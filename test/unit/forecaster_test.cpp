@@ -2,10 +2,12 @@
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "core/calendar.hpp"
 #include "core/error.hpp"
 #include "core/forecaster.hpp"
+#include "core/model_info.hpp"
 
 using namespace xb;
 
@@ -224,4 +226,24 @@ TEST(Forecaster, AutoKeepsTheBestArchitectureOnValidation) {
     }
   EXPECT_EQ(chosen, best);
   EXPECT_EQ(forecast(m.blob, 0, cpu(), {}).size(), 12u);
+}
+
+TEST(Forecaster, ModelInfoDescribesALoadableBlobAndRefusesADamagedOne) {
+  TrainedForecaster m = train_forecaster(synthetic(), small("gru"), cpu(), {});
+  const auto info = nlohmann::json::parse(describe_model(m.blob, cpu()));
+  EXPECT_EQ(info.at("kind"), "forecaster");
+  EXPECT_EQ(info.at("arch"), "gru");
+  EXPECT_EQ(info.at("horizon"), 4);
+  EXPECT_EQ(info.at("lookback"), 8);
+  EXPECT_EQ(info.at("series"), 3);
+  EXPECT_EQ(info.at("features"), nlohmann::json::array({"price"}));
+  EXPECT_EQ(info.at("bytes"), m.blob.size());
+  std::string bad = m.blob;
+  bad[bad.size() / 3] ^= 4;
+  try {
+    describe_model(bad, cpu());
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::CorruptModel);
+  }
 }
