@@ -495,3 +495,72 @@ $$;
 
 COMMENT ON FUNCTION xb_model_load(text, bytea, boolean) IS
   'Imports a model blob (from xb_model_bytes or xb_fit_forecaster) as the next version of name; returns its id';
+
+-- Retraining ------------------------------------------------------------------
+-- CALL xb_retrain('sales_gru') reruns the deployed version's stored spec on
+-- the source's current rows, as the next version. keep => 'better' (the
+-- default) keeps it deployed only if its key test metric is not worse than
+-- the deployed version's (forecaster: MASE, classifier: log loss, regressor:
+-- RMSE, all lower is better); otherwise its row stays, with status
+-- 'rejected', and the previous version is deployed again. pg_cron schedules
+-- it: SELECT cron.schedule('0 3 * * *', $$CALL xb_retrain('sales_gru')$$).
+
+CREATE PROCEDURE xb_retrain(name text, keep text DEFAULT 'better')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  was xb.models%ROWTYPE;
+  new_id bigint;
+  new_version integer;
+  key_metric text;
+  old_score double precision;
+  new_score double precision;
+BEGIN
+  IF xb_retrain.keep IS NULL OR xb_retrain.keep NOT IN ('better', 'always') THEN
+    RAISE EXCEPTION 'keep must be ''better'' or ''always'', not %', coalesce(quote_literal(xb_retrain.keep), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
+  END IF;
+  SELECT * INTO was FROM xb.models m WHERE m.name = xb_retrain.name AND m.deployed;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'model "%" does not exist', xb_retrain.name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  END IF;
+  IF was.source = '(imported)' THEN
+    RAISE EXCEPTION 'model "%" was imported and has no training source to retrain on', xb_retrain.name
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retrain it in the database it was trained in.';
+  END IF;
+
+  IF was.kind = 'forecaster' THEN
+    new_id := xb_train_forecaster(was.name, was.source, was.time_col, was.target_col, was.series_cols,
+                                  was.feature_cols, was.horizon, coalesce(was.lineage->>'arch_requested', was.arch),
+                                  was.options);
+  ELSIF was.kind = 'classifier' THEN
+    new_id := xb_train_classifier(was.name, was.source, was.target_col, was.feature_cols, was.options);
+  ELSE
+    new_id := xb_train_regressor(was.name, was.source, was.target_col, was.feature_cols, was.options);
+  END IF;
+  SELECT m.version INTO new_version FROM xb.models m WHERE m.id = new_id;
+
+  key_metric := CASE was.kind WHEN 'forecaster' THEN 'mase' WHEN 'classifier' THEN 'log_loss' ELSE 'rmse' END;
+  SELECT mm.value INTO old_score FROM xb.model_metrics mm
+  WHERE mm.model_id = was.id AND mm.split = 'test' AND mm.estimator = 'model' AND mm.metric = key_metric;
+  SELECT mm.value INTO new_score FROM xb.model_metrics mm
+  WHERE mm.model_id = new_id AND mm.split = 'test' AND mm.estimator = 'model' AND mm.metric = key_metric;
+
+  -- NaN sorts above every number, so a NaN score counts as the worst.
+  IF xb_retrain.keep = 'always' OR old_score IS NULL OR new_score <= old_score THEN
+    RAISE NOTICE 'xb_retrain: "%" version % (test % %) replaces version % (test % %)', was.name, new_version,
+      key_metric, round(new_score::numeric, 4), was.version, key_metric, round(old_score::numeric, 4);
+  ELSE
+    UPDATE xb.models m SET status = 'rejected' WHERE m.id = new_id;
+    PERFORM xb_deploy(was.name, was.version);
+    RAISE NOTICE 'xb_retrain: "%" version % (test % %) is worse than version % (test % %), which stays deployed',
+      was.name, new_version, key_metric, round(new_score::numeric, 4), was.version, key_metric,
+      round(old_score::numeric, 4);
+  END IF;
+END
+$$;
+
+COMMENT ON PROCEDURE xb_retrain(text, text) IS
+  'Retrains the deployed version''s spec on current data as the next version; keeps it only if not worse on the test split (keep => ''always'' keeps it)';
