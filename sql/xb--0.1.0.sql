@@ -564,3 +564,52 @@ $$;
 
 COMMENT ON PROCEDURE xb_retrain(text, text) IS
   'Retrains the deployed version''s spec on current data as the next version; keeps it only if not worse on the test split (keep => ''always'' keeps it)';
+
+-- Materialized forecasts ------------------------------------------------------
+-- For dashboards: xb_refresh_forecasts(name) replaces the name's rows with
+-- the deployed version's forecast in one transaction, so readers see the old
+-- rows or the new ones, never a mix. pg_cron can schedule it after xb_retrain.
+
+CREATE TABLE xb.forecasts (
+  model_name   text NOT NULL,
+  model_id     bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
+  version      integer NOT NULL,
+  series       text NOT NULL,
+  ts           timestamp NOT NULL,
+  yhat         double precision NOT NULL,
+  lo           double precision,
+  hi           double precision,
+  refreshed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (model_name, series, ts)
+);
+GRANT SELECT ON xb.forecasts TO PUBLIC;
+
+CREATE FUNCTION xb_refresh_forecasts(name text, horizon integer DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  model xb.models%ROWTYPE;
+  written bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_refresh_forecasts.name));
+  SELECT * INTO model FROM xb.models m WHERE m.name = xb_refresh_forecasts.name AND m.deployed;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'model "%" does not exist', xb_refresh_forecasts.name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  END IF;
+  IF model.kind <> 'forecaster' THEN
+    RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model.kind
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_score() scores classifiers and regressors over a table.';
+  END IF;
+  DELETE FROM xb.forecasts f WHERE f.model_name = xb_refresh_forecasts.name;
+  INSERT INTO xb.forecasts (model_name, model_id, version, series, ts, yhat, lo, hi)
+  SELECT model.name, model.id, model.version, p.series, p.ts, p.yhat, p.lo, p.hi
+  FROM xb_forecast(xb_refresh_forecasts.name, xb_refresh_forecasts.horizon) p;
+  GET DIAGNOSTICS written = ROW_COUNT;
+  RETURN written;
+END
+$$;
+
+COMMENT ON FUNCTION xb_refresh_forecasts(text, integer) IS
+  'Replaces the rows of xb.forecasts for name with the deployed version''s forecast; returns how many';

@@ -1,0 +1,49 @@
+-- xb.forecasts and xb_refresh_forecasts(name): materialized forecasts of the
+-- deployed version, for dashboards. Runs in one transaction, rolled back.
+\set ON_ERROR_STOP 1
+\set QUIET 1
+SET client_min_messages = warning;
+
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS xb;
+
+SELECT plan(11);
+
+SET LOCAL xb.progress_every = 0;
+
+\ir walmart.psql
+\ir dresses.psql
+
+CREATE TEMP TABLE three AS SELECT * FROM walmart WHERE store <= 3;
+SELECT xb_train_forecaster('pgtap18_fc', 'three', 'date', 'weekly_sales', ARRAY['store'], NULL, 4, 'gru',
+                           '{"epochs": 2, "lookback": 8, "hidden": 8, "seed": 1}');
+
+SELECT is(xb_refresh_forecasts('pgtap18_fc'), 12::bigint, 'a refresh writes 3 series x 4 steps');
+SELECT results_eq($$SELECT series, ts, yhat, lo, hi FROM xb.forecasts WHERE model_name = 'pgtap18_fc' ORDER BY 1, 2$$,
+                  $$SELECT series, ts, yhat, lo, hi FROM xb_forecast('pgtap18_fc') ORDER BY 1, 2$$,
+                  'the rows are the deployed version''s forecast');
+SELECT is((SELECT DISTINCT version FROM xb.forecasts WHERE model_name = 'pgtap18_fc'), 1, 'with its version');
+SELECT is(xb_refresh_forecasts('pgtap18_fc', horizon => 2), 6::bigint, 'a shorter horizon');
+SELECT is((SELECT count(*) FROM xb.forecasts WHERE model_name = 'pgtap18_fc'), 6::bigint, 'replaces the rows');
+
+SELECT xb_train_forecaster('pgtap18_fc', 'three', 'date', 'weekly_sales', ARRAY['store'], NULL, 4, 'gru',
+                           '{"epochs": 2, "lookback": 8, "hidden": 8, "seed": 2}');
+SELECT xb_refresh_forecasts('pgtap18_fc');
+SELECT is((SELECT DISTINCT version FROM xb.forecasts WHERE model_name = 'pgtap18_fc'), 2,
+          'after a new version, a refresh holds only its rows');
+SELECT xb_rollback('pgtap18_fc');
+SELECT xb_refresh_forecasts('pgtap18_fc');
+SELECT is((SELECT DISTINCT version FROM xb.forecasts WHERE model_name = 'pgtap18_fc'), 1, 'and after a rollback, the old one''s');
+
+SELECT xb_train_classifier('pgtap18_reco', 'dresses', 'recommendation', ARRAY['style'], '{"epochs": 2, "hidden": [4]}');
+SELECT throws_ok($$SELECT xb_refresh_forecasts('pgtap18_reco')$$, '22023',
+                 'model "pgtap18_reco" is a classifier, not a forecaster', 'a classifier is a clean error');
+SELECT throws_ok($$SELECT xb_refresh_forecasts('pgtap18_nope')$$, '42704', 'model "pgtap18_nope" does not exist',
+                 'an unknown model is a clean error');
+SELECT throws_ok($$SELECT xb_refresh_forecasts('pgtap18_fc', horizon => 9)$$, '22023', NULL,
+                 'a horizon beyond the trained one is the forecast''s error');
+SELECT is((SELECT count(*) FROM xb.forecasts WHERE model_name = 'pgtap18_fc'), 12::bigint, 'and leaves the rows');
+
+SELECT * FROM finish();
+ROLLBACK;
