@@ -10,45 +10,10 @@
 
 set -euo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$REPO"
-DATA_DIR=${XB_DATA_DIR:-$REPO/../shared/data}
+# shellcheck source-path=SCRIPTDIR source=demo_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/demo_common.sh"
+demo_data demo walmart_weekly.csv
 CSV=$DATA_DIR/walmart_weekly.csv
-if [[ ! -r $CSV ]]; then
-    echo "demo: cannot read $CSV (set XB_DATA_DIR to the folder holding walmart_weekly.csv)" >&2
-    exit 1
-fi
-CSV=$(cd "$(dirname "$CSV")" && pwd)/$(basename "$CSV")
-
-# shellcheck source-path=SCRIPTDIR/..
-source scripts/cluster.sh
-trap xb_cluster_stop EXIT
-trap 'exit 130' INT TERM
-
-PHASES=()
-TIMES=()
-# phase NAME COMMAND...: run a command and remember how long it took.
-phase() {
-    local name=$1 start
-    shift
-    printf '\n===== %s =====\n' "$name"
-    start=$EPOCHREALTIME
-    "$@"
-    PHASES+=("$name")
-    TIMES+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')")
-}
-
-as_root() {
-    if [[ $EUID -ne 0 ]] && command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        "$@"
-    fi
-}
-
-sql() {
-    psql -X -v ON_ERROR_STOP=1 "$@"
-}
 
 load() {
     local csv_literal=${CSV//\'/\'\'}
@@ -109,16 +74,9 @@ ORDER BY array_position(ARRAY['mae','mse','rmse','mape','smape','r2','mase'], lo
 SQL
 }
 
-phase deps scripts/install-deps.sh
-phase build make -j2
-phase install as_root make install
-phase cluster xb_cluster_start
+demo_setup
 phase load load
 phase train train
 phase forecast forecast
 metrics
-
-printf '\n===== timings (seconds) =====\n'
-for i in "${!PHASES[@]}"; do
-    printf '%-10s %8s\n' "${PHASES[$i]}" "${TIMES[$i]}"
-done
+demo_timings

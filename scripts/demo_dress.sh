@@ -18,46 +18,9 @@
 
 set -euo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$REPO"
-DATA_DIR=${XB_DATA_DIR:-$REPO/../shared/data}
-for f in dress_attributes.csv dress_sales.csv; do
-    if [[ ! -r $DATA_DIR/$f ]]; then
-        echo "demo_dress: cannot read $DATA_DIR/$f (set XB_DATA_DIR to the folder holding it)" >&2
-        exit 1
-    fi
-done
-DATA_DIR=$(cd "$DATA_DIR" && pwd)
-
-# shellcheck source-path=SCRIPTDIR/..
-source scripts/cluster.sh
-trap xb_cluster_stop EXIT
-trap 'exit 130' INT TERM
-
-PHASES=()
-TIMES=()
-# phase NAME COMMAND...: run a command and remember how long it took.
-phase() {
-    local name=$1 start
-    shift
-    printf '\n===== %s =====\n' "$name"
-    start=$EPOCHREALTIME
-    "$@"
-    PHASES+=("$name")
-    TIMES+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')")
-}
-
-as_root() {
-    if [[ $EUID -ne 0 ]] && command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        "$@"
-    fi
-}
-
-sql() {
-    psql -X -v ON_ERROR_STOP=1 "$@"
-}
+# shellcheck source-path=SCRIPTDIR source=demo_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/demo_common.sh"
+demo_data demo_dress dress_attributes.csv dress_sales.csv
 
 load() {
     local attributes=${DATA_DIR//\'/\'\'}/dress_attributes.csv sales=${DATA_DIR//\'/\'\'}/dress_sales.csv
@@ -200,17 +163,10 @@ GROUP BY 1, 2 ORDER BY 1;
 SQL
 }
 
-phase deps scripts/install-deps.sh
-phase build make -j2
-phase install as_root make install
-phase cluster xb_cluster_start
+demo_setup
 phase load load
 phase classify classify
 phase recommend recommend
 phase regress regress
 phase transfer transfer
-
-printf '\n===== timings (seconds) =====\n'
-for i in "${!PHASES[@]}"; do
-    printf '%-10s %8s\n' "${PHASES[$i]}" "${TIMES[$i]}"
-done
+demo_timings

@@ -4,11 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/option_checks.hpp"
 
 namespace xb {
 namespace {
 
 using nlohmann::json;
+using option_checks::bad;
 
 Error bad_horizon(const std::string &what) {
   return Error(ErrorKind::InvalidParameter, "horizon " + what,
@@ -17,8 +19,8 @@ Error bad_horizon(const std::string &what) {
 
 int horizon_from_json(const json &v) {
   if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() != std::floor(v.get<double>()))
-    throw Error(ErrorKind::InvalidParameter, "option \"horizon\" must be a whole number, not " + v.dump(),
-                "The horizon is the number of future steps to forecast, e.g. {\"horizon\": 8}.");
+    throw bad("horizon", "must be a whole number, not " + v.dump(),
+              "The horizon is the number of future steps to forecast, e.g. {\"horizon\": 8}.");
   const double h = v.get<double>();
   if (h < 1) throw bad_horizon("must be at least 1, not " + v.dump());
   if (h > 10000) throw bad_horizon("must be at most 10000, not " + v.dump());
@@ -28,8 +30,8 @@ int horizon_from_json(const json &v) {
 std::string series_from_json(const json &v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_integer()) return v.dump();
-  throw Error(ErrorKind::InvalidParameter, "option \"series\" must be a string or a whole number, not " + v.dump(),
-              "Label the group, e.g. jsonb_build_object('series', store).");
+  throw bad("series", "must be a string or a whole number, not " + v.dump(),
+            "Label the group, e.g. jsonb_build_object('series', store).");
 }
 
 }  // namespace
@@ -48,16 +50,15 @@ AggregateOptions parse_aggregate_options(const std::string &options_json, std::o
   std::string arch = "gru";
   if (auto it = user.find("arch"); it != user.end()) {
     if (!it->is_string())
-      throw Error(ErrorKind::InvalidParameter, "option \"arch\" must be a string, not " + it->dump(),
-                  "Use gru, lstm, transformer or attention_lstm.");
+      throw bad("arch", "must be a string, not " + it->dump(), "Use gru, lstm, transformer or attention_lstm.");
     arch = it->get<std::string>();
     user.erase(it);
   }
   int horizon = kAggregateDefaultHorizon;
   if (auto it = user.find("horizon"); it != user.end()) {
     if (horizon_argument)
-      throw Error(ErrorKind::InvalidParameter, "option \"horizon\" is not accepted here: the horizon is an argument",
-                  "Remove \"horizon\" from the options; pass it as the third argument of xb_forecast_agg.");
+      throw bad("horizon", "is not accepted here: the horizon is an argument",
+                "Remove \"horizon\" from the options; pass it as the third argument of xb_forecast_agg.");
     horizon = horizon_from_json(*it);
     user.erase(it);
   }

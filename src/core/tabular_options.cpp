@@ -4,11 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/option_checks.hpp"
 
 namespace xb {
 namespace {
 
 using nlohmann::json;
+using namespace option_checks;
 
 constexpr const char *kClassifierKeys =
     "preset, hidden, dropout, epochs, batch_size, lr, weight_decay, patience, seed, test_fraction, val_fraction, "
@@ -17,45 +19,6 @@ constexpr const char *kClassifierKeys =
 constexpr const char *kRegressorKeys =
     "preset, hidden, dropout, epochs, batch_size, lr, weight_decay, patience, seed, test_fraction, val_fraction, "
     "encoding, embedding_dim, min_count, cv, loss, init_from, freeze, categorical, importance_repeats, ensemble";
-
-Error bad(const std::string &key, const std::string &what, const std::string &hint = {}) {
-  return Error(ErrorKind::InvalidParameter, "option \"" + key + "\" " + what, hint);
-}
-
-double number(const json &v, const std::string &key) {
-  if (!v.is_number()) throw bad(key, "must be a number, not " + v.dump());
-  return v.get<double>();
-}
-
-long integer(const json &v, const std::string &key, long min, long max) {
-  double d = number(v, key);
-  if (d != std::floor(d)) throw bad(key, "must be a whole number, not " + v.dump());
-  if (d < min || d > max)
-    throw bad(key, "is out of range: " + v.dump(),
-              "Use a value from " + std::to_string(min) + " to " + std::to_string(max) + ".");
-  return static_cast<long>(d);
-}
-
-double in_range(const json &v, const std::string &key, double lo, bool lo_open, double hi, bool hi_open) {
-  double d = number(v, key);
-  bool ok = (lo_open ? d > lo : d >= lo) && (hi_open ? d < hi : d <= hi);
-  if (!ok) {
-    char range[128];
-    std::snprintf(range, sizeof range, "%s%g, %g%s", lo_open ? "(" : "[", lo, hi, hi_open ? ")" : "]");
-    throw bad(key, "is out of range: " + v.dump(), std::string("Use a value in ") + range + ".");
-  }
-  return d;
-}
-
-std::string one_of(const json &v, const std::string &key, const std::vector<std::string> &allowed) {
-  std::string list;
-  for (const auto &a : allowed) list += (list.empty() ? "" : ", ") + a;
-  if (!v.is_string()) throw bad(key, "must be a string", "Use one of: " + list + ".");
-  std::string s = v.get<std::string>();
-  for (const auto &a : allowed)
-    if (a == s) return s;
-  throw bad(key, "has unknown value \"" + s + "\"", "Use one of: " + list + ".");
-}
 
 std::string nonempty_string(const json &v, const std::string &key, const std::string &hint) {
   if (!v.is_string() || v.get<std::string>().empty()) throw bad(key, "must be a non-empty string", hint);

@@ -131,6 +131,19 @@ Datum text_datum_of(const std::string &s) {
   return d;
 }
 
+// The body of xb_recommend, xb_predict and xb_predict_label: scores argument 1
+// with the model named by argument 0 and returns what result (which checks
+// the model fits the function) makes of the prediction; NULL for a NULL row.
+template <typename Result>
+Datum score_row_as(FunctionCallInfo fcinfo, Result result) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const TabularScorer *scorer = nullptr;
+  std::unique_ptr<TabularScorer> holder;
+  auto p = score_row(fcinfo, name, scorer, holder);
+  if (!p) PG_RETURN_NULL();
+  return result(name, *scorer, *p);
+}
+
 }  // namespace
 
 // xb_train_classifier(name, source, label_col, feature_cols, options) -> model id
@@ -141,44 +154,35 @@ XB_FUNCTION(xb_train_regressor) { return train(fcinfo, false); }
 
 // xb_recommend(name, row) -> probability of the positive class
 XB_FUNCTION(xb_recommend) {
-  const std::string name = required_text(fcinfo, 0, "name");
-  const TabularScorer *scorer = nullptr;
-  std::unique_ptr<TabularScorer> holder;
-  auto p = score_row(fcinfo, name, scorer, holder);
-  if (!p) PG_RETURN_NULL();
-  if (scorer->kind() != ModelKind::Classifier)
-    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a regressor; xb_recommend needs a classifier",
-                "Use xb_predict() for a regressor's value.");
-  if (!scorer->has_positive_class())
-    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" has more than two classes and no positive class",
-                "Train it with options {\"positive_class\": \"...\"}, or use xb_predict_label() or xb_score().");
-  PG_RETURN_FLOAT8(p->positive_probability);
+  return score_row_as(fcinfo, [](const std::string &name, const TabularScorer &scorer, const TabularPrediction &p) {
+    if (scorer.kind() != ModelKind::Classifier)
+      throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a regressor; xb_recommend needs a classifier",
+                  "Use xb_predict() for a regressor's value.");
+    if (!scorer.has_positive_class())
+      throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" has more than two classes and no positive class",
+                  "Train it with options {\"positive_class\": \"...\"}, or use xb_predict_label() or xb_score().");
+    return Float8GetDatum(p.positive_probability);
+  });
 }
 
 // xb_predict(name, row) -> the regressor's value, or a numeric or boolean label as a number
 XB_FUNCTION(xb_predict) {
-  const std::string name = required_text(fcinfo, 0, "name");
-  const TabularScorer *scorer = nullptr;
-  std::unique_ptr<TabularScorer> holder;
-  auto p = score_row(fcinfo, name, scorer, holder);
-  if (!p) PG_RETURN_NULL();
-  if (scorer->kind() == ModelKind::Classifier && scorer->label_type() == LabelType::Text)
-    throw Error(ErrorKind::DatatypeMismatch, "model \"" + name + "\" predicts text labels, not numbers",
-                "Use xb_predict_label('" + name + "', row) for the label as text.");
-  PG_RETURN_FLOAT8(p->value);
+  return score_row_as(fcinfo, [](const std::string &name, const TabularScorer &scorer, const TabularPrediction &p) {
+    if (scorer.kind() == ModelKind::Classifier && scorer.label_type() == LabelType::Text)
+      throw Error(ErrorKind::DatatypeMismatch, "model \"" + name + "\" predicts text labels, not numbers",
+                  "Use xb_predict_label('" + name + "', row) for the label as text.");
+    return Float8GetDatum(p.value);
+  });
 }
 
 // xb_predict_label(name, row) -> the most probable class as text
 XB_FUNCTION(xb_predict_label) {
-  const std::string name = required_text(fcinfo, 0, "name");
-  const TabularScorer *scorer = nullptr;
-  std::unique_ptr<TabularScorer> holder;
-  auto p = score_row(fcinfo, name, scorer, holder);
-  if (!p) PG_RETURN_NULL();
-  if (scorer->kind() != ModelKind::Classifier)
-    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a regressor and has no labels",
-                "Use xb_predict() for a regressor's value.");
-  return text_datum_of(p->label);
+  return score_row_as(fcinfo, [](const std::string &name, const TabularScorer &scorer, const TabularPrediction &p) {
+    if (scorer.kind() != ModelKind::Classifier)
+      throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a regressor and has no labels",
+                  "Use xb_predict() for a regressor's value.");
+    return text_datum_of(p.label);
+  });
 }
 
 // xb_score(name, source, key_col) -> (key, label, probability, value), read in batches

@@ -2,11 +2,9 @@
 -- leaves nothing in the catalog, and the session trains again afterwards.
 -- Runs in one transaction that is rolled back: nothing persists.
 --
--- pgTAP's throws_ok cannot be used for the timeout: it catches
--- "WHEN OTHERS OR ASSERT_FAILURE", and PL/pgSQL's OTHERS does not include
--- QUERY_CANCELED (57014), so the cancel would escape it and abort the file.
--- pg_temp.run_timed() below catches query_canceled explicitly and reports the
--- SQLSTATE, the message and the elapsed clock_timestamp() time.
+-- pgTAP's throws_ok cannot catch the timeout (57014); pg_temp.run_timed()
+-- from run_timed.psql catches it and reports the SQLSTATE, the message and
+-- the elapsed clock_timestamp() time.
 \set ON_ERROR_STOP 1
 \set QUIET 1
 SET client_min_messages = warning;
@@ -26,22 +24,7 @@ CREATE FUNCTION pg_temp.catalog_counts() RETURNS text LANGUAGE sql STABLE AS $$
                 (SELECT count(*) FROM xb.models), (SELECT count(*) FROM xb.model_metrics),
                 (SELECT count(*) FROM xb.training_log)) $$;
 
--- Runs stmt in a subtransaction; returns its SQLSTATE ('00000' when it
--- succeeded), the error message, and the seconds it took.
-CREATE FUNCTION pg_temp.run_timed(stmt text, OUT state text, OUT msg text, OUT secs float8)
-LANGUAGE plpgsql AS $$
-DECLARE
-  t0 timestamptz := clock_timestamp();
-BEGIN
-  BEGIN
-    EXECUTE stmt;
-    state := '00000';
-  EXCEPTION WHEN query_canceled OR others THEN
-    state := SQLSTATE;
-    msg := SQLERRM;
-  END;
-  secs := extract(epoch FROM clock_timestamp() - t0);
-END $$;
+\ir run_timed.psql
 
 -- A model trained before, so the catalog is not empty.
 SELECT lives_ok($$

@@ -102,21 +102,8 @@ END $$;
 CREATE FUNCTION pg_temp.remote_int(conn text, sql text) RETURNS bigint LANGUAGE sql AS $$
   SELECT v FROM dblink(conn, sql) AS t(v bigint) $$;
 
--- Runs stmt here; its SQLSTATE, message and seconds (as in 04_interrupt.sql).
-CREATE FUNCTION pg_temp.run_timed(stmt text, OUT state text, OUT msg text, OUT secs float8)
-LANGUAGE plpgsql AS $$
-DECLARE
-  t0 timestamptz := clock_timestamp();
-BEGIN
-  BEGIN
-    EXECUTE stmt;
-    state := '00000';
-  EXCEPTION WHEN query_canceled OR others THEN
-    state := SQLSTATE;
-    msg := SQLERRM;
-  END;
-  secs := extract(epoch FROM clock_timestamp() - t0);
-END $$;
+-- pg_temp.run_timed(stmt): runs stmt here; its SQLSTATE, message and seconds.
+\ir run_timed.psql
 
 SELECT is(dblink_connect('pgtap05', pg_temp.connstr()), 'OK', 'a second session connects through dblink');
 DO $$ BEGIN

@@ -296,21 +296,10 @@ SELECT pg_temp.fails($$ SELECT xb_forecast_agg(date, CASE WHEN date = '2011-03-0
 -- ---------------------------------------------------------------------------
 -- Cancellation: statement_timeout stops a training in the final function (2)
 -- ---------------------------------------------------------------------------
-CREATE FUNCTION pg_temp.timed_out(stmt text, OUT state text, OUT secs float8) LANGUAGE plpgsql AS $$
-DECLARE
-  t0 timestamptz := clock_timestamp();
-BEGIN
-  BEGIN
-    EXECUTE stmt;
-    state := '00000';
-  EXCEPTION WHEN query_canceled OR others THEN
-    state := SQLSTATE;
-  END;
-  secs := extract(epoch FROM clock_timestamp() - t0);
-END $$;
+\ir run_timed.psql
 SET LOCAL statement_timeout = '1s';
 CREATE TEMP TABLE pgtap08_timeout AS
-  SELECT * FROM pg_temp.timed_out($$ SELECT xb_fit_forecaster(date, weekly_sales, '{"epochs": 100000, "patience": 100000}')
+  SELECT * FROM pg_temp.run_timed($$ SELECT xb_fit_forecaster(date, weekly_sales, '{"epochs": 100000, "patience": 100000}')
                                        FROM pgtap08_walmart WHERE store = 1 $$);
 RESET statement_timeout;
 SELECT is(state, '57014', 'statement_timeout cancels xb_fit_forecaster: SQLSTATE 57014') FROM pgtap08_timeout;
