@@ -368,6 +368,7 @@ AS $$
 DECLARE
   blob bytea;
 BEGIN
+  PERFORM xb.require_access(xb_model_bytes.name, 'use');
   SELECT m.weights INTO blob FROM xb.models m
   WHERE m.name = xb_model_bytes.name
     AND CASE WHEN xb_model_bytes.version IS NULL THEN m.deployed ELSE m.version = xb_model_bytes.version END;
@@ -412,6 +413,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_rollback(name) goes back one version.';
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_deploy.name));
+  PERFORM xb.require_access(xb_deploy.name, 'manage');
   IF NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_deploy.name AND m.version = xb_deploy.version) THEN
     PERFORM xb.raise_missing_version(xb_deploy.name, xb_deploy.version);
   END IF;
@@ -438,6 +440,7 @@ BEGIN
     RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_rollback.name));
+  PERFORM xb.require_access(xb_rollback.name, 'manage');
   SELECT m.version INTO current FROM xb.models m WHERE m.name = xb_rollback.name AND m.deployed;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'model "%" does not exist', xb_rollback.name
@@ -469,7 +472,7 @@ BEGIN
     RAISE EXCEPTION 'name must be a non-empty text' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   info := xb_model_info(xb_model_load.model);  -- refuses a blob that does not load
-  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_model_load.name));
+  PERFORM xb.begin_model_version(xb_model_load.name);  -- the per-name lock, 'manage', a new name's owner
   make_deployed := coalesce(xb_model_load.deploy, true)
                    OR NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_model_load.name AND m.deployed);
   IF make_deployed THEN
@@ -521,6 +524,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
   END IF;
+  PERFORM xb.require_access(xb_retrain.name, 'manage');
   SELECT * INTO was FROM xb.models m WHERE m.name = xb_retrain.name AND m.deployed;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'model "%" does not exist', xb_retrain.name
@@ -593,6 +597,7 @@ DECLARE
   written bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_refresh_forecasts.name));
+  PERFORM xb.require_access(xb_refresh_forecasts.name, 'manage');
   SELECT * INTO model FROM xb.models m WHERE m.name = xb_refresh_forecasts.name AND m.deployed;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'model "%" does not exist', xb_refresh_forecasts.name
@@ -613,3 +618,202 @@ $$;
 
 COMMENT ON FUNCTION xb_refresh_forecasts(text, integer) IS
   'Replaces the rows of xb.forecasts for name with the deployed version''s forecast; returns how many';
+
+-- Privileges ------------------------------------------------------------------
+-- A model name belongs to the role that trained its first version. Its owner
+-- (and members of that role, and superusers) may do everything; xb_grant()
+-- gives another role, or PUBLIC, 'use' (see the rows, forecast, score,
+-- export) or 'manage' (also train new versions, deploy, roll back, import,
+-- retrain, refresh). Row-level security on the catalog enforces it, so a
+-- role sees only the models it may use. Training reads its source with the
+-- caller's own rights.
+
+CREATE TABLE xb.model_names (
+  name       text PRIMARY KEY,
+  owner      oid NOT NULL,  -- pg_authid.oid
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE xb.model_grants (
+  name       text NOT NULL REFERENCES xb.model_names (name) ON DELETE CASCADE,
+  grantee    oid NOT NULL,  -- pg_authid.oid; 0 is PUBLIC
+  privilege  text NOT NULL CHECK (privilege IN ('use', 'manage')),
+  granted_by name NOT NULL DEFAULT current_user,
+  granted_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (name, grantee)
+);
+
+-- What the current role may do with a model name: new (no such name yet),
+-- owner, manage, use or none.
+CREATE FUNCTION xb.model_access(model_name text)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+  SELECT CASE
+           WHEN n.name IS NULL THEN 'new'
+           WHEN pg_has_role(n.owner, 'MEMBER') THEN 'owner'  -- superusers are members of every role
+           WHEN EXISTS (SELECT FROM xb.model_grants g
+                        WHERE g.name = n.name AND g.privilege = 'manage'
+                          AND (g.grantee = 0 OR pg_has_role(g.grantee, 'MEMBER'))) THEN 'manage'
+           WHEN EXISTS (SELECT FROM xb.model_grants g
+                        WHERE g.name = n.name AND (g.grantee = 0 OR pg_has_role(g.grantee, 'MEMBER'))) THEN 'use'
+           ELSE 'none'
+         END
+  FROM (SELECT model_name AS wanted) w LEFT JOIN xb.model_names n ON n.name = w.wanted
+$$;
+
+-- Raises 42501 unless the current role has the privilege needed ('use' or
+-- 'manage') on an existing name; a name that does not exist passes (the
+-- caller reports it, or creates it).
+CREATE FUNCTION xb.require_access(model_name text, needed text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  access text := xb.model_access(model_name);
+  owner_name text;
+BEGIN
+  IF access IN ('new', 'owner', 'manage') OR (access = 'use' AND needed = 'use') THEN
+    RETURN;
+  END IF;
+  SELECT pg_get_userbyid(n.owner) INTO owner_name FROM xb.model_names n WHERE n.name = model_name;
+  IF access = 'use' THEN
+    RAISE EXCEPTION 'permission denied to manage model "%"', model_name
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = format('You may use it. Its owner (%s) can grant more: xb_grant(%L, %L, ''manage'').',
+                          owner_name, model_name, current_user);
+  END IF;
+  RAISE EXCEPTION 'permission denied for model "%"', model_name
+    USING ERRCODE = 'insufficient_privilege',
+          HINT = format('Its owner (%s) can grant it: xb_grant(%L, %L, ''use'').', owner_name, model_name, current_user);
+END
+$$;
+
+-- Called by training and imports under the per-name lock, before the new
+-- version's row is written: checks 'manage' and claims a new name.
+CREATE FUNCTION xb.begin_model_version(model_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(model_name));
+  PERFORM xb.require_access(model_name, 'manage');
+  INSERT INTO xb.model_names (name, owner)
+  SELECT model_name, r.oid FROM pg_roles r WHERE r.rolname = current_user
+  ON CONFLICT (name) DO NOTHING;
+END
+$$;
+
+CREATE FUNCTION xb_grant(name text, role text, privilege text DEFAULT 'use')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  grantee_oid oid;
+BEGIN
+  IF xb_grant.privilege IS NULL OR xb_grant.privilege NOT IN ('use', 'manage') THEN
+    RAISE EXCEPTION 'privilege must be ''use'' or ''manage'', not %', coalesce(quote_literal(xb_grant.privilege), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = '''use'': see, forecast, score and export; ''manage'': also train, deploy, import and retrain.';
+  END IF;
+  grantee_oid := CASE WHEN lower(xb_grant.role) = 'public' THEN 0 ELSE xb_grant.role::regrole::oid END;
+  PERFORM xb.require_owner(xb_grant.name);
+  INSERT INTO xb.model_grants AS g (name, grantee, privilege) VALUES (xb_grant.name, grantee_oid, xb_grant.privilege)
+  ON CONFLICT ON CONSTRAINT model_grants_pkey DO UPDATE
+    SET privilege = excluded.privilege, granted_by = current_user, granted_at = now();
+END
+$$;
+
+COMMENT ON FUNCTION xb_grant(text, text, text) IS
+  'Gives a role (or PUBLIC) ''use'' or ''manage'' of a model name; only its owner can';
+
+CREATE FUNCTION xb_revoke(name text, role text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  grantee_oid oid;
+BEGIN
+  grantee_oid := CASE WHEN lower(xb_revoke.role) = 'public' THEN 0 ELSE xb_revoke.role::regrole::oid END;
+  PERFORM xb.require_owner(xb_revoke.name);
+  DELETE FROM xb.model_grants g WHERE g.name = xb_revoke.name AND g.grantee = grantee_oid;
+END
+$$;
+
+COMMENT ON FUNCTION xb_revoke(text, text) IS
+  'Takes back what xb_grant gave a role (or PUBLIC) on a model name; only its owner can';
+
+CREATE FUNCTION xb.require_owner(model_name text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  access text := xb.model_access(model_name);
+BEGIN
+  IF access = 'new' THEN
+    RAISE EXCEPTION 'model "%" does not exist', model_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  ELSIF access <> 'owner' THEN
+    RAISE EXCEPTION 'permission denied: only the owner of model "%" can grant and revoke', model_name
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$$;
+
+CREATE VIEW xb.model_privileges AS
+SELECT g.name, CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END AS grantee, g.privilege,
+       g.granted_by, g.granted_at
+FROM xb.model_grants g;
+
+ALTER TABLE xb.models ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON xb.models FOR SELECT USING (xb.model_access(name) IN ('owner', 'manage', 'use'));
+CREATE POLICY add_version ON xb.models FOR INSERT
+  WITH CHECK (owner = current_user AND xb.model_access(name) IN ('owner', 'manage'));
+CREATE POLICY deploy ON xb.models FOR UPDATE USING (xb.model_access(name) IN ('owner', 'manage'));
+
+ALTER TABLE xb.model_metrics ENABLE ROW LEVEL SECURITY;
+ALTER TABLE xb.training_log ENABLE ROW LEVEL SECURITY;
+ALTER TABLE xb.residuals ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON xb.model_metrics FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY visible ON xb.training_log FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY visible ON xb.residuals FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY add ON xb.model_metrics FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.model_access(m.name) IN ('owner', 'manage')));
+CREATE POLICY add ON xb.training_log FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.model_access(m.name) IN ('owner', 'manage')));
+CREATE POLICY add ON xb.residuals FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.model_access(m.name) IN ('owner', 'manage')));
+
+ALTER TABLE xb.forecasts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON xb.forecasts FOR SELECT USING (xb.model_access(model_name) IN ('owner', 'manage', 'use'));
+CREATE POLICY add ON xb.forecasts FOR INSERT WITH CHECK (xb.model_access(model_name) IN ('owner', 'manage'));
+CREATE POLICY remove ON xb.forecasts FOR DELETE USING (xb.model_access(model_name) IN ('owner', 'manage'));
+
+ALTER TABLE xb.model_names ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone ON xb.model_names FOR SELECT USING (true);
+CREATE POLICY claim ON xb.model_names FOR INSERT
+  WITH CHECK (owner = (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user));
+ALTER TABLE xb.model_grants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone ON xb.model_grants FOR SELECT USING (true);
+CREATE POLICY grant_own ON xb.model_grants FOR INSERT WITH CHECK (xb.model_access(name) = 'owner');
+CREATE POLICY change_own ON xb.model_grants FOR UPDATE USING (xb.model_access(name) = 'owner');
+CREATE POLICY revoke_own ON xb.model_grants FOR DELETE USING (xb.model_access(name) = 'owner');
+
+GRANT INSERT, UPDATE (deployed, status) ON xb.models TO PUBLIC;
+GRANT USAGE ON SEQUENCE xb.models_id_seq TO PUBLIC;
+GRANT INSERT ON xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON xb.forecasts TO PUBLIC;
+GRANT SELECT, INSERT ON xb.model_names TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON xb.model_grants TO PUBLIC;
+GRANT SELECT ON xb.model_privileges TO PUBLIC;
+
+-- pg_dump keeps the catalog's rows (the extension's own objects are recreated
+-- by CREATE EXTENSION; these tables' contents are the user's).
+SELECT pg_catalog.pg_extension_config_dump('xb.models', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.models_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.model_metrics', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.training_log', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.residuals', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.forecasts', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.model_names', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.model_grants', '');

@@ -8,8 +8,10 @@ namespace xb::pg {
 namespace {
 
 // One writer per model name at a time, so versions are unique and exactly
-// one version is deployed. Separate statements: each sees the last commit.
-constexpr const char *kLockName = "SELECT pg_advisory_xact_lock(hashtext('xb.models'), hashtext($1))";
+// one version is deployed; it also checks 'manage' and claims a new name for
+// the current role (sql/xb--*.sql, Privileges). Separate statements: each
+// sees the last commit.
+constexpr const char *kLockName = "SELECT xb.begin_model_version($1)";
 constexpr const char *kRetire = "UPDATE xb.models SET deployed = false WHERE name = $1 AND deployed";
 constexpr const char *kInsertModel = R"SQL(
 INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols,
@@ -128,6 +130,10 @@ std::vector<std::string> text_array_items(Datum array) {
   return out;
 }
 
+// Raises 42501 (with a hint naming the owner) unless the current role has
+// the privilege ('use' or 'manage') on an existing name.
+void require_access(const std::string &name, const char *needed);
+
 // Runs an INSERT and returns the first column of its first row (or 0).
 long execute(const char *sql, const Params &p, int expected) {
   long id = 0;
@@ -142,6 +148,19 @@ long execute(const char *sql, const Params &p, int expected) {
     }
   });
   return id;
+}
+
+void require_access(const std::string &name, const char *needed) {
+  Params p;
+  p.add(TEXTOID, text_datum(name));
+  p.add(TEXTOID, text_datum(needed));
+  execute("SELECT xb.require_access($1, $2)", p, SPI_OK_SELECT);
+}
+
+Error missing_model(const std::string &name) {
+  require_access(name, "use");  // a model the role may not see is 42501, not "does not exist"
+  return Error(ErrorKind::UndefinedObject, "model \"" + name + "\" does not exist",
+               "SELECT name, version FROM xb.models lists the models you can use.");
 }
 
 void insert_metric_rows(long id, const std::vector<MetricRow> &metrics) {
@@ -264,9 +283,7 @@ StoredModel deployed_model(const std::string &name) {
       for (int i = 0; i < 12; ++i) cols[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
     }
   });
-  if (!found)
-    throw Error(ErrorKind::UndefinedObject, "model \"" + name + "\" does not exist",
-                "SELECT name, version FROM xb.models lists the models you can use.");
+  if (!found) throw missing_model(name);
   m.id = DatumGetInt64(cols[0]);
   m.version = DatumGetInt32(cols[1]);
   m.kind = text_of(cols[2]);
@@ -347,8 +364,7 @@ long insert_tabular_model(const NewTabularModel &m) {
 DeployedModel deployed_version(const std::string &name) {
   DeployedModel m;
   if (select_one("SELECT id, version, kind FROM xb.models WHERE name = $1 AND deployed", TEXTOID, text_datum(name)) != 1)
-    throw Error(ErrorKind::UndefinedObject, "model \"" + name + "\" does not exist",
-                "SELECT name, version FROM xb.models lists the models you can use.");
+    throw missing_model(name);
   char *kind = nullptr;
   pg_call([&] {
     bool isnull = false;
@@ -373,5 +389,7 @@ std::string model_bytes(long id) {
   if (!weights) throw Error(ErrorKind::CorruptModel, "model id " + std::to_string(id) + " has no weights");
   return std::string(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights));
 }
+
+void require_manage(const std::string &name) { require_access(name, "manage"); }
 
 }  // namespace xb::pg

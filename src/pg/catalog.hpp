@@ -19,6 +19,11 @@ struct NewForecaster {
   const TrainedForecaster *trained = nullptr;
 };
 
+// Raises 42501 unless the current role may add versions to name (its owner,
+// 'manage' granted, or a name nobody has yet). Training calls it before
+// reading any data; the insert checks again under the per-name lock.
+void require_manage(const std::string &name);
+
 // Inserts the model as the next version of its name (deployed), its metrics
 // and its training log; returns the new id.
 long insert_forecaster(const NewForecaster &m);

@@ -94,6 +94,7 @@ XB_FUNCTION(xb_train_forecaster) {
   const ForecastOptions options = parse_forecast_options(model.arch, model.horizon, model.options_json);
 
   pg_call([] { SPI_connect(); });
+  require_manage(model.name);
   const SeriesRows rows = read_series(model.source, max_train_rows(), options.invalid == "drop");
   model.train_rows = static_cast<long>(rows.rows());
   const TrainedForecaster trained =

@@ -39,6 +39,7 @@ Datum train(FunctionCallInfo fcinfo, bool classifier) {
   const TabularOptions options = parse_tabular_options(classifier, model.options_json);
 
   pg_call([] { SPI_connect(); });
+  require_manage(model.name);
   const std::string init_from = options.init_from.empty() ? std::string() : deployed_model(options.init_from).bytes;
   TabularSourceSpec spec{model.source, model.label_col, model.feature_cols, options.categorical, classifier};
   const TabularRows rows = read_tabular(spec, max_train_rows());
