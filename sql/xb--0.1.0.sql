@@ -628,15 +628,17 @@ COMMENT ON FUNCTION xb_refresh_forecasts(text, integer) IS
 -- role sees only the models it may use. Training reads its source with the
 -- caller's own rights.
 
+-- Roles are kept by name, as pg_cron keeps its jobs' users, so that a dump
+-- restored into another cluster keeps its owners and grants.
 CREATE TABLE xb.model_names (
   name       text PRIMARY KEY,
-  owner      oid NOT NULL,  -- pg_authid.oid
+  owner      name NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE xb.model_grants (
   name       text NOT NULL REFERENCES xb.model_names (name) ON DELETE CASCADE,
-  grantee    oid NOT NULL,  -- pg_authid.oid; 0 is PUBLIC
+  grantee    name NOT NULL,  -- a role, or public
   privilege  text NOT NULL CHECK (privilege IN ('use', 'manage')),
   granted_by name NOT NULL DEFAULT current_user,
   granted_at timestamptz NOT NULL DEFAULT now(),
@@ -651,12 +653,19 @@ LANGUAGE sql STABLE
 AS $$
   SELECT CASE
            WHEN n.name IS NULL THEN 'new'
-           WHEN pg_has_role(n.owner, 'MEMBER') THEN 'owner'  -- superusers are members of every role
+           WHEN EXISTS (SELECT FROM pg_roles r  -- superusers are members of every role
+                        WHERE r.rolname = n.owner AND pg_has_role(r.oid, 'MEMBER'))
+                OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN 'owner'
            WHEN EXISTS (SELECT FROM xb.model_grants g
                         WHERE g.name = n.name AND g.privilege = 'manage'
-                          AND (g.grantee = 0 OR pg_has_role(g.grantee, 'MEMBER'))) THEN 'manage'
+                          AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
+                                                               WHERE r.rolname = g.grantee
+                                                                 AND pg_has_role(r.oid, 'MEMBER')))) THEN 'manage'
            WHEN EXISTS (SELECT FROM xb.model_grants g
-                        WHERE g.name = n.name AND (g.grantee = 0 OR pg_has_role(g.grantee, 'MEMBER'))) THEN 'use'
+                        WHERE g.name = n.name
+                          AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
+                                                               WHERE r.rolname = g.grantee
+                                                                 AND pg_has_role(r.oid, 'MEMBER')))) THEN 'use'
            ELSE 'none'
          END
   FROM (SELECT model_name AS wanted) w LEFT JOIN xb.model_names n ON n.name = w.wanted
@@ -676,7 +685,7 @@ BEGIN
   IF access IN ('new', 'owner', 'manage') OR (access = 'use' AND needed = 'use') THEN
     RETURN;
   END IF;
-  SELECT pg_get_userbyid(n.owner) INTO owner_name FROM xb.model_names n WHERE n.name = model_name;
+  SELECT n.owner INTO owner_name FROM xb.model_names n WHERE n.name = model_name;
   IF access = 'use' THEN
     RAISE EXCEPTION 'permission denied to manage model "%"', model_name
       USING ERRCODE = 'insufficient_privilege',
@@ -698,10 +707,18 @@ AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(model_name));
   PERFORM xb.require_access(model_name, 'manage');
-  INSERT INTO xb.model_names (name, owner)
-  SELECT model_name, r.oid FROM pg_roles r WHERE r.rolname = current_user
-  ON CONFLICT (name) DO NOTHING;
+  INSERT INTO xb.model_names (name, owner) VALUES (model_name, current_user) ON CONFLICT (name) DO NOTHING;
 END
+$$;
+
+-- A role's name as the catalog keeps it ('public' for PUBLIC); 42704 for an
+-- unknown role.
+CREATE FUNCTION xb.grantee_name(role text)
+RETURNS name
+LANGUAGE sql STABLE
+AS $$
+  SELECT CASE WHEN lower(role) = 'public' THEN 'public'::name
+              ELSE (SELECT r.rolname FROM pg_roles r WHERE r.oid = role::regrole) END
 $$;
 
 CREATE FUNCTION xb_grant(name text, role text, privilege text DEFAULT 'use')
@@ -709,16 +726,16 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-  grantee_oid oid;
+  grantee_name name;
 BEGIN
   IF xb_grant.privilege IS NULL OR xb_grant.privilege NOT IN ('use', 'manage') THEN
     RAISE EXCEPTION 'privilege must be ''use'' or ''manage'', not %', coalesce(quote_literal(xb_grant.privilege), 'NULL')
       USING ERRCODE = 'invalid_parameter_value',
             HINT = '''use'': see, forecast, score and export; ''manage'': also train, deploy, import and retrain.';
   END IF;
-  grantee_oid := CASE WHEN lower(xb_grant.role) = 'public' THEN 0 ELSE xb_grant.role::regrole::oid END;
+  grantee_name := xb.grantee_name(xb_grant.role);
   PERFORM xb.require_owner(xb_grant.name);
-  INSERT INTO xb.model_grants AS g (name, grantee, privilege) VALUES (xb_grant.name, grantee_oid, xb_grant.privilege)
+  INSERT INTO xb.model_grants AS g (name, grantee, privilege) VALUES (xb_grant.name, grantee_name, xb_grant.privilege)
   ON CONFLICT ON CONSTRAINT model_grants_pkey DO UPDATE
     SET privilege = excluded.privilege, granted_by = current_user, granted_at = now();
 END
@@ -732,11 +749,11 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-  grantee_oid oid;
+  grantee_name name;
 BEGIN
-  grantee_oid := CASE WHEN lower(xb_revoke.role) = 'public' THEN 0 ELSE xb_revoke.role::regrole::oid END;
+  grantee_name := xb.grantee_name(xb_revoke.role);
   PERFORM xb.require_owner(xb_revoke.name);
-  DELETE FROM xb.model_grants g WHERE g.name = xb_revoke.name AND g.grantee = grantee_oid;
+  DELETE FROM xb.model_grants g WHERE g.name = xb_revoke.name AND g.grantee = grantee_name;
 END
 $$;
 
@@ -761,7 +778,7 @@ END
 $$;
 
 CREATE VIEW xb.model_privileges AS
-SELECT g.name, CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END AS grantee, g.privilege,
+SELECT g.name, CASE WHEN g.grantee = 'public' THEN 'PUBLIC' ELSE g.grantee END AS grantee, g.privilege,
        g.granted_by, g.granted_at
 FROM xb.model_grants g;
 
@@ -792,7 +809,7 @@ CREATE POLICY remove ON xb.forecasts FOR DELETE USING (xb.model_access(model_nam
 ALTER TABLE xb.model_names ENABLE ROW LEVEL SECURITY;
 CREATE POLICY everyone ON xb.model_names FOR SELECT USING (true);
 CREATE POLICY claim ON xb.model_names FOR INSERT
-  WITH CHECK (owner = (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user));
+  WITH CHECK (owner = current_user);
 ALTER TABLE xb.model_grants ENABLE ROW LEVEL SECURITY;
 CREATE POLICY everyone ON xb.model_grants FOR SELECT USING (true);
 CREATE POLICY grant_own ON xb.model_grants FOR INSERT WITH CHECK (xb.model_access(name) = 'owner');

@@ -10,7 +10,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS xb;
 
-SELECT plan(38);
+SELECT plan(39);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -49,7 +49,7 @@ CREATE FUNCTION pg_temp.score(who text, model text) RETURNS text LANGUAGE sql AS
 -- Owner
 -- ---------------------------------------------------------------------------
 SELECT lives_ok($$SELECT pg_temp.train('pgtap19_alice', 'pgtap19_reco')$$, 'a role without superuser trains a model');
-SELECT is((SELECT pg_get_userbyid(owner) FROM xb.model_names WHERE name = 'pgtap19_reco'), 'pgtap19_alice',
+SELECT is((SELECT owner::text FROM xb.model_names WHERE name = 'pgtap19_reco'), 'pgtap19_alice',
           'the name belongs to the role that trained it');
 SELECT is(pg_temp.sees('pgtap19_alice', 'pgtap19_reco'), 1, 'its owner sees it');
 SELECT ok(pg_temp.score('pgtap19_alice', 'pgtap19_reco')::float8 BETWEEN 0 AND 1, 'and scores with it');
@@ -128,6 +128,10 @@ SELECT throws_ok($$SELECT xb_grant('pgtap19_reco', 'pgtap19_bob', 'own')$$, '220
                  'privilege must be ''use'' or ''manage'', not ''own''', 'an unknown privilege is a clean error');
 SELECT throws_ok($$SELECT xb_grant('pgtap19_none', 'pgtap19_bob')$$, '42704', 'model "pgtap19_none" does not exist',
                  'granting an unknown model is a clean error');
+CREATE ROLE pgtap19_gone;
+SELECT xb_grant('pgtap19_reco', 'pgtap19_gone');
+DROP ROLE pgtap19_gone;
+SELECT is(pg_temp.sees('pgtap19_alice', 'pgtap19_reco'), 2, 'a grant to a role since dropped breaks nothing');
 SELECT is((SELECT count(*)::int FROM xb.models WHERE name = 'pgtap19_reco'), 2,
           'a superuser sees every version');
 
