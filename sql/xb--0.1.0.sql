@@ -646,10 +646,12 @@ CREATE TABLE xb.model_grants (
 );
 
 -- What the current role may do with a model name: new (no such name yet),
--- owner, manage, use or none.
+-- owner, manage, use or none. The privilege functions pin search_path, so a
+-- role cannot shadow pg_has_role, pg_roles or an operator to gain access.
 CREATE FUNCTION xb.model_access(model_name text)
 RETURNS text
 LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE
            WHEN n.name IS NULL THEN 'new'
@@ -677,6 +679,7 @@ $$;
 CREATE FUNCTION xb.require_access(model_name text, needed text)
 RETURNS void
 LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   access text := xb.model_access(model_name);
@@ -703,6 +706,7 @@ $$;
 CREATE FUNCTION xb.begin_model_version(model_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(model_name));
@@ -716,6 +720,7 @@ $$;
 CREATE FUNCTION xb.grantee_name(role text)
 RETURNS name
 LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN lower(role) = 'public' THEN 'public'::name
               ELSE (SELECT r.rolname FROM pg_roles r WHERE r.oid = role::regrole) END
@@ -724,6 +729,7 @@ $$;
 CREATE FUNCTION xb_grant(name text, role text, privilege text DEFAULT 'use')
 RETURNS void
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   grantee_name name;
@@ -747,6 +753,7 @@ COMMENT ON FUNCTION xb_grant(text, text, text) IS
 CREATE FUNCTION xb_revoke(name text, role text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   grantee_name name;
@@ -763,6 +770,7 @@ COMMENT ON FUNCTION xb_revoke(text, text) IS
 CREATE FUNCTION xb.require_owner(model_name text)
 RETURNS void
 LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   access text := xb.model_access(model_name);

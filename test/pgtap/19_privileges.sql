@@ -10,7 +10,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS xb;
 
-SELECT plan(39);
+SELECT plan(40);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -77,6 +77,14 @@ SELECT is(pg_temp.as_role('pgtap19_bob', $$WITH u AS (UPDATE xb.models SET deplo
                                                      RETURNING 1) SELECT count(*) FROM u$$), '0',
           'writing the catalog directly does not reach the rows');
 SELECT is((SELECT count(*)::int FROM xb.models WHERE name = 'pgtap19_reco' AND deployed), 1, '... which stay as they were');
+
+-- A role that puts its own pg_has_role ahead of pg_catalog gains nothing.
+CREATE SCHEMA pgtap19_evil;
+CREATE FUNCTION pgtap19_evil.pg_has_role(oid, text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+GRANT USAGE ON SCHEMA pgtap19_evil TO pgtap19_bob;
+SET search_path = pgtap19_evil, pg_catalog, public;
+SELECT is(pg_temp.sees('pgtap19_bob', 'pgtap19_reco'), 0, 'shadowing pg_has_role reveals nothing');
+RESET search_path;
 
 -- ---------------------------------------------------------------------------
 -- use
