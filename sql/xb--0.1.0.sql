@@ -619,6 +619,25 @@ $$;
 COMMENT ON FUNCTION xb_refresh_forecasts(text, integer) IS
   'Replaces the rows of xb.forecasts for name with the deployed version''s forecast; returns how many';
 
+-- Hyperparameter search -------------------------------------------------------
+-- Options given as arrays are searched ("search": "grid" or "random"); each
+-- trial (and each architecture of auto) is one row here, scored on the
+-- validation split; the model keeps the one with the lowest validation WAPE.
+
+CREATE TABLE xb.trials (
+  model_id         bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
+  trial            integer NOT NULL,
+  arch             text NOT NULL,
+  params           jsonb NOT NULL,
+  validation_wape  double precision,
+  validation_mase  double precision,
+  validation_smape double precision,
+  seconds          double precision NOT NULL,
+  chosen           boolean NOT NULL,
+  PRIMARY KEY (model_id, trial)
+);
+GRANT SELECT ON xb.trials TO PUBLIC;
+
 -- Privileges ------------------------------------------------------------------
 -- A model name belongs to the role that trained its first version. Its owner
 -- (and members of that role, and superusers) may do everything; xb_grant()
@@ -802,6 +821,10 @@ ALTER TABLE xb.residuals ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.model_metrics FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
 CREATE POLICY visible ON xb.training_log FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
 CREATE POLICY visible ON xb.residuals FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+ALTER TABLE xb.trials ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON xb.trials FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY add ON xb.trials FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.model_access(m.name) IN ('owner', 'manage')));
 CREATE POLICY add ON xb.model_metrics FOR INSERT
   WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.model_access(m.name) IN ('owner', 'manage')));
 CREATE POLICY add ON xb.training_log FOR INSERT
@@ -826,7 +849,7 @@ CREATE POLICY revoke_own ON xb.model_grants FOR DELETE USING (xb.model_access(na
 
 GRANT INSERT, UPDATE (deployed, status) ON xb.models TO PUBLIC;
 GRANT USAGE ON SEQUENCE xb.models_id_seq TO PUBLIC;
-GRANT INSERT ON xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
+GRANT INSERT ON xb.model_metrics, xb.training_log, xb.residuals, xb.trials TO PUBLIC;
 GRANT SELECT, INSERT, DELETE ON xb.forecasts TO PUBLIC;
 GRANT SELECT, INSERT ON xb.model_names TO PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON xb.model_grants TO PUBLIC;
@@ -839,6 +862,7 @@ SELECT pg_catalog.pg_extension_config_dump('xb.models_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('xb.model_metrics', '');
 SELECT pg_catalog.pg_extension_config_dump('xb.training_log', '');
 SELECT pg_catalog.pg_extension_config_dump('xb.residuals', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.trials', '');
 SELECT pg_catalog.pg_extension_config_dump('xb.forecasts', '');
 SELECT pg_catalog.pg_extension_config_dump('xb.model_names', '');
 SELECT pg_catalog.pg_extension_config_dump('xb.model_grants', '');

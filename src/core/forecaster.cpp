@@ -12,6 +12,7 @@
 #include "core/forecast_state.hpp"
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
+#include "core/search.hpp"
 #include "core/trainer.hpp"
 #include "core/weights.hpp"
 
@@ -203,40 +204,66 @@ Candidate train_candidate(const Prepared &p, const ForecastOptions &o, const tor
   return c;
 }
 
-// The options of every architecture to try: one, or each for auto.
+// The candidates to train: one; each architecture for auto; each trial of a
+// search (times each architecture for auto).
 std::vector<ForecastOptions> candidate_options(const ForecastOptions &o) {
-  if (o.arch != "auto") return {o};
+  if (o.arch != "auto" && o.search == "none") return {o};
+  const std::vector<std::string> docs = o.search == "none"
+                                            ? std::vector<std::string>{o.user_json}
+                                            : expand_search(o.user_json, searchable_forecast_options()).trials;
   std::vector<ForecastOptions> out;
-  for (const auto &arch : forecast_architectures()) out.push_back(parse_forecast_options(arch, o.horizon, o.user_json));
+  for (const auto &doc : docs) {
+    if (o.arch != "auto") out.push_back(parse_forecast_options(o.arch, o.horizon, doc));
+    else
+      for (const auto &arch : forecast_architectures()) out.push_back(parse_forecast_options(arch, o.horizon, doc));
+  }
   return out;
 }
 
 // Trains each candidate; returns the best on validation WAPE and, through
-// `others`, the metrics of all of them (auto).
+// `trials`, how each scored. `others` gets each architecture's validation and
+// test metrics for auto without a search (estimator: the architecture).
 Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::Device &device,
-                     const TrainHooks &hooks, std::vector<MetricRow> *others) {
+                     const TrainHooks &hooks, std::vector<MetricRow> *others, std::vector<TrialRecord> *trials) {
   const auto options = candidate_options(o);
+  const std::string what = o.search == "none" ? "auto" : "search";
   Candidate best;
   double best_score = 0;
+  std::size_t best_index = 0;
   for (std::size_t i = 0; i < options.size(); ++i) {
     if (options.size() > 1 && hooks.notice)
-      hooks.notice("auto: training " + options[i].arch + " (" + std::to_string(i + 1) + " of " +
+      hooks.notice(what + ": training " + options[i].arch + " (" + std::to_string(i + 1) + " of " +
                    std::to_string(options.size()) + ")");
+    const auto start = std::chrono::steady_clock::now();
     Candidate c = train_candidate(p, options[i], device, hooks);
     double score = weighted_ape(c.val.model);
     if (!std::isfinite(score)) score = mean_absolute_error(c.val.model);
-    if (others && options.size() > 1) {
+    if (others && options.size() > 1 && o.search == "none") {
       for (const auto &[name, value] : forecast_metrics(c.val.model))
         others->push_back({"validation", c.options.arch, name, value});
       for (const auto &[name, value] : forecast_metrics(c.test.model))
         others->push_back({"test", c.options.arch, name, value});
     }
+    if (trials && options.size() > 1) {
+      TrialRecord t;
+      t.trial = static_cast<int>(i + 1);
+      t.arch = c.options.arch;
+      t.options_json = c.options.to_json();
+      t.val_wape = weighted_ape(c.val.model);
+      t.val_mase = mean_absolute_scaled_error(c.val.model);
+      t.val_smape = symmetric_mape(c.val.model);
+      t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      trials->push_back(t);
+    }
     if (i == 0 || score < best_score) {
       best_score = score;
+      best_index = i;
       best = std::move(c);
     }
   }
-  if (options.size() > 1 && hooks.notice) hooks.notice("auto: chose " + best.options.arch);
+  if (trials && options.size() > 1) (*trials)[best_index].chosen = true;
+  if (options.size() > 1 && hooks.notice)
+    hooks.notice(what + ": chose " + best.options.arch + (o.search == "none" ? "" : ", trial " + std::to_string(best_index + 1)));
   return best;
 }
 
@@ -269,7 +296,7 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   Prepared p = prepare(panel_of(rows, o, text, hooks), o, runtime, hooks);
 
   TrainedForecaster out;
-  Candidate best = train_best(p, o, device, hooks, &out.metrics);
+  Candidate best = train_best(p, o, device, hooks, &out.metrics, &out.trials);
   out.epochs = best.epochs;
   out.best_epochs = best.best_epochs;
 
@@ -358,7 +385,7 @@ std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions 
                       " points removed) has too little data: " + e.what(),
                   "Use fewer folds or a smaller step.");
     }
-    Candidate c = train_best(p, o, device, hooks, nullptr);
+    Candidate c = train_best(p, o, device, hooks, nullptr, nullptr);
 
     Micros cutoff = 0;
     for (std::size_t k = 0; k < p.panel.series.size(); ++k)

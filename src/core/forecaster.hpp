@@ -32,6 +32,17 @@ struct ResidualPoint {
   double hi = 0;
 };
 
+// One candidate of a search or of auto, scored on the validation split
+// (the model kept is the one with the lowest validation WAPE).
+struct TrialRecord {
+  int trial = 0;  // 1, 2, ...
+  std::string arch;
+  std::string options_json;  // the candidate's resolved options
+  double val_wape = 0, val_mase = 0, val_smape = 0;
+  double seconds = 0;
+  bool chosen = false;
+};
+
 struct TrainedForecaster {
   std::string blob;
   std::string arch;  // the trained architecture (auto: the one chosen)
@@ -40,6 +51,7 @@ struct TrainedForecaster {
   std::vector<EpochRecord> epochs;
   std::vector<int> best_epochs;  // one per ensemble member
   std::vector<ResidualPoint> residuals;
+  std::vector<TrialRecord> trials;  // more than one for auto or a search
   long series_used = 0;
   long series_skipped = 0;
   long rows_dropped = 0;

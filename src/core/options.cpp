@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/search.hpp"
 #include "core/option_checks.hpp"
 #include "presets_json.hpp"
 
@@ -59,6 +60,13 @@ const std::vector<std::string> &forecast_architectures() {
   return archs;
 }
 
+const std::vector<std::string> &searchable_forecast_options() {
+  static const std::vector<std::string> keys{"epochs", "batch_size", "lr",     "weight_decay", "dropout",
+                                             "patience", "hidden",   "layers", "heads",        "ensemble",
+                                             "loss",     "series_embedding"};
+  return keys;
+}
+
 ForecastOptions parse_forecast_options(const std::string &arch, int horizon, const std::string &options_json) {
   const auto &archs = forecast_architectures();
   if (arch != "auto" && std::find(archs.begin(), archs.end(), arch) == archs.end())
@@ -76,6 +84,17 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
   }
   if (!user.is_object())
     throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
+
+  const SearchTrials search = expand_search(user.dump(), searchable_forecast_options());
+  if (search.mode != "none") {
+    // Every trial must be valid before any training starts.
+    for (const auto &trial : search.trials) parse_forecast_options(arch, horizon, trial);
+    ForecastOptions o = parse_forecast_options(arch, horizon, search.trials.front());
+    o.user_json = user.dump();
+    o.search = search.mode;
+    o.trials = static_cast<int>(search.trials.size());
+    return o;
+  }
 
   ForecastOptions o;
   o.arch = arch;
@@ -121,6 +140,10 @@ std::string ForecastOptions::to_json() const {
   if (test_periods) j["test_periods"] = test_periods;
   if (!freq.empty()) j["freq"] = freq;
   if (seasonal_lag >= 0) j["seasonal_lag"] = seasonal_lag == 1;
+  if (search != "none") {
+    j["search"] = search;
+    j["trials"] = trials;
+  }
   return j.dump();
 }
 

@@ -33,7 +33,9 @@ struct ForecastOptions {
   int seasonal_lag = -1;     // -1 auto, 0 off, 1 on
   std::string invalid;       // error | drop: rows with NULL, NaN or infinite values
   int series_embedding = 0;  // size of a learned per-series vector; 0 = none
-  std::string user_json;     // the options as given (auto trains every architecture from them)
+  std::string user_json;     // the options as given (auto and search expand them into candidates)
+  std::string search = "none";  // none | grid | random: options given as arrays (core/search.hpp)
+  int trials = 1;               // combinations searched (per architecture for auto)
 
   std::string to_json() const;  // every resolved value, for the catalog
 };
@@ -41,8 +43,13 @@ struct ForecastOptions {
 // The architectures "auto" chooses among (auto itself is not listed).
 const std::vector<std::string> &forecast_architectures();
 
+// The options that may be given as arrays to search over: the ones that
+// shape the network and its training, not the data's windows and splits.
+const std::vector<std::string> &searchable_forecast_options();
+
 // Throws Error(InvalidParameter) naming the bad key: unknown keys, wrong
-// types and out-of-range values are refused, never ignored.
+// types and out-of-range values are refused, never ignored. With a search,
+// every trial is checked and the first one's values are returned.
 ForecastOptions parse_forecast_options(const std::string &arch, int horizon,
                                        const std::string &options_json);
 

@@ -30,6 +30,13 @@ constexpr const char *kInsertLog = R"SQL(
 INSERT INTO xb.training_log (model_id, member, epoch, train_loss, validation_loss, learning_rate, seconds)
 SELECT $1, u.* FROM unnest($2::int[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[]) AS u)SQL";
 
+constexpr const char *kInsertTrials = R"SQL(
+INSERT INTO xb.trials (model_id, trial, arch, params, validation_wape, validation_mase, validation_smape, seconds,
+                       chosen)
+SELECT $1, u.trial, u.arch, u.params::jsonb, u.wape, u.mase, u.smape, u.seconds, u.chosen
+FROM unnest($2::int[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::bool[])
+  AS u(trial, arch, params, wape, mase, smape, seconds, chosen))SQL";
+
 constexpr const char *kInsertResiduals = R"SQL(
 INSERT INTO xb.residuals (model_id, series, ts, step, actual, fitted, lo, hi)
 SELECT $1, u.* FROM unnest($2::text[], $3::timestamp[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
@@ -163,6 +170,35 @@ Error missing_model(const std::string &name) {
                "SELECT name, version FROM xb.models lists the models you can use.");
 }
 
+void insert_trial_rows(long id, const std::vector<TrialRecord> &trials) {
+  if (trials.empty()) return;
+  std::vector<int> trial;
+  std::vector<std::string> arch, params;
+  std::vector<double> wape, mase, smape, seconds;
+  std::vector<Datum> chosen;
+  for (const auto &t : trials) {
+    trial.push_back(t.trial);
+    arch.push_back(t.arch);
+    params.push_back(t.options_json);
+    wape.push_back(t.val_wape);
+    mase.push_back(t.val_mase);
+    smape.push_back(t.val_smape);
+    seconds.push_back(t.seconds);
+    chosen.push_back(BoolGetDatum(t.chosen));
+  }
+  Params tp;
+  tp.add(INT8OID, Int64GetDatum(id));
+  tp.add(INT4ARRAYOID, int4_array(trial));
+  tp.add(TEXTARRAYOID, text_array(arch));
+  tp.add(TEXTARRAYOID, text_array(params));
+  tp.add(FLOAT8ARRAYOID, float8_array(wape));
+  tp.add(FLOAT8ARRAYOID, float8_array(mase));
+  tp.add(FLOAT8ARRAYOID, float8_array(smape));
+  tp.add(FLOAT8ARRAYOID, float8_array(seconds));
+  tp.add(BOOLARRAYOID, datum_array(chosen, BOOLOID));
+  execute(kInsertTrials, tp, SPI_OK_INSERT);
+}
+
 void insert_metric_rows(long id, const std::vector<MetricRow> &metrics) {
   std::vector<std::string> split, estimator, metric;
   std::vector<double> value;
@@ -240,6 +276,7 @@ long insert_forecaster(const NewForecaster &m) {
 
   insert_metric_rows(id, t.metrics);
   insert_epoch_rows(id, t.epochs);
+  insert_trial_rows(id, t.trials);
 
   std::vector<std::string> series;
   std::vector<Micros> ts;

@@ -91,8 +91,8 @@ SELECT fk_ok('xb', 'training_log', 'model_id', 'xb', 'models', 'id', 'xb.trainin
 SELECT is(
   (SELECT array_agg(confdeltype::text ORDER BY conrelid::regclass::text)
      FROM pg_constraint WHERE contype = 'f' AND confrelid = 'xb.models'::regclass),
-  ARRAY['c', 'c', 'c', 'c'],
-  'the foreign keys to xb.models (forecasts, metrics, residuals, training log) cascade on delete');
+  ARRAY['c', 'c', 'c', 'c', 'c'],
+  'the foreign keys to xb.models (forecasts, metrics, residuals, training log, trials) cascade on delete');
 
 -- The one-deployed-per-name index (4)
 SELECT has_index('xb', 'models', 'models_one_deployed', 'name', 'index xb.models_one_deployed on (name) exists');

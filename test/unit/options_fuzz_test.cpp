@@ -89,6 +89,28 @@ bool valid_value(const Spec &s, const json &v) {
   return false;
 }
 
+bool searchable(const std::string &key) {
+  const auto &keys = searchable_forecast_options();
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+// A value as given: a valid one, or for an option that can be searched an
+// array of 1 to 64 valid ones.
+bool valid_given(const Spec &s, const json &v) {
+  if (!v.is_array() || !searchable(s.key)) return valid_value(s, v);
+  if (v.empty() || v.size() > 64) return false;
+  for (const auto &e : v)
+    if (!valid_value(s, e)) return false;
+  return true;
+}
+
+// The values a key takes in a search (one, unless it is given as an array).
+std::vector<double> numbers_given(const json &given, const std::string &key, double preset) {
+  if (!given.contains(key)) return {preset};
+  if (!given[key].is_array()) return {given[key].get<double>()};
+  return given[key].get<std::vector<double>>();
+}
+
 // The parsed value of a key, as JSON (seasonal_lag as the bool it came from).
 json field(const ForecastOptions &o, const std::string &key) {
   if (key == "lookback") return o.lookback;
@@ -155,6 +177,11 @@ json value_for(fuzz::Rng &rng, const Spec &s, bool valid) {
       case Type::Bool: return rng.chance(0.5);
     }
   }
+  if (valid && searchable(s.key) && rng.chance(0.1)) {  // a search over 1 to 3 values
+    json values = json::array();
+    for (std::uint64_t i = 0, n = 1 + rng.below(3); i < n; ++i) values.push_back(value_for(rng, s, true));
+    return values;
+  }
   std::vector<json> wrong = {nullptr, "12", json::array({1}), json::object({{"v", 1}}), "", 1e300, -1e300,
                              std::numeric_limits<std::uint64_t>::max(), std::numeric_limits<std::int64_t>::min()};
   switch (s.type) {
@@ -177,7 +204,7 @@ json value_for(fuzz::Rng &rng, const Spec &s, bool valid) {
       break;
   }
   json v = rng.pick(wrong);
-  return valid_value(s, v) ? json(nullptr) : v;  // never valid by accident
+  return valid_given(s, v) ? json(nullptr) : v;  // never valid by accident
 }
 
 // A key that is not an option: a known one changed, or noise.
@@ -236,20 +263,29 @@ Document structured(fuzz::Rng &rng) {
     if (d.given.contains(s.key)) continue;
     json v = value_for(rng, s, rng.chance(0.8));
     d.given[s.key] = v;
-    if (!valid_value(s, v)) {
+    if (!valid_given(s, v)) {
       ++problems;
       d.culprit = s.key;
     }
   }
-  // The one cross-key rule: a Transformer's hidden size is a multiple of its heads.
+  // A grid tries every combination: at most 256 of them.
+  std::size_t combinations = 1;
+  for (const auto &[key, v] : d.given.items())
+    if (v.is_array()) combinations *= v.size();
+  if (problems == 0 && combinations > 256) {
+    ++problems;
+    d.culprit = "search";
+  }
+  // The one cross-key rule: a Transformer's hidden size is a multiple of its
+  // heads, in every combination a search tries.
   if (problems == 0 && d.arch == "transformer") {
     static const ForecastOptions preset = parse_forecast_options("transformer", 1, "{}");
-    double hidden = d.given.contains("hidden") ? d.given["hidden"].get<double>() : preset.hidden;
-    double heads = d.given.contains("heads") ? d.given["heads"].get<double>() : preset.heads;
-    if (std::fmod(hidden, heads) != 0) {
-      ++problems;
-      d.culprit = "hidden";
-    }
+    for (double hidden : numbers_given(d.given, "hidden", preset.hidden))
+      for (double heads : numbers_given(d.given, "heads", preset.heads))
+        if (problems == 0 && std::fmod(hidden, heads) != 0) {
+          ++problems;
+          d.culprit = "hidden";
+        }
   }
   d.valid = problems == 0;
   if (problems != 1) d.culprit.clear();
@@ -280,12 +316,14 @@ Document mutated_text(fuzz::Rng &rng) {
 Document odd(fuzz::Rng &rng) {
   Document d;
   d.arch = rng.pick(kArchs);
-  const std::string key = rng.pick(specs()).key;
+  const Spec &spec = rng.pick(specs());
+  const std::string key = spec.key;
   const std::size_t depth = 1 + rng.below(rng.chance(0.1) ? 20000 : 200);
   const std::string nested = std::string(depth, '[') + "1" + std::string(depth, ']');
+  const bool nested_valid = depth == 1 && valid_given(spec, json::array({1}));  // [1]: a search over one value
   std::vector<std::pair<std::string, bool>> docs = {
       {"null", false}, {"[]", false}, {"1", false}, {"\"epochs\"", false}, {"true", false}, {"[{}]", false},
-      {"{\"" + key + "\": " + nested + "}", false},
+      {"{\"" + key + "\": " + nested + "}", nested_valid},
       {"{\"" + key + "\": {\"" + key + "\": " + nested + "}}", false},
       {"{\"" + key + "\": 1e400}", false},
       {"{\"" + key + "\": -1e400}", false},

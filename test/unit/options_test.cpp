@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/options.hpp"
+#include "core/search.hpp"
 
 using namespace xb;
 
@@ -56,4 +57,38 @@ TEST(Options, ToJsonHoldsEveryResolvedValue) {
   EXPECT_NE(j.find("\"seed\":7"), std::string::npos);
   EXPECT_NE(j.find("\"lookback\":12"), std::string::npos);
   EXPECT_NE(j.find("\"arch\":\"lstm\""), std::string::npos);
+}
+
+TEST(Options, ArraysAreSearchedOnAGrid) {
+  ForecastOptions o = parse_forecast_options("gru", 4, R"({"lr": [0.01, 0.001], "hidden": [8, 16, 32], "epochs": 3})");
+  EXPECT_EQ(o.search, "grid");
+  EXPECT_EQ(o.trials, 6);
+  EXPECT_EQ(o.epochs, 3);
+  EXPECT_EQ(o.hidden, 8);  // the first trial's values
+  const SearchTrials s = expand_search(o.user_json, searchable_forecast_options());
+  ASSERT_EQ(s.trials.size(), 6u);
+  EXPECT_EQ(s.trials.back(), R"({"epochs":3,"hidden":32,"lr":0.001})");
+}
+
+TEST(Options, RandomSearchDrawsTrialsFromTheSeed) {
+  const std::string json = R"({"lr": [0.1, 0.01, 0.001], "dropout": [0, 0.1, 0.2], "search": "random", "trials": 4, "seed": 7})";
+  const SearchTrials a = expand_search(json, searchable_forecast_options());
+  EXPECT_EQ(a.mode, "random");
+  ASSERT_EQ(a.trials.size(), 4u);
+  EXPECT_EQ(a.trials, expand_search(json, searchable_forecast_options()).trials);
+  EXPECT_EQ(parse_forecast_options("lstm", 4, json).trials, 4);
+}
+
+TEST(Options, BadSearchesAreRefusedNamingTheKey) {
+  EXPECT_NE(error_of("gru", 4, R"({"lookback": [8, 16]})").find("\"lookback\" cannot be searched"), std::string::npos);
+  EXPECT_NE(error_of("gru", 4, R"({"lr": []})").find("\"lr\" must list 1 to 64 values"), std::string::npos);
+  EXPECT_NE(error_of("gru", 4, R"({"search": "grid"})").find("needs at least one option given as an array"),
+            std::string::npos);
+  EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1], "trials": 3})").find("\"trials\" is for"), std::string::npos);
+  EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1], "search": "bayes"})").find("unknown value \"bayes\""), std::string::npos);
+  EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1, -1]})").find("\"lr\" is out of range"), std::string::npos);
+  EXPECT_NE(error_of("gru", 4, R"({"heads": [[[2]]]})").find("must list single values"), std::string::npos);
+  EXPECT_NE(error_of("gru", 4, R"({"lr": [1,2,3,4,5,6,7], "hidden": [1,2,3,4,5,6,7], "layers": [1,2,3,4,5,6]})")
+                .find("more than 256 combinations"),
+            std::string::npos);
 }
