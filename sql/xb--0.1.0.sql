@@ -403,6 +403,25 @@ BEGIN
 END
 $$;
 
+-- The deployed row of a model, for a role with the privilege needed ('use'
+-- or 'manage'): 42501 without it, 42704 when the name has no deployed version.
+CREATE FUNCTION xb.deployed_model(model_name text, needed text)
+RETURNS xb.models
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  deployed_row xb.models;
+BEGIN
+  PERFORM xb.require_access(model_name, needed);
+  SELECT * INTO deployed_row FROM xb.models m WHERE m.name = model_name AND m.deployed;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'model "%" does not exist', model_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  END IF;
+  RETURN deployed_row;
+END
+$$;
+
 CREATE FUNCTION xb_deploy(name text, version integer)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
@@ -440,12 +459,7 @@ BEGIN
     RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_rollback.name));
-  PERFORM xb.require_access(xb_rollback.name, 'manage');
-  SELECT m.version INTO current FROM xb.models m WHERE m.name = xb_rollback.name AND m.deployed;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'model "%" does not exist', xb_rollback.name
-      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  END IF;
+  current := (xb.deployed_model(xb_rollback.name, 'manage')).version;
   SELECT max(m.version) INTO previous FROM xb.models m WHERE m.name = xb_rollback.name AND m.version < current;
   IF previous IS NULL THEN
     RAISE EXCEPTION 'model "%" has no version before the deployed version %', xb_rollback.name, current
@@ -466,25 +480,22 @@ AS $$
 DECLARE
   info jsonb;
   new_id bigint;
+  new_version integer;
   make_deployed boolean;
 BEGIN
   IF xb_model_load.name IS NULL OR xb_model_load.name = '' THEN
     RAISE EXCEPTION 'name must be a non-empty text' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   info := xb_model_info(xb_model_load.model);  -- refuses a blob that does not load
-  PERFORM xb.begin_model_version(xb_model_load.name);  -- the per-name lock, 'manage', a new name's owner
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_model_load.name));
   make_deployed := coalesce(xb_model_load.deploy, true)
                    OR NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_model_load.name AND m.deployed);
-  IF make_deployed THEN
-    UPDATE xb.models m SET deployed = false WHERE m.name = xb_model_load.name AND m.deployed;
-  END IF;
+  new_version := xb.begin_model_version(xb_model_load.name, make_deployed);
   -- The blob knows its features and label, not the table or the time and
   -- series columns it was trained from: source says it was imported.
   INSERT INTO xb.models (name, version, kind, arch, source, target_col, feature_cols, horizon, options,
                          hyperparameters, train_rows, lineage, device, train_seconds, status, deployed, weights)
-  SELECT xb_model_load.name,
-         coalesce((SELECT max(m.version) FROM xb.models m WHERE m.name = xb_model_load.name), 0) + 1,
-         info->>'kind', info->>'arch', '(imported)', info->>'label',
+  SELECT xb_model_load.name, new_version, info->>'kind', info->>'arch', '(imported)', info->>'label',
          ARRAY(SELECT jsonb_array_elements_text(info->'features' || coalesce(info->'text_features', '[]'))),
          (info->>'horizon')::integer, '{}', info->'options', 0,
          jsonb_build_object('imported_at', now(), 'imported_by', current_user, 'bytes', octet_length(xb_model_load.model),
@@ -524,12 +535,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
   END IF;
-  PERFORM xb.require_access(xb_retrain.name, 'manage');
-  SELECT * INTO was FROM xb.models m WHERE m.name = xb_retrain.name AND m.deployed;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'model "%" does not exist', xb_retrain.name
-      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  END IF;
+  was := xb.deployed_model(xb_retrain.name, 'manage');
   IF was.source = '(imported)' THEN
     RAISE EXCEPTION 'model "%" was imported and has no training source to retrain on', xb_retrain.name
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retrain it in the database it was trained in.';
@@ -547,10 +553,9 @@ BEGIN
   SELECT m.version INTO new_version FROM xb.models m WHERE m.id = new_id;
 
   key_metric := CASE was.kind WHEN 'forecaster' THEN 'mase' WHEN 'classifier' THEN 'log_loss' ELSE 'rmse' END;
-  SELECT mm.value INTO old_score FROM xb.model_metrics mm
-  WHERE mm.model_id = was.id AND mm.split = 'test' AND mm.estimator = 'model' AND mm.metric = key_metric;
-  SELECT mm.value INTO new_score FROM xb.model_metrics mm
-  WHERE mm.model_id = new_id AND mm.split = 'test' AND mm.estimator = 'model' AND mm.metric = key_metric;
+  SELECT max(mm.value) FILTER (WHERE mm.model_id = was.id), max(mm.value) FILTER (WHERE mm.model_id = new_id)
+  INTO old_score, new_score FROM xb.model_metrics mm
+  WHERE mm.model_id IN (was.id, new_id) AND mm.split = 'test' AND mm.estimator = 'model' AND mm.metric = key_metric;
 
   -- NaN sorts above every number, so a NaN score counts as the worst.
   IF xb_retrain.keep = 'always' OR old_score IS NULL OR new_score <= old_score THEN
@@ -597,12 +602,7 @@ DECLARE
   written bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_refresh_forecasts.name));
-  PERFORM xb.require_access(xb_refresh_forecasts.name, 'manage');
-  SELECT * INTO model FROM xb.models m WHERE m.name = xb_refresh_forecasts.name AND m.deployed;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'model "%" does not exist', xb_refresh_forecasts.name
-      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  END IF;
+  model := xb.deployed_model(xb_refresh_forecasts.name, 'manage');
   IF model.kind <> 'forecaster' THEN
     RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model.kind
       USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_score() scores classifiers and regressors over a table.';
@@ -692,6 +692,19 @@ AS $$
   FROM (SELECT model_name AS wanted) w LEFT JOIN xb.model_names n ON n.name = w.wanted
 $$;
 
+-- The two privileges as the row-level security policies ask for them.
+CREATE FUNCTION xb.may_use(model_name text)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT xb.model_access(model_name) IN ('owner', 'manage', 'use') $$;
+
+CREATE FUNCTION xb.may_manage(model_name text)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT xb.model_access(model_name) IN ('owner', 'manage') $$;
+
 -- Raises 42501 unless the current role has the privilege needed ('use' or
 -- 'manage') on an existing name; a name that does not exist passes (the
 -- caller reports it, or creates it).
@@ -720,10 +733,13 @@ BEGIN
 END
 $$;
 
--- Called by training and imports under the per-name lock, before the new
--- version's row is written: checks 'manage' and claims a new name.
-CREATE FUNCTION xb.begin_model_version(model_name text)
-RETURNS void
+-- Called by training and imports before the new version's row is written:
+-- takes the per-name lock (held to the end of the transaction, so versions
+-- are unique and one stays deployed), checks 'manage', claims a new name,
+-- retires the deployed version when the new one is to be deployed, and
+-- returns the new version's number.
+CREATE FUNCTION xb.begin_model_version(model_name text, deploy boolean)
+RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -731,6 +747,10 @@ BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(model_name));
   PERFORM xb.require_access(model_name, 'manage');
   INSERT INTO xb.model_names (name, owner) VALUES (model_name, current_user) ON CONFLICT (name) DO NOTHING;
+  IF deploy THEN
+    UPDATE xb.models m SET deployed = false WHERE m.name = model_name AND m.deployed;
+  END IF;
+  RETURN coalesce((SELECT max(m.version) FROM xb.models m WHERE m.name = model_name), 0) + 1;
 END
 $$;
 
@@ -810,32 +830,33 @@ SELECT g.name, CASE WHEN g.grantee = 'public' THEN 'PUBLIC' ELSE g.grantee END A
 FROM xb.model_grants g;
 
 ALTER TABLE xb.models ENABLE ROW LEVEL SECURITY;
-CREATE POLICY visible ON xb.models FOR SELECT USING (xb.model_access(name) IN ('owner', 'manage', 'use'));
+CREATE POLICY visible ON xb.models FOR SELECT USING (xb.may_use(name));
 CREATE POLICY add_version ON xb.models FOR INSERT
-  WITH CHECK (owner = current_user AND xb.model_access(name) IN ('owner', 'manage'));
-CREATE POLICY deploy ON xb.models FOR UPDATE USING (xb.model_access(name) IN ('owner', 'manage'));
+  WITH CHECK (owner = current_user AND xb.may_manage(name));
+CREATE POLICY deploy ON xb.models FOR UPDATE USING (xb.may_manage(name));
 
+-- What belongs to a model row: visible with the row, written by those who manage it.
 ALTER TABLE xb.model_metrics ENABLE ROW LEVEL SECURITY;
-ALTER TABLE xb.training_log ENABLE ROW LEVEL SECURITY;
-ALTER TABLE xb.residuals ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.model_metrics FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY add ON xb.model_metrics FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
+ALTER TABLE xb.training_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.training_log FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY add ON xb.training_log FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
+ALTER TABLE xb.residuals ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.residuals FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY add ON xb.residuals FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
 ALTER TABLE xb.trials ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.trials FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
 CREATE POLICY add ON xb.trials FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.model_access(m.name) IN ('owner', 'manage')));
-CREATE POLICY add ON xb.model_metrics FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.model_access(m.name) IN ('owner', 'manage')));
-CREATE POLICY add ON xb.training_log FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.model_access(m.name) IN ('owner', 'manage')));
-CREATE POLICY add ON xb.residuals FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.model_access(m.name) IN ('owner', 'manage')));
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
 
 ALTER TABLE xb.forecasts ENABLE ROW LEVEL SECURITY;
-CREATE POLICY visible ON xb.forecasts FOR SELECT USING (xb.model_access(model_name) IN ('owner', 'manage', 'use'));
-CREATE POLICY add ON xb.forecasts FOR INSERT WITH CHECK (xb.model_access(model_name) IN ('owner', 'manage'));
-CREATE POLICY remove ON xb.forecasts FOR DELETE USING (xb.model_access(model_name) IN ('owner', 'manage'));
+CREATE POLICY visible ON xb.forecasts FOR SELECT USING (xb.may_use(model_name));
+CREATE POLICY add ON xb.forecasts FOR INSERT WITH CHECK (xb.may_manage(model_name));
+CREATE POLICY remove ON xb.forecasts FOR DELETE USING (xb.may_manage(model_name));
 
 ALTER TABLE xb.model_names ENABLE ROW LEVEL SECURITY;
 CREATE POLICY everyone ON xb.model_names FOR SELECT USING (true);

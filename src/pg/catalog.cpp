@@ -7,17 +7,12 @@
 namespace xb::pg {
 namespace {
 
-// One writer per model name at a time, so versions are unique and exactly
-// one version is deployed; it also checks 'manage' and claims a new name for
-// the current role (sql/xb--*.sql, Privileges). Separate statements: each
-// sees the last commit.
-constexpr const char *kLockName = "SELECT xb.begin_model_version($1)";
-constexpr const char *kRetire = "UPDATE xb.models SET deployed = false WHERE name = $1 AND deployed";
+// The version comes from xb.begin_model_version (see begin_model_version below).
 constexpr const char *kInsertModel = R"SQL(
 INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols,
                        horizon, options, hyperparameters, train_rows, time_from, time_to, lineage, device,
                        train_seconds, status, deployed, weights)
-SELECT $1, coalesce((SELECT max(version) FROM xb.models WHERE name = $1), 0) + 1, 'forecaster', $2, $3, $4, $5,
+SELECT $1, $18, 'forecaster', $2, $3, $4, $5,
        $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14::jsonb, $15, $16, 'trained', true, $17
 RETURNING id)SQL";
 
@@ -137,9 +132,24 @@ std::vector<std::string> text_array_items(Datum array) {
   return out;
 }
 
-// Raises 42501 (with a hint naming the owner) unless the current role has
-// the privilege ('use' or 'manage') on an existing name.
-void require_access(const std::string &name, const char *needed);
+// xb.begin_model_version (sql/xb--*.sql, Privileges) for a new deployed
+// version of name: the per-name lock that keeps versions unique and one
+// deployed (held to the end of the transaction), the 'manage' check, a new
+// name's owner, the deployed version retired. Returns the new version number.
+int begin_model_version(Datum name) {
+  Params p;
+  p.add(TEXTOID, name);
+  const Params *pp = &p;
+  int version = 0;
+  pg_call([&] {
+    int rc = SPI_execute_with_args("SELECT xb.begin_model_version($1, true)", pp->count, const_cast<Oid *>(pp->types),
+                                   const_cast<Datum *>(pp->values), pp->nulls, false, 1);
+    if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "xb catalog write failed: %s", SPI_result_code_string(rc));
+    bool isnull = false;
+    version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  });
+  return version;
+}
 
 // Runs an INSERT and returns the first column of its first row (or 0).
 long execute(const char *sql, const Params &p, int expected) {
@@ -157,6 +167,8 @@ long execute(const char *sql, const Params &p, int expected) {
   return id;
 }
 
+// Raises 42501 (with a hint naming the owner) unless the current role has
+// the privilege ('use' or 'manage') on an existing name.
 void require_access(const std::string &name, const char *needed) {
   Params p;
   p.add(TEXTOID, text_datum(name));
@@ -268,10 +280,7 @@ long insert_forecaster(const NewForecaster &m) {
   p.add(TEXTOID, text_datum(t.device));
   p.add(FLOAT8OID, Float8GetDatum(t.seconds));
   p.add(BYTEAOID, bytea_datum(t.blob));
-  Params name_only;
-  name_only.add(TEXTOID, p.values[0]);
-  execute(kLockName, name_only, SPI_OK_SELECT);
-  execute(kRetire, name_only, SPI_OK_UPDATE);
+  p.add(INT4OID, Int32GetDatum(begin_model_version(p.values[0])));
   const long id = execute(kInsertModel, p, SPI_OK_INSERT_RETURNING);
 
   insert_metric_rows(id, t.metrics);
@@ -352,7 +361,7 @@ constexpr const char *kInsertTabular = R"SQL(
 INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols,
                        horizon, options, hyperparameters, train_rows, lineage, device, train_seconds, status,
                        deployed, weights)
-SELECT $1, coalesce((SELECT max(version) FROM xb.models WHERE name = $1), 0) + 1, $2, 'mlp', $3, NULL, $4, '{}',
+SELECT $1, $13, $2, 'mlp', $3, NULL, $4, '{}',
        $5, NULL, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, 'trained', true, $12
 RETURNING id)SQL";
 
@@ -388,10 +397,7 @@ long insert_tabular_model(const NewTabularModel &m) {
   p.add(TEXTOID, text_datum(t.device));
   p.add(FLOAT8OID, Float8GetDatum(t.seconds));
   p.add(BYTEAOID, bytea_datum(t.blob));
-  Params name_only;
-  name_only.add(TEXTOID, p.values[0]);
-  execute(kLockName, name_only, SPI_OK_SELECT);
-  execute(kRetire, name_only, SPI_OK_UPDATE);
+  p.add(INT4OID, Int32GetDatum(begin_model_version(p.values[0])));
   const long id = execute(kInsertTabular, p, SPI_OK_INSERT_RETURNING);
   insert_metric_rows(id, t.metrics);
   insert_epoch_rows(id, t.epochs);
