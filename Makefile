@@ -2,15 +2,25 @@
 # core (src/core), which CMake builds into build/ together with its unit tests.
 #   make && make install        build and install into pg_config's PostgreSQL
 #   make unittest               core unit tests (ctest)
-#   make installcheck           pg_regress against a running server
+#   make installcheck           pg_regress (test/sql, test/expected) against a running server
 #   make TORCH_DIR=/opt/libtorch   build against another LibTorch (e.g. CUDA)
+
+EXTENSION = xb
+# The version lives in the control file only; META.json is checked against it.
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" control/xb.control)
+ifneq ($(EXTVERSION),$(shell sed -n '0,/"version"/s/.*"version": "\(.*\)".*/\1/p' META.json))
+$(error META.json's version differs from control/xb.control's default_version $(EXTVERSION))
+endif
 
 MODULE_big = xb
 OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
 MODULEDIR = extension
-DATA = control/xb.control $(wildcard sql/xb--*.sql)
-REGRESS = $(filter-out xb--%,$(sort $(basename $(notdir $(wildcard sql/*.sql)))))
-REGRESS_OPTS = --inputdir=. --outputdir=build/regress
+# sql/xb.sql is the source of the current version; released install scripts
+# (xb--0.1.0.sql) and the upgrade scripts (xb--A--B.sql) are frozen files.
+DATA_built = sql/xb--$(EXTVERSION).sql
+DATA = control/xb.control $(filter-out $(DATA_built),$(wildcard sql/xb--*.sql))
+REGRESS = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=test --outputdir=build/regress
 EXTRA_CLEAN = build
 
 BUILD_DIR = build
@@ -29,8 +39,11 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 # PostgreSQL 15 leaves PGDLLEXPORT empty on Linux; with hidden visibility the
 # fmgr entry points must be marked visible explicitly.
 PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter -Wno-register \
-	'-DPGDLLEXPORT=__attribute__((visibility("default")))' -Isrc
+	'-DPGDLLEXPORT=__attribute__((visibility("default")))' '-DXB_VERSION="$(EXTVERSION)"' -Isrc
 include $(PGXS)
+
+sql/xb--$(EXTVERSION).sql: sql/xb.sql
+	cp $< $@
 
 -include $(BUILD_DIR)/xb_link.mk
 SHLIB_LINK += $(XB_CORE_LIB) -Wl,--no-as-needed $(XB_TORCH_LIBS) -Wl,--as-needed \

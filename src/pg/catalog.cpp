@@ -261,7 +261,7 @@ long insert_forecaster(const NewForecaster &m) {
                         ", \"series_skipped\": " + std::to_string(t.series_skipped) +
                         ", \"rows_dropped\": " + std::to_string(t.rows_dropped) + ", \"arch_requested\": \"" + m.arch +
                         "\", \"best_epochs\": [" + best_epochs + "], \"runtime\": \"" + t.device +
-                        "\", \"xb\": \"0.1.0\"}";
+                        "\", \"xb\": \"" XB_VERSION "\"}";
   Params p;
   p.add(TEXTOID, text_datum(m.name));
   p.add(TEXTOID, text_datum(t.arch));
@@ -383,7 +383,7 @@ uint64 select_one(const char *sql, Oid type, Datum value) {
 long insert_tabular_model(const NewTabularModel &m) {
   const TrainedTabular &t = *m.trained;
   std::string lineage = "{\"runtime\": \"" + t.device + "\", \"best_epoch\": " + std::to_string(t.best_epoch) +
-                        ", \"xb\": \"0.1.0\"}";
+                        ", \"xb\": \"" XB_VERSION "\"}";
   Params p;
   p.add(TEXTOID, text_datum(m.name));
   p.add(TEXTOID, text_datum(m.kind));

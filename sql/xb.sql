@@ -1,0 +1,891 @@
+-- xb: the catalog and the SQL functions. The source of the current version:
+-- the build copies it to xb--$(EXTVERSION).sql; released versions stay frozen
+-- (xb--0.1.0.sql) and each release adds an upgrade script (xb--0.1.0--0.2.0.sql).
+\echo Use "CREATE EXTENSION xb" to load this file. \quit
+
+CREATE SCHEMA xb;
+
+-- One row per trained model version. Training a name again adds a version;
+-- exactly one version per name is deployed, and the functions use that one.
+CREATE TABLE xb.models (
+  id              bigserial PRIMARY KEY,
+  name            text NOT NULL CHECK (name <> ''),
+  version         integer NOT NULL CHECK (version > 0),
+  kind            text NOT NULL CHECK (kind IN ('forecaster', 'classifier', 'regressor')),
+  arch            text NOT NULL,
+  owner           name NOT NULL DEFAULT current_user,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  -- what it was trained on (the stored spec lets a later xb_retrain rerun it)
+  source          text NOT NULL,
+  time_col        text,
+  target_col      text,
+  series_cols     text[] NOT NULL DEFAULT '{}',
+  feature_cols    text[] NOT NULL DEFAULT '{}',
+  horizon         integer,
+  options         jsonb NOT NULL DEFAULT '{}',
+  hyperparameters jsonb NOT NULL,
+  train_rows      bigint NOT NULL,
+  time_from       timestamp,
+  time_to         timestamp,
+  lineage         jsonb NOT NULL DEFAULT '{}',
+  device          text NOT NULL,
+  train_seconds   double precision NOT NULL,
+  status          text NOT NULL DEFAULT 'trained',
+  deployed        boolean NOT NULL DEFAULT false,
+  weights         bytea NOT NULL,
+  UNIQUE (name, version)
+);
+CREATE UNIQUE INDEX models_one_deployed ON xb.models (name) WHERE deployed;
+
+-- Accuracy per model, split and estimator: the model itself, and the
+-- seasonal-naive baseline on the same points so every user sees whether the
+-- network beats it.
+CREATE TABLE xb.model_metrics (
+  model_id  bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
+  split     text NOT NULL CHECK (split IN ('train', 'validation', 'test', 'cv')),
+  estimator text NOT NULL DEFAULT 'model',
+  metric    text NOT NULL,
+  value     double precision,
+  PRIMARY KEY (model_id, split, estimator, metric)
+);
+
+CREATE TABLE xb.training_log (
+  model_id        bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
+  member          integer NOT NULL DEFAULT 0,  -- ensemble member (options.ensemble)
+  epoch           integer NOT NULL,
+  train_loss      double precision NOT NULL,
+  validation_loss double precision,
+  learning_rate   double precision,
+  seconds         double precision NOT NULL,
+  PRIMARY KEY (model_id, member, epoch)
+);
+
+-- The test split of each model, tiled by horizon-long windows from its first
+-- point: one fitted value per series and time, with its step and interval.
+CREATE TABLE xb.residuals (
+  model_id bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
+  series   text NOT NULL,
+  ts       timestamp NOT NULL,
+  step     integer NOT NULL,
+  actual   double precision NOT NULL,
+  fitted   double precision NOT NULL,
+  lo       double precision,
+  hi       double precision,
+  PRIMARY KEY (model_id, series, ts)
+);
+
+CREATE FUNCTION xb_train_forecaster(
+  name         text,
+  source       text,
+  time_col     text,
+  target_col   text,
+  series_cols  text[] DEFAULT NULL,
+  feature_cols text[] DEFAULT NULL,
+  horizon      integer DEFAULT 8,
+  arch         text DEFAULT 'gru',
+  options      jsonb DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'xb_train_forecaster'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION xb_train_forecaster IS
+  'Trains a forecaster on a table, view or SELECT; stores it as the next version of name; returns its id';
+
+CREATE FUNCTION xb_forecast(
+  name          text,
+  horizon       integer DEFAULT NULL,
+  future_source text DEFAULT NULL,
+  overrides     jsonb DEFAULT NULL)
+RETURNS TABLE (series text, ts timestamp, yhat double precision, lo double precision, hi double precision)
+AS 'MODULE_PATHNAME', 'xb_forecast'
+LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1000;
+
+COMMENT ON FUNCTION xb_forecast(text, integer, text, jsonb) IS
+  'Future values of every series of the deployed version of a forecaster, with an interval. future_source '
+  '(a table or SELECT with the series, time and feature columns) gives future covariates; overrides '
+  '(''{"price": {"mul": 0.9}, "promo": {"set": 1}}'') changes them for a what-if';
+
+CREATE FUNCTION xb_sensitivity(
+  name          text,
+  feature       text,
+  deltas        double precision[],
+  relative      boolean DEFAULT true,
+  per_series    boolean DEFAULT false,
+  future_source text DEFAULT NULL)
+RETURNS TABLE (series text, delta double precision, mean_forecast double precision,
+               relative_change double precision, elasticity double precision)
+AS 'MODULE_PATHNAME', 'xb_sensitivity'
+LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10;
+
+COMMENT ON FUNCTION xb_sensitivity IS
+  'Elasticity table: the forecast with a numeric feature changed by each delta (relative: times 1 + delta, '
+  'else plus delta), as the mean relative change against the unchanged forecast; per series optionally';
+
+CREATE FUNCTION xb_residuals(name text, version integer DEFAULT NULL)
+RETURNS TABLE (series text, ts timestamp, step integer, actual double precision, fitted double precision,
+               residual double precision, lo double precision, hi double precision)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  found_id bigint;
+BEGIN
+  SELECT m.id INTO found_id FROM xb.models m
+   WHERE m.name = xb_residuals.name
+     AND CASE WHEN xb_residuals.version IS NULL THEN m.deployed ELSE m.version = xb_residuals.version END;
+  IF found_id IS NULL THEN
+    RAISE EXCEPTION 'model "%"% does not exist', xb_residuals.name,
+          coalesce(' version ' || xb_residuals.version, '')
+      USING ERRCODE = 'undefined_object',
+            HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  END IF;
+  RETURN QUERY
+    SELECT r.series, r.ts, r.step, r.actual, r.fitted, r.actual - r.fitted, r.lo, r.hi
+      FROM xb.residuals r WHERE r.model_id = found_id
+     ORDER BY r.series, r.ts;
+END $$;
+
+COMMENT ON FUNCTION xb_residuals IS
+  'Actual, fitted and residual per series and time on the test split of a forecaster (deployed or given version)';
+
+CREATE FUNCTION xb_backtest(name text, folds integer DEFAULT 3, step integer DEFAULT NULL)
+RETURNS TABLE (fold integer, cutoff timestamp, step integer, estimator text, points bigint,
+               mae double precision, rmse double precision, smape double precision, wape double precision,
+               mase double precision, coverage double precision)
+AS 'MODULE_PATHNAME', 'xb_backtest'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+
+COMMENT ON FUNCTION xb_backtest IS
+  'Rolling-origin backtest: retrains the deployed forecaster''s spec with the last (fold - 1) * step points '
+  'removed (step defaults to the horizon) and returns test metrics per fold, horizon step and estimator';
+
+GRANT USAGE ON SCHEMA xb TO PUBLIC;
+GRANT SELECT ON xb.models, xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Aggregates: fit and forecast one series per group
+-- ---------------------------------------------------------------------------
+-- xb_fit_forecaster(ts, y, options) returns a model bytea per group, which
+-- xb_forecast(model bytea) applies; xb_forecast_agg(ts, y, horizon [, options])
+-- fits and forecasts in one go and returns the forecast as xb.forecast_point[].
+-- Each group is one series, trained exactly as xb_train_forecaster trains a
+-- source holding only that series. Semantics:
+--   ts   date, timestamp or timestamptz; a timestamptz counts in UTC (as
+--        xb_train_forecaster reads it), whatever the session's TimeZone, and
+--        forecasts come back as UTC timestamps.
+--   NULL rows with a NULL ts or y are skipped, as avg() skips NULLs; the gap
+--        they leave is filled like any missing step (options.fill, interpolate
+--        by default; "fill": "error" refuses it). A group with no non-NULL
+--        rows gives NULL. A NULL horizon is an error.
+--   options the forecaster's options plus "arch" (default gru), "series" (a
+--        label for the group, used in messages and as xb_forecast's series)
+--        and, for xb_fit_forecaster only, "horizon" (default 8). horizon and
+--        options must be the same in every row of a group.
+-- Training happens once per group, in the final function; the transition
+-- functions only collect rows, so the aggregates run in parallel (partial
+-- aggregation) and give the same result as serially.
+
+CREATE TYPE xb.forecast_point AS (ts timestamp, yhat double precision, lo double precision, hi double precision);
+COMMENT ON TYPE xb.forecast_point IS 'One forecast step of xb_forecast_agg: time, forecast and interval';
+
+CREATE FUNCTION xb_fit_forecaster_transfn(internal, anyelement, double precision, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'xb_fit_forecaster_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION xb_forecast_agg_transfn(internal, anyelement, double precision, integer)
+RETURNS internal AS 'MODULE_PATHNAME', 'xb_forecast_agg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION xb_forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'xb_forecast_agg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION xb_series_agg_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'xb_series_agg_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION xb_series_agg_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'xb_series_agg_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION xb_series_agg_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'xb_series_agg_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- The final functions train: they depend on xb.device and xb.threads.
+CREATE FUNCTION xb_fit_forecaster_final(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'xb_fit_forecaster_final'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION xb_forecast_agg_final(internal)
+RETURNS xb.forecast_point[] AS 'MODULE_PATHNAME', 'xb_forecast_agg_final'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE AGGREGATE xb_fit_forecaster(ts anyelement, y double precision, options jsonb) (
+  SFUNC = xb_fit_forecaster_transfn, STYPE = internal, FINALFUNC = xb_fit_forecaster_final,
+  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
+  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+COMMENT ON AGGREGATE xb_fit_forecaster(anyelement, double precision, jsonb) IS
+  'Trains a forecaster on the group''s series (ts: date, timestamp or timestamptz as UTC); returns the model bytea';
+
+CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon integer) (
+  SFUNC = xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = xb_forecast_agg_final,
+  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
+  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer) IS
+  'Trains a GRU on the group''s series and returns its next horizon steps as xb.forecast_point[]';
+
+CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon integer, options jsonb) (
+  SFUNC = xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = xb_forecast_agg_final,
+  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
+  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer, jsonb) IS
+  'Trains a forecaster with options on the group''s series and returns its next horizon steps as xb.forecast_point[]';
+
+-- xb_forecast('name') keeps resolving to xb_forecast(text, integer): an
+-- untyped literal prefers the string category.
+CREATE FUNCTION xb_forecast(model bytea, horizon integer DEFAULT NULL)
+RETURNS TABLE (series text, ts timestamp, yhat double precision, lo double precision, hi double precision)
+AS 'MODULE_PATHNAME', 'xb_forecast_model'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 1000;
+
+COMMENT ON FUNCTION xb_forecast(bytea, integer) IS
+  'Future values of every series of a model bytea (from xb_fit_forecaster), with an interval';
+
+-- ===========================================================================
+-- Product customization (job 2): MLP classifiers and regressors on product
+-- attributes, scoring rows of a table or jsonb, batch scoring, permutation
+-- importance. Models are rows of xb.models with kind 'classifier' or
+-- 'regressor', target_col holding the label or target column.
+-- ===========================================================================
+
+CREATE FUNCTION xb_train_classifier(
+  name         text,
+  source       text,
+  label_col    text,
+  feature_cols text[],
+  options      jsonb DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'xb_train_classifier'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION xb_train_classifier IS
+  'Trains an MLP classifier (boolean, integer or text label) on a table, view or SELECT; stores it as the next version of name; returns its id';
+
+CREATE FUNCTION xb_train_regressor(
+  name         text,
+  source       text,
+  target_col   text,
+  feature_cols text[],
+  options      jsonb DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'xb_train_regressor'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION xb_train_regressor IS
+  'Trains an MLP regressor (numeric target) on a table, view or SELECT; stores it as the next version of name; returns its id';
+
+CREATE FUNCTION xb_recommend(name text, "row" anyelement)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'xb_recommend'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+CREATE FUNCTION xb_recommend(name text, "row" jsonb)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'xb_recommend'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION xb_recommend(text, anyelement) IS
+  'Probability of the positive class for a table row, with the deployed version of a classifier';
+COMMENT ON FUNCTION xb_recommend(text, jsonb) IS
+  'Probability of the positive class for a jsonb object of feature -> value, with the deployed version of a classifier';
+
+CREATE FUNCTION xb_predict(name text, "row" anyelement)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'xb_predict'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+CREATE FUNCTION xb_predict(name text, "row" jsonb)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'xb_predict'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION xb_predict(text, anyelement) IS
+  'A regressor''s value, or a boolean or integer classifier''s label as a number, for a table row';
+COMMENT ON FUNCTION xb_predict(text, jsonb) IS
+  'A regressor''s value, or a boolean or integer classifier''s label as a number, for a jsonb object';
+
+CREATE FUNCTION xb_predict_label(name text, "row" anyelement)
+RETURNS text
+AS 'MODULE_PATHNAME', 'xb_predict_label'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+CREATE FUNCTION xb_predict_label(name text, "row" jsonb)
+RETURNS text
+AS 'MODULE_PATHNAME', 'xb_predict_label'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION xb_predict_label(text, anyelement) IS 'A classifier''s most probable label, as text, for a table row';
+COMMENT ON FUNCTION xb_predict_label(text, jsonb) IS 'A classifier''s most probable label, as text, for a jsonb object';
+
+CREATE FUNCTION xb_score(name text, source text, key_col text)
+RETURNS TABLE (key text, label text, probability double precision, value double precision)
+AS 'MODULE_PATHNAME', 'xb_score'
+LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1000;
+
+COMMENT ON FUNCTION xb_score(text, text, text) IS
+  'Scores every row of a table, view or SELECT in batches: key, label, probability (of the positive class, or of the label), value';
+
+CREATE FUNCTION xb_feature_importance(name text)
+RETURNS TABLE (feature text, importance double precision, importance_std double precision, metric text, rank integer)
+AS 'MODULE_PATHNAME', 'xb_feature_importance'
+LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 20;
+
+COMMENT ON FUNCTION xb_feature_importance(text) IS
+  'Permutation importance on the test split: how much the metric drops when a feature''s values are shuffled';
+
+CREATE FUNCTION xb_cached_models()
+RETURNS TABLE (name text, id bigint, version integer, uses bigint)
+AS 'MODULE_PATHNAME', 'xb_cached_models'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 16;
+
+COMMENT ON FUNCTION xb_cached_models() IS
+  'Classifiers and regressors decoded in this backend''s cache (xb.model_cache_size)';
+
+-- Versions, export and import ------------------------------------------------
+-- Training a name adds a version and deploys it; xb_deploy and xb_rollback
+-- choose another. Writers of one name take the same advisory lock as training,
+-- so exactly one version stays deployed.
+
+CREATE FUNCTION xb_model_info(model bytea)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'xb_model_info'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION xb_model_info(bytea) IS
+  'What a model blob holds (format version, kind, architecture, features, options), after checking that it loads';
+
+CREATE FUNCTION xb_model_bytes(name text, version integer DEFAULT NULL)
+RETURNS bytea
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  blob bytea;
+BEGIN
+  PERFORM xb.require_access(xb_model_bytes.name, 'use');
+  SELECT m.weights INTO blob FROM xb.models m
+  WHERE m.name = xb_model_bytes.name
+    AND CASE WHEN xb_model_bytes.version IS NULL THEN m.deployed ELSE m.version = xb_model_bytes.version END;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'model "%"% does not exist', xb_model_bytes.name,
+                    coalesce(' version ' || xb_model_bytes.version, '')
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  END IF;
+  RETURN blob;
+END
+$$;
+
+COMMENT ON FUNCTION xb_model_bytes(text, integer) IS
+  'The model blob of the deployed (or given) version, for xb_model_load() in another database or xb_forecast(bytea)';
+
+-- Raises the error for a name with no such version; returns nothing.
+CREATE FUNCTION xb.raise_missing_version(name text, version integer)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  versions text;
+BEGIN
+  SELECT string_agg(m.version::text, ', ' ORDER BY m.version) INTO versions
+  FROM xb.models m WHERE m.name = raise_missing_version.name;
+  IF versions IS NULL THEN
+    RAISE EXCEPTION 'model "%" does not exist', raise_missing_version.name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  END IF;
+  RAISE EXCEPTION 'model "%" has no version %', raise_missing_version.name, raise_missing_version.version
+    USING ERRCODE = 'undefined_object', HINT = format('Its versions are: %s.', versions);
+END
+$$;
+
+-- The deployed row of a model, for a role with the privilege needed ('use'
+-- or 'manage'): 42501 without it, 42704 when the name has no deployed version.
+CREATE FUNCTION xb.deployed_model(model_name text, needed text)
+RETURNS xb.models
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  deployed_row xb.models;
+BEGIN
+  PERFORM xb.require_access(model_name, needed);
+  SELECT * INTO deployed_row FROM xb.models m WHERE m.name = model_name AND m.deployed;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'model "%" does not exist', model_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  END IF;
+  RETURN deployed_row;
+END
+$$;
+
+CREATE FUNCTION xb_deploy(name text, version integer)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  IF xb_deploy.name IS NULL OR xb_deploy.version IS NULL THEN
+    RAISE EXCEPTION 'name and version must not be NULL'
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_rollback(name) goes back one version.';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_deploy.name));
+  PERFORM xb.require_access(xb_deploy.name, 'manage');
+  IF NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_deploy.name AND m.version = xb_deploy.version) THEN
+    PERFORM xb.raise_missing_version(xb_deploy.name, xb_deploy.version);
+  END IF;
+  UPDATE xb.models m SET deployed = false
+  WHERE m.name = xb_deploy.name AND m.deployed AND m.version <> xb_deploy.version;
+  UPDATE xb.models m SET deployed = true
+  WHERE m.name = xb_deploy.name AND m.version = xb_deploy.version AND NOT m.deployed;
+  RETURN xb_deploy.version;
+END
+$$;
+
+COMMENT ON FUNCTION xb_deploy(text, integer) IS
+  'Makes the given version the one the functions use; returns it';
+
+CREATE FUNCTION xb_rollback(name text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  current integer;
+  previous integer;
+BEGIN
+  IF xb_rollback.name IS NULL THEN
+    RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_rollback.name));
+  current := (xb.deployed_model(xb_rollback.name, 'manage')).version;
+  SELECT max(m.version) INTO previous FROM xb.models m WHERE m.name = xb_rollback.name AND m.version < current;
+  IF previous IS NULL THEN
+    RAISE EXCEPTION 'model "%" has no version before the deployed version %', xb_rollback.name, current
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'xb_deploy(name, version) deploys any version, newer ones included.';
+  END IF;
+  RETURN xb_deploy(xb_rollback.name, previous);
+END
+$$;
+
+COMMENT ON FUNCTION xb_rollback(text) IS
+  'Deploys the version before the deployed one; returns it';
+
+CREATE FUNCTION xb_model_load(name text, model bytea, deploy boolean DEFAULT true)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  info jsonb;
+  new_id bigint;
+  new_version integer;
+  make_deployed boolean;
+BEGIN
+  IF xb_model_load.name IS NULL OR xb_model_load.name = '' THEN
+    RAISE EXCEPTION 'name must be a non-empty text' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  info := xb_model_info(xb_model_load.model);  -- refuses a blob that does not load
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_model_load.name));
+  make_deployed := coalesce(xb_model_load.deploy, true)
+                   OR NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_model_load.name AND m.deployed);
+  new_version := xb.begin_model_version(xb_model_load.name, make_deployed);
+  -- The blob knows its features and label, not the table or the time and
+  -- series columns it was trained from: source says it was imported.
+  INSERT INTO xb.models (name, version, kind, arch, source, target_col, feature_cols, horizon, options,
+                         hyperparameters, train_rows, lineage, device, train_seconds, status, deployed, weights)
+  SELECT xb_model_load.name, new_version, info->>'kind', info->>'arch', '(imported)', info->>'label',
+         ARRAY(SELECT jsonb_array_elements_text(info->'features' || coalesce(info->'text_features', '[]'))),
+         (info->>'horizon')::integer, '{}', info->'options', 0,
+         jsonb_build_object('imported_at', now(), 'imported_by', current_user, 'bytes', octet_length(xb_model_load.model),
+                            'sha256', encode(sha256(xb_model_load.model), 'hex'), 'format_version',
+                            info->'format_version'),
+         'imported', 0, 'imported', make_deployed, xb_model_load.model
+  RETURNING id INTO new_id;
+  RETURN new_id;
+END
+$$;
+
+COMMENT ON FUNCTION xb_model_load(text, bytea, boolean) IS
+  'Imports a model blob (from xb_model_bytes or xb_fit_forecaster) as the next version of name; returns its id';
+
+-- Retraining ------------------------------------------------------------------
+-- CALL xb_retrain('sales_gru') reruns the deployed version's stored spec on
+-- the source's current rows, as the next version. keep => 'better' (the
+-- default) keeps it deployed only if its key test metric is not worse than
+-- the deployed version's (forecaster: MASE, classifier: log loss, regressor:
+-- RMSE, all lower is better); otherwise its row stays, with status
+-- 'rejected', and the previous version is deployed again. pg_cron schedules
+-- it: SELECT cron.schedule('0 3 * * *', $$CALL xb_retrain('sales_gru')$$).
+
+CREATE PROCEDURE xb_retrain(name text, keep text DEFAULT 'better')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  was xb.models%ROWTYPE;
+  new_id bigint;
+  new_version integer;
+  key_metric text;
+  old_score double precision;
+  new_score double precision;
+BEGIN
+  IF xb_retrain.keep IS NULL OR xb_retrain.keep NOT IN ('better', 'always') THEN
+    RAISE EXCEPTION 'keep must be ''better'' or ''always'', not %', coalesce(quote_literal(xb_retrain.keep), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
+  END IF;
+  was := xb.deployed_model(xb_retrain.name, 'manage');
+  IF was.source = '(imported)' THEN
+    RAISE EXCEPTION 'model "%" was imported and has no training source to retrain on', xb_retrain.name
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retrain it in the database it was trained in.';
+  END IF;
+
+  IF was.kind = 'forecaster' THEN
+    new_id := xb_train_forecaster(was.name, was.source, was.time_col, was.target_col, was.series_cols,
+                                  was.feature_cols, was.horizon, coalesce(was.lineage->>'arch_requested', was.arch),
+                                  was.options);
+  ELSIF was.kind = 'classifier' THEN
+    new_id := xb_train_classifier(was.name, was.source, was.target_col, was.feature_cols, was.options);
+  ELSE
+    new_id := xb_train_regressor(was.name, was.source, was.target_col, was.feature_cols, was.options);
+  END IF;
+  SELECT m.version INTO new_version FROM xb.models m WHERE m.id = new_id;
+
+  key_metric := CASE was.kind WHEN 'forecaster' THEN 'mase' WHEN 'classifier' THEN 'log_loss' ELSE 'rmse' END;
+  SELECT max(mm.value) FILTER (WHERE mm.model_id = was.id), max(mm.value) FILTER (WHERE mm.model_id = new_id)
+  INTO old_score, new_score FROM xb.model_metrics mm
+  WHERE mm.model_id IN (was.id, new_id) AND mm.split = 'test' AND mm.estimator = 'model' AND mm.metric = key_metric;
+
+  -- NaN sorts above every number, so a NaN score counts as the worst.
+  IF xb_retrain.keep = 'always' OR old_score IS NULL OR new_score <= old_score THEN
+    RAISE NOTICE 'xb_retrain: "%" version % (test % %) replaces version % (test % %)', was.name, new_version,
+      key_metric, round(new_score::numeric, 4), was.version, key_metric, round(old_score::numeric, 4);
+  ELSE
+    UPDATE xb.models m SET status = 'rejected' WHERE m.id = new_id;
+    PERFORM xb_deploy(was.name, was.version);
+    RAISE NOTICE 'xb_retrain: "%" version % (test % %) is worse than version % (test % %), which stays deployed',
+      was.name, new_version, key_metric, round(new_score::numeric, 4), was.version, key_metric,
+      round(old_score::numeric, 4);
+  END IF;
+END
+$$;
+
+COMMENT ON PROCEDURE xb_retrain(text, text) IS
+  'Retrains the deployed version''s spec on current data as the next version; keeps it only if not worse on the test split (keep => ''always'' keeps it)';
+
+-- Materialized forecasts ------------------------------------------------------
+-- For dashboards: xb_refresh_forecasts(name) replaces the name's rows with
+-- the deployed version's forecast in one transaction, so readers see the old
+-- rows or the new ones, never a mix. pg_cron can schedule it after xb_retrain.
+
+CREATE TABLE xb.forecasts (
+  model_name   text NOT NULL,
+  model_id     bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
+  version      integer NOT NULL,
+  series       text NOT NULL,
+  ts           timestamp NOT NULL,
+  yhat         double precision NOT NULL,
+  lo           double precision,
+  hi           double precision,
+  refreshed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (model_name, series, ts)
+);
+GRANT SELECT ON xb.forecasts TO PUBLIC;
+
+CREATE FUNCTION xb_refresh_forecasts(name text, horizon integer DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  model xb.models%ROWTYPE;
+  written bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_refresh_forecasts.name));
+  model := xb.deployed_model(xb_refresh_forecasts.name, 'manage');
+  IF model.kind <> 'forecaster' THEN
+    RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model.kind
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_score() scores classifiers and regressors over a table.';
+  END IF;
+  DELETE FROM xb.forecasts f WHERE f.model_name = xb_refresh_forecasts.name;
+  INSERT INTO xb.forecasts (model_name, model_id, version, series, ts, yhat, lo, hi)
+  SELECT model.name, model.id, model.version, p.series, p.ts, p.yhat, p.lo, p.hi
+  FROM xb_forecast(xb_refresh_forecasts.name, xb_refresh_forecasts.horizon) p;
+  GET DIAGNOSTICS written = ROW_COUNT;
+  RETURN written;
+END
+$$;
+
+COMMENT ON FUNCTION xb_refresh_forecasts(text, integer) IS
+  'Replaces the rows of xb.forecasts for name with the deployed version''s forecast; returns how many';
+
+-- Hyperparameter search -------------------------------------------------------
+-- Options given as arrays are searched ("search": "grid" or "random"); each
+-- trial (and each architecture of auto) is one row here, scored on the
+-- validation split; the model keeps the one with the lowest validation WAPE.
+
+CREATE TABLE xb.trials (
+  model_id         bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
+  trial            integer NOT NULL,
+  arch             text NOT NULL,
+  params           jsonb NOT NULL,
+  validation_wape  double precision,
+  validation_mase  double precision,
+  validation_smape double precision,
+  seconds          double precision NOT NULL,
+  chosen           boolean NOT NULL,
+  PRIMARY KEY (model_id, trial)
+);
+GRANT SELECT ON xb.trials TO PUBLIC;
+
+-- Privileges ------------------------------------------------------------------
+-- A model name belongs to the role that trained its first version. Its owner
+-- (and members of that role, and superusers) may do everything; xb_grant()
+-- gives another role, or PUBLIC, 'use' (see the rows, forecast, score,
+-- export) or 'manage' (also train new versions, deploy, roll back, import,
+-- retrain, refresh). Row-level security on the catalog enforces it, so a
+-- role sees only the models it may use. Training reads its source with the
+-- caller's own rights.
+
+-- Roles are kept by name, as pg_cron keeps its jobs' users, so that a dump
+-- restored into another cluster keeps its owners and grants.
+CREATE TABLE xb.model_names (
+  name       text PRIMARY KEY,
+  owner      name NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE xb.model_grants (
+  name       text NOT NULL REFERENCES xb.model_names (name) ON DELETE CASCADE,
+  grantee    name NOT NULL,  -- a role, or public
+  privilege  text NOT NULL CHECK (privilege IN ('use', 'manage')),
+  granted_by name NOT NULL DEFAULT current_user,
+  granted_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (name, grantee)
+);
+
+-- What the current role may do with a model name: new (no such name yet),
+-- owner, manage, use or none. The privilege functions pin search_path, so a
+-- role cannot shadow pg_has_role, pg_roles or an operator to gain access.
+CREATE FUNCTION xb.model_access(model_name text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE
+           WHEN n.name IS NULL THEN 'new'
+           WHEN EXISTS (SELECT FROM pg_roles r  -- superusers are members of every role
+                        WHERE r.rolname = n.owner AND pg_has_role(r.oid, 'MEMBER'))
+                OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN 'owner'
+           WHEN EXISTS (SELECT FROM xb.model_grants g
+                        WHERE g.name = n.name AND g.privilege = 'manage'
+                          AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
+                                                               WHERE r.rolname = g.grantee
+                                                                 AND pg_has_role(r.oid, 'MEMBER')))) THEN 'manage'
+           WHEN EXISTS (SELECT FROM xb.model_grants g
+                        WHERE g.name = n.name
+                          AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
+                                                               WHERE r.rolname = g.grantee
+                                                                 AND pg_has_role(r.oid, 'MEMBER')))) THEN 'use'
+           ELSE 'none'
+         END
+  FROM (SELECT model_name AS wanted) w LEFT JOIN xb.model_names n ON n.name = w.wanted
+$$;
+
+-- The two privileges as the row-level security policies ask for them.
+CREATE FUNCTION xb.may_use(model_name text)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT xb.model_access(model_name) IN ('owner', 'manage', 'use') $$;
+
+CREATE FUNCTION xb.may_manage(model_name text)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT xb.model_access(model_name) IN ('owner', 'manage') $$;
+
+-- Raises 42501 unless the current role has the privilege needed ('use' or
+-- 'manage') on an existing name; a name that does not exist passes (the
+-- caller reports it, or creates it).
+CREATE FUNCTION xb.require_access(model_name text, needed text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  access text := xb.model_access(model_name);
+  owner_name text;
+BEGIN
+  IF access IN ('new', 'owner', 'manage') OR (access = 'use' AND needed = 'use') THEN
+    RETURN;
+  END IF;
+  SELECT n.owner INTO owner_name FROM xb.model_names n WHERE n.name = model_name;
+  IF access = 'use' THEN
+    RAISE EXCEPTION 'permission denied to manage model "%"', model_name
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = format('You may use it. Its owner (%s) can grant more: xb_grant(%L, %L, ''manage'').',
+                          owner_name, model_name, current_user);
+  END IF;
+  RAISE EXCEPTION 'permission denied for model "%"', model_name
+    USING ERRCODE = 'insufficient_privilege',
+          HINT = format('Its owner (%s) can grant it: xb_grant(%L, %L, ''use'').', owner_name, model_name, current_user);
+END
+$$;
+
+-- Called by training and imports before the new version's row is written:
+-- takes the per-name lock (held to the end of the transaction, so versions
+-- are unique and one stays deployed), checks 'manage', claims a new name,
+-- retires the deployed version when the new one is to be deployed, and
+-- returns the new version's number.
+CREATE FUNCTION xb.begin_model_version(model_name text, deploy boolean)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(model_name));
+  PERFORM xb.require_access(model_name, 'manage');
+  INSERT INTO xb.model_names (name, owner) VALUES (model_name, current_user) ON CONFLICT (name) DO NOTHING;
+  IF deploy THEN
+    UPDATE xb.models m SET deployed = false WHERE m.name = model_name AND m.deployed;
+  END IF;
+  RETURN coalesce((SELECT max(m.version) FROM xb.models m WHERE m.name = model_name), 0) + 1;
+END
+$$;
+
+-- A role's name as the catalog keeps it ('public' for PUBLIC); 42704 for an
+-- unknown role.
+CREATE FUNCTION xb.grantee_name(role text)
+RETURNS name
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN lower(role) = 'public' THEN 'public'::name
+              ELSE (SELECT r.rolname FROM pg_roles r WHERE r.oid = role::regrole) END
+$$;
+
+CREATE FUNCTION xb_grant(name text, role text, privilege text DEFAULT 'use')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  grantee_name name;
+BEGIN
+  IF xb_grant.privilege IS NULL OR xb_grant.privilege NOT IN ('use', 'manage') THEN
+    RAISE EXCEPTION 'privilege must be ''use'' or ''manage'', not %', coalesce(quote_literal(xb_grant.privilege), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = '''use'': see, forecast, score and export; ''manage'': also train, deploy, import and retrain.';
+  END IF;
+  grantee_name := xb.grantee_name(xb_grant.role);
+  PERFORM xb.require_owner(xb_grant.name);
+  INSERT INTO xb.model_grants AS g (name, grantee, privilege) VALUES (xb_grant.name, grantee_name, xb_grant.privilege)
+  ON CONFLICT ON CONSTRAINT model_grants_pkey DO UPDATE
+    SET privilege = excluded.privilege, granted_by = current_user, granted_at = now();
+END
+$$;
+
+COMMENT ON FUNCTION xb_grant(text, text, text) IS
+  'Gives a role (or PUBLIC) ''use'' or ''manage'' of a model name; only its owner can';
+
+CREATE FUNCTION xb_revoke(name text, role text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  grantee_name name;
+BEGIN
+  grantee_name := xb.grantee_name(xb_revoke.role);
+  PERFORM xb.require_owner(xb_revoke.name);
+  DELETE FROM xb.model_grants g WHERE g.name = xb_revoke.name AND g.grantee = grantee_name;
+END
+$$;
+
+COMMENT ON FUNCTION xb_revoke(text, text) IS
+  'Takes back what xb_grant gave a role (or PUBLIC) on a model name; only its owner can';
+
+CREATE FUNCTION xb.require_owner(model_name text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  access text := xb.model_access(model_name);
+BEGIN
+  IF access = 'new' THEN
+    RAISE EXCEPTION 'model "%" does not exist', model_name
+      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
+  ELSIF access <> 'owner' THEN
+    RAISE EXCEPTION 'permission denied: only the owner of model "%" can grant and revoke', model_name
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$$;
+
+CREATE VIEW xb.model_privileges AS
+SELECT g.name, CASE WHEN g.grantee = 'public' THEN 'PUBLIC' ELSE g.grantee END AS grantee, g.privilege,
+       g.granted_by, g.granted_at
+FROM xb.model_grants g;
+
+ALTER TABLE xb.models ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON xb.models FOR SELECT USING (xb.may_use(name));
+CREATE POLICY add_version ON xb.models FOR INSERT
+  WITH CHECK (owner = current_user AND xb.may_manage(name));
+CREATE POLICY deploy ON xb.models FOR UPDATE USING (xb.may_manage(name));
+
+-- What belongs to a model row: visible with the row, written by those who manage it.
+ALTER TABLE xb.model_metrics ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON xb.model_metrics FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY add ON xb.model_metrics FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
+ALTER TABLE xb.training_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON xb.training_log FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY add ON xb.training_log FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
+ALTER TABLE xb.residuals ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON xb.residuals FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY add ON xb.residuals FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
+ALTER TABLE xb.trials ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON xb.trials FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY add ON xb.trials FOR INSERT
+  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
+
+ALTER TABLE xb.forecasts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible ON xb.forecasts FOR SELECT USING (xb.may_use(model_name));
+CREATE POLICY add ON xb.forecasts FOR INSERT WITH CHECK (xb.may_manage(model_name));
+CREATE POLICY remove ON xb.forecasts FOR DELETE USING (xb.may_manage(model_name));
+
+ALTER TABLE xb.model_names ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone ON xb.model_names FOR SELECT USING (true);
+CREATE POLICY claim ON xb.model_names FOR INSERT
+  WITH CHECK (owner = current_user);
+ALTER TABLE xb.model_grants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone ON xb.model_grants FOR SELECT USING (true);
+CREATE POLICY grant_own ON xb.model_grants FOR INSERT WITH CHECK (xb.model_access(name) = 'owner');
+CREATE POLICY change_own ON xb.model_grants FOR UPDATE USING (xb.model_access(name) = 'owner');
+CREATE POLICY revoke_own ON xb.model_grants FOR DELETE USING (xb.model_access(name) = 'owner');
+
+GRANT INSERT, UPDATE (deployed, status) ON xb.models TO PUBLIC;
+GRANT USAGE ON SEQUENCE xb.models_id_seq TO PUBLIC;
+GRANT INSERT ON xb.model_metrics, xb.training_log, xb.residuals, xb.trials TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON xb.forecasts TO PUBLIC;
+GRANT SELECT, INSERT ON xb.model_names TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON xb.model_grants TO PUBLIC;
+GRANT SELECT ON xb.model_privileges TO PUBLIC;
+
+-- pg_dump keeps the catalog's rows (the extension's own objects are recreated
+-- by CREATE EXTENSION; these tables' contents are the user's).
+SELECT pg_catalog.pg_extension_config_dump('xb.models', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.models_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.model_metrics', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.training_log', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.residuals', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.trials', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.forecasts', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.model_names', '');
+SELECT pg_catalog.pg_extension_config_dump('xb.model_grants', '');
