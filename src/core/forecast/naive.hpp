@@ -1,0 +1,15 @@
+// Benchmark members: seasonal naive and the mean, shaped like the others.
+#pragma once
+#include <vector>
+
+namespace xb::stat {
+
+// Last season repeated: f[i] = y[n - m + i % m]. Plain naive (last value)
+// when m <= 1 or y.size() < m. Preconditions (std::invalid_argument
+// otherwise): finite values, y non-empty, h >= 1.
+std::vector<double> snaive_forecast(const std::vector<double> &y, int m, int h);
+
+// Historical mean repeated h times; same preconditions.
+std::vector<double> mean_forecast(const std::vector<double> &y, int h);
+
+}  // namespace xb::stat

@@ -1,0 +1,55 @@
+// One entry point and one result shape for the statistical members
+// (snaive, mean, ets, theta, stlf), so callers can treat them alike.
+// Header-only: it only dispatches to the members' own files.
+#pragma once
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/forecast/ets.hpp"
+#include "core/forecast/naive.hpp"
+#include "core/forecast/stl.hpp"
+#include "core/forecast/theta.hpp"
+
+namespace xb::stat {
+
+struct StatForecast {
+  std::string method;  // what actually ran, e.g. "STL + ETS(A,N,N)"
+  std::vector<double> mean;
+  double aicc = std::numeric_limits<double>::quiet_NaN();  // NaN when the member has none
+};
+
+// member: "snaive" | "mean" | "ets" | "theta" | "stlf". Preconditions
+// (std::invalid_argument otherwise): known member, finite values, y
+// non-empty, m >= 1, h >= 1. Deterministic and thread-safe.
+inline StatForecast fit_and_forecast(const std::string &member, const std::vector<double> &y, int m, int h) {
+  if (m < 1) throw std::invalid_argument("fit_and_forecast: m must be >= 1");
+  StatForecast out;
+  if (member == "snaive") {
+    out.mean = snaive_forecast(y, m, h);
+    out.method = (m <= 1 || static_cast<int>(y.size()) < m) ? "Naive" : "Seasonal naive";
+  } else if (member == "mean") {
+    out.mean = mean_forecast(y, h);
+    out.method = "Mean";
+  } else if (member == "ets") {
+    const EtsModel md = fit_ets(y, m);
+    out.mean = forecast_ets(md, y, h);
+    out.method = md.method;
+    out.aicc = md.aicc;
+  } else if (member == "theta") {
+    ThetaForecast t = thetaf(y, m, h);
+    out.mean = std::move(t.mean);
+    out.method = t.seasonal ? "Theta (seasonally adjusted)" : "Theta";
+  } else if (member == "stlf") {
+    StlfForecast s = stlf(y, m, h);
+    out.mean = std::move(s.mean);
+    out.method = std::move(s.method);
+    out.aicc = s.aicc;
+  } else {
+    throw std::invalid_argument("fit_and_forecast: unknown member '" + member + "'");
+  }
+  return out;
+}
+
+}  // namespace xb::stat
