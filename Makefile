@@ -5,7 +5,6 @@
 #   make installcheck           pg_regress (test/sql, test/expected) against a running server
 #   make TORCH_DIR=/opt/libtorch   build against another LibTorch (e.g. CUDA)
 
-EXTENSION = xb
 # The version lives in the control file only; META.json is checked against it.
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" control/xb.control)
 ifneq ($(EXTVERSION),$(shell sed -n '0,/"version"/s/.*"version": "\(.*\)".*/\1/p' META.json))
@@ -58,7 +57,7 @@ core: $(BUILD_DIR)/xb_link.mk
 	cmake --build $(BUILD_DIR) -j$(or $(JOBS),2)
 
 $(shlib): core
-$(OBJS): $(BUILD_DIR)/xb_link.mk $(wildcard src/pg/*.hpp src/core/*.hpp)
+$(OBJS): $(BUILD_DIR)/xb_link.mk $(wildcard src/pg/*.hpp src/core/*.hpp src/core/*/*.hpp)
 
 unittest: core
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(or $(JOBS),2)

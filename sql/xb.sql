@@ -82,7 +82,7 @@ CREATE FUNCTION xb_train_forecaster(
   series_cols  text[] DEFAULT NULL,
   feature_cols text[] DEFAULT NULL,
   horizon      integer DEFAULT 8,
-  arch         text DEFAULT 'gru',
+  arch         text DEFAULT 'auto',
   options      jsonb DEFAULT '{}')
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'xb_train_forecaster'

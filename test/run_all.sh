@@ -10,6 +10,8 @@
 #   7. pg_prove test/pgtap/*.sql     (pgTAP, in a fresh database)
 #   7b. prove test/concurrency/run.sh (8 pgbench sessions training and
 #      forecasting for XB_CONCURRENCY_SECONDS, default 60; TAP)
+#   7c. prove test/upgrade/run.sh (a 0.1.0 catalog updated in place keeps
+#      every model's forecasts and scores; TAP)
 #   8. the server log must show no backend killed by a signal or exiting with
 #      an error code (counted as one test)
 #
@@ -171,6 +173,22 @@ as_root() {
 # Suites
 # ---------------------------------------------------------------------------
 
+# The core's layout: forecast/ and tabular/ never include each other, and
+# common/ includes neither; the boundary alone includes PostgreSQL.
+check_layout() {
+    local bad
+    banner "layout: include graph of src/core"
+    bad=$(grep -rlE '#include "core/tabular/' src/core/forecast src/core/common;
+          grep -rlE '#include "core/forecast/' src/core/tabular src/core/common;
+          grep -rlE '#include [<"](postgres|fmgr|executor/|utils/)' src/core)
+    if [[ -n $bad ]]; then
+        echo "!!! files that break the layout: $bad" >&2
+        record layout 0 1
+    else
+        record layout 1 0
+    fi
+}
+
 run_unit() {
     local log=$LOGDIR/unit.log rc
     banner "unit: make unittest"
@@ -227,6 +245,14 @@ run_concurrency() {
     record_counts concurrency "$rc" "$(parse_pg_prove <"$log")"
 }
 
+run_upgrade() {
+    local log=$LOGDIR/upgrade.log rc
+    banner "upgrade: prove test/upgrade/run.sh"
+    prove -v --exec bash test/upgrade/run.sh | tee "$log"
+    rc=${PIPESTATUS[0]}
+    record_counts upgrade "$rc" "$(parse_pg_prove <"$log")"
+}
+
 check_server_log() {
     local problems
     banner "server log: $XB_CLUSTER_LOG"
@@ -263,6 +289,7 @@ main() {
 
     local built=0 installed=0 cluster=0
     step deps scripts/install-deps.sh
+    check_layout
     step build make -j2 && built=1
     if ((built)); then
         step install as_root make install && installed=1
@@ -283,6 +310,7 @@ main() {
         run_regress
         run_pgtap
         run_concurrency
+        run_upgrade
         xb_cluster_halt
         check_server_log
     else
@@ -291,6 +319,7 @@ main() {
             not_run pgtap "no installed extension or no running cluster"
         fi
         not_run concurrency "no installed extension or no running cluster"
+        not_run upgrade "no installed extension or no running cluster"
     fi
 
     banner "summary"

@@ -2,10 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/blob.hpp"
-#include "core/error.hpp"
-#include "core/forecast_state.hpp"
-#include "core/tabular_model.hpp"
+#include "core/common/blob.hpp"
+#include "core/common/error.hpp"
+#include "core/forecast/forecast_state.hpp"
+#include "core/tabular/model.hpp"
+#include "core/tabular/scorer.hpp"
 
 namespace xb {
 
@@ -17,6 +18,18 @@ std::string describe_model(std::string_view blob, const RuntimeSettings &runtime
                {"kind", model_kind_name(decoded.kind)},
                {"arch", decoded.arch},
                {"bytes", blob.size()}};
+  if (decoded.kind == ModelKind::Forecaster && is_statistical_state(decoded.state_json)) {
+    const StatState st = StatState::from_json(decoded.state_json);
+    json recipes = json::object();
+    for (const auto &s : st.series) recipes[s.key] = {{"recipe", s.recipe}, {"method", s.method}};
+    info["horizon"] = st.options.horizon;
+    info["series"] = st.series.size();
+    info["features"] = json::array();
+    info["text_features"] = json::array();
+    info["options"] = json::parse(st.options.to_json());
+    info["recipes"] = std::move(recipes);
+    return info.dump();
+  }
   if (decoded.kind == ModelKind::Forecaster) {
     // Loading builds the network and fills it: the same checks a forecast makes.
     const LoadedForecaster m = load_forecaster(blob, runtime);

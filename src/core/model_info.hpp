@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/train_hooks.hpp"
+#include "core/common/train_hooks.hpp"
 
 namespace xb {
 

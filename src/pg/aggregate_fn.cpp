@@ -8,9 +8,10 @@
 #include <cstring>
 #include <optional>
 
-#include "core/aggregate_options.hpp"
-#include "core/error.hpp"
-#include "core/forecaster.hpp"
+#include "core/forecast/aggregate_options.hpp"
+#include "core/common/error.hpp"
+#include "core/forecast/forecast.hpp"
+#include "core/forecast/forecaster.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"

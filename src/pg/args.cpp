@@ -1,6 +1,6 @@
 #include "pg/args.hpp"
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 #include "pg/guard.hpp"
 
 namespace xb::pg {

@@ -1,6 +1,6 @@
 #include "pg/catalog.hpp"
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 

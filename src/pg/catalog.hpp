@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "core/forecaster.hpp"
-#include "core/tabular_model.hpp"
+#include "core/forecast/forecaster.hpp"
+#include "core/tabular/model.hpp"
 #include "pg/spi_reader.hpp"
 
 namespace xb::pg {

@@ -2,8 +2,9 @@
 // covariates and what-if overrides), sensitivity and backtests.
 #include <cmath>
 
-#include "core/error.hpp"
-#include "core/forecaster.hpp"
+#include "core/common/error.hpp"
+#include "core/forecast/forecast.hpp"
+#include "core/forecast/forecaster.hpp"
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 #include "pg/guard.hpp"

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <new>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 
 namespace xb::pg {
 namespace {

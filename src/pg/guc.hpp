@@ -1,6 +1,6 @@
 // The xb.* settings.
 #pragma once
-#include "core/train_hooks.hpp"
+#include "core/common/train_hooks.hpp"
 
 namespace xb::pg {
 

@@ -1,7 +1,7 @@
 // The hooks a training or forecasting run gets from the backend: cancel and
 // timeout checks, progress and notices as NOTICEs.
 #pragma once
-#include "core/train_hooks.hpp"
+#include "core/common/train_hooks.hpp"
 
 namespace xb::pg {
 

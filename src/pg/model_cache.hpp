@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/tabular_model.hpp"
+#include "core/tabular/model.hpp"
+#include "core/tabular/scorer.hpp"
 #include "pg/catalog.hpp"
 
 namespace xb::pg {

@@ -3,7 +3,7 @@
 // rollback and export are plain SQL in the install script.
 #include <string>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 #include "core/model_info.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"

@@ -5,7 +5,7 @@
 #include <numeric>
 #include <vector>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 #include "pg/guard.hpp"
 
 namespace xb::pg {

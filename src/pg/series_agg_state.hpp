@@ -7,7 +7,7 @@
 #pragma once
 #include <string>
 
-#include "core/series_data.hpp"
+#include "core/forecast/series_data.hpp"
 #include "pg/postgres.hpp"
 
 namespace xb::pg {

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cmath>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/series_data.hpp"
+#include "core/forecast/series_data.hpp"
 #include "pg/postgres.hpp"
 
 namespace xb::pg {

@@ -5,8 +5,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "core/error.hpp"
-#include "core/tabular_model.hpp"
+#include "core/common/error.hpp"
+#include "core/tabular/model.hpp"
+#include "core/tabular/scorer.hpp"
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 #include "pg/guard.hpp"

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi_reader.hpp"

@@ -9,8 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "core/tabular_data.hpp"
-#include "core/tabular_model.hpp"
+#include "core/tabular/data.hpp"
+#include "core/tabular/model.hpp"
+#include "core/tabular/scorer.hpp"
 #include "pg/postgres.hpp"
 
 namespace xb::pg {

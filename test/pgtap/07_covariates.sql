@@ -122,22 +122,22 @@ SELECT throws_ok($$SELECT xb_train_forecaster('pgtap07_big', 'pgtap07_sales', 'w
 SELECT is((SELECT count(*)::int FROM xb.models WHERE name = 'pgtap07_big'), 0, 'and leave no model row');
 RESET xb.max_train_memory;
 
--- auto: every architecture on the same split; the best on validation is kept.
+-- nets: every network architecture on the same split; the best on validation is kept.
 SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_auto', 'pgtap07_sales', 'week', 'units', ARRAY['store'],
-    ARRAY['price'], 4, 'auto', '{"epochs": 3, "hidden": 16, "seed": 1}')$$, 'arch auto trains');
+    ARRAY['price'], 4, 'nets', '{"epochs": 3, "hidden": 16, "seed": 1}')$$, 'arch nets trains');
 SELECT set_eq($$SELECT DISTINCT estimator FROM xb.model_metrics JOIN xb.models m ON m.id = model_id
                 WHERE m.name = 'pgtap07_auto' AND split = 'validation'$$,
               ARRAY['model', 'seasonal_naive', 'gru', 'lstm', 'transformer', 'attention_lstm'],
-  'auto records the validation metrics of every architecture');
-SELECT is((SELECT lineage->>'arch_requested' FROM xb.models WHERE name = 'pgtap07_auto'), 'auto',
-  'the lineage records that auto was asked for');
+  'nets records the validation metrics of every architecture');
+SELECT is((SELECT lineage->>'arch_requested' FROM xb.models WHERE name = 'pgtap07_auto'), 'nets',
+  'the lineage records that nets was asked for');
 SELECT is((SELECT arch FROM xb.models WHERE name = 'pgtap07_auto'),
           (SELECT estimator FROM xb.model_metrics JOIN xb.models m ON m.id = model_id
             WHERE m.name = 'pgtap07_auto' AND split = 'validation' AND metric = 'wape'
               AND estimator IN ('gru', 'lstm', 'transformer', 'attention_lstm')
             ORDER BY value LIMIT 1),
   'the kept architecture has the lowest validation WAPE');
-SELECT is((SELECT count(*)::int FROM xb_forecast('pgtap07_auto')), 24, 'the auto model forecasts');
+SELECT is((SELECT count(*)::int FROM xb_forecast('pgtap07_auto')), 24, 'the nets model forecasts');
 
 -- A learned per-series embedding.
 SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_emb', 'pgtap07_sales', 'week', 'units', ARRAY['store'],

@@ -50,8 +50,8 @@ SELECT results_eq($$SELECT trial, params, validation_wape FROM xb.trials t JOIN 
                     WHERE m.name = 'pgtap20_random' AND m.version = 2 ORDER BY trial$$,
                   'the same seed draws and scores the same trials');
 
-SELECT lives_ok($$SELECT xb_train_forecaster('pgtap20_auto', 'three', 'date', 'weekly_sales', ARRAY['store'], NULL, 4, 'auto',
-                  '{"epochs": 1, "lookback": 8, "hidden": [8, 16], "heads": 2}')$$, 'auto with a search');
+SELECT lives_ok($$SELECT xb_train_forecaster('pgtap20_auto', 'three', 'date', 'weekly_sales', ARRAY['store'], NULL, 4, 'nets',
+                  '{"epochs": 1, "lookback": 8, "hidden": [8, 16], "heads": 2}')$$, 'nets with a search');
 SELECT is((SELECT count(*)::int FROM pg_temp.trials('pgtap20_auto')), 8, 'tries each architecture with each value');
 
 CREATE TEMP TABLE before AS SELECT count(*) AS n FROM xb.models;

@@ -29,10 +29,11 @@
 #include <nlohmann/json.hpp>
 #include <typeinfo>
 
-#include "core/blob.hpp"
-#include "core/calendar.hpp"
-#include "core/error.hpp"
-#include "core/forecaster.hpp"
+#include "core/common/blob.hpp"
+#include "core/forecast/calendar.hpp"
+#include "core/common/error.hpp"
+#include "core/forecast/forecast.hpp"
+#include "core/forecast/forecaster.hpp"
 #include "fuzz_harness.hpp"
 
 using namespace xb;

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "core/error.hpp"
-#include "core/options.hpp"
+#include "core/common/error.hpp"
+#include "core/forecast/options.hpp"
 #include "fuzz_harness.hpp"
 
 using namespace xb;

@@ -7,9 +7,10 @@
 //   u32 + bytes  architecture name
 //   u32 + bytes  state: JSON with the preprocessing (scalers, encoders,
 //                lookback, feature names, series tails) and hyperparameters
-//   u64 + bytes  weights: LibTorch's serialized module
+//   u64 + bytes  weights: xb's tensor format (core/common/weights.hpp)
 //   u32          CRC-32 of everything before it
-// Integers are little-endian. A blob that fails any check is refused whole.
+// Integers are little-endian (core/common/byte_codec.hpp). A blob that fails
+// any check is refused whole.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -20,6 +21,11 @@ namespace xb {
 enum class ModelKind : std::uint8_t { Forecaster = 1, Classifier = 2, Regressor = 3 };
 
 constexpr std::uint16_t kBlobFormatVersion = 1;
+
+// Upper bounds of each section, checked before anything is copied.
+constexpr std::uint64_t kMaxArchBytes = 64;
+constexpr std::uint64_t kMaxStateBytes = std::uint64_t(1) << 30;   // the 1 GB of a bytea
+constexpr std::uint64_t kMaxWeightBytes = std::uint64_t(1) << 30;
 
 struct ModelBlob {
   ModelKind kind = ModelKind::Forecaster;

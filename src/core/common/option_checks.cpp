@@ -1,4 +1,4 @@
-#include "core/option_checks.hpp"
+#include "core/common/option_checks.hpp"
 
 #include <algorithm>
 #include <cmath>

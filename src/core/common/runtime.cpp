@@ -1,8 +1,8 @@
-#include "core/runtime.hpp"
+#include "core/common/runtime.hpp"
 
 #include <torch/version.h>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 
 namespace xb {
 

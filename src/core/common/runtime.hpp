@@ -2,11 +2,11 @@
 // (never at library load: the postmaster forks backends and must not own
 // thread pools or a CUDA context). Core-internal (torch).
 #pragma once
-#include "core/torch_api.hpp"
+#include "core/common/torch_api.hpp"
 
 #include <string>
 
-#include "core/train_hooks.hpp"
+#include "core/common/train_hooks.hpp"
 
 namespace xb {
 

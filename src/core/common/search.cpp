@@ -1,10 +1,10 @@
-#include "core/search.hpp"
+#include "core/common/search.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "core/option_checks.hpp"
+#include "core/common/option_checks.hpp"
 
 namespace xb {
 

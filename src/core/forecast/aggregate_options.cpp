@@ -1,10 +1,10 @@
-#include "core/aggregate_options.hpp"
+#include "core/forecast/aggregate_options.hpp"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/option_checks.hpp"
+#include "core/common/error.hpp"
+#include "core/common/option_checks.hpp"
 
 namespace xb {
 namespace {

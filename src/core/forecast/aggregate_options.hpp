@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "core/options.hpp"
+#include "core/forecast/options.hpp"
 
 namespace xb {
 

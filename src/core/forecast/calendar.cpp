@@ -1,10 +1,10 @@
-#include "core/calendar.hpp"
+#include "core/forecast/calendar.hpp"
 
 #include <boost/date_time/gregorian/gregorian.hpp>
 #include <cmath>
 #include <map>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 
 namespace xb {
 namespace {

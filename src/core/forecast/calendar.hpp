@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "core/series_data.hpp"
+#include "core/forecast/series_data.hpp"
 
 namespace xb {
 

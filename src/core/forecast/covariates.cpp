@@ -1,10 +1,10 @@
-#include "core/covariates.hpp"
+#include "core/forecast/covariates.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <unordered_map>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 
 namespace xb {
 

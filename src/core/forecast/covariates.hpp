@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/series_data.hpp"
+#include "core/forecast/series_data.hpp"
 
 namespace xb {
 

@@ -1,15 +1,18 @@
 // Applying a trained forecaster: future values with intervals, what-if
 // overrides of covariates, and the elasticity table built from them.
+#include "core/forecast/forecast.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 
-#include "core/blob.hpp"
-#include "core/covariates.hpp"
-#include "core/error.hpp"
-#include "core/forecast_state.hpp"
-#include "core/forecaster.hpp"
-#include "core/trainer.hpp"
+#include "core/common/blob.hpp"
+#include "core/forecast/covariates.hpp"
+#include "core/common/error.hpp"
+#include "core/forecast/forecast_state.hpp"
+#include "core/forecast/stat_forecaster.hpp"
+#include "core/forecast/forecast.hpp"
+#include "core/forecast/trainer.hpp"
 
 namespace xb {
 namespace {
@@ -90,20 +93,20 @@ int checked_horizon(const ForecastState &st, int horizon) {
 
 }  // namespace
 
-ModelFeatures model_features(std::string_view blob) {
+// The state of a statistical forecaster blob, or "" for a network's.
+static std::string statistical_state(std::string_view blob) {
   ModelBlob decoded = decode_blob(blob);
-  if (decoded.kind != ModelKind::Forecaster)
-    throw Error(ErrorKind::InvalidParameter, std::string("model is a ") + model_kind_name(decoded.kind) +
-                                                 ", not a forecaster");
-  ForecastState st = ForecastState::from_json(decoded.state_json);
-  ModelFeatures f;
-  f.numeric = st.numeric_features;
-  for (const auto &e : st.text.encoders) f.text.push_back(e.name);
-  return f;
+  if (decoded.kind != ModelKind::Forecaster || !is_statistical_state(decoded.state_json)) return {};
+  if (!decoded.weights.empty() || !is_statistical(decoded.arch))
+    throw Error(ErrorKind::CorruptModel, "model state is inconsistent: a statistical model with weights",
+                "The blob was damaged or built by something else; train the model again.");
+  return std::move(decoded.state_json);
 }
 
 std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
                                     const TrainHooks &hooks, const FutureInputs &future) {
+  if (const std::string stat = statistical_state(blob); !stat.empty())
+    return forecast_statistical(stat, horizon, hooks, future);
   LoadedForecaster m = load_forecaster(blob, runtime);
   const ForecastState &st = m.state;
   horizon = checked_horizon(st, horizon);
@@ -129,6 +132,9 @@ std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string
                                         const std::vector<double> &deltas, bool relative, bool per_series,
                                         const RuntimeSettings &runtime, const TrainHooks &hooks,
                                         const FutureInputs &future) {
+  if (!statistical_state(blob).empty())
+    throw Error(ErrorKind::InvalidParameter, "a statistical model uses no covariates, so no feature moves its forecast",
+                "Sensitivity needs a network trained with feature_cols (arch gru, lstm, transformer, attention_lstm).");
   LoadedForecaster m = load_forecaster(blob, runtime);
   const ForecastState &st = m.state;
   auto f = std::find(st.numeric_features.begin(), st.numeric_features.end(), feature);

@@ -1,13 +1,14 @@
-#include "core/forecast_state.hpp"
+#include "core/forecast/forecast_state.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "core/blob.hpp"
-#include "core/error.hpp"
-#include "core/runtime.hpp"
-#include "core/weights.hpp"
+#include "core/common/blob.hpp"
+#include "core/common/error.hpp"
+#include "core/common/limits.hpp"
+#include "core/common/runtime.hpp"
+#include "core/common/weights.hpp"
 
 namespace xb {
 namespace {
@@ -21,12 +22,16 @@ Error inconsistent(const std::string &what) {
                "The blob was damaged or built by something else; train the model again.");
 }
 
+json frequency_json(const Frequency &f) {
+  return {{"unit", f.unit == Frequency::Unit::Month ? "month" : "fixed"}, {"step", f.step}};
+}
+
 }  // namespace
 
 std::string ForecastState::to_json() const {
   json j;
   j["options"] = json::parse(options.to_json());
-  j["freq"] = {{"unit", panel.freq.unit == Frequency::Unit::Month ? "month" : "fixed"}, {"step", panel.freq.step}};
+  j["freq"] = frequency_json(panel.freq);
   j["season"] = layout.season;
   j["features"] = numeric_features;
   j["text_features"] = text.to_json();
@@ -84,7 +89,89 @@ std::string string_of(const json &v, const char *what) {
   return v.get<std::string>();
 }
 
+Frequency frequency_of(const json &freq) {
+  Frequency f;
+  const std::string unit = string_of(freq.at("unit"), "freq.unit");
+  if (unit != "month" && unit != "fixed") throw inconsistent("unknown frequency unit");
+  f.unit = unit == "month" ? Frequency::Unit::Month : Frequency::Unit::Fixed;
+  f.step = unit == "month" ? whole(freq, "step", 1, 12) : whole(freq, "step", 1, 1000L * 366 * kMicrosPerDay);
+  return f;
+}
+
+Error invalid_state(const json::exception &e) {
+  return Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(),
+               "The blob was damaged or built by something else; train the model again.");
+}
+
 }  // namespace
+
+std::string StatState::to_json() const {
+  json j;
+  j["statistical"] = true;
+  j["options"] = json::parse(options.to_json());
+  j["freq"] = frequency_json(freq);
+  j["season"] = season;
+  j["conformal_q"] = conformal_q;
+  json all = json::array();
+  for (const auto &s : series)
+    all.push_back({{"key", s.key}, {"start", s.start}, {"length", s.length}, {"scale", s.scale},
+                   {"recipe", s.recipe}, {"method", s.method}, {"yhat", s.yhat}});
+  j["series"] = std::move(all);
+  return j.dump();
+}
+
+StatState StatState::from_json(const std::string &text) {
+  StatState st;
+  try {
+    const json j = json::parse(text);
+    if (j.at("statistical") != true) throw inconsistent("not a statistical model");
+    const json &opt = j.at("options");
+    st.options.arch = string_of(opt.at("arch"), "arch");
+    st.options.horizon = static_cast<int>(whole(opt, "horizon", 1, limits::kMaxHorizon));
+    st.options.interval = finite(opt.at("interval"), "interval");
+    st.freq = frequency_of(j.at("freq"));
+    st.season = static_cast<int>(whole(j, "season", 1, 10000));
+    st.conformal_q = finite_array(j.at("conformal_q"), "conformal_q");
+    const json &series = j.at("series");
+    if (!series.is_array() || series.empty() || series.size() > kMaxStatSeries)
+      throw inconsistent("series count");
+    for (const auto &js : series) {
+      StatSeriesState s;
+      s.key = string_of(js.at("key"), "a series key");
+      s.start = whole(js, "start", kFirstCalendarTime, kLastCalendarTime);
+      s.length = whole(js, "length", 1, 100000000L);
+      s.scale = finite(js.at("scale"), "a scale");
+      s.recipe = string_of(js.at("recipe"), "a recipe");
+      s.method = string_of(js.at("method"), "a method");
+      s.yhat = finite_array(js.at("yhat"), "a forecast");
+      st.series.push_back(std::move(s));
+    }
+  } catch (const json::exception &e) {
+    throw invalid_state(e);
+  }
+  const int H = st.options.horizon;
+  if (st.conformal_q.size() != static_cast<std::size_t>(H)) throw inconsistent("interval sizes");
+  for (double q : st.conformal_q)
+    if (q < 0) throw inconsistent("a negative interval width");
+  for (const auto &s : st.series) {
+    if (s.yhat.size() != static_cast<std::size_t>(H) || !(s.scale > 0)) throw inconsistent("series \"" + s.key + "\"");
+    try {  // every time a forecast touches must be on the calendar
+      st.freq.advance(s.start, s.length - 1 + H);
+    } catch (const Error &) {
+      throw inconsistent("series \"" + s.key + "\" times");
+    }
+  }
+  return st;
+}
+
+bool is_statistical_state(const std::string &state_json) {
+  try {
+    const json j = json::parse(state_json);
+    return j.is_object() && j.contains("statistical") && j.at("statistical") == true;
+  } catch (const json::exception &e) {
+    throw invalid_state(e);
+  }
+}
 
 ForecastState ForecastState::from_json(const std::string &text) {
   ForecastState st;
@@ -93,21 +180,18 @@ ForecastState ForecastState::from_json(const std::string &text) {
     json j = json::parse(text);
     const json &opt = j.at("options");
     o.arch = string_of(opt.at("arch"), "arch");
-    o.horizon = static_cast<int>(whole(opt, "horizon", 1, 10000));
-    o.lookback = static_cast<int>(whole(opt, "lookback", 1, 10000));
-    o.hidden = static_cast<int>(whole(opt, "hidden", 1, 4096));
-    o.layers = static_cast<int>(whole(opt, "layers", 1, 16));
-    o.heads = opt.contains("heads") ? static_cast<int>(whole(opt, "heads", 1, 64)) : 1;
-    o.ensemble = static_cast<int>(whole(opt, "ensemble", 1, 32));
-    o.series_embedding = opt.contains("series_embedding") ? static_cast<int>(whole(opt, "series_embedding", 0, 256)) : 0;
+    o.horizon = static_cast<int>(whole(opt, "horizon", 1, limits::kMaxHorizon));
+    o.lookback = static_cast<int>(whole(opt, "lookback", 1, limits::kMaxLookback));
+    o.hidden = static_cast<int>(whole(opt, "hidden", 1, limits::kMaxHidden));
+    o.layers = static_cast<int>(whole(opt, "layers", 1, limits::kMaxLayers));
+    o.heads = opt.contains("heads") ? static_cast<int>(whole(opt, "heads", 1, limits::kMaxHeads)) : 1;
+    o.ensemble = static_cast<int>(whole(opt, "ensemble", 1, limits::kMaxEnsemble));
+    o.series_embedding =
+        opt.contains("series_embedding") ? static_cast<int>(whole(opt, "series_embedding", 0, limits::kMaxEmbedding)) : 0;
     o.seed = whole(opt, "seed", 0, 2147483647L);
     o.dropout = finite(opt.at("dropout"), "dropout");
     o.interval = finite(opt.at("interval"), "interval");
-    const json &freq = j.at("freq");
-    const std::string unit = string_of(freq.at("unit"), "freq.unit");
-    if (unit != "month" && unit != "fixed") throw inconsistent("unknown frequency unit");
-    st.panel.freq.unit = unit == "month" ? Frequency::Unit::Month : Frequency::Unit::Fixed;
-    st.panel.freq.step = unit == "month" ? whole(freq, "step", 1, 12) : whole(freq, "step", 1, 1000L * 366 * kMicrosPerDay);
+    st.panel.freq = frequency_of(j.at("freq"));
     const json &features = j.at("features");
     if (!features.is_array()) throw inconsistent("features is not an array");
     for (const auto &f : features) st.numeric_features.push_back(string_of(f, "a feature name"));
@@ -143,8 +227,7 @@ ForecastState ForecastState::from_json(const std::string &text) {
       st.panel.series.push_back(std::move(s));
     }
   } catch (const json::exception &e) {
-    throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(),
-                "The blob was damaged or built by something else; train the model again.");
+    throw invalid_state(e);
   }
   // Everything later code indexes by must agree, or a forward pass would read out of bounds.
   const auto &archs = forecast_architectures();
@@ -198,8 +281,13 @@ LoadedForecaster load_forecaster(std::string_view bytes, const RuntimeSettings &
   if (m.state.options.arch != blob.arch) throw inconsistent("architecture differs from the header");
   m.device = prepare_runtime(runtime);
   const ForecastOptions &o = m.state.options;
+  const NetShape shape = net_shape(o, m.state.layout, static_cast<int>(m.state.panel.series.size()));
+  // The declared network must fit in the weights the blob really carries
+  // (4 bytes a value) before one byte of it is allocated.
+  if (static_cast<double>(parameter_count(shape)) * o.ensemble * 4 > static_cast<double>(blob.weights.size()))
+    throw inconsistent("the declared network is larger than its weights");
   try {
-    m.net = ForecastEnsemble(net_shape(o, m.state.layout, static_cast<int>(m.state.panel.series.size())), o.ensemble, 0);
+    m.net = ForecastEnsemble(shape, o.ensemble, 0);
   } catch (const std::exception &e) {  // c10::Error, std::bad_alloc: a shape LibTorch refuses
     throw inconsistent(std::string("the network cannot be built: ") + e.what());
   }

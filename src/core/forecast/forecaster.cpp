@@ -1,20 +1,23 @@
-// Training a forecaster (one architecture, or auto: each, keeping the best on
+// Training a forecaster (the statistical members and auto in
+// stat_forecaster; here one network, or nets: each, keeping the best on
 // validation) and rolling-origin backtests, which retrain the same way.
-#include "core/forecaster.hpp"
+#include "core/forecast/forecaster.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
-#include "core/blob.hpp"
-#include "core/covariates.hpp"
-#include "core/error.hpp"
-#include "core/forecast_state.hpp"
-#include "core/metrics.hpp"
-#include "core/runtime.hpp"
-#include "core/search.hpp"
-#include "core/trainer.hpp"
-#include "core/weights.hpp"
+#include "core/common/blob.hpp"
+#include "core/forecast/covariates.hpp"
+#include "core/common/error.hpp"
+#include "core/common/limits.hpp"
+#include "core/forecast/forecast_state.hpp"
+#include "core/forecast/metrics.hpp"
+#include "core/common/runtime.hpp"
+#include "core/common/search.hpp"
+#include "core/forecast/stat_forecaster.hpp"
+#include "core/forecast/trainer.hpp"
+#include "core/common/weights.hpp"
 
 namespace xb {
 namespace {
@@ -71,6 +74,8 @@ struct Prepared {
   long skipped = 0;
 };
 
+std::vector<ForecastOptions> candidate_options(const ForecastOptions &o);
+
 Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &runtime, const TrainHooks &hooks) {
   Prepared p;
   p.layout.lookback = o.lookback;
@@ -117,14 +122,15 @@ Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &r
   p.train_w = windows_between(p.panel, p.splits, p.layout, nullptr, &SeriesSplit::train_end);
   p.val_w = windows_between(p.panel, p.splits, p.layout, &SeriesSplit::train_end, &SeriesSplit::val_end);
   p.test_w = windows_between(p.panel, p.splits, p.layout, &SeriesSplit::val_end, &SeriesSplit::length);
-  const double bytes = window_bytes(p.layout, static_cast<long>(p.train_w.size() + p.val_w.size() + p.test_w.size()));
-  if (runtime.max_memory_bytes > 0 && bytes > runtime.max_memory_bytes) {
-    char text[160];
-    std::snprintf(text, sizeof text, "training would need about %.0f MB for its windows, over the limit of %.0f MB",
-                  bytes / 1048576.0, runtime.max_memory_bytes / 1048576.0);
-    throw Error(ErrorKind::ResourceLimit, text,
-                "Lower lookback or horizon, train on fewer series, or raise xb.max_train_memory.");
-  }
+  // One estimate before anything is allocated: the windows, and every
+  // candidate's network with its gradients, optimiser state and best copy.
+  double net_bytes = 0;
+  for (const ForecastOptions &c : candidate_options(o))
+    net_bytes = std::max(net_bytes, static_cast<double>(parameter_count(net_shape(c, p.layout, static_cast<int>(
+                                        p.panel.series.size())))) * c.ensemble * limits::kTrainBytesPerParameter);
+  limits::check_training_memory(
+      window_bytes(p.layout, static_cast<long>(p.train_w.size() + p.val_w.size() + p.test_w.size())) + net_bytes,
+      runtime.max_memory_bytes, "its windows and network");
   p.train_b = make_windows(p.panel, p.target_scalers, p.layout, p.train_w);
   p.val_b = make_windows(p.panel, p.target_scalers, p.layout, p.val_w);
   p.test_b = make_windows(p.panel, p.target_scalers, p.layout, p.test_w);
@@ -207,13 +213,13 @@ Candidate train_candidate(const Prepared &p, const ForecastOptions &o, const tor
 // The candidates to train: one; each architecture for auto; each trial of a
 // search (times each architecture for auto).
 std::vector<ForecastOptions> candidate_options(const ForecastOptions &o) {
-  if (o.arch != "auto" && o.search == "none") return {o};
+  if (o.arch != "nets" && o.search == "none") return {o};
   const std::vector<std::string> docs = o.search == "none"
                                             ? std::vector<std::string>{o.user_json}
                                             : expand_search(o.user_json, searchable_forecast_options()).trials;
   std::vector<ForecastOptions> out;
   for (const auto &doc : docs) {
-    if (o.arch != "auto") out.push_back(parse_forecast_options(o.arch, o.horizon, doc));
+    if (o.arch != "nets") out.push_back(parse_forecast_options(o.arch, o.horizon, doc));
     else
       for (const auto &arch : forecast_architectures()) out.push_back(parse_forecast_options(arch, o.horizon, doc));
   }
@@ -226,7 +232,7 @@ std::vector<ForecastOptions> candidate_options(const ForecastOptions &o) {
 Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::Device &device,
                      const TrainHooks &hooks, std::vector<MetricRow> *others, std::vector<TrialRecord> *trials) {
   const auto options = candidate_options(o);
-  const std::string what = o.search == "none" ? "auto" : "search";
+  const std::string what = o.search == "none" ? "nets" : "search";
   Candidate best;
   double best_score = 0;
   std::size_t best_index = 0;
@@ -291,6 +297,13 @@ std::vector<ResidualPoint> residuals_of(const Prepared &p, const Candidate &c) {
 TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions &o, const RuntimeSettings &runtime,
                                    const TrainHooks &hooks) {
   const auto start = std::chrono::steady_clock::now();
+  if (is_statistical(o.arch)) {
+    const Panel panel = panel_of(rows, o, fit_text_encoding(rows), hooks);
+    if (panel.series.empty()) throw Error(ErrorKind::InsufficientData, "the source has no rows to train on");
+    TrainedForecaster out = train_statistical(panel, o, runtime, hooks);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  }
   torch::Device device = prepare_runtime(runtime);
   const TextEncoding text = fit_text_encoding(rows);
   Prepared p = prepare(panel_of(rows, o, text, hooks), o, runtime, hooks);
@@ -354,6 +367,8 @@ std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions 
   if (folds < 1 || folds > 100)
     throw Error(ErrorKind::InvalidParameter, "folds must be from 1 to 100, not " + std::to_string(folds));
   if (step < 1) throw Error(ErrorKind::InvalidParameter, "step must be at least 1, not " + std::to_string(step));
+  if (is_statistical(o.arch))
+    return backtest_statistical(panel_of(rows, o, fit_text_encoding(rows), hooks), o, folds, step, runtime, hooks);
   torch::Device device = prepare_runtime(runtime);
   const TextEncoding text = fit_text_encoding(rows);
   const Panel full = panel_of(rows, o, text, hooks);

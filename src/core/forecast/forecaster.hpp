@@ -1,24 +1,19 @@
-// The forecasting job end to end: rows in, a trained model blob plus its
-// metrics and training log out; a blob back to future values, what-if
-// forecasts and elasticities; rolling-origin backtests.
-// This is the core's public face to the PostgreSQL boundary (no torch here).
+// Training a forecaster: rows in, a trained model blob plus its metrics,
+// training log, residuals and trials out; and rolling-origin backtests.
+// Applying a blob is core/forecast/forecast.hpp. Public face to the
+// PostgreSQL boundary (no torch here).
 #pragma once
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "core/options.hpp"
-#include "core/series_data.hpp"
-#include "core/train_hooks.hpp"
+#include "core/common/point_metrics.hpp"
+#include "core/forecast/options.hpp"
+#include "core/forecast/series_data.hpp"
+#include "core/common/train_hooks.hpp"
 
 namespace xb {
 
-struct MetricRow {
-  std::string split;      // train | validation | test
-  std::string estimator;  // model | seasonal_naive | an architecture (candidates of auto)
-  std::string metric;
-  double value = 0;
-};
 
 // One test-split point: the test split is tiled by windows of the horizon
 // from its first point, so each point has one fitted value and its step.
@@ -64,47 +59,6 @@ struct TrainedForecaster {
 
 TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions &options,
                                    const RuntimeSettings &runtime, const TrainHooks &hooks);
-
-struct ForecastPoint {
-  std::string series;
-  Micros ts = 0;
-  double yhat = 0;
-  double lo = 0;
-  double hi = 0;
-};
-
-// What a forecast may be told about the future: covariate rows (same series
-// keys, time and feature columns as training; target unused) and what-if
-// overrides ({"price": {"mul": 0.9}}, see core/covariates.hpp).
-struct FutureInputs {
-  const SeriesRows *rows = nullptr;
-  std::string overrides_json;
-};
-
-// The feature columns a model was trained with, to read future rows for it.
-struct ModelFeatures {
-  std::vector<std::string> numeric;
-  std::vector<std::string> text;
-};
-ModelFeatures model_features(std::string_view blob);
-
-// horizon 0: the trained horizon. Larger than trained is refused.
-std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
-                                    const TrainHooks &hooks, const FutureInputs &future = {});
-
-// Forecasts with `feature` changed by each delta (relative: times 1 + delta;
-// else plus delta) against the unchanged forecast, over all horizon steps.
-struct SensitivityRow {
-  std::string series;  // empty: all series together
-  double delta = 0;
-  double mean_forecast = 0;
-  double relative_change = 0;  // mean_forecast / baseline mean - 1
-  double elasticity = 0;       // relative_change / delta (relative deltas; NaN at 0)
-};
-std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string &feature,
-                                        const std::vector<double> &deltas, bool relative, bool per_series,
-                                        const RuntimeSettings &runtime, const TrainHooks &hooks,
-                                        const FutureInputs &future = {});
 
 // Rolling-origin evaluation: fold 1 trains and tests on all the data as
 // train_forecaster does; fold k first removes the last (k - 1) * step points

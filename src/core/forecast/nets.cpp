@@ -1,9 +1,9 @@
-#include "core/models.hpp"
+#include "core/forecast/nets.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 
 namespace xb {
 namespace {
@@ -21,6 +21,22 @@ torch::Tensor positional_encoding(int length, int dim) {
 }
 
 }  // namespace
+
+std::int64_t parameter_count(const NetShape &s) {
+  const std::int64_t h = s.hidden, in = s.past_dim, L = s.layers;
+  std::int64_t n = 0;
+  auto recurrent = [&](std::int64_t gates) {  // weights ih, hh and two biases per layer
+    return gates * h * (in + h) + 2 * gates * h + (L - 1) * (gates * h * 2 * h + 2 * gates * h);
+  };
+  if (s.arch == "gru") n += recurrent(3);
+  else if (s.arch == "lstm" || s.arch == "attention_lstm") n += recurrent(4);
+  if (s.arch == "attention_lstm") n += (2 * h + 1) + (2 * h * h + h);
+  if (s.arch == "transformer")  // input projection, positions, per layer attention + feed-forward + 2 norms
+    n += (in * h + h) + static_cast<std::int64_t>(s.lookback) * h + L * (8 * h * h + 11 * h);
+  n += (h + s.embedding_dim + s.future_dim + s.horizon) * h + h + h + 1;  // decoder
+  if (s.embedding_dim > 0) n += std::max<std::int64_t>(s.series_count, 1) * s.embedding_dim;
+  return n;
+}
 
 ForecastNetImpl::ForecastNetImpl(const NetShape &shape) : shape_(shape) {
   const int hid = shape.hidden;

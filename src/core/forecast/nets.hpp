@@ -3,8 +3,9 @@
 // maps the encoding plus each step's known-future inputs to that step's value
 // (direct multi-horizon output). Core-internal (torch).
 #pragma once
-#include "core/torch_api.hpp"
+#include "core/common/torch_api.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace xb {
@@ -23,6 +24,11 @@ struct NetShape {
   int series_count = 0;       // with embedding_dim > 0: one learned vector per series
   int embedding_dim = 0;
 };
+
+// The number of float values a network of this shape stores (parameters and
+// buffers), computed from the shape alone: what a blob's weights must hold
+// and what training will allocate, known before anything is built.
+std::int64_t parameter_count(const NetShape &shape);
 
 class ForecastNetImpl : public torch::nn::Module {
  public:

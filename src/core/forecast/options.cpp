@@ -1,11 +1,12 @@
-#include "core/options.hpp"
+#include "core/forecast/options.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/search.hpp"
-#include "core/option_checks.hpp"
+#include "core/common/error.hpp"
+#include "core/common/limits.hpp"
+#include "core/common/search.hpp"
+#include "core/common/option_checks.hpp"
 #include "presets_json.hpp"
 
 namespace xb {
@@ -20,7 +21,7 @@ const json &presets() {
 }
 
 void apply(ForecastOptions &o, const std::string &key, const json &v) {
-  if (key == "lookback") o.lookback = integer(v, key, 1, 10000);
+  if (key == "lookback") o.lookback = integer(v, key, 1, limits::kMaxLookback);
   else if (key == "epochs") o.epochs = integer(v, key, 1, 100000);
   else if (key == "batch_size") o.batch_size = integer(v, key, 1, 1 << 20);
   else if (key == "lr") o.lr = in_range(v, key, 0, true, 10, false);
@@ -32,16 +33,16 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
   else if (key == "test_fraction") o.test_fraction = in_range(v, key, 0, true, 0.5, true);
   else if (key == "val_periods") o.val_periods = integer(v, key, 1, 1000000);
   else if (key == "test_periods") o.test_periods = integer(v, key, 1, 1000000);
-  else if (key == "hidden") o.hidden = integer(v, key, 1, 4096);
-  else if (key == "layers") o.layers = integer(v, key, 1, 16);
-  else if (key == "heads") o.heads = integer(v, key, 1, 64);
-  else if (key == "ensemble") o.ensemble = integer(v, key, 1, 32);
+  else if (key == "hidden") o.hidden = integer(v, key, 1, limits::kMaxHidden);
+  else if (key == "layers") o.layers = integer(v, key, 1, limits::kMaxLayers);
+  else if (key == "heads") o.heads = integer(v, key, 1, limits::kMaxHeads);
+  else if (key == "ensemble") o.ensemble = integer(v, key, 1, limits::kMaxEnsemble);
   else if (key == "interval") o.interval = in_range(v, key, 0, true, 1, true);
   else if (key == "freq") o.freq = one_of(v, key, {"hourly", "daily", "weekly", "monthly", "quarterly", "yearly"});
   else if (key == "loss") o.loss = one_of(v, key, {"mse", "mae", "huber"});
   else if (key == "fill") o.fill = one_of(v, key, {"zero", "ffill", "interpolate", "error"});
   else if (key == "invalid") o.invalid = one_of(v, key, {"error", "drop"});
-  else if (key == "series_embedding") o.series_embedding = integer(v, key, 0, 256);
+  else if (key == "series_embedding") o.series_embedding = integer(v, key, 0, limits::kMaxEmbedding);
   else if (key == "seasonal_lag") {
     if (!v.is_boolean()) throw bad(key, "must be true or false");
     o.seasonal_lag = v.get<bool>() ? 1 : 0;
@@ -67,14 +68,26 @@ const std::vector<std::string> &searchable_forecast_options() {
   return keys;
 }
 
+const std::vector<std::string> &statistical_architectures() {
+  static const std::vector<std::string> archs{"snaive", "ets", "theta", "stlf"};
+  return archs;
+}
+
+bool is_statistical(const std::string &arch) {
+  const auto &archs = statistical_architectures();
+  return arch == "auto" || std::find(archs.begin(), archs.end(), arch) != archs.end();
+}
+
 ForecastOptions parse_forecast_options(const std::string &arch, int horizon, const std::string &options_json) {
   const auto &archs = forecast_architectures();
-  if (arch != "auto" && std::find(archs.begin(), archs.end(), arch) == archs.end())
+  if (arch != "nets" && !is_statistical(arch) && std::find(archs.begin(), archs.end(), arch) == archs.end())
     throw Error(ErrorKind::InvalidParameter, "unknown architecture \"" + arch + "\"",
-                "Use gru, lstm, transformer, attention_lstm or auto.");
+                "Use auto (the default), a statistical member (snaive, ets, theta, stlf), a network (gru, lstm, "
+                "transformer, attention_lstm) or nets (every network, the best on validation).");
   if (horizon < 1)
     throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(horizon));
-  if (horizon > 10000) throw Error(ErrorKind::InvalidParameter, "horizon must be at most 10000");
+  if (horizon > limits::kMaxHorizon)
+    throw Error(ErrorKind::InvalidParameter, "horizon must be at most " + std::to_string(limits::kMaxHorizon));
 
   json user;
   try {
@@ -100,13 +113,15 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
   o.arch = arch;
   o.horizon = horizon;
   o.user_json = user.dump();
-  // auto: the common preset here; each candidate is parsed again with its own.
-  for (const std::string &layer : {std::string("common"), arch == "auto" ? std::string("common") : arch})
+  // nets and the statistical members: the common preset here (each network
+  // of nets is parsed again with its own).
+  const bool own_preset = std::find(archs.begin(), archs.end(), arch) != archs.end();
+  for (const std::string &layer : {std::string("common"), own_preset ? arch : std::string("common")})
     for (const auto &[key, value] : presets().at(layer).items()) apply(o, key, value);
   for (const auto &[key, value] : user.items()) apply(o, key, value);
-  if (o.lookback == 0) o.lookback = std::min(std::max(2 * horizon, 8), 10000);
-  // Every candidate of auto must be valid before any training starts.
-  if (arch == "auto")
+  if (o.lookback == 0) o.lookback = std::min(std::max(2 * horizon, 8), limits::kMaxLookback);
+  // Every candidate of nets must be valid before any training starts.
+  if (arch == "nets")
     for (const auto &candidate : archs) parse_forecast_options(candidate, horizon, options_json);
   if (arch == "transformer" && o.hidden % o.heads != 0)
     throw Error(ErrorKind::InvalidParameter, "option \"hidden\" must be a multiple of \"heads\"",
@@ -115,6 +130,14 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
 }
 
 std::string ForecastOptions::to_json() const {
+  if (is_statistical(arch)) {  // only what the statistical members use
+    json j = {{"arch", arch},          {"horizon", horizon},   {"seed", seed},       {"val_fraction", val_fraction},
+              {"test_fraction", test_fraction}, {"interval", interval}, {"fill", fill}, {"invalid", invalid}};
+    if (val_periods) j["val_periods"] = val_periods;
+    if (test_periods) j["test_periods"] = test_periods;
+    if (!freq.empty()) j["freq"] = freq;
+    return j.dump();
+  }
   json j = {{"arch", arch},
             {"horizon", horizon},
             {"lookback", lookback},

@@ -8,7 +8,7 @@
 namespace xb {
 
 struct ForecastOptions {
-  std::string arch;  // gru | lstm | transformer | attention_lstm | auto
+  std::string arch;  // auto | snaive | ets | theta | stlf | gru | lstm | transformer | attention_lstm | nets
   int horizon = 0;
   int lookback = 0;
   int epochs = 0;
@@ -40,8 +40,13 @@ struct ForecastOptions {
   std::string to_json() const;  // every resolved value, for the catalog
 };
 
-// The architectures "auto" chooses among (auto itself is not listed).
+// The networks "nets" chooses among (nets itself is not listed).
 const std::vector<std::string> &forecast_architectures();
+
+// The statistical members (core/forecast/stat_forecaster), each an arch of
+// its own; auto combines them. Neither list holds auto.
+const std::vector<std::string> &statistical_architectures();
+bool is_statistical(const std::string &arch);  // a statistical member, or auto
 
 // The options that may be given as arrays to search over: the ones that
 // shape the network and its training, not the data's windows and splits.

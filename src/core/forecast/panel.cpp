@@ -1,11 +1,11 @@
-#include "core/panel.hpp"
+#include "core/forecast/panel.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 
 namespace xb {
 namespace {

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "core/calendar.hpp"
-#include "core/series_data.hpp"
+#include "core/forecast/calendar.hpp"
+#include "core/forecast/series_data.hpp"
 
 namespace xb {
 

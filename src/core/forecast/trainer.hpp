@@ -1,27 +1,21 @@
-// Mini-batch Adam with early stopping on validation loss; the best epoch's
-// weights are restored at the end. Core-internal (torch).
+// Training a forecasting network on lookback windows (the loss on scaled
+// values; the loop itself is core/common/train_loop), and predicting windows.
+// Core-internal (torch).
 #pragma once
-#include "core/torch_api.hpp"
+#include "core/common/torch_api.hpp"
 
 #include <vector>
 
-#include "core/models.hpp"
-#include "core/options.hpp"
-#include "core/train_hooks.hpp"
-#include "core/windows.hpp"
+#include "core/common/train_hooks.hpp"
+#include "core/common/train_loop.hpp"
+#include "core/forecast/nets.hpp"
+#include "core/forecast/options.hpp"
+#include "core/forecast/windows.hpp"
 
 namespace xb {
 
-struct FitResult {
-  std::vector<EpochRecord> epochs;
-  int best_epoch = 0;
-  double best_val_loss = 0;
-};
-
 FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val, const ForecastOptions &o,
               const torch::Device &device, const TrainHooks &hooks, int member = 0);
-
-void stop_if_interrupted(const TrainHooks &hooks);
 
 // Predictions in scaled units, [N, horizon], on the CPU, in eval mode.
 template <typename Net>

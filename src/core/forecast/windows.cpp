@@ -1,4 +1,4 @@
-#include "core/windows.hpp"
+#include "core/forecast/windows.hpp"
 
 #include <cmath>
 

@@ -1,12 +1,12 @@
 // From a panel to model inputs: the temporal split, the scalers fitted on the
 // training part only, and lookback windows as tensors. Core-internal (torch).
 #pragma once
-#include "core/torch_api.hpp"
+#include "core/common/torch_api.hpp"
 
 #include <vector>
 
-#include "core/options.hpp"
-#include "core/panel.hpp"
+#include "core/forecast/options.hpp"
+#include "core/forecast/panel.hpp"
 
 namespace xb {
 

@@ -1,10 +1,10 @@
-#include "core/tabular_encoding.hpp"
+#include "core/tabular/encoding.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 
 namespace xb {
 namespace {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "core/tabular_data.hpp"
+#include "core/tabular/data.hpp"
 
 namespace xb {
 

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "core/error.hpp"
-#include "core/tabular_data.hpp"
+#include "core/common/error.hpp"
+#include "core/tabular/data.hpp"
 
 namespace xb {
 

@@ -1,10 +1,10 @@
-#include "core/classification_metrics.hpp"
+#include "core/tabular/metrics.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
-#include "core/metrics.hpp"
+#include "core/common/point_metrics.hpp"
 
 namespace xb {
 namespace {
@@ -122,8 +122,7 @@ std::vector<std::pair<std::string, double>> classification_metrics(const ClassPr
 
 std::vector<std::pair<std::string, double>> regression_metrics(const std::vector<double> &actual,
                                                                const std::vector<double> &predicted) {
-  ForecastPoints pts;
-  for (std::size_t i = 0; i < actual.size(); ++i) pts.add(actual[i], predicted[i], 1.0);
+  const PointPairs pts{actual, predicted};
   return {{"mae", mean_absolute_error(pts)},
           {"rmse", root_mean_squared_error(pts)},
           {"r2", r_squared(pts)},

@@ -1,14 +1,27 @@
-#include "core/mlp.hpp"
-#include "core/weights.hpp"
+#include "core/tabular/mlp.hpp"
+#include "core/common/weights.hpp"
 
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/error.hpp"
+#include "core/common/byte_codec.hpp"
+#include "core/common/error.hpp"
+#include "core/common/limits.hpp"
 
 namespace xb {
 
 using nlohmann::json;
+
+std::int64_t MlpShape::parameter_count() const {
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i < cardinalities.size(); ++i) n += static_cast<std::int64_t>(cardinalities[i]) * embedding_dims[i];
+  std::int64_t in = input_dim();
+  for (int h : hidden) {
+    n += in * h + h;
+    in = h;
+  }
+  return n + in * outputs + outputs;
+}
 
 long MlpShape::input_dim() const {
   long d = dense_dim;
@@ -33,11 +46,16 @@ MlpShape MlpShape::from_json(const json &j) {
   } catch (const json::exception &e) {
     throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
   }
-  bool ok = s.dense_dim >= 0 && s.cardinalities.size() == s.embedding_dims.size() && !s.hidden.empty() &&
-            s.outputs >= 1 && s.input_dim() >= 1 && s.dropout >= 0 && s.dropout < 1;
-  for (int h : s.hidden) ok = ok && h >= 1;
-  for (std::size_t i = 0; i < s.cardinalities.size(); ++i)
-    ok = ok && s.cardinalities[i] >= 2 && s.embedding_dims[i] >= 1;
+  // Every size bounded first, so the sums below cannot overflow.
+  bool ok = s.dense_dim >= 0 && s.dense_dim <= limits::kMaxCategoriesPerColumn * 64 &&
+            s.cardinalities.size() == s.embedding_dims.size() && s.cardinalities.size() <= 4096 && !s.hidden.empty() &&
+            s.hidden.size() <= static_cast<std::size_t>(limits::kMaxTabularLayers) && s.outputs >= 1 &&
+            s.outputs <= limits::kMaxCategoriesPerColumn && s.dropout >= 0 && s.dropout < 1;
+  for (int h : s.hidden) ok = ok && h >= 1 && h <= limits::kMaxHidden;
+  for (std::size_t i = 0; ok && i < s.cardinalities.size(); ++i)
+    ok = s.cardinalities[i] >= 2 && s.cardinalities[i] <= limits::kMaxCategoriesPerColumn + 2 &&
+         s.embedding_dims[i] >= 1 && s.embedding_dims[i] <= limits::kMaxEmbedding;
+  ok = ok && s.input_dim() >= 1;
   if (!ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");
   return s;
 }
@@ -73,37 +91,31 @@ torch::Tensor MlpImpl::forward(const torch::Tensor &dense, const torch::Tensor &
 }
 
 std::string save_mlps(std::vector<Mlp> &nets) {
-  std::string out;
-  for (auto &net : nets) {
-    const std::string bytes = save_weights(*net);
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((static_cast<std::uint64_t>(bytes.size()) >> (8 * i)) & 0xff));
-    out += bytes;
-  }
-  return out;
+  ByteWriter out;
+  for (auto &net : nets) out.put_section(save_weights(*net), true);
+  return out.take();
 }
 
 std::vector<Mlp> load_mlps(const MlpShape &shape, const std::string &weights, int count) {
-  const Error bad(ErrorKind::CorruptModel, "model weights do not load", "The blob does not match its header.");
+  // The declared members must fit in the bytes really there (4 a value)
+  // before one of them is built.
+  if (4.0 * static_cast<double>(shape.parameter_count()) * count > static_cast<double>(weights.size()))
+    throw corrupt_model("the declared network is larger than its weights");
+  ByteReader in(weights);
   std::vector<Mlp> nets;
-  std::size_t pos = 0;
   for (int k = 0; k < count; ++k) {
-    if (weights.size() - pos < 8) throw bad;
-    std::uint64_t len = 0;
-    for (int i = 0; i < 8; ++i) len |= std::uint64_t(static_cast<unsigned char>(weights[pos + i])) << (8 * i);
-    pos += 8;
-    if (len > weights.size() - pos) throw bad;
+    const std::string_view bytes = in.section(true, in.remaining());
     Mlp net{nullptr};
     try {
       net = Mlp(shape);
     } catch (const std::exception &) {  // a shape LibTorch refuses
-      throw bad;
+      throw corrupt_model("the network cannot be built");
     }
-    load_weights(*net, std::string_view(weights).substr(pos, static_cast<std::size_t>(len)));
-    pos += static_cast<std::size_t>(len);
-    if (pos != weights.size() && k + 1 == count) throw bad;
+    load_weights(*net, bytes);
     net->eval();
     nets.push_back(net);
   }
+  if (!in.at_end()) throw corrupt_model("trailing bytes after the weights");
   return nets;
 }
 

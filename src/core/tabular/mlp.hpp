@@ -3,8 +3,9 @@
 // after every hidden layer but the last (as in the paper's network), and a
 // linear output layer producing logits (or the scaled value). Core-internal (torch).
 #pragma once
-#include "core/torch_api.hpp"
+#include "core/common/torch_api.hpp"
 
+#include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ struct MlpShape {
   long outputs = 1;
 
   long input_dim() const;
+  // Float values the network stores, from the shape alone (nothing built).
+  std::int64_t parameter_count() const;
   nlohmann::json to_json() const;
   static MlpShape from_json(const nlohmann::json &j);
 };

@@ -1,4 +1,4 @@
-#include "core/tabular_model.hpp"
+#include "core/tabular/model.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -9,14 +9,15 @@
 #include <optional>
 #include <random>
 
-#include "core/classification_metrics.hpp"
-#include "core/error.hpp"
-#include "core/mlp.hpp"
-#include "core/runtime.hpp"
-#include "core/tabular_encoding.hpp"
-#include "core/tabular_labels.hpp"
-#include "core/tabular_split.hpp"
-#include "core/tabular_trainer.hpp"
+#include "core/tabular/metrics.hpp"
+#include "core/common/error.hpp"
+#include "core/common/limits.hpp"
+#include "core/tabular/mlp.hpp"
+#include "core/common/runtime.hpp"
+#include "core/tabular/encoding.hpp"
+#include "core/tabular/labels.hpp"
+#include "core/tabular/split.hpp"
+#include "core/tabular/trainer.hpp"
 
 namespace xb {
 namespace {
@@ -35,6 +36,7 @@ struct Problem {
   std::vector<int> y;          // class index per row
   std::vector<double> target;  // regressor
   std::vector<int> strata;     // what splits keep in proportion (regressor: all 0)
+  double memory_limit = 0;     // xb.max_train_memory in bytes, 0: none
 };
 
 Problem classifier_problem(const TabularRows &rows, const TabularOptions &o) {
@@ -119,7 +121,7 @@ struct TransferSource {
 struct Run {
   TabularEncoder encoder;
   std::vector<Mlp> nets;  // ensemble members
-  TabularFit fit;         // epochs of all members
+  FitResult fit;         // epochs of all members
   std::vector<int> best_epochs;
   double target_mean = 0, target_std = 1;
   std::vector<double> prior;  // class shares of the training rows
@@ -231,6 +233,12 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
   if (shape.input_dim() < 1)
     throw Error(ErrorKind::InvalidParameter, "the feature columns give the network no inputs",
                 "Name at least one feature column.");
+  // Before anything is allocated: the encoded rows (float dense part, int64
+  // codes, a copy per split) and every member with its optimiser state.
+  limits::check_training_memory(
+      static_cast<double>(rows.rows()) * (4.0 * shape.dense_dim + 8.0 * shape.cardinalities.size()) * 2 +
+          static_cast<double>(shape.parameter_count()) * o.ensemble * limits::kTrainBytesPerParameter,
+      p.memory_limit, "its encoded rows and network");
 
   const bool same_inputs = src && run.encoder.input_names() == src->encoder.input_names();
   const bool same_outputs =
@@ -249,7 +257,7 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
     Mlp net(shape);
     if (src) run.transfer = copy_layers(net, *src, same_inputs, same_outputs, o.freeze);
     net->to(device);
-    TabularFit fit = fit_mlp(net, train_t, val_t, o, p.head, device, hooks, member);
+    FitResult fit = fit_mlp(net, train_t, val_t, o, p.head, device, hooks, member);
     run.fit.epochs.insert(run.fit.epochs.end(), fit.epochs.begin(), fit.epochs.end());
     run.best_epochs.push_back(fit.best_epoch);
     run.nets.push_back(net);
@@ -331,7 +339,7 @@ std::vector<FeatureImportance> permutation_importance(Run &run, const Problem &p
     const TabularColumn original = cols[f];
     std::vector<double> drops;
     for (int rep = 0; rep < o.importance_repeats; ++rep) {
-      stop_if_interrupted_tabular(hooks);
+      stop_if_interrupted(hooks);
       std::vector<long> from = test;
       rng.shuffle(from);
       for (std::size_t i = 0; i < test.size(); ++i) {
@@ -417,8 +425,9 @@ std::string hidden_list(const std::vector<int> &h) {
   return s + "]";
 }
 
-TrainedTabular train_tabular(const TabularRows &rows, const Problem &p, TabularOptions o,
+TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions o,
                              const RuntimeSettings &runtime, const TrainHooks &hooks, std::string_view init_from_blob) {
+  p.memory_limit = runtime.max_memory_bytes;
   const auto start = std::chrono::steady_clock::now();
   const long n = static_cast<long>(rows.rows());
   if (rows.features.empty())

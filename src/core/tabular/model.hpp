@@ -1,6 +1,6 @@
-// The product-customization job end to end: attribute rows in, a trained
+// Training the product-customization job: attribute rows in, a trained
 // classifier or regressor blob plus its metrics, training log and
-// permutation importance out; and a loaded model that scores rows.
+// permutation importance out. Scoring with it is core/tabular/scorer.hpp.
 // The core's public face to the PostgreSQL boundary (no torch here).
 #pragma once
 #include <cmath>
@@ -9,11 +9,11 @@
 #include <string_view>
 #include <vector>
 
-#include "core/blob.hpp"
-#include "core/forecaster.hpp"  // MetricRow
-#include "core/tabular_data.hpp"
-#include "core/tabular_options.hpp"
-#include "core/train_hooks.hpp"
+#include "core/common/blob.hpp"
+#include "core/common/point_metrics.hpp"
+#include "core/tabular/data.hpp"
+#include "core/tabular/options.hpp"
+#include "core/common/train_hooks.hpp"
 
 namespace xb {
 
@@ -42,47 +42,5 @@ TrainedTabular train_classifier(const TabularRows &rows, const TabularOptions &o
                                 const TrainHooks &hooks, std::string_view init_from_blob = {});
 TrainedTabular train_regressor(const TabularRows &rows, const TabularOptions &options, const RuntimeSettings &runtime,
                                const TrainHooks &hooks, std::string_view init_from_blob = {});
-
-struct TabularFeature {
-  std::string name;
-  bool numeric = false;
-};
-
-struct TabularPrediction {
-  std::string label;                 // classifier: the most probable class
-  double label_probability = NAN;    // its probability
-  double positive_probability = NAN; // of the positive class (binary, or options.positive_class)
-  double value = NAN;                // regressor: the value; classifier: the label as a number when it is one
-};
-
-// A decoded model, ready to score many rows: the boundary caches these.
-// One row from a JSON object of feature -> value (keys matched exactly or,
-// when unambiguous, case-insensitively; null = missing; numbers may come as
-// strings). A feature the object lacks is Error(UndefinedColumn) naming it.
-std::vector<TabularColumn> feature_columns_from_json(std::string_view json_object,
-                                                     const std::vector<TabularFeature> &features);
-
-class TabularScorer {
- public:
-  // Checks the blob; a forecaster is refused (InvalidParameter).
-  static std::unique_ptr<TabularScorer> load(std::string_view blob, const RuntimeSettings &runtime);
-  ~TabularScorer();
-  TabularScorer(const TabularScorer &) = delete;
-  TabularScorer &operator=(const TabularScorer &) = delete;
-
-  ModelKind kind() const;
-  LabelType label_type() const;
-  bool has_positive_class() const;
-  const std::vector<TabularFeature> &features() const;
-  const std::vector<FeatureImportance> &importance() const;
-
-  // columns: one per feature, in features() order, each with the same rows.
-  std::vector<TabularPrediction> predict(const std::vector<TabularColumn> &columns) const;
-
- private:
-  struct Impl;
-  explicit TabularScorer(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace xb

@@ -1,10 +1,11 @@
-#include "core/tabular_options.hpp"
+#include "core/tabular/options.hpp"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/option_checks.hpp"
+#include "core/common/error.hpp"
+#include "core/common/limits.hpp"
+#include "core/common/option_checks.hpp"
 
 namespace xb {
 namespace {
@@ -27,11 +28,12 @@ std::string nonempty_string(const json &v, const std::string &key, const std::st
 
 std::vector<int> hidden_sizes(const json &v) {
   const std::string hint = "Use an array of 1 to 8 positive layer widths, e.g. [128, 32].";
-  if (!v.is_array() || v.empty() || v.size() > 8) throw bad("hidden", "must be an array of positive integers", hint);
+  if (!v.is_array() || v.empty() || v.size() > static_cast<std::size_t>(limits::kMaxTabularLayers))
+    throw bad("hidden", "must be an array of positive integers", hint);
   std::vector<int> out;
   for (const auto &w : v) {
     if (!w.is_number() || w.get<double>() != std::floor(w.get<double>()) || w.get<double>() < 1 ||
-        w.get<double>() > 4096)
+        w.get<double>() > limits::kMaxHidden)
       throw bad("hidden", "must be an array of positive integers, not " + v.dump(), hint);
     out.push_back(w.get<int>());
   }
@@ -92,7 +94,7 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
   else if (key == "test_fraction") o.test_fraction = in_range(v, key, 0, true, 0.5, false);
   else if (key == "val_fraction") o.val_fraction = in_range(v, key, 0, false, 0.5, false);
   else if (key == "encoding") o.encoding = one_of(v, key, {"onehot", "label", "embedding"});
-  else if (key == "embedding_dim") o.embedding_dim = integer(v, key, 0, 256);
+  else if (key == "embedding_dim") o.embedding_dim = integer(v, key, 0, limits::kMaxEmbedding);
   else if (key == "min_count") o.min_count = integer(v, key, 1, 1000000);
   else if (key == "cv") {
     long k = integer(v, key, 0, 20);
@@ -106,7 +108,7 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
     if (!v.is_array()) throw bad(key, "must be an array of column names", "For example [\"size_code\"].");
     o.categorical.clear();
     for (const auto &n : v) o.categorical.push_back(nonempty_string(n, key, "For example [\"size_code\"]."));
-  } else if (key == "ensemble") o.ensemble = integer(v, key, 1, 32);
+  } else if (key == "ensemble") o.ensemble = integer(v, key, 1, limits::kMaxEnsemble);
   else if (key == "importance_repeats") o.importance_repeats = integer(v, key, 1, 100);
   else if (c && key == "class_weights") class_weights(o, v);
   else if (c && key == "output") o.output = one_of(v, key, {"auto", "sigmoid2"});

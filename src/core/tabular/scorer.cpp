@@ -1,17 +1,20 @@
 // Scoring with a decoded classifier or regressor (TabularScorer), and rows
 // given as JSON objects.
+#include "core/tabular/scorer.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/mlp.hpp"
-#include "core/runtime.hpp"
-#include "core/tabular_encoding.hpp"
-#include "core/tabular_labels.hpp"
-#include "core/tabular_model.hpp"
-#include "core/tabular_trainer.hpp"
+#include "core/common/error.hpp"
+#include "core/common/limits.hpp"
+#include "core/tabular/mlp.hpp"
+#include "core/common/runtime.hpp"
+#include "core/tabular/encoding.hpp"
+#include "core/tabular/labels.hpp"
+#include "core/tabular/model.hpp"
+#include "core/tabular/trainer.hpp"
 
 namespace xb {
 
@@ -126,12 +129,23 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
     throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
   }
   const bool classifier = blob.kind == ModelKind::Classifier;
+  // The head, its outputs and the classes must agree, and every index be in
+  // range: scoring reads outputs x classes values per row.
+  const long classes = static_cast<long>(impl->classes.size());
+  long outputs = 1;
+  switch (impl->head) {
+    case Head::Sigmoid: outputs = classes == 2 ? 1 : -1; break;
+    case Head::Sigmoid2: outputs = classes == 2 ? 2 : -1; break;
+    case Head::Softmax: outputs = classes; break;
+    case Head::Value: outputs = classes == 0 ? 1 : -1; break;
+  }
   bool ok = impl->features.size() == impl->encoder.columns().size() && shape.dense_dim == impl->encoder.dense_dim() &&
-            shape.cardinalities == impl->encoder.cardinalities() && impl->positive < static_cast<int>(impl->classes.size()) &&
-            (classifier ? impl->classes.size() >= 2 && impl->head != Head::Value : impl->head == Head::Value);
+            shape.cardinalities == impl->encoder.cardinalities() && shape.outputs == outputs &&
+            impl->positive >= -1 && impl->positive < classes &&
+            (classifier ? classes >= 2 && impl->head != Head::Value : impl->head == Head::Value);
   if (!ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");
   prepare_runtime(runtime);  // thread settings; scoring itself runs on the CPU
-  if (members < 1 || members > 64) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");
+  if (members < 1 || members > limits::kMaxEnsemble) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");
   impl->nets = load_mlps(shape, blob.weights, members);
   return std::unique_ptr<TabularScorer>(new TabularScorer(std::move(impl)));
 }

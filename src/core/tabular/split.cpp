@@ -1,4 +1,4 @@
-#include "core/tabular_split.hpp"
+#include "core/tabular/split.hpp"
 
 #include <algorithm>
 #include <cmath>

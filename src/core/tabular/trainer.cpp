@@ -1,10 +1,8 @@
-#include "core/tabular_trainer.hpp"
+#include "core/tabular/trainer.hpp"
 
-#include <chrono>
 #include <cmath>
-#include <limits>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 
 namespace xb {
 namespace {
@@ -32,18 +30,6 @@ torch::Tensor row_losses(Head head, const std::string &loss, const torch::Tensor
 torch::Tensor weighted_loss(Head head, const std::string &loss, const torch::Tensor &out, const torch::Tensor &target,
                             const torch::Tensor &weight) {
   return (row_losses(head, loss, out, target) * weight).sum() / weight.sum();
-}
-
-std::vector<torch::Tensor> snapshot(Mlp &net) {
-  std::vector<torch::Tensor> copy;
-  for (const auto &t : net->parameters()) copy.push_back(t.detach().clone());
-  return copy;
-}
-
-void restore(Mlp &net, const std::vector<torch::Tensor> &copy) {
-  torch::NoGradGuard no_grad;
-  std::size_t i = 0;
-  for (auto &t : net->parameters()) t.copy_(copy[i++]);
 }
 
 double validation_loss(Mlp &net, const TabularTensors &val, Head head, const std::string &loss) {
@@ -77,10 +63,6 @@ Head head_from_name(const std::string &name) {
   throw Error(ErrorKind::CorruptModel, "model state is invalid: unknown head \"" + name + "\"", "Retrain the model.");
 }
 
-void stop_if_interrupted_tabular(const TrainHooks &hooks) {
-  if (hooks.interrupted && hooks.interrupted()) throw Error(ErrorKind::Interrupted, "training was interrupted");
-}
-
 TabularTensors to_tensors(const EncodedRows &x, const std::vector<double> &target, const std::vector<double> &weight) {
   TabularTensors t;
   t.dense = torch::from_blob(const_cast<float *>(x.dense.data()), {x.rows, x.dense_dim}, torch::kFloat).clone();
@@ -90,61 +72,27 @@ TabularTensors to_tensors(const EncodedRows &x, const std::vector<double> &targe
   return t;
 }
 
-TabularFit fit_mlp(Mlp &net, const TabularTensors &train_cpu, const TabularTensors &val_cpu, const TabularOptions &o,
-                   Head head, const torch::Device &device, const TrainHooks &hooks, int member) {
+FitResult fit_mlp(Mlp &net, const TabularTensors &train_cpu, const TabularTensors &val_cpu, const TabularOptions &o,
+                  Head head, const torch::Device &device, const TrainHooks &hooks, int member) {
   std::vector<torch::Tensor> trainable;
   for (auto &p : net->parameters())
     if (p.requires_grad()) trainable.push_back(p);
-  torch::optim::Adam adam(trainable, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
   const TabularTensors train = on_device(train_cpu, device);
   const TabularTensors val = on_device(val_cpu, device);
-  const bool early_stopping = val.rows() > 0;
-  const long n = train.rows();
-  const auto start = std::chrono::steady_clock::now();
-
-  TabularFit result;
-  double best_loss = std::numeric_limits<double>::infinity();
-  std::vector<torch::Tensor> best = snapshot(net);
-  int since_best = 0;
-  for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-    net->train();
-    auto order = torch::randperm(n, torch::kLong).to(device);
-    double loss_sum = 0;
-    for (long i = 0; i < n; i += o.batch_size) {
-      stop_if_interrupted_tabular(hooks);
-      auto idx = order.narrow(0, i, std::min<long>(o.batch_size, n - i));
-      adam.zero_grad();
-      auto out = net->forward(train.dense.index_select(0, idx), train.codes.index_select(0, idx));
-      auto loss = weighted_loss(head, o.loss, out, train.target.index_select(0, idx), train.weight.index_select(0, idx));
-      loss.backward();
-      adam.step();
-      loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));
-    }
-    EpochRecord rec;
-    rec.member = member;
-    rec.epoch = epoch;
-    rec.train_loss = loss_sum / static_cast<double>(n);
-    rec.val_loss = early_stopping ? validation_loss(net, val, head, o.loss) : NAN;
-    rec.lr = o.lr;
-    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    result.epochs.push_back(rec);
-    if (hooks.on_epoch) hooks.on_epoch(rec);
-    if (!early_stopping) {
-      result.best_epoch = epoch;
-      continue;
-    }
-    if (rec.val_loss < best_loss) {
-      best_loss = rec.val_loss;
-      result.best_epoch = epoch;
-      best = snapshot(net);
-      since_best = 0;
-    } else if (++since_best > o.patience) {
-      break;
-    }
-  }
-  if (early_stopping) restore(net, best);
-  net->eval();
-  return result;
+  LoopSettings s;
+  s.epochs = o.epochs;
+  s.batch_size = o.batch_size;
+  s.patience = o.patience;
+  s.lr = o.lr;
+  s.weight_decay = o.weight_decay;
+  s.member = member;
+  auto batch_loss = [&](const torch::Tensor &rows) {
+    const auto idx = rows.to(device);
+    auto out = net->forward(train.dense.index_select(0, idx), train.codes.index_select(0, idx));
+    return weighted_loss(head, o.loss, out, train.target.index_select(0, idx), train.weight.index_select(0, idx));
+  };
+  auto val_loss = [&] { return val.rows() > 0 ? validation_loss(net, val, head, o.loss) : NAN; };
+  return train_loop(*net, trainable, train.rows(), s, batch_loss, val_loss, hooks);
 }
 
 torch::Tensor predict_mlp(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device) {

@@ -1,17 +1,17 @@
-// Mini-batch training of an Mlp on encoded rows: weighted losses for the
-// classifier heads and the regressor, Adam with weight decay, early stopping
-// on validation loss with the best epoch's weights restored, and frozen
-// layers left out of the optimiser. Core-internal (torch).
+// Training an Mlp on encoded rows: weighted losses for the classifier heads
+// and the regressor, frozen layers left out of the optimiser (the loop itself,
+// with early stopping, is core/common/train_loop), and predicting. Core-internal (torch).
 #pragma once
-#include "core/torch_api.hpp"
+#include "core/common/torch_api.hpp"
 
 #include <string>
 #include <vector>
 
-#include "core/mlp.hpp"
-#include "core/tabular_encoding.hpp"
-#include "core/tabular_options.hpp"
-#include "core/train_hooks.hpp"
+#include "core/tabular/mlp.hpp"
+#include "core/tabular/encoding.hpp"
+#include "core/tabular/options.hpp"
+#include "core/common/train_hooks.hpp"
+#include "core/common/train_loop.hpp"
 
 namespace xb {
 
@@ -31,14 +31,9 @@ struct TabularTensors {
 
 TabularTensors to_tensors(const EncodedRows &x, const std::vector<double> &target, const std::vector<double> &weight);
 
-struct TabularFit {
-  std::vector<EpochRecord> epochs;
-  int best_epoch = 0;
-};
-
 // val may have no rows: then every epoch runs and the last weights are kept.
-TabularFit fit_mlp(Mlp &net, const TabularTensors &train, const TabularTensors &val, const TabularOptions &o,
-                   Head head, const torch::Device &device, const TrainHooks &hooks, int member = 0);
+FitResult fit_mlp(Mlp &net, const TabularTensors &train, const TabularTensors &val, const TabularOptions &o,
+                  Head head, const torch::Device &device, const TrainHooks &hooks, int member = 0);
 
 // Eval mode, no gradient, on the CPU: class probabilities [N, K] for the
 // classifier heads, the standardised value [N, 1] for Head::Value.
@@ -46,7 +41,5 @@ torch::Tensor predict_mlp(Mlp &net, const TabularTensors &x, Head head, const to
 
 // The mean of the members' predict_mlp.
 torch::Tensor predict_members(std::vector<Mlp> &nets, const TabularTensors &x, Head head, const torch::Device &device);
-
-void stop_if_interrupted_tabular(const TrainHooks &hooks);
 
 }  // namespace xb

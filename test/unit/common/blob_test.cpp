@@ -2,8 +2,8 @@
 
 #include <boost/crc.hpp>
 
-#include "core/blob.hpp"
-#include "core/error.hpp"
+#include "core/common/blob.hpp"
+#include "core/common/error.hpp"
 
 using namespace xb;
 

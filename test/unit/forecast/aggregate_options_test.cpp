@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "core/aggregate_options.hpp"
-#include "core/error.hpp"
+#include "core/forecast/aggregate_options.hpp"
+#include "core/common/error.hpp"
 
 using namespace xb;
 

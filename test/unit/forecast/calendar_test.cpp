@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "core/calendar.hpp"
-#include "core/error.hpp"
+#include "core/forecast/calendar.hpp"
+#include "core/common/error.hpp"
 
 using namespace xb;
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "core/covariates.hpp"
-#include "core/error.hpp"
+#include "core/forecast/covariates.hpp"
+#include "core/common/error.hpp"
 
 using namespace xb;
 

@@ -11,9 +11,9 @@
 #include <memory>
 #include <typeinfo>
 
-#include "core/calendar.hpp"
-#include "core/error.hpp"
-#include "core/forecaster.hpp"
+#include "core/forecast/calendar.hpp"
+#include "core/common/error.hpp"
+#include "core/forecast/forecaster.hpp"
 
 using namespace xb;
 

@@ -4,9 +4,11 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "core/calendar.hpp"
-#include "core/error.hpp"
-#include "core/forecaster.hpp"
+#include "core/forecast/calendar.hpp"
+#include "core/common/blob.hpp"
+#include "core/common/error.hpp"
+#include "core/forecast/forecast.hpp"
+#include "core/forecast/forecaster.hpp"
 #include "core/model_info.hpp"
 
 using namespace xb;
@@ -215,8 +217,8 @@ TEST(Forecaster, ResidualsTileTheTestSplitAndBacktestsCoverEveryFold) {
   EXPECT_THROW(backtest(synthetic(), small("gru"), 30, 3, cpu(), {}), Error);
 }
 
-TEST(Forecaster, AutoKeepsTheBestArchitectureOnValidation) {
-  ForecastOptions o = parse_forecast_options("auto", 4, R"({"epochs": 2, "lookback": 8, "hidden": 16, "seed": 3})");
+TEST(Forecaster, NetsKeepsTheBestArchitectureOnValidation) {
+  ForecastOptions o = parse_forecast_options("nets", 4, R"({"epochs": 2, "lookback": 8, "hidden": 16, "seed": 3})");
   TrainedForecaster m = train_forecaster(synthetic(), o, cpu(), {});
   double best = 1e300, chosen = -1;
   for (const auto &r : m.metrics)
@@ -246,4 +248,99 @@ TEST(Forecaster, ModelInfoDescribesALoadableBlobAndRefusesADamagedOne) {
   } catch (const Error &e) {
     EXPECT_EQ(e.kind(), ErrorKind::CorruptModel);
   }
+}
+
+namespace {
+
+ForecastOptions stat_options(const std::string &arch, int horizon = 4) {
+  return parse_forecast_options(arch, horizon, "{}");
+}
+
+// One weekly series per value list, from week 0.
+SeriesRows weekly(const std::vector<std::vector<double>> &series) {
+  SeriesRows r;
+  for (std::size_t k = 0; k < series.size(); ++k)
+    for (std::size_t t = 0; t < series[k].size(); ++t) {
+      r.series_key.push_back("s" + std::to_string(k));
+      r.time.push_back(static_cast<Micros>(t) * 7 * kMicrosPerDay);
+      r.target.push_back(series[k][t]);
+    }
+  return r;
+}
+
+}  // namespace
+
+TEST(StatisticalForecaster, EachMemberAndAutoTrainForecastAndDescribeThemselves) {
+  for (const std::string arch : {"snaive", "ets", "theta", "stlf", "auto"}) {
+    TrainedForecaster m = train_forecaster(synthetic(), stat_options(arch), cpu(), {});
+    EXPECT_EQ(m.arch, arch);
+    EXPECT_TRUE(m.epochs.empty()) << arch;
+    auto points = forecast(m.blob, 0, cpu(), {});
+    ASSERT_EQ(points.size(), 12u) << arch;
+    for (const auto &p : points) {
+      EXPECT_TRUE(std::isfinite(p.yhat)) << arch;
+      EXPECT_LE(p.lo, p.yhat);
+      EXPECT_GE(p.hi, p.yhat);
+    }
+    EXPECT_EQ(points[0].ts, 60 * 7 * kMicrosPerDay);
+    EXPECT_EQ(forecast(m.blob, 2, cpu(), {}).size(), 6u);
+    EXPECT_THROW(forecast(m.blob, 5, cpu(), {}), Error);
+    const auto info = nlohmann::json::parse(describe_model(m.blob, cpu()));
+    EXPECT_EQ(info.at("recipes").size(), 3u) << arch;
+    EXPECT_FALSE(info.at("options").contains("epochs")) << "a statistical model shows only what it uses";
+    bool has_test_mase = false;
+    for (const auto &r : m.metrics) has_test_mase |= r.split == "test" && r.estimator == "model" && r.metric == "mase";
+    EXPECT_TRUE(has_test_mase) << arch;
+  }
+}
+
+TEST(StatisticalForecaster, AutoScoresEveryMemberAndRecordsItsRecipe) {
+  TrainedForecaster m = train_forecaster(synthetic(), stat_options("auto"), cpu(), {});
+  ASSERT_EQ(m.trials.size(), 5u);
+  EXPECT_EQ(m.trials.back().arch, "theta+stlf");
+  EXPECT_TRUE(m.trials.back().chosen);
+  for (const auto &t : m.trials) EXPECT_TRUE(std::isfinite(t.val_wape)) << t.arch;
+  // Test points tile the test split from its first point to the series' end.
+  EXPECT_EQ(m.residuals.size(), 3u * 6u);
+}
+
+TEST(StatisticalForecaster, DegenerateSeriesForecastWithoutNaN) {
+  std::vector<double> constant(40, 7.0), zeros(40, 0.0), intermittent(40, 0.0), short_one{3, 4}, single{5};
+  for (std::size_t t = 0; t < intermittent.size(); t += 9) intermittent[t] = 3;
+  std::vector<std::string> notices;
+  TrainHooks hooks;
+  hooks.notice = [&](const std::string &n) { notices.push_back(n); };
+  TrainedForecaster m =
+      train_forecaster(weekly({constant, zeros, intermittent, short_one, single}), stat_options("auto"), cpu(), hooks);
+  EXPECT_EQ(m.series_used, 5);
+  auto points = forecast(m.blob, 0, cpu(), {});
+  ASSERT_EQ(points.size(), 5u * 4u);
+  for (const auto &p : points) {
+    EXPECT_TRUE(std::isfinite(p.yhat) && std::isfinite(p.lo) && std::isfinite(p.hi)) << p.series;
+    if (p.series == "s0") EXPECT_NEAR(p.yhat, 7.0, 1e-6);
+    if (p.series == "s1") EXPECT_NEAR(p.yhat, 0.0, 1e-6);
+  }
+  bool named = false;
+  for (const auto &n : notices) named |= n.find("\"s4\" (1 points") != std::string::npos;
+  EXPECT_TRUE(named) << "the NOTICE names the short series and what it got";
+}
+
+TEST(StatisticalForecaster, BacktestAndSensitivity) {
+  const auto rows = backtest(synthetic(), stat_options("auto"), 2, 4, cpu(), {});
+  ASSERT_EQ(rows.size(), 2u * 4u * 2u);
+  for (const auto &r : rows) EXPECT_GT(r.points, 0) << r.fold << " " << r.step;
+  TrainedForecaster m = train_forecaster(synthetic(), stat_options("theta"), cpu(), {});
+  EXPECT_THROW(sensitivity(m.blob, "price", {0.1}, true, false, cpu(), {}), Error);
+}
+
+TEST(StatisticalForecaster, ACorruptedStateIsRefused) {
+  TrainedForecaster m = train_forecaster(synthetic(), stat_options("ets"), cpu(), {});
+  ModelBlob b = decode_blob(m.blob);
+  auto state = nlohmann::json::parse(b.state_json);
+  state["series"][0]["yhat"].push_back(1.0);  // one step more than the horizon
+  b.state_json = state.dump();
+  EXPECT_THROW(forecast(encode_blob(b), 0, cpu(), {}), Error);
+  b = decode_blob(m.blob);
+  b.weights = "XBW1";  // weights on a statistical model
+  EXPECT_THROW(forecast(encode_blob(b), 0, cpu(), {}), Error);
 }

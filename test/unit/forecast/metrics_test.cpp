@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "core/metrics.hpp"
+#include "core/forecast/metrics.hpp"
 
 using namespace xb;
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "core/error.hpp"
-#include "core/options.hpp"
-#include "core/search.hpp"
+#include "core/common/error.hpp"
+#include "core/forecast/options.hpp"
+#include "core/common/search.hpp"
 
 using namespace xb;
 

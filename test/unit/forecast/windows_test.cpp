@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "core/windows.hpp"
+#include "core/forecast/windows.hpp"
 
 using namespace xb;
 

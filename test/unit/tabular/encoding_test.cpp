@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/tabular_encoding.hpp"
-#include "core/tabular_split.hpp"
+#include "core/tabular/encoding.hpp"
+#include "core/tabular/split.hpp"
 
 using namespace xb;
 

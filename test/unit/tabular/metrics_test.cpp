@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "core/classification_metrics.hpp"
+#include "core/tabular/metrics.hpp"
 
 using namespace xb;
 

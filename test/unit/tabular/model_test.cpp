@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.hpp"
-#include "core/tabular_model.hpp"
+#include "core/common/error.hpp"
+#include "core/tabular/model.hpp"
+#include "core/tabular/scorer.hpp"
 
 using namespace xb;
 

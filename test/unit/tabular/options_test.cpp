@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "core/error.hpp"
-#include "core/tabular_options.hpp"
+#include "core/common/error.hpp"
+#include "core/tabular/options.hpp"
 
 using namespace xb;
 

@@ -1,0 +1,85 @@
+#include "core/common/train_loop.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "core/common/error.hpp"
+
+namespace xb {
+namespace {
+
+std::vector<torch::Tensor> snapshot(torch::nn::Module &net) {
+  std::vector<torch::Tensor> copy;
+  for (const auto &t : net.parameters()) copy.push_back(t.detach().clone());
+  for (const auto &t : net.buffers()) copy.push_back(t.detach().clone());
+  return copy;
+}
+
+void restore(torch::nn::Module &net, const std::vector<torch::Tensor> &copy) {
+  torch::NoGradGuard no_grad;
+  std::size_t i = 0;
+  for (auto &t : net.parameters()) t.copy_(copy[i++]);
+  for (auto &t : net.buffers()) t.copy_(copy[i++]);
+}
+
+}  // namespace
+
+void stop_if_interrupted(const TrainHooks &hooks) {
+  if (hooks.interrupted && hooks.interrupted()) throw Error(ErrorKind::Interrupted, "training was interrupted");
+}
+
+FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &trainable, long rows,
+                     const LoopSettings &s, const std::function<torch::Tensor(const torch::Tensor &)> &batch_loss,
+                     const std::function<double()> &val_loss, const TrainHooks &hooks) {
+  torch::optim::Adam adam(trainable, torch::optim::AdamOptions(s.lr).weight_decay(s.weight_decay));
+  const auto start = std::chrono::steady_clock::now();
+  FitResult result;
+  result.best_val_loss = std::numeric_limits<double>::infinity();
+  std::vector<torch::Tensor> best = snapshot(net);
+  bool early_stopping = true;
+  int since_best = 0;
+
+  for (int epoch = 1; epoch <= s.epochs; ++epoch) {
+    net.train();
+    auto order = torch::randperm(rows, torch::kLong);
+    double loss_sum = 0;
+    for (long i = 0; i < rows; i += s.batch_size) {
+      stop_if_interrupted(hooks);
+      auto idx = order.narrow(0, i, std::min<long>(s.batch_size, rows - i));
+      adam.zero_grad();
+      auto loss = batch_loss(idx);
+      loss.backward();
+      adam.step();
+      loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));
+    }
+    EpochRecord rec;
+    rec.member = s.member;
+    rec.epoch = epoch;
+    rec.train_loss = loss_sum / static_cast<double>(rows);
+    rec.val_loss = val_loss();
+    rec.lr = s.lr;
+    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.epochs.push_back(rec);
+    if (hooks.on_epoch) hooks.on_epoch(rec);
+
+    early_stopping = !std::isnan(rec.val_loss);
+    if (!early_stopping) {
+      result.best_epoch = epoch;
+      continue;
+    }
+    if (rec.val_loss < result.best_val_loss) {
+      result.best_val_loss = rec.val_loss;
+      result.best_epoch = epoch;
+      best = snapshot(net);
+      since_best = 0;
+    } else if (++since_best > s.patience) {
+      break;
+    }
+  }
+  if (early_stopping) restore(net, best);
+  net.eval();
+  return result;
+}
+
+}  // namespace xb

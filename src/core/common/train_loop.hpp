@@ -1,0 +1,42 @@
+// The one training loop of every network in xb: shuffled mini-batches with
+// Adam, the validation loss after each epoch, early stopping with the best
+// epoch's weights restored, an interrupt check between mini-batches and a
+// progress hook per epoch. The jobs supply only their batch loss and their
+// validation loss. Core-internal (torch).
+#pragma once
+#include "core/common/torch_api.hpp"
+
+#include <functional>
+#include <vector>
+
+#include "core/common/train_hooks.hpp"
+
+namespace xb {
+
+struct LoopSettings {
+  int epochs = 1;
+  int batch_size = 64;
+  int patience = 10;
+  double lr = 1e-3;
+  double weight_decay = 0;
+  int member = 0;  // ensemble member, for the training log
+};
+
+struct FitResult {
+  std::vector<EpochRecord> epochs;
+  int best_epoch = 0;
+  double best_val_loss = 0;
+};
+
+// batch_loss(rows): the mean loss over those rows (a CPU long tensor of
+// indexes), with its graph. val_loss(): the validation loss in eval mode, or
+// NaN when there is no validation part: then every epoch runs and the last
+// weights stay. Only `trainable` is optimised (frozen layers are left out).
+FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &trainable, long rows,
+                     const LoopSettings &settings, const std::function<torch::Tensor(const torch::Tensor &)> &batch_loss,
+                     const std::function<double()> &val_loss, const TrainHooks &hooks);
+
+// Throws Error(Interrupted) when the caller asks to stop.
+void stop_if_interrupted(const TrainHooks &hooks);
+
+}  // namespace xb

@@ -1,0 +1,48 @@
+// Applying a trained forecaster blob: future values with intervals, what-if
+// overrides of covariates, and the elasticity table built from them.
+// Public face to the PostgreSQL boundary (no torch here).
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/train_hooks.hpp"
+#include "core/forecast/series_data.hpp"
+
+namespace xb {
+
+struct ForecastPoint {
+  std::string series;
+  Micros ts = 0;
+  double yhat = 0;
+  double lo = 0;
+  double hi = 0;
+};
+
+// What a forecast may be told about the future: covariate rows (same series
+// keys, time and feature columns as training; target unused) and what-if
+// overrides ({"price": {"mul": 0.9}}, see core/covariates.hpp).
+struct FutureInputs {
+  const SeriesRows *rows = nullptr;
+  std::string overrides_json;
+};
+
+// horizon 0: the trained horizon. Larger than trained is refused.
+std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
+                                    const TrainHooks &hooks, const FutureInputs &future = {});
+
+// Forecasts with `feature` changed by each delta (relative: times 1 + delta;
+// else plus delta) against the unchanged forecast, over all horizon steps.
+struct SensitivityRow {
+  std::string series;  // empty: all series together
+  double delta = 0;
+  double mean_forecast = 0;
+  double relative_change = 0;  // mean_forecast / baseline mean - 1
+  double elasticity = 0;       // relative_change / delta (relative deltas; NaN at 0)
+};
+std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string &feature,
+                                        const std::vector<double> &deltas, bool relative, bool per_series,
+                                        const RuntimeSettings &runtime, const TrainHooks &hooks,
+                                        const FutureInputs &future = {});
+
+}  // namespace xb

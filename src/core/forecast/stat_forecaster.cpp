@@ -1,0 +1,438 @@
+#include "core/forecast/stat_forecaster.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <thread>
+
+#include "core/common/blob.hpp"
+#include "core/common/error.hpp"
+#include "core/common/train_loop.hpp"
+#include "core/forecast/forecast_state.hpp"
+#include "core/forecast/metrics.hpp"
+#include "core/forecast/stat_member.hpp"
+#include "core/forecast/windows.hpp"
+
+namespace xb {
+namespace {
+
+// A recipe is the equal-weight mean of its members' forecasts.
+struct Recipe {
+  std::string name;
+  std::vector<std::string> members;
+};
+
+const Recipe kAutoRecipe{"theta+stlf", {"theta", "stlf"}};
+const Recipe kSeasonalNaive{"snaive", {"snaive"}};
+
+Recipe recipe_of(const std::string &arch) { return arch == "auto" ? kAutoRecipe : Recipe{arch, {arch}}; }
+
+// What auto scores on validation: every member, then its own recipe.
+std::vector<Recipe> candidates_of(const ForecastOptions &o) {
+  if (o.arch != "auto") return {recipe_of(o.arch)};
+  std::vector<Recipe> out;
+  for (const auto &m : statistical_architectures()) out.push_back({m, {m}});
+  out.push_back(kAutoRecipe);
+  return out;
+}
+
+struct RecipeForecast {
+  std::vector<double> mean;
+  std::string method;
+};
+
+// The recipe fitted on the first n points of y, forecasting h steps.
+RecipeForecast run_recipe(const Recipe &r, const std::vector<double> &y, long n, int m, int h) {
+  const std::vector<double> history(y.begin(), y.begin() + n);
+  RecipeForecast out;
+  out.mean.assign(static_cast<std::size_t>(h), 0.0);
+  for (const auto &member : r.members) {
+    const stat::StatForecast f = stat::fit_and_forecast(member, history, m, h);
+    for (int i = 0; i < h; ++i) out.mean[i] += f.mean[i] / static_cast<double>(r.members.size());
+    out.method += (out.method.empty() ? "" : " + ") + f.method;
+  }
+  return out;
+}
+
+// A seasonal member fitted on a history of n points runs as it does on the
+// whole series only when both are on the same side of two full seasons
+// (STL and Theta's seasonal test need more than that); otherwise its
+// validation score says little about its forecast.
+bool representative(long origin_points, long all_points, int m) {
+  return m <= 1 || (origin_points > 2L * m) == (all_points > 2L * m);
+}
+
+// Everything one series contributes; computed by a worker thread, so it
+// calls nothing but the members (no hooks, no PostgreSQL).
+struct SeriesOutcome {
+  std::vector<ForecastPoints> val;  // per candidate
+  ForecastPoints val_naive;
+  std::vector<double> val_scaled_error;  // the chosen recipe's |error| / scale ...
+  std::vector<int> val_step;             // ... and the step of each
+  ForecastPoints test_model, test_naive;
+  std::vector<int> test_step;
+  std::vector<long> test_index;  // index of each test point in the series
+  StatSeriesState state;
+  bool short_history = false;  // no validation origin
+  bool chose_naive = false;
+};
+
+double series_scale(const std::vector<double> &y, long end, int m) {
+  double s = seasonal_naive_scale(y, end, m);
+  if (std::isfinite(s) && s > 0) return s;
+  s = seasonal_naive_scale(y, end, 1);
+  if (std::isfinite(s) && s > 0) return s;
+  double mean_abs = 0;
+  for (long t = 0; t < end; ++t) mean_abs += std::fabs(y[t]) / static_cast<double>(end);
+  return mean_abs > 0 ? mean_abs : 1.0;
+}
+
+SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const std::vector<Recipe> &candidates,
+                              int m) {
+  SeriesOutcome out;
+  const int H = o.horizon;
+  const long n = static_cast<long>(s.length());
+  const SeriesSplit sp = split_temporal(n, o);
+  const long fit_end = std::max<long>(sp.val_end, 1);  // validation and test never use later points
+  const double scale = series_scale(s.y, std::max<long>(std::min(sp.val_end, n), 1), m);
+  const Recipe chosen_default = recipe_of(o.arch);
+
+  // Validation: origins one horizon apart, the last one a horizon before the
+  // test split; every candidate refitted at each.
+  out.val.resize(candidates.size());
+  std::vector<long> origins;
+  for (long origin = sp.val_end - 1 - H; origin >= 1 && origins.size() < 2; origin -= H) origins.push_back(origin);
+  out.short_history = origins.empty();
+  std::vector<double> candidate_error(candidates.size(), 0.0);
+  double naive_error = 0;
+  bool all_representative = !origins.empty();
+  std::vector<std::vector<double>> chosen_errors;  // per origin, the default recipe's errors
+  for (long origin : origins) {
+    all_representative = all_representative && representative(origin + 1, n, m);
+    const auto naive = run_recipe(kSeasonalNaive, s.y, origin + 1, m, H).mean;
+    for (int h = 1; h <= H; ++h) {
+      out.val_naive.add(s.y[origin + h], naive[h - 1], scale);
+      naive_error += std::fabs(naive[h - 1] - s.y[origin + h]);
+    }
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      const auto f = candidates[c].name == "snaive" ? naive : run_recipe(candidates[c], s.y, origin + 1, m, H).mean;
+      for (int h = 1; h <= H; ++h) {
+        out.val[c].add(s.y[origin + h], f[h - 1], scale);
+        candidate_error[c] += std::fabs(f[h - 1] - s.y[origin + h]);
+      }
+    }
+  }
+  Recipe chosen = chosen_default;
+  std::size_t chosen_index = candidates.size() - 1;  // the default recipe is the last candidate
+  if (o.arch == "auto" && all_representative && naive_error < candidate_error[chosen_index]) {
+    chosen = kSeasonalNaive;
+    chosen_index = 0;
+    out.chose_naive = true;
+  }
+  const ForecastPoints &cv = out.val[chosen_index];
+  for (std::size_t i = 0; i < cv.actual.size(); ++i) {
+    out.val_scaled_error.push_back(std::fabs(cv.predicted[i] - cv.actual[i]) / scale);
+    out.val_step.push_back(static_cast<int>(i % static_cast<std::size_t>(H)) + 1);
+  }
+
+  // Test: the test split tiled by horizon-long windows from its first point
+  // (the last window cut at the series' end), each refitted on what came before.
+  for (long origin = fit_end - 1; origin >= 0 && origin < n - 1 && sp.val_end >= 1; origin += H) {
+    const int steps = static_cast<int>(std::min<long>(H, n - 1 - origin));
+    const auto f = run_recipe(chosen, s.y, origin + 1, m, H).mean;
+    const auto naive = run_recipe(kSeasonalNaive, s.y, origin + 1, m, H).mean;
+    for (int h = 1; h <= steps; ++h) {
+      out.test_model.add(s.y[origin + h], f[h - 1], scale);
+      out.test_naive.add(s.y[origin + h], naive[h - 1], scale);
+      out.test_step.push_back(h);
+      out.test_index.push_back(origin + h);
+    }
+  }
+
+  // The forecast a user gets: the recipe fitted on the whole history.
+  const RecipeForecast final = run_recipe(chosen, s.y, n, m, H);
+  out.state.key = s.key;
+  out.state.start = s.start;
+  out.state.length = n;
+  out.state.scale = scale;
+  out.state.recipe = chosen.name;
+  out.state.method = final.method;
+  out.state.yhat = final.mean;
+  return out;
+}
+
+// Runs evaluate_series over every series on `threads` workers; the calling
+// thread only waits and asks whether to stop (hooks may call PostgreSQL).
+std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOptions &o, int threads,
+                                          const TrainHooks &hooks) {
+  const std::vector<Recipe> candidates = candidates_of(o);
+  const int m = std::max(1, panel.freq.season_length());
+  const std::size_t S = panel.series.size();
+  std::vector<SeriesOutcome> out(S);
+  std::atomic<std::size_t> next{0}, done{0};
+  std::atomic<bool> stop{false};
+  std::exception_ptr failure;
+  std::atomic<bool> failed{false};
+  auto work = [&] {
+    for (std::size_t k; !stop && (k = next++) < S;) {
+      try {
+        out[k] = evaluate_series(panel.series[k], o, candidates, m);
+      } catch (...) {
+        if (!failed.exchange(true)) failure = std::current_exception();
+        stop = true;
+      }
+      ++done;
+    }
+  };
+  const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), S);
+  if (workers <= 1) {
+    for (std::size_t k = 0; k < S; ++k) {
+      stop_if_interrupted(hooks);
+      out[k] = evaluate_series(panel.series[k], o, candidates, m);
+    }
+    return out;
+  }
+  std::vector<std::thread> pool;
+  for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(work);
+  bool interrupted = false;
+  while (done < S && !stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (hooks.interrupted && hooks.interrupted()) {
+      interrupted = true;
+      stop = true;
+    }
+  }
+  for (auto &t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+  if (interrupted) throw Error(ErrorKind::Interrupted, "training was interrupted");
+  return out;
+}
+
+int worker_threads(const RuntimeSettings &runtime) {
+  if (runtime.threads > 0) return runtime.threads;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// Split-conformal half-widths per step, in units of each series' scale. With
+// fewer than 20 validation errors at a step, all steps' errors are pooled
+// and widened by sqrt(h / mean step), as errors grow with the step.
+std::vector<double> conformal_widths(const std::vector<SeriesOutcome> &outcomes, int H, double level) {
+  std::vector<std::vector<double>> by_step(static_cast<std::size_t>(H));
+  std::vector<double> pooled;
+  for (const auto &oc : outcomes)
+    for (std::size_t i = 0; i < oc.val_scaled_error.size(); ++i) {
+      by_step[oc.val_step[i] - 1].push_back(oc.val_scaled_error[i]);
+      pooled.push_back(oc.val_scaled_error[i] / std::sqrt(static_cast<double>(oc.val_step[i])));
+    }
+  auto quantile = [&](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const long n = static_cast<long>(v.size());
+    const long rank = std::min<long>(n - 1, static_cast<long>(std::ceil((n + 1) * level)) - 1);
+    return v[static_cast<std::size_t>(std::max<long>(rank, 0))];
+  };
+  std::vector<double> q(static_cast<std::size_t>(H));
+  for (int h = 1; h <= H; ++h) {
+    if (by_step[h - 1].size() >= 20) q[h - 1] = quantile(by_step[h - 1]);
+    else if (!pooled.empty()) q[h - 1] = quantile(pooled) * std::sqrt(static_cast<double>(h));
+    else q[h - 1] = 2.0 * std::sqrt(static_cast<double>(h));  // no validation at all: a wide guess
+  }
+  return q;
+}
+
+void add_bounds(ForecastPoints &p, const std::vector<int> &steps, double scale, const std::vector<double> &q) {
+  for (std::size_t i = p.lo.size(); i < p.actual.size(); ++i) {
+    p.lo.push_back(p.predicted[i] - q[steps[i] - 1] * scale);
+    p.hi.push_back(p.predicted[i] + q[steps[i] - 1] * scale);
+  }
+}
+
+void append(ForecastPoints &to, const ForecastPoints &from) {
+  to.actual.insert(to.actual.end(), from.actual.begin(), from.actual.end());
+  to.predicted.insert(to.predicted.end(), from.predicted.begin(), from.predicted.end());
+  to.mase_scale.insert(to.mase_scale.end(), from.mase_scale.begin(), from.mase_scale.end());
+  to.lo.insert(to.lo.end(), from.lo.begin(), from.lo.end());
+  to.hi.insert(to.hi.end(), from.hi.begin(), from.hi.end());
+}
+
+// One NOTICE naming the series that had too little history to validate on.
+void notice_short_series(const std::vector<SeriesOutcome> &outcomes, const TrainHooks &hooks) {
+  std::string names;
+  long count = 0;
+  for (const auto &oc : outcomes) {
+    if (!oc.short_history) continue;
+    if (++count <= 5)
+      names += (names.empty() ? "" : ", ") + ("\"" + oc.state.key + "\" (" + std::to_string(oc.state.length) +
+                                              " points: " + oc.state.method + ")");
+  }
+  if (count == 0 || !hooks.notice) return;
+  if (count > 5) names += " and " + std::to_string(count - 5) + " more";
+  hooks.notice(std::to_string(count) + " series too short to validate on were forecast by the members that fit them: " +
+               names);
+}
+
+}  // namespace
+
+TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o, const RuntimeSettings &runtime,
+                                    const TrainHooks &hooks) {
+  const int threads = worker_threads(runtime);
+  const std::vector<Recipe> candidates = candidates_of(o);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<SeriesOutcome> outcomes = evaluate_panel(panel, o, threads, hooks);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  notice_short_series(outcomes, hooks);
+  if (!panel.feature_names.empty() && hooks.notice)
+    hooks.notice("arch " + o.arch + " uses no covariates: " + std::to_string(panel.feature_names.size()) +
+                 " feature columns were not used");
+
+  StatState st;
+  st.options = o;
+  st.freq = panel.freq;
+  st.season = std::max(1, panel.freq.season_length());
+  st.conformal_q = conformal_widths(outcomes, o.horizon, o.interval);
+
+  TrainedForecaster out;
+  ForecastPoints val_model, val_naive, test_model, test_naive;
+  std::vector<ForecastPoints> val_candidates(candidates.size());
+  long chose_naive = 0;
+  out.time_from = panel.series.front().start;
+  for (std::size_t k = 0; k < outcomes.size(); ++k) {
+    SeriesOutcome &oc = outcomes[k];
+    const Series &s = panel.series[k];
+    for (std::size_t c = 0; c < candidates.size(); ++c) append(val_candidates[c], oc.val[c]);
+    append(val_model, oc.val[oc.chose_naive ? 0 : candidates.size() - 1]);
+    append(val_naive, oc.val_naive);
+    add_bounds(oc.test_model, oc.test_step, oc.state.scale, st.conformal_q);
+    append(test_model, oc.test_model);
+    append(test_naive, oc.test_naive);
+    for (std::size_t i = 0; i < oc.test_model.actual.size(); ++i)
+      out.residuals.push_back({s.key, panel.time_at(s, oc.test_index[i]), oc.test_step[i], oc.test_model.actual[i],
+                               oc.test_model.predicted[i], oc.test_model.lo[i], oc.test_model.hi[i]});
+    chose_naive += oc.chose_naive ? 1 : 0;
+    out.time_from = std::min(out.time_from, s.start);
+    out.time_to = std::max(out.time_to, panel.time_at(s, static_cast<long>(s.length()) - 1));
+    st.series.push_back(std::move(oc.state));
+  }
+  if (chose_naive > 0 && hooks.notice)
+    hooks.notice("auto: seasonal naive beat " + kAutoRecipe.name + " on the validation origins of " +
+                 std::to_string(chose_naive) + " of " + std::to_string(outcomes.size()) + " series, which get it");
+
+  auto record = [&](const std::string &split, const std::string &estimator, const ForecastPoints &p) {
+    if (p.actual.empty()) return;
+    for (const auto &[name, value] : forecast_metrics(p)) out.metrics.push_back({split, estimator, name, value});
+  };
+  record("validation", "model", val_model);
+  record("validation", "seasonal_naive", val_naive);
+  record("test", "model", test_model);
+  record("test", "seasonal_naive", test_naive);
+  if (candidates.size() > 1)
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      record("validation", candidates[c].name, val_candidates[c]);
+      TrialRecord t;
+      t.trial = static_cast<int>(c + 1);
+      t.arch = candidates[c].name;
+      t.options_json = "{\"recipe\": \"" + candidates[c].name + "\"}";
+      t.val_wape = weighted_ape(val_candidates[c]);
+      t.val_mase = mean_absolute_scaled_error(val_candidates[c]);
+      t.val_smape = symmetric_mape(val_candidates[c]);
+      t.seconds = seconds / static_cast<double>(candidates.size());
+      t.chosen = c + 1 == candidates.size();
+      out.trials.push_back(t);
+    }
+
+  out.blob = encode_blob(ModelBlob{ModelKind::Forecaster, o.arch, st.to_json(), std::string()});
+  out.arch = o.arch;
+  out.hyperparameters_json = o.to_json();
+  out.series_used = static_cast<long>(panel.series.size());
+  out.rows_dropped = panel.dropped_rows;
+  out.frequency = panel.freq.name();
+  out.device = "cpu, statistical members, " + std::to_string(threads) + " threads";
+  return out;
+}
+
+std::vector<BacktestRow> backtest_statistical(const Panel &full, const ForecastOptions &o, int folds, int step,
+                                              const RuntimeSettings &runtime, const TrainHooks &hooks) {
+  std::vector<BacktestRow> out;
+  for (int fold = 1; fold <= folds; ++fold) {
+    stop_if_interrupted(hooks);
+    const long cut = static_cast<long>(fold - 1) * step;
+    Panel panel;
+    panel.freq = full.freq;
+    for (const Series &s : full.series) {
+      if (static_cast<long>(s.length()) <= cut + 1) continue;
+      Series t = s;
+      t.y.resize(s.length() - static_cast<std::size_t>(cut));
+      t.x.clear();
+      panel.series.push_back(std::move(t));
+    }
+    if (panel.series.empty())
+      throw Error(ErrorKind::InsufficientData,
+                  "backtest fold " + std::to_string(fold) + " (the last " + std::to_string(cut) +
+                      " points removed) has no data left",
+                  "Use fewer folds or a smaller step.");
+    if (hooks.notice) hooks.notice("backtest: fold " + std::to_string(fold) + " of " + std::to_string(folds));
+    std::vector<SeriesOutcome> outcomes = evaluate_panel(panel, o, worker_threads(runtime), hooks);
+    const std::vector<double> q = conformal_widths(outcomes, o.horizon, o.interval);
+    Micros cutoff = 0;
+    for (std::size_t k = 0; k < outcomes.size(); ++k) {
+      const Series &s = panel.series[k];
+      const long val_end = split_temporal(static_cast<long>(s.length()), o).val_end;
+      cutoff = std::max(cutoff, panel.time_at(s, std::max<long>(val_end, 1) - 1));
+      add_bounds(outcomes[k].test_model, outcomes[k].test_step, outcomes[k].state.scale, q);
+    }
+    for (int h = 1; h <= o.horizon; ++h)
+      for (const bool is_model : {true, false}) {
+        ForecastPoints at;
+        for (const auto &oc : outcomes) {
+          const ForecastPoints &all = is_model ? oc.test_model : oc.test_naive;
+          for (std::size_t i = 0; i < all.actual.size(); ++i) {
+            if (oc.test_step[i] != h) continue;
+            at.add(all.actual[i], all.predicted[i], all.mase_scale[i]);
+            if (is_model) {
+              at.lo.push_back(all.lo[i]);
+              at.hi.push_back(all.hi[i]);
+            }
+          }
+        }
+        BacktestRow r;
+        r.fold = fold;
+        r.cutoff = cutoff;
+        r.step = h;
+        r.estimator = is_model ? "model" : "seasonal_naive";
+        r.points = static_cast<long>(at.actual.size());
+        r.mae = mean_absolute_error(at);
+        r.rmse = root_mean_squared_error(at);
+        r.smape = symmetric_mape(at);
+        r.wape = weighted_ape(at);
+        r.mase = mean_absolute_scaled_error(at);
+        r.coverage = is_model ? interval_coverage(at) : std::nan("");
+        out.push_back(r);
+      }
+  }
+  return out;
+}
+
+std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
+                                                const FutureInputs &future) {
+  const StatState st = StatState::from_json(state_json);
+  if (horizon == 0) horizon = st.options.horizon;
+  if (horizon > st.options.horizon)
+    throw Error(ErrorKind::InvalidParameter,
+                "horizon " + std::to_string(horizon) + " is beyond the trained horizon " +
+                    std::to_string(st.options.horizon),
+                "Retrain with a larger horizon.");
+  if ((future.rows || !future.overrides_json.empty()) && hooks.notice)
+    hooks.notice("arch " + st.options.arch + " uses no covariates: future_source and overrides change nothing");
+  std::vector<ForecastPoint> out;
+  out.reserve(st.series.size() * static_cast<std::size_t>(horizon));
+  for (const auto &s : st.series)
+    for (int h = 1; h <= horizon; ++h) {
+      const double half = st.conformal_q[h - 1] * s.scale;
+      out.push_back({s.key, st.freq.advance(s.start, s.length - 1 + h), s.yhat[h - 1], s.yhat[h - 1] - half,
+                     s.yhat[h - 1] + half});
+    }
+  return out;
+}
+
+}  // namespace xb

@@ -1,0 +1,34 @@
+// The statistical members as forecasters: seasonal naive, exponential
+// smoothing, Theta and STL + ETS fitted per series (in parallel), each an
+// arch of its own, and auto, which combines them. Covariates are ignored.
+//
+// auto: every member is scored on rolling origins inside the training part
+// (the validation split, origins one horizon apart) and recorded as a trial;
+// each series gets the equal-weight combination of Theta and STL + ETS, the
+// recipe chosen on an earlier cutoff of the Walmart data (README, "How the
+// defaults were chosen"), unless seasonal naive beats it on that series'
+// validation origins while these are representative (the members ran there
+// as they do on the whole history), then seasonal naive. Intervals are
+// split-conformal from the chosen recipe's validation errors.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/forecast/forecast.hpp"
+#include "core/forecast/forecaster.hpp"
+#include "core/forecast/panel.hpp"
+
+namespace xb {
+
+TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o, const RuntimeSettings &runtime,
+                                    const TrainHooks &hooks);
+
+// Rolling-origin evaluation with the same folds as backtest().
+std::vector<BacktestRow> backtest_statistical(const Panel &panel, const ForecastOptions &o, int folds, int step,
+                                              const RuntimeSettings &runtime, const TrainHooks &hooks);
+
+// Applies a statistical blob's state (core/forecast/forecast_state.hpp).
+std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
+                                                const FutureInputs &future);
+
+}  // namespace xb

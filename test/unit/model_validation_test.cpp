@@ -1,0 +1,181 @@
+// A blob is validated whole before anything is built from it, and training
+// estimates its memory before it allocates (the security issue's items 3-5):
+//   - the shape a blob declares is checked against the weight bytes it
+//     carries, with the parameter count computed from the shape (tested here
+//     against the networks LibTorch builds);
+//   - a classifier's head, outputs, classes and positive index must agree;
+//   - training refuses a request over xb.max_train_memory with ResourceLimit.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/common/blob.hpp"
+#include "core/common/error.hpp"
+#include "core/forecast/forecast.hpp"
+#include "core/forecast/calendar.hpp"
+#include "core/forecast/forecaster.hpp"
+#include "core/forecast/nets.hpp"
+#include "core/model_info.hpp"
+#include "core/tabular/mlp.hpp"
+#include "core/tabular/model.hpp"
+#include "core/tabular/scorer.hpp"
+
+using namespace xb;
+using nlohmann::json;
+
+namespace {
+
+RuntimeSettings cpu(double max_memory_bytes = 0) { return RuntimeSettings{"cpu", 1, max_memory_bytes}; }
+
+std::int64_t stored_values(torch::nn::Module &m) {
+  std::int64_t n = 0;
+  for (const auto &p : m.parameters()) n += p.numel();
+  for (const auto &b : m.buffers()) n += b.numel();
+  return n;
+}
+
+SeriesRows weekly_rows() {
+  SeriesRows r;
+  r.feature_names = {"price"};
+  for (int k = 0; k < 2; ++k)
+    for (int t = 0; t < 40; ++t) {
+      r.series_key.push_back("s" + std::to_string(k));
+      r.time.push_back(static_cast<Micros>(t) * 7 * kMicrosPerDay);
+      r.target.push_back(100 + 10 * k + 5 * std::sin(t * 0.7) + t);
+      r.features.push_back(1.0 + 0.1 * (t % 3));
+    }
+  return r;
+}
+
+TabularRows products() {
+  TabularRows r;
+  r.label_name = "label";
+  r.label_type = LabelType::Text;
+  TabularColumn colour{"colour", false, {}, {}}, price{"price", true, {}, {}};
+  const char *colours[] = {"red", "blue", "green"};
+  for (int i = 0; i < 90; ++i) {
+    colour.texts.push_back(std::string(colours[i % 3]));
+    price.numbers.push_back(i % 7);
+    r.labels.push_back(i % 3 == 0 || i % 7 > 4 ? "yes" : "no");
+  }
+  r.features = {colour, price};
+  return r;
+}
+
+std::string reseal(const std::string &blob, const std::function<void(json &)> &change) {
+  ModelBlob b = decode_blob(blob);
+  json state = json::parse(b.state_json);
+  change(state);
+  b.state_json = state.dump();
+  return encode_blob(b);
+}
+
+}  // namespace
+
+TEST(ModelValidation, ForecastParameterCountMatchesTheBuiltNetwork) {
+  for (const std::string arch : {"gru", "lstm", "attention_lstm", "transformer"})
+    for (int layers : {1, 2})
+      for (int embedding : {0, 3}) {
+        NetShape s;
+        s.arch = arch;
+        s.past_dim = 5;
+        s.future_dim = 4;
+        s.lookback = 9;
+        s.horizon = 3;
+        s.hidden = 8;
+        s.layers = layers;
+        s.heads = 2;
+        s.series_count = 4;
+        s.embedding_dim = embedding;
+        ForecastNet net(s);
+        EXPECT_EQ(parameter_count(s), stored_values(*net)) << arch << " layers " << layers << " embedding " << embedding;
+      }
+}
+
+TEST(ModelValidation, MlpParameterCountMatchesTheBuiltNetwork) {
+  MlpShape s;
+  s.dense_dim = 6;
+  s.cardinalities = {5, 3};
+  s.embedding_dims = {2, 4};
+  s.hidden = {7, 3};
+  s.outputs = 3;
+  Mlp net(s);
+  EXPECT_EQ(s.parameter_count(), stored_values(*net));
+}
+
+TEST(ModelValidation, ADeclaredNetworkLargerThanItsWeightsIsRefusedBeforeItIsBuilt) {
+  const std::string blob =
+      train_forecaster(weekly_rows(), parse_forecast_options("gru", 3, R"({"epochs": 1, "hidden": 4, "seed": 1})"),
+                       cpu(), {})
+          .blob;
+  // The attack of the issue: a 77 kB blob declaring 32 members of 16 layers of 4096.
+  const std::string huge = reseal(blob, [](json &s) {
+    s["options"]["hidden"] = 4096;
+    s["options"]["layers"] = 16;
+    s["options"]["ensemble"] = 32;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    describe_model(huge, cpu());
+    FAIL() << "accepted";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::CorruptModel);
+    EXPECT_NE(std::string(e.what()).find("larger than its weights"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(forecast(huge, 0, cpu(), {}), Error);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0);
+  // Beyond the shared bounds: refused by the state reader itself.
+  EXPECT_THROW(describe_model(reseal(blob, [](json &s) { s["options"]["hidden"] = 5000; }), cpu()), Error);
+}
+
+TEST(ModelValidation, AClassifierHeadMustAgreeWithItsClassesAndOutputs) {
+  const std::string blob =
+      train_classifier(products(), parse_tabular_options(true, R"({"epochs": 3, "hidden": [4], "seed": 2})"), cpu(), {})
+          .blob;
+  EXPECT_NO_THROW(TabularScorer::load(blob, cpu()));
+  const auto refused = [&](const std::function<void(json &)> &change) {
+    try {
+      TabularScorer::load(reseal(blob, change), cpu());
+      return false;
+    } catch (const Error &e) {
+      return e.kind() == ErrorKind::CorruptModel;
+    }
+  };
+  // The issue's blob: a softmax head of 4 classes on a one-output network, positive = the last class.
+  EXPECT_TRUE(refused([](json &s) {
+    s["head"] = "softmax";
+    s["classes"] = {"a", "b", "c", "d"};
+    s["positive"] = 3;
+  }));
+  EXPECT_TRUE(refused([](json &s) { s["classes"] = json::array({"a", "b", "c"}); }));
+  EXPECT_TRUE(refused([](json &s) { s["positive"] = -7; }));
+  EXPECT_TRUE(refused([](json &s) { s["positive"] = 2; }));
+  EXPECT_TRUE(refused([](json &s) { s["shape"]["outputs"] = 2000000; }));
+  EXPECT_TRUE(refused([](json &s) { s["shape"]["hidden"] = {4096, 4096, 4096}; }));
+  EXPECT_TRUE(refused([](json &s) { s["members"] = 32; }));
+}
+
+TEST(ModelValidation, TrainingOverTheMemoryLimitIsRefusedUpFront) {
+  const double limit = 8.0 * 1024 * 1024;
+  try {
+    train_forecaster(weekly_rows(),
+                     parse_forecast_options("gru", 3, R"({"epochs": 1, "hidden": 1024, "layers": 4, "ensemble": 8})"),
+                     cpu(limit), {});
+    FAIL() << "trained";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::ResourceLimit);
+    EXPECT_NE(std::string(e.what()).find("over the limit of 8 MB"), std::string::npos) << e.what();
+  }
+  try {
+    train_classifier(products(), parse_tabular_options(true, R"({"epochs": 1, "hidden": [4096, 4096]})"), cpu(limit),
+                     {});
+    FAIL() << "trained";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::ResourceLimit);
+  }
+  EXPECT_NO_THROW(train_classifier(products(), parse_tabular_options(true, R"({"epochs": 1, "hidden": [4]})"),
+                                   cpu(limit), {}));
+}
