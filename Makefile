@@ -5,7 +5,6 @@
 #   make installcheck           pg_regress (test/sql, test/expected) against a running server
 #   make TORCH_DIR=/opt/libtorch   build against another LibTorch (e.g. CUDA)
 
-EXTENSION = xb
 # The version lives in the control file only; META.json is checked against it.
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" control/xb.control)
 ifneq ($(EXTVERSION),$(shell sed -n '0,/"version"/s/.*"version": "\(.*\)".*/\1/p' META.json))
