@@ -33,6 +33,10 @@ CREATE TABLE xb.models (
   status          text NOT NULL DEFAULT 'trained',
   deployed        boolean NOT NULL DEFAULT false,
   weights         bytea NOT NULL,
+  -- who wrote source, and the search_path it was trained under: a stored
+  -- source (xb_backtest, xb_retrain) runs only as that role, with that path
+  source_author      name NOT NULL,
+  source_search_path text NOT NULL,
   UNIQUE (name, version)
 );
 CREATE UNIQUE INDEX models_one_deployed ON xb.models (name) WHERE deployed;
@@ -438,11 +442,7 @@ BEGIN
   IF NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_deploy.name AND m.version = xb_deploy.version) THEN
     PERFORM xb.raise_missing_version(xb_deploy.name, xb_deploy.version);
   END IF;
-  UPDATE xb.models m SET deployed = false
-  WHERE m.name = xb_deploy.name AND m.deployed AND m.version <> xb_deploy.version;
-  UPDATE xb.models m SET deployed = true
-  WHERE m.name = xb_deploy.name AND m.version = xb_deploy.version AND NOT m.deployed;
-  RETURN xb_deploy.version;
+  RETURN xb.deploy_version(xb_deploy.name, xb_deploy.version);
 END
 $$;
 
@@ -479,33 +479,13 @@ CREATE FUNCTION xb_model_load(name text, model bytea, deploy boolean DEFAULT tru
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 AS $$
-DECLARE
-  info jsonb;
-  new_id bigint;
-  new_version integer;
-  make_deployed boolean;
 BEGIN
   IF xb_model_load.name IS NULL OR xb_model_load.name = '' THEN
     RAISE EXCEPTION 'name must be a non-empty text' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  info := xb_model_info(xb_model_load.model);  -- refuses a blob that does not load
-  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_model_load.name));
-  make_deployed := coalesce(xb_model_load.deploy, true)
-                   OR NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_model_load.name AND m.deployed);
-  new_version := xb.begin_model_version(xb_model_load.name, make_deployed);
-  -- The blob knows its features and label, not the table or the time and
-  -- series columns it was trained from: source says it was imported.
-  INSERT INTO xb.models (name, version, kind, arch, source, target_col, feature_cols, horizon, options,
-                         hyperparameters, train_rows, lineage, device, train_seconds, status, deployed, weights)
-  SELECT xb_model_load.name, new_version, info->>'kind', info->>'arch', '(imported)', info->>'label',
-         ARRAY(SELECT jsonb_array_elements_text(info->'features' || coalesce(info->'text_features', '[]'))),
-         (info->>'horizon')::integer, '{}', info->'options', 0,
-         jsonb_build_object('imported_at', now(), 'imported_by', current_user, 'bytes', octet_length(xb_model_load.model),
-                            'sha256', encode(sha256(xb_model_load.model), 'hex'), 'format_version',
-                            info->'format_version'),
-         'imported', 0, 'imported', make_deployed, xb_model_load.model
-  RETURNING id INTO new_id;
-  RETURN new_id;
+  -- Checks the whole blob, then 'manage', then writes (deployed when asked,
+  -- or when the name has no deployed version).
+  RETURN xb.import_version(xb_model_load.name, xb_model_load.model, coalesce(xb_model_load.deploy, true));
 END
 $$;
 
@@ -543,14 +523,11 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retrain it in the database it was trained in.';
   END IF;
 
+  -- The stored source runs as the role that wrote it, not as the caller.
   IF was.kind = 'forecaster' THEN
-    new_id := xb_train_forecaster(was.name, was.source, was.time_col, was.target_col, was.series_cols,
-                                  was.feature_cols, was.horizon, coalesce(was.lineage->>'arch_requested', was.arch),
-                                  was.options);
-  ELSIF was.kind = 'classifier' THEN
-    new_id := xb_train_classifier(was.name, was.source, was.target_col, was.feature_cols, was.options);
+    new_id := xb.retrain_forecaster(was.name);
   ELSE
-    new_id := xb_train_regressor(was.name, was.source, was.target_col, was.feature_cols, was.options);
+    new_id := xb.retrain_tabular(was.name);
   END IF;
   SELECT m.version INTO new_version FROM xb.models m WHERE m.id = new_id;
 
@@ -564,7 +541,7 @@ BEGIN
     RAISE NOTICE 'xb_retrain: "%" version % (test % %) replaces version % (test % %)', was.name, new_version,
       key_metric, round(new_score::numeric, 4), was.version, key_metric, round(old_score::numeric, 4);
   ELSE
-    UPDATE xb.models m SET status = 'rejected' WHERE m.id = new_id;
+    PERFORM xb.reject_version(was.name, new_version);
     PERFORM xb_deploy(was.name, was.version);
     RAISE NOTICE 'xb_retrain: "%" version % (test % %) is worse than version % (test % %), which stays deployed',
       was.name, new_version, key_metric, round(new_score::numeric, 4), was.version, key_metric,
@@ -593,7 +570,7 @@ CREATE TABLE xb.forecasts (
   refreshed_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (model_name, series, ts)
 );
-GRANT SELECT ON xb.forecasts TO PUBLIC;
+GRANT SELECT ON xb.forecasts TO PUBLIC;  -- written only through xb_refresh_forecasts
 
 CREATE FUNCTION xb_refresh_forecasts(name text, horizon integer DEFAULT NULL)
 RETURNS bigint
@@ -609,11 +586,7 @@ BEGIN
     RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model.kind
       USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_score() scores classifiers and regressors over a table.';
   END IF;
-  DELETE FROM xb.forecasts f WHERE f.model_name = xb_refresh_forecasts.name;
-  INSERT INTO xb.forecasts (model_name, model_id, version, series, ts, yhat, lo, hi)
-  SELECT model.name, model.id, model.version, p.series, p.ts, p.yhat, p.lo, p.hi
-  FROM xb_forecast(xb_refresh_forecasts.name, xb_refresh_forecasts.horizon) p;
-  GET DIAGNOSTICS written = ROW_COUNT;
+  written := xb.replace_forecasts(xb_refresh_forecasts.name, xb_refresh_forecasts.horizon);
   RETURN written;
 END
 $$;
@@ -645,9 +618,10 @@ GRANT SELECT ON xb.trials TO PUBLIC;
 -- (and members of that role, and superusers) may do everything; xb_grant()
 -- gives another role, or PUBLIC, 'use' (see the rows, forecast, score,
 -- export) or 'manage' (also train new versions, deploy, roll back, import,
--- retrain, refresh). Row-level security on the catalog enforces it, so a
--- role sees only the models it may use. Training reads its source with the
--- caller's own rights.
+-- retrain, refresh). Row-level security on the catalog shows a role only
+-- the models it may use; writes go through the primitives below. Training
+-- reads its source with the caller's own rights; a stored source (xb_retrain,
+-- xb_backtest) runs only as the role that wrote it.
 
 -- Roles are kept by name, as pg_cron keeps its jobs' users, so that a dump
 -- restored into another cluster keeps its owners and grants.
@@ -735,27 +709,6 @@ BEGIN
 END
 $$;
 
--- Called by training and imports before the new version's row is written:
--- takes the per-name lock (held to the end of the transaction, so versions
--- are unique and one stays deployed), checks 'manage', claims a new name,
--- retires the deployed version when the new one is to be deployed, and
--- returns the new version's number.
-CREATE FUNCTION xb.begin_model_version(model_name text, deploy boolean)
-RETURNS integer
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(model_name));
-  PERFORM xb.require_access(model_name, 'manage');
-  INSERT INTO xb.model_names (name, owner) VALUES (model_name, current_user) ON CONFLICT (name) DO NOTHING;
-  IF deploy THEN
-    UPDATE xb.models m SET deployed = false WHERE m.name = model_name AND m.deployed;
-  END IF;
-  RETURN coalesce((SELECT max(m.version) FROM xb.models m WHERE m.name = model_name), 0) + 1;
-END
-$$;
-
 -- A role's name as the catalog keeps it ('public' for PUBLIC); 42704 for an
 -- unknown role.
 CREATE FUNCTION xb.grantee_name(role text)
@@ -782,9 +735,7 @@ BEGIN
   END IF;
   grantee_name := xb.grantee_name(xb_grant.role);
   PERFORM xb.require_owner(xb_grant.name);
-  INSERT INTO xb.model_grants AS g (name, grantee, privilege) VALUES (xb_grant.name, grantee_name, xb_grant.privilege)
-  ON CONFLICT ON CONSTRAINT model_grants_pkey DO UPDATE
-    SET privilege = excluded.privilege, granted_by = current_user, granted_at = now();
+  PERFORM xb.set_grant(xb_grant.name, grantee_name, xb_grant.privilege);
 END
 $$;
 
@@ -801,7 +752,7 @@ DECLARE
 BEGIN
   grantee_name := xb.grantee_name(xb_revoke.role);
   PERFORM xb.require_owner(xb_revoke.name);
-  DELETE FROM xb.model_grants g WHERE g.name = xb_revoke.name AND g.grantee = grantee_name;
+  PERFORM xb.drop_grant(xb_revoke.name, grantee_name);
 END
 $$;
 
@@ -831,52 +782,53 @@ SELECT g.name, CASE WHEN g.grantee = 'public' THEN 'PUBLIC' ELSE g.grantee END A
        g.granted_by, g.granted_at
 FROM xb.model_grants g;
 
+-- Catalog writes ----------------------------------------------------------------
+-- Ordinary roles may only read the catalog (through row-level security);
+-- every write goes through one C choke point that checks the caller's right
+-- on the name as the caller, then runs a fixed statement as the owner of
+-- these tables. The public functions call these primitives; calling one
+-- directly gives nothing more.
+
+CREATE FUNCTION xb.deploy_version(model_name text, version integer)   -- manage
+RETURNS integer AS 'MODULE_PATHNAME', 'xb_deploy_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.reject_version(model_name text, version integer)   -- manage
+RETURNS void AS 'MODULE_PATHNAME', 'xb_reject_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.set_grant(model_name text, grantee text, privilege text)   -- owner
+RETURNS void AS 'MODULE_PATHNAME', 'xb_set_grant' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.drop_grant(model_name text, grantee text)   -- owner
+RETURNS void AS 'MODULE_PATHNAME', 'xb_drop_grant' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.import_version(model_name text, model bytea, deploy boolean)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_import_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.replace_forecasts(model_name text, horizon integer)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_replace_forecasts' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+-- Retraining the deployed version's stored spec: its source runs as its author.
+CREATE FUNCTION xb.retrain_forecaster(model_name text)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_retrain_forecaster' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.retrain_tabular(model_name text)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_retrain_tabular' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
 ALTER TABLE xb.models ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.models FOR SELECT USING (xb.may_use(name));
-CREATE POLICY add_version ON xb.models FOR INSERT
-  WITH CHECK (owner = current_user AND xb.may_manage(name));
-CREATE POLICY deploy ON xb.models FOR UPDATE USING (xb.may_manage(name));
 
 -- What belongs to a model row: visible with the row, written by those who manage it.
 ALTER TABLE xb.model_metrics ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.model_metrics FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
-CREATE POLICY add ON xb.model_metrics FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
 ALTER TABLE xb.training_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.training_log FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
-CREATE POLICY add ON xb.training_log FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
 ALTER TABLE xb.residuals ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.residuals FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
-CREATE POLICY add ON xb.residuals FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
 ALTER TABLE xb.trials ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.trials FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
-CREATE POLICY add ON xb.trials FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
 
 ALTER TABLE xb.forecasts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.forecasts FOR SELECT USING (xb.may_use(model_name));
-CREATE POLICY add ON xb.forecasts FOR INSERT WITH CHECK (xb.may_manage(model_name));
-CREATE POLICY remove ON xb.forecasts FOR DELETE USING (xb.may_manage(model_name));
 
 ALTER TABLE xb.model_names ENABLE ROW LEVEL SECURITY;
 CREATE POLICY everyone ON xb.model_names FOR SELECT USING (true);
-CREATE POLICY claim ON xb.model_names FOR INSERT
-  WITH CHECK (owner = current_user);
 ALTER TABLE xb.model_grants ENABLE ROW LEVEL SECURITY;
 CREATE POLICY everyone ON xb.model_grants FOR SELECT USING (true);
-CREATE POLICY grant_own ON xb.model_grants FOR INSERT WITH CHECK (xb.model_access(name) = 'owner');
-CREATE POLICY change_own ON xb.model_grants FOR UPDATE USING (xb.model_access(name) = 'owner');
-CREATE POLICY revoke_own ON xb.model_grants FOR DELETE USING (xb.model_access(name) = 'owner');
 
-GRANT INSERT, UPDATE (deployed, status) ON xb.models TO PUBLIC;
-GRANT USAGE ON SEQUENCE xb.models_id_seq TO PUBLIC;
-GRANT INSERT ON xb.model_metrics, xb.training_log, xb.residuals, xb.trials TO PUBLIC;
-GRANT SELECT, INSERT, DELETE ON xb.forecasts TO PUBLIC;
-GRANT SELECT, INSERT ON xb.model_names TO PUBLIC;
-GRANT SELECT, INSERT, UPDATE, DELETE ON xb.model_grants TO PUBLIC;
-GRANT SELECT ON xb.model_privileges TO PUBLIC;
+GRANT SELECT ON xb.model_names, xb.model_grants, xb.model_privileges TO PUBLIC;
 
 -- pg_dump keeps the catalog's rows (the extension's own objects are recreated
 -- by CREATE EXTENSION; these tables' contents are the user's).

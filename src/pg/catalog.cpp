@@ -1,19 +1,26 @@
 #include "pg/catalog.hpp"
 
+#include <cmath>
+
 #include "core/error.hpp"
+#include "core/model_info.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
+#include "pg/guc.hpp"
 
 namespace xb::pg {
 namespace {
 
-// The version comes from xb.begin_model_version (see begin_model_version below).
+// Every statement below runs as the catalog's owner with search_path pinned
+// to pg_catalog (write_catalog), so none names an object of the caller's.
+
+// The version comes from begin_model_version below.
 constexpr const char *kInsertModel = R"SQL(
 INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols,
                        horizon, options, hyperparameters, train_rows, time_from, time_to, lineage, device,
-                       train_seconds, status, deployed, weights)
+                       train_seconds, status, deployed, weights, owner, source_author, source_search_path)
 SELECT $1, $18, 'forecaster', $2, $3, $4, $5,
-       $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14::jsonb, $15, $16, 'trained', true, $17
+       $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14::jsonb, $15, $16, 'trained', true, $17, $19, $20, $21
 RETURNING id)SQL";
 
 constexpr const char *kInsertMetrics = R"SQL(
@@ -37,15 +44,17 @@ INSERT INTO xb.residuals (model_id, series, ts, step, actual, fitted, lo, hi)
 SELECT $1, u.* FROM unnest($2::text[], $3::timestamp[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
                            $8::float8[]) AS u)SQL";
 
+// Read as the caller: row-level security shows only what it may use.
 constexpr const char *kSelectDeployed = R"SQL(
 SELECT id, version, kind, arch, coalesce(horizon, 0), options::text, source, coalesce(time_col, ''),
-       coalesce(target_col, ''), series_cols, feature_cols, weights
+       coalesce(target_col, ''), series_cols, feature_cols, weights, source_author::text, source_search_path,
+       coalesce(lineage->>'arch_requested', arch)
 FROM xb.models WHERE name = $1 AND deployed)SQL";
 
 // Datums for SPI parameters, built in the SPI memory context. Values are
 // plain pointers and numbers: nothing here may throw while PG_TRY is active.
 struct Params {
-  static constexpr int kMax = 20;
+  static constexpr int kMax = 24;
   Oid types[kMax];
   Datum values[kMax];
   char nulls[kMax];
@@ -132,52 +141,71 @@ std::vector<std::string> text_array_items(Datum array) {
   return out;
 }
 
-// xb.begin_model_version (sql/xb--*.sql, Privileges) for a new deployed
-// version of name: the per-name lock that keeps versions unique and one
-// deployed (held to the end of the transaction), the 'manage' check, a new
-// name's owner, the deployed version retired. Returns the new version number.
-int begin_model_version(Datum name) {
-  Params p;
-  p.add(TEXTOID, name);
-  const Params *pp = &p;
-  int version = 0;
-  pg_call([&] {
-    int rc = SPI_execute_with_args("SELECT xb.begin_model_version($1, true)", pp->count, const_cast<Oid *>(pp->types),
-                                   const_cast<Datum *>(pp->values), pp->nulls, false, 1);
-    if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "xb catalog write failed: %s", SPI_result_code_string(rc));
-    bool isnull = false;
-    version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-  });
-  return version;
-}
-
-// Runs an INSERT and returns the first column of its first row (or 0).
+// Runs a statement and returns the first column of its first row (or 0).
 long execute(const char *sql, const Params &p, int expected) {
   long id = 0;
   const Params *pp = &p;
   pg_call([&] {
     int rc = SPI_execute_with_args(sql, pp->count, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
                                    pp->nulls, false, 0);
-    if (rc != expected) elog(ERROR, "xb catalog write failed: %s", SPI_result_code_string(rc));
-    if (rc == SPI_OK_INSERT_RETURNING && SPI_processed == 1) {
+    if (rc != expected) elog(ERROR, "xb catalog statement failed: %s", SPI_result_code_string(rc));
+    if ((rc == SPI_OK_INSERT_RETURNING || rc == SPI_OK_SELECT) && SPI_processed >= 1) {
       bool isnull = false;
-      id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+      Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+      if (!isnull) {
+        const Oid type = SPI_gettypeid(SPI_tuptable->tupdesc, 1);
+        id = type == INT8OID ? DatumGetInt64(d) : type == INT4OID ? DatumGetInt32(d) : type == BOOLOID ? DatumGetBool(d) : 0;
+      }
+    } else if (rc == SPI_OK_INSERT || rc == SPI_OK_DELETE || rc == SPI_OK_UPDATE) {
+      id = static_cast<long>(SPI_processed);
     }
   });
   return id;
 }
 
-// Raises 42501 (with a hint naming the owner) unless the current role has
-// the privilege ('use' or 'manage') on an existing name.
-void require_access(const std::string &name, const char *needed) {
+long execute1(const char *sql, Oid type, Datum value, int expected) {
   Params p;
-  p.add(TEXTOID, text_datum(name));
-  p.add(TEXTOID, text_datum(needed));
-  execute("SELECT xb.require_access($1, $2)", p, SPI_OK_SELECT);
+  p.add(type, value);
+  return execute(sql, p, expected);
+}
+
+// The per-name lock every writer of a name's versions takes, to the end of
+// the transaction (the same key the SQL functions take).
+void lock_name(const std::string &name) {
+  execute1("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('xb.models'), pg_catalog.hashtext($1))",
+           TEXTOID, text_datum(name), SPI_OK_SELECT);
+}
+
+struct NewVersion {
+  int version = 0;
+  bool deployed = false;
+};
+
+// Starts a new version of name: the per-name lock (keeps versions unique and
+// one deployed), the 'manage' check, a new name claimed by the caller, the
+// deployed version retired when the new one is deployed (always when
+// deploy_requested, else only when none is). The caller adds the row.
+NewVersion begin_model_version(const std::string &name, bool deploy_requested) {
+  lock_name(name);
+  NewVersion v;
+  write_catalog(name, Right::Manage, [&](const std::string &caller) {
+    Params p;
+    p.add(TEXTOID, text_datum(name));
+    p.add(TEXTOID, text_datum(caller));
+    execute("INSERT INTO xb.model_names (name, owner) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", p, SPI_OK_INSERT);
+    const Datum n = text_datum(name);
+    v.deployed = deploy_requested ||
+                 execute1("SELECT NOT EXISTS (SELECT FROM xb.models WHERE name = $1 AND deployed)", TEXTOID, n,
+                          SPI_OK_SELECT) != 0;
+    if (v.deployed) execute1("UPDATE xb.models SET deployed = false WHERE name = $1 AND deployed", TEXTOID, n, SPI_OK_UPDATE);
+    v.version = static_cast<int>(
+        execute1("SELECT coalesce(max(version), 0) + 1 FROM xb.models WHERE name = $1", TEXTOID, n, SPI_OK_SELECT));
+  });
+  return v;
 }
 
 Error missing_model(const std::string &name) {
-  require_access(name, "use");  // a model the role may not see is 42501, not "does not exist"
+  require_right(name, Right::Use);  // a model the role may not see is 42501, not "does not exist"
   return Error(ErrorKind::UndefinedObject, "model \"" + name + "\" does not exist",
                "SELECT name, version FROM xb.models lists the models you can use.");
 }
@@ -280,12 +308,10 @@ long insert_forecaster(const NewForecaster &m) {
   p.add(TEXTOID, text_datum(t.device));
   p.add(FLOAT8OID, Float8GetDatum(t.seconds));
   p.add(BYTEAOID, bytea_datum(t.blob));
-  p.add(INT4OID, Int32GetDatum(begin_model_version(p.values[0])));
-  const long id = execute(kInsertModel, p, SPI_OK_INSERT_RETURNING);
-
-  insert_metric_rows(id, t.metrics);
-  insert_epoch_rows(id, t.epochs);
-  insert_trial_rows(id, t.trials);
+  p.add(INT4OID, Int32GetDatum(begin_model_version(m.name, true).version));
+  p.add(TEXTOID, 0, true);  // owner, set below
+  p.add(TEXTOID, text_datum(m.author.role));
+  p.add(TEXTOID, text_datum(m.author.search_path));
 
   std::vector<std::string> series;
   std::vector<Micros> ts;
@@ -301,7 +327,7 @@ long insert_forecaster(const NewForecaster &m) {
     hi.push_back(r.hi);
   }
   Params rp;
-  rp.add(INT8OID, Int64GetDatum(id));
+  rp.add(INT8OID, 0);  // the new id, set below
   rp.add(TEXTARRAYOID, text_array(series));
   rp.add(TIMESTAMPARRAYOID, timestamp_array(ts));
   rp.add(INT4ARRAYOID, int4_array(step));
@@ -309,7 +335,18 @@ long insert_forecaster(const NewForecaster &m) {
   rp.add(FLOAT8ARRAYOID, float8_array(fitted));
   rp.add(FLOAT8ARRAYOID, float8_array(lo));
   rp.add(FLOAT8ARRAYOID, float8_array(hi));
-  execute(kInsertResiduals, rp, SPI_OK_INSERT);
+
+  long id = 0;
+  write_catalog(m.name, Right::Manage, [&](const std::string &caller) {
+    p.values[18] = text_datum(caller);
+    p.nulls[18] = ' ';
+    id = execute(kInsertModel, p, SPI_OK_INSERT_RETURNING);
+    rp.values[0] = Int64GetDatum(id);
+    insert_metric_rows(id, t.metrics);
+    insert_epoch_rows(id, t.epochs);
+    insert_trial_rows(id, t.trials);
+    execute(kInsertResiduals, rp, SPI_OK_INSERT);
+  });
   return id;
 }
 
@@ -319,14 +356,15 @@ StoredModel deployed_model(const std::string &name) {
   const Params *pp = &p;
   bool found = false;
   StoredModel m;
-  Datum cols[12];
-  bool nulls[12];
+  constexpr int kCols = 15;
+  Datum cols[kCols];
+  bool nulls[kCols];
   pg_call([&] {
     SPI_execute_with_args(kSelectDeployed, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
                           pp->nulls, true, 1);
     if (SPI_processed == 1) {
       found = true;
-      for (int i = 0; i < 12; ++i) cols[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
+      for (int i = 0; i < kCols; ++i) cols[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
     }
   });
   if (!found) throw missing_model(name);
@@ -341,6 +379,9 @@ StoredModel deployed_model(const std::string &name) {
   m.source.target_col = text_of(cols[8]);
   m.source.series_cols = text_array_items(cols[9]);
   m.source.feature_cols = text_array_items(cols[10]);
+  m.author.role = text_of(cols[12]);
+  m.author.search_path = text_of(cols[13]);
+  m.arch_requested = text_of(cols[14]);
   bytea *weights = nullptr;
   if (!nulls[11]) pg_call([&] { weights = DatumGetByteaPP(cols[11]); });
   if (!weights) throw Error(ErrorKind::CorruptModel, "model \"" + name + "\" has no weights");
@@ -360,9 +401,9 @@ namespace {
 constexpr const char *kInsertTabular = R"SQL(
 INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols,
                        horizon, options, hyperparameters, train_rows, lineage, device, train_seconds, status,
-                       deployed, weights)
+                       deployed, weights, owner, source_author, source_search_path)
 SELECT $1, $13, $2, 'mlp', $3, NULL, $4, '{}',
-       $5, NULL, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, 'trained', true, $12
+       $5, NULL, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, 'trained', true, $12, $14, $15, $16
 RETURNING id)SQL";
 
 // Runs a read-only query with one parameter; copies nothing, the caller reads SPI_tuptable.
@@ -397,10 +438,18 @@ long insert_tabular_model(const NewTabularModel &m) {
   p.add(TEXTOID, text_datum(t.device));
   p.add(FLOAT8OID, Float8GetDatum(t.seconds));
   p.add(BYTEAOID, bytea_datum(t.blob));
-  p.add(INT4OID, Int32GetDatum(begin_model_version(p.values[0])));
-  const long id = execute(kInsertTabular, p, SPI_OK_INSERT_RETURNING);
-  insert_metric_rows(id, t.metrics);
-  insert_epoch_rows(id, t.epochs);
+  p.add(INT4OID, Int32GetDatum(begin_model_version(m.name, true).version));
+  p.add(TEXTOID, 0, true);  // owner, set below
+  p.add(TEXTOID, text_datum(m.author.role));
+  p.add(TEXTOID, text_datum(m.author.search_path));
+  long id = 0;
+  write_catalog(m.name, Right::Manage, [&](const std::string &caller) {
+    p.values[13] = text_datum(caller);
+    p.nulls[13] = ' ';
+    id = execute(kInsertTabular, p, SPI_OK_INSERT_RETURNING);
+    insert_metric_rows(id, t.metrics);
+    insert_epoch_rows(id, t.epochs);
+  });
   return id;
 }
 
@@ -433,6 +482,141 @@ std::string model_bytes(long id) {
   return std::string(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights));
 }
 
-void require_manage(const std::string &name) { require_access(name, "manage"); }
+void require_manage(const std::string &name) { require_right(name, Right::Manage); }
+
+void require_right(const std::string &name, Right needed) {
+  Params p;
+  p.add(TEXTOID, text_datum(name));
+  if (needed == Right::Own) {
+    execute("SELECT xb.require_owner($1)", p, SPI_OK_SELECT);
+    return;
+  }
+  p.add(TEXTOID, text_datum(needed == Right::Use ? "use" : "manage"));
+  execute("SELECT xb.require_access($1, $2)", p, SPI_OK_SELECT);
+}
+
+bool may_use(const std::string &name) {
+  return execute1("SELECT xb.may_use($1)", TEXTOID, text_datum(name), SPI_OK_SELECT) != 0;
+}
+
+// --- Catalog primitives ---
+
+void deploy_version(const std::string &name, int version) {
+  lock_name(name);
+  write_catalog(name, Right::Manage, [&](const std::string &) {
+    Params p;
+    p.add(TEXTOID, text_datum(name));
+    p.add(INT4OID, Int32GetDatum(version));
+    // Retires the deployed version only when the one to deploy exists.
+    execute(R"SQL(UPDATE xb.models SET deployed = false
+                  WHERE name = $1 AND deployed AND version <> $2
+                    AND EXISTS (SELECT FROM xb.models v WHERE v.name = $1 AND v.version = $2))SQL",
+            p, SPI_OK_UPDATE);
+    execute("UPDATE xb.models SET deployed = true WHERE name = $1 AND version = $2 AND NOT deployed", p,
+            SPI_OK_UPDATE);
+  });
+}
+
+void reject_version(const std::string &name, int version) {
+  write_catalog(name, Right::Manage, [&](const std::string &) {
+    Params p;
+    p.add(TEXTOID, text_datum(name));
+    p.add(INT4OID, Int32GetDatum(version));
+    execute("UPDATE xb.models SET status = 'rejected' WHERE name = $1 AND version = $2", p, SPI_OK_UPDATE);
+  });
+}
+
+void set_grant(const std::string &name, const std::string &grantee, const std::string &privilege) {
+  write_catalog(name, Right::Own, [&](const std::string &caller) {
+    Params p;
+    p.add(TEXTOID, text_datum(name));
+    p.add(TEXTOID, text_datum(grantee));
+    p.add(TEXTOID, text_datum(privilege));
+    p.add(TEXTOID, text_datum(caller));
+    execute(R"SQL(INSERT INTO xb.model_grants AS g (name, grantee, privilege, granted_by) VALUES ($1, $2, $3, $4)
+                  ON CONFLICT ON CONSTRAINT model_grants_pkey DO UPDATE
+                    SET privilege = excluded.privilege, granted_by = excluded.granted_by, granted_at = now())SQL",
+            p, SPI_OK_INSERT);
+  });
+}
+
+void drop_grant(const std::string &name, const std::string &grantee) {
+  write_catalog(name, Right::Own, [&](const std::string &) {
+    Params p;
+    p.add(TEXTOID, text_datum(name));
+    p.add(TEXTOID, text_datum(grantee));
+    execute("DELETE FROM xb.model_grants WHERE name = $1 AND grantee = $2", p, SPI_OK_DELETE);
+  });
+}
+
+long replace_forecasts(const std::string &name, const StoredModel &m, const std::vector<ForecastPoint> &points) {
+  std::vector<std::string> series;
+  std::vector<Micros> ts;
+  std::vector<double> yhat, lo, hi;
+  for (const auto &pt : points) {
+    series.push_back(pt.series);
+    ts.push_back(pt.ts);
+    yhat.push_back(pt.yhat);
+    lo.push_back(pt.lo);
+    hi.push_back(pt.hi);
+  }
+  Params p;
+  p.add(TEXTOID, text_datum(name));
+  p.add(INT8OID, Int64GetDatum(m.id));
+  p.add(INT4OID, Int32GetDatum(m.version));
+  p.add(TEXTARRAYOID, text_array(series));
+  p.add(TIMESTAMPARRAYOID, timestamp_array(ts));
+  p.add(FLOAT8ARRAYOID, float8_array(yhat));
+  p.add(FLOAT8ARRAYOID, float8_array(lo));
+  p.add(FLOAT8ARRAYOID, float8_array(hi));
+  long written = 0;
+  write_catalog(name, Right::Manage, [&](const std::string &) {
+    execute1("DELETE FROM xb.forecasts WHERE model_name = $1", TEXTOID, p.values[0], SPI_OK_DELETE);
+    written = execute(R"SQL(
+INSERT INTO xb.forecasts (model_name, model_id, version, series, ts, yhat, lo, hi)
+SELECT $1, $2, $3, u.series, u.ts, u.yhat, nullif(u.lo, 'NaN'), nullif(u.hi, 'NaN')
+FROM unnest($4::text[], $5::timestamp[], $6::float8[], $7::float8[], $8::float8[]) AS u(series, ts, yhat, lo, hi))SQL",
+                      p, SPI_OK_INSERT);
+  });
+  return written;
+}
+
+long import_version(const std::string &name, const std::string &bytes, bool deploy) {
+  // The whole blob is checked before anything is written.
+  const std::string info = describe_model(bytes, runtime_settings());
+  const SourceAuthor author = current_author();
+  Params p;
+  p.add(TEXTOID, text_datum(name));
+  p.add(INT4OID, 0);  // version, below
+  p.add(TEXTOID, 0, true);  // the importing role, below
+  p.add(TEXTOID, text_datum(info));
+  p.add(BYTEAOID, bytea_datum(bytes));
+  p.add(BOOLOID, 0);  // deployed, below
+  p.add(TEXTOID, text_datum(author.search_path));
+  const NewVersion v = begin_model_version(name, deploy);
+  p.values[1] = Int32GetDatum(v.version);
+  p.values[5] = BoolGetDatum(v.deployed);
+  long id = 0;
+  // The blob knows its features and label, not the table or the time and
+  // series columns it was trained from: source says it was imported.
+  write_catalog(name, Right::Manage, [&](const std::string &caller) {
+    p.values[2] = text_datum(caller);
+    p.nulls[2] = ' ';
+    id = execute(R"SQL(
+INSERT INTO xb.models (name, version, kind, arch, source, target_col, feature_cols, horizon, options,
+                       hyperparameters, train_rows, lineage, device, train_seconds, status, deployed, weights,
+                       owner, source_author, source_search_path)
+SELECT $1, $2, i->>'kind', i->>'arch', '(imported)', i->>'label',
+       ARRAY(SELECT jsonb_array_elements_text(i->'features' || coalesce(i->'text_features', '[]'))),
+       (i->>'horizon')::integer, '{}', i->'options', 0,
+       jsonb_build_object('imported_at', now(), 'imported_by', $3, 'bytes', octet_length($5),
+                          'sha256', encode(sha256($5), 'hex'), 'format_version', i->'format_version'),
+       'imported', 0, 'imported', $6, $5, $3, $3, $7
+FROM (SELECT $4::jsonb AS i) AS blob_info
+RETURNING id)SQL",
+                 p, SPI_OK_INSERT_RETURNING);
+  });
+  return id;
+}
 
 }  // namespace xb::pg

@@ -1,13 +1,40 @@
 // Reads and writes of the xb.* catalog tables, through SPI (connected).
+//
+// Reads run as the caller, under the catalog's row-level security. Writes
+// have one way in: write_catalog checks the caller's right on the model name
+// as the caller, then runs fixed statements as the owner of xb's tables
+// (ordinary roles hold no INSERT, UPDATE or DELETE on them). The SQL-callable
+// primitives (xb.deploy_version, xb.set_grant, ...) are thin wrappers around
+// it, so calling one directly gives nothing the public functions do not.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "core/forecaster.hpp"
 #include "core/tabular_model.hpp"
+#include "pg/run_as.hpp"
 #include "pg/spi_reader.hpp"
 
 namespace xb::pg {
+
+enum class Right { Use, Manage, Own };
+
+// 42501 (with a hint naming the owner) unless the current role has the right
+// on an existing name; a name nobody has yet passes Use and Manage (training
+// claims it), and is 42704 for Own.
+void require_right(const std::string &name, Right needed);
+
+// Whether the current role may use the name's models (the read policies' test).
+bool may_use(const std::string &name);
+
+// The one way the catalog is written: require_right as the caller, then
+// write(caller's role name) as the owner of xb's tables (see run_as.hpp).
+template <typename F>
+void write_catalog(const std::string &name, Right needed, F &&write) {
+  require_right(name, needed);
+  const std::string caller = current_role_name();
+  as_catalog_owner([&] { write(caller); });
+}
 
 struct NewForecaster {
   std::string name;
@@ -15,6 +42,7 @@ struct NewForecaster {
   int horizon = 0;
   std::string arch;
   std::string options_json;  // as the caller gave them, for retraining
+  SourceAuthor author;       // who wrote source (the caller, or the retrained version's author)
   long train_rows = 0;
   const TrainedForecaster *trained = nullptr;
 };
@@ -35,8 +63,10 @@ struct StoredModel {
   std::string kind;
   std::string arch;
   int horizon = 0;
-  std::string options_json;  // as the caller gave them
+  std::string options_json;     // as the caller gave them
+  std::string arch_requested;   // the arch argument of its training (auto, say)
   SourceSpec source;
+  SourceAuthor author;          // who wrote source: it runs only as them
   std::string bytes;
 };
 
@@ -52,6 +82,7 @@ struct NewTabularModel {
   std::string label_col;  // stored as target_col
   std::vector<std::string> feature_cols;
   std::string options_json;
+  SourceAuthor author;
   long train_rows = 0;
   const TrainedTabular *trained = nullptr;
 };
@@ -71,5 +102,19 @@ DeployedModel deployed_version(const std::string &name);
 
 // The weights of one model row; Error(UndefinedObject) when it is gone.
 std::string model_bytes(long id);
+
+// --- Catalog primitives (each through write_catalog) ---
+
+// Deploys version of name (manage); a version that does not exist changes nothing.
+void deploy_version(const std::string &name, int version);
+// Marks a version rejected by xb_retrain (manage).
+void reject_version(const std::string &name, int version);
+// Gives or takes back a grant (owner only).
+void set_grant(const std::string &name, const std::string &grantee, const std::string &privilege);
+void drop_grant(const std::string &name, const std::string &grantee);
+// Replaces the name's rows of xb.forecasts (manage); returns how many.
+long replace_forecasts(const std::string &name, const StoredModel &m, const std::vector<ForecastPoint> &points);
+// Imports a blob as the next version of name (manage); returns its id.
+long import_version(const std::string &name, const std::string &bytes, bool deploy);
 
 }  // namespace xb::pg
