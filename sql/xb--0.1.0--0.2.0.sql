@@ -66,10 +66,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_rollback(name) goes back one version.';
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_deploy.name));
-  PERFORM xb.require_access(xb_deploy.name, 'manage');
-  IF NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_deploy.name AND m.version = xb_deploy.version) THEN
-    PERFORM xb.raise_missing_version(xb_deploy.name, xb_deploy.version);
-  END IF;
+  PERFORM xb.model_id(xb_deploy.name, 'manage', xb_deploy.version);
   RETURN xb.deploy_version(xb_deploy.name, xb_deploy.version);
 END
 $$;
@@ -104,7 +101,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
   END IF;
-  was := xb.deployed_model(xb_retrain.name, 'manage');
+  SELECT * INTO was FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_retrain.name, 'manage'));
   IF was.source = '(imported)' THEN
     RAISE EXCEPTION 'model "%" was imported and has no training source to retrain on', xb_retrain.name
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retrain it in the database it was trained in.';
@@ -146,7 +143,7 @@ DECLARE
   written bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_refresh_forecasts.name));
-  model := xb.deployed_model(xb_refresh_forecasts.name, 'manage');
+  SELECT * INTO model FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_refresh_forecasts.name, 'manage'));
   IF model.kind <> 'forecaster' THEN
     RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model.kind
       USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_score() scores classifiers and regressors over a table.';
@@ -170,7 +167,7 @@ BEGIN
             HINT = '''use'': see, forecast, score and export; ''manage'': also train, deploy, import and retrain.';
   END IF;
   grantee_name := xb.grantee_name(xb_grant.role);
-  PERFORM xb.require_owner(xb_grant.name);
+  PERFORM xb.model_id(xb_grant.name, 'own');
   PERFORM xb.set_grant(xb_grant.name, grantee_name, xb_grant.privilege);
 END
 $$;
@@ -184,7 +181,66 @@ DECLARE
   grantee_name name;
 BEGIN
   grantee_name := xb.grantee_name(xb_revoke.role);
-  PERFORM xb.require_owner(xb_revoke.name);
+  PERFORM xb.model_id(xb_revoke.name, 'own');
   PERFORM xb.drop_grant(xb_revoke.name, grantee_name);
 END
 $$;
+
+-- One model lookup ---------------------------------------------------------------
+-- Every function that takes a model name asks xb.model_id (C), which gives
+-- one answer: 42501 for a name the role may not use or manage, 42704 for a
+-- name or version that does not exist (with the closest name as a hint).
+CREATE FUNCTION xb.model_id(model_name text, needed text, version integer DEFAULT NULL)
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_model_id' LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+CREATE OR REPLACE FUNCTION xb_residuals(name text, version integer DEFAULT NULL)
+RETURNS TABLE (series text, ts timestamp, step integer, actual double precision, fitted double precision,
+               residual double precision, lo double precision, hi double precision)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  found_id bigint := xb.model_id(xb_residuals.name, 'use', xb_residuals.version);
+BEGIN
+  RETURN QUERY
+    SELECT r.series, r.ts, r.step, r.actual, r.fitted, r.actual - r.fitted, r.lo, r.hi
+      FROM xb.residuals r WHERE r.model_id = found_id
+     ORDER BY r.series, r.ts;
+END $$;
+
+CREATE OR REPLACE FUNCTION xb_model_bytes(name text, version integer DEFAULT NULL)
+RETURNS bytea
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  found_id bigint := xb.model_id(xb_model_bytes.name, 'use', xb_model_bytes.version);
+BEGIN
+  RETURN (SELECT m.weights FROM xb.models m WHERE m.id = found_id);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION xb_rollback(name text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  current integer;
+  previous integer;
+BEGIN
+  IF xb_rollback.name IS NULL THEN
+    RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_rollback.name));
+  SELECT m.version INTO current FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_rollback.name, 'manage'));
+  SELECT max(m.version) INTO previous FROM xb.models m WHERE m.name = xb_rollback.name AND m.version < current;
+  IF previous IS NULL THEN
+    RAISE EXCEPTION 'model "%" has no version before the deployed version %', xb_rollback.name, current
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'xb_deploy(name, version) deploys any version, newer ones included.';
+  END IF;
+  RETURN xb_deploy(xb_rollback.name, previous);
+END
+$$;
+
+DROP FUNCTION xb.deployed_model(text, text);
+DROP FUNCTION xb.raise_missing_version(text, integer);
+DROP FUNCTION xb.require_access(text, text);
+DROP FUNCTION xb.require_owner(text);

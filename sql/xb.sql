@@ -130,17 +130,8 @@ RETURNS TABLE (series text, ts timestamp, step integer, actual double precision,
                residual double precision, lo double precision, hi double precision)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  found_id bigint;
+  found_id bigint := xb.model_id(xb_residuals.name, 'use', xb_residuals.version);
 BEGIN
-  SELECT m.id INTO found_id FROM xb.models m
-   WHERE m.name = xb_residuals.name
-     AND CASE WHEN xb_residuals.version IS NULL THEN m.deployed ELSE m.version = xb_residuals.version END;
-  IF found_id IS NULL THEN
-    RAISE EXCEPTION 'model "%"% does not exist', xb_residuals.name,
-          coalesce(' version ' || xb_residuals.version, '')
-      USING ERRCODE = 'undefined_object',
-            HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  END IF;
   RETURN QUERY
     SELECT r.series, r.ts, r.step, r.actual, r.fitted, r.actual - r.fitted, r.lo, r.hi
       FROM xb.residuals r WHERE r.model_id = found_id
@@ -367,66 +358,27 @@ LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION xb_model_info(bytea) IS
   'What a model blob holds (format version, kind, architecture, features, options), after checking that it loads';
 
+-- The one model lookup of every function that takes a model name: the id of
+-- the deployed (or given) version for a role with the right needed ('use',
+-- 'manage' or 'own'). 42501 when the name exists and the role lacks the
+-- right (the hint names the owner), 42704 when there is no such name (the
+-- hint names the closest one the role may use) or version.
+CREATE FUNCTION xb.model_id(model_name text, needed text, version integer DEFAULT NULL)
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_model_id' LANGUAGE C STABLE PARALLEL RESTRICTED;
+
 CREATE FUNCTION xb_model_bytes(name text, version integer DEFAULT NULL)
 RETURNS bytea
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-  blob bytea;
+  found_id bigint := xb.model_id(xb_model_bytes.name, 'use', xb_model_bytes.version);
 BEGIN
-  PERFORM xb.require_access(xb_model_bytes.name, 'use');
-  SELECT m.weights INTO blob FROM xb.models m
-  WHERE m.name = xb_model_bytes.name
-    AND CASE WHEN xb_model_bytes.version IS NULL THEN m.deployed ELSE m.version = xb_model_bytes.version END;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'model "%"% does not exist', xb_model_bytes.name,
-                    coalesce(' version ' || xb_model_bytes.version, '')
-      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  END IF;
-  RETURN blob;
+  RETURN (SELECT m.weights FROM xb.models m WHERE m.id = found_id);
 END
 $$;
 
 COMMENT ON FUNCTION xb_model_bytes(text, integer) IS
   'The model blob of the deployed (or given) version, for xb_model_load() in another database or xb_forecast(bytea)';
-
--- Raises the error for a name with no such version; returns nothing.
-CREATE FUNCTION xb.raise_missing_version(name text, version integer)
-RETURNS void
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-  versions text;
-BEGIN
-  SELECT string_agg(m.version::text, ', ' ORDER BY m.version) INTO versions
-  FROM xb.models m WHERE m.name = raise_missing_version.name;
-  IF versions IS NULL THEN
-    RAISE EXCEPTION 'model "%" does not exist', raise_missing_version.name
-      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  END IF;
-  RAISE EXCEPTION 'model "%" has no version %', raise_missing_version.name, raise_missing_version.version
-    USING ERRCODE = 'undefined_object', HINT = format('Its versions are: %s.', versions);
-END
-$$;
-
--- The deployed row of a model, for a role with the privilege needed ('use'
--- or 'manage'): 42501 without it, 42704 when the name has no deployed version.
-CREATE FUNCTION xb.deployed_model(model_name text, needed text)
-RETURNS xb.models
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-  deployed_row xb.models;
-BEGIN
-  PERFORM xb.require_access(model_name, needed);
-  SELECT * INTO deployed_row FROM xb.models m WHERE m.name = model_name AND m.deployed;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'model "%" does not exist', model_name
-      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  END IF;
-  RETURN deployed_row;
-END
-$$;
 
 CREATE FUNCTION xb_deploy(name text, version integer)
 RETURNS integer
@@ -438,10 +390,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_rollback(name) goes back one version.';
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_deploy.name));
-  PERFORM xb.require_access(xb_deploy.name, 'manage');
-  IF NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_deploy.name AND m.version = xb_deploy.version) THEN
-    PERFORM xb.raise_missing_version(xb_deploy.name, xb_deploy.version);
-  END IF;
+  PERFORM xb.model_id(xb_deploy.name, 'manage', xb_deploy.version);
   RETURN xb.deploy_version(xb_deploy.name, xb_deploy.version);
 END
 $$;
@@ -461,7 +410,7 @@ BEGIN
     RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_rollback.name));
-  current := (xb.deployed_model(xb_rollback.name, 'manage')).version;
+  SELECT m.version INTO current FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_rollback.name, 'manage'));
   SELECT max(m.version) INTO previous FROM xb.models m WHERE m.name = xb_rollback.name AND m.version < current;
   IF previous IS NULL THEN
     RAISE EXCEPTION 'model "%" has no version before the deployed version %', xb_rollback.name, current
@@ -517,7 +466,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
   END IF;
-  was := xb.deployed_model(xb_retrain.name, 'manage');
+  SELECT * INTO was FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_retrain.name, 'manage'));
   IF was.source = '(imported)' THEN
     RAISE EXCEPTION 'model "%" was imported and has no training source to retrain on', xb_retrain.name
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retrain it in the database it was trained in.';
@@ -581,7 +530,7 @@ DECLARE
   written bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_refresh_forecasts.name));
-  model := xb.deployed_model(xb_refresh_forecasts.name, 'manage');
+  SELECT * INTO model FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_refresh_forecasts.name, 'manage'));
   IF model.kind <> 'forecaster' THEN
     RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model.kind
       USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_score() scores classifiers and regressors over a table.';
@@ -681,34 +630,6 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT xb.model_access(model_name) IN ('owner', 'manage') $$;
 
--- Raises 42501 unless the current role has the privilege needed ('use' or
--- 'manage') on an existing name; a name that does not exist passes (the
--- caller reports it, or creates it).
-CREATE FUNCTION xb.require_access(model_name text, needed text)
-RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  access text := xb.model_access(model_name);
-  owner_name text;
-BEGIN
-  IF access IN ('new', 'owner', 'manage') OR (access = 'use' AND needed = 'use') THEN
-    RETURN;
-  END IF;
-  SELECT n.owner INTO owner_name FROM xb.model_names n WHERE n.name = model_name;
-  IF access = 'use' THEN
-    RAISE EXCEPTION 'permission denied to manage model "%"', model_name
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = format('You may use it. Its owner (%s) can grant more: xb_grant(%L, %L, ''manage'').',
-                          owner_name, model_name, current_user);
-  END IF;
-  RAISE EXCEPTION 'permission denied for model "%"', model_name
-    USING ERRCODE = 'insufficient_privilege',
-          HINT = format('Its owner (%s) can grant it: xb_grant(%L, %L, ''use'').', owner_name, model_name, current_user);
-END
-$$;
-
 -- A role's name as the catalog keeps it ('public' for PUBLIC); 42704 for an
 -- unknown role.
 CREATE FUNCTION xb.grantee_name(role text)
@@ -734,7 +655,7 @@ BEGIN
             HINT = '''use'': see, forecast, score and export; ''manage'': also train, deploy, import and retrain.';
   END IF;
   grantee_name := xb.grantee_name(xb_grant.role);
-  PERFORM xb.require_owner(xb_grant.name);
+  PERFORM xb.model_id(xb_grant.name, 'own');
   PERFORM xb.set_grant(xb_grant.name, grantee_name, xb_grant.privilege);
 END
 $$;
@@ -751,31 +672,13 @@ DECLARE
   grantee_name name;
 BEGIN
   grantee_name := xb.grantee_name(xb_revoke.role);
-  PERFORM xb.require_owner(xb_revoke.name);
+  PERFORM xb.model_id(xb_revoke.name, 'own');
   PERFORM xb.drop_grant(xb_revoke.name, grantee_name);
 END
 $$;
 
 COMMENT ON FUNCTION xb_revoke(text, text) IS
   'Takes back what xb_grant gave a role (or PUBLIC) on a model name; only its owner can';
-
-CREATE FUNCTION xb.require_owner(model_name text)
-RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  access text := xb.model_access(model_name);
-BEGIN
-  IF access = 'new' THEN
-    RAISE EXCEPTION 'model "%" does not exist', model_name
-      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  ELSIF access <> 'owner' THEN
-    RAISE EXCEPTION 'permission denied: only the owner of model "%" can grant and revoke', model_name
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
-END
-$$;
 
 CREATE VIEW xb.model_privileges AS
 SELECT g.name, CASE WHEN g.grantee = 'public' THEN 'PUBLIC' ELSE g.grantee END AS grantee, g.privilege,

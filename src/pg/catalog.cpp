@@ -1,5 +1,7 @@
 #include "pg/catalog.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -44,12 +46,12 @@ INSERT INTO xb.residuals (model_id, series, ts, step, actual, fitted, lo, hi)
 SELECT $1, u.* FROM unnest($2::text[], $3::timestamp[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
                            $8::float8[]) AS u)SQL";
 
-// Read as the caller: row-level security shows only what it may use.
-constexpr const char *kSelectDeployed = R"SQL(
+// Read as the caller, after find_model: row-level security shows only what it may use.
+constexpr const char *kSelectModel = R"SQL(
 SELECT id, version, kind, arch, coalesce(horizon, 0), options::text, source, coalesce(time_col, ''),
        coalesce(target_col, ''), series_cols, feature_cols, weights, source_author::text, source_search_path,
        coalesce(lineage->>'arch_requested', arch)
-FROM xb.models WHERE name = $1 AND deployed)SQL";
+FROM xb.models WHERE id = $1)SQL";
 
 // Datums for SPI parameters, built in the SPI memory context. Values are
 // plain pointers and numbers: nothing here may throw while PG_TRY is active.
@@ -204,12 +206,6 @@ NewVersion begin_model_version(const std::string &name, bool deploy_requested) {
   return v;
 }
 
-Error missing_model(const std::string &name) {
-  require_right(name, Right::Use);  // a model the role may not see is 42501, not "does not exist"
-  return Error(ErrorKind::UndefinedObject, "model \"" + name + "\" does not exist",
-               "SELECT name, version FROM xb.models lists the models you can use.");
-}
-
 void insert_trial_rows(long id, const std::vector<TrialRecord> &trials) {
   if (trials.empty()) return;
   std::vector<int> trial;
@@ -350,9 +346,10 @@ long insert_forecaster(const NewForecaster &m) {
   return id;
 }
 
-StoredModel deployed_model(const std::string &name) {
+StoredModel deployed_model(const std::string &name, Right needed) {
+  const ModelVersion version = find_model(name, needed);
   Params p;
-  p.add(TEXTOID, text_datum(name));
+  p.add(INT8OID, Int64GetDatum(version.id));
   const Params *pp = &p;
   bool found = false;
   StoredModel m;
@@ -360,14 +357,16 @@ StoredModel deployed_model(const std::string &name) {
   Datum cols[kCols];
   bool nulls[kCols];
   pg_call([&] {
-    SPI_execute_with_args(kSelectDeployed, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
+    SPI_execute_with_args(kSelectModel, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
                           pp->nulls, true, 1);
     if (SPI_processed == 1) {
       found = true;
       for (int i = 0; i < kCols; ++i) cols[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
     }
   });
-  if (!found) throw missing_model(name);
+  if (!found)
+    throw Error(ErrorKind::UndefinedObject, "model \"" + name + "\" was dropped while in use",
+                "Run the statement again.");
   m.id = DatumGetInt64(cols[0]);
   m.version = DatumGetInt32(cols[1]);
   m.kind = text_of(cols[2]);
@@ -453,21 +452,6 @@ long insert_tabular_model(const NewTabularModel &m) {
   return id;
 }
 
-DeployedModel deployed_version(const std::string &name) {
-  DeployedModel m;
-  if (select_one("SELECT id, version, kind FROM xb.models WHERE name = $1 AND deployed", TEXTOID, text_datum(name)) != 1)
-    throw missing_model(name);
-  char *kind = nullptr;
-  pg_call([&] {
-    bool isnull = false;
-    m.id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    m.version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-    kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-  });
-  m.kind = kind ? kind : "";
-  return m;
-}
-
 std::string model_bytes(long id) {
   if (select_one("SELECT weights FROM xb.models WHERE id = $1", INT8OID, Int64GetDatum(id)) != 1)
     throw Error(ErrorKind::UndefinedObject, "model id " + std::to_string(id) + " does not exist",
@@ -482,17 +466,130 @@ std::string model_bytes(long id) {
   return std::string(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights));
 }
 
-void require_manage(const std::string &name) { require_right(name, Right::Manage); }
+namespace {
 
-void require_right(const std::string &name, Right needed) {
+// Rows of a query with text parameters, every column as text (nullopt for NULL).
+using TextRow = std::vector<std::optional<std::string>>;
+std::vector<TextRow> select_text(const char *sql, const std::vector<std::optional<std::string>> &args) {
   Params p;
-  p.add(TEXTOID, text_datum(name));
-  if (needed == Right::Own) {
-    execute("SELECT xb.require_owner($1)", p, SPI_OK_SELECT);
-    return;
+  for (const auto &a : args) p.add(TEXTOID, a ? text_datum(*a) : 0, !a);
+  const Params *pp = &p;
+  std::vector<char *> cells;
+  std::size_t rows = 0;
+  int cols = 0;
+  pg_call([&] {
+    const int rc = SPI_execute_with_args(sql, pp->count, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
+                                         pp->nulls, true, 0);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "xb catalog query failed: %s", SPI_result_code_string(rc));
+    rows = SPI_processed;
+    cols = SPI_tuptable->tupdesc->natts;
+  });
+  cells.resize(rows * static_cast<std::size_t>(cols));
+  char **out = cells.data();
+  pg_call([&] {
+    for (std::size_t r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c) out[r * cols + c] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c + 1);
+  });
+  std::vector<TextRow> result(rows, TextRow(static_cast<std::size_t>(cols)));
+  for (std::size_t r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      if (const char *v = cells[r * cols + c]) result[r][c] = std::string(v);
+  return result;
+}
+
+std::string quoted_literal(const std::string &s) {
+  const char *c = s.c_str();
+  char *q = nullptr;
+  pg_call([&] { q = quote_literal_cstr(c); });
+  return q;
+}
+
+// Edit distance (insert, delete, substitute), case-insensitively.
+std::size_t edit_distance(const std::string &a, const std::string &b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
   }
-  p.add(TEXTOID, text_datum(needed == Right::Use ? "use" : "manage"));
-  execute("SELECT xb.require_access($1, $2)", p, SPI_OK_SELECT);
+  return row[b.size()];
+}
+
+// The hint for a name that does not exist: the closest name the role may
+// use, when it is at most a quarter of the name's length away (at least 2).
+std::string missing_name_hint(const std::string &name) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, name.size() / 4) + 1;
+  for (const auto &row : select_text("SELECT n.name FROM xb.model_names n WHERE xb.may_use(n.name) ORDER BY n.name", {})) {
+    const std::size_t d = edit_distance(name, *row[0]);
+    if (d < best_distance) {
+      best = *row[0];
+      best_distance = d;
+    }
+  }
+  if (!best.empty()) return "Did you mean \"" + best + "\"?";
+  return "SELECT name, version FROM xb.models lists the models you can use.";
+}
+
+[[noreturn]] void raise_missing_name(const std::string &name) {
+  raise_sql_error(ERRCODE_UNDEFINED_OBJECT, "model \"" + name + "\" does not exist", missing_name_hint(name));
+}
+
+// What the current role may do with name (xb.model_access: new, owner,
+// manage, use or none) and who owns it. Answers 42501 or 42704 (for a name
+// nobody has, unless allow_new) when that is less than needed.
+void check_access(const std::string &name, Right needed, bool allow_new) {
+  const auto rows = select_text(
+      "SELECT xb.model_access($1), (SELECT n.owner::text FROM xb.model_names n WHERE n.name = $1), current_user::text",
+      {name});
+  const std::string access = rows.at(0).at(0).value_or("none");
+  const std::string owner = rows.at(0).at(1).value_or("");
+  const std::string me = rows.at(0).at(2).value_or("");
+  if (access == "new") {
+    if (allow_new && needed != Right::Own) return;
+    raise_missing_name(name);
+  }
+  if (access == "owner" || (access == "manage" && needed != Right::Own) || (access == "use" && needed == Right::Use))
+    return;
+  const std::string grant_to = quoted_literal(name) + ", " + quoted_literal(me);
+  if (needed == Right::Own)
+    raise_sql_error(ERRCODE_INSUFFICIENT_PRIVILEGE,
+                    "permission denied: only the owner of model \"" + name + "\" can grant and revoke",
+                    "Its owner is " + owner + ".");
+  if (access == "use")
+    raise_sql_error(ERRCODE_INSUFFICIENT_PRIVILEGE, "permission denied to manage model \"" + name + "\"",
+                    "You may use it. Its owner (" + owner + ") can grant more: xb_grant(" + grant_to + ", 'manage').");
+  raise_sql_error(ERRCODE_INSUFFICIENT_PRIVILEGE, "permission denied for model \"" + name + "\"",
+                  "Its owner (" + owner + ") can grant it: xb_grant(" + grant_to + ", '" +
+                      (needed == Right::Use ? "use" : "manage") + "').");
+}
+
+}  // namespace
+
+void require_right(const std::string &name, Right needed) { check_access(name, needed, true); }
+
+ModelVersion find_model(const std::string &name, Right needed, std::optional<int> version) {
+  check_access(name, needed, false);
+  const std::optional<std::string> wanted = version ? std::optional<std::string>(std::to_string(*version)) : std::nullopt;
+  const auto rows = select_text(R"SQL(
+SELECT m.id, m.version, m.kind FROM xb.models m
+WHERE m.name = $1 AND CASE WHEN $2::integer IS NULL THEN m.deployed ELSE m.version = $2::integer END)SQL",
+                                {name, wanted});
+  if (rows.size() == 1) return ModelVersion{std::stol(*rows[0][0]), std::stoi(*rows[0][1]), *rows[0][2]};
+  const auto versions = select_text(
+      "SELECT coalesce(string_agg(m.version::text, ', ' ORDER BY m.version), 'none') FROM xb.models m WHERE m.name = $1",
+      {name});
+  if (version)
+    raise_sql_error(ERRCODE_UNDEFINED_OBJECT, "model \"" + name + "\" has no version " + std::to_string(*version),
+                    "Its versions are: " + versions.at(0).at(0).value_or("none") + ".");
+  raise_sql_error(ERRCODE_UNDEFINED_OBJECT, "model \"" + name + "\" has no deployed version",
+                  "Deploy one of its versions (" + versions.at(0).at(0).value_or("none") + ") with xb_deploy().");
 }
 
 bool may_use(const std::string &name) {

@@ -7,6 +7,7 @@
 // primitives (xb.deploy_version, xb.set_grant, ...) are thin wrappers around
 // it, so calling one directly gives nothing the public functions do not.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,24 @@ namespace xb::pg {
 
 enum class Right { Use, Manage, Own };
 
-// 42501 (with a hint naming the owner) unless the current role has the right
-// on an existing name; a name nobody has yet passes Use and Manage (training
-// claims it), and is 42704 for Own.
+// A version of a model: what the one lookup returns.
+struct ModelVersion {
+  long id = 0;
+  int version = 0;
+  std::string kind;
+};
+
+// The one model lookup every function that takes a model name goes through
+// (the SQL ones through xb.model_id): the deployed version of name, or the
+// given one, for a role with the right needed. Its answers:
+//   42501 the name exists and the role lacks the right (the hint names the
+//         owner and the xb_grant call that would give it);
+//   42704 no such name (the hint names the closest name the role may use,
+//         when one is close), or no such version of it (the hint lists them).
+ModelVersion find_model(const std::string &name, Right needed, std::optional<int> version = std::nullopt);
+
+// The same privilege answer for a name that need not exist yet: a name
+// nobody has passes Use and Manage (training claims it) and is 42704 for Own.
 void require_right(const std::string &name, Right needed);
 
 // Whether the current role may use the name's models (the read policies' test).
@@ -47,11 +63,6 @@ struct NewForecaster {
   const TrainedForecaster *trained = nullptr;
 };
 
-// Raises 42501 unless the current role may add versions to name (its owner,
-// 'manage' granted, or a name nobody has yet). Training calls it before
-// reading any data; the insert checks again under the per-name lock.
-void require_manage(const std::string &name);
-
 // Inserts the model as the next version of its name (deployed), its metrics
 // and its training log; returns the new id.
 long insert_forecaster(const NewForecaster &m);
@@ -70,8 +81,8 @@ struct StoredModel {
   std::string bytes;
 };
 
-// Error(UndefinedObject) when the name has no deployed version.
-StoredModel deployed_model(const std::string &name);
+// find_model(name, needed), with the spec and weights.
+StoredModel deployed_model(const std::string &name, Right needed);
 
 // --- Classifiers and regressors (product customization) ---
 
@@ -90,15 +101,6 @@ struct NewTabularModel {
 // Like insert_forecaster: the next version of its name, deployed, with its
 // metrics and training log; returns the new id.
 long insert_tabular_model(const NewTabularModel &m);
-
-struct DeployedModel {
-  long id = 0;
-  int version = 0;
-  std::string kind;
-};
-
-// The deployed version of name; Error(UndefinedObject) when there is none.
-DeployedModel deployed_version(const std::string &name);
 
 // The weights of one model row; Error(UndefinedObject) when it is gone.
 std::string model_bytes(long id);

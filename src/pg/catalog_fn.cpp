@@ -28,6 +28,20 @@ void connected(F &&body) {
 
 }  // namespace
 
+// xb.model_id(name, needed, version) -> id: the one model lookup
+// (find_model) for the SQL functions; needed is 'use', 'manage' or 'own'.
+XB_FUNCTION(xb_model_id) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const std::string needed = required_text(fcinfo, 1, "needed");
+  const Right right = needed == "use" ? Right::Use : needed == "manage" ? Right::Manage : Right::Own;
+  if (needed != "use" && needed != "manage" && needed != "own")
+    throw Error(ErrorKind::InvalidParameter, "needed must be 'use', 'manage' or 'own', not '" + needed + "'");
+  const auto version = optional_int(fcinfo, 2);
+  long id = 0;
+  connected([&] { id = find_model(name, right, version).id; });
+  PG_RETURN_INT64(id);
+}
+
 // xb.deploy_version(name, version) -> version
 XB_FUNCTION(xb_deploy_version) {
   const std::string name = required_text(fcinfo, 0, "name");

@@ -79,7 +79,7 @@ std::string optional_jsonb(FunctionCallInfo fcinfo, int arg) { return PG_ARGISNU
 long train_and_store(NewForecaster &model, bool stored_source) {
   // Options are checked before any data is read.
   const ForecastOptions options = parse_forecast_options(model.arch, model.horizon, model.options_json);
-  require_manage(model.name);
+  require_right(model.name, Right::Manage);
   SeriesRows rows;
   const auto read = [&] { rows = read_series(model.source, max_train_rows(), options.invalid == "drop"); };
   if (stored_source) as_source_author(model.name, model.author, read);
@@ -123,7 +123,7 @@ XB_FUNCTION(xb_train_forecaster) {
 XB_FUNCTION(xb_retrain_forecaster) {
   const std::string name = required_text(fcinfo, 0, "name");
   pg_call([] { SPI_connect(); });
-  const StoredModel was = deployed_model(name);
+  const StoredModel was = deployed_model(name, Right::Manage);
   if (was.kind != "forecaster")
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + was.kind + ", not a forecaster");
   NewForecaster model;
@@ -148,7 +148,7 @@ XB_FUNCTION(xb_forecast) {
   future.overrides_json = optional_jsonb(fcinfo, 3);
 
   pg_call([] { SPI_connect(); });
-  const StoredModel m = deployed_model(name);
+  const StoredModel m = deployed_model(name, Right::Use);
   SeriesRows future_rows;
   if (!PG_ARGISNULL(2)) {
     future_rows = read_future(name, m, text_of(PG_GETARG_DATUM(2)));
@@ -186,7 +186,7 @@ XB_FUNCTION(xb_sensitivity) {
   const bool per_series = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
 
   pg_call([] { SPI_connect(); });
-  const StoredModel m = deployed_model(name);
+  const StoredModel m = deployed_model(name, Right::Use);
   SeriesRows future_rows;
   FutureInputs future;
   if (!PG_ARGISNULL(5)) {
@@ -216,7 +216,7 @@ XB_FUNCTION(xb_backtest) {
   const auto step = optional_int(fcinfo, 2);
 
   pg_call([] { SPI_connect(); });
-  const StoredModel m = deployed_model(name);
+  const StoredModel m = deployed_model(name, Right::Use);
   if (m.kind != "forecaster")
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + m.kind + ", not a forecaster",
                 "xb_backtest() evaluates forecasters.");
@@ -248,8 +248,7 @@ XB_FUNCTION(xb_replace_forecasts) {
   if (horizon && *horizon < 1)
     throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(*horizon));
   pg_call([] { SPI_connect(); });
-  require_right(name, Right::Manage);
-  const StoredModel m = deployed_model(name);
+  const StoredModel m = deployed_model(name, Right::Manage);
   const auto points = forecast(m.bytes, horizon.value_or(0), runtime_settings(), backend_hooks(name.c_str()));
   const long written = replace_forecasts(name, m, points);
   pg_call([] { SPI_finish(); });

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <string>
 
 #include "core/error.hpp"
@@ -76,6 +77,13 @@ ErrorData *copy_and_flush_error(MemoryContext restore) {
   ErrorData *data = CopyErrorData();
   FlushErrorState();
   return data;
+}
+
+void raise_sql_error(int sqlstate, const std::string &message, const std::string &hint) {
+  const char *m = message.c_str();
+  const char *h = hint.c_str();
+  pg_call([&] { ereport(ERROR, (errcode(sqlstate), errmsg("%s", m), h[0] ? errhint("%s", h) : 0)); });
+  throw std::logic_error("raise_sql_error: ereport returned");
 }
 
 Datum run_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcinfo) {

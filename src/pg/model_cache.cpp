@@ -37,7 +37,7 @@ void make_room(const std::string &name, std::size_t capacity) {
 
 }  // namespace
 
-SharedScorer scorer_for(const std::string &name, const DeployedModel &m,
+SharedScorer scorer_for(const std::string &name, const ModelVersion &m,
                         const std::function<std::string()> &load_weights) {
   auto &c = cache();
   const int capacity = model_cache_size();

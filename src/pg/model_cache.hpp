@@ -20,7 +20,7 @@ using SharedScorer = std::shared_ptr<const TabularScorer>;
 
 // The scorer of model m: from the cache, or decoded from the weights that
 // load_weights returns (and cached when the cache is on).
-SharedScorer scorer_for(const std::string &name, const DeployedModel &m,
+SharedScorer scorer_for(const std::string &name, const ModelVersion &m,
                         const std::function<std::string()> &load_weights);
 
 struct CachedModel {

@@ -30,8 +30,8 @@ long train_and_store(NewTabularModel &model, bool stored_source) {
   const bool classifier = model.kind == "classifier";
   // Options are checked before any data is read.
   const TabularOptions options = parse_tabular_options(classifier, model.options_json);
-  require_manage(model.name);
-  const std::string init_from = options.init_from.empty() ? std::string() : deployed_model(options.init_from).bytes;
+  require_right(model.name, Right::Manage);
+  const std::string init_from = options.init_from.empty() ? std::string() : deployed_model(options.init_from, Right::Use).bytes;
   TabularSourceSpec spec{model.source, model.label_col, model.feature_cols, options.categorical, classifier};
   TabularRows rows;
   const auto read = [&] { rows = read_tabular(spec, max_train_rows()); };
@@ -81,12 +81,12 @@ struct StatementState {
 
 // The deployed version of the model named by argument 0: looked up once per
 // statement (fn_extra), so a new version is used from the next statement on.
-DeployedModel deployed_for_call(FunctionCallInfo fcinfo, const std::string &name) {
+ModelVersion deployed_for_call(FunctionCallInfo fcinfo, const std::string &name) {
   auto *state = static_cast<StatementState *>(fcinfo->flinfo->fn_extra);
   if (state && state->name && name == state->name && state->user == GetUserId())
-    return DeployedModel{state->id, state->version, ""};
+    return ModelVersion{state->id, state->version, ""};
   pg_call([] { SPI_connect(); });
-  DeployedModel m = deployed_version(name);
+  ModelVersion m = find_model(name, Right::Use);
   pg_call([] { SPI_finish(); });
   if (m.kind == "forecaster")
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a forecaster, not a classifier or regressor",
@@ -108,7 +108,7 @@ DeployedModel deployed_for_call(FunctionCallInfo fcinfo, const std::string &name
   return m;
 }
 
-SharedScorer scorer_for_call(FunctionCallInfo fcinfo, const std::string &name, DeployedModel &m) {
+SharedScorer scorer_for_call(FunctionCallInfo fcinfo, const std::string &name, ModelVersion &m) {
   m = deployed_for_call(fcinfo, name);
   return scorer_for(name, m, [&] {
     pg_call([] { SPI_connect(); });
@@ -122,7 +122,7 @@ SharedScorer scorer_for_call(FunctionCallInfo fcinfo, const std::string &name, D
 // 0; nullopt for a NULL row.
 std::optional<TabularPrediction> score_row(FunctionCallInfo fcinfo, const std::string &name, SharedScorer &scorer_out) {
   if (PG_ARGISNULL(1)) return std::nullopt;
-  DeployedModel m;
+  ModelVersion m;
   scorer_out = scorer_for_call(fcinfo, name, m);
   const TabularScorer &scorer = *scorer_out;
   const Oid type = get_fn_expr_argtype(fcinfo->flinfo, 1);
@@ -175,7 +175,7 @@ XB_FUNCTION(xb_train_regressor) { return train(fcinfo, false); }
 XB_FUNCTION(xb_retrain_tabular) {
   const std::string name = required_text(fcinfo, 0, "name");
   pg_call([] { SPI_connect(); });
-  const StoredModel was = deployed_model(name);
+  const StoredModel was = deployed_model(name, Right::Manage);
   if (was.kind != "classifier" && was.kind != "regressor")
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + was.kind + ", not a classifier or regressor");
   NewTabularModel model;
@@ -229,7 +229,7 @@ XB_FUNCTION(xb_score) {
   const std::string name = required_text(fcinfo, 0, "name");
   const std::string source = required_text(fcinfo, 1, "source");
   const std::string key_col = required_text(fcinfo, 2, "key_col");
-  DeployedModel m;
+  ModelVersion m;
   // Owned here for the whole scan: reading a batch runs the source's SQL,
   // which may score other models and evict this one from the cache.
   const SharedScorer owned = scorer_for_call(fcinfo, name, m);
@@ -262,7 +262,7 @@ XB_FUNCTION(xb_score) {
 // xb_feature_importance(name) -> (feature, importance, importance_std, metric, rank)
 XB_FUNCTION(xb_feature_importance) {
   const std::string name = required_text(fcinfo, 0, "name");
-  DeployedModel m;
+  ModelVersion m;
   const SharedScorer scorer = scorer_for_call(fcinfo, name, m);
   std::vector<FeatureImportance> rows = scorer->importance();
   std::stable_sort(rows.begin(), rows.end(),
