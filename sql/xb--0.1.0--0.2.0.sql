@@ -89,7 +89,7 @@ CREATE OR REPLACE PROCEDURE xb_retrain(name text, keep text DEFAULT 'better')
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  was xb.models%ROWTYPE;
+  was record;
   new_id bigint;
   new_version integer;
   key_metric text;
@@ -101,7 +101,8 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
   END IF;
-  SELECT * INTO was FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_retrain.name, 'manage'));
+  SELECT m.id, m.name, m.version, m.kind, m.source INTO was
+  FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_retrain.name, 'manage'));
   IF was.source = '(imported)' THEN
     RAISE EXCEPTION 'model "%" was imported and has no training source to retrain on', xb_retrain.name
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retrain it in the database it was trained in.';
@@ -139,13 +140,13 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-  model xb.models%ROWTYPE;
+  model_kind text;
   written bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_refresh_forecasts.name));
-  SELECT * INTO model FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_refresh_forecasts.name, 'manage'));
-  IF model.kind <> 'forecaster' THEN
-    RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model.kind
+  SELECT m.kind INTO model_kind FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_refresh_forecasts.name, 'manage'));
+  IF model_kind <> 'forecaster' THEN
+    RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model_kind
       USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_score() scores classifiers and regressors over a table.';
   END IF;
   written := xb.replace_forecasts(xb_refresh_forecasts.name, xb_refresh_forecasts.horizon);
@@ -164,7 +165,7 @@ BEGIN
   IF xb_grant.privilege IS NULL OR xb_grant.privilege NOT IN ('use', 'manage') THEN
     RAISE EXCEPTION 'privilege must be ''use'' or ''manage'', not %', coalesce(quote_literal(xb_grant.privilege), 'NULL')
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = '''use'': see, forecast, score and export; ''manage'': also train, deploy, import and retrain.';
+            HINT = '''use'': see, forecast and score; ''manage'': also export, read residuals, train, deploy, import and retrain.';
   END IF;
   grantee_name := xb.grantee_name(xb_grant.role);
   PERFORM xb.model_id(xb_grant.name, 'own');
@@ -198,24 +199,13 @@ RETURNS TABLE (series text, ts timestamp, step integer, actual double precision,
                residual double precision, lo double precision, hi double precision)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  found_id bigint := xb.model_id(xb_residuals.name, 'use', xb_residuals.version);
+  found_id bigint := xb.model_id(xb_residuals.name, 'manage', xb_residuals.version);
 BEGIN
   RETURN QUERY
     SELECT r.series, r.ts, r.step, r.actual, r.fitted, r.actual - r.fitted, r.lo, r.hi
       FROM xb.residuals r WHERE r.model_id = found_id
      ORDER BY r.series, r.ts;
 END $$;
-
-CREATE OR REPLACE FUNCTION xb_model_bytes(name text, version integer DEFAULT NULL)
-RETURNS bytea
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-  found_id bigint := xb.model_id(xb_model_bytes.name, 'use', xb_model_bytes.version);
-BEGIN
-  RETURN (SELECT m.weights FROM xb.models m WHERE m.id = found_id);
-END
-$$;
 
 CREATE OR REPLACE FUNCTION xb_rollback(name text)
 RETURNS integer
@@ -244,3 +234,24 @@ DROP FUNCTION xb.deployed_model(text, text);
 DROP FUNCTION xb.raise_missing_version(text, integer);
 DROP FUNCTION xb.require_access(text, text);
 DROP FUNCTION xb.require_owner(text);
+
+-- Export and residuals need 'manage' -------------------------------------------
+-- A forecaster's blob holds the last lookback points of every series and
+-- their covariates, and xb.residuals the test split's actuals: both are
+-- training data, for the roles that may manage the model. 'use' keeps
+-- forecasting and scoring.
+REVOKE SELECT ON xb.models FROM PUBLIC;
+GRANT SELECT (id, name, version, kind, arch, owner, created_at, source, time_col, target_col, series_cols, feature_cols,
+  horizon, options, hyperparameters, train_rows, time_from, time_to, lineage, device, train_seconds, status, deployed,
+  source_author, source_search_path) ON xb.models TO PUBLIC;
+DROP POLICY visible ON xb.residuals;
+CREATE POLICY visible ON xb.residuals FOR SELECT
+  USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
+DROP FUNCTION xb_model_bytes(text, integer);
+CREATE FUNCTION xb_model_bytes(name text, version integer DEFAULT NULL)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'xb_model_bytes'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION xb_model_bytes(text, integer) IS
+  'The model blob of the deployed (or given) version, for xb_model_load() in another database or xb_forecast(bytea); '
+  'needs manage: a forecaster''s blob holds the last lookback points of every series and their covariates';

@@ -130,7 +130,7 @@ RETURNS TABLE (series text, ts timestamp, step integer, actual double precision,
                residual double precision, lo double precision, hi double precision)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  found_id bigint := xb.model_id(xb_residuals.name, 'use', xb_residuals.version);
+  found_id bigint := xb.model_id(xb_residuals.name, 'manage', xb_residuals.version);
 BEGIN
   RETURN QUERY
     SELECT r.series, r.ts, r.step, r.actual, r.fitted, r.actual - r.fitted, r.lo, r.hi
@@ -153,7 +153,13 @@ COMMENT ON FUNCTION xb_backtest IS
   'removed (step defaults to the horizon) and returns test metrics per fold, horizon step and estimator';
 
 GRANT USAGE ON SCHEMA xb TO PUBLIC;
-GRANT SELECT ON xb.models, xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
+-- Every column of xb.models but weights: a blob holds the last lookback
+-- points of every series and their covariates, so it is read only through
+-- xb_model_bytes, by roles that may manage the model.
+GRANT SELECT (id, name, version, kind, arch, owner, created_at, source, time_col, target_col, series_cols, feature_cols,
+  horizon, options, hyperparameters, train_rows, time_from, time_to, lineage, device, train_seconds, status, deployed,
+  source_author, source_search_path) ON xb.models TO PUBLIC;
+GRANT SELECT ON xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Aggregates: fit and forecast one series per group
@@ -368,17 +374,12 @@ RETURNS bigint AS 'MODULE_PATHNAME', 'xb_model_id' LANGUAGE C STABLE PARALLEL RE
 
 CREATE FUNCTION xb_model_bytes(name text, version integer DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-  found_id bigint := xb.model_id(xb_model_bytes.name, 'use', xb_model_bytes.version);
-BEGIN
-  RETURN (SELECT m.weights FROM xb.models m WHERE m.id = found_id);
-END
-$$;
+AS 'MODULE_PATHNAME', 'xb_model_bytes'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION xb_model_bytes(text, integer) IS
-  'The model blob of the deployed (or given) version, for xb_model_load() in another database or xb_forecast(bytea)';
+  'The model blob of the deployed (or given) version, for xb_model_load() in another database or xb_forecast(bytea); '
+  'needs manage: a forecaster''s blob holds the last lookback points of every series and their covariates';
 
 CREATE FUNCTION xb_deploy(name text, version integer)
 RETURNS integer
@@ -454,7 +455,7 @@ CREATE PROCEDURE xb_retrain(name text, keep text DEFAULT 'better')
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  was xb.models%ROWTYPE;
+  was record;
   new_id bigint;
   new_version integer;
   key_metric text;
@@ -466,7 +467,8 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
   END IF;
-  SELECT * INTO was FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_retrain.name, 'manage'));
+  SELECT m.id, m.name, m.version, m.kind, m.source INTO was
+  FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_retrain.name, 'manage'));
   IF was.source = '(imported)' THEN
     RAISE EXCEPTION 'model "%" was imported and has no training source to retrain on', xb_retrain.name
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retrain it in the database it was trained in.';
@@ -526,13 +528,13 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-  model xb.models%ROWTYPE;
+  model_kind text;
   written bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_refresh_forecasts.name));
-  SELECT * INTO model FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_refresh_forecasts.name, 'manage'));
-  IF model.kind <> 'forecaster' THEN
-    RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model.kind
+  SELECT m.kind INTO model_kind FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_refresh_forecasts.name, 'manage'));
+  IF model_kind <> 'forecaster' THEN
+    RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model_kind
       USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_score() scores classifiers and regressors over a table.';
   END IF;
   written := xb.replace_forecasts(xb_refresh_forecasts.name, xb_refresh_forecasts.horizon);
@@ -565,9 +567,10 @@ GRANT SELECT ON xb.trials TO PUBLIC;
 -- Privileges ------------------------------------------------------------------
 -- A model name belongs to the role that trained its first version. Its owner
 -- (and members of that role, and superusers) may do everything; xb_grant()
--- gives another role, or PUBLIC, 'use' (see the rows, forecast, score,
--- export) or 'manage' (also train new versions, deploy, roll back, import,
--- retrain, refresh). Row-level security on the catalog shows a role only
+-- gives another role, or PUBLIC, 'use' (see the rows, forecast, score) or
+-- 'manage' (also export the blob, read the residuals, train new versions,
+-- deploy, roll back, import, retrain, refresh). Names and owners
+-- (xb.model_names) are visible to every role, as table names are. Row-level security on the catalog shows a role only
 -- the models it may use; writes go through the primitives below. Training
 -- reads its source with the caller's own rights; a stored source (xb_retrain,
 -- xb_backtest) runs only as the role that wrote it.
@@ -652,7 +655,7 @@ BEGIN
   IF xb_grant.privilege IS NULL OR xb_grant.privilege NOT IN ('use', 'manage') THEN
     RAISE EXCEPTION 'privilege must be ''use'' or ''manage'', not %', coalesce(quote_literal(xb_grant.privilege), 'NULL')
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = '''use'': see, forecast, score and export; ''manage'': also train, deploy, import and retrain.';
+            HINT = '''use'': see, forecast and score; ''manage'': also export, read residuals, train, deploy, import and retrain.';
   END IF;
   grantee_name := xb.grantee_name(xb_grant.role);
   PERFORM xb.model_id(xb_grant.name, 'own');
@@ -718,8 +721,10 @@ ALTER TABLE xb.model_metrics ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.model_metrics FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
 ALTER TABLE xb.training_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.training_log FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+-- The test split's actuals are training data: only for those who may manage the model.
 ALTER TABLE xb.residuals ENABLE ROW LEVEL SECURITY;
-CREATE POLICY visible ON xb.residuals FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
+CREATE POLICY visible ON xb.residuals FOR SELECT
+  USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
 ALTER TABLE xb.trials ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.trials FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
 

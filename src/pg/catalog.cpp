@@ -356,14 +356,16 @@ StoredModel deployed_model(const std::string &name, Right needed) {
   constexpr int kCols = 15;
   Datum cols[kCols];
   bool nulls[kCols];
-  pg_call([&] {
+  // weights is not the caller's to read (only xb's functions hand it out):
+  // the row is read as the catalog's owner, after find_model's check.
+  as_catalog_owner([&] { pg_call([&] {
     SPI_execute_with_args(kSelectModel, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
                           pp->nulls, true, 1);
     if (SPI_processed == 1) {
       found = true;
       for (int i = 0; i < kCols; ++i) cols[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
     }
-  });
+  }); });
   if (!found)
     throw Error(ErrorKind::UndefinedObject, "model \"" + name + "\" was dropped while in use",
                 "Run the statement again.");
@@ -453,7 +455,9 @@ long insert_tabular_model(const NewTabularModel &m) {
 }
 
 std::string model_bytes(long id) {
-  if (select_one("SELECT weights FROM xb.models WHERE id = $1", INT8OID, Int64GetDatum(id)) != 1)
+  uint64 found = 0;
+  as_catalog_owner([&] { found = select_one("SELECT weights FROM xb.models WHERE id = $1", INT8OID, Int64GetDatum(id)); });
+  if (found != 1)
     throw Error(ErrorKind::UndefinedObject, "model id " + std::to_string(id) + " does not exist",
                 "The model was dropped while in use; run the statement again.");
   bytea *weights = nullptr;

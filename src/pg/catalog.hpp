@@ -102,7 +102,9 @@ struct NewTabularModel {
 // metrics and training log; returns the new id.
 long insert_tabular_model(const NewTabularModel &m);
 
-// The weights of one model row; Error(UndefinedObject) when it is gone.
+// The weights of one model row, read as the catalog's owner: only after
+// find_model has checked the caller's right on it. Error(UndefinedObject)
+// when it is gone.
 std::string model_bytes(long id);
 
 // --- Catalog primitives (each through write_catalog) ---

@@ -2,6 +2,8 @@
 // xb_rollback, xb_retrain, xb_grant, xb_revoke, xb_model_load). Each checks
 // the caller's right and writes as the catalog's owner (catalog.hpp), so
 // calling one directly gives nothing the public function does not.
+#include <cstring>
+
 #include "core/error.hpp"
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
@@ -33,13 +35,29 @@ void connected(F &&body) {
 XB_FUNCTION(xb_model_id) {
   const std::string name = required_text(fcinfo, 0, "name");
   const std::string needed = required_text(fcinfo, 1, "needed");
-  const Right right = needed == "use" ? Right::Use : needed == "manage" ? Right::Manage : Right::Own;
   if (needed != "use" && needed != "manage" && needed != "own")
     throw Error(ErrorKind::InvalidParameter, "needed must be 'use', 'manage' or 'own', not '" + needed + "'");
+  const Right right = needed == "use" ? Right::Use : needed == "manage" ? Right::Manage : Right::Own;
   const auto version = optional_int(fcinfo, 2);
   long id = 0;
   connected([&] { id = find_model(name, right, version).id; });
   PG_RETURN_INT64(id);
+}
+
+// xb_model_bytes(name, version) -> the blob of the deployed (or given)
+// version. Needs manage: a forecaster's blob holds the last lookback points
+// of every series and their covariates.
+XB_FUNCTION(xb_model_bytes) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const auto version = optional_int(fcinfo, 1);
+  std::string bytes;
+  connected([&] { bytes = model_bytes(find_model(name, Right::Manage, version).id); });
+  const std::size_t n = bytes.size();
+  bytea *out = nullptr;
+  pg_call([&] { out = static_cast<bytea *>(palloc(n + VARHDRSZ)); });
+  SET_VARSIZE(out, n + VARHDRSZ);
+  memcpy(VARDATA(out), bytes.data(), n);
+  PG_RETURN_BYTEA_P(out);
 }
 
 // xb.deploy_version(name, version) -> version

@@ -160,9 +160,10 @@ SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'xb'), '0.2.0', '
 -- Privileges for everyone (2)
 SELECT ok(has_schema_privilege('public', 'xb', 'USAGE'), 'PUBLIC may use schema xb');
 SELECT ok(
-  has_table_privilege('public', 'xb.models', 'SELECT') AND has_table_privilege('public', 'xb.model_metrics', 'SELECT')
-  AND has_table_privilege('public', 'xb.training_log', 'SELECT'),
-  'PUBLIC may read the three catalog tables');
+  has_column_privilege('public', 'xb.models', 'name', 'SELECT')
+  AND NOT has_column_privilege('public', 'xb.models', 'weights', 'SELECT')
+  AND has_table_privilege('public', 'xb.model_metrics', 'SELECT') AND has_table_privilege('public', 'xb.training_log', 'SELECT'),
+  'PUBLIC may read the three catalog tables, xb.models but its weights');
 
 -- Settings exist after the library is loaded (4)
 SELECT lives_ok($$LOAD '$libdir/xb'$$, 'the xb library loads');

@@ -10,7 +10,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS xb;
 
-SELECT plan(40);
+SELECT plan(41);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -96,8 +96,8 @@ SELECT is((SELECT format('%s %s %s', grantee, privilege, granted_by) FROM xb.mod
 SELECT is(pg_temp.sees('pgtap19_bob', 'pgtap19_reco'), 1, 'with use, the rows are visible');
 SELECT is(pg_temp.score('pgtap19_bob', 'pgtap19_reco'), pg_temp.score('pgtap19_alice', 'pgtap19_reco'),
           'and scoring works');
-SELECT ok(pg_temp.as_role('pgtap19_bob', 'SELECT octet_length(xb_model_bytes(''pgtap19_reco''))')::int > 0,
-          'and exporting works');
+SELECT throws_ok($$SELECT pg_temp.as_role('pgtap19_bob', 'SELECT octet_length(xb_model_bytes(''pgtap19_reco''))')$$,
+                 '42501', 'permission denied to manage model "pgtap19_reco"', 'but exporting needs manage');
 SELECT throws_ok($$SELECT pg_temp.train('pgtap19_bob', 'pgtap19_reco')$$, '42501',
                  'permission denied to manage model "pgtap19_reco"', 'but a new version is denied');
 SELECT throws_ok($$SELECT pg_temp.as_role('pgtap19_bob', 'SELECT xb_rollback(''pgtap19_reco'')')$$, '42501',
@@ -112,6 +112,8 @@ SELECT lives_ok($$SELECT pg_temp.train('pgtap19_bob', 'pgtap19_reco')$$, 'with m
 SELECT is((SELECT format('%s %s', owner, deployed) FROM xb.models WHERE name = 'pgtap19_reco' AND version = 2),
           'pgtap19_bob t', 'the version records who trained it, and is deployed');
 SELECT is(pg_temp.as_role('pgtap19_bob', 'SELECT xb_rollback(''pgtap19_reco'')'), '1', 'and rolls back');
+SELECT ok(pg_temp.as_role('pgtap19_bob', 'SELECT octet_length(xb_model_bytes(''pgtap19_reco''))')::int > 0,
+          'and exports');
 SELECT throws_ok($$SELECT pg_temp.train('pgtap19_bob', 'pgtap19_reco', 'secret')$$, '42501', NULL,
                  'training reads the source with the caller''s rights');
 SELECT throws_ok($$SELECT pg_temp.as_role('pgtap19_bob', 'SELECT xb_revoke(''pgtap19_reco'', ''pgtap19_bob'')')$$,

@@ -10,7 +10,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS xb;
 
-SELECT plan(44);
+SELECT plan(54);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -62,9 +62,9 @@ CREATE TEMP TABLE calls (fn text, model text, query text, needs text);
 INSERT INTO calls VALUES
   ('xb_forecast', 'pgtap22_fc', 'SELECT * FROM xb_forecast(%1$L)', 'use'),
   ('xb_sensitivity', 'pgtap22_fc', 'SELECT * FROM xb_sensitivity(%1$L, ''price'', ARRAY[0.1])', 'use'),
-  ('xb_residuals', 'pgtap22_fc', 'SELECT * FROM xb_residuals(%1$L)', 'use'),
+  ('xb_residuals', 'pgtap22_fc', 'SELECT * FROM xb_residuals(%1$L)', 'manage'),
   ('xb_backtest', 'pgtap22_fc', 'SELECT * FROM xb_backtest(%1$L, 2)', 'use'),
-  ('xb_model_bytes', 'pgtap22_fc', 'SELECT xb_model_bytes(%1$L)', 'use'),
+  ('xb_model_bytes', 'pgtap22_fc', 'SELECT xb_model_bytes(%1$L)', 'manage'),
   ('xb_deploy', 'pgtap22_fc', 'SELECT xb_deploy(%1$L, 1)', 'manage'),
   ('xb_rollback', 'pgtap22_fc', 'SELECT xb_rollback(%1$L)', 'manage'),
   ('xb_retrain', 'pgtap22_fc', 'CALL xb_retrain(%1$L)', 'manage'),
@@ -118,7 +118,29 @@ SELECT is(pg_temp.answer('pgtap22_owner', 'SELECT xb_deploy(''pgtap22_fc'', 7)')
           '42704: model "pgtap22_fc" has no version 7 | Its versions are: 1.', '... and from xb_deploy');
 SELECT is(pg_temp.answer('pgtap22_stranger', 'SELECT xb_model_bytes(''pgtap22_fc'', 7)'),
           '42501: permission denied for model "pgtap22_fc" | Its owner (pgtap22_owner) can grant it: '
-          'xb_grant(''pgtap22_fc'', ''pgtap22_stranger'', ''use'').', 'a stranger learns nothing of its versions');
+          'xb_grant(''pgtap22_fc'', ''pgtap22_stranger'', ''manage'').', 'a stranger learns nothing of its versions');
+
+-- Export and residuals need manage: a forecaster's blob holds the last
+-- lookback points of every series and their covariates, the residuals the
+-- test split's actuals. 'use' keeps forecasting and scoring.
+SELECT is(pg_temp.answer('pgtap22_user', 'SELECT * FROM xb_forecast(''pgtap22_fc'')'), 'ok', 'with use, a role forecasts');
+SELECT is(pg_temp.answer('pgtap22_user', 'SELECT xb_recommend(''pgtap22_reco'', (SELECT j FROM probe))'), 'ok',
+          '... and scores');
+SELECT is(pg_temp.answer('pgtap22_user', 'SELECT weights FROM xb.models WHERE name = ''pgtap22_fc'''),
+          '42501: permission denied for table models | ', 'but cannot read the weights column');
+SELECT is(pg_temp.answer('pgtap22_user', 'SELECT name, version, kind, arch, options, lineage FROM xb.models WHERE name = ''pgtap22_fc'''),
+          'ok', '... while the other columns stay readable');
+SELECT is(pg_temp.answer('pgtap22_user', $q$DO $d$ BEGIN IF (SELECT count(*) FROM xb.residuals r JOIN xb.models m ON m.id = r.model_id
+                                                         WHERE m.name = 'pgtap22_fc') > 0 THEN RAISE 'visible'; END IF; END $d$$q$),
+          'ok', 'nor the rows of xb.residuals');
+SELECT xb_grant('pgtap22_fc', 'pgtap22_user', 'manage');
+SELECT is(pg_temp.answer('pgtap22_user', 'SELECT xb_model_bytes(''pgtap22_fc'')'), 'ok', 'with manage, a role exports');
+SELECT is(pg_temp.answer('pgtap22_user', $q$DO $d$ BEGIN IF (SELECT count(*) FROM xb_residuals('pgtap22_fc')) = 0
+                                                         THEN RAISE 'none'; END IF; END $d$$q$),
+          'ok', '... and reads the residuals');
+SELECT is(pg_temp.answer('pgtap22_stranger', $q$DO $d$ BEGIN IF (SELECT owner FROM xb.model_names WHERE name = 'pgtap22_fc')
+                                                             <> 'pgtap22_owner' THEN RAISE 'hidden'; END IF; END $d$$q$),
+          'ok', 'names and owners are visible to every role');
 
 SELECT * FROM finish();
 ROLLBACK;
