@@ -101,6 +101,10 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
   END IF;
+  -- The name's lock, held to commit, before reading what is deployed: two
+  -- retrains of one name (pg_cron jobs at the same minute) run one after the
+  -- other, and each compares with the version deployed when it starts.
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_retrain.name));
   SELECT m.id, m.name, m.version, m.kind, m.source INTO was
   FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_retrain.name, 'manage'));
   IF was.source = '(imported)' THEN

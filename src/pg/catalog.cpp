@@ -171,12 +171,14 @@ long execute1(const char *sql, Oid type, Datum value, int expected) {
   return execute(sql, p, expected);
 }
 
-// The per-name lock every writer of a name's versions takes, to the end of
-// the transaction (the same key the SQL functions take).
+}  // namespace
+
 void lock_name(const std::string &name) {
   execute1("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('xb.models'), pg_catalog.hashtext($1))",
            TEXTOID, text_datum(name), SPI_OK_SELECT);
 }
+
+namespace {
 
 struct NewVersion {
   int version = 0;
@@ -357,10 +359,11 @@ StoredModel deployed_model(const std::string &name, Right needed) {
   Datum cols[kCols];
   bool nulls[kCols];
   // weights is not the caller's to read (only xb's functions hand it out):
-  // the row is read as the catalog's owner, after find_model's check.
+  // the row is read as the catalog's owner, after find_model's check, with
+  // a new snapshot (not read-only), as find_model reads.
   as_catalog_owner([&] { pg_call([&] {
     SPI_execute_with_args(kSelectModel, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
-                          pp->nulls, true, 1);
+                          pp->nulls, false, 1);
     if (SPI_processed == 1) {
       found = true;
       for (int i = 0; i < kCols; ++i) cols[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
@@ -473,6 +476,8 @@ std::string model_bytes(long id) {
 namespace {
 
 // Rows of a query with text parameters, every column as text (nullopt for NULL).
+// Not read-only: each query takes a new snapshot (in READ COMMITTED), so a
+// lookup made after lock_name sees what the lock's previous holder committed.
 using TextRow = std::vector<std::optional<std::string>>;
 std::vector<TextRow> select_text(const char *sql, const std::vector<std::optional<std::string>> &args) {
   Params p;
@@ -483,7 +488,7 @@ std::vector<TextRow> select_text(const char *sql, const std::vector<std::optiona
   int cols = 0;
   pg_call([&] {
     const int rc = SPI_execute_with_args(sql, pp->count, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
-                                         pp->nulls, true, 0);
+                                         pp->nulls, false, 0);
     if (rc != SPI_OK_SELECT) elog(ERROR, "xb catalog query failed: %s", SPI_result_code_string(rc));
     rows = SPI_processed;
     cols = SPI_tuptable->tupdesc->natts;

@@ -107,6 +107,14 @@ long insert_tabular_model(const NewTabularModel &m);
 // when it is gone.
 std::string model_bytes(long id);
 
+// The per-name lock every writer of a name's versions takes, to the end of
+// the transaction (the key the SQL functions take too). Whoever compares
+// with, or writes from, the deployed version takes it before reading it:
+// retraining (keep or reject against what is deployed while it holds the
+// lock) and refreshing forecasts (never an old version's forecast written
+// while a retrain runs).
+void lock_name(const std::string &name);
+
 // --- Catalog primitives (each through write_catalog) ---
 
 // Deploys version of name (manage); a version that does not exist changes nothing.

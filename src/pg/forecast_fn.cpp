@@ -123,6 +123,7 @@ XB_FUNCTION(xb_train_forecaster) {
 XB_FUNCTION(xb_retrain_forecaster) {
   const std::string name = required_text(fcinfo, 0, "name");
   pg_call([] { SPI_connect(); });
+  lock_name(name);
   const StoredModel was = deployed_model(name, Right::Manage);
   if (was.kind != "forecaster")
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + was.kind + ", not a forecaster");
@@ -248,6 +249,7 @@ XB_FUNCTION(xb_replace_forecasts) {
   if (horizon && *horizon < 1)
     throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(*horizon));
   pg_call([] { SPI_connect(); });
+  lock_name(name);
   const StoredModel m = deployed_model(name, Right::Manage);
   const auto points = forecast(m.bytes, horizon.value_or(0), runtime_settings(), backend_hooks(name.c_str()));
   const long written = replace_forecasts(name, m, points);

@@ -175,6 +175,7 @@ XB_FUNCTION(xb_train_regressor) { return train(fcinfo, false); }
 XB_FUNCTION(xb_retrain_tabular) {
   const std::string name = required_text(fcinfo, 0, "name");
   pg_call([] { SPI_connect(); });
+  lock_name(name);
   const StoredModel was = deployed_model(name, Right::Manage);
   if (was.kind != "classifier" && was.kind != "regressor")
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + was.kind + ", not a classifier or regressor");
