@@ -2,6 +2,264 @@
 -- so an upgraded catalog equals a fresh install (test/upgrade/run.sh checks it).
 \echo Use "ALTER EXTENSION xb UPDATE TO '0.2.0'" to load this file. \quit
 
+-- Stored sources run as their author ------------------------------------------
+-- 0.1.0 did not record who wrote a version's source or under which
+-- search_path: the upgrade takes the role that trained the version (its
+-- owner) and PostgreSQL's default search_path, '"$user", public'.
+ALTER TABLE xb.models ADD COLUMN source_author name, ADD COLUMN source_search_path text;
+UPDATE xb.models SET source_author = owner, source_search_path = '"$user", public';
+ALTER TABLE xb.models ALTER COLUMN source_author SET NOT NULL, ALTER COLUMN source_search_path SET NOT NULL;
+
+-- Catalog writes only through xb's functions ----------------------------------
+REVOKE INSERT, UPDATE ON xb.models FROM PUBLIC;
+REVOKE USAGE ON SEQUENCE xb.models_id_seq FROM PUBLIC;
+REVOKE INSERT ON xb.model_metrics, xb.training_log, xb.residuals, xb.trials FROM PUBLIC;
+REVOKE INSERT, DELETE ON xb.forecasts FROM PUBLIC;
+REVOKE INSERT ON xb.model_names FROM PUBLIC;
+REVOKE INSERT, UPDATE, DELETE ON xb.model_grants FROM PUBLIC;
+DROP POLICY add_version ON xb.models;
+DROP POLICY deploy ON xb.models;
+DROP POLICY add ON xb.model_metrics;
+DROP POLICY add ON xb.training_log;
+DROP POLICY add ON xb.residuals;
+DROP POLICY add ON xb.trials;
+DROP POLICY add ON xb.forecasts;
+DROP POLICY remove ON xb.forecasts;
+DROP POLICY claim ON xb.model_names;
+DROP POLICY grant_own ON xb.model_grants;
+DROP POLICY change_own ON xb.model_grants;
+DROP POLICY revoke_own ON xb.model_grants;
+DROP FUNCTION xb.begin_model_version(text, boolean);
+
+-- Catalog writes ----------------------------------------------------------------
+-- Ordinary roles may only read the catalog (through row-level security);
+-- every write goes through one C choke point that checks the caller's right
+-- on the name as the caller, then runs a fixed statement as the owner of
+-- these tables. The public functions call these primitives; calling one
+-- directly gives nothing more.
+
+CREATE FUNCTION xb.deploy_version(model_name text, version integer)   -- manage
+RETURNS integer AS 'MODULE_PATHNAME', 'xb_deploy_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.reject_version(model_name text, version integer)   -- manage
+RETURNS void AS 'MODULE_PATHNAME', 'xb_reject_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.set_grant(model_name text, grantee text, privilege text)   -- owner
+RETURNS void AS 'MODULE_PATHNAME', 'xb_set_grant' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.drop_grant(model_name text, grantee text)   -- owner
+RETURNS void AS 'MODULE_PATHNAME', 'xb_drop_grant' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.import_version(model_name text, model bytea, deploy boolean)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_import_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.replace_forecasts(model_name text, horizon integer)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_replace_forecasts' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+-- Retraining the deployed version's stored spec: its source runs as its author.
+CREATE FUNCTION xb.retrain_forecaster(model_name text)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_retrain_forecaster' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.retrain_tabular(model_name text)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_retrain_tabular' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE OR REPLACE FUNCTION xb_deploy(name text, version integer)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  IF xb_deploy.name IS NULL OR xb_deploy.version IS NULL THEN
+    RAISE EXCEPTION 'name and version must not be NULL'
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_rollback(name) goes back one version.';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_deploy.name));
+  PERFORM xb.model_id(xb_deploy.name, 'manage', xb_deploy.version);
+  RETURN xb.deploy_version(xb_deploy.name, xb_deploy.version);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION xb_model_load(name text, model bytea, deploy boolean DEFAULT true)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  IF xb_model_load.name IS NULL OR xb_model_load.name = '' THEN
+    RAISE EXCEPTION 'name must be a non-empty text' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- Checks the whole blob, then 'manage', then writes (deployed when asked,
+  -- or when the name has no deployed version).
+  RETURN xb.import_version(xb_model_load.name, xb_model_load.model, coalesce(xb_model_load.deploy, true));
+END
+$$;
+
+CREATE OR REPLACE PROCEDURE xb_retrain(name text, keep text DEFAULT 'better')
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  was record;
+  new_id bigint;
+  new_version integer;
+  key_metric text;
+  old_score double precision;
+  new_score double precision;
+BEGIN
+  IF xb_retrain.keep IS NULL OR xb_retrain.keep NOT IN ('better', 'always') THEN
+    RAISE EXCEPTION 'keep must be ''better'' or ''always'', not %', coalesce(quote_literal(xb_retrain.keep), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
+  END IF;
+  -- The name's lock, held to commit, before reading what is deployed: two
+  -- retrains of one name (pg_cron jobs at the same minute) run one after the
+  -- other, and each compares with the version deployed when it starts.
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_retrain.name));
+  SELECT m.id, m.name, m.version, m.kind, m.source INTO was
+  FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_retrain.name, 'manage'));
+  IF was.source = '(imported)' THEN
+    RAISE EXCEPTION 'model "%" was imported and has no training source to retrain on', xb_retrain.name
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retrain it in the database it was trained in.';
+  END IF;
+
+  -- The stored source runs as the role that wrote it, not as the caller.
+  IF was.kind = 'forecaster' THEN
+    new_id := xb.retrain_forecaster(was.name);
+  ELSE
+    new_id := xb.retrain_tabular(was.name);
+  END IF;
+  SELECT m.version INTO new_version FROM xb.models m WHERE m.id = new_id;
+
+  key_metric := CASE was.kind WHEN 'forecaster' THEN 'mase' WHEN 'classifier' THEN 'log_loss' ELSE 'rmse' END;
+  SELECT max(mm.value) FILTER (WHERE mm.model_id = was.id), max(mm.value) FILTER (WHERE mm.model_id = new_id)
+  INTO old_score, new_score FROM xb.model_metrics mm
+  WHERE mm.model_id IN (was.id, new_id) AND mm.split = 'test' AND mm.estimator = 'model' AND mm.metric = key_metric;
+
+  -- NaN sorts above every number, so a NaN score counts as the worst.
+  IF xb_retrain.keep = 'always' OR old_score IS NULL OR new_score <= old_score THEN
+    RAISE NOTICE 'xb_retrain: "%" version % (test % %) replaces version % (test % %)', was.name, new_version,
+      key_metric, round(new_score::numeric, 4), was.version, key_metric, round(old_score::numeric, 4);
+  ELSE
+    PERFORM xb.reject_version(was.name, new_version);
+    PERFORM xb_deploy(was.name, was.version);
+    RAISE NOTICE 'xb_retrain: "%" version % (test % %) is worse than version % (test % %), which stays deployed',
+      was.name, new_version, key_metric, round(new_score::numeric, 4), was.version, key_metric,
+      round(old_score::numeric, 4);
+  END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION xb_refresh_forecasts(name text, horizon integer DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  model_kind text;
+  written bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_refresh_forecasts.name));
+  SELECT m.kind INTO model_kind FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_refresh_forecasts.name, 'manage'));
+  IF model_kind <> 'forecaster' THEN
+    RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model_kind
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_score() scores classifiers and regressors over a table.';
+  END IF;
+  written := xb.replace_forecasts(xb_refresh_forecasts.name, xb_refresh_forecasts.horizon);
+  RETURN written;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION xb_grant(name text, role text, privilege text DEFAULT 'use')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  grantee_name name;
+BEGIN
+  IF xb_grant.privilege IS NULL OR xb_grant.privilege NOT IN ('use', 'manage') THEN
+    RAISE EXCEPTION 'privilege must be ''use'' or ''manage'', not %', coalesce(quote_literal(xb_grant.privilege), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = '''use'': see, forecast and score; ''manage'': also export, read residuals, train, deploy, import and retrain.';
+  END IF;
+  grantee_name := xb.grantee_name(xb_grant.role);
+  PERFORM xb.model_id(xb_grant.name, 'own');
+  PERFORM xb.set_grant(xb_grant.name, grantee_name, xb_grant.privilege);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION xb_revoke(name text, role text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  grantee_name name;
+BEGIN
+  grantee_name := xb.grantee_name(xb_revoke.role);
+  PERFORM xb.model_id(xb_revoke.name, 'own');
+  PERFORM xb.drop_grant(xb_revoke.name, grantee_name);
+END
+$$;
+
+-- One model lookup ---------------------------------------------------------------
+-- Every function that takes a model name asks xb.model_id (C), which gives
+-- one answer: 42501 for a name the role may not use or manage, 42704 for a
+-- name or version that does not exist (with the closest name as a hint).
+CREATE FUNCTION xb.model_id(model_name text, needed text, version integer DEFAULT NULL)
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_model_id' LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+CREATE OR REPLACE FUNCTION xb_residuals(name text, version integer DEFAULT NULL)
+RETURNS TABLE (series text, ts timestamp, step integer, actual double precision, fitted double precision,
+               residual double precision, lo double precision, hi double precision)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  found_id bigint := xb.model_id(xb_residuals.name, 'manage', xb_residuals.version);
+BEGIN
+  RETURN QUERY
+    SELECT r.series, r.ts, r.step, r.actual, r.fitted, r.actual - r.fitted, r.lo, r.hi
+      FROM xb.residuals r WHERE r.model_id = found_id
+     ORDER BY r.series, r.ts;
+END $$;
+
+CREATE OR REPLACE FUNCTION xb_rollback(name text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  current integer;
+  previous integer;
+BEGIN
+  IF xb_rollback.name IS NULL THEN
+    RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_rollback.name));
+  SELECT m.version INTO current FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_rollback.name, 'manage'));
+  SELECT max(m.version) INTO previous FROM xb.models m WHERE m.name = xb_rollback.name AND m.version < current;
+  IF previous IS NULL THEN
+    RAISE EXCEPTION 'model "%" has no version before the deployed version %', xb_rollback.name, current
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'xb_deploy(name, version) deploys any version, newer ones included.';
+  END IF;
+  RETURN xb_deploy(xb_rollback.name, previous);
+END
+$$;
+
+DROP FUNCTION xb.deployed_model(text, text);
+DROP FUNCTION xb.raise_missing_version(text, integer);
+DROP FUNCTION xb.require_access(text, text);
+DROP FUNCTION xb.require_owner(text);
+
+-- Export and residuals need 'manage' -------------------------------------------
+-- A forecaster's blob holds the last lookback points of every series and
+-- their covariates, and xb.residuals the test split's actuals: both are
+-- training data, for the roles that may manage the model. 'use' keeps
+-- forecasting and scoring.
+REVOKE SELECT ON xb.models FROM PUBLIC;
+GRANT SELECT (id, name, version, kind, arch, owner, created_at, source, time_col, target_col, series_cols, feature_cols,
+  horizon, options, hyperparameters, train_rows, time_from, time_to, lineage, device, train_seconds, status, deployed,
+  source_author, source_search_path) ON xb.models TO PUBLIC;
+DROP POLICY visible ON xb.residuals;
+CREATE POLICY visible ON xb.residuals FOR SELECT
+  USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
+DROP FUNCTION xb_model_bytes(text, integer);
+CREATE FUNCTION xb_model_bytes(name text, version integer DEFAULT NULL)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'xb_model_bytes'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION xb_model_bytes(text, integer) IS
+  'The model blob of the deployed (or given) version, for xb_model_load() in another database or xb_forecast(bytea); '
+  'needs manage: a forecaster''s blob holds the last lookback points of every series and their covariates';
+
 -- auto (the statistical members combined, chosen on rolling origins) is the
 -- default architecture; the old auto (every network, the best on
 -- validation) is now called nets.

@@ -33,6 +33,10 @@ CREATE TABLE xb.models (
   status          text NOT NULL DEFAULT 'trained',
   deployed        boolean NOT NULL DEFAULT false,
   weights         bytea NOT NULL,
+  -- who wrote source, and the search_path it was trained under: a stored
+  -- source (xb_backtest, xb_retrain) runs only as that role, with that path
+  source_author      name NOT NULL,
+  source_search_path text NOT NULL,
   UNIQUE (name, version)
 );
 CREATE UNIQUE INDEX models_one_deployed ON xb.models (name) WHERE deployed;
@@ -126,17 +130,8 @@ RETURNS TABLE (series text, ts timestamp, step integer, actual double precision,
                residual double precision, lo double precision, hi double precision)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  found_id bigint;
+  found_id bigint := xb.model_id(xb_residuals.name, 'manage', xb_residuals.version);
 BEGIN
-  SELECT m.id INTO found_id FROM xb.models m
-   WHERE m.name = xb_residuals.name
-     AND CASE WHEN xb_residuals.version IS NULL THEN m.deployed ELSE m.version = xb_residuals.version END;
-  IF found_id IS NULL THEN
-    RAISE EXCEPTION 'model "%"% does not exist', xb_residuals.name,
-          coalesce(' version ' || xb_residuals.version, '')
-      USING ERRCODE = 'undefined_object',
-            HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  END IF;
   RETURN QUERY
     SELECT r.series, r.ts, r.step, r.actual, r.fitted, r.actual - r.fitted, r.lo, r.hi
       FROM xb.residuals r WHERE r.model_id = found_id
@@ -158,7 +153,13 @@ COMMENT ON FUNCTION xb_backtest IS
   'removed (step defaults to the horizon) and returns test metrics per fold, horizon step and estimator';
 
 GRANT USAGE ON SCHEMA xb TO PUBLIC;
-GRANT SELECT ON xb.models, xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
+-- Every column of xb.models but weights: a blob holds the last lookback
+-- points of every series and their covariates, so it is read only through
+-- xb_model_bytes, by roles that may manage the model.
+GRANT SELECT (id, name, version, kind, arch, owner, created_at, source, time_col, target_col, series_cols, feature_cols,
+  horizon, options, hyperparameters, train_rows, time_from, time_to, lineage, device, train_seconds, status, deployed,
+  source_author, source_search_path) ON xb.models TO PUBLIC;
+GRANT SELECT ON xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Aggregates: fit and forecast one series per group
@@ -363,66 +364,22 @@ LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION xb_model_info(bytea) IS
   'What a model blob holds (format version, kind, architecture, features, options), after checking that it loads';
 
+-- The one model lookup of every function that takes a model name: the id of
+-- the deployed (or given) version for a role with the right needed ('use',
+-- 'manage' or 'own'). 42501 when the name exists and the role lacks the
+-- right (the hint names the owner), 42704 when there is no such name (the
+-- hint names the closest one the role may use) or version.
+CREATE FUNCTION xb.model_id(model_name text, needed text, version integer DEFAULT NULL)
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_model_id' LANGUAGE C STABLE PARALLEL RESTRICTED;
+
 CREATE FUNCTION xb_model_bytes(name text, version integer DEFAULT NULL)
 RETURNS bytea
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-  blob bytea;
-BEGIN
-  PERFORM xb.require_access(xb_model_bytes.name, 'use');
-  SELECT m.weights INTO blob FROM xb.models m
-  WHERE m.name = xb_model_bytes.name
-    AND CASE WHEN xb_model_bytes.version IS NULL THEN m.deployed ELSE m.version = xb_model_bytes.version END;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'model "%"% does not exist', xb_model_bytes.name,
-                    coalesce(' version ' || xb_model_bytes.version, '')
-      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  END IF;
-  RETURN blob;
-END
-$$;
+AS 'MODULE_PATHNAME', 'xb_model_bytes'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION xb_model_bytes(text, integer) IS
-  'The model blob of the deployed (or given) version, for xb_model_load() in another database or xb_forecast(bytea)';
-
--- Raises the error for a name with no such version; returns nothing.
-CREATE FUNCTION xb.raise_missing_version(name text, version integer)
-RETURNS void
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-  versions text;
-BEGIN
-  SELECT string_agg(m.version::text, ', ' ORDER BY m.version) INTO versions
-  FROM xb.models m WHERE m.name = raise_missing_version.name;
-  IF versions IS NULL THEN
-    RAISE EXCEPTION 'model "%" does not exist', raise_missing_version.name
-      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  END IF;
-  RAISE EXCEPTION 'model "%" has no version %', raise_missing_version.name, raise_missing_version.version
-    USING ERRCODE = 'undefined_object', HINT = format('Its versions are: %s.', versions);
-END
-$$;
-
--- The deployed row of a model, for a role with the privilege needed ('use'
--- or 'manage'): 42501 without it, 42704 when the name has no deployed version.
-CREATE FUNCTION xb.deployed_model(model_name text, needed text)
-RETURNS xb.models
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-  deployed_row xb.models;
-BEGIN
-  PERFORM xb.require_access(model_name, needed);
-  SELECT * INTO deployed_row FROM xb.models m WHERE m.name = model_name AND m.deployed;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'model "%" does not exist', model_name
-      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  END IF;
-  RETURN deployed_row;
-END
-$$;
+  'The model blob of the deployed (or given) version, for xb_model_load() in another database or xb_forecast(bytea); '
+  'needs manage: a forecaster''s blob holds the last lookback points of every series and their covariates';
 
 CREATE FUNCTION xb_deploy(name text, version integer)
 RETURNS integer
@@ -434,15 +391,8 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_rollback(name) goes back one version.';
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_deploy.name));
-  PERFORM xb.require_access(xb_deploy.name, 'manage');
-  IF NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_deploy.name AND m.version = xb_deploy.version) THEN
-    PERFORM xb.raise_missing_version(xb_deploy.name, xb_deploy.version);
-  END IF;
-  UPDATE xb.models m SET deployed = false
-  WHERE m.name = xb_deploy.name AND m.deployed AND m.version <> xb_deploy.version;
-  UPDATE xb.models m SET deployed = true
-  WHERE m.name = xb_deploy.name AND m.version = xb_deploy.version AND NOT m.deployed;
-  RETURN xb_deploy.version;
+  PERFORM xb.model_id(xb_deploy.name, 'manage', xb_deploy.version);
+  RETURN xb.deploy_version(xb_deploy.name, xb_deploy.version);
 END
 $$;
 
@@ -461,7 +411,7 @@ BEGIN
     RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_rollback.name));
-  current := (xb.deployed_model(xb_rollback.name, 'manage')).version;
+  SELECT m.version INTO current FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_rollback.name, 'manage'));
   SELECT max(m.version) INTO previous FROM xb.models m WHERE m.name = xb_rollback.name AND m.version < current;
   IF previous IS NULL THEN
     RAISE EXCEPTION 'model "%" has no version before the deployed version %', xb_rollback.name, current
@@ -479,33 +429,13 @@ CREATE FUNCTION xb_model_load(name text, model bytea, deploy boolean DEFAULT tru
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 AS $$
-DECLARE
-  info jsonb;
-  new_id bigint;
-  new_version integer;
-  make_deployed boolean;
 BEGIN
   IF xb_model_load.name IS NULL OR xb_model_load.name = '' THEN
     RAISE EXCEPTION 'name must be a non-empty text' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  info := xb_model_info(xb_model_load.model);  -- refuses a blob that does not load
-  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_model_load.name));
-  make_deployed := coalesce(xb_model_load.deploy, true)
-                   OR NOT EXISTS (SELECT FROM xb.models m WHERE m.name = xb_model_load.name AND m.deployed);
-  new_version := xb.begin_model_version(xb_model_load.name, make_deployed);
-  -- The blob knows its features and label, not the table or the time and
-  -- series columns it was trained from: source says it was imported.
-  INSERT INTO xb.models (name, version, kind, arch, source, target_col, feature_cols, horizon, options,
-                         hyperparameters, train_rows, lineage, device, train_seconds, status, deployed, weights)
-  SELECT xb_model_load.name, new_version, info->>'kind', info->>'arch', '(imported)', info->>'label',
-         ARRAY(SELECT jsonb_array_elements_text(info->'features' || coalesce(info->'text_features', '[]'))),
-         (info->>'horizon')::integer, '{}', info->'options', 0,
-         jsonb_build_object('imported_at', now(), 'imported_by', current_user, 'bytes', octet_length(xb_model_load.model),
-                            'sha256', encode(sha256(xb_model_load.model), 'hex'), 'format_version',
-                            info->'format_version'),
-         'imported', 0, 'imported', make_deployed, xb_model_load.model
-  RETURNING id INTO new_id;
-  RETURN new_id;
+  -- Checks the whole blob, then 'manage', then writes (deployed when asked,
+  -- or when the name has no deployed version).
+  RETURN xb.import_version(xb_model_load.name, xb_model_load.model, coalesce(xb_model_load.deploy, true));
 END
 $$;
 
@@ -525,7 +455,7 @@ CREATE PROCEDURE xb_retrain(name text, keep text DEFAULT 'better')
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  was xb.models%ROWTYPE;
+  was record;
   new_id bigint;
   new_version integer;
   key_metric text;
@@ -537,20 +467,22 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
   END IF;
-  was := xb.deployed_model(xb_retrain.name, 'manage');
+  -- The name's lock, held to commit, before reading what is deployed: two
+  -- retrains of one name (pg_cron jobs at the same minute) run one after the
+  -- other, and each compares with the version deployed when it starts.
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_retrain.name));
+  SELECT m.id, m.name, m.version, m.kind, m.source INTO was
+  FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_retrain.name, 'manage'));
   IF was.source = '(imported)' THEN
     RAISE EXCEPTION 'model "%" was imported and has no training source to retrain on', xb_retrain.name
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retrain it in the database it was trained in.';
   END IF;
 
+  -- The stored source runs as the role that wrote it, not as the caller.
   IF was.kind = 'forecaster' THEN
-    new_id := xb_train_forecaster(was.name, was.source, was.time_col, was.target_col, was.series_cols,
-                                  was.feature_cols, was.horizon, coalesce(was.lineage->>'arch_requested', was.arch),
-                                  was.options);
-  ELSIF was.kind = 'classifier' THEN
-    new_id := xb_train_classifier(was.name, was.source, was.target_col, was.feature_cols, was.options);
+    new_id := xb.retrain_forecaster(was.name);
   ELSE
-    new_id := xb_train_regressor(was.name, was.source, was.target_col, was.feature_cols, was.options);
+    new_id := xb.retrain_tabular(was.name);
   END IF;
   SELECT m.version INTO new_version FROM xb.models m WHERE m.id = new_id;
 
@@ -564,7 +496,7 @@ BEGIN
     RAISE NOTICE 'xb_retrain: "%" version % (test % %) replaces version % (test % %)', was.name, new_version,
       key_metric, round(new_score::numeric, 4), was.version, key_metric, round(old_score::numeric, 4);
   ELSE
-    UPDATE xb.models m SET status = 'rejected' WHERE m.id = new_id;
+    PERFORM xb.reject_version(was.name, new_version);
     PERFORM xb_deploy(was.name, was.version);
     RAISE NOTICE 'xb_retrain: "%" version % (test % %) is worse than version % (test % %), which stays deployed',
       was.name, new_version, key_metric, round(new_score::numeric, 4), was.version, key_metric,
@@ -593,27 +525,23 @@ CREATE TABLE xb.forecasts (
   refreshed_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (model_name, series, ts)
 );
-GRANT SELECT ON xb.forecasts TO PUBLIC;
+GRANT SELECT ON xb.forecasts TO PUBLIC;  -- written only through xb_refresh_forecasts
 
 CREATE FUNCTION xb_refresh_forecasts(name text, horizon integer DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-  model xb.models%ROWTYPE;
+  model_kind text;
   written bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_refresh_forecasts.name));
-  model := xb.deployed_model(xb_refresh_forecasts.name, 'manage');
-  IF model.kind <> 'forecaster' THEN
-    RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model.kind
+  SELECT m.kind INTO model_kind FROM xb.models m WHERE m.id = (SELECT xb.model_id(xb_refresh_forecasts.name, 'manage'));
+  IF model_kind <> 'forecaster' THEN
+    RAISE EXCEPTION 'model "%" is a %, not a forecaster', xb_refresh_forecasts.name, model_kind
       USING ERRCODE = 'invalid_parameter_value', HINT = 'xb_score() scores classifiers and regressors over a table.';
   END IF;
-  DELETE FROM xb.forecasts f WHERE f.model_name = xb_refresh_forecasts.name;
-  INSERT INTO xb.forecasts (model_name, model_id, version, series, ts, yhat, lo, hi)
-  SELECT model.name, model.id, model.version, p.series, p.ts, p.yhat, p.lo, p.hi
-  FROM xb_forecast(xb_refresh_forecasts.name, xb_refresh_forecasts.horizon) p;
-  GET DIAGNOSTICS written = ROW_COUNT;
+  written := xb.replace_forecasts(xb_refresh_forecasts.name, xb_refresh_forecasts.horizon);
   RETURN written;
 END
 $$;
@@ -643,11 +571,13 @@ GRANT SELECT ON xb.trials TO PUBLIC;
 -- Privileges ------------------------------------------------------------------
 -- A model name belongs to the role that trained its first version. Its owner
 -- (and members of that role, and superusers) may do everything; xb_grant()
--- gives another role, or PUBLIC, 'use' (see the rows, forecast, score,
--- export) or 'manage' (also train new versions, deploy, roll back, import,
--- retrain, refresh). Row-level security on the catalog enforces it, so a
--- role sees only the models it may use. Training reads its source with the
--- caller's own rights.
+-- gives another role, or PUBLIC, 'use' (see the rows, forecast, score) or
+-- 'manage' (also export the blob, read the residuals, train new versions,
+-- deploy, roll back, import, retrain, refresh). Names and owners
+-- (xb.model_names) are visible to every role, as table names are. Row-level security on the catalog shows a role only
+-- the models it may use; writes go through the primitives below. Training
+-- reads its source with the caller's own rights; a stored source (xb_retrain,
+-- xb_backtest) runs only as the role that wrote it.
 
 -- Roles are kept by name, as pg_cron keeps its jobs' users, so that a dump
 -- restored into another cluster keeps its owners and grants.
@@ -707,55 +637,6 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT xb.model_access(model_name) IN ('owner', 'manage') $$;
 
--- Raises 42501 unless the current role has the privilege needed ('use' or
--- 'manage') on an existing name; a name that does not exist passes (the
--- caller reports it, or creates it).
-CREATE FUNCTION xb.require_access(model_name text, needed text)
-RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  access text := xb.model_access(model_name);
-  owner_name text;
-BEGIN
-  IF access IN ('new', 'owner', 'manage') OR (access = 'use' AND needed = 'use') THEN
-    RETURN;
-  END IF;
-  SELECT n.owner INTO owner_name FROM xb.model_names n WHERE n.name = model_name;
-  IF access = 'use' THEN
-    RAISE EXCEPTION 'permission denied to manage model "%"', model_name
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = format('You may use it. Its owner (%s) can grant more: xb_grant(%L, %L, ''manage'').',
-                          owner_name, model_name, current_user);
-  END IF;
-  RAISE EXCEPTION 'permission denied for model "%"', model_name
-    USING ERRCODE = 'insufficient_privilege',
-          HINT = format('Its owner (%s) can grant it: xb_grant(%L, %L, ''use'').', owner_name, model_name, current_user);
-END
-$$;
-
--- Called by training and imports before the new version's row is written:
--- takes the per-name lock (held to the end of the transaction, so versions
--- are unique and one stays deployed), checks 'manage', claims a new name,
--- retires the deployed version when the new one is to be deployed, and
--- returns the new version's number.
-CREATE FUNCTION xb.begin_model_version(model_name text, deploy boolean)
-RETURNS integer
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(model_name));
-  PERFORM xb.require_access(model_name, 'manage');
-  INSERT INTO xb.model_names (name, owner) VALUES (model_name, current_user) ON CONFLICT (name) DO NOTHING;
-  IF deploy THEN
-    UPDATE xb.models m SET deployed = false WHERE m.name = model_name AND m.deployed;
-  END IF;
-  RETURN coalesce((SELECT max(m.version) FROM xb.models m WHERE m.name = model_name), 0) + 1;
-END
-$$;
-
 -- A role's name as the catalog keeps it ('public' for PUBLIC); 42704 for an
 -- unknown role.
 CREATE FUNCTION xb.grantee_name(role text)
@@ -778,13 +659,11 @@ BEGIN
   IF xb_grant.privilege IS NULL OR xb_grant.privilege NOT IN ('use', 'manage') THEN
     RAISE EXCEPTION 'privilege must be ''use'' or ''manage'', not %', coalesce(quote_literal(xb_grant.privilege), 'NULL')
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = '''use'': see, forecast, score and export; ''manage'': also train, deploy, import and retrain.';
+            HINT = '''use'': see, forecast and score; ''manage'': also export, read residuals, train, deploy, import and retrain.';
   END IF;
   grantee_name := xb.grantee_name(xb_grant.role);
-  PERFORM xb.require_owner(xb_grant.name);
-  INSERT INTO xb.model_grants AS g (name, grantee, privilege) VALUES (xb_grant.name, grantee_name, xb_grant.privilege)
-  ON CONFLICT ON CONSTRAINT model_grants_pkey DO UPDATE
-    SET privilege = excluded.privilege, granted_by = current_user, granted_at = now();
+  PERFORM xb.model_id(xb_grant.name, 'own');
+  PERFORM xb.set_grant(xb_grant.name, grantee_name, xb_grant.privilege);
 END
 $$;
 
@@ -800,83 +679,68 @@ DECLARE
   grantee_name name;
 BEGIN
   grantee_name := xb.grantee_name(xb_revoke.role);
-  PERFORM xb.require_owner(xb_revoke.name);
-  DELETE FROM xb.model_grants g WHERE g.name = xb_revoke.name AND g.grantee = grantee_name;
+  PERFORM xb.model_id(xb_revoke.name, 'own');
+  PERFORM xb.drop_grant(xb_revoke.name, grantee_name);
 END
 $$;
 
 COMMENT ON FUNCTION xb_revoke(text, text) IS
   'Takes back what xb_grant gave a role (or PUBLIC) on a model name; only its owner can';
 
-CREATE FUNCTION xb.require_owner(model_name text)
-RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  access text := xb.model_access(model_name);
-BEGIN
-  IF access = 'new' THEN
-    RAISE EXCEPTION 'model "%" does not exist', model_name
-      USING ERRCODE = 'undefined_object', HINT = 'SELECT name, version FROM xb.models lists the models you can use.';
-  ELSIF access <> 'owner' THEN
-    RAISE EXCEPTION 'permission denied: only the owner of model "%" can grant and revoke', model_name
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;
-END
-$$;
-
 CREATE VIEW xb.model_privileges AS
 SELECT g.name, CASE WHEN g.grantee = 'public' THEN 'PUBLIC' ELSE g.grantee END AS grantee, g.privilege,
        g.granted_by, g.granted_at
 FROM xb.model_grants g;
 
+-- Catalog writes ----------------------------------------------------------------
+-- Ordinary roles may only read the catalog (through row-level security);
+-- every write goes through one C choke point that checks the caller's right
+-- on the name as the caller, then runs a fixed statement as the owner of
+-- these tables. The public functions call these primitives; calling one
+-- directly gives nothing more.
+
+CREATE FUNCTION xb.deploy_version(model_name text, version integer)   -- manage
+RETURNS integer AS 'MODULE_PATHNAME', 'xb_deploy_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.reject_version(model_name text, version integer)   -- manage
+RETURNS void AS 'MODULE_PATHNAME', 'xb_reject_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.set_grant(model_name text, grantee text, privilege text)   -- owner
+RETURNS void AS 'MODULE_PATHNAME', 'xb_set_grant' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.drop_grant(model_name text, grantee text)   -- owner
+RETURNS void AS 'MODULE_PATHNAME', 'xb_drop_grant' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.import_version(model_name text, model bytea, deploy boolean)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_import_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.replace_forecasts(model_name text, horizon integer)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_replace_forecasts' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+-- Retraining the deployed version's stored spec: its source runs as its author.
+CREATE FUNCTION xb.retrain_forecaster(model_name text)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_retrain_forecaster' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.retrain_tabular(model_name text)   -- manage
+RETURNS bigint AS 'MODULE_PATHNAME', 'xb_retrain_tabular' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
 ALTER TABLE xb.models ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.models FOR SELECT USING (xb.may_use(name));
-CREATE POLICY add_version ON xb.models FOR INSERT
-  WITH CHECK (owner = current_user AND xb.may_manage(name));
-CREATE POLICY deploy ON xb.models FOR UPDATE USING (xb.may_manage(name));
 
 -- What belongs to a model row: visible with the row, written by those who manage it.
 ALTER TABLE xb.model_metrics ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.model_metrics FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
-CREATE POLICY add ON xb.model_metrics FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
 ALTER TABLE xb.training_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.training_log FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
-CREATE POLICY add ON xb.training_log FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
+-- The test split's actuals are training data: only for those who may manage the model.
 ALTER TABLE xb.residuals ENABLE ROW LEVEL SECURITY;
-CREATE POLICY visible ON xb.residuals FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
-CREATE POLICY add ON xb.residuals FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
+CREATE POLICY visible ON xb.residuals FOR SELECT
+  USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
 ALTER TABLE xb.trials ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.trials FOR SELECT USING (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id));
-CREATE POLICY add ON xb.trials FOR INSERT
-  WITH CHECK (EXISTS (SELECT FROM xb.models m WHERE m.id = model_id AND xb.may_manage(m.name)));
 
 ALTER TABLE xb.forecasts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY visible ON xb.forecasts FOR SELECT USING (xb.may_use(model_name));
-CREATE POLICY add ON xb.forecasts FOR INSERT WITH CHECK (xb.may_manage(model_name));
-CREATE POLICY remove ON xb.forecasts FOR DELETE USING (xb.may_manage(model_name));
 
 ALTER TABLE xb.model_names ENABLE ROW LEVEL SECURITY;
 CREATE POLICY everyone ON xb.model_names FOR SELECT USING (true);
-CREATE POLICY claim ON xb.model_names FOR INSERT
-  WITH CHECK (owner = current_user);
 ALTER TABLE xb.model_grants ENABLE ROW LEVEL SECURITY;
 CREATE POLICY everyone ON xb.model_grants FOR SELECT USING (true);
-CREATE POLICY grant_own ON xb.model_grants FOR INSERT WITH CHECK (xb.model_access(name) = 'owner');
-CREATE POLICY change_own ON xb.model_grants FOR UPDATE USING (xb.model_access(name) = 'owner');
-CREATE POLICY revoke_own ON xb.model_grants FOR DELETE USING (xb.model_access(name) = 'owner');
 
-GRANT INSERT, UPDATE (deployed, status) ON xb.models TO PUBLIC;
-GRANT USAGE ON SEQUENCE xb.models_id_seq TO PUBLIC;
-GRANT INSERT ON xb.model_metrics, xb.training_log, xb.residuals, xb.trials TO PUBLIC;
-GRANT SELECT, INSERT, DELETE ON xb.forecasts TO PUBLIC;
-GRANT SELECT, INSERT ON xb.model_names TO PUBLIC;
-GRANT SELECT, INSERT, UPDATE, DELETE ON xb.model_grants TO PUBLIC;
-GRANT SELECT ON xb.model_privileges TO PUBLIC;
+GRANT SELECT ON xb.model_names, xb.model_grants, xb.model_privileges TO PUBLIC;
 
 -- pg_dump keeps the catalog's rows (the extension's own objects are recreated
 -- by CREATE EXTENSION; these tables' contents are the user's).

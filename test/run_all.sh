@@ -9,7 +9,9 @@
 #   6. make installcheck             (pg_regress, from the repository root)
 #   7. pg_prove test/pgtap/*.sql     (pgTAP, in a fresh database)
 #   7b. prove test/concurrency/run.sh (8 pgbench sessions training and
-#      forecasting for XB_CONCURRENCY_SECONDS, default 60; TAP)
+#      forecasting for XB_CONCURRENCY_SECONDS, default 60; TAP) and
+#      test/concurrency/retrain_lock.sh (two sessions: retrain and refresh
+#      wait for the name's lock before reading the deployed version)
 #   7c. prove test/upgrade/run.sh (a 0.1.0 catalog updated in place keeps
 #      every model's forecasts and scores; TAP)
 #   8. the server log must show no backend killed by a signal or exiting with
@@ -240,7 +242,7 @@ run_pgtap() {
 run_concurrency() {
     local log=$LOGDIR/concurrency.log rc
     banner "concurrency: prove test/concurrency/run.sh"
-    prove -v --exec bash test/concurrency/run.sh | tee "$log"
+    prove -v --exec bash test/concurrency/run.sh test/concurrency/retrain_lock.sh | tee "$log"
     rc=${PIPESTATUS[0]}
     record_counts concurrency "$rc" "$(parse_pg_prove <"$log")"
 }

@@ -1,19 +1,28 @@
 #include "pg/catalog.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
 #include "core/common/error.hpp"
+#include "core/model_info.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
+#include "pg/guc.hpp"
 
 namespace xb::pg {
 namespace {
 
-// The version comes from xb.begin_model_version (see begin_model_version below).
+// Every statement below runs as the catalog's owner with search_path pinned
+// to pg_catalog (write_catalog), so none names an object of the caller's.
+
+// The version comes from begin_model_version below.
 constexpr const char *kInsertModel = R"SQL(
 INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols,
                        horizon, options, hyperparameters, train_rows, time_from, time_to, lineage, device,
-                       train_seconds, status, deployed, weights)
+                       train_seconds, status, deployed, weights, owner, source_author, source_search_path)
 SELECT $1, $18, 'forecaster', $2, $3, $4, $5,
-       $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14::jsonb, $15, $16, 'trained', true, $17
+       $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14::jsonb, $15, $16, 'trained', true, $17, $19, $20, $21
 RETURNING id)SQL";
 
 constexpr const char *kInsertMetrics = R"SQL(
@@ -37,15 +46,17 @@ INSERT INTO xb.residuals (model_id, series, ts, step, actual, fitted, lo, hi)
 SELECT $1, u.* FROM unnest($2::text[], $3::timestamp[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
                            $8::float8[]) AS u)SQL";
 
-constexpr const char *kSelectDeployed = R"SQL(
+// Read as the caller, after find_model: row-level security shows only what it may use.
+constexpr const char *kSelectModel = R"SQL(
 SELECT id, version, kind, arch, coalesce(horizon, 0), options::text, source, coalesce(time_col, ''),
-       coalesce(target_col, ''), series_cols, feature_cols, weights
-FROM xb.models WHERE name = $1 AND deployed)SQL";
+       coalesce(target_col, ''), series_cols, feature_cols, weights, source_author::text, source_search_path,
+       coalesce(lineage->>'arch_requested', arch)
+FROM xb.models WHERE id = $1)SQL";
 
 // Datums for SPI parameters, built in the SPI memory context. Values are
 // plain pointers and numbers: nothing here may throw while PG_TRY is active.
 struct Params {
-  static constexpr int kMax = 20;
+  static constexpr int kMax = 24;
   Oid types[kMax];
   Datum values[kMax];
   char nulls[kMax];
@@ -132,54 +143,69 @@ std::vector<std::string> text_array_items(Datum array) {
   return out;
 }
 
-// xb.begin_model_version (sql/xb--*.sql, Privileges) for a new deployed
-// version of name: the per-name lock that keeps versions unique and one
-// deployed (held to the end of the transaction), the 'manage' check, a new
-// name's owner, the deployed version retired. Returns the new version number.
-int begin_model_version(Datum name) {
-  Params p;
-  p.add(TEXTOID, name);
-  const Params *pp = &p;
-  int version = 0;
-  pg_call([&] {
-    int rc = SPI_execute_with_args("SELECT xb.begin_model_version($1, true)", pp->count, const_cast<Oid *>(pp->types),
-                                   const_cast<Datum *>(pp->values), pp->nulls, false, 1);
-    if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "xb catalog write failed: %s", SPI_result_code_string(rc));
-    bool isnull = false;
-    version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-  });
-  return version;
-}
-
-// Runs an INSERT and returns the first column of its first row (or 0).
+// Runs a statement and returns the first column of its first row (or 0).
 long execute(const char *sql, const Params &p, int expected) {
   long id = 0;
   const Params *pp = &p;
   pg_call([&] {
     int rc = SPI_execute_with_args(sql, pp->count, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
                                    pp->nulls, false, 0);
-    if (rc != expected) elog(ERROR, "xb catalog write failed: %s", SPI_result_code_string(rc));
-    if (rc == SPI_OK_INSERT_RETURNING && SPI_processed == 1) {
+    if (rc != expected) elog(ERROR, "xb catalog statement failed: %s", SPI_result_code_string(rc));
+    if ((rc == SPI_OK_INSERT_RETURNING || rc == SPI_OK_SELECT) && SPI_processed >= 1) {
       bool isnull = false;
-      id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+      Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+      if (!isnull) {
+        const Oid type = SPI_gettypeid(SPI_tuptable->tupdesc, 1);
+        id = type == INT8OID ? DatumGetInt64(d) : type == INT4OID ? DatumGetInt32(d) : type == BOOLOID ? DatumGetBool(d) : 0;
+      }
+    } else if (rc == SPI_OK_INSERT || rc == SPI_OK_DELETE || rc == SPI_OK_UPDATE) {
+      id = static_cast<long>(SPI_processed);
     }
   });
   return id;
 }
 
-// Raises 42501 (with a hint naming the owner) unless the current role has
-// the privilege ('use' or 'manage') on an existing name.
-void require_access(const std::string &name, const char *needed) {
+long execute1(const char *sql, Oid type, Datum value, int expected) {
   Params p;
-  p.add(TEXTOID, text_datum(name));
-  p.add(TEXTOID, text_datum(needed));
-  execute("SELECT xb.require_access($1, $2)", p, SPI_OK_SELECT);
+  p.add(type, value);
+  return execute(sql, p, expected);
 }
 
-Error missing_model(const std::string &name) {
-  require_access(name, "use");  // a model the role may not see is 42501, not "does not exist"
-  return Error(ErrorKind::UndefinedObject, "model \"" + name + "\" does not exist",
-               "SELECT name, version FROM xb.models lists the models you can use.");
+}  // namespace
+
+void lock_name(const std::string &name) {
+  execute1("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('xb.models'), pg_catalog.hashtext($1))",
+           TEXTOID, text_datum(name), SPI_OK_SELECT);
+}
+
+namespace {
+
+struct NewVersion {
+  int version = 0;
+  bool deployed = false;
+};
+
+// Starts a new version of name: the per-name lock (keeps versions unique and
+// one deployed), the 'manage' check, a new name claimed by the caller, the
+// deployed version retired when the new one is deployed (always when
+// deploy_requested, else only when none is). The caller adds the row.
+NewVersion begin_model_version(const std::string &name, bool deploy_requested) {
+  lock_name(name);
+  NewVersion v;
+  write_catalog(name, Right::Manage, [&](const std::string &caller) {
+    Params p;
+    p.add(TEXTOID, text_datum(name));
+    p.add(TEXTOID, text_datum(caller));
+    execute("INSERT INTO xb.model_names (name, owner) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", p, SPI_OK_INSERT);
+    const Datum n = text_datum(name);
+    v.deployed = deploy_requested ||
+                 execute1("SELECT NOT EXISTS (SELECT FROM xb.models WHERE name = $1 AND deployed)", TEXTOID, n,
+                          SPI_OK_SELECT) != 0;
+    if (v.deployed) execute1("UPDATE xb.models SET deployed = false WHERE name = $1 AND deployed", TEXTOID, n, SPI_OK_UPDATE);
+    v.version = static_cast<int>(
+        execute1("SELECT coalesce(max(version), 0) + 1 FROM xb.models WHERE name = $1", TEXTOID, n, SPI_OK_SELECT));
+  });
+  return v;
 }
 
 void insert_trial_rows(long id, const std::vector<TrialRecord> &trials) {
@@ -280,12 +306,10 @@ long insert_forecaster(const NewForecaster &m) {
   p.add(TEXTOID, text_datum(t.device));
   p.add(FLOAT8OID, Float8GetDatum(t.seconds));
   p.add(BYTEAOID, bytea_datum(t.blob));
-  p.add(INT4OID, Int32GetDatum(begin_model_version(p.values[0])));
-  const long id = execute(kInsertModel, p, SPI_OK_INSERT_RETURNING);
-
-  insert_metric_rows(id, t.metrics);
-  insert_epoch_rows(id, t.epochs);
-  insert_trial_rows(id, t.trials);
+  p.add(INT4OID, Int32GetDatum(begin_model_version(m.name, true).version));
+  p.add(TEXTOID, 0, true);  // owner, set below
+  p.add(TEXTOID, text_datum(m.author.role));
+  p.add(TEXTOID, text_datum(m.author.search_path));
 
   std::vector<std::string> series;
   std::vector<Micros> ts;
@@ -301,7 +325,7 @@ long insert_forecaster(const NewForecaster &m) {
     hi.push_back(r.hi);
   }
   Params rp;
-  rp.add(INT8OID, Int64GetDatum(id));
+  rp.add(INT8OID, 0);  // the new id, set below
   rp.add(TEXTARRAYOID, text_array(series));
   rp.add(TIMESTAMPARRAYOID, timestamp_array(ts));
   rp.add(INT4ARRAYOID, int4_array(step));
@@ -309,27 +333,45 @@ long insert_forecaster(const NewForecaster &m) {
   rp.add(FLOAT8ARRAYOID, float8_array(fitted));
   rp.add(FLOAT8ARRAYOID, float8_array(lo));
   rp.add(FLOAT8ARRAYOID, float8_array(hi));
-  execute(kInsertResiduals, rp, SPI_OK_INSERT);
+
+  long id = 0;
+  write_catalog(m.name, Right::Manage, [&](const std::string &caller) {
+    p.values[18] = text_datum(caller);
+    p.nulls[18] = ' ';
+    id = execute(kInsertModel, p, SPI_OK_INSERT_RETURNING);
+    rp.values[0] = Int64GetDatum(id);
+    insert_metric_rows(id, t.metrics);
+    insert_epoch_rows(id, t.epochs);
+    insert_trial_rows(id, t.trials);
+    execute(kInsertResiduals, rp, SPI_OK_INSERT);
+  });
   return id;
 }
 
-StoredModel deployed_model(const std::string &name) {
+StoredModel deployed_model(const std::string &name, Right needed) {
+  const ModelVersion version = find_model(name, needed);
   Params p;
-  p.add(TEXTOID, text_datum(name));
+  p.add(INT8OID, Int64GetDatum(version.id));
   const Params *pp = &p;
   bool found = false;
   StoredModel m;
-  Datum cols[12];
-  bool nulls[12];
-  pg_call([&] {
-    SPI_execute_with_args(kSelectDeployed, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
-                          pp->nulls, true, 1);
+  constexpr int kCols = 15;
+  Datum cols[kCols];
+  bool nulls[kCols];
+  // weights is not the caller's to read (only xb's functions hand it out):
+  // the row is read as the catalog's owner, after find_model's check, with
+  // a new snapshot (not read-only), as find_model reads.
+  as_catalog_owner([&] { pg_call([&] {
+    SPI_execute_with_args(kSelectModel, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
+                          pp->nulls, false, 1);
     if (SPI_processed == 1) {
       found = true;
-      for (int i = 0; i < 12; ++i) cols[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
+      for (int i = 0; i < kCols; ++i) cols[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
     }
-  });
-  if (!found) throw missing_model(name);
+  }); });
+  if (!found)
+    throw Error(ErrorKind::UndefinedObject, "model \"" + name + "\" was dropped while in use",
+                "Run the statement again.");
   m.id = DatumGetInt64(cols[0]);
   m.version = DatumGetInt32(cols[1]);
   m.kind = text_of(cols[2]);
@@ -341,6 +383,9 @@ StoredModel deployed_model(const std::string &name) {
   m.source.target_col = text_of(cols[8]);
   m.source.series_cols = text_array_items(cols[9]);
   m.source.feature_cols = text_array_items(cols[10]);
+  m.author.role = text_of(cols[12]);
+  m.author.search_path = text_of(cols[13]);
+  m.arch_requested = text_of(cols[14]);
   bytea *weights = nullptr;
   if (!nulls[11]) pg_call([&] { weights = DatumGetByteaPP(cols[11]); });
   if (!weights) throw Error(ErrorKind::CorruptModel, "model \"" + name + "\" has no weights");
@@ -360,9 +405,9 @@ namespace {
 constexpr const char *kInsertTabular = R"SQL(
 INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols,
                        horizon, options, hyperparameters, train_rows, lineage, device, train_seconds, status,
-                       deployed, weights)
+                       deployed, weights, owner, source_author, source_search_path)
 SELECT $1, $13, $2, 'mlp', $3, NULL, $4, '{}',
-       $5, NULL, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, 'trained', true, $12
+       $5, NULL, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, 'trained', true, $12, $14, $15, $16
 RETURNING id)SQL";
 
 // Runs a read-only query with one parameter; copies nothing, the caller reads SPI_tuptable.
@@ -397,30 +442,25 @@ long insert_tabular_model(const NewTabularModel &m) {
   p.add(TEXTOID, text_datum(t.device));
   p.add(FLOAT8OID, Float8GetDatum(t.seconds));
   p.add(BYTEAOID, bytea_datum(t.blob));
-  p.add(INT4OID, Int32GetDatum(begin_model_version(p.values[0])));
-  const long id = execute(kInsertTabular, p, SPI_OK_INSERT_RETURNING);
-  insert_metric_rows(id, t.metrics);
-  insert_epoch_rows(id, t.epochs);
+  p.add(INT4OID, Int32GetDatum(begin_model_version(m.name, true).version));
+  p.add(TEXTOID, 0, true);  // owner, set below
+  p.add(TEXTOID, text_datum(m.author.role));
+  p.add(TEXTOID, text_datum(m.author.search_path));
+  long id = 0;
+  write_catalog(m.name, Right::Manage, [&](const std::string &caller) {
+    p.values[13] = text_datum(caller);
+    p.nulls[13] = ' ';
+    id = execute(kInsertTabular, p, SPI_OK_INSERT_RETURNING);
+    insert_metric_rows(id, t.metrics);
+    insert_epoch_rows(id, t.epochs);
+  });
   return id;
 }
 
-DeployedModel deployed_version(const std::string &name) {
-  DeployedModel m;
-  if (select_one("SELECT id, version, kind FROM xb.models WHERE name = $1 AND deployed", TEXTOID, text_datum(name)) != 1)
-    throw missing_model(name);
-  char *kind = nullptr;
-  pg_call([&] {
-    bool isnull = false;
-    m.id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    m.version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-    kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-  });
-  m.kind = kind ? kind : "";
-  return m;
-}
-
 std::string model_bytes(long id) {
-  if (select_one("SELECT weights FROM xb.models WHERE id = $1", INT8OID, Int64GetDatum(id)) != 1)
+  uint64 found = 0;
+  as_catalog_owner([&] { found = select_one("SELECT weights FROM xb.models WHERE id = $1", INT8OID, Int64GetDatum(id)); });
+  if (found != 1)
     throw Error(ErrorKind::UndefinedObject, "model id " + std::to_string(id) + " does not exist",
                 "The model was dropped while in use; run the statement again.");
   bytea *weights = nullptr;
@@ -433,6 +473,256 @@ std::string model_bytes(long id) {
   return std::string(VARDATA_ANY(weights), VARSIZE_ANY_EXHDR(weights));
 }
 
-void require_manage(const std::string &name) { require_access(name, "manage"); }
+namespace {
+
+// Rows of a query with text parameters, every column as text (nullopt for NULL).
+// Not read-only: each query takes a new snapshot (in READ COMMITTED), so a
+// lookup made after lock_name sees what the lock's previous holder committed.
+using TextRow = std::vector<std::optional<std::string>>;
+std::vector<TextRow> select_text(const char *sql, const std::vector<std::optional<std::string>> &args) {
+  Params p;
+  for (const auto &a : args) p.add(TEXTOID, a ? text_datum(*a) : 0, !a);
+  const Params *pp = &p;
+  std::vector<char *> cells;
+  std::size_t rows = 0;
+  int cols = 0;
+  pg_call([&] {
+    const int rc = SPI_execute_with_args(sql, pp->count, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
+                                         pp->nulls, false, 0);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "xb catalog query failed: %s", SPI_result_code_string(rc));
+    rows = SPI_processed;
+    cols = SPI_tuptable->tupdesc->natts;
+  });
+  cells.resize(rows * static_cast<std::size_t>(cols));
+  char **out = cells.data();
+  pg_call([&] {
+    for (std::size_t r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c) out[r * cols + c] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c + 1);
+  });
+  std::vector<TextRow> result(rows, TextRow(static_cast<std::size_t>(cols)));
+  for (std::size_t r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      if (const char *v = cells[r * cols + c]) result[r][c] = std::string(v);
+  return result;
+}
+
+std::string quoted_literal(const std::string &s) {
+  const char *c = s.c_str();
+  char *q = nullptr;
+  pg_call([&] { q = quote_literal_cstr(c); });
+  return q;
+}
+
+// Edit distance (insert, delete, substitute), case-insensitively.
+std::size_t edit_distance(const std::string &a, const std::string &b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The hint for a name that does not exist: the closest name the role may
+// use, when it is at most a quarter of the name's length away (at least 2).
+std::string missing_name_hint(const std::string &name) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, name.size() / 4) + 1;
+  for (const auto &row : select_text("SELECT n.name FROM xb.model_names n WHERE xb.may_use(n.name) ORDER BY n.name", {})) {
+    const std::size_t d = edit_distance(name, *row[0]);
+    if (d < best_distance) {
+      best = *row[0];
+      best_distance = d;
+    }
+  }
+  if (!best.empty()) return "Did you mean \"" + best + "\"?";
+  return "SELECT name, version FROM xb.models lists the models you can use.";
+}
+
+[[noreturn]] void raise_missing_name(const std::string &name) {
+  raise_sql_error(ERRCODE_UNDEFINED_OBJECT, "model \"" + name + "\" does not exist", missing_name_hint(name));
+}
+
+// What the current role may do with name (xb.model_access: new, owner,
+// manage, use or none) and who owns it. Answers 42501 or 42704 (for a name
+// nobody has, unless allow_new) when that is less than needed.
+void check_access(const std::string &name, Right needed, bool allow_new) {
+  const auto rows = select_text(
+      "SELECT xb.model_access($1), (SELECT n.owner::text FROM xb.model_names n WHERE n.name = $1), current_user::text",
+      {name});
+  const std::string access = rows.at(0).at(0).value_or("none");
+  const std::string owner = rows.at(0).at(1).value_or("");
+  const std::string me = rows.at(0).at(2).value_or("");
+  if (access == "new") {
+    if (allow_new && needed != Right::Own) return;
+    raise_missing_name(name);
+  }
+  if (access == "owner" || (access == "manage" && needed != Right::Own) || (access == "use" && needed == Right::Use))
+    return;
+  const std::string grant_to = quoted_literal(name) + ", " + quoted_literal(me);
+  if (needed == Right::Own)
+    raise_sql_error(ERRCODE_INSUFFICIENT_PRIVILEGE,
+                    "permission denied: only the owner of model \"" + name + "\" can grant and revoke",
+                    "Its owner is " + owner + ".");
+  if (access == "use")
+    raise_sql_error(ERRCODE_INSUFFICIENT_PRIVILEGE, "permission denied to manage model \"" + name + "\"",
+                    "You may use it. Its owner (" + owner + ") can grant more: xb_grant(" + grant_to + ", 'manage').");
+  raise_sql_error(ERRCODE_INSUFFICIENT_PRIVILEGE, "permission denied for model \"" + name + "\"",
+                  "Its owner (" + owner + ") can grant it: xb_grant(" + grant_to + ", '" +
+                      (needed == Right::Use ? "use" : "manage") + "').");
+}
+
+}  // namespace
+
+void require_right(const std::string &name, Right needed) { check_access(name, needed, true); }
+
+ModelVersion find_model(const std::string &name, Right needed, std::optional<int> version) {
+  check_access(name, needed, false);
+  const std::optional<std::string> wanted = version ? std::optional<std::string>(std::to_string(*version)) : std::nullopt;
+  const auto rows = select_text(R"SQL(
+SELECT m.id, m.version, m.kind FROM xb.models m
+WHERE m.name = $1 AND CASE WHEN $2::integer IS NULL THEN m.deployed ELSE m.version = $2::integer END)SQL",
+                                {name, wanted});
+  if (rows.size() == 1) return ModelVersion{std::stol(*rows[0][0]), std::stoi(*rows[0][1]), *rows[0][2]};
+  const auto versions = select_text(
+      "SELECT coalesce(string_agg(m.version::text, ', ' ORDER BY m.version), 'none') FROM xb.models m WHERE m.name = $1",
+      {name});
+  if (version)
+    raise_sql_error(ERRCODE_UNDEFINED_OBJECT, "model \"" + name + "\" has no version " + std::to_string(*version),
+                    "Its versions are: " + versions.at(0).at(0).value_or("none") + ".");
+  raise_sql_error(ERRCODE_UNDEFINED_OBJECT, "model \"" + name + "\" has no deployed version",
+                  "Deploy one of its versions (" + versions.at(0).at(0).value_or("none") + ") with xb_deploy().");
+}
+
+bool may_use(const std::string &name) {
+  return execute1("SELECT xb.may_use($1)", TEXTOID, text_datum(name), SPI_OK_SELECT) != 0;
+}
+
+// --- Catalog primitives ---
+
+void deploy_version(const std::string &name, int version) {
+  lock_name(name);
+  write_catalog(name, Right::Manage, [&](const std::string &) {
+    Params p;
+    p.add(TEXTOID, text_datum(name));
+    p.add(INT4OID, Int32GetDatum(version));
+    // Retires the deployed version only when the one to deploy exists.
+    execute(R"SQL(UPDATE xb.models SET deployed = false
+                  WHERE name = $1 AND deployed AND version <> $2
+                    AND EXISTS (SELECT FROM xb.models v WHERE v.name = $1 AND v.version = $2))SQL",
+            p, SPI_OK_UPDATE);
+    execute("UPDATE xb.models SET deployed = true WHERE name = $1 AND version = $2 AND NOT deployed", p,
+            SPI_OK_UPDATE);
+  });
+}
+
+void reject_version(const std::string &name, int version) {
+  write_catalog(name, Right::Manage, [&](const std::string &) {
+    Params p;
+    p.add(TEXTOID, text_datum(name));
+    p.add(INT4OID, Int32GetDatum(version));
+    execute("UPDATE xb.models SET status = 'rejected' WHERE name = $1 AND version = $2", p, SPI_OK_UPDATE);
+  });
+}
+
+void set_grant(const std::string &name, const std::string &grantee, const std::string &privilege) {
+  write_catalog(name, Right::Own, [&](const std::string &caller) {
+    Params p;
+    p.add(TEXTOID, text_datum(name));
+    p.add(TEXTOID, text_datum(grantee));
+    p.add(TEXTOID, text_datum(privilege));
+    p.add(TEXTOID, text_datum(caller));
+    execute(R"SQL(INSERT INTO xb.model_grants AS g (name, grantee, privilege, granted_by) VALUES ($1, $2, $3, $4)
+                  ON CONFLICT ON CONSTRAINT model_grants_pkey DO UPDATE
+                    SET privilege = excluded.privilege, granted_by = excluded.granted_by, granted_at = now())SQL",
+            p, SPI_OK_INSERT);
+  });
+}
+
+void drop_grant(const std::string &name, const std::string &grantee) {
+  write_catalog(name, Right::Own, [&](const std::string &) {
+    Params p;
+    p.add(TEXTOID, text_datum(name));
+    p.add(TEXTOID, text_datum(grantee));
+    execute("DELETE FROM xb.model_grants WHERE name = $1 AND grantee = $2", p, SPI_OK_DELETE);
+  });
+}
+
+long replace_forecasts(const std::string &name, const StoredModel &m, const std::vector<ForecastPoint> &points) {
+  std::vector<std::string> series;
+  std::vector<Micros> ts;
+  std::vector<double> yhat, lo, hi;
+  for (const auto &pt : points) {
+    series.push_back(pt.series);
+    ts.push_back(pt.ts);
+    yhat.push_back(pt.yhat);
+    lo.push_back(pt.lo);
+    hi.push_back(pt.hi);
+  }
+  Params p;
+  p.add(TEXTOID, text_datum(name));
+  p.add(INT8OID, Int64GetDatum(m.id));
+  p.add(INT4OID, Int32GetDatum(m.version));
+  p.add(TEXTARRAYOID, text_array(series));
+  p.add(TIMESTAMPARRAYOID, timestamp_array(ts));
+  p.add(FLOAT8ARRAYOID, float8_array(yhat));
+  p.add(FLOAT8ARRAYOID, float8_array(lo));
+  p.add(FLOAT8ARRAYOID, float8_array(hi));
+  long written = 0;
+  write_catalog(name, Right::Manage, [&](const std::string &) {
+    execute1("DELETE FROM xb.forecasts WHERE model_name = $1", TEXTOID, p.values[0], SPI_OK_DELETE);
+    written = execute(R"SQL(
+INSERT INTO xb.forecasts (model_name, model_id, version, series, ts, yhat, lo, hi)
+SELECT $1, $2, $3, u.series, u.ts, u.yhat, nullif(u.lo, 'NaN'), nullif(u.hi, 'NaN')
+FROM unnest($4::text[], $5::timestamp[], $6::float8[], $7::float8[], $8::float8[]) AS u(series, ts, yhat, lo, hi))SQL",
+                      p, SPI_OK_INSERT);
+  });
+  return written;
+}
+
+long import_version(const std::string &name, const std::string &bytes, bool deploy) {
+  // The whole blob is checked before anything is written.
+  const std::string info = describe_model(bytes, runtime_settings());
+  const SourceAuthor author = current_author();
+  Params p;
+  p.add(TEXTOID, text_datum(name));
+  p.add(INT4OID, 0);  // version, below
+  p.add(TEXTOID, 0, true);  // the importing role, below
+  p.add(TEXTOID, text_datum(info));
+  p.add(BYTEAOID, bytea_datum(bytes));
+  p.add(BOOLOID, 0);  // deployed, below
+  p.add(TEXTOID, text_datum(author.search_path));
+  const NewVersion v = begin_model_version(name, deploy);
+  p.values[1] = Int32GetDatum(v.version);
+  p.values[5] = BoolGetDatum(v.deployed);
+  long id = 0;
+  // The blob knows its features and label, not the table or the time and
+  // series columns it was trained from: source says it was imported.
+  write_catalog(name, Right::Manage, [&](const std::string &caller) {
+    p.values[2] = text_datum(caller);
+    p.nulls[2] = ' ';
+    id = execute(R"SQL(
+INSERT INTO xb.models (name, version, kind, arch, source, target_col, feature_cols, horizon, options,
+                       hyperparameters, train_rows, lineage, device, train_seconds, status, deployed, weights,
+                       owner, source_author, source_search_path)
+SELECT $1, $2, i->>'kind', i->>'arch', '(imported)', i->>'label',
+       ARRAY(SELECT jsonb_array_elements_text(i->'features' || coalesce(i->'text_features', '[]'))),
+       (i->>'horizon')::integer, '{}', i->'options', 0,
+       jsonb_build_object('imported_at', now(), 'imported_by', $3, 'bytes', octet_length($5),
+                          'sha256', encode(sha256($5), 'hex'), 'format_version', i->'format_version'),
+       'imported', 0, 'imported', $6, $5, $3, $3, $7
+FROM (SELECT $4::jsonb AS i) AS blob_info
+RETURNING id)SQL",
+                 p, SPI_OK_INSERT_RETURNING);
+  });
+  return id;
+}
 
 }  // namespace xb::pg

@@ -1,13 +1,56 @@
 // Reads and writes of the xb.* catalog tables, through SPI (connected).
+//
+// Reads run as the caller, under the catalog's row-level security. Writes
+// have one way in: write_catalog checks the caller's right on the model name
+// as the caller, then runs fixed statements as the owner of xb's tables
+// (ordinary roles hold no INSERT, UPDATE or DELETE on them). The SQL-callable
+// primitives (xb.deploy_version, xb.set_grant, ...) are thin wrappers around
+// it, so calling one directly gives nothing the public functions do not.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/forecast/forecaster.hpp"
 #include "core/tabular/model.hpp"
+#include "pg/run_as.hpp"
 #include "pg/spi_reader.hpp"
 
 namespace xb::pg {
+
+enum class Right { Use, Manage, Own };
+
+// A version of a model: what the one lookup returns.
+struct ModelVersion {
+  long id = 0;
+  int version = 0;
+  std::string kind;
+};
+
+// The one model lookup every function that takes a model name goes through
+// (the SQL ones through xb.model_id): the deployed version of name, or the
+// given one, for a role with the right needed. Its answers:
+//   42501 the name exists and the role lacks the right (the hint names the
+//         owner and the xb_grant call that would give it);
+//   42704 no such name (the hint names the closest name the role may use,
+//         when one is close), or no such version of it (the hint lists them).
+ModelVersion find_model(const std::string &name, Right needed, std::optional<int> version = std::nullopt);
+
+// The same privilege answer for a name that need not exist yet: a name
+// nobody has passes Use and Manage (training claims it) and is 42704 for Own.
+void require_right(const std::string &name, Right needed);
+
+// Whether the current role may use the name's models (the read policies' test).
+bool may_use(const std::string &name);
+
+// The one way the catalog is written: require_right as the caller, then
+// write(caller's role name) as the owner of xb's tables (see run_as.hpp).
+template <typename F>
+void write_catalog(const std::string &name, Right needed, F &&write) {
+  require_right(name, needed);
+  const std::string caller = current_role_name();
+  as_catalog_owner([&] { write(caller); });
+}
 
 struct NewForecaster {
   std::string name;
@@ -15,14 +58,10 @@ struct NewForecaster {
   int horizon = 0;
   std::string arch;
   std::string options_json;  // as the caller gave them, for retraining
+  SourceAuthor author;       // who wrote source (the caller, or the retrained version's author)
   long train_rows = 0;
   const TrainedForecaster *trained = nullptr;
 };
-
-// Raises 42501 unless the current role may add versions to name (its owner,
-// 'manage' granted, or a name nobody has yet). Training calls it before
-// reading any data; the insert checks again under the per-name lock.
-void require_manage(const std::string &name);
 
 // Inserts the model as the next version of its name (deployed), its metrics
 // and its training log; returns the new id.
@@ -35,13 +74,15 @@ struct StoredModel {
   std::string kind;
   std::string arch;
   int horizon = 0;
-  std::string options_json;  // as the caller gave them
+  std::string options_json;     // as the caller gave them
+  std::string arch_requested;   // the arch argument of its training (auto, say)
   SourceSpec source;
+  SourceAuthor author;          // who wrote source: it runs only as them
   std::string bytes;
 };
 
-// Error(UndefinedObject) when the name has no deployed version.
-StoredModel deployed_model(const std::string &name);
+// find_model(name, needed), with the spec and weights.
+StoredModel deployed_model(const std::string &name, Right needed);
 
 // --- Classifiers and regressors (product customization) ---
 
@@ -52,6 +93,7 @@ struct NewTabularModel {
   std::string label_col;  // stored as target_col
   std::vector<std::string> feature_cols;
   std::string options_json;
+  SourceAuthor author;
   long train_rows = 0;
   const TrainedTabular *trained = nullptr;
 };
@@ -60,16 +102,31 @@ struct NewTabularModel {
 // metrics and training log; returns the new id.
 long insert_tabular_model(const NewTabularModel &m);
 
-struct DeployedModel {
-  long id = 0;
-  int version = 0;
-  std::string kind;
-};
-
-// The deployed version of name; Error(UndefinedObject) when there is none.
-DeployedModel deployed_version(const std::string &name);
-
-// The weights of one model row; Error(UndefinedObject) when it is gone.
+// The weights of one model row, read as the catalog's owner: only after
+// find_model has checked the caller's right on it. Error(UndefinedObject)
+// when it is gone.
 std::string model_bytes(long id);
+
+// The per-name lock every writer of a name's versions takes, to the end of
+// the transaction (the key the SQL functions take too). Whoever compares
+// with, or writes from, the deployed version takes it before reading it:
+// retraining (keep or reject against what is deployed while it holds the
+// lock) and refreshing forecasts (never an old version's forecast written
+// while a retrain runs).
+void lock_name(const std::string &name);
+
+// --- Catalog primitives (each through write_catalog) ---
+
+// Deploys version of name (manage); a version that does not exist changes nothing.
+void deploy_version(const std::string &name, int version);
+// Marks a version rejected by xb_retrain (manage).
+void reject_version(const std::string &name, int version);
+// Gives or takes back a grant (owner only).
+void set_grant(const std::string &name, const std::string &grantee, const std::string &privilege);
+void drop_grant(const std::string &name, const std::string &grantee);
+// Replaces the name's rows of xb.forecasts (manage); returns how many.
+long replace_forecasts(const std::string &name, const StoredModel &m, const std::vector<ForecastPoint> &points);
+// Imports a blob as the next version of name (manage); returns its id.
+long import_version(const std::string &name, const std::string &bytes, bool deploy);
 
 }  // namespace xb::pg

@@ -10,6 +10,7 @@
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
 #include "pg/interrupts.hpp"
+#include "pg/run_as.hpp"
 #include "pg/spi_reader.hpp"
 
 using namespace xb;
@@ -73,6 +74,24 @@ SeriesRows read_future(const std::string &name, const StoredModel &m, const std:
 
 std::string optional_jsonb(FunctionCallInfo fcinfo, int arg) { return PG_ARGISNULL(arg) ? "" : jsonb_text(fcinfo, arg); }
 
+// Trains model (SPI connected) and stores it as the next version of its
+// name. A source given now is read with the caller's rights; a stored one
+// (retraining) only as its author.
+long train_and_store(NewForecaster &model, bool stored_source) {
+  // Options are checked before any data is read.
+  const ForecastOptions options = parse_forecast_options(model.arch, model.horizon, model.options_json);
+  require_right(model.name, Right::Manage);
+  SeriesRows rows;
+  const auto read = [&] { rows = read_series(model.source, max_train_rows(), options.invalid == "drop"); };
+  if (stored_source) as_source_author(model.name, model.author, read);
+  else read();
+  model.train_rows = static_cast<long>(rows.rows());
+  const TrainedForecaster trained =
+      train_forecaster(rows, options, runtime_settings(), backend_hooks(model.name.c_str()));
+  model.trained = &trained;
+  return insert_forecaster(model);
+}
+
 }  // namespace
 
 // xb_train_forecaster(name, source, time_col, target_col, series_cols,
@@ -91,17 +110,32 @@ XB_FUNCTION(xb_train_forecaster) {
   model.horizon = *horizon;
   model.arch = PG_ARGISNULL(7) ? "gru" : text_of(PG_GETARG_DATUM(7));
   model.options_json = jsonb_text(fcinfo, 8);
-  // Options are checked before any data is read.
-  const ForecastOptions options = parse_forecast_options(model.arch, model.horizon, model.options_json);
 
   pg_call([] { SPI_connect(); });
-  require_manage(model.name);
-  const SeriesRows rows = read_series(model.source, max_train_rows(), options.invalid == "drop");
-  model.train_rows = static_cast<long>(rows.rows());
-  const TrainedForecaster trained =
-      train_forecaster(rows, options, runtime_settings(), backend_hooks(model.name.c_str()));
-  model.trained = &trained;
-  const long id = insert_forecaster(model);
+  model.author = current_author();
+  const long id = train_and_store(model, false);
+  pg_call([] { SPI_finish(); });
+  return Int64GetDatum(id);
+}
+
+// xb.retrain_forecaster(name) -> model id: the deployed version's stored spec
+// trained again on its source's current rows (xb_retrain); the source runs
+// as its author, and the new version keeps that author.
+XB_FUNCTION(xb_retrain_forecaster) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  pg_call([] { SPI_connect(); });
+  lock_name(name);
+  const StoredModel was = deployed_model(name, Right::Manage);
+  if (was.kind != "forecaster")
+    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + was.kind + ", not a forecaster");
+  NewForecaster model;
+  model.name = name;
+  model.source = was.source;
+  model.horizon = was.horizon;
+  model.arch = was.arch_requested;
+  model.options_json = was.options_json;
+  model.author = was.author;
+  const long id = train_and_store(model, true);
   pg_call([] { SPI_finish(); });
   return Int64GetDatum(id);
 }
@@ -116,7 +150,7 @@ XB_FUNCTION(xb_forecast) {
   future.overrides_json = optional_jsonb(fcinfo, 3);
 
   pg_call([] { SPI_connect(); });
-  const StoredModel m = deployed_model(name);
+  const StoredModel m = deployed_model(name, Right::Use);
   SeriesRows future_rows;
   if (!PG_ARGISNULL(2)) {
     future_rows = read_future(name, m, text_of(PG_GETARG_DATUM(2)));
@@ -154,7 +188,7 @@ XB_FUNCTION(xb_sensitivity) {
   const bool per_series = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
 
   pg_call([] { SPI_connect(); });
-  const StoredModel m = deployed_model(name);
+  const StoredModel m = deployed_model(name, Right::Use);
   SeriesRows future_rows;
   FutureInputs future;
   if (!PG_ARGISNULL(5)) {
@@ -184,7 +218,7 @@ XB_FUNCTION(xb_backtest) {
   const auto step = optional_int(fcinfo, 2);
 
   pg_call([] { SPI_connect(); });
-  const StoredModel m = deployed_model(name);
+  const StoredModel m = deployed_model(name, Right::Use);
   if (m.kind != "forecaster")
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + m.kind + ", not a forecaster",
                 "xb_backtest() evaluates forecasters.");
@@ -192,7 +226,9 @@ XB_FUNCTION(xb_backtest) {
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" was imported and has no training source to retrain on",
                 "Backtest the model in the database it was trained in.");
   const ForecastOptions options = parse_forecast_options(m.arch, m.horizon, m.options_json);
-  const SeriesRows rows = read_series(m.source, max_train_rows(), options.invalid == "drop");
+  // The stored source runs as its author, never as the caller.
+  SeriesRows rows;
+  as_source_author(name, m.author, [&] { rows = read_series(m.source, max_train_rows(), options.invalid == "drop"); });
   pg_call([] { SPI_finish(); });
 
   const auto result = backtest(rows, options, folds.value_or(3), step.value_or(m.horizon), runtime_settings(),
@@ -204,4 +240,20 @@ XB_FUNCTION(xb_backtest) {
     out.end_row();
   }
   return (Datum)0;
+}
+
+// xb.replace_forecasts(name, horizon) -> rows written: the deployed version's
+// forecast replaces the name's rows of xb.forecasts (xb_refresh_forecasts).
+XB_FUNCTION(xb_replace_forecasts) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const auto horizon = optional_int(fcinfo, 1);
+  if (horizon && *horizon < 1)
+    throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(*horizon));
+  pg_call([] { SPI_connect(); });
+  lock_name(name);
+  const StoredModel m = deployed_model(name, Right::Manage);
+  const auto points = forecast(m.bytes, horizon.value_or(0), runtime_settings(), backend_hooks(name.c_str()));
+  const long written = replace_forecasts(name, m, points);
+  pg_call([] { SPI_finish(); });
+  return Int64GetDatum(written);
 }

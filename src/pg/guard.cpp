@@ -1,7 +1,11 @@
 #include "pg/guard.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <new>
+#include <stdexcept>
+#include <string>
 
 #include "core/common/error.hpp"
 
@@ -16,6 +20,7 @@ struct PendingError {
   int sqlstate = ERRCODE_INTERNAL_ERROR;
   char message[2048] = "";
   char hint[1024] = "";
+  char server_log[8192] = "";  // the full text, when the message was cut for the client
 };
 
 int sqlstate_of(xb::ErrorKind kind) {
@@ -36,11 +41,32 @@ int sqlstate_of(xb::ErrorKind kind) {
 
 void copy_text(char *dst, std::size_t size, const char *src) { snprintf(dst, size, "%s", src ? src : ""); }
 
+// LibTorch's what() carries a C++ backtrace with library paths and
+// addresses ("Exception raised from ... frame #0: ... (0x7f.. in
+// libc10.so)"). The client gets the message before it; the server log gets
+// all of it.
+void set_message(PendingError &e, const char *prefix, const char *text) try {
+  std::string full = std::string(prefix) + (text ? text : "");
+  std::size_t cut = std::string::npos;
+  for (const char *marker : {"Exception raised from ", "frame #0:", "\nframe #"})
+    cut = std::min(cut, full.find(marker));
+  if (cut != std::string::npos) {
+    copy_text(e.server_log, sizeof e.server_log, full.c_str());
+    full.erase(cut);
+    full.erase(full.find_last_not_of(" \t\r\n:(") + 1);
+    if (full.size() == std::strlen(prefix)) full += "LibTorch error (details in the server log)";
+  }
+  copy_text(e.message, sizeof e.message, full.c_str());
+} catch (...) {
+  copy_text(e.message, sizeof e.message, "xb internal error (details lost: out of memory)");
+}
+
 [[noreturn]] void raise(const PendingError &e) {
   if (e.pg) ReThrowError(e.pg);
   // A cancel or timeout stopped the core: let PostgreSQL raise its own error.
   if (e.interrupted) CHECK_FOR_INTERRUPTS();
-  ereport(ERROR, (errcode(e.sqlstate), errmsg("%s", e.message), e.hint[0] ? errhint("%s", e.hint) : 0));
+  ereport(ERROR, (errcode(e.sqlstate), errmsg("%s", e.message), e.hint[0] ? errhint("%s", e.hint) : 0,
+                  e.server_log[0] ? errdetail_log("%s", e.server_log) : 0));
   pg_unreachable();
 }
 
@@ -53,6 +79,13 @@ ErrorData *copy_and_flush_error(MemoryContext restore) {
   return data;
 }
 
+void raise_sql_error(int sqlstate, const std::string &message, const std::string &hint) {
+  const char *m = message.c_str();
+  const char *h = hint.c_str();
+  pg_call([&] { ereport(ERROR, (errcode(sqlstate), errmsg("%s", m), h[0] ? errhint("%s", h) : 0)); });
+  throw std::logic_error("raise_sql_error: ereport returned");
+}
+
 Datum run_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcinfo) {
   PendingError pending;
   try {
@@ -62,13 +95,13 @@ Datum run_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcinfo) {
   } catch (const xb::Error &e) {
     pending.sqlstate = sqlstate_of(e.kind());
     pending.interrupted = e.kind() == xb::ErrorKind::Interrupted;
-    copy_text(pending.message, sizeof pending.message, e.what());
+    set_message(pending, "", e.what());
     copy_text(pending.hint, sizeof pending.hint, e.hint().c_str());
   } catch (const std::bad_alloc &) {
     pending.sqlstate = ERRCODE_OUT_OF_MEMORY;
     copy_text(pending.message, sizeof pending.message, "out of memory in xb");
   } catch (const std::exception &e) {
-    snprintf(pending.message, sizeof pending.message, "xb internal error: %s", e.what());
+    set_message(pending, "xb internal error: ", e.what());
   } catch (...) {
     copy_text(pending.message, sizeof pending.message, "xb internal error: unknown exception");
   }

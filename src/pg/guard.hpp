@@ -11,6 +11,7 @@
 // must hold no C++ objects with destructors and must not throw.
 #pragma once
 #include <exception>
+#include <string>
 #include <type_traits>
 
 #include "pg/postgres.hpp"
@@ -46,6 +47,10 @@ void pg_call(F &&f) {
   PG_END_TRY();
   if (caught) throw PgError(caught);
 }
+
+// Raises a PostgreSQL error with its own SQLSTATE (one that xb::ErrorKind
+// has no name for, 42501 say) as a PgError, so C++ frames unwind first.
+[[noreturn]] void raise_sql_error(int sqlstate, const std::string &message, const std::string &hint);
 
 // Runs body(fcinfo); exceptions become ereport(ERROR) after unwinding.
 Datum run_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcinfo);

@@ -1,5 +1,8 @@
 #include "pg/guc.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstring>
 
 #include "pg/postgres.hpp"
@@ -13,6 +16,13 @@ int progress_every_setting = 10;
 int max_train_rows_setting = 10000000;
 int max_train_memory_setting = 4096;  // MB
 int model_cache_size_setting = 16;
+
+// Any role may set these two, so each is bounded: LibTorch starts its
+// intra-op threads per backend (more threads than cores only oversubscribe,
+// and every backend of every role could ask for them), and a decoded model
+// holds its network in the backend's memory, outside any memory context.
+constexpr int kMaxThreads = 64;
+constexpr int kMaxCachedModels = 64;
 
 bool check_device(char **newval, void **, GucSource) {
   const char *v = *newval;
@@ -31,8 +41,9 @@ void define_settings() {
   DefineCustomStringVariable("xb.device", "Device xb trains and predicts on: auto, cpu, cuda or cuda:N.",
                              "auto uses a GPU when the build links a CUDA LibTorch and one is present.",
                              &device_setting, "auto", PGC_USERSET, 0, check_device, nullptr, nullptr);
-  DefineCustomIntVariable("xb.threads", "LibTorch intra-op threads per backend (0: LibTorch's default).", nullptr,
-                          &threads_setting, 0, 0, 1024, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("xb.threads", "LibTorch intra-op threads per backend (0: LibTorch's default).",
+                          "At most 64, and never more than the machine's cores.",
+                          &threads_setting, 0, 0, kMaxThreads, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("xb.progress_every", "Epochs between training progress NOTICEs (0: none).", nullptr,
                           &progress_every_setting, 10, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("xb.max_train_rows", "Largest source, in rows, that training accepts.", nullptr,
@@ -43,15 +54,16 @@ void define_settings() {
                           nullptr);
   DefineCustomIntVariable("xb.model_cache_size",
                           "Classifiers and regressors each backend keeps decoded between calls (0: none).",
-                          "Entries are keyed by model id and version: training or deploying a version is seen at once.",
-                          &model_cache_size_setting, 16, 0, 10000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                          "At most 64. Entries are keyed by model id and version: training or deploying a version is seen at once.",
+                          &model_cache_size_setting, 16, 0, kMaxCachedModels, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("xb");
 }
 
 RuntimeSettings runtime_settings() {
   RuntimeSettings s;
   s.device = device_setting ? device_setting : "auto";
-  s.threads = threads_setting;
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  s.threads = cores > 0 ? std::min<long>(threads_setting, cores) : threads_setting;
   s.max_memory_bytes = static_cast<double>(max_train_memory_setting) * 1024.0 * 1024.0;
   return s;
 }

@@ -10,7 +10,7 @@ namespace {
 struct Entry {
   std::string name;
   int version = 0;
-  std::unique_ptr<TabularScorer> scorer;
+  SharedScorer scorer;
   unsigned long last_used = 0;
   long uses = 0;
 };
@@ -37,30 +37,29 @@ void make_room(const std::string &name, std::size_t capacity) {
 
 }  // namespace
 
-const TabularScorer &scorer_for(const std::string &name, const DeployedModel &m, std::unique_ptr<TabularScorer> &holder,
-                                const std::function<std::string()> &load_weights) {
+SharedScorer scorer_for(const std::string &name, const ModelVersion &m,
+                        const std::function<std::string()> &load_weights) {
   auto &c = cache();
   const int capacity = model_cache_size();
   auto it = c.find(m.id);
   if (it != c.end() && it->second.version == m.version && capacity > 0) {
     it->second.last_used = ++clock_tick;
     ++it->second.uses;
-    return *it->second.scorer;
+    return it->second.scorer;
   }
-  std::unique_ptr<TabularScorer> loaded = TabularScorer::load(load_weights(), runtime_settings());
+  SharedScorer loaded = TabularScorer::load(load_weights(), runtime_settings());
   if (capacity <= 0) {
     c.clear();
-    holder = std::move(loaded);
-    return *holder;
+    return loaded;
   }
   make_room(name, static_cast<std::size_t>(capacity));
   Entry &e = c[m.id];
   e.name = name;
   e.version = m.version;
-  e.scorer = std::move(loaded);
+  e.scorer = loaded;
   e.last_used = ++clock_tick;
   e.uses = 1;
-  return *e.scorer;
+  return loaded;
 }
 
 std::vector<CachedModel> cached_models() {

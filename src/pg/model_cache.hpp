@@ -2,8 +2,9 @@
 // scoring a table row by row decodes each blob once. Keyed by model id and
 // version (training or deploying gives another id, so a stale entry is never
 // used), bounded by xb.model_cache_size (least recently used goes first; 0
-// keeps nothing). Entries are owned here by std::unique_ptr in a static map,
-// never by palloc'd memory.
+// keeps nothing). Entries are shared: a caller keeps its scorer alive with
+// the std::shared_ptr it got, even when reading a batch runs SQL that scores
+// other models and evicts this one (never a raw reference across SQL).
 #pragma once
 #include <functional>
 #include <memory>
@@ -16,10 +17,12 @@
 
 namespace xb::pg {
 
+using SharedScorer = std::shared_ptr<const TabularScorer>;
+
 // The scorer of model m: from the cache, or decoded from the weights that
-// load_weights returns. With the cache off it is kept in `holder`.
-const TabularScorer &scorer_for(const std::string &name, const DeployedModel &m, std::unique_ptr<TabularScorer> &holder,
-                                const std::function<std::string()> &load_weights);
+// load_weights returns (and cached when the cache is on).
+SharedScorer scorer_for(const std::string &name, const ModelVersion &m,
+                        const std::function<std::string()> &load_weights);
 
 struct CachedModel {
   std::string name;
@@ -27,6 +30,7 @@ struct CachedModel {
   int version = 0;
   long uses = 0;
 };
+// Every entry; xb_cached_models() shows the caller only those it may use.
 std::vector<CachedModel> cached_models();
 
 }  // namespace xb::pg

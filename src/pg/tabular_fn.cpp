@@ -14,6 +14,7 @@
 #include "pg/guc.hpp"
 #include "pg/interrupts.hpp"
 #include "pg/model_cache.hpp"
+#include "pg/run_as.hpp"
 #include "pg/tabular_reader.hpp"
 
 using namespace xb;
@@ -22,6 +23,28 @@ using namespace xb::pg;
 namespace {
 
 constexpr long kScoreBatch = 1000;
+
+// Trains model (SPI connected) and stores it as the next version of its
+// name. A source given now is read with the caller's rights; a stored one
+// (retraining) only as its author.
+long train_and_store(NewTabularModel &model, bool stored_source) {
+  const bool classifier = model.kind == "classifier";
+  // Options are checked before any data is read.
+  const TabularOptions options = parse_tabular_options(classifier, model.options_json);
+  require_right(model.name, Right::Manage);
+  const std::string init_from = options.init_from.empty() ? std::string() : deployed_model(options.init_from, Right::Use).bytes;
+  TabularSourceSpec spec{model.source, model.label_col, model.feature_cols, options.categorical, classifier};
+  TabularRows rows;
+  const auto read = [&] { rows = read_tabular(spec, max_train_rows()); };
+  if (stored_source) as_source_author(model.name, model.author, read);
+  else read();
+  model.train_rows = static_cast<long>(rows.rows());
+  const TrainHooks hooks = backend_hooks(model.name.c_str());
+  const TrainedTabular trained = classifier ? train_classifier(rows, options, runtime_settings(), hooks, init_from)
+                                            : train_regressor(rows, options, runtime_settings(), hooks, init_from);
+  model.trained = &trained;
+  return insert_tabular_model(model);
+}
 
 Datum train(FunctionCallInfo fcinfo, bool classifier) {
   NewTabularModel model;
@@ -36,28 +59,22 @@ Datum train(FunctionCallInfo fcinfo, bool classifier) {
     throw Error(ErrorKind::InvalidParameter, "feature_cols must name at least one column",
                 "For example ARRAY['style', 'price', 'rating'].");
   model.options_json = jsonb_text(fcinfo, 4);
-  // Options are checked before any data is read.
-  const TabularOptions options = parse_tabular_options(classifier, model.options_json);
 
   pg_call([] { SPI_connect(); });
-  require_manage(model.name);
-  const std::string init_from = options.init_from.empty() ? std::string() : deployed_model(options.init_from).bytes;
-  TabularSourceSpec spec{model.source, model.label_col, model.feature_cols, options.categorical, classifier};
-  const TabularRows rows = read_tabular(spec, max_train_rows());
-  model.train_rows = static_cast<long>(rows.rows());
-  const TrainHooks hooks = backend_hooks(model.name.c_str());
-  const TrainedTabular trained = classifier ? train_classifier(rows, options, runtime_settings(), hooks, init_from)
-                                            : train_regressor(rows, options, runtime_settings(), hooks, init_from);
-  model.trained = &trained;
-  const long id = insert_tabular_model(model);
+  model.author = current_author();
+  const long id = train_and_store(model, false);
   pg_call([] { SPI_finish(); });
   return Int64GetDatum(id);
 }
 
 // What a scoring function remembers for the rest of its statement, in
 // fn_mcxt: plain data only (the decoded model lives in the model cache).
+// The lookup is the privilege check, so it is remembered for one model and
+// one current user: a plpgsql expression keeps its fn_extra for the whole
+// transaction, across SECURITY DEFINER calls and SET ROLE.
 struct StatementState {
   char *name;
+  Oid user;
   long id;
   int version;
   RowLayout *layout;
@@ -65,11 +82,12 @@ struct StatementState {
 
 // The deployed version of the model named by argument 0: looked up once per
 // statement (fn_extra), so a new version is used from the next statement on.
-DeployedModel deployed_for_call(FunctionCallInfo fcinfo, const std::string &name) {
+ModelVersion deployed_for_call(FunctionCallInfo fcinfo, const std::string &name) {
   auto *state = static_cast<StatementState *>(fcinfo->flinfo->fn_extra);
-  if (state && state->name && name == state->name) return DeployedModel{state->id, state->version, ""};
+  if (state && state->name && name == state->name && state->user == GetUserId())
+    return ModelVersion{state->id, state->version, ""};
   pg_call([] { SPI_connect(); });
-  DeployedModel m = deployed_version(name);
+  ModelVersion m = find_model(name, Right::Use);
   pg_call([] { SPI_finish(); });
   if (m.kind == "forecaster")
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a forecaster, not a classifier or regressor",
@@ -84,16 +102,16 @@ DeployedModel deployed_for_call(FunctionCallInfo fcinfo, const std::string &name
     }
     if (s->name) pfree(s->name);
     s->name = MemoryContextStrdup(mcxt, n);
+    s->user = GetUserId();
     s->id = m.id;
     s->version = m.version;
   });
   return m;
 }
 
-const TabularScorer &scorer_for_call(FunctionCallInfo fcinfo, const std::string &name, DeployedModel &m,
-                                     std::unique_ptr<TabularScorer> &holder) {
+SharedScorer scorer_for_call(FunctionCallInfo fcinfo, const std::string &name, ModelVersion &m) {
   m = deployed_for_call(fcinfo, name);
-  return scorer_for(name, m, holder, [&] {
+  return scorer_for(name, m, [&] {
     pg_call([] { SPI_connect(); });
     std::string bytes = model_bytes(m.id);
     pg_call([] { SPI_finish(); });
@@ -103,12 +121,11 @@ const TabularScorer &scorer_for_call(FunctionCallInfo fcinfo, const std::string 
 
 // Scores argument 1 (a table row or jsonb) with the model named by argument
 // 0; nullopt for a NULL row.
-std::optional<TabularPrediction> score_row(FunctionCallInfo fcinfo, const std::string &name,
-                                           const TabularScorer *&scorer_out, std::unique_ptr<TabularScorer> &holder) {
+std::optional<TabularPrediction> score_row(FunctionCallInfo fcinfo, const std::string &name, SharedScorer &scorer_out) {
   if (PG_ARGISNULL(1)) return std::nullopt;
-  DeployedModel m;
-  const TabularScorer &scorer = scorer_for_call(fcinfo, name, m, holder);
-  scorer_out = &scorer;
+  ModelVersion m;
+  scorer_out = scorer_for_call(fcinfo, name, m);
+  const TabularScorer &scorer = *scorer_out;
   const Oid type = get_fn_expr_argtype(fcinfo->flinfo, 1);
   std::vector<TabularColumn> columns;
   if (type == JSONBOID) {
@@ -139,9 +156,8 @@ Datum text_datum_of(const std::string &s) {
 template <typename Result>
 Datum score_row_as(FunctionCallInfo fcinfo, Result result) {
   const std::string name = required_text(fcinfo, 0, "name");
-  const TabularScorer *scorer = nullptr;
-  std::unique_ptr<TabularScorer> holder;
-  auto p = score_row(fcinfo, name, scorer, holder);
+  SharedScorer scorer;
+  auto p = score_row(fcinfo, name, scorer);
   if (!p) PG_RETURN_NULL();
   return result(name, *scorer, *p);
 }
@@ -153,6 +169,29 @@ XB_FUNCTION(xb_train_classifier) { return train(fcinfo, true); }
 
 // xb_train_regressor(name, source, target_col, feature_cols, options) -> model id
 XB_FUNCTION(xb_train_regressor) { return train(fcinfo, false); }
+
+// xb.retrain_tabular(name) -> model id: the deployed classifier's or
+// regressor's stored spec trained again on its source's current rows
+// (xb_retrain); the source runs as its author, and the new version keeps it.
+XB_FUNCTION(xb_retrain_tabular) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  pg_call([] { SPI_connect(); });
+  lock_name(name);
+  const StoredModel was = deployed_model(name, Right::Manage);
+  if (was.kind != "classifier" && was.kind != "regressor")
+    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + was.kind + ", not a classifier or regressor");
+  NewTabularModel model;
+  model.name = name;
+  model.kind = was.kind;
+  model.source = was.source.source;
+  model.label_col = was.source.target_col;
+  model.feature_cols = was.source.feature_cols;
+  model.options_json = was.options_json;
+  model.author = was.author;
+  const long id = train_and_store(model, true);
+  pg_call([] { SPI_finish(); });
+  return Int64GetDatum(id);
+}
 
 // xb_recommend(name, row) -> probability of the positive class
 XB_FUNCTION(xb_recommend) {
@@ -192,9 +231,11 @@ XB_FUNCTION(xb_score) {
   const std::string name = required_text(fcinfo, 0, "name");
   const std::string source = required_text(fcinfo, 1, "source");
   const std::string key_col = required_text(fcinfo, 2, "key_col");
-  std::unique_ptr<TabularScorer> holder;
-  DeployedModel m;
-  const TabularScorer &scorer = scorer_for_call(fcinfo, name, m, holder);
+  ModelVersion m;
+  // Owned here for the whole scan: reading a batch runs the source's SQL,
+  // which may score other models and evict this one from the cache.
+  const SharedScorer owned = scorer_for_call(fcinfo, name, m);
+  const TabularScorer &scorer = *owned;
   const bool classifier = scorer.kind() == ModelKind::Classifier;
 
   ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
@@ -223,10 +264,9 @@ XB_FUNCTION(xb_score) {
 // xb_feature_importance(name) -> (feature, importance, importance_std, metric, rank)
 XB_FUNCTION(xb_feature_importance) {
   const std::string name = required_text(fcinfo, 0, "name");
-  std::unique_ptr<TabularScorer> holder;
-  DeployedModel m;
-  const TabularScorer &scorer = scorer_for_call(fcinfo, name, m, holder);
-  std::vector<FeatureImportance> rows = scorer.importance();
+  ModelVersion m;
+  const SharedScorer scorer = scorer_for_call(fcinfo, name, m);
+  std::vector<FeatureImportance> rows = scorer->importance();
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto &a, const auto &b) { return a.importance > b.importance; });
   ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
@@ -241,12 +281,18 @@ XB_FUNCTION(xb_feature_importance) {
   return (Datum)0;
 }
 
-// xb_cached_models() -> (name, id, version, uses): this backend's model cache
+// xb_cached_models() -> (name, id, version, uses): this backend's model
+// cache, as far as the current role may use those models (a backend serves
+// several roles through SET ROLE and SECURITY DEFINER functions).
 XB_FUNCTION(xb_cached_models) {
-  const auto models = cached_models();
+  std::vector<CachedModel> visible;
+  pg_call([] { SPI_connect(); });
+  for (const auto &c : cached_models())
+    if (may_use(c.name)) visible.push_back(c);
+  pg_call([] { SPI_finish(); });
   ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
   pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
-  for (const auto &c : models) {
+  for (const auto &c : visible) {
     Datum values[4] = {text_datum_of(c.name), Int64GetDatum(c.id), Int32GetDatum(c.version), Int64GetDatum(c.uses)};
     bool nulls[4] = {false, false, false, false};
     pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });

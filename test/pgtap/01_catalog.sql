@@ -9,7 +9,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS xb;
 
-SELECT plan(143);
+SELECT plan(147);
 
 -- The expected columns, in table order, with their types as format_type() spells them.
 CREATE TEMP TABLE pgtap01_cols (tbl name, col name, typ text, ord int);
@@ -49,7 +49,9 @@ INSERT INTO pgtap01_cols (tbl, col, typ, ord) VALUES
   ('training_log', 'train_loss', 'double precision', 33),
   ('training_log', 'validation_loss', 'double precision', 34),
   ('training_log', 'learning_rate', 'double precision', 35),
-  ('training_log', 'seconds', 'double precision', 36);
+  ('training_log', 'seconds', 'double precision', 36),
+  ('models', 'source_author', 'name', 37),
+  ('models', 'source_search_path', 'text', 38);
 
 -- Schema and tables (4)
 SELECT has_schema('xb', 'schema xb exists');
@@ -65,7 +67,7 @@ SELECT columns_are('xb', 'model_metrics',
 SELECT columns_are('xb', 'training_log',
   ARRAY(SELECT col FROM pgtap01_cols WHERE tbl = 'training_log' ORDER BY ord), 'xb.training_log has exactly the documented columns');
 
--- has_column and col_type_is for every column (36 + 36)
+-- has_column and col_type_is for every column (38 + 38)
 SELECT has_column('xb', tbl, col, format('xb.%I has column %I', tbl, col)) FROM pgtap01_cols ORDER BY ord;
 SELECT col_type_is('xb', tbl, col, typ, format('xb.%I.%I is %s', tbl, col, typ)) FROM pgtap01_cols ORDER BY ord;
 
@@ -153,14 +155,15 @@ SELECT is(
       AND d.objid IN ('xb_forecast(text, integer, text, jsonb)'::regprocedure,
                       'xb_train_forecaster(text, text, text, text, text[], text[], integer, text, jsonb)'::regprocedure)),
   2, 'the two functions are members of extension xb');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'xb'), '0.1.0', 'extension xb is version 0.1.0');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'xb'), '0.2.0', 'extension xb is version 0.2.0');
 
 -- Privileges for everyone (2)
 SELECT ok(has_schema_privilege('public', 'xb', 'USAGE'), 'PUBLIC may use schema xb');
 SELECT ok(
-  has_table_privilege('public', 'xb.models', 'SELECT') AND has_table_privilege('public', 'xb.model_metrics', 'SELECT')
-  AND has_table_privilege('public', 'xb.training_log', 'SELECT'),
-  'PUBLIC may read the three catalog tables');
+  has_column_privilege('public', 'xb.models', 'name', 'SELECT')
+  AND NOT has_column_privilege('public', 'xb.models', 'weights', 'SELECT')
+  AND has_table_privilege('public', 'xb.model_metrics', 'SELECT') AND has_table_privilege('public', 'xb.training_log', 'SELECT'),
+  'PUBLIC may read the three catalog tables, xb.models but its weights');
 
 -- Settings exist after the library is loaded (4)
 SELECT lives_ok($$LOAD '$libdir/xb'$$, 'the xb library loads');

@@ -45,7 +45,7 @@ SELECT cmp_ok((SELECT avg(abs(residual)) FROM pgtap09_res), '<', 1.3::float8,
   'the mean absolute residual is near the noise level (0.8 for N(0, 1))');
 SELECT throws_ok($$SELECT * FROM xb_residuals('pgtap09_nope')$$, '42704', 'model "pgtap09_nope" does not exist',
   'residuals of an unknown model are an error');
-SELECT throws_ok($$SELECT * FROM xb_residuals('pgtap09_cov', 7)$$, '42704', 'model "pgtap09_cov" version 7 does not exist',
+SELECT throws_ok($$SELECT * FROM xb_residuals('pgtap09_cov', 7)$$, '42704', 'model "pgtap09_cov" has no version 7',
   'residuals of an unknown version are an error naming it');
 
 -- Backtest: 3 folds, origins 7 days apart.

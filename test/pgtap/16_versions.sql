@@ -67,7 +67,7 @@ SELECT is(xb_model_bytes('pgtap16_reco'), (SELECT weights FROM xb.models WHERE n
           'xb_model_bytes exports the deployed version');
 SELECT is(xb_model_bytes('pgtap16_reco', 1), (SELECT weights FROM xb.models WHERE name = 'pgtap16_reco' AND version = 1),
           '... or the version asked for');
-SELECT throws_ok($$SELECT xb_model_bytes('pgtap16_reco', 7)$$, '42704', 'model "pgtap16_reco" version 7 does not exist',
+SELECT throws_ok($$SELECT xb_model_bytes('pgtap16_reco', 7)$$, '42704', 'model "pgtap16_reco" has no version 7',
                  'exporting an unknown version is a clean error');
 SELECT is((SELECT format('%s %s %s %s %s', i->>'format_version', i->>'kind', i->>'arch', i->>'label', i->'features')
            FROM (SELECT xb_model_info(xb_model_bytes('pgtap16_reco')) AS i) x),
