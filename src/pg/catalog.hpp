@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/forecast/forecast.hpp"
 #include "core/forecast/forecaster.hpp"
 #include "core/tabular/model.hpp"
 #include "pg/run_as.hpp"

@@ -4,7 +4,7 @@
 // calling one directly gives nothing the public function does not.
 #include <cstring>
 
-#include "core/error.hpp"
+#include "core/common/error.hpp"
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 #include "pg/guard.hpp"
