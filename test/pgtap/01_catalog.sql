@@ -123,7 +123,7 @@ SELECT is(
 SELECT is(
   (SELECT pg_get_function_arguments('xb_train_forecaster(text, text, text, text, text[], text[], integer, text, jsonb)'::regprocedure)),
   'name text, source text, time_col text, target_col text, series_cols text[] DEFAULT NULL::text[], '
-  'feature_cols text[] DEFAULT NULL::text[], horizon integer DEFAULT 8, arch text DEFAULT ''gru''::text, '
+  'feature_cols text[] DEFAULT NULL::text[], horizon integer DEFAULT 8, arch text DEFAULT ''auto''::text, '
   'options jsonb DEFAULT ''{}''::jsonb',
   'xb_train_forecaster argument names and defaults');
 SELECT is(

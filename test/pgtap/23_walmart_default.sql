@@ -68,9 +68,9 @@ SELECT cmp_ok((SELECT max(wape) FROM pgtap23_score), '<',
   'better than seasonal naive (same week last year) on the same weeks');
 SELECT is((SELECT count(*)::int FROM xb.trials t JOIN xb.models m ON m.id = t.model_id WHERE m.name = 'pgtap23_1'), 5,
   'every member and the combination are trials, scored on validation origins');
-SELECT is((SELECT arch FROM xb.trials t JOIN xb.models m ON m.id = t.model_id WHERE m.name = 'pgtap23_1' AND chosen),
+SELECT is((SELECT t.arch FROM xb.trials t JOIN xb.models m ON m.id = t.model_id WHERE m.name = 'pgtap23_1' AND chosen),
   'theta+stlf', 'the chosen recipe is marked');
-SELECT ok((SELECT (xb_model_info(weights) -> 'recipes' -> '1' ->> 'recipe') IS NOT NULL FROM xb.models WHERE name = 'pgtap23_1'),
+SELECT ok((SELECT (xb_model_info(xb_model_bytes('pgtap23_1')) -> 'recipes' -> '1' ->> 'recipe') IS NOT NULL),
   'which recipe each store got is visible in SQL');
 
 SELECT * FROM finish();

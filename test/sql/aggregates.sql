@@ -43,9 +43,10 @@ FULL JOIN (SELECT s.store, p.* FROM store_forecasts s, unnest(s.points) p) agg U
 WHERE fitted.yhat IS DISTINCT FROM agg.yhat OR fitted.lo IS DISTINCT FROM agg.lo OR fitted.hi IS DISTINCT FROM agg.hi;
 SELECT count(*) AS rows_for_horizon_3 FROM store_models m, xb_forecast(m.model, 3);
 
--- A group trains exactly as xb_train_forecaster on that series alone.
+-- A group trains exactly as xb_train_forecaster on that series alone
+-- (the aggregates' default arch is gru; the function's is auto).
 SELECT xb_train_forecaster('store1', 'SELECT date, weekly_sales FROM walmart WHERE store = 1', 'date', 'weekly_sales',
-                           horizon => 8, options => '{"epochs": 3, "hidden": 8, "seed": 1}') > 0 AS trained;
+                           horizon => 8, arch => 'gru', options => '{"epochs": 3, "hidden": 8, "seed": 1}') > 0 AS trained;
 SELECT count(*) AS differing_points  -- xb_forecast('store1'): an untyped literal is a model name
 FROM xb_forecast('store1') f
 FULL JOIN (SELECT p.* FROM store_forecasts, unnest(points) p WHERE store = 1) agg USING (ts)

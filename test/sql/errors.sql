@@ -54,7 +54,7 @@ SELECT xb_train_forecaster('m', 'sales', 'day', 'units', options => '[1, 2]');
 -- Data: duplicates, too little history, NULL targets.
 SELECT xb_train_forecaster('m', 'sales', 'day', 'units');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT xb_train_forecaster('m', 'SELECT * FROM sales WHERE day < ''2024-01-10''', 'day', 'units', ARRAY['store']);
+SELECT xb_train_forecaster('m', 'SELECT * FROM sales WHERE day < ''2024-01-10''', 'day', 'units', ARRAY['store'], arch => 'gru');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT xb_train_forecaster('m', 'SELECT day, store, CASE WHEN day = ''2024-03-01'' THEN NULL ELSE units END AS units FROM sales',
                            'day', 'units', ARRAY['store']);
