@@ -27,7 +27,7 @@ ANALYZE pgtap08_walmart;
 -- The options every comparison uses (tiny and seeded). A pg_temp function is
 -- PARALLEL UNSAFE, so the parallel section spells them out.
 CREATE FUNCTION pg_temp.opts() RETURNS jsonb LANGUAGE sql IMMUTABLE AS
-  $$ SELECT '{"epochs": 2, "hidden": 8, "seed": 7}'::jsonb $$;
+  $$ SELECT '{"arch": "gru", "epochs": 2, "hidden": 8, "seed": 7}'::jsonb $$;
 CREATE FUNCTION pg_temp.finite(x float8) RETURNS boolean LANGUAGE sql IMMUTABLE AS
   $$ SELECT x IS NOT NULL AND x <> 'NaN'::float8 AND x <> 'Infinity'::float8 AND x <> '-Infinity'::float8 $$;
 -- The plan's text, one string.
@@ -148,7 +148,7 @@ SELECT is((SELECT xb_forecast_agg(date, weekly_sales, 4, pg_temp.opts()) FROM pg
 -- Equal to the function form (8)
 -- ---------------------------------------------------------------------------
 SELECT lives_ok($$ SELECT xb_train_forecaster('pgtap08_store2', 'SELECT date, weekly_sales FROM walmart WHERE store = 2',
-                                               'date', 'weekly_sales', NULL, NULL, 8, 'gru', pg_temp.opts()) $$,
+                                               'date', 'weekly_sales', NULL, NULL, 8, 'gru', pg_temp.opts() - 'arch') $$,
                 'xb_train_forecaster on store 2 alone');
 SELECT results_eq(
   $$ SELECT ts, yhat, lo, hi FROM xb_forecast('pgtap08_store2') ORDER BY ts $$,
@@ -163,17 +163,17 @@ SELECT results_eq(
   $$ SELECT ts, yhat, lo, hi FROM pgtap08_serial_points WHERE store = 1 AND step <= 3 ORDER BY 1 $$,
   'xb_forecast(model, 3) = the first 3 points of xb_forecast_agg');
 SELECT lives_ok($$ SELECT xb_train_forecaster('pgtap08_lstm', 'SELECT date, weekly_sales FROM walmart WHERE store = 4',
-                                               'date', 'weekly_sales', NULL, NULL, 4, 'lstm', pg_temp.opts()) $$,
+                                               'date', 'weekly_sales', NULL, NULL, 4, 'lstm', pg_temp.opts() - 'arch') $$,
                 'xb_train_forecaster: an LSTM with horizon 4 on store 4');
 SELECT results_eq(
   $$ SELECT ts, yhat, lo, hi FROM xb_forecast('pgtap08_lstm') ORDER BY ts $$,
   $$ SELECT f.ts, f.yhat, f.lo, f.hi
-       FROM (SELECT xb_fit_forecaster(date, weekly_sales, '{"arch": "lstm", "horizon": 4}' || pg_temp.opts()) AS model
+       FROM (SELECT xb_fit_forecaster(date, weekly_sales, pg_temp.opts() || '{"arch": "lstm", "horizon": 4}') AS model
                FROM pgtap08_walmart WHERE store = 4) m, xb_forecast(m.model) f ORDER BY ts $$,
   'xb_fit_forecaster with "arch": "lstm", "horizon": 4 = the function form with arch and horizon');
 SELECT results_eq(
   $$ SELECT ts, yhat, lo, hi FROM xb_forecast('pgtap08_lstm') ORDER BY ts $$,
-  $$ SELECT p.* FROM (SELECT xb_forecast_agg(date, weekly_sales, 4, '{"arch": "lstm"}' || pg_temp.opts()) AS points
+  $$ SELECT p.* FROM (SELECT xb_forecast_agg(date, weekly_sales, 4, pg_temp.opts() || '{"arch": "lstm"}') AS points
                         FROM pgtap08_walmart WHERE store = 4) a, unnest(a.points) p ORDER BY 1 $$,
   'xb_forecast_agg with "arch": "lstm" = the function form');
 SELECT throws_ok($$ SELECT * FROM xb_forecast(NULL) $$, '22023', 'name must not be NULL',
@@ -191,9 +191,9 @@ SET LOCAL parallel_leader_participation = off;  -- the workers scan: their state
 CREATE TEMP TABLE pgtap08_plans (agg text PRIMARY KEY, plan text);
 INSERT INTO pgtap08_plans VALUES
   ('xb_forecast_agg', pg_temp.plan_of(
-     'SELECT store, xb_forecast_agg(date, weekly_sales, 8, ''{"epochs": 2, "hidden": 8, "seed": 7}'') FROM pgtap08_walmart GROUP BY store')),
+     'SELECT store, xb_forecast_agg(date, weekly_sales, 8, ''{"arch": "gru", "epochs": 2, "hidden": 8, "seed": 7}'') FROM pgtap08_walmart GROUP BY store')),
   ('xb_fit_forecaster', pg_temp.plan_of(
-     'SELECT store, xb_fit_forecaster(date, weekly_sales, ''{"epochs": 2}'') FROM pgtap08_walmart GROUP BY store'));
+     'SELECT store, xb_fit_forecaster(date, weekly_sales, ''{"arch": "gru", "epochs": 2}'') FROM pgtap08_walmart GROUP BY store'));
 SELECT ok(plan ~ 'Finalize (Hash|Group)Aggregate' AND plan ~ 'Gather' AND plan ~ 'Partial (Hash|Group)Aggregate'
           AND plan ~ 'Parallel Seq Scan on pgtap08_walmart',
           agg || ': the plan is Finalize Aggregate over Gather over Partial Aggregate over Parallel Seq Scan')
@@ -203,11 +203,11 @@ CREATE TEMP TABLE pgtap08_runs (agg text PRIMARY KEY, plan jsonb);
 INSERT INTO pgtap08_runs VALUES
   ('xb_forecast_agg', pg_temp.analyzed(
      'CREATE TEMP TABLE pgtap08_parallel_agg AS
-        SELECT store, xb_forecast_agg(date, weekly_sales, 8, ''{"epochs": 2, "hidden": 8, "seed": 7}'') AS points FROM pgtap08_walmart GROUP BY store'));
+        SELECT store, xb_forecast_agg(date, weekly_sales, 8, ''{"arch": "gru", "epochs": 2, "hidden": 8, "seed": 7}'') AS points FROM pgtap08_walmart GROUP BY store'));
 INSERT INTO pgtap08_runs VALUES
   ('xb_fit_forecaster', pg_temp.analyzed(
      'CREATE TEMP TABLE pgtap08_parallel_fit AS
-        SELECT store, xb_fit_forecaster(date, weekly_sales, jsonb_build_object(''series'', store) || ''{"epochs": 2, "hidden": 8, "seed": 7}'') AS model
+        SELECT store, xb_fit_forecaster(date, weekly_sales, jsonb_build_object(''series'', store) || ''{"arch": "gru", "epochs": 2, "hidden": 8, "seed": 7}'') AS model
         FROM pgtap08_walmart GROUP BY store'));
 SELECT ok((jsonb_path_query_first(plan, '$.**."Workers Launched"'))::int >= 1,
           agg || ': the parallel run launched workers')
@@ -227,7 +227,7 @@ SELECT is((SELECT count(*)::int FROM pgtap08_parallel_fit p JOIN pgtap08_serial_
 -- Errors raised in the workers keep their SQLSTATE and hint.
 SELECT pg_temp.fails($$ SELECT store, xb_forecast_agg(date, weekly_sales, 8, '{"epoch": 2}') FROM pgtap08_walmart GROUP BY store $$,
                      '22023', 'in parallel, an unknown option', '%"epoch"%');
-SELECT pg_temp.fails($$ SELECT store, xb_fit_forecaster(date, weekly_sales, '{"epochs": 2, "hidden": 8, "seed": 7}')
+SELECT pg_temp.fails($$ SELECT store, xb_fit_forecaster(date, weekly_sales, '{"arch": "gru", "epochs": 2, "hidden": 8, "seed": 7}')
                           FROM (SELECT * FROM pgtap08_walmart UNION ALL
                                 SELECT * FROM pgtap08_walmart WHERE store = 3 AND date = '2011-03-04') w GROUP BY store $$,
                      '22000', 'in parallel, a duplicate timestamp', '%duplicate timestamp 2011-03-04%');
@@ -290,7 +290,7 @@ SELECT is((SELECT ((xb_forecast_agg(date::timestamp AT TIME ZONE INTERVAL '-05:0
           '2012-11-02 05:00'::timestamp, 'a timestamptz forecast comes back as a UTC timestamp');
 RESET TimeZone;
 SELECT pg_temp.fails($$ SELECT xb_forecast_agg(date, CASE WHEN date = '2011-03-04' THEN NULL ELSE weekly_sales END, 4,
-                                               '{"fill": "error", "epochs": 2}') FROM pgtap08_walmart WHERE store = 1 $$,
+                                               '{"fill": "error", "arch": "gru", "epochs": 2}') FROM pgtap08_walmart WHERE store = 1 $$,
                      '22000', 'a NULL y with "fill": "error"', '%missing%');
 
 -- ---------------------------------------------------------------------------
@@ -299,7 +299,7 @@ SELECT pg_temp.fails($$ SELECT xb_forecast_agg(date, CASE WHEN date = '2011-03-0
 \ir run_timed.psql
 SET LOCAL statement_timeout = '1s';
 CREATE TEMP TABLE pgtap08_timeout AS
-  SELECT * FROM pg_temp.run_timed($$ SELECT xb_fit_forecaster(date, weekly_sales, '{"epochs": 100000, "patience": 100000}')
+  SELECT * FROM pg_temp.run_timed($$ SELECT xb_fit_forecaster(date, weekly_sales, '{"arch": "gru", "epochs": 100000, "patience": 100000}')
                                        FROM pgtap08_walmart WHERE store = 1 $$);
 RESET statement_timeout;
 SELECT is(state, '57014', 'statement_timeout cancels xb_fit_forecaster: SQLSTATE 57014') FROM pgtap08_timeout;
@@ -328,7 +328,7 @@ SELECT pg_temp.fails($$ SELECT xb_fit_forecaster(date, weekly_sales, '[1, 2]') F
                      '22023', 'options that are not an object');
 SELECT pg_temp.fails($$ SELECT xb_forecast_agg(store, weekly_sales, 8) FROM pgtap08_walmart $$,
                      '42804', 'an integer ts', '%date, timestamp or timestamptz%');
-SELECT pg_temp.fails($$ SELECT xb_fit_forecaster(date, weekly_sales, jsonb_build_object('epochs', store))
+SELECT pg_temp.fails($$ SELECT xb_fit_forecaster(date, weekly_sales, jsonb_build_object('arch', 'gru', 'epochs', store))
                           FROM pgtap08_walmart WHERE store <= 2 $$,
                      '22023', 'options that change within a group', '%same in every row%');
 SELECT pg_temp.fails($$ SELECT xb_forecast_agg(date, weekly_sales, store) FROM pgtap08_walmart WHERE store <= 2 $$,

@@ -15,7 +15,7 @@ SET max_parallel_workers_per_gather = 0;  -- serial first; parallel below
 
 -- Fit and forecast the next 8 weeks of three stores, one GRU per store.
 CREATE TABLE store_forecasts AS
-SELECT store, xb_forecast_agg(date, weekly_sales, 8, '{"epochs": 3, "hidden": 8, "seed": 1}') AS points
+SELECT store, xb_forecast_agg(date, weekly_sales, 8, '{"arch": "gru", "epochs": 3, "hidden": 8, "seed": 1}') AS points
 FROM walmart WHERE store <= 3 GROUP BY store;
 
 SELECT store, cardinality(points) AS weeks, (points[1]).ts::date AS first_week, (points[8]).ts::date AS last_week,
@@ -27,10 +27,20 @@ FROM store_forecasts ORDER BY store;
 SELECT store, p.ts::date AS week
 FROM store_forecasts, unnest(points) AS p WHERE store = 1 ORDER BY p.ts LIMIT 3;
 
+-- With no arch the aggregates fit the statistical members (auto, as
+-- xb_train_forecaster does): no LibTorch, and a model that holds each
+-- series' forecast, not its history.
+SELECT xb_model_info(m) ->> 'arch' AS arch, xb_model_info(m) -> 'recipes' -> '' ->> 'recipe' AS recipe,
+       (SELECT count(*) FROM xb_forecast(m)) AS weeks,
+       (SELECT array_agg(round(yhat)) FROM xb_forecast(m))
+     = (SELECT array_agg(round((p).yhat)) FROM unnest((SELECT xb_forecast_agg(date, weekly_sales, 8) FROM walmart WHERE store = 1)) p)
+       AS same_as_forecast_agg
+FROM (SELECT xb_fit_forecaster(date, weekly_sales, '{}') AS m FROM walmart WHERE store = 1) f;
+
 -- The same, as one model per store. "series" labels the group's model.
 CREATE TABLE store_models AS
 SELECT store, xb_fit_forecaster(date, weekly_sales,
-                                jsonb_build_object('series', store) || '{"epochs": 3, "hidden": 8, "seed": 1}') AS model
+                                jsonb_build_object('series', store) || '{"arch": "gru", "epochs": 3, "hidden": 8, "seed": 1}') AS model
 FROM walmart WHERE store <= 3 GROUP BY store;
 SELECT store, length(model) > 1000 AS has_weights FROM store_models ORDER BY store;
 
@@ -43,8 +53,7 @@ FULL JOIN (SELECT s.store, p.* FROM store_forecasts s, unnest(s.points) p) agg U
 WHERE fitted.yhat IS DISTINCT FROM agg.yhat OR fitted.lo IS DISTINCT FROM agg.lo OR fitted.hi IS DISTINCT FROM agg.hi;
 SELECT count(*) AS rows_for_horizon_3 FROM store_models m, xb_forecast(m.model, 3);
 
--- A group trains exactly as xb_train_forecaster on that series alone
--- (the aggregates' default arch is gru; the function's is auto).
+-- A group trains exactly as xb_train_forecaster on that series alone.
 SELECT xb_train_forecaster('store1', 'SELECT date, weekly_sales FROM walmart WHERE store = 1', 'date', 'weekly_sales',
                            horizon => 8, arch => 'gru', options => '{"epochs": 3, "hidden": 8, "seed": 1}') > 0 AS trained;
 SELECT count(*) AS differing_points  -- xb_forecast('store1'): an untyped literal is a model name
@@ -57,12 +66,12 @@ SELECT name FROM xb.models;
 -- NULLs: rows with a NULL ts or y are skipped, as avg() skips them, and the
 -- missing week is interpolated like any gap.
 SELECT (SELECT xb_forecast_agg(date, CASE WHEN date = '2011-03-04' THEN NULL ELSE weekly_sales END, 4,
-                               '{"epochs": 2, "hidden": 8}') FROM walmart WHERE store = 1)
-     = (SELECT xb_forecast_agg(date, weekly_sales, 4, '{"epochs": 2, "hidden": 8}')
+                               '{"arch": "gru", "epochs": 2, "hidden": 8}') FROM walmart WHERE store = 1)
+     = (SELECT xb_forecast_agg(date, weekly_sales, 4, '{"arch": "gru", "epochs": 2, "hidden": 8}')
           FROM walmart WHERE store = 1 AND date <> '2011-03-04') AS null_row_is_a_gap;
 -- ... unless gaps are refused.
 SELECT xb_forecast_agg(date, CASE WHEN date = '2011-03-04' THEN NULL ELSE weekly_sales END, 4,
-                       '{"epochs": 2, "fill": "error"}') FROM walmart WHERE store = 1;
+                       '{"arch": "gru", "epochs": 2, "fill": "error"}') FROM walmart WHERE store = 1;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- A group with no non-NULL rows, and no rows at all, give NULL.
 SELECT xb_fit_forecaster(date, NULL, '{}') IS NULL AS all_null_is_null FROM walmart WHERE store = 1;
@@ -70,9 +79,9 @@ SELECT xb_forecast_agg(date, weekly_sales, 8) IS NULL AS empty_is_null FROM walm
 
 -- timestamptz counts in UTC, whatever the session's time zone.
 SET TimeZone = 'America/New_York';
-SELECT (SELECT xb_forecast_agg(date::timestamp AT TIME ZONE 'UTC', weekly_sales, 4, '{"epochs": 2, "hidden": 8}')
+SELECT (SELECT xb_forecast_agg(date::timestamp AT TIME ZONE 'UTC', weekly_sales, 4, '{"arch": "gru", "epochs": 2, "hidden": 8}')
           FROM walmart WHERE store = 1)
-     = (SELECT xb_forecast_agg(date, weekly_sales, 4, '{"epochs": 2, "hidden": 8}')
+     = (SELECT xb_forecast_agg(date, weekly_sales, 4, '{"arch": "gru", "epochs": 2, "hidden": 8}')
           FROM walmart WHERE store = 1) AS timestamptz_is_utc;
 RESET TimeZone;
 
@@ -86,12 +95,12 @@ SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 ALTER TABLE walmart SET (parallel_workers = 2);
 EXPLAIN (COSTS OFF)
-SELECT store, xb_forecast_agg(date, weekly_sales, 8, '{"epochs": 3, "hidden": 8, "seed": 1}')
+SELECT store, xb_forecast_agg(date, weekly_sales, 8, '{"arch": "gru", "epochs": 3, "hidden": 8, "seed": 1}')
 FROM walmart WHERE store <= 3 GROUP BY store;
 EXPLAIN (COSTS OFF)
-SELECT store, xb_fit_forecaster(date, weekly_sales, '{"epochs": 3}') FROM walmart WHERE store <= 3 GROUP BY store;
+SELECT store, xb_fit_forecaster(date, weekly_sales, '{"arch": "gru", "epochs": 3}') FROM walmart WHERE store <= 3 GROUP BY store;
 SELECT count(*) AS differing_stores
-FROM (SELECT store, xb_forecast_agg(date, weekly_sales, 8, '{"epochs": 3, "hidden": 8, "seed": 1}') AS points
+FROM (SELECT store, xb_forecast_agg(date, weekly_sales, 8, '{"arch": "gru", "epochs": 3, "hidden": 8, "seed": 1}') AS points
         FROM walmart WHERE store <= 3 GROUP BY store) par
 FULL JOIN store_forecasts ser USING (store) WHERE par.points IS DISTINCT FROM ser.points;
 RESET max_parallel_workers_per_gather;
@@ -115,13 +124,15 @@ SELECT xb_fit_forecaster(date, weekly_sales, '{"arch": "rnn"}') FROM walmart WHE
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT xb_forecast_agg(store, weekly_sales, 8) FROM walmart;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT xb_fit_forecaster(date, weekly_sales, jsonb_build_object('epochs', store)) FROM walmart WHERE store <= 2;
+SELECT xb_fit_forecaster(date, weekly_sales, jsonb_build_object('arch', 'gru', 'epochs', store)) FROM walmart WHERE store <= 2;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT xb_forecast_agg(date, weekly_sales, store) FROM walmart WHERE store <= 2;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT xb_forecast_agg(date, weekly_sales, 8) FROM walmart WHERE store = 1 AND date < '2010-06-01';
+SELECT xb_forecast_agg(date, weekly_sales, 8, '{"arch": "gru"}') FROM walmart WHERE store = 1 AND date < '2010-06-01';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT store, xb_fit_forecaster(date, weekly_sales, jsonb_build_object('series', store, 'epochs', 2))
+-- The default (auto) forecasts a group too short to validate on by the members that fit it, and says so.
+SELECT cardinality(xb_forecast_agg(date, weekly_sales, 8)) AS weeks FROM walmart WHERE store = 1 AND date < '2010-06-01';
+SELECT store, xb_fit_forecaster(date, weekly_sales, jsonb_build_object('arch', 'gru', 'series', store, 'epochs', 2))
 FROM (SELECT * FROM walmart WHERE store <= 2 UNION ALL SELECT * FROM walmart WHERE store = 2 AND date = '2011-03-04') w
 GROUP BY store;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

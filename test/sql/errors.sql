@@ -69,7 +69,7 @@ SELECT (SELECT count(*) FROM xb.models) AS models, (SELECT count(*) FROM xb.mode
        (SELECT count(*) FROM xb.training_log) AS log, (SELECT count(*) FROM sales) AS sales_rows;
 
 -- A good model, then forecasting it badly.
-SELECT xb_train_forecaster('m', 'sales', 'day', 'units', ARRAY['store'], horizon => 7,
+SELECT xb_train_forecaster('m', 'sales', 'day', 'units', ARRAY['store'], horizon => 7, arch => 'gru',
                            options => '{"epochs": 2}') > 0 AS trained;
 SELECT * FROM xb_forecast('m', horizon => 0);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

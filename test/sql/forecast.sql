@@ -49,7 +49,7 @@ WHERE a.yhat IS DISTINCT FROM b.yhat;
 
 -- Training a name again adds a version and deploys it.
 SELECT xb_train_forecaster('walmart_gru', 'SELECT * FROM walmart WHERE store IN (1, 2)', 'date', 'weekly_sales',
-                           ARRAY['store'], horizon => 4, options => '{"epochs": 3}') > 0 AS trained;
+                           ARRAY['store'], horizon => 4, arch => 'gru', options => '{"epochs": 3}') > 0 AS trained;
 SELECT version, deployed, horizon, train_rows FROM xb.models WHERE name = 'walmart_gru' ORDER BY version;
 SELECT count(*) AS rows_from_version_2 FROM xb_forecast('walmart_gru');
 

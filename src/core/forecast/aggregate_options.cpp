@@ -47,10 +47,10 @@ AggregateOptions parse_aggregate_options(const std::string &options_json, std::o
     throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
 
   AggregateOptions out;
-  std::string arch = "gru";
+  std::string arch = "auto";  // the statistical members: no LibTorch, one series at a time
   if (auto it = user.find("arch"); it != user.end()) {
     if (!it->is_string())
-      throw bad("arch", "must be a string, not " + it->dump(), "Use gru, lstm, transformer or attention_lstm.");
+      throw bad("arch", "must be a string, not " + it->dump(), "Use auto (the default), snaive, ets, theta, stlf, gru, lstm, transformer or attention_lstm.");
     arch = it->get<std::string>();
     user.erase(it);
   }

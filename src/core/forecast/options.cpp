@@ -61,6 +61,13 @@ const std::vector<std::string> &forecast_architectures() {
   return archs;
 }
 
+bool is_network_option(const std::string &key) {
+  static const std::vector<std::string> keys{"lookback", "epochs", "batch_size", "lr",     "weight_decay",
+                                             "dropout",  "patience", "hidden",   "layers", "heads",
+                                             "ensemble", "loss",     "series_embedding", "seasonal_lag"};
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
 const std::vector<std::string> &searchable_forecast_options() {
   static const std::vector<std::string> keys{"epochs", "batch_size", "lr",     "weight_decay", "dropout",
                                              "patience", "hidden",   "layers", "heads",        "ensemble",
@@ -99,6 +106,9 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
     throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
 
   const SearchTrials search = expand_search(user.dump(), searchable_forecast_options());
+  if (search.mode != "none" && is_statistical(arch))
+    throw Error(ErrorKind::InvalidParameter, "a search needs a network: arch " + arch + " has nothing to search",
+                "Give arch gru, lstm, transformer, attention_lstm or nets with the searched options.");
   if (search.mode != "none") {
     // Every trial must be valid before any training starts.
     for (const auto &trial : search.trials) parse_forecast_options(arch, horizon, trial);
@@ -118,7 +128,10 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
   const bool own_preset = std::find(archs.begin(), archs.end(), arch) != archs.end();
   for (const std::string &layer : {std::string("common"), own_preset ? arch : std::string("common")})
     for (const auto &[key, value] : presets().at(layer).items()) apply(o, key, value);
-  for (const auto &[key, value] : user.items()) apply(o, key, value);
+  for (const auto &[key, value] : user.items()) {
+    apply(o, key, value);
+    if (is_statistical(arch) && is_network_option(key)) o.unused_options.push_back(key);
+  }
   if (o.lookback == 0) o.lookback = std::min(std::max(2 * horizon, 8), limits::kMaxLookback);
   // Every candidate of nets must be valid before any training starts.
   if (arch == "nets")

@@ -35,7 +35,8 @@ struct ForecastOptions {
   int series_embedding = 0;  // size of a learned per-series vector; 0 = none
   std::string user_json;     // the options as given (auto and search expand them into candidates)
   std::string search = "none";  // none | grid | random: options given as arrays (core/search.hpp)
-  int trials = 1;               // combinations searched (per architecture for auto)
+  int trials = 1;               // combinations searched (per architecture for nets)
+  std::vector<std::string> unused_options;  // network options given to a statistical arch (a NOTICE names them)
 
   std::string to_json() const;  // every resolved value, for the catalog
 };
@@ -47,6 +48,7 @@ const std::vector<std::string> &forecast_architectures();
 // its own; auto combines them. Neither list holds auto.
 const std::vector<std::string> &statistical_architectures();
 bool is_statistical(const std::string &arch);  // a statistical member, or auto
+bool is_network_option(const std::string &key);  // shapes or trains a network only
 
 // The options that may be given as arrays to search over: the ones that
 // shape the network and its training, not the data's windows and splits.

@@ -263,8 +263,9 @@ void notice_short_series(const std::vector<SeriesOutcome> &outcomes, const Train
   for (const auto &oc : outcomes) {
     if (!oc.short_history) continue;
     if (++count <= 5)
-      names += (names.empty() ? "" : ", ") + ("\"" + oc.state.key + "\" (" + std::to_string(oc.state.length) +
-                                              " points: " + oc.state.method + ")");
+      names += (names.empty() ? "" : ", ") +
+               ((oc.state.key.empty() ? std::string("the series") : "\"" + oc.state.key + "\"") + " (" +
+                std::to_string(oc.state.length) + " points: " + oc.state.method + ")");
   }
   if (count == 0 || !hooks.notice) return;
   if (count > 5) names += " and " + std::to_string(count - 5) + " more";
@@ -282,6 +283,12 @@ TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o
   std::vector<SeriesOutcome> outcomes = evaluate_panel(panel, o, threads, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   notice_short_series(outcomes, hooks);
+  if (!o.unused_options.empty() && hooks.notice) {
+    std::string keys;
+    for (const auto &k : o.unused_options) keys += (keys.empty() ? "" : ", ") + k;
+    hooks.notice("arch " + o.arch + " trains no network: options " + keys +
+                 " were not used (give arch gru, lstm, transformer or attention_lstm to train one)");
+  }
   if (!panel.feature_names.empty() && hooks.notice)
     hooks.notice("arch " + o.arch + " uses no covariates: " + std::to_string(panel.feature_names.size()) +
                  " feature columns were not used");

@@ -17,9 +17,9 @@ Error error_of(const std::string &json, std::optional<int> horizon) {
 }
 }  // namespace
 
-TEST(AggregateOptions, DefaultsAreGruAndHorizonEight) {
+TEST(AggregateOptions, DefaultsAreAutoAndHorizonEight) {
   AggregateOptions a = parse_aggregate_options("{}", std::nullopt);
-  EXPECT_EQ(a.forecast.arch, "gru");
+  EXPECT_EQ(a.forecast.arch, "auto");
   EXPECT_EQ(a.forecast.horizon, 8);
   EXPECT_EQ(a.series, "");
   EXPECT_EQ(parse_aggregate_options("", std::nullopt).forecast.horizon, 8);

@@ -344,3 +344,16 @@ TEST(StatisticalForecaster, ACorruptedStateIsRefused) {
   b.weights = "XBW1";  // weights on a statistical model
   EXPECT_THROW(forecast(encode_blob(b), 0, cpu(), {}), Error);
 }
+
+TEST(StatisticalForecaster, NetworkOptionsAreNamedNotSilentlyUsedAndSearchesNeedANetwork) {
+  EXPECT_EQ(parse_forecast_options("auto", 4, R"({"epochs": 5, "seed": 2, "hidden": 8})").unused_options,
+            (std::vector<std::string>{"epochs", "hidden"}));
+  std::vector<std::string> notices;
+  TrainHooks hooks;
+  hooks.notice = [&](const std::string &n) { notices.push_back(n); };
+  train_forecaster(synthetic(), parse_forecast_options("ets", 4, R"({"epochs": 5})"), cpu(), hooks);
+  bool named = false;
+  for (const auto &n : notices) named |= n.find("options epochs were not used") != std::string::npos;
+  EXPECT_TRUE(named);
+  EXPECT_THROW(parse_forecast_options("auto", 4, R"({"lr": [0.1, 0.01]})"), Error);
+}
