@@ -43,8 +43,9 @@ FROM unnest($2::int[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::f
 
 constexpr const char *kInsertResiduals = R"SQL(
 INSERT INTO xb.residuals (model_id, series, ts, step, actual, fitted, lo, hi)
-SELECT $1, u.* FROM unnest($2::text[], $3::timestamp[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
-                           $8::float8[]) AS u)SQL";
+SELECT $1, u.series, u.ts, u.step, u.actual, u.fitted, nullif(u.lo, 'NaN'), nullif(u.hi, 'NaN')
+FROM unnest($2::text[], $3::timestamp[], $4::int[], $5::float8[], $6::float8[], $7::float8[], $8::float8[])
+  AS u(series, ts, step, actual, fitted, lo, hi))SQL";
 
 // Read as the caller, after find_model: row-level security shows only what it may use.
 constexpr const char *kSelectModel = R"SQL(
@@ -69,14 +70,6 @@ struct Params {
     ++count;
   }
 };
-
-Datum text_datum(const std::string &s) {
-  const char *c = s.c_str();
-  std::size_t n = s.size();
-  Datum d = 0;
-  pg_call([&] { d = PointerGetDatum(cstring_to_text_with_len(c, static_cast<int>(n))); });
-  return d;
-}
 
 Datum bytea_datum(const std::string &s) {
   if (s.size() > MaxAllocSize - VARHDRSZ)
