@@ -3,13 +3,7 @@
 -- forecast shape and calendar, determinism, every architecture, multi-column
 -- series keys, and table, view and SELECT sources.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(98);
 

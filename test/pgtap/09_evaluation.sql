@@ -2,13 +2,7 @@
 -- known noise (overall and per horizon step), residuals on the test split,
 -- and rolling-origin backtests.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(19);
 SET LOCAL xb.progress_every = 0;
