@@ -16,6 +16,7 @@
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
 #include "pg/interrupts.hpp"
+#include "pg/result_rows.hpp"
 #include "pg/series_agg_state.hpp"
 
 using namespace xb;
@@ -135,9 +136,12 @@ Datum forecast_point_array(FunctionCallInfo fcinfo, const std::vector<ForecastPo
     TupleDesc desc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(point_type, -1));
     Datum *items = static_cast<Datum *>(palloc(sizeof(Datum) * static_cast<Size>(std::max(n, 1))));
     for (int i = 0; i < n; ++i) {
-      Datum values[4] = {TimestampGetDatum(points[i].ts), Float8GetDatum(points[i].yhat),
-                         Float8GetDatum(points[i].lo), Float8GetDatum(points[i].hi)};
+      Datum values[4];
       bool nulls[4] = {false, false, false, false};
+      values[0] = TimestampGetDatum(points[i].ts);
+      values[1] = float8_or_null(points[i].yhat, nulls[1]);
+      values[2] = float8_or_null(points[i].lo, nulls[2]);
+      values[3] = float8_or_null(points[i].hi, nulls[3]);
       items[i] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
     }
     int16 len;
@@ -217,17 +221,10 @@ XB_FUNCTION(xb_forecast_model) {
 
   const auto points = forecast(bytes, horizon.value_or(0), runtime_settings(), backend_hooks("xb_forecast"));
 
-  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-  pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+  ResultRows out(fcinfo);
   for (const auto &p : points) {
-    const char *key = p.series.c_str();
-    Datum values[5] = {0, TimestampGetDatum(p.ts), Float8GetDatum(p.yhat), Float8GetDatum(p.lo),
-                       Float8GetDatum(p.hi)};
-    bool nulls[5] = {false, false, false, false, false};
-    pg_call([&] {
-      values[0] = CStringGetTextDatum(key);
-      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-    });
+    out.text(p.series).timestamp(p.ts).float8(p.yhat).float8(p.lo).float8(p.hi);
+    out.end_row();
   }
   return (Datum)0;
 }

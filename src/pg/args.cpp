@@ -5,10 +5,18 @@
 
 namespace xb::pg {
 
-std::string text_of(Datum text_datum) {
+std::string text_of(Datum d) {
   text *t = nullptr;
-  pg_call([&] { t = DatumGetTextPP(text_datum); });
+  pg_call([&] { t = DatumGetTextPP(d); });
   return std::string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+Datum text_datum(const std::string &s) {
+  const char *c = s.data();
+  const int n = static_cast<int>(s.size());
+  Datum d = 0;
+  pg_call([&] { d = PointerGetDatum(cstring_to_text_with_len(c, n)); });
+  return d;
 }
 
 std::string required_text(FunctionCallInfo fcinfo, int arg, const char *name) {

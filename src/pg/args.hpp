@@ -13,6 +13,8 @@ std::string required_text(FunctionCallInfo fcinfo, int arg, const char *name);
 std::vector<std::string> optional_text_array(FunctionCallInfo fcinfo, int arg, const char *name);
 std::optional<int> optional_int(FunctionCallInfo fcinfo, int arg);
 std::string jsonb_text(FunctionCallInfo fcinfo, int arg);  // NULL -> "{}"
-std::string text_of(Datum text_datum);
+std::string text_of(Datum d);
+// A text Datum of s, palloc'd in the current memory context.
+Datum text_datum(const std::string &s);
 
 }  // namespace xb::pg

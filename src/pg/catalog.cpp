@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <stdexcept>
 
 #include "core/common/error.hpp"
 #include "core/model_info.hpp"
@@ -15,15 +16,6 @@ namespace {
 
 // Every statement below runs as the catalog's owner with search_path pinned
 // to pg_catalog (write_catalog), so none names an object of the caller's.
-
-// The version comes from begin_model_version below.
-constexpr const char *kInsertModel = R"SQL(
-INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols,
-                       horizon, options, hyperparameters, train_rows, time_from, time_to, lineage, device,
-                       train_seconds, status, deployed, weights, owner, source_author, source_search_path)
-SELECT $1, $18, 'forecaster', $2, $3, $4, $5,
-       $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14::jsonb, $15, $16, 'trained', true, $17, $19, $20, $21
-RETURNING id)SQL";
 
 constexpr const char *kInsertMetrics = R"SQL(
 INSERT INTO xb.model_metrics (model_id, split, estimator, metric, value)
@@ -43,8 +35,9 @@ FROM unnest($2::int[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::f
 
 constexpr const char *kInsertResiduals = R"SQL(
 INSERT INTO xb.residuals (model_id, series, ts, step, actual, fitted, lo, hi)
-SELECT $1, u.* FROM unnest($2::text[], $3::timestamp[], $4::int[], $5::float8[], $6::float8[], $7::float8[],
-                           $8::float8[]) AS u)SQL";
+SELECT $1, u.series, u.ts, u.step, u.actual, u.fitted, nullif(u.lo, 'NaN'), nullif(u.hi, 'NaN')
+FROM unnest($2::text[], $3::timestamp[], $4::int[], $5::float8[], $6::float8[], $7::float8[], $8::float8[])
+  AS u(series, ts, step, actual, fitted, lo, hi))SQL";
 
 // Read as the caller, after find_model: row-level security shows only what it may use.
 constexpr const char *kSelectModel = R"SQL(
@@ -56,27 +49,20 @@ FROM xb.models WHERE id = $1)SQL";
 // Datums for SPI parameters, built in the SPI memory context. Values are
 // plain pointers and numbers: nothing here may throw while PG_TRY is active.
 struct Params {
-  static constexpr int kMax = 24;
+  static constexpr int kMax = 32;
   Oid types[kMax];
   Datum values[kMax];
   char nulls[kMax];
   int count = 0;
 
   void add(Oid type, Datum value, bool is_null = false) {
+    if (count == kMax) throw std::logic_error("xb catalog statement with more than 32 parameters");
     types[count] = type;
     values[count] = value;
     nulls[count] = is_null ? 'n' : ' ';
     ++count;
   }
 };
-
-Datum text_datum(const std::string &s) {
-  const char *c = s.c_str();
-  std::size_t n = s.size();
-  Datum d = 0;
-  pg_call([&] { d = PointerGetDatum(cstring_to_text_with_len(c, static_cast<int>(n))); });
-  return d;
-}
 
 Datum bytea_datum(const std::string &s) {
   if (s.size() > MaxAllocSize - VARHDRSZ)
@@ -90,6 +76,14 @@ Datum bytea_datum(const std::string &s) {
     memcpy(VARDATA(b), c, n);
     d = PointerGetDatum(b);
   });
+  return d;
+}
+
+// A jsonb Datum parsed from JSON text (an ERROR, raised as PgError, when it is not JSON).
+Datum jsonb_datum(const std::string &json) {
+  const char *c = json.c_str();
+  Datum d = 0;
+  pg_call([&] { d = DirectFunctionCall1(jsonb_in, CStringGetDatum(c)); });
   return d;
 }
 
@@ -170,6 +164,79 @@ long execute1(const char *sql, Oid type, Datum value, int expected) {
   p.add(type, value);
   return execute(sql, p, expected);
 }
+
+// A jsonb object built by PostgreSQL (jsonb_build_object over parameters),
+// so every key and value is escaped as JSON wherever it came from.
+class JsonObject {
+ public:
+  JsonObject &string(const char *key, const std::string &v) { return add(key, TEXTOID, text_datum(v)); }
+  JsonObject &number(const char *key, long v) { return add(key, INT8OID, Int64GetDatum(v)); }
+  JsonObject &numbers(const char *key, const std::vector<int> &v) { return add(key, INT4ARRAYOID, int4_array(v)); }
+
+  Datum build() const {
+    std::string sql = "SELECT pg_catalog.jsonb_build_object(";
+    for (int i = 1; i <= p_.count; ++i) sql += (i > 1 ? ", $" : "$") + std::to_string(i);
+    sql += ")";
+    const char *q = sql.c_str();
+    const Params *pp = &p_;
+    Datum d = 0;
+    pg_call([&] {
+      const int rc = SPI_execute_with_args(q, pp->count, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
+                                           pp->nulls, true, 1);
+      if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "xb could not build a jsonb object: %s", SPI_result_code_string(rc));
+      bool isnull = false;
+      d = datumCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull), false, -1);
+    });
+    return d;
+  }
+
+ private:
+  JsonObject &add(const char *key, Oid type, Datum value) {
+    p_.add(TEXTOID, text_datum(key));
+    p_.add(type, value);
+    return *this;
+  }
+  Params p_;
+};
+
+// One row of xb.models: each value is given with its column's name, and
+// insert() names the columns in the order they were set, so no value hangs
+// on a parameter's position. A column left unset gets its default.
+class ModelRow {
+ public:
+  ModelRow &text(const char *column, const std::string &v) { return set(column, TEXTOID, text_datum(v)); }
+  ModelRow &texts(const char *column, const std::vector<std::string> &v) { return set(column, TEXTARRAYOID, text_array(v)); }
+  ModelRow &json(const char *column, const std::string &v) { return set(column, JSONBOID, jsonb_datum(v)); }
+  ModelRow &json(const char *column, Datum jsonb) { return set(column, JSONBOID, jsonb); }
+  ModelRow &integer(const char *column, int v) { return set(column, INT4OID, Int32GetDatum(v)); }
+  ModelRow &bigint(const char *column, long v) { return set(column, INT8OID, Int64GetDatum(v)); }
+  ModelRow &float8(const char *column, double v) { return set(column, FLOAT8OID, Float8GetDatum(v)); }
+  ModelRow &timestamp(const char *column, Micros v) { return set(column, TIMESTAMPOID, TimestampGetDatum(v)); }
+  ModelRow &boolean(const char *column, bool v) { return set(column, BOOLOID, BoolGetDatum(v)); }
+  ModelRow &bytes(const char *column, const std::string &v) { return set(column, BYTEAOID, bytea_datum(v)); }
+
+  // INSERT ... RETURNING id; as the catalog's owner (inside write_catalog).
+  long insert() const {
+    std::string columns, values;
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      columns += (i ? ", " : "") + quote_ident(columns_[i]);
+      values += (i ? ", $" : "$") + std::to_string(i + 1);
+    }
+    const std::string sql = "INSERT INTO xb.models (" + columns + ") VALUES (" + values + ") RETURNING id";
+    return execute(sql.c_str(), params_, SPI_OK_INSERT_RETURNING);
+  }
+
+ private:
+  ModelRow &set(const char *column, Oid type, Datum value) {
+    if (std::find(columns_.begin(), columns_.end(), column) != columns_.end())
+      throw std::logic_error(std::string("xb.models column set twice: ") + column);
+    columns_.emplace_back(column);
+    params_.add(type, value);
+    return *this;
+  }
+  std::vector<std::string> columns_;
+  Params params_;
+};
 
 }  // namespace
 
@@ -281,35 +348,26 @@ void insert_epoch_rows(long id, const std::vector<EpochRecord> &epochs) {
 
 long insert_forecaster(const NewForecaster &m) {
   const TrainedForecaster &t = *m.trained;
-  std::string best_epochs;
-  for (int e : t.best_epochs) best_epochs += (best_epochs.empty() ? "" : ", ") + std::to_string(e);
-  std::string lineage = "{\"frequency\": \"" + t.frequency + "\", \"series\": " + std::to_string(t.series_used) +
-                        ", \"series_skipped\": " + std::to_string(t.series_skipped) +
-                        ", \"rows_dropped\": " + std::to_string(t.rows_dropped) + ", \"arch_requested\": \"" + m.arch +
-                        "\", \"best_epochs\": [" + best_epochs + "], \"runtime\": \"" + t.device +
-                        "\", \"xb\": \"" XB_VERSION "\"}";
-  Params p;
-  p.add(TEXTOID, text_datum(m.name));
-  p.add(TEXTOID, text_datum(t.arch));
-  p.add(TEXTOID, text_datum(m.source.source));
-  p.add(TEXTOID, text_datum(m.source.time_col));
-  p.add(TEXTOID, text_datum(m.source.target_col));
-  p.add(TEXTARRAYOID, text_array(m.source.series_cols));
-  p.add(TEXTARRAYOID, text_array(m.source.feature_cols));
-  p.add(INT4OID, Int32GetDatum(m.horizon));
-  p.add(TEXTOID, text_datum(m.options_json));
-  p.add(TEXTOID, text_datum(t.hyperparameters_json));
-  p.add(INT8OID, Int64GetDatum(m.train_rows));
-  p.add(TIMESTAMPOID, TimestampGetDatum(t.time_from));
-  p.add(TIMESTAMPOID, TimestampGetDatum(t.time_to));
-  p.add(TEXTOID, text_datum(lineage));
-  p.add(TEXTOID, text_datum(t.device));
-  p.add(FLOAT8OID, Float8GetDatum(t.seconds));
-  p.add(BYTEAOID, bytea_datum(t.blob));
-  p.add(INT4OID, Int32GetDatum(begin_model_version(m.name, true).version));
-  p.add(TEXTOID, 0, true);  // owner, set below
-  p.add(TEXTOID, text_datum(m.author.role));
-  p.add(TEXTOID, text_datum(m.author.search_path));
+  const Datum lineage = JsonObject()
+                            .string("frequency", t.frequency)
+                            .number("series", t.series_used)
+                            .number("series_skipped", t.series_skipped)
+                            .number("rows_dropped", t.rows_dropped)
+                            .string("arch_requested", m.arch)
+                            .numbers("best_epochs", t.best_epochs)
+                            .string("runtime", t.device)
+                            .string("xb", XB_VERSION)
+                            .build();
+  ModelRow row;
+  row.text("name", m.name).text("kind", "forecaster").text("arch", t.arch);
+  row.text("source", m.source.source).text("time_col", m.source.time_col).text("target_col", m.source.target_col);
+  row.texts("series_cols", m.source.series_cols).texts("feature_cols", m.source.feature_cols);
+  row.integer("horizon", m.horizon).json("options", m.options_json).json("hyperparameters", t.hyperparameters_json);
+  row.bigint("train_rows", m.train_rows).timestamp("time_from", t.time_from).timestamp("time_to", t.time_to);
+  row.json("lineage", lineage).text("device", t.device).float8("train_seconds", t.seconds);
+  row.text("status", "trained").boolean("deployed", true).bytes("weights", t.blob);
+  row.text("source_author", m.author.role).text("source_search_path", m.author.search_path);
+  row.integer("version", begin_model_version(m.name, true).version);
 
   std::vector<std::string> series;
   std::vector<Micros> ts;
@@ -336,9 +394,7 @@ long insert_forecaster(const NewForecaster &m) {
 
   long id = 0;
   write_catalog(m.name, Right::Manage, [&](const std::string &caller) {
-    p.values[18] = text_datum(caller);
-    p.nulls[18] = ' ';
-    id = execute(kInsertModel, p, SPI_OK_INSERT_RETURNING);
+    id = row.text("owner", caller).insert();
     rp.values[0] = Int64GetDatum(id);
     insert_metric_rows(id, t.metrics);
     insert_epoch_rows(id, t.epochs);
@@ -402,14 +458,6 @@ StoredModel deployed_model(const std::string &name, Right needed) {
 namespace xb::pg {
 namespace {
 
-constexpr const char *kInsertTabular = R"SQL(
-INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols,
-                       horizon, options, hyperparameters, train_rows, lineage, device, train_seconds, status,
-                       deployed, weights, owner, source_author, source_search_path)
-SELECT $1, $13, $2, 'mlp', $3, NULL, $4, '{}',
-       $5, NULL, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11, 'trained', true, $12, $14, $15, $16
-RETURNING id)SQL";
-
 // Runs a read-only query with one parameter; copies nothing, the caller reads SPI_tuptable.
 uint64 select_one(const char *sql, Oid type, Datum value) {
   Params p;
@@ -427,30 +475,19 @@ uint64 select_one(const char *sql, Oid type, Datum value) {
 
 long insert_tabular_model(const NewTabularModel &m) {
   const TrainedTabular &t = *m.trained;
-  std::string lineage = "{\"runtime\": \"" + t.device + "\", \"best_epoch\": " + std::to_string(t.best_epoch) +
-                        ", \"xb\": \"" XB_VERSION "\"}";
-  Params p;
-  p.add(TEXTOID, text_datum(m.name));
-  p.add(TEXTOID, text_datum(m.kind));
-  p.add(TEXTOID, text_datum(m.source));
-  p.add(TEXTOID, text_datum(m.label_col));
-  p.add(TEXTARRAYOID, text_array(m.feature_cols));
-  p.add(TEXTOID, text_datum(m.options_json));
-  p.add(TEXTOID, text_datum(t.hyperparameters_json));
-  p.add(INT8OID, Int64GetDatum(m.train_rows));
-  p.add(TEXTOID, text_datum(lineage));
-  p.add(TEXTOID, text_datum(t.device));
-  p.add(FLOAT8OID, Float8GetDatum(t.seconds));
-  p.add(BYTEAOID, bytea_datum(t.blob));
-  p.add(INT4OID, Int32GetDatum(begin_model_version(m.name, true).version));
-  p.add(TEXTOID, 0, true);  // owner, set below
-  p.add(TEXTOID, text_datum(m.author.role));
-  p.add(TEXTOID, text_datum(m.author.search_path));
+  const Datum lineage =
+      JsonObject().string("runtime", t.device).number("best_epoch", t.best_epoch).string("xb", XB_VERSION).build();
+  ModelRow row;
+  row.text("name", m.name).text("kind", m.kind).text("arch", "mlp");
+  row.text("source", m.source).text("target_col", m.label_col).texts("feature_cols", m.feature_cols);
+  row.json("options", m.options_json).json("hyperparameters", t.hyperparameters_json).bigint("train_rows", m.train_rows);
+  row.json("lineage", lineage).text("device", t.device).float8("train_seconds", t.seconds);
+  row.text("status", "trained").boolean("deployed", true).bytes("weights", t.blob);
+  row.text("source_author", m.author.role).text("source_search_path", m.author.search_path);
+  row.integer("version", begin_model_version(m.name, true).version);
   long id = 0;
   write_catalog(m.name, Right::Manage, [&](const std::string &caller) {
-    p.values[13] = text_datum(caller);
-    p.nulls[13] = ' ';
-    id = execute(kInsertTabular, p, SPI_OK_INSERT_RETURNING);
+    id = row.text("owner", caller).insert();
     insert_metric_rows(id, t.metrics);
     insert_epoch_rows(id, t.epochs);
   });

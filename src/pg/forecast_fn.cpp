@@ -1,6 +1,6 @@
 // The forecasting job's SQL entry points: training, forecasts (with future
 // covariates and what-if overrides), sensitivity and backtests.
-#include <cmath>
+#include <optional>
 
 #include "core/common/error.hpp"
 #include "core/forecast/forecast.hpp"
@@ -10,6 +10,7 @@
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
 #include "pg/interrupts.hpp"
+#include "pg/result_rows.hpp"
 #include "pg/run_as.hpp"
 #include "pg/spi_reader.hpp"
 
@@ -17,47 +18,6 @@ using namespace xb;
 using namespace xb::pg;
 
 namespace {
-
-// A materialized set-returning result: rows are handed to PostgreSQL one by
-// one, each inside pg_call. NaN doubles become NULL.
-class ResultRows {
- public:
-  explicit ResultRows(FunctionCallInfo fcinfo) : rsinfo_(reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo)) {
-    pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
-  }
-  ResultRows &text(const std::string &s, bool null = false) {
-    values_.push_back(0);
-    nulls_.push_back(null);
-    if (!null) texts_.emplace_back(values_.size() - 1, s);
-    return *this;
-  }
-  ResultRows &timestamp(Micros t) { return datum(TimestampGetDatum(t)); }
-  ResultRows &int4(int v) { return datum(Int32GetDatum(v)); }
-  ResultRows &int8(long v) { return datum(Int64GetDatum(v)); }
-  ResultRows &float8(double v) { return std::isnan(v) ? datum(0, true) : datum(Float8GetDatum(v)); }
-  void end_row() {
-    Datum *values = values_.data();
-    bool *nulls = reinterpret_cast<bool *>(nulls_.data());
-    pg_call([&] {
-      for (const auto &[index, s] : texts_) values[index] = PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
-      tuplestore_putvalues(rsinfo_->setResult, rsinfo_->setDesc, values, nulls);
-    });
-    values_.clear();
-    nulls_.clear();
-    texts_.clear();
-  }
-
- private:
-  ResultRows &datum(Datum d, bool null = false) {
-    values_.push_back(d);
-    nulls_.push_back(null);
-    return *this;
-  }
-  ReturnSetInfo *rsinfo_;
-  std::vector<Datum> values_;
-  std::vector<char> nulls_;  // bool storage; std::vector<bool> has no data()
-  std::vector<std::pair<std::size_t, std::string>> texts_;
-};
 
 // Future covariate rows from future_source, read like the training source
 // (same series, time and feature columns; no target).
@@ -201,7 +161,7 @@ XB_FUNCTION(xb_sensitivity) {
                                 backend_hooks(name.c_str()), future);
   ResultRows out(fcinfo);
   for (const auto &r : rows) {
-    out.text(r.series, r.series.empty() && !per_series)
+    out.text(r.series.empty() && !per_series ? std::nullopt : std::optional<std::string>(r.series))
         .float8(r.delta)
         .float8(r.mean_forecast)
         .float8(r.relative_change)

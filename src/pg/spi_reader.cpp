@@ -11,8 +11,6 @@
 namespace xb::pg {
 namespace {
 
-constexpr long kFetchRows = 10000;
-
 using Column = SourceColumn;
 
 bool is_query(const std::string &source) {
@@ -78,21 +76,75 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-const SourceColumn &resolve_column(const std::vector<SourceColumn> &cols, const std::string &name, const char *role) {
-  for (const auto &c : cols)
-    if (c.name == name) return c;
-  const Column *found = nullptr;
-  int matches = 0;
-  for (const auto &c : cols)
-    if (lower(c.name) == lower(name)) {
-      found = &c;
+int find_column(const std::vector<std::string> &names, const std::string &name) {
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return static_cast<int>(i);
+  int found = -1, matches = 0;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (lower(names[i]) == lower(name)) {
+      found = static_cast<int>(i);
       ++matches;
     }
-  if (matches == 1) return *found;
+  return matches == 1 ? found : -1;
+}
+
+const SourceColumn &resolve_column(const std::vector<SourceColumn> &cols, const std::string &name, const char *role) {
+  std::vector<std::string> names;
+  for (const auto &c : cols) names.push_back(c.name);
+  const int i = find_column(names, name);
+  if (i >= 0) return cols[static_cast<std::size_t>(i)];
   std::string list;
   for (const auto &c : cols) list += (list.empty() ? "" : ", ") + c.name;
   throw Error(ErrorKind::UndefinedColumn, std::string(role) + " column \"" + name + "\" does not exist in the source",
               "The source has columns: " + list + ".");
+}
+
+SourceCursor::SourceCursor(const std::string &select) {
+  const char *q = select.c_str();
+  Portal portal = nullptr;
+  pg_call([&] {
+    SPIPlanPtr plan = SPI_prepare(q, 0, nullptr);
+    if (!plan) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    portal = SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
+  });
+  portal_ = portal;
+}
+
+bool SourceCursor::fetch(long limit) {
+  free_batch();
+  Portal portal = portal_;
+  SPITupleTable *batch = nullptr;
+  uint64 fetched = 0;
+  pg_call([&] {
+    CHECK_FOR_INTERRUPTS();
+    SPI_cursor_fetch(portal, true, limit);
+    fetched = SPI_processed;
+    batch = SPI_tuptable;
+  });
+  batch_ = batch;
+  size_ = fetched;
+  return fetched > 0;
+}
+
+void SourceCursor::free_batch() {
+  if (!batch_) return;
+  SPITupleTable *batch = batch_;
+  batch_ = nullptr;
+  size_ = 0;
+  pg_call([&] { SPI_freetuptable(batch); });
+}
+
+void SourceCursor::close() {
+  free_batch();
+  if (!portal_) return;
+  Portal portal = portal_;
+  portal_ = nullptr;
+  pg_call([&] { SPI_cursor_close(portal); });
+}
+
+void raise_too_many_rows(long max_rows) {
+  throw Error(ErrorKind::ResourceLimit, "the source has more than " + std::to_string(max_rows) + " rows",
+              "Filter the source, or raise xb.max_train_rows.");
 }
 
 std::string type_name(Oid type) {
@@ -178,74 +230,48 @@ SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_miss
   const int nf = static_cast<int>(rows.feature_names.size());
   const int nt = static_cast<int>(rows.text_feature_names.size());
   const int time_att = ns + 1, target_att = ns + 2, first_feature = ns + (has_target ? 3 : 2);
-  const char *q = sql.c_str();
-  Portal portal = nullptr;
-  pg_call([&] {
-    SPIPlanPtr plan = SPI_prepare(q, 0, nullptr);
-    if (!plan) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-    portal = SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
-  });
-
-  for (;;) {
-    uint64 fetched = 0;
-    pg_call([&] {
-      CHECK_FOR_INTERRUPTS();
-      SPI_cursor_fetch(portal, true, kFetchRows);
-      fetched = SPI_processed;
-    });
-    if (fetched == 0) break;
-    if (static_cast<long>(rows.rows() + fetched) > max_rows)
-      throw Error(ErrorKind::ResourceLimit, "the source has more than " + std::to_string(max_rows) + " rows",
-                  "Filter the source, or raise xb.max_train_rows.");
-    rows.reserve(rows.rows() + fetched);
-    SPITupleTable *table = SPI_tuptable;
-    for (uint64 r = 0; r < fetched; ++r) {
-      HeapTuple tuple = table->vals[r];
-      TupleDesc desc = table->tupdesc;
-      bool isnull = false;
-      std::string key;
-      for (int s = 0; s < ns; ++s) {
-        Datum d = SPI_getbinval(tuple, desc, s + 1, &isnull);
-        if (isnull)
-          throw Error(ErrorKind::DataException,
-                      "series column \"" + spec.series_cols[s] + "\" is NULL in row " + std::to_string(rows.rows() + 1),
-                      "Filter out or COALESCE NULL series keys in the source.");
-        key += (s ? "|" : "") + text_of(d);
-      }
-      rows.series_key.push_back(std::move(key));
-      Datum t = SPI_getbinval(tuple, desc, time_att, &isnull);
+  for_each_row(sql, max_rows, [&](HeapTuple tuple, TupleDesc desc) {
+    bool isnull = false;
+    std::string key;
+    for (int s = 0; s < ns; ++s) {
+      Datum d = SPI_getbinval(tuple, desc, s + 1, &isnull);
       if (isnull)
-        throw Error(ErrorKind::DataException, "time column \"" + spec.time_col + "\" is NULL in " +
-                                                  describe_row(rows, rows.rows()));
-      Timestamp ts = DatumGetTimestamp(t);
-      if (TIMESTAMP_NOT_FINITE(ts))
-        throw Error(ErrorKind::DataException, "time column \"" + spec.time_col + "\" is infinite in " +
-                                                  describe_row(rows, rows.rows()));
-      rows.time.push_back(ts);
-      double y = std::nan("");
-      if (has_target) {
-        Datum d = SPI_getbinval(tuple, desc, target_att, &isnull);
-        if (isnull && !nulls_as_missing)
-          throw Error(ErrorKind::DataException,
-                      "target column \"" + spec.target_col + "\" is NULL in " + describe_row(rows, rows.rows() - 1),
-                      "Filter out NULL targets, fill them in the source, or set options.invalid to \"drop\".");
-        if (!isnull) y = DatumGetFloat8(d);
-      }
-      rows.target.push_back(y);
-      for (int f = 0; f < nf + nt; ++f) {
-        Datum x = SPI_getbinval(tuple, desc, first_feature + f, &isnull);
-        const std::string &name = f < nf ? rows.feature_names[f] : rows.text_feature_names[f - nf];
-        if (isnull && !nulls_as_missing && f < nf)
-          throw Error(ErrorKind::DataException,
-                      "feature column \"" + name + "\" is NULL in " + describe_row(rows, rows.rows() - 1),
-                      "Filter out or fill NULL covariates in the source, or set options.invalid to \"drop\".");
-        if (f < nf) rows.features.push_back(isnull ? std::nan("") : DatumGetFloat8(x));
-        else rows.text_features.push_back(isnull ? std::string() : text_of(x));
-      }
+        throw Error(ErrorKind::DataException,
+                    "series column \"" + spec.series_cols[s] + "\" is NULL in row " + std::to_string(rows.rows() + 1),
+                    "Filter out or COALESCE NULL series keys in the source.");
+      key += (s ? "|" : "") + text_of(d);
     }
-    pg_call([&] { SPI_freetuptable(table); });
-  }
-  pg_call([&] { SPI_cursor_close(portal); });
+    rows.series_key.push_back(std::move(key));
+    Datum t = SPI_getbinval(tuple, desc, time_att, &isnull);
+    if (isnull)
+      throw Error(ErrorKind::DataException, "time column \"" + spec.time_col + "\" is NULL in " +
+                                                describe_row(rows, rows.rows()));
+    Timestamp ts = DatumGetTimestamp(t);
+    if (TIMESTAMP_NOT_FINITE(ts))
+      throw Error(ErrorKind::DataException, "time column \"" + spec.time_col + "\" is infinite in " +
+                                                describe_row(rows, rows.rows()));
+    rows.time.push_back(ts);
+    double y = std::nan("");
+    if (has_target) {
+      Datum d = SPI_getbinval(tuple, desc, target_att, &isnull);
+      if (isnull && !nulls_as_missing)
+        throw Error(ErrorKind::DataException,
+                    "target column \"" + spec.target_col + "\" is NULL in " + describe_row(rows, rows.rows() - 1),
+                    "Filter out NULL targets, fill them in the source, or set options.invalid to \"drop\".");
+      if (!isnull) y = DatumGetFloat8(d);
+    }
+    rows.target.push_back(y);
+    for (int f = 0; f < nf + nt; ++f) {
+      Datum x = SPI_getbinval(tuple, desc, first_feature + f, &isnull);
+      const std::string &name = f < nf ? rows.feature_names[f] : rows.text_feature_names[f - nf];
+      if (isnull && !nulls_as_missing && f < nf)
+        throw Error(ErrorKind::DataException,
+                    "feature column \"" + name + "\" is NULL in " + describe_row(rows, rows.rows() - 1),
+                    "Filter out or fill NULL covariates in the source, or set options.invalid to \"drop\".");
+      if (f < nf) rows.features.push_back(isnull ? std::nan("") : DatumGetFloat8(x));
+      else rows.text_features.push_back(isnull ? std::string() : text_of(x));
+    }
+  });
   return rows;
 }
 

@@ -33,8 +33,53 @@ struct SourceColumn {
 // "schema"."table" AS src, or ( query ) AS src; Error when empty, 42P01 when unknown.
 std::string source_from_clause(std::string source);
 std::vector<SourceColumn> describe_source(const std::string &from);
-// Exact name, else a unique case-insensitive match; Error(UndefinedColumn) listing the columns.
+// The one column resolution of every reader: where name is among names,
+// exactly, else its one case-insensitive match; -1 when neither.
+int find_column(const std::vector<std::string> &names, const std::string &name);
+// find_column over a source's columns; Error(UndefinedColumn) listing them.
 const SourceColumn &resolve_column(const std::vector<SourceColumn> &cols, const std::string &name, const char *role);
 std::string type_name(Oid type);
+
+// The one cursor every reader walks a source with (SPI connected): a
+// read-only SELECT, fetched in batches, interrupts checked before each.
+// close() it when done; an ERROR leaves it to the transaction's cleanup.
+class SourceCursor {
+ public:
+  explicit SourceCursor(const std::string &select);
+  // The next rows, up to limit; false when the source is exhausted. The
+  // previous batch is freed first.
+  bool fetch(long limit);
+  uint64 size() const { return size_; }
+  HeapTuple row(uint64 i) const { return batch_->vals[i]; }
+  TupleDesc desc() const { return batch_->tupdesc; }
+  void close();
+
+ private:
+  void free_batch();
+  Portal portal_ = nullptr;
+  SPITupleTable *batch_ = nullptr;
+  uint64 size_ = 0;
+};
+
+// Every row of select to each(tuple, desc), in batches of 10,000; an
+// Error(ResourceLimit) once the source has more than max_rows rows.
+template <typename F>
+void for_each_row(const std::string &select, long max_rows, F &&each);
+
+// Error(ResourceLimit): the source has more than max_rows rows.
+[[noreturn]] void raise_too_many_rows(long max_rows);
+
+template <typename F>
+void for_each_row(const std::string &select, long max_rows, F &&each) {
+  constexpr long kFetchRows = 10000;
+  SourceCursor cursor(select);
+  long count = 0;
+  while (cursor.fetch(kFetchRows)) {
+    if (count + static_cast<long>(cursor.size()) > max_rows) raise_too_many_rows(max_rows);
+    count += static_cast<long>(cursor.size());
+    for (uint64 r = 0; r < cursor.size(); ++r) each(cursor.row(r), cursor.desc());
+  }
+  cursor.close();
+}
 
 }  // namespace xb::pg

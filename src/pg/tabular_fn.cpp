@@ -14,6 +14,7 @@
 #include "pg/guc.hpp"
 #include "pg/interrupts.hpp"
 #include "pg/model_cache.hpp"
+#include "pg/result_rows.hpp"
 #include "pg/run_as.hpp"
 #include "pg/tabular_reader.hpp"
 
@@ -142,14 +143,6 @@ std::optional<TabularPrediction> score_row(FunctionCallInfo fcinfo, const std::s
   return scorer.predict(columns).at(0);
 }
 
-Datum text_datum_of(const std::string &s) {
-  const char *c = s.c_str();
-  const int n = static_cast<int>(s.size());
-  Datum d = 0;
-  pg_call([&] { d = PointerGetDatum(cstring_to_text_with_len(c, n)); });
-  return d;
-}
-
 // The body of xb_recommend, xb_predict and xb_predict_label: scores argument 1
 // with the model named by argument 0 and returns what result (which checks
 // the model fits the function) makes of the prediction; NULL for a NULL row.
@@ -222,7 +215,7 @@ XB_FUNCTION(xb_predict_label) {
     if (scorer.kind() != ModelKind::Classifier)
       throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a regressor and has no labels",
                   "Use xb_predict() for a regressor's value.");
-    return text_datum_of(p.label);
+    return text_datum(p.label);
   });
 }
 
@@ -238,8 +231,7 @@ XB_FUNCTION(xb_score) {
   const TabularScorer &scorer = *owned;
   const bool classifier = scorer.kind() == ModelKind::Classifier;
 
-  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-  pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+  ResultRows out(fcinfo);
   pg_call([] { SPI_connect(); });
   TabularBatches batches(source, key_col, scorer.features());
   std::vector<std::optional<std::string>> keys;
@@ -248,12 +240,13 @@ XB_FUNCTION(xb_score) {
     const auto predictions = scorer.predict(columns);
     for (std::size_t i = 0; i < keys.size(); ++i) {
       const TabularPrediction &p = predictions[i];
-      const double probability = std::isnan(p.positive_probability) ? p.label_probability : p.positive_probability;
-      Datum values[4] = {0, 0, Float8GetDatum(probability), Float8GetDatum(p.value)};
-      bool nulls[4] = {!keys[i], !classifier, !classifier, std::isnan(p.value)};
-      if (keys[i]) values[0] = text_datum_of(*keys[i]);
-      if (classifier) values[1] = text_datum_of(p.label);
-      pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+      out.text(keys[i]);
+      if (classifier)
+        out.text(p.label).float8(std::isnan(p.positive_probability) ? p.label_probability : p.positive_probability);
+      else
+        out.null().null();
+      out.float8(p.value);
+      out.end_row();
     }
   }
   batches.close();
@@ -269,14 +262,11 @@ XB_FUNCTION(xb_feature_importance) {
   std::vector<FeatureImportance> rows = scorer->importance();
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto &a, const auto &b) { return a.importance > b.importance; });
-  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-  pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+  ResultRows out(fcinfo);
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    Datum values[5] = {text_datum_of(rows[i].feature), Float8GetDatum(rows[i].importance),
-                       Float8GetDatum(rows[i].importance_std), text_datum_of(rows[i].metric),
-                       Int32GetDatum(static_cast<int>(i + 1))};
-    bool nulls[5] = {false, false, false, false, false};
-    pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+    out.text(rows[i].feature).float8(rows[i].importance).float8(rows[i].importance_std).text(rows[i].metric);
+    out.int4(static_cast<int>(i + 1));
+    out.end_row();
   }
   return (Datum)0;
 }
@@ -290,12 +280,10 @@ XB_FUNCTION(xb_cached_models) {
   for (const auto &c : cached_models())
     if (may_use(c.name)) visible.push_back(c);
   pg_call([] { SPI_finish(); });
-  ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-  pg_call([&] { InitMaterializedSRF(fcinfo, 0); });
+  ResultRows out(fcinfo);
   for (const auto &c : visible) {
-    Datum values[4] = {text_datum_of(c.name), Int64GetDatum(c.id), Int32GetDatum(c.version), Int64GetDatum(c.uses)};
-    bool nulls[4] = {false, false, false, false};
-    pg_call([&] { tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls); });
+    out.text(c.name).int8(c.id).int4(c.version).int8(c.uses);
+    out.end_row();
   }
   return (Datum)0;
 }

@@ -13,8 +13,6 @@
 namespace xb::pg {
 namespace {
 
-constexpr long kFetchRows = 10000;
-
 using Column = SourceColumn;
 
 enum class TypeClass { Number, Boolean, Integer, Text, Other };
@@ -31,25 +29,6 @@ TypeClass classify(Oid t) {
 
 bool is_number_class(TypeClass c) {
   return c == TypeClass::Number || c == TypeClass::Integer || c == TypeClass::Boolean;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-// Exact name first, then a unique case-insensitive match; -1 when none.
-template <typename Names>
-int find_name(const Names &names, const std::string &name) {
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name) return static_cast<int>(i);
-  int found = -1, matches = 0;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (lower(names[i]) == lower(name)) {
-      found = static_cast<int>(i);
-      ++matches;
-    }
-  return matches == 1 ? found : -1;
 }
 
 std::string name_list(const std::vector<std::string> &names) {
@@ -72,27 +51,6 @@ std::string feature_expr(const Column &c, bool as_category) {
   if (as_category || k == TypeClass::Text) return ref + "::text";
   if (k == TypeClass::Boolean) return ref + "::int::float8";
   return ref + "::float8";
-}
-
-Portal open_cursor(const std::string &sql) {
-  const char *q = sql.c_str();
-  Portal portal = nullptr;
-  pg_call([&] {
-    SPIPlanPtr plan = SPI_prepare(q, 0, nullptr);
-    if (!plan) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-    portal = SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
-  });
-  return portal;
-}
-
-uint64 fetch(Portal portal, long limit) {
-  uint64 fetched = 0;
-  pg_call([&] {
-    CHECK_FOR_INTERRUPTS();
-    SPI_cursor_fetch(portal, true, limit);
-    fetched = SPI_processed;
-  });
-  return fetched;
 }
 
 std::optional<std::string> text_cell(HeapTuple tuple, TupleDesc desc, int attno) {
@@ -201,32 +159,20 @@ TabularRows read_tabular(const TabularSourceSpec &spec, long max_rows) {
     col.numeric = !as_category && classify(c.type) != TypeClass::Text;
     rows.features.push_back(std::move(col));
   }
-  Portal portal = open_cursor("SELECT " + select + " FROM " + from);
   long count = 0;
-  for (;;) {
-    const uint64 fetched = fetch(portal, kFetchRows);
-    if (fetched == 0) break;
-    if (count + static_cast<long>(fetched) > max_rows)
-      throw Error(ErrorKind::ResourceLimit, "the source has more than " + std::to_string(max_rows) + " rows",
-                  "Filter the source, or raise xb.max_train_rows.");
-    SPITupleTable *table = SPI_tuptable;
-    for (uint64 r = 0; r < fetched; ++r) {
-      HeapTuple tuple = table->vals[r];
-      ++count;
-      bool isnull = false;
-      Datum y = SPI_getbinval(tuple, table->tupdesc, 1, &isnull);
-      if (isnull)
-        throw Error(ErrorKind::DataException,
-                    std::string(role) + " column \"" + label.name + "\" is NULL in row " + std::to_string(count),
-                    "Filter out rows without a " + std::string(role) + ", e.g. WHERE " + quote_ident(label.name) +
-                        " IS NOT NULL in a query source.");
-      if (spec.classifier) rows.labels.push_back(text_of(y));
-      else rows.targets.push_back(DatumGetFloat8(y));
-      append_features(tuple, table->tupdesc, 2, rows.features);
-    }
-    pg_call([&] { SPI_freetuptable(table); });
-  }
-  pg_call([&] { SPI_cursor_close(portal); });
+  for_each_row("SELECT " + select + " FROM " + from, max_rows, [&](HeapTuple tuple, TupleDesc desc) {
+    ++count;
+    bool isnull = false;
+    Datum y = SPI_getbinval(tuple, desc, 1, &isnull);
+    if (isnull)
+      throw Error(ErrorKind::DataException,
+                  std::string(role) + " column \"" + label.name + "\" is NULL in row " + std::to_string(count),
+                  "Filter out rows without a " + std::string(role) + ", e.g. WHERE " + quote_ident(label.name) +
+                      " IS NOT NULL in a query source.");
+    if (spec.classifier) rows.labels.push_back(text_of(y));
+    else rows.targets.push_back(DatumGetFloat8(y));
+    append_features(tuple, desc, 2, rows.features);
+  });
   if (count == 0)
     throw Error(ErrorKind::InsufficientData, "the source has no rows", "Check the source's filter.");
   return rows;
@@ -241,7 +187,7 @@ TabularBatches::TabularBatches(const std::string &source, const std::string &key
   for (const auto &f : features) {
     std::vector<std::string> names;
     for (const auto &c : cols) names.push_back(c.name);
-    int i = find_name(names, f.name);
+    int i = find_column(names, f.name);
     if (i < 0) throw missing_feature(f.name, names, "source");
     const Column &c = cols[i];
     if (f.numeric && !is_number_class(classify(c.type)))
@@ -250,7 +196,7 @@ TabularBatches::TabularBatches(const std::string &source, const std::string &key
                   "The model was trained on numbers in this column; cast it in a query source.");
     select += ", " + feature_expr(c, !f.numeric);
   }
-  portal_ = open_cursor("SELECT " + select + " FROM " + from);
+  cursor_.emplace("SELECT " + select + " FROM " + from);
 }
 
 bool TabularBatches::next(long limit, std::vector<std::optional<std::string>> &keys,
@@ -261,22 +207,17 @@ bool TabularBatches::next(long limit, std::vector<std::optional<std::string>> &k
     columns[f].name = features_[f].name;
     columns[f].numeric = features_[f].numeric;
   }
-  const uint64 fetched = fetch(portal_, limit);
-  if (fetched == 0) return false;
-  SPITupleTable *table = SPI_tuptable;
-  for (uint64 r = 0; r < fetched; ++r) {
-    keys.push_back(text_cell(table->vals[r], table->tupdesc, 1));
-    append_features(table->vals[r], table->tupdesc, 2, columns);
+  if (!cursor_ || !cursor_->fetch(limit)) return false;
+  for (uint64 r = 0; r < cursor_->size(); ++r) {
+    keys.push_back(text_cell(cursor_->row(r), cursor_->desc(), 1));
+    append_features(cursor_->row(r), cursor_->desc(), 2, columns);
   }
-  pg_call([&] { SPI_freetuptable(table); });
   return true;
 }
 
 void TabularBatches::close() {
-  if (!portal_) return;
-  Portal p = portal_;
-  portal_ = nullptr;
-  pg_call([&] { SPI_cursor_close(p); });
+  if (cursor_) cursor_->close();
+  cursor_.reset();
 }
 
 std::vector<TabularColumn> row_columns(Datum row, const std::vector<TabularFeature> &features, long model_id,
@@ -321,7 +262,7 @@ std::vector<TabularColumn> row_columns(Datum row, const std::vector<TabularFeatu
     std::vector<AttrNumber> attnum(n);
     std::vector<Oid> atttype(n);
     for (int f = 0; f < n; ++f) {
-      int i = find_name(have, features[f].name);
+      int i = find_column(have, features[f].name);
       if (i < 0) throw missing_feature(features[f].name, have, "row");
       attnum[f] = static_cast<AttrNumber>(attnos[i]);
       atttype[f] = types[attnos[i] - 1];

@@ -13,6 +13,7 @@
 #include "core/tabular/model.hpp"
 #include "core/tabular/scorer.hpp"
 #include "pg/postgres.hpp"
+#include "pg/spi_reader.hpp"
 
 namespace xb::pg {
 
@@ -37,7 +38,7 @@ class TabularBatches {
 
  private:
   std::vector<TabularFeature> features_;
-  Portal portal_ = nullptr;
+  std::optional<SourceCursor> cursor_;
 };
 
 // Where a row type's attributes are, per model feature: plain data kept in

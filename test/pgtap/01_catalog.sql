@@ -1,13 +1,7 @@
 -- xb catalog: schema, tables, columns and their types, keys, the one-deployed
 -- index, the two SQL functions, and DROP/CREATE EXTENSION round trip.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(147);
 

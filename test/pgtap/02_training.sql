@@ -3,15 +3,9 @@
 -- forecast shape and calendar, determinism, every architecture, multi-column
 -- series keys, and table, view and SELECT sources.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
+\ir preamble.psql
 
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
-
-SELECT plan(92);
+SELECT plan(98);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -69,6 +63,31 @@ SELECT ok((SELECT train_seconds > 0 AND pg_temp.finite(train_seconds) FROM xb.mo
 SELECT ok((SELECT device <> '' FROM xb.models WHERE id = pg_temp.id_of('main')), 'device is recorded');
 SELECT is((SELECT (lineage->>'series')::int FROM xb.models WHERE id = pg_temp.id_of('main')), 3,
           'lineage counts 3 series');
+
+-- ---------------------------------------------------------------------------
+-- The lineage is built as jsonb by PostgreSQL: quotes in names, series keys
+-- or an arch cannot break it (6)
+-- ---------------------------------------------------------------------------
+SELECT is((SELECT array_agg(k ORDER BY k) FROM xb.models, jsonb_object_keys(lineage) k WHERE id = pg_temp.id_of('main')),
+          ARRAY['arch_requested', 'best_epochs', 'frequency', 'rows_dropped', 'runtime', 'series', 'series_skipped', 'xb'],
+          'the lineage keys');
+SELECT is((SELECT ARRAY[jsonb_typeof(lineage->'series'), jsonb_typeof(lineage->'best_epochs'), lineage->>'arch_requested',
+                        lineage->>'xb']
+             FROM xb.models WHERE id = pg_temp.id_of('main')),
+          ARRAY['number', 'array', 'gru', (SELECT extversion FROM pg_extension WHERE extname = 'xb')],
+          'counts are numbers, best epochs an array, the arch and xb''s version strings');
+SELECT lives_ok($$
+  INSERT INTO pgtap02_ids SELECT 'quote', xb_train_forecaster('pgtap02 "q''uote"',
+    $q$SELECT 'O''Brien "B"\' AS shop, date, weekly_sales FROM walmart WHERE store = 1$q$, 'date', 'weekly_sales',
+    ARRAY['shop'], NULL, 4, 'snaive')$$,
+  'a model name and a series key with quotes and a backslash train');
+SELECT is((SELECT lineage->>'arch_requested' FROM xb.models WHERE id = pg_temp.id_of('quote')), 'snaive',
+          'its lineage is valid jsonb');
+SELECT is((SELECT array_agg(DISTINCT series) FROM xb_forecast('pgtap02 "q''uote"')), ARRAY['O''Brien "B"\'],
+          'the series key comes back as it was');
+SELECT throws_ok($$ SELECT xb_train_forecaster('pgtap02 badarch', 'pgtap02_walmart3', 'date', 'weekly_sales', NULL, NULL, 4,
+                                               'gru", "xb": "0') $$,
+                 '22023', NULL, 'an arch with a quote is an unknown architecture');
 
 -- ---------------------------------------------------------------------------
 -- Metrics (8)

@@ -3,13 +3,7 @@
 -- xb.models, xb.model_metrics and xb.training_log as they were.  Also: odd
 -- identifiers are quoted, never spliced into SQL.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(144);
 

@@ -5,13 +5,7 @@
 -- pgTAP's throws_ok cannot catch the timeout (57014); pg_temp.run_timed()
 -- from run_timed.psql catches it and reports the SQLSTATE, the message and
 -- the elapsed clock_timestamp() time.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(14);
 

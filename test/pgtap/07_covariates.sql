@@ -3,13 +3,7 @@
 -- covariates, future_source, what-if overrides, sensitivity, invalid rows,
 -- the memory limit, auto and the series embedding.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(40);
 SET LOCAL xb.progress_every = 0;

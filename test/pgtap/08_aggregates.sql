@@ -4,13 +4,7 @@
 -- serialize and deserialize functions) giving the serial result, NULL and
 -- timestamptz semantics, cancellation, and bad input.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(120);
 

@@ -2,15 +2,9 @@
 -- known noise (overall and per horizon step), residuals on the test split,
 -- and rolling-origin backtests.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
+\ir preamble.psql
 
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
-
-SELECT plan(17);
+SELECT plan(19);
 SET LOCAL xb.progress_every = 0;
 
 -- 40 daily series: a weekly pattern plus noise close to N(0, 1) (a sum of
@@ -59,6 +53,12 @@ SELECT is((SELECT count(*)::int FROM pgtap09_bt WHERE points = 40 * 22), 3 * 7 *
   'every fold evaluates each step on all 22 test origins of the 40 series');
 SELECT is((SELECT count(*)::int FROM pgtap09_bt WHERE estimator = 'model' AND abs(coverage - 0.9) > 0.15), 0,
   'backtest coverage stays near nominal in every fold and step');
+-- A double the core leaves undefined (NaN) is NULL in SQL, in every set-returning function.
+SELECT is((SELECT count(*)::int FROM pgtap09_bt WHERE estimator = 'seasonal_naive' AND coverage IS NULL), 3 * 7,
+  'the seasonal-naive baseline has no interval: its backtest coverage is NULL');
+SELECT is((SELECT count(*)::int FROM pgtap09_bt
+            WHERE 'NaN'::float8 IN (mae, rmse, smape, wape, mase, coverage)), 0,
+  'no backtest column is NaN');
 SELECT is((SELECT count(*)::int FROM xb.models), 1, 'a backtest stores no model');
 SELECT throws_ok($$SELECT * FROM xb_backtest('pgtap09_cov', folds => 0)$$, '22023', NULL,
   'zero folds are refused');

@@ -2,13 +2,7 @@
 -- types, multi-class, odd column names, scoring rows, tables and jsonb, the
 -- per-backend model cache, batch scoring and feature importance.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(52);
 

@@ -1,13 +1,7 @@
 -- The MLP regressor: "how many units will this design sell", on total units
 -- per dress from the dirty, wide sales file joined to the attributes.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(14);
 

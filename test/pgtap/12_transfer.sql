@@ -2,13 +2,7 @@
 -- weights; hidden layers are copied, the input and output layers start afresh
 -- when the features or classes differ; freeze keeps the copied layers.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(12);
 

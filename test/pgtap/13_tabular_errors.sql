@@ -2,13 +2,7 @@
 -- SQLSTATE, a message naming the culprit and a hint, and leaves xb.models,
 -- xb.model_metrics and xb.training_log as they were.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(106);
 

@@ -12,13 +12,7 @@
 -- fail the suite until a model reaches them. What is
 -- asserted for real is that the default MLP beats the majority class on both
 -- measures by a clear margin. Must stay under 2 minutes on 2 cores.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(10);
 

@@ -7,13 +7,7 @@
 -- 200 gave WAPE 0.0393, 0.0392, 0.0390 and MASE 0.660, 0.660, 0.657
 -- (README, "Accuracy on Walmart").
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(7);
 SET LOCAL xb.progress_every = 0;

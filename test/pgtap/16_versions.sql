@@ -1,13 +1,7 @@
 -- Versions and moving models: xb_deploy, xb_rollback, xb_model_bytes,
 -- xb_model_info and xb_model_load, for classifiers, forecasters and the
 -- blobs the aggregates return. Runs in one transaction that is rolled back.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(42);
 

@@ -1,13 +1,7 @@
 -- CALL xb_retrain(name): the deployed version's stored spec rerun on the
 -- source's current rows; the new version kept only if its key test metric is
 -- not worse (or always, by option). Runs in one transaction, rolled back.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(20);
 

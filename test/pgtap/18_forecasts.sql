@@ -1,12 +1,6 @@
 -- xb.forecasts and xb_refresh_forecasts(name): materialized forecasts of the
 -- deployed version, for dashboards. Runs in one transaction, rolled back.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(11);
 

@@ -2,13 +2,7 @@
 -- xb_grant gives 'use' or 'manage' to a role, a group or PUBLIC; row-level
 -- security hides what a role may not use. Roles are created inside the
 -- transaction, which is rolled back.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(41);
 

@@ -1,13 +1,7 @@
 -- Hyperparameter search: options given as arrays are searched on a grid or
 -- at random; every trial is a row of xb.trials and the model keeps the best
 -- on validation. Runs in one transaction, rolled back.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(14);
 

@@ -5,13 +5,7 @@
 -- never outlive a privilege check; client errors carry no backtraces; the
 -- catalog is written only through xb's functions; the settings any role may
 -- change are bounded. Runs in one transaction, rolled back.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(34);
 

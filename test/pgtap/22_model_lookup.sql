@@ -2,13 +2,7 @@
 -- name answers 42501 (naming the owner) for a model the caller may not use
 -- or manage, and 42704 (naming the closest name it may use) for one that
 -- does not exist. Runs in one transaction that is rolled back.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(54);
 

@@ -10,13 +10,7 @@
 -- auto's recipe was chosen on earlier cutoffs (train to week 117, score
 -- 118-130; README, "How the defaults were chosen"), never on these weeks.
 -- Runs in one transaction that is rolled back: nothing persists.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(12);
 SET LOCAL xb.progress_every = 0;
