@@ -131,7 +131,7 @@ BEGIN
       key_metric, round(new_score::numeric, 4), was.version, key_metric, round(old_score::numeric, 4);
   ELSE
     PERFORM xb.reject_version(was.name, new_version);
-    PERFORM xb_deploy(was.name, was.version);
+    PERFORM @extschema@.xb_deploy(was.name, was.version);
     RAISE NOTICE 'xb_retrain: "%" version % (test % %) is worse than version % (test % %), which stays deployed',
       was.name, new_version, key_metric, round(new_score::numeric, 4), was.version, key_metric,
       round(old_score::numeric, 4);
@@ -230,7 +230,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'xb_deploy(name, version) deploys any version, newer ones included.';
   END IF;
-  RETURN xb_deploy(xb_rollback.name, previous);
+  RETURN @extschema@.xb_deploy(xb_rollback.name, previous);
 END
 $$;
 

@@ -221,23 +221,23 @@ RETURNS xb.forecast_point[] AS 'MODULE_PATHNAME', 'xb_forecast_agg_final'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE AGGREGATE xb_fit_forecaster(ts anyelement, y double precision, options jsonb) (
-  SFUNC = xb_fit_forecaster_transfn, STYPE = internal, FINALFUNC = xb_fit_forecaster_final,
-  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
-  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+  SFUNC = @extschema@.xb_fit_forecaster_transfn, STYPE = internal, FINALFUNC = @extschema@.xb_fit_forecaster_final,
+  COMBINEFUNC = @extschema@.xb_series_agg_combine, SERIALFUNC = @extschema@.xb_series_agg_serialize,
+  DESERIALFUNC = @extschema@.xb_series_agg_deserialize, PARALLEL = SAFE);
 COMMENT ON AGGREGATE xb_fit_forecaster(anyelement, double precision, jsonb) IS
   'Trains a forecaster on the group''s series (ts: date, timestamp or timestamptz as UTC); returns the model bytea';
 
 CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon integer) (
-  SFUNC = xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = xb_forecast_agg_final,
-  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
-  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+  SFUNC = @extschema@.xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = @extschema@.xb_forecast_agg_final,
+  COMBINEFUNC = @extschema@.xb_series_agg_combine, SERIALFUNC = @extschema@.xb_series_agg_serialize,
+  DESERIALFUNC = @extschema@.xb_series_agg_deserialize, PARALLEL = SAFE);
 COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer) IS
   'Trains a GRU on the group''s series and returns its next horizon steps as xb.forecast_point[]';
 
 CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon integer, options jsonb) (
-  SFUNC = xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = xb_forecast_agg_final,
-  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
-  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+  SFUNC = @extschema@.xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = @extschema@.xb_forecast_agg_final,
+  COMBINEFUNC = @extschema@.xb_series_agg_combine, SERIALFUNC = @extschema@.xb_series_agg_serialize,
+  DESERIALFUNC = @extschema@.xb_series_agg_deserialize, PARALLEL = SAFE);
 COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer, jsonb) IS
   'Trains a forecaster with options on the group''s series and returns its next horizon steps as xb.forecast_point[]';
 
@@ -418,7 +418,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'xb_deploy(name, version) deploys any version, newer ones included.';
   END IF;
-  RETURN xb_deploy(xb_rollback.name, previous);
+  RETURN @extschema@.xb_deploy(xb_rollback.name, previous);
 END
 $$;
 
@@ -497,7 +497,7 @@ BEGIN
       key_metric, round(new_score::numeric, 4), was.version, key_metric, round(old_score::numeric, 4);
   ELSE
     PERFORM xb.reject_version(was.name, new_version);
-    PERFORM xb_deploy(was.name, was.version);
+    PERFORM @extschema@.xb_deploy(was.name, was.version);
     RAISE NOTICE 'xb_retrain: "%" version % (test % %) is worse than version % (test % %), which stays deployed',
       was.name, new_version, key_metric, round(new_score::numeric, 4), was.version, key_metric,
       round(old_score::numeric, 4);
