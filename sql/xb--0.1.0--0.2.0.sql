@@ -281,3 +281,33 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 -- validation: retraining them reruns that, under its new name.
 UPDATE xb.models SET lineage = jsonb_set(lineage, '{arch_requested}', '"nets"')
  WHERE lineage->>'arch_requested' = 'auto';
+
+-- The model lookup's privilege check in PL/pgSQL, the same query: its plan is
+-- kept for the session, where a SQL function parsed and planned it again for
+-- every row that row-level security checks.
+CREATE OR REPLACE FUNCTION xb.model_access(model_name text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN (SELECT CASE
+             WHEN n.name IS NULL THEN 'new'
+             WHEN EXISTS (SELECT FROM pg_roles r  -- superusers are members of every role
+                          WHERE r.rolname = n.owner AND pg_has_role(r.oid, 'MEMBER'))
+                  OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN 'owner'
+             WHEN EXISTS (SELECT FROM xb.model_grants g
+                          WHERE g.name = n.name AND g.privilege = 'manage'
+                            AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
+                                                                 WHERE r.rolname = g.grantee
+                                                                   AND pg_has_role(r.oid, 'MEMBER')))) THEN 'manage'
+             WHEN EXISTS (SELECT FROM xb.model_grants g
+                          WHERE g.name = n.name
+                            AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
+                                                                 WHERE r.rolname = g.grantee
+                                                                   AND pg_has_role(r.oid, 'MEMBER')))) THEN 'use'
+             ELSE 'none'
+           END
+    FROM (SELECT model_name AS wanted) w LEFT JOIN xb.model_names n ON n.name = w.wanted);
+END
+$$;
