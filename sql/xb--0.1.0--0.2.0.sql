@@ -282,6 +282,65 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 UPDATE xb.models SET lineage = jsonb_set(lineage, '{arch_requested}', '"nets"')
  WHERE lineage->>'arch_requested' = 'auto';
 
+-- Views for BI tools ----------------------------------------------------------
+-- Both run with the reader's rights (security_invoker): row-level security
+-- shows each reader only the models it may use (xb.forecast_accuracy, read
+-- from the test split's actuals, only those it may manage), whoever owns the
+-- view. Neither reads the weights column.
+
+-- One row per deployed model: what it is, and its key test metric beside the
+-- baseline's (forecaster: MASE against seasonal naive; classifier: log loss
+-- against the majority class; regressor: RMSE against the training mean;
+-- lower is better, so a ratio below 1 means the model beats its baseline).
+CREATE VIEW xb.model_summary WITH (security_invoker = true) AS
+SELECT m.name, m.version, m.kind, m.arch, n.owner, m.owner AS trained_by, m.created_at AS trained_at, m.train_rows,
+       m.status, k.metric AS key_metric, s.model_score, k.baseline, s.baseline_score,
+       s.model_score / nullif(s.baseline_score, 0) AS score_ratio,
+       s.accuracy, s.baseline_accuracy, s.roc_auc, s.coverage
+FROM xb.models m
+JOIN xb.model_names n ON n.name = m.name
+CROSS JOIN LATERAL (SELECT CASE m.kind WHEN 'forecaster' THEN 'mase' WHEN 'classifier' THEN 'log_loss' ELSE 'rmse' END,
+                           CASE m.kind WHEN 'forecaster' THEN 'seasonal_naive' WHEN 'classifier' THEN 'majority'
+                                       ELSE 'mean' END) k(metric, baseline)
+CROSS JOIN LATERAL (
+  SELECT max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = k.metric) AS model_score,
+         max(mm.value) FILTER (WHERE mm.estimator = k.baseline AND mm.metric = k.metric) AS baseline_score,
+         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'accuracy') AS accuracy,
+         max(mm.value) FILTER (WHERE mm.estimator = k.baseline AND mm.metric = 'accuracy') AS baseline_accuracy,
+         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'roc_auc') AS roc_auc,
+         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'coverage') AS coverage
+  FROM xb.model_metrics mm WHERE mm.model_id = m.id AND mm.split = 'test') s
+WHERE m.deployed;
+
+COMMENT ON VIEW xb.model_summary IS
+  'One row per deployed model: kind, architecture, version, owner, training time and rows, status, its key test metric '
+  'beside its baseline''s and their ratio (below 1: better than the baseline), accuracy, ROC AUC, interval coverage';
+
+-- Per forecaster version and series: the test split's metrics, from
+-- xb.residuals (the same definitions as xb.model_metrics: fractions, not
+-- percentages; bias is mean(fitted - actual)). Backtests are not stored:
+-- xb_backtest() computes them when called.
+CREATE VIEW xb.forecast_accuracy WITH (security_invoker = true) AS
+SELECT m.name, m.version, m.deployed, r.series, count(*) AS points, min(r.ts) AS test_from, max(r.ts) AS test_to,
+       avg(abs(r.fitted - r.actual)) AS mae,
+       sqrt(avg((r.fitted - r.actual) * (r.fitted - r.actual))) AS rmse,
+       avg(abs(r.fitted - r.actual) / abs(r.actual)) FILTER (WHERE r.actual <> 0) AS mape,
+       avg(CASE WHEN abs(r.actual) + abs(r.fitted) = 0 THEN 0
+                ELSE 2 * abs(r.fitted - r.actual) / (abs(r.actual) + abs(r.fitted)) END) AS smape,
+       sum(abs(r.fitted - r.actual)) / nullif(sum(abs(r.actual)), 0) AS wape,
+       avg(r.fitted - r.actual) AS bias,
+       avg(CASE WHEN r.actual BETWEEN r.lo AND r.hi THEN 1.0 ELSE 0.0 END::double precision)
+         FILTER (WHERE r.lo IS NOT NULL AND r.hi IS NOT NULL) AS coverage
+FROM xb.residuals r
+JOIN xb.models m ON m.id = r.model_id
+GROUP BY m.id, r.series;
+
+COMMENT ON VIEW xb.forecast_accuracy IS
+  'Per forecaster version and series: test-split points, MAE, RMSE, MAPE, sMAPE, WAPE, bias and interval coverage '
+  '(rows of the models the reader may manage)';
+
+GRANT SELECT ON xb.model_summary, xb.forecast_accuracy TO PUBLIC;
+
 -- The model lookup's privilege check in PL/pgSQL, the same query: its plan is
 -- kept for the session, where a SQL function parsed and planned it again for
 -- every row that row-level security checks.

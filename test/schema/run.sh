@@ -44,7 +44,7 @@ SELECT i AS product_id, (ARRAY['casual', 'party', 'work'])[1 + i % 3] AS style, 
 FROM generate_series(1, 200) i;
 GRANT SELECT ON sales TO xb_schema_reader;
 
-SELECT plan(27);
+SELECT plan(30);
 
 SELECT is((SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
            WHERE e.extname = 'xb'), 'analytics', 'xb is installed in schema analytics');
@@ -118,6 +118,18 @@ SELECT ok((SELECT count(*) = 2 AND bool_and(cardinality(f) = 5)
                  (SELECT analytics.xb_fit_forecaster(day, units, '{"arch": "gru", "epochs": 1, "lookback": 7, "hidden": 4,
                                                                    "horizon": 6}') FROM sales WHERE store = 1))),
           'xb_forecast_agg and xb_fit_forecaster with xb_forecast(bytea)');
+
+-- The catalog views stay in schema xb; a grantee reads them and forecasts in
+-- read-only transactions (a BI tool's connection).
+SELECT is((SELECT string_agg(name || ' v' || version, ',' ORDER BY name) FROM xb.model_summary),
+          'sc_clf v1,sc_copy v1,sc_fc v3', 'xb.model_summary lists the deployed models');
+SELECT analytics.xb_grant('sc_fc', 'xb_schema_reader', 'use') \g /dev/null
+SET default_transaction_read_only = on;
+SET ROLE xb_schema_reader;
+SELECT is((SELECT string_agg(name, ',') FROM xb.model_summary), 'sc_fc',
+          'read-only, the grantee sees its model in xb.model_summary');
+SELECT is((SELECT count(*)::int FROM analytics.xb_forecast('sc_fc')), 14, 'and forecasts with it');
+RESET ROLE;
 
 SELECT * FROM finish();
 SQL
