@@ -370,3 +370,23 @@ BEGIN
     FROM (SELECT model_name AS wanted) w LEFT JOIN xb.model_names n ON n.name = w.wanted);
 END
 $$;
+
+-- The aggregates' support functions are internal: they move from the
+-- extension's schema to schema xb (the aggregates keep pointing at them).
+ALTER FUNCTION @extschema@.xb_fit_forecaster_transfn(internal, anyelement, double precision, jsonb) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_fit_forecaster_transfn(internal, anyelement, double precision, jsonb) RENAME TO fit_forecaster_transfn;
+ALTER FUNCTION @extschema@.xb_forecast_agg_transfn(internal, anyelement, double precision, integer) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_forecast_agg_transfn(internal, anyelement, double precision, integer) RENAME TO forecast_agg_transfn;
+ALTER FUNCTION @extschema@.xb_forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb)
+  RENAME TO forecast_agg_transfn;
+ALTER FUNCTION @extschema@.xb_series_agg_combine(internal, internal) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_series_agg_combine(internal, internal) RENAME TO series_agg_combine;
+ALTER FUNCTION @extschema@.xb_series_agg_serialize(internal) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_series_agg_serialize(internal) RENAME TO series_agg_serialize;
+ALTER FUNCTION @extschema@.xb_series_agg_deserialize(bytea, internal) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_series_agg_deserialize(bytea, internal) RENAME TO series_agg_deserialize;
+ALTER FUNCTION @extschema@.xb_fit_forecaster_final(internal) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_fit_forecaster_final(internal) RENAME TO fit_forecaster_final;
+ALTER FUNCTION @extschema@.xb_forecast_agg_final(internal) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_forecast_agg_final(internal) RENAME TO forecast_agg_final;

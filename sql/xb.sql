@@ -183,61 +183,63 @@ GRANT SELECT ON xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
 -- Training happens once per group, in the final function; the transition
 -- functions only collect rows, so the aggregates run in parallel (partial
 -- aggregation) and give the same result as serially.
+-- The support functions are internal: they live in schema xb, beside the
+-- catalog, not in the extension's schema with the user's functions.
 
 CREATE TYPE xb.forecast_point AS (ts timestamp, yhat double precision, lo double precision, hi double precision);
 COMMENT ON TYPE xb.forecast_point IS 'One forecast step of xb_forecast_agg: time, forecast and interval';
 
-CREATE FUNCTION xb_fit_forecaster_transfn(internal, anyelement, double precision, jsonb)
+CREATE FUNCTION xb.fit_forecaster_transfn(internal, anyelement, double precision, jsonb)
 RETURNS internal AS 'MODULE_PATHNAME', 'xb_fit_forecaster_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION xb_forecast_agg_transfn(internal, anyelement, double precision, integer)
+CREATE FUNCTION xb.forecast_agg_transfn(internal, anyelement, double precision, integer)
 RETURNS internal AS 'MODULE_PATHNAME', 'xb_forecast_agg_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION xb_forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb)
+CREATE FUNCTION xb.forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb)
 RETURNS internal AS 'MODULE_PATHNAME', 'xb_forecast_agg_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION xb_series_agg_combine(internal, internal)
+CREATE FUNCTION xb.series_agg_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'xb_series_agg_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION xb_series_agg_serialize(internal)
+CREATE FUNCTION xb.series_agg_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'xb_series_agg_serialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION xb_series_agg_deserialize(bytea, internal)
+CREATE FUNCTION xb.series_agg_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'xb_series_agg_deserialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- The final functions train: they depend on xb.device and xb.threads.
-CREATE FUNCTION xb_fit_forecaster_final(internal)
+CREATE FUNCTION xb.fit_forecaster_final(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'xb_fit_forecaster_final'
 LANGUAGE C STABLE PARALLEL SAFE;
 
-CREATE FUNCTION xb_forecast_agg_final(internal)
+CREATE FUNCTION xb.forecast_agg_final(internal)
 RETURNS xb.forecast_point[] AS 'MODULE_PATHNAME', 'xb_forecast_agg_final'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE AGGREGATE xb_fit_forecaster(ts anyelement, y double precision, options jsonb) (
-  SFUNC = @extschema@.xb_fit_forecaster_transfn, STYPE = internal, FINALFUNC = @extschema@.xb_fit_forecaster_final,
-  COMBINEFUNC = @extschema@.xb_series_agg_combine, SERIALFUNC = @extschema@.xb_series_agg_serialize,
-  DESERIALFUNC = @extschema@.xb_series_agg_deserialize, PARALLEL = SAFE);
+  SFUNC = xb.fit_forecaster_transfn, STYPE = internal, FINALFUNC = xb.fit_forecaster_final,
+  COMBINEFUNC = xb.series_agg_combine, SERIALFUNC = xb.series_agg_serialize,
+  DESERIALFUNC = xb.series_agg_deserialize, PARALLEL = SAFE);
 COMMENT ON AGGREGATE xb_fit_forecaster(anyelement, double precision, jsonb) IS
   'Trains a forecaster on the group''s series (ts: date, timestamp or timestamptz as UTC); returns the model bytea';
 
 CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon integer) (
-  SFUNC = @extschema@.xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = @extschema@.xb_forecast_agg_final,
-  COMBINEFUNC = @extschema@.xb_series_agg_combine, SERIALFUNC = @extschema@.xb_series_agg_serialize,
-  DESERIALFUNC = @extschema@.xb_series_agg_deserialize, PARALLEL = SAFE);
+  SFUNC = xb.forecast_agg_transfn, STYPE = internal, FINALFUNC = xb.forecast_agg_final,
+  COMBINEFUNC = xb.series_agg_combine, SERIALFUNC = xb.series_agg_serialize,
+  DESERIALFUNC = xb.series_agg_deserialize, PARALLEL = SAFE);
 COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer) IS
   'Trains a GRU on the group''s series and returns its next horizon steps as xb.forecast_point[]';
 
 CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon integer, options jsonb) (
-  SFUNC = @extschema@.xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = @extschema@.xb_forecast_agg_final,
-  COMBINEFUNC = @extschema@.xb_series_agg_combine, SERIALFUNC = @extschema@.xb_series_agg_serialize,
-  DESERIALFUNC = @extschema@.xb_series_agg_deserialize, PARALLEL = SAFE);
+  SFUNC = xb.forecast_agg_transfn, STYPE = internal, FINALFUNC = xb.forecast_agg_final,
+  COMBINEFUNC = xb.series_agg_combine, SERIALFUNC = xb.series_agg_serialize,
+  DESERIALFUNC = xb.series_agg_deserialize, PARALLEL = SAFE);
 COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer, jsonb) IS
   'Trains a forecaster with options on the group''s series and returns its next horizon steps as xb.forecast_point[]';
 

@@ -2,9 +2,9 @@
 # Any schema: xb installed with CREATE EXTENSION xb SCHEMA analytics, with
 # analytics NOT on the search_path, must work when every call is written
 # fully qualified (analytics.xb_...): the functions that call other xb
-# functions (xb_rollback and xb_retrain call xb_deploy, the aggregates their
-# support functions) name them through @extschema@, never through the
-# caller's search_path. A representative call of each family runs here on
+# functions (xb_rollback and xb_retrain call xb_deploy) name them through
+# @extschema@, never through the caller's search_path, and internal ones
+# (the aggregates' support functions) live in schema xb. A representative call of each family runs here on
 # small generated data: training a forecaster and a classifier, forecasting,
 # residuals, versions (deploy, rollback), retraining (kept and rejected),
 # materialized forecasts, sharing (grant, revoke, a role that uses the model),
