@@ -336,8 +336,8 @@ JOIN xb.models m ON m.id = r.model_id
 GROUP BY m.id, r.series;
 
 COMMENT ON VIEW xb.forecast_accuracy IS
-  'Per forecaster version and series: test-split points, MAE, RMSE, MAPE, sMAPE, WAPE, bias and interval coverage '
-  '(rows of the models the reader may manage)';
+  'One row per forecaster version and series: test-split points, MAE, RMSE, MAPE, sMAPE, WAPE, bias and interval '
+  'coverage (rows of the models the reader may manage)';
 
 GRANT SELECT ON xb.model_summary, xb.forecast_accuracy TO PUBLIC;
 
@@ -390,3 +390,32 @@ ALTER FUNCTION @extschema@.xb_fit_forecaster_final(internal) SET SCHEMA xb;
 ALTER FUNCTION xb.xb_fit_forecaster_final(internal) RENAME TO fit_forecaster_final;
 ALTER FUNCTION @extschema@.xb_forecast_agg_final(internal) SET SCHEMA xb;
 ALTER FUNCTION xb.xb_forecast_agg_final(internal) RENAME TO forecast_agg_final;
+
+-- What one row of each catalog table and view is.
+COMMENT ON TABLE xb.models IS
+  'One row per model version: what was trained (kind, architecture, source, columns, options) on '
+  'what (rows, time range, lineage), how (device, seconds), its status, whether it is the deployed '
+  'version of its name, and its blob (weights, read through xb_model_bytes)';
+COMMENT ON TABLE xb.model_metrics IS
+  'One row per model version, split, estimator (the model, or its baseline: seasonal_naive, '
+  'majority, mean) and metric: its value';
+COMMENT ON TABLE xb.training_log IS
+  'One row per model version, ensemble member and epoch: training and validation loss, learning '
+  'rate, seconds';
+COMMENT ON TABLE xb.residuals IS
+  'One row per forecaster version, series and time of its test split: actual, fitted, horizon '
+  'step and interval (visible to the roles that may manage the model)';
+COMMENT ON TABLE xb.forecasts IS
+  'One row per model name, series and future time: the deployed version''s forecast and interval, '
+  'written by xb_refresh_forecasts';
+COMMENT ON TABLE xb.trials IS
+  'One row per candidate of a model version''s hyperparameter search or of auto: its parameters, '
+  'validation scores, seconds, and whether it was kept';
+COMMENT ON TABLE xb.model_names IS
+  'One row per model name: the role that owns it (the one that trained or imported its first version)';
+COMMENT ON TABLE xb.model_grants IS
+  'One row per model name and grantee (a role, or public): the privilege xb_grant gave (use or '
+  'manage), by whom and when';
+COMMENT ON VIEW xb.model_privileges IS
+  'One row per model name and grantee (PUBLIC for everyone): the privilege xb_grant gave, by whom '
+  'and when';

@@ -39,6 +39,10 @@ CREATE TABLE xb.models (
   source_search_path text NOT NULL,
   UNIQUE (name, version)
 );
+COMMENT ON TABLE xb.models IS
+  'One row per model version: what was trained (kind, architecture, source, columns, options) on '
+  'what (rows, time range, lineage), how (device, seconds), its status, whether it is the deployed '
+  'version of its name, and its blob (weights, read through xb_model_bytes)';
 CREATE UNIQUE INDEX models_one_deployed ON xb.models (name) WHERE deployed;
 
 -- Accuracy per model, split and estimator: the model itself, and the
@@ -52,6 +56,9 @@ CREATE TABLE xb.model_metrics (
   value     double precision,
   PRIMARY KEY (model_id, split, estimator, metric)
 );
+COMMENT ON TABLE xb.model_metrics IS
+  'One row per model version, split, estimator (the model, or its baseline: seasonal_naive, '
+  'majority, mean) and metric: its value';
 
 CREATE TABLE xb.training_log (
   model_id        bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
@@ -63,6 +70,9 @@ CREATE TABLE xb.training_log (
   seconds         double precision NOT NULL,
   PRIMARY KEY (model_id, member, epoch)
 );
+COMMENT ON TABLE xb.training_log IS
+  'One row per model version, ensemble member and epoch: training and validation loss, learning '
+  'rate, seconds';
 
 -- The test split of each model, tiled by horizon-long windows from its first
 -- point: one fitted value per series and time, with its step and interval.
@@ -77,6 +87,9 @@ CREATE TABLE xb.residuals (
   hi       double precision,
   PRIMARY KEY (model_id, series, ts)
 );
+COMMENT ON TABLE xb.residuals IS
+  'One row per forecaster version, series and time of its test split: actual, fitted, horizon '
+  'step and interval (visible to the roles that may manage the model)';
 
 CREATE FUNCTION xb_train_forecaster(
   name         text,
@@ -527,6 +540,9 @@ CREATE TABLE xb.forecasts (
   refreshed_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (model_name, series, ts)
 );
+COMMENT ON TABLE xb.forecasts IS
+  'One row per model name, series and future time: the deployed version''s forecast and interval, '
+  'written by xb_refresh_forecasts';
 GRANT SELECT ON xb.forecasts TO PUBLIC;  -- written only through xb_refresh_forecasts
 
 CREATE FUNCTION xb_refresh_forecasts(name text, horizon integer DEFAULT NULL)
@@ -568,6 +584,9 @@ CREATE TABLE xb.trials (
   chosen           boolean NOT NULL,
   PRIMARY KEY (model_id, trial)
 );
+COMMENT ON TABLE xb.trials IS
+  'One row per candidate of a model version''s hyperparameter search or of auto: its parameters, '
+  'validation scores, seconds, and whether it was kept';
 GRANT SELECT ON xb.trials TO PUBLIC;
 
 -- Privileges ------------------------------------------------------------------
@@ -588,6 +607,8 @@ CREATE TABLE xb.model_names (
   owner      name NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
+COMMENT ON TABLE xb.model_names IS
+  'One row per model name: the role that owns it (the one that trained or imported its first version)';
 
 CREATE TABLE xb.model_grants (
   name       text NOT NULL REFERENCES xb.model_names (name) ON DELETE CASCADE,
@@ -597,6 +618,9 @@ CREATE TABLE xb.model_grants (
   granted_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (name, grantee)
 );
+COMMENT ON TABLE xb.model_grants IS
+  'One row per model name and grantee (a role, or public): the privilege xb_grant gave (use or '
+  'manage), by whom and when';
 
 -- What the current role may do with a model name: new (no such name yet),
 -- owner, manage, use or none. The privilege functions pin search_path, so a
@@ -697,6 +721,9 @@ CREATE VIEW xb.model_privileges AS
 SELECT g.name, CASE WHEN g.grantee = 'public' THEN 'PUBLIC' ELSE g.grantee END AS grantee, g.privilege,
        g.granted_by, g.granted_at
 FROM xb.model_grants g;
+COMMENT ON VIEW xb.model_privileges IS
+  'One row per model name and grantee (PUBLIC for everyone): the privilege xb_grant gave, by whom '
+  'and when';
 
 -- Catalog writes ----------------------------------------------------------------
 -- Ordinary roles may only read the catalog (through row-level security);
@@ -802,8 +829,8 @@ JOIN xb.models m ON m.id = r.model_id
 GROUP BY m.id, r.series;
 
 COMMENT ON VIEW xb.forecast_accuracy IS
-  'Per forecaster version and series: test-split points, MAE, RMSE, MAPE, sMAPE, WAPE, bias and interval coverage '
-  '(rows of the models the reader may manage)';
+  'One row per forecaster version and series: test-split points, MAE, RMSE, MAPE, sMAPE, WAPE, bias and interval '
+  'coverage (rows of the models the reader may manage)';
 
 GRANT SELECT ON xb.model_summary, xb.forecast_accuracy TO PUBLIC;
 

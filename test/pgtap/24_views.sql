@@ -13,7 +13,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS xb;
 
-SELECT plan(29);
+SELECT plan(30);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -76,6 +76,10 @@ SELECT is((SELECT string_agg(c.relname || ':' || array_to_string(c.reloptions, '
 SELECT is((SELECT count(*)::int FROM information_schema.view_column_usage
            WHERE view_schema = 'xb' AND view_name IN ('model_summary', 'forecast_accuracy') AND column_name = 'weights'),
           0, 'neither reads the weights column');
+SELECT is((SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c
+           WHERE c.relnamespace = 'xb'::regnamespace AND c.relkind IN ('r', 'v')
+             AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'One row per %'),
+          NULL, 'every table and view of schema xb has a comment saying what one row is');
 SELECT ok(has_table_privilege('pgtap24_bi', 'xb.model_summary', 'SELECT')
           AND has_table_privilege('pgtap24_bi', 'xb.forecast_accuracy', 'SELECT'), 'PUBLIC may read them');
 
