@@ -131,7 +131,7 @@ BEGIN
       key_metric, round(new_score::numeric, 4), was.version, key_metric, round(old_score::numeric, 4);
   ELSE
     PERFORM xb.reject_version(was.name, new_version);
-    PERFORM xb_deploy(was.name, was.version);
+    PERFORM @extschema@.xb_deploy(was.name, was.version);
     RAISE NOTICE 'xb_retrain: "%" version % (test % %) is worse than version % (test % %), which stays deployed',
       was.name, new_version, key_metric, round(new_score::numeric, 4), was.version, key_metric,
       round(old_score::numeric, 4);
@@ -230,7 +230,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'xb_deploy(name, version) deploys any version, newer ones included.';
   END IF;
-  RETURN xb_deploy(xb_rollback.name, previous);
+  RETURN @extschema@.xb_deploy(xb_rollback.name, previous);
 END
 $$;
 
@@ -281,3 +281,141 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 -- validation: retraining them reruns that, under its new name.
 UPDATE xb.models SET lineage = jsonb_set(lineage, '{arch_requested}', '"nets"')
  WHERE lineage->>'arch_requested' = 'auto';
+
+-- Views for BI tools ----------------------------------------------------------
+-- Both run with the reader's rights (security_invoker): row-level security
+-- shows each reader only the models it may use (xb.forecast_accuracy, read
+-- from the test split's actuals, only those it may manage), whoever owns the
+-- view. Neither reads the weights column.
+
+-- One row per deployed model: what it is, and its key test metric beside the
+-- baseline's (forecaster: MASE against seasonal naive; classifier: log loss
+-- against the majority class; regressor: RMSE against the training mean;
+-- lower is better, so a ratio below 1 means the model beats its baseline).
+CREATE VIEW xb.model_summary WITH (security_invoker = true) AS
+SELECT m.name, m.version, m.kind, m.arch, n.owner, m.owner AS trained_by, m.created_at AS trained_at, m.train_rows,
+       m.status, k.metric AS key_metric, s.model_score, k.baseline, s.baseline_score,
+       s.model_score / nullif(s.baseline_score, 0) AS score_ratio,
+       s.accuracy, s.baseline_accuracy, s.roc_auc, s.coverage
+FROM xb.models m
+JOIN xb.model_names n ON n.name = m.name
+CROSS JOIN LATERAL (SELECT CASE m.kind WHEN 'forecaster' THEN 'mase' WHEN 'classifier' THEN 'log_loss' ELSE 'rmse' END,
+                           CASE m.kind WHEN 'forecaster' THEN 'seasonal_naive' WHEN 'classifier' THEN 'majority'
+                                       ELSE 'mean' END) k(metric, baseline)
+CROSS JOIN LATERAL (
+  SELECT max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = k.metric) AS model_score,
+         max(mm.value) FILTER (WHERE mm.estimator = k.baseline AND mm.metric = k.metric) AS baseline_score,
+         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'accuracy') AS accuracy,
+         max(mm.value) FILTER (WHERE mm.estimator = k.baseline AND mm.metric = 'accuracy') AS baseline_accuracy,
+         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'roc_auc') AS roc_auc,
+         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'coverage') AS coverage
+  FROM xb.model_metrics mm WHERE mm.model_id = m.id AND mm.split = 'test') s
+WHERE m.deployed;
+
+COMMENT ON VIEW xb.model_summary IS
+  'One row per deployed model: kind, architecture, version, owner, training time and rows, status, its key test metric '
+  'beside its baseline''s and their ratio (below 1: better than the baseline), accuracy, ROC AUC, interval coverage';
+
+-- Per forecaster version and series: the test split's metrics, from
+-- xb.residuals (the same definitions as xb.model_metrics: fractions, not
+-- percentages; bias is mean(fitted - actual)). Backtests are not stored:
+-- xb_backtest() computes them when called.
+CREATE VIEW xb.forecast_accuracy WITH (security_invoker = true) AS
+SELECT m.name, m.version, m.deployed, r.series, count(*) AS points, min(r.ts) AS test_from, max(r.ts) AS test_to,
+       avg(abs(r.fitted - r.actual)) AS mae,
+       sqrt(avg((r.fitted - r.actual) * (r.fitted - r.actual))) AS rmse,
+       avg(abs(r.fitted - r.actual) / abs(r.actual)) FILTER (WHERE r.actual <> 0) AS mape,
+       avg(CASE WHEN abs(r.actual) + abs(r.fitted) = 0 THEN 0
+                ELSE 2 * abs(r.fitted - r.actual) / (abs(r.actual) + abs(r.fitted)) END) AS smape,
+       sum(abs(r.fitted - r.actual)) / nullif(sum(abs(r.actual)), 0) AS wape,
+       avg(r.fitted - r.actual) AS bias,
+       avg(CASE WHEN r.actual BETWEEN r.lo AND r.hi THEN 1.0 ELSE 0.0 END::double precision)
+         FILTER (WHERE r.lo IS NOT NULL AND r.hi IS NOT NULL) AS coverage
+FROM xb.residuals r
+JOIN xb.models m ON m.id = r.model_id
+GROUP BY m.id, r.series;
+
+COMMENT ON VIEW xb.forecast_accuracy IS
+  'One row per forecaster version and series: test-split points, MAE, RMSE, MAPE, sMAPE, WAPE, bias and interval '
+  'coverage (rows of the models the reader may manage)';
+
+GRANT SELECT ON xb.model_summary, xb.forecast_accuracy TO PUBLIC;
+
+-- The model lookup's privilege check in PL/pgSQL, the same query: its plan is
+-- kept for the session, where a SQL function parsed and planned it again for
+-- every row that row-level security checks.
+CREATE OR REPLACE FUNCTION xb.model_access(model_name text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN (SELECT CASE
+             WHEN n.name IS NULL THEN 'new'
+             WHEN EXISTS (SELECT FROM pg_roles r  -- superusers are members of every role
+                          WHERE r.rolname = n.owner AND pg_has_role(r.oid, 'MEMBER'))
+                  OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN 'owner'
+             WHEN EXISTS (SELECT FROM xb.model_grants g
+                          WHERE g.name = n.name AND g.privilege = 'manage'
+                            AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
+                                                                 WHERE r.rolname = g.grantee
+                                                                   AND pg_has_role(r.oid, 'MEMBER')))) THEN 'manage'
+             WHEN EXISTS (SELECT FROM xb.model_grants g
+                          WHERE g.name = n.name
+                            AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
+                                                                 WHERE r.rolname = g.grantee
+                                                                   AND pg_has_role(r.oid, 'MEMBER')))) THEN 'use'
+             ELSE 'none'
+           END
+    FROM (SELECT model_name AS wanted) w LEFT JOIN xb.model_names n ON n.name = w.wanted);
+END
+$$;
+
+-- The aggregates' support functions are internal: they move from the
+-- extension's schema to schema xb (the aggregates keep pointing at them).
+ALTER FUNCTION @extschema@.xb_fit_forecaster_transfn(internal, anyelement, double precision, jsonb) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_fit_forecaster_transfn(internal, anyelement, double precision, jsonb) RENAME TO fit_forecaster_transfn;
+ALTER FUNCTION @extschema@.xb_forecast_agg_transfn(internal, anyelement, double precision, integer) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_forecast_agg_transfn(internal, anyelement, double precision, integer) RENAME TO forecast_agg_transfn;
+ALTER FUNCTION @extschema@.xb_forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb)
+  RENAME TO forecast_agg_transfn;
+ALTER FUNCTION @extschema@.xb_series_agg_combine(internal, internal) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_series_agg_combine(internal, internal) RENAME TO series_agg_combine;
+ALTER FUNCTION @extschema@.xb_series_agg_serialize(internal) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_series_agg_serialize(internal) RENAME TO series_agg_serialize;
+ALTER FUNCTION @extschema@.xb_series_agg_deserialize(bytea, internal) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_series_agg_deserialize(bytea, internal) RENAME TO series_agg_deserialize;
+ALTER FUNCTION @extschema@.xb_fit_forecaster_final(internal) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_fit_forecaster_final(internal) RENAME TO fit_forecaster_final;
+ALTER FUNCTION @extschema@.xb_forecast_agg_final(internal) SET SCHEMA xb;
+ALTER FUNCTION xb.xb_forecast_agg_final(internal) RENAME TO forecast_agg_final;
+
+-- What one row of each catalog table and view is.
+COMMENT ON TABLE xb.models IS
+  'One row per model version: what was trained (kind, architecture, source, columns, options) on '
+  'what (rows, time range, lineage), how (device, seconds), its status, whether it is the deployed '
+  'version of its name, and its blob (weights, read through xb_model_bytes)';
+COMMENT ON TABLE xb.model_metrics IS
+  'One row per model version, split, estimator (the model, or its baseline: seasonal_naive, '
+  'majority, mean) and metric: its value';
+COMMENT ON TABLE xb.training_log IS
+  'One row per model version, ensemble member and epoch: training and validation loss, learning '
+  'rate, seconds';
+COMMENT ON TABLE xb.residuals IS
+  'One row per forecaster version, series and time of its test split: actual, fitted, horizon '
+  'step and interval (visible to the roles that may manage the model)';
+COMMENT ON TABLE xb.forecasts IS
+  'One row per model name, series and future time: the deployed version''s forecast and interval, '
+  'written by xb_refresh_forecasts';
+COMMENT ON TABLE xb.trials IS
+  'One row per candidate of a model version''s hyperparameter search or of auto: its parameters, '
+  'validation scores, seconds, and whether it was kept';
+COMMENT ON TABLE xb.model_names IS
+  'One row per model name: the role that owns it (the one that trained or imported its first version)';
+COMMENT ON TABLE xb.model_grants IS
+  'One row per model name and grantee (a role, or public): the privilege xb_grant gave (use or '
+  'manage), by whom and when';
+COMMENT ON VIEW xb.model_privileges IS
+  'One row per model name and grantee (PUBLIC for everyone): the privilege xb_grant gave, by whom '
+  'and when';

@@ -39,6 +39,10 @@ CREATE TABLE xb.models (
   source_search_path text NOT NULL,
   UNIQUE (name, version)
 );
+COMMENT ON TABLE xb.models IS
+  'One row per model version: what was trained (kind, architecture, source, columns, options) on '
+  'what (rows, time range, lineage), how (device, seconds), its status, whether it is the deployed '
+  'version of its name, and its blob (weights, read through xb_model_bytes)';
 CREATE UNIQUE INDEX models_one_deployed ON xb.models (name) WHERE deployed;
 
 -- Accuracy per model, split and estimator: the model itself, and the
@@ -52,6 +56,9 @@ CREATE TABLE xb.model_metrics (
   value     double precision,
   PRIMARY KEY (model_id, split, estimator, metric)
 );
+COMMENT ON TABLE xb.model_metrics IS
+  'One row per model version, split, estimator (the model, or its baseline: seasonal_naive, '
+  'majority, mean) and metric: its value';
 
 CREATE TABLE xb.training_log (
   model_id        bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
@@ -63,6 +70,9 @@ CREATE TABLE xb.training_log (
   seconds         double precision NOT NULL,
   PRIMARY KEY (model_id, member, epoch)
 );
+COMMENT ON TABLE xb.training_log IS
+  'One row per model version, ensemble member and epoch: training and validation loss, learning '
+  'rate, seconds';
 
 -- The test split of each model, tiled by horizon-long windows from its first
 -- point: one fitted value per series and time, with its step and interval.
@@ -77,6 +87,9 @@ CREATE TABLE xb.residuals (
   hi       double precision,
   PRIMARY KEY (model_id, series, ts)
 );
+COMMENT ON TABLE xb.residuals IS
+  'One row per forecaster version, series and time of its test split: actual, fitted, horizon '
+  'step and interval (visible to the roles that may manage the model)';
 
 CREATE FUNCTION xb_train_forecaster(
   name         text,
@@ -183,61 +196,63 @@ GRANT SELECT ON xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
 -- Training happens once per group, in the final function; the transition
 -- functions only collect rows, so the aggregates run in parallel (partial
 -- aggregation) and give the same result as serially.
+-- The support functions are internal: they live in schema xb, beside the
+-- catalog, not in the extension's schema with the user's functions.
 
 CREATE TYPE xb.forecast_point AS (ts timestamp, yhat double precision, lo double precision, hi double precision);
 COMMENT ON TYPE xb.forecast_point IS 'One forecast step of xb_forecast_agg: time, forecast and interval';
 
-CREATE FUNCTION xb_fit_forecaster_transfn(internal, anyelement, double precision, jsonb)
+CREATE FUNCTION xb.fit_forecaster_transfn(internal, anyelement, double precision, jsonb)
 RETURNS internal AS 'MODULE_PATHNAME', 'xb_fit_forecaster_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION xb_forecast_agg_transfn(internal, anyelement, double precision, integer)
+CREATE FUNCTION xb.forecast_agg_transfn(internal, anyelement, double precision, integer)
 RETURNS internal AS 'MODULE_PATHNAME', 'xb_forecast_agg_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION xb_forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb)
+CREATE FUNCTION xb.forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb)
 RETURNS internal AS 'MODULE_PATHNAME', 'xb_forecast_agg_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION xb_series_agg_combine(internal, internal)
+CREATE FUNCTION xb.series_agg_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'xb_series_agg_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION xb_series_agg_serialize(internal)
+CREATE FUNCTION xb.series_agg_serialize(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'xb_series_agg_serialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION xb_series_agg_deserialize(bytea, internal)
+CREATE FUNCTION xb.series_agg_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'xb_series_agg_deserialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- The final functions train: they depend on xb.device and xb.threads.
-CREATE FUNCTION xb_fit_forecaster_final(internal)
+CREATE FUNCTION xb.fit_forecaster_final(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'xb_fit_forecaster_final'
 LANGUAGE C STABLE PARALLEL SAFE;
 
-CREATE FUNCTION xb_forecast_agg_final(internal)
+CREATE FUNCTION xb.forecast_agg_final(internal)
 RETURNS xb.forecast_point[] AS 'MODULE_PATHNAME', 'xb_forecast_agg_final'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE AGGREGATE xb_fit_forecaster(ts anyelement, y double precision, options jsonb) (
-  SFUNC = xb_fit_forecaster_transfn, STYPE = internal, FINALFUNC = xb_fit_forecaster_final,
-  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
-  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+  SFUNC = xb.fit_forecaster_transfn, STYPE = internal, FINALFUNC = xb.fit_forecaster_final,
+  COMBINEFUNC = xb.series_agg_combine, SERIALFUNC = xb.series_agg_serialize,
+  DESERIALFUNC = xb.series_agg_deserialize, PARALLEL = SAFE);
 COMMENT ON AGGREGATE xb_fit_forecaster(anyelement, double precision, jsonb) IS
   'Trains a forecaster on the group''s series (ts: date, timestamp or timestamptz as UTC); returns the model bytea';
 
 CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon integer) (
-  SFUNC = xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = xb_forecast_agg_final,
-  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
-  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+  SFUNC = xb.forecast_agg_transfn, STYPE = internal, FINALFUNC = xb.forecast_agg_final,
+  COMBINEFUNC = xb.series_agg_combine, SERIALFUNC = xb.series_agg_serialize,
+  DESERIALFUNC = xb.series_agg_deserialize, PARALLEL = SAFE);
 COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer) IS
   'Trains a GRU on the group''s series and returns its next horizon steps as xb.forecast_point[]';
 
 CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon integer, options jsonb) (
-  SFUNC = xb_forecast_agg_transfn, STYPE = internal, FINALFUNC = xb_forecast_agg_final,
-  COMBINEFUNC = xb_series_agg_combine, SERIALFUNC = xb_series_agg_serialize,
-  DESERIALFUNC = xb_series_agg_deserialize, PARALLEL = SAFE);
+  SFUNC = xb.forecast_agg_transfn, STYPE = internal, FINALFUNC = xb.forecast_agg_final,
+  COMBINEFUNC = xb.series_agg_combine, SERIALFUNC = xb.series_agg_serialize,
+  DESERIALFUNC = xb.series_agg_deserialize, PARALLEL = SAFE);
 COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer, jsonb) IS
   'Trains a forecaster with options on the group''s series and returns its next horizon steps as xb.forecast_point[]';
 
@@ -418,7 +433,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'xb_deploy(name, version) deploys any version, newer ones included.';
   END IF;
-  RETURN xb_deploy(xb_rollback.name, previous);
+  RETURN @extschema@.xb_deploy(xb_rollback.name, previous);
 END
 $$;
 
@@ -497,7 +512,7 @@ BEGIN
       key_metric, round(new_score::numeric, 4), was.version, key_metric, round(old_score::numeric, 4);
   ELSE
     PERFORM xb.reject_version(was.name, new_version);
-    PERFORM xb_deploy(was.name, was.version);
+    PERFORM @extschema@.xb_deploy(was.name, was.version);
     RAISE NOTICE 'xb_retrain: "%" version % (test % %) is worse than version % (test % %), which stays deployed',
       was.name, new_version, key_metric, round(new_score::numeric, 4), was.version, key_metric,
       round(old_score::numeric, 4);
@@ -525,6 +540,9 @@ CREATE TABLE xb.forecasts (
   refreshed_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (model_name, series, ts)
 );
+COMMENT ON TABLE xb.forecasts IS
+  'One row per model name, series and future time: the deployed version''s forecast and interval, '
+  'written by xb_refresh_forecasts';
 GRANT SELECT ON xb.forecasts TO PUBLIC;  -- written only through xb_refresh_forecasts
 
 CREATE FUNCTION xb_refresh_forecasts(name text, horizon integer DEFAULT NULL)
@@ -566,6 +584,9 @@ CREATE TABLE xb.trials (
   chosen           boolean NOT NULL,
   PRIMARY KEY (model_id, trial)
 );
+COMMENT ON TABLE xb.trials IS
+  'One row per candidate of a model version''s hyperparameter search or of auto: its parameters, '
+  'validation scores, seconds, and whether it was kept';
 GRANT SELECT ON xb.trials TO PUBLIC;
 
 -- Privileges ------------------------------------------------------------------
@@ -586,6 +607,8 @@ CREATE TABLE xb.model_names (
   owner      name NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
+COMMENT ON TABLE xb.model_names IS
+  'One row per model name: the role that owns it (the one that trained or imported its first version)';
 
 CREATE TABLE xb.model_grants (
   name       text NOT NULL REFERENCES xb.model_names (name) ON DELETE CASCADE,
@@ -595,33 +618,40 @@ CREATE TABLE xb.model_grants (
   granted_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (name, grantee)
 );
+COMMENT ON TABLE xb.model_grants IS
+  'One row per model name and grantee (a role, or public): the privilege xb_grant gave (use or '
+  'manage), by whom and when';
 
 -- What the current role may do with a model name: new (no such name yet),
 -- owner, manage, use or none. The privilege functions pin search_path, so a
 -- role cannot shadow pg_has_role, pg_roles or an operator to gain access.
+-- PL/pgSQL keeps the query's plan for the session: row-level security calls
+-- this once per row read (a SQL function would parse and plan it each time).
 CREATE FUNCTION xb.model_access(model_name text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE
-           WHEN n.name IS NULL THEN 'new'
-           WHEN EXISTS (SELECT FROM pg_roles r  -- superusers are members of every role
-                        WHERE r.rolname = n.owner AND pg_has_role(r.oid, 'MEMBER'))
-                OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN 'owner'
-           WHEN EXISTS (SELECT FROM xb.model_grants g
-                        WHERE g.name = n.name AND g.privilege = 'manage'
-                          AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
-                                                               WHERE r.rolname = g.grantee
-                                                                 AND pg_has_role(r.oid, 'MEMBER')))) THEN 'manage'
-           WHEN EXISTS (SELECT FROM xb.model_grants g
-                        WHERE g.name = n.name
-                          AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
-                                                               WHERE r.rolname = g.grantee
-                                                                 AND pg_has_role(r.oid, 'MEMBER')))) THEN 'use'
-           ELSE 'none'
-         END
-  FROM (SELECT model_name AS wanted) w LEFT JOIN xb.model_names n ON n.name = w.wanted
+BEGIN
+  RETURN (SELECT CASE
+             WHEN n.name IS NULL THEN 'new'
+             WHEN EXISTS (SELECT FROM pg_roles r  -- superusers are members of every role
+                          WHERE r.rolname = n.owner AND pg_has_role(r.oid, 'MEMBER'))
+                  OR (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN 'owner'
+             WHEN EXISTS (SELECT FROM xb.model_grants g
+                          WHERE g.name = n.name AND g.privilege = 'manage'
+                            AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
+                                                                 WHERE r.rolname = g.grantee
+                                                                   AND pg_has_role(r.oid, 'MEMBER')))) THEN 'manage'
+             WHEN EXISTS (SELECT FROM xb.model_grants g
+                          WHERE g.name = n.name
+                            AND (g.grantee = 'public' OR EXISTS (SELECT FROM pg_roles r
+                                                                 WHERE r.rolname = g.grantee
+                                                                   AND pg_has_role(r.oid, 'MEMBER')))) THEN 'use'
+             ELSE 'none'
+           END
+    FROM (SELECT model_name AS wanted) w LEFT JOIN xb.model_names n ON n.name = w.wanted);
+END
 $$;
 
 -- The two privileges as the row-level security policies ask for them.
@@ -691,6 +721,9 @@ CREATE VIEW xb.model_privileges AS
 SELECT g.name, CASE WHEN g.grantee = 'public' THEN 'PUBLIC' ELSE g.grantee END AS grantee, g.privilege,
        g.granted_by, g.granted_at
 FROM xb.model_grants g;
+COMMENT ON VIEW xb.model_privileges IS
+  'One row per model name and grantee (PUBLIC for everyone): the privilege xb_grant gave, by whom '
+  'and when';
 
 -- Catalog writes ----------------------------------------------------------------
 -- Ordinary roles may only read the catalog (through row-level security);
@@ -741,6 +774,65 @@ ALTER TABLE xb.model_grants ENABLE ROW LEVEL SECURITY;
 CREATE POLICY everyone ON xb.model_grants FOR SELECT USING (true);
 
 GRANT SELECT ON xb.model_names, xb.model_grants, xb.model_privileges TO PUBLIC;
+
+-- Views for BI tools ----------------------------------------------------------
+-- Both run with the reader's rights (security_invoker): row-level security
+-- shows each reader only the models it may use (xb.forecast_accuracy, read
+-- from the test split's actuals, only those it may manage), whoever owns the
+-- view. Neither reads the weights column.
+
+-- One row per deployed model: what it is, and its key test metric beside the
+-- baseline's (forecaster: MASE against seasonal naive; classifier: log loss
+-- against the majority class; regressor: RMSE against the training mean;
+-- lower is better, so a ratio below 1 means the model beats its baseline).
+CREATE VIEW xb.model_summary WITH (security_invoker = true) AS
+SELECT m.name, m.version, m.kind, m.arch, n.owner, m.owner AS trained_by, m.created_at AS trained_at, m.train_rows,
+       m.status, k.metric AS key_metric, s.model_score, k.baseline, s.baseline_score,
+       s.model_score / nullif(s.baseline_score, 0) AS score_ratio,
+       s.accuracy, s.baseline_accuracy, s.roc_auc, s.coverage
+FROM xb.models m
+JOIN xb.model_names n ON n.name = m.name
+CROSS JOIN LATERAL (SELECT CASE m.kind WHEN 'forecaster' THEN 'mase' WHEN 'classifier' THEN 'log_loss' ELSE 'rmse' END,
+                           CASE m.kind WHEN 'forecaster' THEN 'seasonal_naive' WHEN 'classifier' THEN 'majority'
+                                       ELSE 'mean' END) k(metric, baseline)
+CROSS JOIN LATERAL (
+  SELECT max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = k.metric) AS model_score,
+         max(mm.value) FILTER (WHERE mm.estimator = k.baseline AND mm.metric = k.metric) AS baseline_score,
+         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'accuracy') AS accuracy,
+         max(mm.value) FILTER (WHERE mm.estimator = k.baseline AND mm.metric = 'accuracy') AS baseline_accuracy,
+         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'roc_auc') AS roc_auc,
+         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'coverage') AS coverage
+  FROM xb.model_metrics mm WHERE mm.model_id = m.id AND mm.split = 'test') s
+WHERE m.deployed;
+
+COMMENT ON VIEW xb.model_summary IS
+  'One row per deployed model: kind, architecture, version, owner, training time and rows, status, its key test metric '
+  'beside its baseline''s and their ratio (below 1: better than the baseline), accuracy, ROC AUC, interval coverage';
+
+-- Per forecaster version and series: the test split's metrics, from
+-- xb.residuals (the same definitions as xb.model_metrics: fractions, not
+-- percentages; bias is mean(fitted - actual)). Backtests are not stored:
+-- xb_backtest() computes them when called.
+CREATE VIEW xb.forecast_accuracy WITH (security_invoker = true) AS
+SELECT m.name, m.version, m.deployed, r.series, count(*) AS points, min(r.ts) AS test_from, max(r.ts) AS test_to,
+       avg(abs(r.fitted - r.actual)) AS mae,
+       sqrt(avg((r.fitted - r.actual) * (r.fitted - r.actual))) AS rmse,
+       avg(abs(r.fitted - r.actual) / abs(r.actual)) FILTER (WHERE r.actual <> 0) AS mape,
+       avg(CASE WHEN abs(r.actual) + abs(r.fitted) = 0 THEN 0
+                ELSE 2 * abs(r.fitted - r.actual) / (abs(r.actual) + abs(r.fitted)) END) AS smape,
+       sum(abs(r.fitted - r.actual)) / nullif(sum(abs(r.actual)), 0) AS wape,
+       avg(r.fitted - r.actual) AS bias,
+       avg(CASE WHEN r.actual BETWEEN r.lo AND r.hi THEN 1.0 ELSE 0.0 END::double precision)
+         FILTER (WHERE r.lo IS NOT NULL AND r.hi IS NOT NULL) AS coverage
+FROM xb.residuals r
+JOIN xb.models m ON m.id = r.model_id
+GROUP BY m.id, r.series;
+
+COMMENT ON VIEW xb.forecast_accuracy IS
+  'One row per forecaster version and series: test-split points, MAE, RMSE, MAPE, sMAPE, WAPE, bias and interval '
+  'coverage (rows of the models the reader may manage)';
+
+GRANT SELECT ON xb.model_summary, xb.forecast_accuracy TO PUBLIC;
 
 -- pg_dump keeps the catalog's rows (the extension's own objects are recreated
 -- by CREATE EXTENSION; these tables' contents are the user's).

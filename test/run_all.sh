@@ -14,6 +14,8 @@
 #      wait for the name's lock before reading the deployed version)
 #   7c. prove test/upgrade/run.sh (a 0.1.0 catalog updated in place keeps
 #      every model's forecasts and scores; TAP)
+#   7d. prove test/schema/run.sh (CREATE EXTENSION xb SCHEMA analytics, not
+#      on the search_path: every family of calls, fully qualified; TAP)
 #   8. the server log must show no backend killed by a signal or exiting with
 #      an error code (counted as one test)
 #
@@ -255,6 +257,14 @@ run_upgrade() {
     record_counts upgrade "$rc" "$(parse_pg_prove <"$log")"
 }
 
+run_schema() {
+    local log=$LOGDIR/schema.log rc
+    banner "schema: prove test/schema/run.sh"
+    prove -v --exec bash test/schema/run.sh | tee "$log"
+    rc=${PIPESTATUS[0]}
+    record_counts schema "$rc" "$(parse_pg_prove <"$log")"
+}
+
 check_server_log() {
     local problems
     banner "server log: $XB_CLUSTER_LOG"
@@ -313,6 +323,7 @@ main() {
         run_pgtap
         run_concurrency
         run_upgrade
+        run_schema
         xb_cluster_halt
         check_server_log
     else
@@ -322,6 +333,7 @@ main() {
         fi
         not_run concurrency "no installed extension or no running cluster"
         not_run upgrade "no installed extension or no running cluster"
+        not_run schema "no installed extension or no running cluster"
     fi
 
     banner "summary"
