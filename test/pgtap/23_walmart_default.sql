@@ -12,7 +12,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(12);
+SELECT plan(13);
 SET LOCAL xb.progress_every = 0;
 
 \ir walmart.psql
@@ -66,6 +66,14 @@ SELECT is((SELECT t.arch FROM xb.trials t JOIN xb.models m ON m.id = t.model_id 
   'theta+stlf', 'the chosen recipe is marked');
 SELECT ok((SELECT (xb_model_info(xb_model_bytes('pgtap23_1')) -> 'recipes' -> '1' ->> 'recipe') IS NOT NULL),
   'which recipe each store got is visible in SQL');
+
+CREATE TEMP TABLE pgtap23_backtest AS SELECT * FROM xb_backtest('pgtap23_1', folds => 2, step => 13);
+SELECT is((SELECT count(*)::int FROM pgtap23_backtest WHERE points > 0), 2 * 13 * 2,
+  'xb_backtest reruns auto on rolling origins: every fold, step and estimator scored');
+SELECT diag(format('backtest fold %s (cutoff %s): auto MASE %s, seasonal naive %s', fold, cutoff::date,
+                   round(avg(mase) FILTER (WHERE estimator = 'model')::numeric, 3),
+                   round(avg(mase) FILTER (WHERE estimator = 'seasonal_naive')::numeric, 3)))
+  FROM pgtap23_backtest GROUP BY fold, cutoff ORDER BY fold;
 
 SELECT * FROM finish();
 ROLLBACK;

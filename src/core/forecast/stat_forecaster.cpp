@@ -40,13 +40,22 @@ std::vector<Recipe> candidates_of(const ForecastOptions &o) {
 
 struct RecipeForecast {
   std::vector<double> mean;
+  std::string recipe;  // the one that ran (auto's may be seasonal naive on a short history)
   std::string method;
 };
 
+// With one to two seasons of history, STL and Theta cannot be seasonal and
+// auto's combination forecasts no season at all, while seasonal naive can:
+// on Walmart cut at weeks 95, 100 and 104 it scored WAPE 0.05-0.06 against
+// 0.11-0.24 (README, "How the defaults were chosen").
+bool too_short_for_seasonal_members(long n, int m) { return m > 1 && n >= m && n <= 2L * m; }
+
 // The recipe fitted on the first n points of y, forecasting h steps.
-RecipeForecast run_recipe(const Recipe &r, const std::vector<double> &y, long n, int m, int h) {
+RecipeForecast run_recipe(const Recipe &given, const std::vector<double> &y, long n, int m, int h) {
+  const Recipe &r = given.name == kAutoRecipe.name && too_short_for_seasonal_members(n, m) ? kSeasonalNaive : given;
   const std::vector<double> history(y.begin(), y.begin() + n);
   RecipeForecast out;
+  out.recipe = r.name;
   out.mean.assign(static_cast<std::size_t>(h), 0.0);
   for (const auto &member : r.members) {
     const stat::StatForecast f = stat::fit_and_forecast(member, history, m, h);
@@ -157,7 +166,7 @@ SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const s
   out.state.start = s.start;
   out.state.length = n;
   out.state.scale = scale;
-  out.state.recipe = chosen.name;
+  out.state.recipe = final.recipe;
   out.state.method = final.method;
   out.state.yhat = final.mean;
   return out;

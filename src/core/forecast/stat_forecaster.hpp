@@ -8,8 +8,9 @@
 // recipe chosen on an earlier cutoff of the Walmart data (README, "How the
 // defaults were chosen"), unless seasonal naive beats it on that series'
 // validation origins while these are representative (the members ran there
-// as they do on the whole history), then seasonal naive. Intervals are
-// split-conformal from the chosen recipe's validation errors.
+// as they do on the whole history), then seasonal naive; and with one to two
+// seasons of history, where the members cannot be seasonal, seasonal naive.
+// Intervals are split-conformal from the chosen recipe's validation errors.
 #pragma once
 #include <string>
 #include <vector>

@@ -357,3 +357,17 @@ TEST(StatisticalForecaster, NetworkOptionsAreNamedNotSilentlyUsedAndSearchesNeed
   EXPECT_TRUE(named);
   EXPECT_THROW(parse_forecast_options("auto", 4, R"({"lr": [0.1, 0.01]})"), Error);
 }
+
+TEST(StatisticalForecaster, AutoUsesSeasonalNaiveWhenTheHistoryHoldsOneToTwoSeasons) {
+  std::vector<double> one_and_a_half, three;
+  for (int t = 0; t < 80; ++t) one_and_a_half.push_back(100 + 40 * std::sin(t * 2 * M_PI / 52) + (t % 52 == 47 ? 60 : 0));
+  // A trend that seasonal naive lags behind: on three seasons the combination wins validation.
+  for (int t = 0; t < 160; ++t) three.push_back(100 + 3.0 * t + 40 * std::sin(t * 2 * M_PI / 52));
+  TrainedForecaster m = train_forecaster(weekly({one_and_a_half, three}), stat_options("auto"), cpu(), {});
+  const auto recipes = nlohmann::json::parse(describe_model(m.blob, cpu())).at("recipes");
+  EXPECT_EQ(recipes.at("s0").at("recipe"), "snaive") << recipes.dump();
+  EXPECT_EQ(recipes.at("s1").at("recipe"), "theta+stlf") << recipes.dump();
+  // Seasonal naive continues last year's spike in week 47.
+  const auto points = forecast(m.blob, 0, cpu(), {});
+  EXPECT_NEAR(points[0].yhat, one_and_a_half[80 - 52], 1e-9);
+}
