@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -179,3 +180,28 @@ TEST(ModelValidation, TrainingOverTheMemoryLimitIsRefusedUpFront) {
   EXPECT_NO_THROW(train_classifier(products(), parse_tabular_options(true, R"({"epochs": 1, "hidden": [4]})"),
                                    cpu(limit), {}));
 }
+
+TEST(ModelValidation, AClassifierStateIsReadStrictly) {
+  const std::string blob =
+      train_classifier(products(), parse_tabular_options(true, R"({"epochs": 1, "hidden": [4], "seed": 2})"), cpu(), {})
+          .blob;
+  const auto refused = [&](const std::function<void(json &)> &change) {
+    try {
+      TabularScorer::load(reseal(blob, change), cpu());
+      return false;
+    } catch (const Error &e) {
+      return e.kind() == ErrorKind::CorruptModel;
+    }
+  };
+  // Integers that a lenient read would wrap into a valid index or count.
+  EXPECT_TRUE(refused([](json &s) { s["positive"] = std::int64_t(1) << 53; }));
+  EXPECT_TRUE(refused([](json &s) { s["positive"] = std::numeric_limits<std::uint64_t>::max(); }));
+  EXPECT_TRUE(refused([](json &s) { s["members"] = 1.5; }));
+  EXPECT_TRUE(refused([](json &s) { s["members"] = (std::int64_t(1) << 32) + 1; }));
+  // Scoring turns labels into numbers: text classes cannot be read as integers.
+  EXPECT_TRUE(refused([](json &s) { s["label_type"] = "integer"; }));
+  EXPECT_TRUE(refused([](json &s) { s["label_type"] = "boolean"; }));
+  EXPECT_TRUE(refused([](json &s) { s["target_std"] = 0; }));
+  EXPECT_NO_THROW(TabularScorer::load(reseal(blob, [](json &s) { s["positive"] = 0; }), cpu()));
+}
+
