@@ -205,3 +205,61 @@ TEST(ModelValidation, AClassifierStateIsReadStrictly) {
   EXPECT_NO_THROW(TabularScorer::load(reseal(blob, [](json &s) { s["positive"] = 0; }), cpu()));
 }
 
+TEST(ModelValidation, NonFiniteOutputsAreRefused) {
+  const auto data_exception = [](const std::function<void()> &f) {
+    try {
+      f();
+      return false;
+    } catch (const Error &e) {
+      return e.kind() == ErrorKind::DataException;
+    }
+  };
+  // Prices near the double range overflow the network's float input: each
+  // row is refused or gives probabilities, never NaN or inf, and at least
+  // one of them does overflow (a softmax of infinite logits is NaN).
+  TabularRows three_classes = products();
+  for (std::size_t i = 0; i < three_classes.labels.size(); ++i) three_classes.labels[i] = std::string(1, 'a' + i % 3);
+  const auto scorer = TabularScorer::load(
+      train_classifier(three_classes, parse_tabular_options(true, R"({"epochs": 1, "hidden": [4], "seed": 2})"), cpu(),
+                       {})
+          .blob,
+      cpu());
+  int refused = 0;
+  for (double price : {1e300, -1e300, 3e38, -3e38, 1e30, -1e30}) {
+    TabularColumn colour{"colour", false, {}, {std::string("red")}}, prices{"price", true, {price}, {}};
+    if (data_exception([&] {
+          const TabularPrediction p = scorer->predict({colour, prices}).at(0);
+          EXPECT_TRUE(std::isfinite(p.label_probability) && p.label_probability >= 0 && p.label_probability <= 1)
+              << "price " << price << ": " << p.label_probability;
+        }))
+      ++refused;
+  }
+  EXPECT_GT(refused, 0);
+
+  const std::string network =
+      train_forecaster(weekly_rows(), parse_forecast_options("gru", 3, R"({"epochs": 1, "hidden": 4, "seed": 1})"),
+                       cpu(), {})
+          .blob;
+  EXPECT_NO_THROW(forecast(network, 0, cpu(), {}));
+  // Each finite, their product (the interval's half-width) is not.
+  EXPECT_TRUE(data_exception([&] {
+    forecast(reseal(network,
+                    [](json &s) {
+                      s["series"][0]["scaler"][1] = 1e300;
+                      s["conformal_q"][0] = 1e300;
+                    }),
+             0, cpu(), {});
+  }));
+
+  const std::string statistical =
+      train_forecaster(weekly_rows(), parse_forecast_options("auto", 3, "{}"), cpu(), {}).blob;
+  EXPECT_NO_THROW(forecast(statistical, 0, cpu(), {}));
+  EXPECT_TRUE(data_exception([&] {
+    forecast(reseal(statistical,
+                    [](json &s) {
+                      s["conformal_q"][0] = 1e300;
+                      s["series"][0]["scale"] = 1e300;
+                    }),
+             0, cpu(), {});
+  }));
+}

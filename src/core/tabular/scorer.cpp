@@ -194,8 +194,22 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
   t.codes = torch::from_blob(x.codes.data(), {x.rows, x.code_dim}, torch::kLong);
   auto result = predict_members(const_cast<std::vector<Mlp> &>(m.nets), t, m.head, torch::kCPU).contiguous();
   const double *r = result.data_ptr<double>();
+  // Values near float's range in a row, or in the model's scalers or
+  // weights, can overflow to inf or NaN: refused rather than scored.
+  for (long i = 0; i < result.numel(); ++i)
+    if (!std::isfinite(r[i]))
+      throw Error(ErrorKind::DataException,
+                  "the prediction for row " + std::to_string(i / (result.numel() / x.rows) + 1) +
+                      " is not a finite number",
+                  "The row holds values too large to compute with, or the model does; check the row, or retrain "
+                  "the model.");
   if (m.kind == ModelKind::Regressor) {
-    for (long i = 0; i < x.rows; ++i) out[i].value = r[i] * m.target_std + m.target_mean;
+    for (long i = 0; i < x.rows; ++i) {
+      out[i].value = r[i] * m.target_std + m.target_mean;
+      if (!std::isfinite(out[i].value))
+        throw Error(ErrorKind::DataException, "the prediction for row " + std::to_string(i + 1) + " is not a finite number",
+                    "The model's target scale is too large to compute with; retrain the model.");
+    }
     return out;
   }
   const long k = static_cast<long>(m.classes.size());
