@@ -7,10 +7,19 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define XB_FUZZ_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XB_FUZZ_UNDER_ASAN 1
+#endif
+#endif
 
 namespace xb::fuzz {
 namespace {
@@ -62,9 +71,11 @@ std::string record(std::uint64_t index, const CaseResult &r) {
 }
 
 void limit_child(const Limits &limits) {
-  struct rlimit as {};
-  as.rlim_cur = as.rlim_max = limits.address_space;
-  setrlimit(RLIMIT_AS, &as);
+  if (address_space_limit_available()) {
+    struct rlimit as {};
+    as.rlim_cur = as.rlim_max = limits.address_space;
+    setrlimit(RLIMIT_AS, &as);
+  }
   // A case that dumps core would be slow and litter the build directory.
   struct rlimit core {};
   setrlimit(RLIMIT_CORE, &core);
@@ -210,6 +221,26 @@ std::string produce_in_child(const std::function<std::string()> &f, const Limits
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("produce_in_child: " + describe_exit(status, limits.seconds_per_case));
   return out;
+}
+
+bool address_space_limit_available() {
+#ifdef XB_FUZZ_UNDER_ASAN
+  return false;
+#else
+  return true;
+#endif
+}
+
+std::uint64_t peak_address_space() {
+  std::FILE *status = std::fopen("/proc/self/status", "r");
+  if (!status) throw std::runtime_error("fuzz harness: cannot read /proc/self/status");
+  char line[256];
+  unsigned long long kb = 0;
+  while (std::fgets(line, sizeof line, status))
+    if (std::sscanf(line, "VmPeak: %llu kB", &kb) == 1) break;
+  std::fclose(status);
+  if (kb == 0) throw std::runtime_error("fuzz harness: no VmPeak in /proc/self/status");
+  return static_cast<std::uint64_t>(kb) << 10;
 }
 
 std::uint64_t cases_from_env(const char *name, std::uint64_t fallback) {

@@ -51,6 +51,17 @@ struct Limits {
   std::uint64_t address_space = std::uint64_t(8) << 30;  // RLIMIT_AS of each child
 };
 
+// Whether Limits::address_space is applied. AddressSanitizer reserves
+// terabytes of shadow memory up front, so under it RLIMIT_AS cannot be set
+// and each child runs without; the sanitizer run bounds every allocation
+// instead: ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=N
+// makes a larger request fail (std::bad_alloc, a failed case) rather than
+// succeed (test/run_all.sh, step "sanitizer").
+bool address_space_limit_available();
+
+// The calling process's peak virtual memory (VmPeak), in bytes.
+std::uint64_t peak_address_space();
+
 struct Report {
   std::uint64_t cases = 0;
   std::map<std::string, std::uint64_t> outcomes;
