@@ -554,6 +554,15 @@ std::vector<Bad> extreme_integers() {
           {kRawPlusInf, "1e999 (infinite)"}};
 }
 
+// Sizes the loaders' bounds allow: the largest width, layer count, ensemble,
+// lookback, horizon, embedding, categories and tabular input.
+std::vector<Bad> within_bounds() {
+  std::vector<Bad> out;
+  for (long n : {2L, 16L, 32L, 64L, 256L, 4096L, 10000L, 100000L, 6400000L})
+    out.push_back({n, std::to_string(n) + " (within bounds)"});
+  return out;
+}
+
 void add(std::vector<Mutation> &out, std::size_t blob, const std::string &path, const std::string &what, Expect e,
          std::function<bool(Subject &)> apply) {
   out.push_back({blob, path, std::string(kBlobs[blob].name) + ": " + what, e, std::move(apply)});
@@ -592,6 +601,16 @@ void node_mutations(std::vector<Mutation> &out, std::size_t blob, const std::str
   switch (role) {
     case Role::Count:
       for (const Bad &bad : extreme_integers()) add_set(out, blob, path, bad, Expect::Refuse);
+      // Within the shared bounds (core/common/limits.hpp) but not what the
+      // weights hold: refused before anything is sized from them. A
+      // statistical model's counts size nothing, so they may forecast.
+      // The trained value itself is left out; a GRU's or LSTM's lookback is
+      // no part of its weights, so a shorter one is still a model.
+      for (const Bad &bad : within_bounds())
+        if (bad.value != node)
+          add_set(out, blob, path, bad,
+                  kBlobs[blob].family == Family::Statistical || path == "/options/lookback" ? Expect::NoCrash
+                                                                                            : Expect::Refuse);
       break;
     case Role::Step:
       // A network's season must fit its frequency, so another step is
@@ -881,27 +900,37 @@ fuzz::CaseResult valid_blobs_case(std::uint64_t) {
   return {true, "accepted", ""};
 }
 
-// Address space for the resealed cases: what a child applying every valid
-// blob reached, plus a margin for the heap's growth over thousands of cases.
-// A forged shape sized to pass the weight checks is still refused before
-// allocation; any allocation sized from it would be far larger than this.
+// Memory for the resealed cases, from what a child applying every valid blob
+// needs: its peak address space plus a margin for the heap's growth over
+// thousands of cases, and a cap on any single allocation far above its
+// largest one. A forged shape must be refused before anything is sized from
+// it; an allocation sized from one would be far larger than either.
 constexpr std::uint64_t kAddressSpaceMargin = std::uint64_t(384) << 20;
+constexpr std::uint64_t kLargestAllocation = std::uint64_t(64) << 20;
 
 fuzz::Limits resealed_limits() {
   fuzz::Limits limits;
   if (!fuzz::address_space_limit_available()) {
-    std::printf("address-space limit: none under AddressSanitizer (ASAN_OPTIONS max_allocation_size_mb bounds "
-                "each allocation)\n");
+    std::printf("memory limits: none in the harness under AddressSanitizer (ASAN_OPTIONS max_allocation_size_mb "
+                "bounds each allocation)\n");
     return limits;
   }
-  const std::uint64_t peak = std::stoull(fuzz::produce_in_child([] {
-    for (int i = 0; i < 20; ++i)
-      if (!valid_blobs_case(0).ok) throw std::runtime_error("a valid blob was not accepted");
-    return std::to_string(fuzz::peak_address_space());
-  }));
+  fuzz::Limits measuring;
+  measuring.largest_allocation = std::numeric_limits<std::uint64_t>::max();  // counts requests, refuses none
+  const json needs = json::parse(fuzz::produce_in_child(
+      [] {
+        for (int i = 0; i < 20; ++i)
+          if (!valid_blobs_case(0).ok) throw std::runtime_error("a valid blob was not accepted");
+        return json{{"peak", fuzz::peak_address_space()}, {"largest", fuzz::take_largest_allocation()}}.dump();
+      },
+      measuring));
+  const std::uint64_t peak = needs.at("peak"), largest = needs.at("largest");
   limits.address_space = peak + kAddressSpaceMargin;
-  std::printf("address-space limit: %.0f MB (valid blobs peak at %.0f MB, + %.0f MB)\n",
-              limits.address_space / 1048576.0, peak / 1048576.0, kAddressSpaceMargin / 1048576.0);
+  limits.largest_allocation = kLargestAllocation;
+  std::printf("memory limits: address space %.0f MB (valid blobs peak at %.0f MB, + %.0f MB); single allocations up "
+              "to %.0f MB (valid blobs: at most %.0f kB)\n",
+              limits.address_space / 1048576.0, peak / 1048576.0, kAddressSpaceMargin / 1048576.0,
+              kLargestAllocation / 1048576.0, largest / 1024.0);
   return limits;
 }
 
