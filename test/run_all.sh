@@ -5,6 +5,9 @@
 #   2. make -j2                      (core library, unit tests, xb.so)
 #   3. make install
 #   4. make unittest                 (GoogleTest through ctest)
+#   4b. the core's blob, model-validation, options and statistical-member
+#      tests built with AddressSanitizer and UBSan in build-asan
+#      (XB_SANITIZE_TESTS, a ctest -R regex, chooses others; '.' runs all)
 #   5. a throwaway PostgreSQL 15 cluster with jit=on, jit_above_cost=0
 #   6. make installcheck             (pg_regress, from the repository root)
 #   7. pg_prove test/pgtap/*.sql     (pgTAP, in a fresh database)
@@ -201,6 +204,41 @@ run_unit() {
     record_counts unit "$rc" "$(parse_ctest <"$log")"
 }
 
+# The core's unit tests built with -fsanitize=address,undefined in their own
+# directory (CMake option XB_SANITIZE). LibTorch, Boost and the rest are
+# Debian's, not instrumented: ASan checks the core's own code and every
+# malloc, UBSan the core's code. The build alone takes far longer than the
+# normal one on 2 cores, so by default only the tests that read untrusted
+# bytes run: the blob codec and fuzzers, model validation, the options
+# fuzzer and the statistical members that forecast from a stored state.
+XB_SANITIZE_TESTS=${XB_SANITIZE_TESTS:-'^(Blob|BlobFuzz|ModelValidation|OptionsFuzz|Stat[A-Za-z]*)\.'}
+
+run_sanitizer() {
+    local log=$LOGDIR/sanitizer.log build_log=$LOGDIR/sanitizer-build.log rc
+    banner "sanitizer: build-asan with XB_SANITIZE=address,undefined; ctest -R '$XB_SANITIZE_TESTS'"
+    if ! { cmake -S . -B build-asan -DXB_SANITIZE=address,undefined &&
+           cmake --build build-asan -j"${JOBS:-2}" --target xb_unit_tests; } >"$build_log" 2>&1; then
+        tail -n 50 "$build_log"
+        not_run sanitizer "the sanitizer build failed"
+        return
+    fi
+    # detect_leaks=0: leak checking is not this run's job; LibTorch's
+    #   process-wide registries and caches live until exit, and the fuzz
+    #   children end with _exit, where LeakSanitizer does not run anyway.
+    # max_allocation_size_mb with allocator_may_return_null=0: one request
+    #   larger than any test needs aborts the test with a report, even where
+    #   the code would catch the failure (the fuzz harness's own allocation
+    #   cap and RLIMIT_AS are off under ASan: fuzz_harness.hpp).
+    # halt_on_error: the first UBSan finding fails the test (the build also
+    #   has -fno-sanitize-recover=undefined).
+    (cd build-asan &&
+        ASAN_OPTIONS=detect_leaks=0:max_allocation_size_mb=1024:allocator_may_return_null=0:abort_on_error=1 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --output-on-failure -j"${JOBS:-2}" -R "$XB_SANITIZE_TESTS") 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    record_counts sanitizer "$rc" "$(parse_ctest <"$log")"
+}
+
 run_regress() {
     local log=$LOGDIR/regress.log rc diffs
     banner "regress: make installcheck"
@@ -306,8 +344,10 @@ main() {
     if ((built)); then
         step install as_root make install && installed=1
         run_unit
+        run_sanitizer
     else
         not_run unit "the build failed"
+        not_run sanitizer "the build failed"
     fi
 
     if ((installed)); then

@@ -4,7 +4,7 @@
 #   1. build and install (as test/run_all.sh does)
 #   2. the fuzz tests with many more cases (ctest -R Fuzz, two at a time):
 #        XB_FUZZ_BYTE_CASES    changed blob bytes     (default 1,000,000)
-#        XB_FUZZ_STATE_CASES   resealed mutations     (default 20,000)
+#        XB_FUZZ_STATE_CASES   resealed mutations     (default 1,000,000)
 #        XB_FUZZ_OPTION_CASES  options documents      (default 1,000,000)
 #   3. a throwaway cluster and the concurrency test as a soak:
 #        XB_SOAK_SECONDS       pgbench duration       (default 300)
@@ -24,7 +24,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$REPO/test/run_all.sh"
 
 export XB_FUZZ_BYTE_CASES=${XB_FUZZ_BYTE_CASES:-1000000}
-export XB_FUZZ_STATE_CASES=${XB_FUZZ_STATE_CASES:-20000}
+export XB_FUZZ_STATE_CASES=${XB_FUZZ_STATE_CASES:-1000000}
 export XB_FUZZ_OPTION_CASES=${XB_FUZZ_OPTION_CASES:-1000000}
 export XB_CONCURRENCY_SECONDS=${XB_SOAK_SECONDS:-300}
 

@@ -1,19 +1,49 @@
 #include "fuzz_harness.hpp"
 
+#include <dlfcn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <sstream>
 #include <stdexcept>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define XB_FUZZ_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XB_FUZZ_UNDER_ASAN 1
+#endif
+#endif
+
 namespace xb::fuzz {
 namespace {
+
+// The allocation cap of the running child (Limits::largest_allocation).
+std::atomic<std::uint64_t> allocation_cap{0};
+std::atomic<std::uint64_t> largest_request{0};
+std::atomic<std::uint64_t> oversized_request{0};  // the first refused size of this case
+
+// Whether a request of n bytes is refused; notes the largest and the refused.
+bool over_cap(std::size_t n) {
+  const std::uint64_t cap = allocation_cap.load(std::memory_order_relaxed);
+  if (cap == 0) return false;
+  std::uint64_t seen = largest_request.load(std::memory_order_relaxed);
+  while (n > seen && !largest_request.compare_exchange_weak(seen, n)) {
+  }
+  if (n <= cap) return false;
+  std::uint64_t none = 0;
+  oversized_request.compare_exchange_strong(none, n);
+  return true;
+}
 
 constexpr std::uint64_t kReady = ~std::uint64_t(0);  // first record of a child: it runs
 
@@ -62,9 +92,12 @@ std::string record(std::uint64_t index, const CaseResult &r) {
 }
 
 void limit_child(const Limits &limits) {
-  struct rlimit as {};
-  as.rlim_cur = as.rlim_max = limits.address_space;
-  setrlimit(RLIMIT_AS, &as);
+  if (address_space_limit_available()) {
+    allocation_cap = limits.largest_allocation;
+    struct rlimit as {};
+    as.rlim_cur = as.rlim_max = limits.address_space;
+    setrlimit(RLIMIT_AS, &as);
+  }
   // A case that dumps core would be slow and litter the build directory.
   struct rlimit core {};
   setrlimit(RLIMIT_CORE, &core);
@@ -87,6 +120,7 @@ std::string describe_exit(int status, unsigned seconds_per_case) {
   write_all(fd, record(kReady, {}));
   for (std::uint64_t k = from; k < count; ++k) {
     CaseResult r;
+    oversized_request = 0;
     alarm(limits.seconds_per_case);
     try {
       r = run_case(k);
@@ -96,6 +130,10 @@ std::string describe_exit(int status, unsigned seconds_per_case) {
       r = {false, "harness: uncaught exception", describe(k) + " -> not a std::exception"};
     }
     alarm(0);
+    if (const std::uint64_t n = oversized_request.load())
+      r = {false, "oversized allocation",
+           describe(k) + " -> requested " + std::to_string(n) + " bytes at once, over the cap of " +
+               std::to_string(limits.largest_allocation) + " (" + r.outcome + ")"};
     if (r.ok) r.detail.clear();
     write_all(fd, record(k, r));
   }
@@ -212,6 +250,28 @@ std::string produce_in_child(const std::function<std::string()> &f, const Limits
   return out;
 }
 
+bool address_space_limit_available() {
+#ifdef XB_FUZZ_UNDER_ASAN
+  return false;
+#else
+  return true;
+#endif
+}
+
+std::uint64_t peak_address_space() {
+  std::FILE *status = std::fopen("/proc/self/status", "r");
+  if (!status) throw std::runtime_error("fuzz harness: cannot read /proc/self/status");
+  char line[256];
+  unsigned long long kb = 0;
+  while (std::fgets(line, sizeof line, status))
+    if (std::sscanf(line, "VmPeak: %llu kB", &kb) == 1) break;
+  std::fclose(status);
+  if (kb == 0) throw std::runtime_error("fuzz harness: no VmPeak in /proc/self/status");
+  return static_cast<std::uint64_t>(kb) << 10;
+}
+
+std::uint64_t take_largest_allocation() { return largest_request.exchange(0); }
+
 std::uint64_t cases_from_env(const char *name, std::uint64_t fallback) {
   const char *v = std::getenv(name);
   if (!v || !*v) return fallback;
@@ -221,3 +281,28 @@ std::uint64_t cases_from_env(const char *name, std::uint64_t fallback) {
 }
 
 }  // namespace xb::fuzz
+
+#ifndef XB_FUZZ_UNDER_ASAN
+// The allocation cap: replacements of the global operator new (what
+// std::vector, std::string and nlohmann::json allocate with) and of
+// posix_memalign (what LibTorch's CPU allocator calls), active only while a
+// child has a cap. Under ASan its own allocator and max_allocation_size_mb
+// take this part.
+void *operator new(std::size_t n) {
+  if (xb::fuzz::over_cap(n)) throw std::bad_alloc();
+  if (void *p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void *operator new[](std::size_t n) { return ::operator new(n); }
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete[](void *p) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void *p, std::size_t) noexcept { std::free(p); }
+
+extern "C" int posix_memalign(void **out, std::size_t alignment, std::size_t n) {
+  using Real = int (*)(void **, std::size_t, std::size_t);
+  static const Real real = reinterpret_cast<Real>(dlsym(RTLD_NEXT, "posix_memalign"));
+  if (xb::fuzz::over_cap(n)) return ENOMEM;
+  return real(out, alignment, n);
+}
+#endif

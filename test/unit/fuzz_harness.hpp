@@ -49,7 +49,27 @@ struct CaseResult {
 struct Limits {
   unsigned seconds_per_case = 3;                      // SIGALRM beyond this: a hang
   std::uint64_t address_space = std::uint64_t(8) << 30;  // RLIMIT_AS of each child
+  // A single request larger than this (operator new or posix_memalign, which
+  // LibTorch's CPU allocator uses) is refused and fails the case, even when
+  // the code under test catches the std::bad_alloc or c10::Error it causes
+  // and reports a clean error. 0: no cap. Not applied under ASan (below).
+  std::uint64_t largest_allocation = 0;
 };
+
+// Whether Limits::address_space is applied. AddressSanitizer reserves
+// terabytes of shadow memory up front, so under it RLIMIT_AS cannot be set
+// and each child runs without; the sanitizer run bounds every allocation
+// instead: ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=N
+// makes a larger request fail (std::bad_alloc, a failed case) rather than
+// succeed (test/run_all.sh, step "sanitizer").
+bool address_space_limit_available();
+
+// The calling process's peak virtual memory (VmPeak), in bytes.
+std::uint64_t peak_address_space();
+
+// The largest single allocation requested in this process since the last
+// call (counted while a cap is set, i.e. in the children of run_isolated).
+std::uint64_t take_largest_allocation();
 
 struct Report {
   std::uint64_t cases = 0;

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -178,4 +179,87 @@ TEST(ModelValidation, TrainingOverTheMemoryLimitIsRefusedUpFront) {
   }
   EXPECT_NO_THROW(train_classifier(products(), parse_tabular_options(true, R"({"epochs": 1, "hidden": [4]})"),
                                    cpu(limit), {}));
+}
+
+TEST(ModelValidation, AClassifierStateIsReadStrictly) {
+  const std::string blob =
+      train_classifier(products(), parse_tabular_options(true, R"({"epochs": 1, "hidden": [4], "seed": 2})"), cpu(), {})
+          .blob;
+  const auto refused = [&](const std::function<void(json &)> &change) {
+    try {
+      TabularScorer::load(reseal(blob, change), cpu());
+      return false;
+    } catch (const Error &e) {
+      return e.kind() == ErrorKind::CorruptModel;
+    }
+  };
+  // Integers that a lenient read would wrap into a valid index or count.
+  EXPECT_TRUE(refused([](json &s) { s["positive"] = std::int64_t(1) << 53; }));
+  EXPECT_TRUE(refused([](json &s) { s["positive"] = std::numeric_limits<std::uint64_t>::max(); }));
+  EXPECT_TRUE(refused([](json &s) { s["members"] = 1.5; }));
+  EXPECT_TRUE(refused([](json &s) { s["members"] = (std::int64_t(1) << 32) + 1; }));
+  // Scoring turns labels into numbers: text classes cannot be read as integers.
+  EXPECT_TRUE(refused([](json &s) { s["label_type"] = "integer"; }));
+  EXPECT_TRUE(refused([](json &s) { s["label_type"] = "boolean"; }));
+  EXPECT_TRUE(refused([](json &s) { s["target_std"] = 0; }));
+  EXPECT_NO_THROW(TabularScorer::load(reseal(blob, [](json &s) { s["positive"] = 0; }), cpu()));
+}
+
+TEST(ModelValidation, NonFiniteOutputsAreRefused) {
+  const auto data_exception = [](const std::function<void()> &f) {
+    try {
+      f();
+      return false;
+    } catch (const Error &e) {
+      return e.kind() == ErrorKind::DataException;
+    }
+  };
+  // Prices near the double range overflow the network's float input: each
+  // row is refused or gives probabilities, never NaN or inf, and at least
+  // one of them does overflow (a softmax of infinite logits is NaN).
+  TabularRows three_classes = products();
+  for (std::size_t i = 0; i < three_classes.labels.size(); ++i) three_classes.labels[i] = std::string(1, 'a' + i % 3);
+  const auto scorer = TabularScorer::load(
+      train_classifier(three_classes, parse_tabular_options(true, R"({"epochs": 1, "hidden": [4], "seed": 2})"), cpu(),
+                       {})
+          .blob,
+      cpu());
+  int refused = 0;
+  for (double price : {1e300, -1e300, 3e38, -3e38, 1e30, -1e30}) {
+    TabularColumn colour{"colour", false, {}, {std::string("red")}}, prices{"price", true, {price}, {}};
+    if (data_exception([&] {
+          const TabularPrediction p = scorer->predict({colour, prices}).at(0);
+          EXPECT_TRUE(std::isfinite(p.label_probability) && p.label_probability >= 0 && p.label_probability <= 1)
+              << "price " << price << ": " << p.label_probability;
+        }))
+      ++refused;
+  }
+  EXPECT_GT(refused, 0);
+
+  const std::string network =
+      train_forecaster(weekly_rows(), parse_forecast_options("gru", 3, R"({"epochs": 1, "hidden": 4, "seed": 1})"),
+                       cpu(), {})
+          .blob;
+  EXPECT_NO_THROW(forecast(network, 0, cpu(), {}));
+  // Each finite, their product (the interval's half-width) is not.
+  EXPECT_TRUE(data_exception([&] {
+    forecast(reseal(network,
+                    [](json &s) {
+                      s["series"][0]["scaler"][1] = 1e300;
+                      s["conformal_q"][0] = 1e300;
+                    }),
+             0, cpu(), {});
+  }));
+
+  const std::string statistical =
+      train_forecaster(weekly_rows(), parse_forecast_options("auto", 3, "{}"), cpu(), {}).blob;
+  EXPECT_NO_THROW(forecast(statistical, 0, cpu(), {}));
+  EXPECT_TRUE(data_exception([&] {
+    forecast(reseal(statistical,
+                    [](json &s) {
+                      s["conformal_q"][0] = 1e300;
+                      s["series"][0]["scale"] = 1e300;
+                    }),
+             0, cpu(), {});
+  }));
 }

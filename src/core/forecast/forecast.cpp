@@ -91,6 +91,18 @@ int checked_horizon(const ForecastState &st, int horizon) {
   return horizon;
 }
 
+// Values near the double range in a model's state, or near float's in its
+// weights or covariates, can overflow to inf or NaN: refused rather than
+// returned as numbers no caller can use.
+std::vector<ForecastPoint> finite_or_refused(std::vector<ForecastPoint> points) {
+  for (const ForecastPoint &p : points)
+    if (!std::isfinite(p.yhat) || !std::isfinite(p.lo) || !std::isfinite(p.hi))
+      throw Error(ErrorKind::DataException, "the forecast of series \"" + p.series + "\" is not a finite number",
+                  "The model holds values too large to compute with, or the covariates given are; check "
+                  "future_source and overrides, or retrain the model.");
+  return points;
+}
+
 }  // namespace
 
 // The state of a statistical forecaster blob, or "" for a network's.
@@ -106,7 +118,7 @@ static std::string statistical_state(std::string_view blob) {
 std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
                                     const TrainHooks &hooks, const FutureInputs &future) {
   if (const std::string stat = statistical_state(blob); !stat.empty())
-    return forecast_statistical(stat, horizon, hooks, future);
+    return finite_or_refused(forecast_statistical(stat, horizon, hooks, future));
   LoadedForecaster m = load_forecaster(blob, runtime);
   const ForecastState &st = m.state;
   horizon = checked_horizon(st, horizon);
@@ -125,7 +137,7 @@ std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const Ru
       out.push_back({s.key, st.panel.time_at(s, last + h), yhat, yhat - half, yhat + half});
     }
   }
-  return out;
+  return finite_or_refused(std::move(out));
 }
 
 std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string &feature,

@@ -3,6 +3,7 @@
 #include "core/tabular/scorer.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,30 @@ std::string lower_ascii(std::string s) {
   for (char &c : s)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return s;
+}
+
+// A whole number within [lo, hi], or the state is invalid: get<int> would
+// wrap 2^53 to 0 and read 8.5 as 8.
+long whole_in(const json &state, const char *key, long lo, long hi) {
+  const json &v = state.at(key);
+  const bool ok = v.is_number_integer() &&
+                  (v.is_number_unsigned() ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi)
+                                          : v.get<std::int64_t>() >= lo && v.get<std::int64_t>() <= hi) &&
+                  v.get<std::int64_t>() >= lo;
+  if (!ok) throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + key + " is out of range",
+                       "Retrain the model.");
+  return static_cast<long>(v.get<std::int64_t>());
+}
+
+// Whether a class name is a label of its type: scoring turns labels into
+// values (label_value), which must not fail on a class it was given.
+bool class_fits_label_type(LabelType type, const std::string &c) {
+  if (type == LabelType::Boolean) return c == "true" || c == "false";
+  if (type != LabelType::Integer) return true;
+  char *end = nullptr;
+  errno = 0;
+  std::strtoll(c.c_str(), &end, 10);
+  return !c.empty() && *end == '\0' && errno == 0;
 }
 
 }  // namespace
@@ -111,11 +136,11 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
   int members = 0;
   try {
     json state = json::parse(blob.state_json);
-    members = state.at("members").get<int>();
+    members = static_cast<int>(whole_in(state, "members", 1, limits::kMaxEnsemble));
     impl->head = head_from_name(state.at("head").get<std::string>());
     impl->label_type = label_type_from(state.at("label_type").get<std::string>());
     impl->classes = state.at("classes").get<std::vector<std::string>>();
-    impl->positive = state.at("positive").get<int>();
+    impl->positive = static_cast<int>(whole_in(state, "positive", -1, 1000000));
     impl->target_mean = state.at("target_mean").get<double>();
     impl->target_std = state.at("target_std").get<double>();
     for (const auto &f : state.at("features"))
@@ -141,11 +166,12 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
   }
   bool ok = impl->features.size() == impl->encoder.columns().size() && shape.dense_dim == impl->encoder.dense_dim() &&
             shape.cardinalities == impl->encoder.cardinalities() && shape.outputs == outputs &&
-            impl->positive >= -1 && impl->positive < classes &&
+            impl->positive >= -1 && impl->positive < classes && std::isfinite(impl->target_mean) &&
+            std::isfinite(impl->target_std) && impl->target_std > 0 &&
             (classifier ? classes >= 2 && impl->head != Head::Value : impl->head == Head::Value);
+  for (const std::string &c : impl->classes) ok = ok && class_fits_label_type(impl->label_type, c);
   if (!ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");
   prepare_runtime(runtime);  // thread settings; scoring itself runs on the CPU
-  if (members < 1 || members > limits::kMaxEnsemble) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");
   impl->nets = load_mlps(shape, blob.weights, members);
   return std::unique_ptr<TabularScorer>(new TabularScorer(std::move(impl)));
 }
@@ -168,8 +194,22 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
   t.codes = torch::from_blob(x.codes.data(), {x.rows, x.code_dim}, torch::kLong);
   auto result = predict_members(const_cast<std::vector<Mlp> &>(m.nets), t, m.head, torch::kCPU).contiguous();
   const double *r = result.data_ptr<double>();
+  // Values near float's range in a row, or in the model's scalers or
+  // weights, can overflow to inf or NaN: refused rather than scored.
+  for (long i = 0; i < result.numel(); ++i)
+    if (!std::isfinite(r[i]))
+      throw Error(ErrorKind::DataException,
+                  "the prediction for row " + std::to_string(i / (result.numel() / x.rows) + 1) +
+                      " is not a finite number",
+                  "The row holds values too large to compute with, or the model does; check the row, or retrain "
+                  "the model.");
   if (m.kind == ModelKind::Regressor) {
-    for (long i = 0; i < x.rows; ++i) out[i].value = r[i] * m.target_std + m.target_mean;
+    for (long i = 0; i < x.rows; ++i) {
+      out[i].value = r[i] * m.target_std + m.target_mean;
+      if (!std::isfinite(out[i].value))
+        throw Error(ErrorKind::DataException, "the prediction for row " + std::to_string(i + 1) + " is not a finite number",
+                    "The model's target scale is too large to compute with; retrain the model.");
+    }
     return out;
   }
   const long k = static_cast<long>(m.classes.size());
