@@ -145,9 +145,12 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
     impl->target_std = state.at("target_std").get<double>();
     for (const auto &f : state.at("features"))
       impl->features.push_back({f.at("name").get<std::string>(), f.at("numeric").get<bool>()});
+    // JSON has no NaN: an importance that was undefined (a constant target
+    // has no r2 to lose) was written as null and reads back as NaN.
+    const auto number_or_nan = [](const json &v) { return v.is_null() ? std::nan("") : v.get<double>(); };
     for (const auto &f : state.at("importance"))
-      impl->importance.push_back({f.at("feature").get<std::string>(), f.at("importance").get<double>(),
-                                  f.at("std").get<double>(), f.at("metric").get<std::string>()});
+      impl->importance.push_back({f.at("feature").get<std::string>(), number_or_nan(f.at("importance")),
+                                  number_or_nan(f.at("std")), f.at("metric").get<std::string>()});
     impl->encoder = TabularEncoder::from_json(state.at("encoder"));
     shape = MlpShape::from_json(state.at("shape"));
   } catch (const json::exception &e) {

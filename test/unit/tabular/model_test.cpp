@@ -183,3 +183,14 @@ TEST(TabularModel, BadDataIsRefused) {
   EXPECT_THROW(train_regressor(nan_target, quick(false), cpu(), {}), Error);
   EXPECT_THROW(TabularScorer::load("not a model", cpu()), Error);
 }
+
+TEST(TabularModel, ARegressorOfAConstantTargetLoadsAndPredictsIt) {
+  TabularRows rows = products();
+  for (auto &t : rows.targets) t = 42.0;  // no variance: r2, and so importance, are undefined
+  TrainedTabular m = train_regressor(rows, quick(false), cpu(), {});
+  auto scorer = TabularScorer::load(m.blob, cpu());
+  const auto p = scorer->predict(one_row(std::string("red"), 3.0));
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NEAR(p[0].value, 42.0, 0.1);  // the mean, up to what 30 epochs leave of the initial weights
+  EXPECT_TRUE(std::isnan(scorer->importance().front().importance));
+}
