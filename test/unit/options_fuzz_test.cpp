@@ -8,12 +8,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "core/common/error.hpp"
+#include "core/forecast/aggregate_options.hpp"
 #include "core/forecast/options.hpp"
+#include "core/tabular/options.hpp"
 #include "fuzz_harness.hpp"
 
 using namespace xb;
@@ -432,6 +435,27 @@ TEST(OptionsFuzz, NumberBeyondDoubleRangeIsInvalidParameter) {
       EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter) << doc;
     } catch (const std::exception &e) {
       ADD_FAILURE() << doc << ": not an xb::Error: " << e.what();
+    }
+  }
+}
+
+// A value nested 100,000 levels deep: recursive code (dump, the messages that
+// quote a value) would overflow the stack, so every parser refuses it up
+// front, naming the option.
+TEST(OptionsFuzz, DeepNestingIsInvalidParameterNamingTheOption) {
+  const std::string doc = "{\"dropout\": " + std::string(100000, '[') + "1" + std::string(100000, ']') + "}";
+  const std::vector<std::function<void()>> parsers = {
+      [&] { parse_forecast_options("gru", 3, doc); },
+      [&] { parse_tabular_options(true, doc); },
+      [&] { parse_aggregate_options(doc, 3); },
+  };
+  for (const auto &parse : parsers) {
+    try {
+      parse();
+      ADD_FAILURE() << "accepted";
+    } catch (const Error &e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter) << e.what();
+      EXPECT_NE(std::string(e.what()).find("\"dropout\" nests more than 64 levels"), std::string::npos) << e.what();
     }
   }
 }

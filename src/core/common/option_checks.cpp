@@ -13,6 +13,24 @@ Error bad(const std::string &key, const std::string &what, const std::string &hi
   return Error(ErrorKind::InvalidParameter, "option \"" + key + "\" " + what, hint);
 }
 
+json parse_options_json(const std::string &text) {
+  if (text.empty()) return json::object();
+  std::string option;  // the top-level key being read, to name in the error
+  const auto bounded = [&option](int depth, json::parse_event_t event, json &parsed) {
+    if (event == json::parse_event_t::key && depth == 1) option = parsed.get<std::string>();
+    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+        depth >= kMaxOptionsDepth)
+      throw bad(option, "nests more than " + std::to_string(kMaxOptionsDepth) + " levels deep",
+                "Options are a flat object of settings, e.g. '{\"epochs\": 50}'.");
+    return true;
+  };
+  try {
+    return json::parse(text, bounded);
+  } catch (const json::exception &e) {  // also numbers beyond double range
+    throw Error(ErrorKind::InvalidParameter, std::string("options are not valid JSON: ") + e.what());
+  }
+}
+
 double number(const json &v, const std::string &key) {
   if (!v.is_number()) throw bad(key, "must be a number, not " + v.dump());
   double d = v.get<double>();

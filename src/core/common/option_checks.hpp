@@ -10,6 +10,13 @@
 
 namespace xb::option_checks {
 
+// The options document as JSON: the empty text is {}; text that is not JSON,
+// or that nests deeper than kMaxOptionsDepth, is InvalidParameter. The bound
+// keeps recursive code (dump, the error messages that quote a value) from
+// overflowing the stack on a document of thousands of nested arrays.
+constexpr int kMaxOptionsDepth = 64;
+nlohmann::json parse_options_json(const std::string &text);
+
 // The error for option key: "option \"key\" <what>".
 Error bad(const std::string &key, const std::string &what, const std::string &hint = {});
 

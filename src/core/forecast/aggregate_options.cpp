@@ -37,12 +37,7 @@ std::string series_from_json(const json &v) {
 }  // namespace
 
 AggregateOptions parse_aggregate_options(const std::string &options_json, std::optional<int> horizon_argument) {
-  json user;
-  try {
-    user = options_json.empty() ? json::object() : json::parse(options_json);
-  } catch (const json::exception &e) {
-    throw Error(ErrorKind::InvalidParameter, std::string("options are not valid JSON: ") + e.what());
-  }
+  json user = option_checks::parse_options_json(options_json);
   if (!user.is_object())
     throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
 

@@ -96,12 +96,7 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
   if (horizon > limits::kMaxHorizon)
     throw Error(ErrorKind::InvalidParameter, "horizon must be at most " + std::to_string(limits::kMaxHorizon));
 
-  json user;
-  try {
-    user = options_json.empty() ? json::object() : json::parse(options_json);
-  } catch (const json::exception &e) {  // also numbers beyond double range
-    throw Error(ErrorKind::InvalidParameter, std::string("options are not valid JSON: ") + e.what());
-  }
+  json user = option_checks::parse_options_json(options_json);
   if (!user.is_object())
     throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
 

@@ -122,12 +122,7 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
 }  // namespace
 
 TabularOptions parse_tabular_options(bool classifier, const std::string &options_json) {
-  json user;
-  try {
-    user = options_json.empty() ? json::object() : json::parse(options_json);
-  } catch (const json::parse_error &e) {
-    throw Error(ErrorKind::InvalidParameter, std::string("options are not valid JSON: ") + e.what());
-  }
+  json user = option_checks::parse_options_json(options_json);
   if (!user.is_object())
     throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
 
