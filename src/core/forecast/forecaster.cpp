@@ -362,6 +362,37 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   return out;
 }
 
+void append_backtest_rows(std::vector<BacktestRow> &out, int fold, Micros cutoff, int horizon,
+                          const ForecastPoints &model, const ForecastPoints &naive, const std::vector<int> &steps) {
+  for (int h = 1; h <= horizon; ++h) {
+    for (const bool is_model : {true, false}) {
+      const ForecastPoints &all = is_model ? model : naive;
+      ForecastPoints at;
+      for (std::size_t i = 0; i < all.actual.size(); ++i) {
+        if (steps[i] != h) continue;
+        at.add(all.actual[i], all.predicted[i], all.mase_scale[i]);
+        if (is_model) {
+          at.lo.push_back(all.lo[i]);
+          at.hi.push_back(all.hi[i]);
+        }
+      }
+      BacktestRow r;
+      r.fold = fold;
+      r.cutoff = cutoff;
+      r.step = h;
+      r.estimator = is_model ? "model" : "seasonal_naive";
+      r.points = static_cast<long>(at.actual.size());
+      r.mae = mean_absolute_error(at);
+      r.rmse = root_mean_squared_error(at);
+      r.smape = symmetric_mape(at);
+      r.wape = weighted_ape(at);
+      r.mase = mean_absolute_scaled_error(at);
+      r.coverage = is_model ? interval_coverage(at) : std::nan("");
+      out.push_back(r);
+    }
+  }
+}
+
 std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions &o, int folds, int step,
                                   const RuntimeSettings &runtime, const TrainHooks &hooks) {
   if (folds < 1 || folds > 100)
@@ -405,33 +436,7 @@ std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions 
     Micros cutoff = 0;
     for (std::size_t k = 0; k < p.panel.series.size(); ++k)
       cutoff = std::max(cutoff, p.panel.time_at(p.panel.series[k], p.splits[k].val_end - 1));
-    for (int h = 1; h <= o.horizon; ++h) {
-      for (const bool is_model : {true, false}) {
-        const ForecastPoints &all = is_model ? c.test.model : c.test.naive;
-        ForecastPoints at;
-        for (std::size_t i = 0; i < all.actual.size(); ++i) {
-          if (c.test.step[i] != h) continue;
-          at.add(all.actual[i], all.predicted[i], all.mase_scale[i]);
-          if (is_model) {
-            at.lo.push_back(all.lo[i]);
-            at.hi.push_back(all.hi[i]);
-          }
-        }
-        BacktestRow r;
-        r.fold = fold;
-        r.cutoff = cutoff;
-        r.step = h;
-        r.estimator = is_model ? "model" : "seasonal_naive";
-        r.points = static_cast<long>(at.actual.size());
-        r.mae = mean_absolute_error(at);
-        r.rmse = root_mean_squared_error(at);
-        r.smape = symmetric_mape(at);
-        r.wape = weighted_ape(at);
-        r.mase = mean_absolute_scaled_error(at);
-        r.coverage = is_model ? interval_coverage(at) : std::nan("");
-        out.push_back(r);
-      }
-    }
+    append_backtest_rows(out, fold, cutoff, o.horizon, c.test.model, c.test.naive, c.test.step);
   }
   return out;
 }

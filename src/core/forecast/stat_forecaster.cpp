@@ -397,34 +397,14 @@ std::vector<BacktestRow> backtest_statistical(const Panel &full, const ForecastO
       cutoff = std::max(cutoff, panel.time_at(s, std::max<long>(val_end, 1) - 1));
       add_bounds(outcomes[k].test_model, outcomes[k].test_step, outcomes[k].state.scale, q);
     }
-    for (int h = 1; h <= o.horizon; ++h)
-      for (const bool is_model : {true, false}) {
-        ForecastPoints at;
-        for (const auto &oc : outcomes) {
-          const ForecastPoints &all = is_model ? oc.test_model : oc.test_naive;
-          for (std::size_t i = 0; i < all.actual.size(); ++i) {
-            if (oc.test_step[i] != h) continue;
-            at.add(all.actual[i], all.predicted[i], all.mase_scale[i]);
-            if (is_model) {
-              at.lo.push_back(all.lo[i]);
-              at.hi.push_back(all.hi[i]);
-            }
-          }
-        }
-        BacktestRow r;
-        r.fold = fold;
-        r.cutoff = cutoff;
-        r.step = h;
-        r.estimator = is_model ? "model" : "seasonal_naive";
-        r.points = static_cast<long>(at.actual.size());
-        r.mae = mean_absolute_error(at);
-        r.rmse = root_mean_squared_error(at);
-        r.smape = symmetric_mape(at);
-        r.wape = weighted_ape(at);
-        r.mase = mean_absolute_scaled_error(at);
-        r.coverage = is_model ? interval_coverage(at) : std::nan("");
-        out.push_back(r);
-      }
+    ForecastPoints model, naive;
+    std::vector<int> steps;
+    for (const auto &oc : outcomes) {
+      append(model, oc.test_model);
+      append(naive, oc.test_naive);
+      steps.insert(steps.end(), oc.test_step.begin(), oc.test_step.end());
+    }
+    append_backtest_rows(out, fold, cutoff, o.horizon, model, naive, steps);
   }
   return out;
 }

@@ -17,6 +17,7 @@
 
 #include "core/forecast/forecast.hpp"
 #include "core/forecast/forecaster.hpp"
+#include "core/forecast/metrics.hpp"
 #include "core/forecast/panel.hpp"
 
 namespace xb {
@@ -27,6 +28,11 @@ TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o
 // Rolling-origin evaluation with the same folds as backtest().
 std::vector<BacktestRow> backtest_statistical(const Panel &panel, const ForecastOptions &o, int folds, int step,
                                               const RuntimeSettings &runtime, const TrainHooks &hooks);
+
+// Backtest rows per step for the model and seasonal naive, from one fold's
+// test points (each with its step); shared by both trainers (forecaster.cpp).
+void append_backtest_rows(std::vector<BacktestRow> &out, int fold, Micros cutoff, int horizon,
+                          const ForecastPoints &model, const ForecastPoints &naive, const std::vector<int> &steps);
 
 // Applies a statistical blob's state (core/forecast/forecast_state.hpp).
 std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
