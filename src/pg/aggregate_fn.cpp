@@ -201,8 +201,8 @@ XB_FUNCTION(xb_forecast_agg_final) {
   const SeriesAggState *state = state_argument(fcinfo, 0);
   if (state == nullptr || state->rows == 0) PG_RETURN_NULL();
   const FittedGroup g = fit_group(state, state->horizon, "xb_forecast_agg");
-  const auto points = forecast(g.trained.blob, g.options.forecast.horizon, runtime_settings(),
-                               backend_hooks("xb_forecast_agg"));
+  const auto points =
+      forecast(g.trained.blob, g.options.forecast.horizon, runtime_settings(), backend_hooks("xb_forecast_agg"));
   return forecast_point_array(fcinfo, points);
 }
 

@@ -32,7 +32,8 @@ std::vector<std::string> optional_text_array(FunctionCallInfo fcinfo, int arg, c
   int count = 0;
   pg_call([&] {
     ArrayType *a = PG_GETARG_ARRAYTYPE_P(arg);
-    if (ARR_NDIM(a) > 1) ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("%s must be a one-dimensional array", name)));
+    if (ARR_NDIM(a) > 1)
+      ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("%s must be a one-dimensional array", name)));
     deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &items, &nulls, &count);
   });
   for (int i = 0; i < count; ++i) {

@@ -66,7 +66,8 @@ struct Params {
 
 Datum bytea_datum(const std::string &s) {
   if (s.size() > MaxAllocSize - VARHDRSZ)
-    throw Error(ErrorKind::ResourceLimit, "the model is larger than 1 GB", "Use a smaller hidden size or fewer series.");
+    throw Error(ErrorKind::ResourceLimit, "the model is larger than 1 GB",
+                "Use a smaller hidden size or fewer series.");
   const char *c = s.data();
   std::size_t n = s.size();
   Datum d = 0;
@@ -150,7 +151,10 @@ long execute(const char *sql, const Params &p, int expected) {
       Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
       if (!isnull) {
         const Oid type = SPI_gettypeid(SPI_tuptable->tupdesc, 1);
-        id = type == INT8OID ? DatumGetInt64(d) : type == INT4OID ? DatumGetInt32(d) : type == BOOLOID ? DatumGetBool(d) : 0;
+        id = type == INT8OID   ? DatumGetInt64(d)
+             : type == INT4OID ? DatumGetInt32(d)
+             : type == BOOLOID ? DatumGetBool(d)
+                               : 0;
       }
     } else if (rc == SPI_OK_INSERT || rc == SPI_OK_DELETE || rc == SPI_OK_UPDATE) {
       id = static_cast<long>(SPI_processed);
@@ -183,7 +187,8 @@ class JsonObject {
     pg_call([&] {
       const int rc = SPI_execute_with_args(q, pp->count, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
                                            pp->nulls, true, 1);
-      if (rc != SPI_OK_SELECT || SPI_processed != 1) elog(ERROR, "xb could not build a jsonb object: %s", SPI_result_code_string(rc));
+      if (rc != SPI_OK_SELECT || SPI_processed != 1)
+        elog(ERROR, "xb could not build a jsonb object: %s", SPI_result_code_string(rc));
       bool isnull = false;
       d = datumCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull), false, -1);
     });
@@ -205,7 +210,9 @@ class JsonObject {
 class ModelRow {
  public:
   ModelRow &text(const char *column, const std::string &v) { return set(column, TEXTOID, text_datum(v)); }
-  ModelRow &texts(const char *column, const std::vector<std::string> &v) { return set(column, TEXTARRAYOID, text_array(v)); }
+  ModelRow &texts(const char *column, const std::vector<std::string> &v) {
+    return set(column, TEXTARRAYOID, text_array(v));
+  }
   ModelRow &json(const char *column, const std::string &v) { return set(column, JSONBOID, jsonb_datum(v)); }
   ModelRow &json(const char *column, Datum jsonb) { return set(column, JSONBOID, jsonb); }
   ModelRow &integer(const char *column, int v) { return set(column, INT4OID, Int32GetDatum(v)); }
@@ -265,10 +272,10 @@ NewVersion begin_model_version(const std::string &name, bool deploy_requested) {
     p.add(TEXTOID, text_datum(caller));
     execute("INSERT INTO xb.model_names (name, owner) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", p, SPI_OK_INSERT);
     const Datum n = text_datum(name);
-    v.deployed = deploy_requested ||
-                 execute1("SELECT NOT EXISTS (SELECT FROM xb.models WHERE name = $1 AND deployed)", TEXTOID, n,
-                          SPI_OK_SELECT) != 0;
-    if (v.deployed) execute1("UPDATE xb.models SET deployed = false WHERE name = $1 AND deployed", TEXTOID, n, SPI_OK_UPDATE);
+    v.deployed = deploy_requested || execute1("SELECT NOT EXISTS (SELECT FROM xb.models WHERE name = $1 AND deployed)",
+                                              TEXTOID, n, SPI_OK_SELECT) != 0;
+    if (v.deployed)
+      execute1("UPDATE xb.models SET deployed = false WHERE name = $1 AND deployed", TEXTOID, n, SPI_OK_UPDATE);
     v.version = static_cast<int>(
         execute1("SELECT coalesce(max(version), 0) + 1 FROM xb.models WHERE name = $1", TEXTOID, n, SPI_OK_SELECT));
   });
@@ -417,14 +424,17 @@ StoredModel deployed_model(const std::string &name, Right needed) {
   // weights is not the caller's to read (only xb's functions hand it out):
   // the row is read as the catalog's owner, after find_model's check, with
   // a new snapshot (not read-only), as find_model reads.
-  as_catalog_owner([&] { pg_call([&] {
-    SPI_execute_with_args(kSelectModel, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values),
-                          pp->nulls, false, 1);
-    if (SPI_processed == 1) {
-      found = true;
-      for (int i = 0; i < kCols; ++i) cols[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
-    }
-  }); });
+  as_catalog_owner([&] {
+    pg_call([&] {
+      SPI_execute_with_args(kSelectModel, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values), pp->nulls,
+                            false, 1);
+      if (SPI_processed == 1) {
+        found = true;
+        for (int i = 0; i < kCols; ++i)
+          cols[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
+      }
+    });
+  });
   if (!found)
     throw Error(ErrorKind::UndefinedObject, "model \"" + name + "\" was dropped while in use",
                 "Run the statement again.");
@@ -480,7 +490,9 @@ long insert_tabular_model(const NewTabularModel &m) {
   ModelRow row;
   row.text("name", m.name).text("kind", m.kind).text("arch", "mlp");
   row.text("source", m.source).text("target_col", m.label_col).texts("feature_cols", m.feature_cols);
-  row.json("options", m.options_json).json("hyperparameters", t.hyperparameters_json).bigint("train_rows", m.train_rows);
+  row.json("options", m.options_json)
+      .json("hyperparameters", t.hyperparameters_json)
+      .bigint("train_rows", m.train_rows);
   row.json("lineage", lineage).text("device", t.device).float8("train_seconds", t.seconds);
   row.text("status", "trained").boolean("deployed", true).bytes("weights", t.blob);
   row.text("source_author", m.author.role).text("source_search_path", m.author.search_path);
@@ -496,7 +508,8 @@ long insert_tabular_model(const NewTabularModel &m) {
 
 std::string model_bytes(long id) {
   uint64 found = 0;
-  as_catalog_owner([&] { found = select_one("SELECT weights FROM xb.models WHERE id = $1", INT8OID, Int64GetDatum(id)); });
+  as_catalog_owner(
+      [&] { found = select_one("SELECT weights FROM xb.models WHERE id = $1", INT8OID, Int64GetDatum(id)); });
   if (found != 1)
     throw Error(ErrorKind::UndefinedObject, "model id " + std::to_string(id) + " does not exist",
                 "The model was dropped while in use; run the statement again.");
@@ -534,7 +547,8 @@ std::vector<TextRow> select_text(const char *sql, const std::vector<std::optiona
   char **out = cells.data();
   pg_call([&] {
     for (std::size_t r = 0; r < rows; ++r)
-      for (int c = 0; c < cols; ++c) out[r * cols + c] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c + 1);
+      for (int c = 0; c < cols; ++c)
+        out[r * cols + c] = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, c + 1);
   });
   std::vector<TextRow> result(rows, TextRow(static_cast<std::size_t>(cols)));
   for (std::size_t r = 0; r < rows; ++r)
@@ -559,7 +573,8 @@ std::size_t edit_distance(const std::string &a, const std::string &b) {
     row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t above = row[j];
-      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
+      const bool same =
+          std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
       row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
       diagonal = above;
     }
@@ -572,7 +587,8 @@ std::size_t edit_distance(const std::string &a, const std::string &b) {
 std::string missing_name_hint(const std::string &name) {
   std::string best;
   std::size_t best_distance = std::max<std::size_t>(2, name.size() / 4) + 1;
-  for (const auto &row : select_text("SELECT n.name FROM xb.model_names n WHERE xb.may_use(n.name) ORDER BY n.name", {})) {
+  for (const auto &row :
+       select_text("SELECT n.name FROM xb.model_names n WHERE xb.may_use(n.name) ORDER BY n.name", {})) {
     const std::size_t d = edit_distance(name, *row[0]);
     if (d < best_distance) {
       best = *row[0];
@@ -622,14 +638,16 @@ void require_right(const std::string &name, Right needed) { check_access(name, n
 
 ModelVersion find_model(const std::string &name, Right needed, std::optional<int> version) {
   check_access(name, needed, false);
-  const std::optional<std::string> wanted = version ? std::optional<std::string>(std::to_string(*version)) : std::nullopt;
+  const std::optional<std::string> wanted =
+      version ? std::optional<std::string>(std::to_string(*version)) : std::nullopt;
   const auto rows = select_text(R"SQL(
 SELECT m.id, m.version, m.kind FROM xb.models m
 WHERE m.name = $1 AND CASE WHEN $2::integer IS NULL THEN m.deployed ELSE m.version = $2::integer END)SQL",
                                 {name, wanted});
   if (rows.size() == 1) return ModelVersion{std::stol(*rows[0][0]), std::stoi(*rows[0][1]), *rows[0][2]};
   const auto versions = select_text(
-      "SELECT coalesce(string_agg(m.version::text, ', ' ORDER BY m.version), 'none') FROM xb.models m WHERE m.name = $1",
+      "SELECT coalesce(string_agg(m.version::text, ', ' ORDER BY m.version), 'none') "
+      "FROM xb.models m WHERE m.name = $1",
       {name});
   if (version)
     raise_sql_error(ERRCODE_UNDEFINED_OBJECT, "model \"" + name + "\" has no version " + std::to_string(*version),
@@ -655,8 +673,7 @@ void deploy_version(const std::string &name, int version) {
                   WHERE name = $1 AND deployed AND version <> $2
                     AND EXISTS (SELECT FROM xb.models v WHERE v.name = $1 AND v.version = $2))SQL",
             p, SPI_OK_UPDATE);
-    execute("UPDATE xb.models SET deployed = true WHERE name = $1 AND version = $2 AND NOT deployed", p,
-            SPI_OK_UPDATE);
+    execute("UPDATE xb.models SET deployed = true WHERE name = $1 AND version = $2 AND NOT deployed", p, SPI_OK_UPDATE);
   });
 }
 
@@ -730,7 +747,7 @@ long import_version(const std::string &name, const std::string &bytes, bool depl
   const SourceAuthor author = current_author();
   Params p;
   p.add(TEXTOID, text_datum(name));
-  p.add(INT4OID, 0);  // version, below
+  p.add(INT4OID, 0);        // version, below
   p.add(TEXTOID, 0, true);  // the importing role, below
   p.add(TEXTOID, text_datum(info));
   p.add(BYTEAOID, bytea_datum(bytes));

@@ -75,10 +75,10 @@ struct StoredModel {
   std::string kind;
   std::string arch;
   int horizon = 0;
-  std::string options_json;     // as the caller gave them
-  std::string arch_requested;   // the arch argument of its training (auto, say)
+  std::string options_json;    // as the caller gave them
+  std::string arch_requested;  // the arch argument of its training (auto, say)
   SourceSpec source;
-  SourceAuthor author;          // who wrote source: it runs only as them
+  SourceAuthor author;  // who wrote source: it runs only as them
   std::string bytes;
 };
 

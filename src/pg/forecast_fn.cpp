@@ -32,7 +32,9 @@ SeriesRows read_future(const std::string &name, const StoredModel &m, const std:
   return read_series(spec, max_train_rows(), true);
 }
 
-std::string optional_jsonb(FunctionCallInfo fcinfo, int arg) { return PG_ARGISNULL(arg) ? "" : jsonb_text(fcinfo, arg); }
+std::string optional_jsonb(FunctionCallInfo fcinfo, int arg) {
+  return PG_ARGISNULL(arg) ? "" : jsonb_text(fcinfo, arg);
+}
 
 // Trains model (SPI connected) and stores it as the next version of its
 // name. A source given now is read with the caller's rights; a stored one
@@ -43,8 +45,10 @@ long train_and_store(NewForecaster &model, bool stored_source) {
   require_right(model.name, Right::Manage);
   SeriesRows rows;
   const auto read = [&] { rows = read_series(model.source, max_train_rows(), options.invalid == "drop"); };
-  if (stored_source) as_source_author(model.name, model.author, read);
-  else read();
+  if (stored_source)
+    as_source_author(model.name, model.author, read);
+  else
+    read();
   model.train_rows = static_cast<long>(rows.rows());
   const TrainedForecaster trained =
       train_forecaster(rows, options, runtime_settings(), backend_hooks(model.name.c_str()));
@@ -132,13 +136,17 @@ XB_FUNCTION(xb_forecast) {
 XB_FUNCTION(xb_sensitivity) {
   const std::string name = required_text(fcinfo, 0, "name");
   const std::string feature = required_text(fcinfo, 1, "feature");
-  if (PG_ARGISNULL(2)) throw Error(ErrorKind::InvalidParameter, "deltas must not be NULL", "Example: ARRAY[-0.1, 0, 0.1]");
+  if (PG_ARGISNULL(2))
+    throw Error(ErrorKind::InvalidParameter, "deltas must not be NULL", "Example: ARRAY[-0.1, 0, 0.1]");
   std::vector<double> deltas;
   {
     Datum *items = nullptr;
     bool *nulls = nullptr;
     int count = 0;
-    pg_call([&] { deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &items, &nulls, &count); });
+    pg_call([&] {
+      deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &items, &nulls,
+                        &count);
+    });
     for (int i = 0; i < count; ++i) {
       if (nulls[i]) throw Error(ErrorKind::InvalidParameter, "deltas must not contain NULL");
       deltas.push_back(DatumGetFloat8(items[i]));
@@ -183,7 +191,8 @@ XB_FUNCTION(xb_backtest) {
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + m.kind + ", not a forecaster",
                 "xb_backtest() evaluates forecasters.");
   if (m.source.time_col.empty())
-    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" was imported and has no training source to retrain on",
+    throw Error(ErrorKind::InvalidParameter,
+                "model \"" + name + "\" was imported and has no training source to retrain on",
                 "Backtest the model in the database it was trained in.");
   const ForecastOptions options = parse_forecast_options(m.arch, m.horizon, m.options_json);
   // The stored source runs as its author, never as the caller.

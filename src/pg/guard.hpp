@@ -37,13 +37,9 @@ void pg_call(F &&f) {
   MemoryContext cxt = CurrentMemoryContext;
   ErrorData *volatile caught = nullptr;
   PG_TRY();
-  {
-    f();
-  }
+  { f(); }
   PG_CATCH();
-  {
-    caught = copy_and_flush_error(cxt);
-  }
+  { caught = copy_and_flush_error(cxt); }
   PG_END_TRY();
   if (caught) throw PgError(caught);
 }
@@ -57,10 +53,10 @@ Datum run_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcinfo);
 
 }  // namespace xb::pg
 
-#define XB_FUNCTION(name)                                                                \
-  static Datum name##_body(FunctionCallInfo fcinfo);                                     \
-  extern "C" {                                                                           \
-  PG_FUNCTION_INFO_V1(name);                                                             \
+#define XB_FUNCTION(name)                                                                       \
+  static Datum name##_body(FunctionCallInfo fcinfo);                                            \
+  extern "C" {                                                                                  \
+  PG_FUNCTION_INFO_V1(name);                                                                    \
   PGDLLEXPORT Datum name(PG_FUNCTION_ARGS) { return xb::pg::run_guarded(name##_body, fcinfo); } \
-  }                                                                                      \
+  }                                                                                             \
   static Datum name##_body(FunctionCallInfo fcinfo)

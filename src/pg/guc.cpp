@@ -42,20 +42,20 @@ void define_settings() {
                              "auto uses a GPU when the build links a CUDA LibTorch and one is present.",
                              &device_setting, "auto", PGC_USERSET, 0, check_device, nullptr, nullptr);
   DefineCustomIntVariable("xb.threads", "LibTorch intra-op threads per backend (0: LibTorch's default).",
-                          "At most 64, and never more than the machine's cores.",
-                          &threads_setting, 0, 0, kMaxThreads, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                          "At most 64, and never more than the machine's cores.", &threads_setting, 0, 0, kMaxThreads,
+                          PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("xb.progress_every", "Epochs between training progress NOTICEs (0: none).", nullptr,
                           &progress_every_setting, 10, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("xb.max_train_rows", "Largest source, in rows, that training accepts.", nullptr,
                           &max_train_rows_setting, 10000000, 1, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
-  DefineCustomIntVariable("xb.max_train_memory",
-                          "Largest training tensors, in MB, that training accepts; larger requests are refused up front.",
-                          nullptr, &max_train_memory_setting, 4096, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr,
-                          nullptr);
-  DefineCustomIntVariable("xb.model_cache_size",
-                          "Classifiers and regressors each backend keeps decoded between calls (0: none).",
-                          "At most 64. Entries are keyed by model id and version: training or deploying a version is seen at once.",
-                          &model_cache_size_setting, 16, 0, kMaxCachedModels, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "xb.max_train_memory",
+      "Largest training tensors, in MB, that training accepts; larger requests are refused up front.", nullptr,
+      &max_train_memory_setting, 4096, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "xb.model_cache_size", "Classifiers and regressors each backend keeps decoded between calls (0: none).",
+      "At most 64. Entries are keyed by model id and version: training or deploying a version is seen at once.",
+      &model_cache_size_setting, 16, 0, kMaxCachedModels, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("xb");
 }
 

@@ -20,8 +20,8 @@ TrainHooks backend_hooks(const char *model_name) {
     int every = progress_every();
     if (every <= 0 || r.epoch % every != 0) return;
     char line[256];
-    snprintf(line, sizeof line, "%s: member %d, epoch %d, train loss %.5f, validation loss %.5f, %.1f s",
-             model_name, r.member, r.epoch, r.train_loss, r.val_loss, r.seconds);
+    snprintf(line, sizeof line, "%s: member %d, epoch %d, train loss %.5f, validation loss %.5f, %.1f s", model_name,
+             r.member, r.epoch, r.train_loss, r.val_loss, r.seconds);
     pg_call([&] { ereport(NOTICE, (errmsg("%s", line))); });
   };
   return hooks;

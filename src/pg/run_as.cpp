@@ -93,10 +93,11 @@ Oid author_oid(const std::string &model_name, const SourceAuthor &author) {
   pg_call([&] {
     oid = get_role_oid(role, true);
     if (!OidIsValid(oid))
-      ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                      errmsg("the source of model \"%s\" was written by role \"%s\", which no longer exists", model, role),
-                      errdetail("A stored source runs only as the role that wrote it."),
-                      errhint("Train the model again from its source (xb_train_...) as a role that exists.")));
+      ereport(ERROR,
+              (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+               errmsg("the source of model \"%s\" was written by role \"%s\", which no longer exists", model, role),
+               errdetail("A stored source runs only as the role that wrote it."),
+               errhint("Train the model again from its source (xb_train_...) as a role that exists.")));
   });
   return oid;
 }

@@ -71,16 +71,14 @@ void as_source_author(const std::string &model_name, const SourceAuthor &author,
   if (path.find("pg_temp") == std::string::npos) path += path.empty() ? "pg_temp" : ", pg_temp";
   Oid caller = InvalidOid;
   pg_call([&] { caller = GetUserId(); });
-  run_switched(role, SECURITY_RESTRICTED_OPERATION, path, role == caller ? InvalidOid : caller,
-               std::forward<F>(body));
+  run_switched(role, SECURITY_RESTRICTED_OPERATION, path, role == caller ? InvalidOid : caller, std::forward<F>(body));
 }
 
 // Runs body (fixed catalog statements only) as the owner of xb's tables,
 // with search_path pinned to pg_catalog so no object of the caller's is found.
 template <typename F>
 void as_catalog_owner(F &&body) {
-  run_switched(catalog_owner(), SECURITY_LOCAL_USERID_CHANGE, "pg_catalog, pg_temp", InvalidOid,
-               std::forward<F>(body));
+  run_switched(catalog_owner(), SECURITY_LOCAL_USERID_CHANGE, "pg_catalog, pg_temp", InvalidOid, std::forward<F>(body));
 }
 
 // Installs the executor check that refuses temporary relations to a stored

@@ -13,12 +13,12 @@
 namespace xb::pg {
 
 struct SeriesAggState {
-  int64 rows;        // rows kept; rows with a NULL ts or y are skipped
+  int64 rows;  // rows kept; rows with a NULL ts or y are skipped
   int64 capacity;
-  Timestamp *time;   // microseconds since 2000-01-01; timestamptz as UTC
+  Timestamp *time;  // microseconds since 2000-01-01; timestamptz as UTC
   float8 *target;
-  int32 horizon;     // xb_forecast_agg's argument; 0 for xb_fit_forecaster
-  Jsonb *options;    // a copy of the options argument; nullptr when NULL
+  int32 horizon;   // xb_forecast_agg's argument; 0 for xb_fit_forecaster
+  Jsonb *options;  // a copy of the options argument; nullptr when NULL
 };
 
 // A state in cxt holding a copy of options (which may be nullptr).

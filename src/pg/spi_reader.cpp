@@ -182,8 +182,9 @@ std::string number_expr(const Column &c, const char *role) {
   if (c.type == BOOLOID && std::string(role) == "feature") return ref + "::int::float8";
   throw Error(ErrorKind::DatatypeMismatch,
               std::string(role) + " column \"" + c.name + "\" must be numeric, not " + type_name(c.type),
-              std::string(role) == "target" ? "Forecast a numeric column, or cast it in a query source."
-                                            : "Use numeric, boolean or text covariates, or cast them in a query source.");
+              std::string(role) == "target"
+                  ? "Forecast a numeric column, or cast it in a query source."
+                  : "Use numeric, boolean or text covariates, or cast them in a query source.");
 }
 
 std::string describe_row(const SeriesRows &rows, std::size_t r) {
@@ -208,7 +209,8 @@ SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_miss
 
   // Select list: series keys, time, [target], numeric features, text features.
   std::string select;
-  for (const auto &s : spec.series_cols) select += "src." + quote_ident(resolve_column(cols, s, "series").name) + "::text, ";
+  for (const auto &s : spec.series_cols)
+    select += "src." + quote_ident(resolve_column(cols, s, "series").name) + "::text, ";
   select += time_expr(resolve_column(cols, spec.time_col, "time"));
   const bool has_target = !spec.target_col.empty();
   if (has_target) select += ", " + number_expr(resolve_column(cols, spec.target_col, "target"), "target");
@@ -244,12 +246,12 @@ SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_miss
     rows.series_key.push_back(std::move(key));
     Datum t = SPI_getbinval(tuple, desc, time_att, &isnull);
     if (isnull)
-      throw Error(ErrorKind::DataException, "time column \"" + spec.time_col + "\" is NULL in " +
-                                                describe_row(rows, rows.rows()));
+      throw Error(ErrorKind::DataException,
+                  "time column \"" + spec.time_col + "\" is NULL in " + describe_row(rows, rows.rows()));
     Timestamp ts = DatumGetTimestamp(t);
     if (TIMESTAMP_NOT_FINITE(ts))
-      throw Error(ErrorKind::DataException, "time column \"" + spec.time_col + "\" is infinite in " +
-                                                describe_row(rows, rows.rows()));
+      throw Error(ErrorKind::DataException,
+                  "time column \"" + spec.time_col + "\" is infinite in " + describe_row(rows, rows.rows()));
     rows.time.push_back(ts);
     double y = std::nan("");
     if (has_target) {
@@ -268,8 +270,10 @@ SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_miss
         throw Error(ErrorKind::DataException,
                     "feature column \"" + name + "\" is NULL in " + describe_row(rows, rows.rows() - 1),
                     "Filter out or fill NULL covariates in the source, or set options.invalid to \"drop\".");
-      if (f < nf) rows.features.push_back(isnull ? std::nan("") : DatumGetFloat8(x));
-      else rows.text_features.push_back(isnull ? std::string() : text_of(x));
+      if (f < nf)
+        rows.features.push_back(isnull ? std::nan("") : DatumGetFloat8(x));
+      else
+        rows.text_features.push_back(isnull ? std::string() : text_of(x));
     }
   });
   return rows;

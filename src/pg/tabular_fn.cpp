@@ -33,12 +33,15 @@ long train_and_store(NewTabularModel &model, bool stored_source) {
   // Options are checked before any data is read.
   const TabularOptions options = parse_tabular_options(classifier, model.options_json);
   require_right(model.name, Right::Manage);
-  const std::string init_from = options.init_from.empty() ? std::string() : deployed_model(options.init_from, Right::Use).bytes;
+  const std::string init_from =
+      options.init_from.empty() ? std::string() : deployed_model(options.init_from, Right::Use).bytes;
   TabularSourceSpec spec{model.source, model.label_col, model.feature_cols, options.categorical, classifier};
   TabularRows rows;
   const auto read = [&] { rows = read_tabular(spec, max_train_rows()); };
-  if (stored_source) as_source_author(model.name, model.author, read);
-  else read();
+  if (stored_source)
+    as_source_author(model.name, model.author, read);
+  else
+    read();
   model.train_rows = static_cast<long>(rows.rows());
   const TrainHooks hooks = backend_hooks(model.name.c_str());
   const TrainedTabular trained = classifier ? train_classifier(rows, options, runtime_settings(), hooks, init_from)
@@ -172,7 +175,8 @@ XB_FUNCTION(xb_retrain_tabular) {
   lock_name(name);
   const StoredModel was = deployed_model(name, Right::Manage);
   if (was.kind != "classifier" && was.kind != "regressor")
-    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + was.kind + ", not a classifier or regressor");
+    throw Error(ErrorKind::InvalidParameter,
+                "model \"" + name + "\" is a " + was.kind + ", not a classifier or regressor");
   NewTabularModel model;
   model.name = name;
   model.kind = was.kind;
@@ -260,8 +264,7 @@ XB_FUNCTION(xb_feature_importance) {
   ModelVersion m;
   const SharedScorer scorer = scorer_for_call(fcinfo, name, m);
   std::vector<FeatureImportance> rows = scorer->importance();
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const auto &a, const auto &b) { return a.importance > b.importance; });
+  std::stable_sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) { return a.importance > b.importance; });
   ResultRows out(fcinfo);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     out.text(rows[i].feature).float8(rows[i].importance).float8(rows[i].importance_std).text(rows[i].metric);

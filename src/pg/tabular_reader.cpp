@@ -70,8 +70,10 @@ double number_cell(HeapTuple tuple, TupleDesc desc, int attno) {
 void append_features(HeapTuple tuple, TupleDesc desc, int first_attno, std::vector<TabularColumn> &columns) {
   for (std::size_t f = 0; f < columns.size(); ++f) {
     const int attno = first_attno + static_cast<int>(f);
-    if (columns[f].numeric) columns[f].numbers.push_back(number_cell(tuple, desc, attno));
-    else columns[f].texts.push_back(text_cell(tuple, desc, attno));
+    if (columns[f].numeric)
+      columns[f].numbers.push_back(number_cell(tuple, desc, attno));
+    else
+      columns[f].texts.push_back(text_cell(tuple, desc, attno));
   }
 }
 
@@ -106,9 +108,9 @@ std::string datum_text(Datum d, Oid type) {
 }
 
 Error missing_feature(const std::string &name, const std::vector<std::string> &have, const char *what) {
-  return Error(ErrorKind::UndefinedColumn, std::string("the ") + what + " has no feature column \"" + name + "\"",
-               std::string("The model needs every feature it was trained on; the ") + what + " has: " +
-                   name_list(have) + ".");
+  return Error(
+      ErrorKind::UndefinedColumn, std::string("the ") + what + " has no feature column \"" + name + "\"",
+      std::string("The model needs every feature it was trained on; the ") + what + " has: " + name_list(have) + ".");
 }
 
 }  // namespace
@@ -124,9 +126,12 @@ TabularRows read_tabular(const TabularSourceSpec &spec, long max_rows) {
   std::string select;
   const TypeClass lk = classify(label.type);
   if (spec.classifier) {
-    if (lk == TypeClass::Boolean) rows.label_type = LabelType::Boolean;
-    else if (lk == TypeClass::Integer) rows.label_type = LabelType::Integer;
-    else if (lk == TypeClass::Text) rows.label_type = LabelType::Text;
+    if (lk == TypeClass::Boolean)
+      rows.label_type = LabelType::Boolean;
+    else if (lk == TypeClass::Integer)
+      rows.label_type = LabelType::Integer;
+    else if (lk == TypeClass::Text)
+      rows.label_type = LabelType::Text;
     else
       throw Error(ErrorKind::DatatypeMismatch,
                   "label column \"" + label.name + "\" must be boolean, integer or text, not " + type_name(label.type),
@@ -151,8 +156,7 @@ TabularRows read_tabular(const TabularSourceSpec &spec, long max_rows) {
     for (const auto &seen : rows.features)
       if (seen.name == c.name)
         throw Error(ErrorKind::InvalidParameter, "feature column \"" + c.name + "\" is named twice");
-    const bool as_category =
-        std::find(spec.categorical.begin(), spec.categorical.end(), f) != spec.categorical.end();
+    const bool as_category = std::find(spec.categorical.begin(), spec.categorical.end(), f) != spec.categorical.end();
     select += ", " + feature_expr(c, as_category);
     TabularColumn col;
     col.name = c.name;
@@ -169,12 +173,13 @@ TabularRows read_tabular(const TabularSourceSpec &spec, long max_rows) {
                   std::string(role) + " column \"" + label.name + "\" is NULL in row " + std::to_string(count),
                   "Filter out rows without a " + std::string(role) + ", e.g. WHERE " + quote_ident(label.name) +
                       " IS NOT NULL in a query source.");
-    if (spec.classifier) rows.labels.push_back(text_of(y));
-    else rows.targets.push_back(DatumGetFloat8(y));
+    if (spec.classifier)
+      rows.labels.push_back(text_of(y));
+    else
+      rows.targets.push_back(DatumGetFloat8(y));
     append_features(tuple, desc, 2, rows.features);
   });
-  if (count == 0)
-    throw Error(ErrorKind::InsufficientData, "the source has no rows", "Check the source's filter.");
+  if (count == 0) throw Error(ErrorKind::InsufficientData, "the source has no rows", "Check the source's filter.");
   return rows;
 }
 
@@ -287,7 +292,12 @@ std::vector<TabularColumn> row_columns(Datum row, const std::vector<TabularFeatu
     fresh->row_typmod = typmod;
     fresh->model_id = model_id;
     fresh->count = n;
-    if (map) pg_call([&] { pfree(map->attnum); pfree(map->atttype); pfree(map); });
+    if (map)
+      pg_call([&] {
+        pfree(map->attnum);
+        pfree(map->atttype);
+        pfree(map);
+      });
     map = fresh;
     if (layout) *layout = map;
   }
@@ -317,12 +327,18 @@ std::vector<TabularColumn> row_columns(Datum row, const std::vector<TabularFeatu
   for (int f = 0; f < n; ++f) {
     out[f].name = features[f].name;
     out[f].numeric = features[f].numeric;
-    if (features[f].numeric) out[f].numbers.push_back(nulls[f] ? NAN : datum_number(values[f], map->atttype[f]));
+    if (features[f].numeric)
+      out[f].numbers.push_back(nulls[f] ? NAN : datum_number(values[f], map->atttype[f]));
     else
       out[f].texts.push_back(nulls[f] ? std::nullopt
                                       : std::optional<std::string>(datum_text(values[f], map->atttype[f])));
   }
-  if (!layout) pg_call([&] { pfree(map->attnum); pfree(map->atttype); pfree(map); });
+  if (!layout)
+    pg_call([&] {
+      pfree(map->attnum);
+      pfree(map->atttype);
+      pfree(map);
+    });
   return out;
 }
 

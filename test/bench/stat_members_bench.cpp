@@ -105,15 +105,15 @@ struct Rng {
 };
 
 std::vector<double> synthetic(Rng &rng, int n) {
-  const double level = 5e5 + 2e6 * rng.uniform();                   // U(5e5, 2.5e6)
-  const double slope = level * (-0.001 + 0.003 * rng.uniform());    // per week
-  const double amp = level * (0.05 + 0.20 * rng.uniform());         // yearly amplitude
+  const double level = 5e5 + 2e6 * rng.uniform();                 // U(5e5, 2.5e6)
+  const double slope = level * (-0.001 + 0.003 * rng.uniform());  // per week
+  const double amp = level * (0.05 + 0.20 * rng.uniform());       // yearly amplitude
   const double phase = 6.283185307179586 * rng.uniform();
-  const double noise = level * 0.04;                                // noise sd
+  const double noise = level * 0.04;  // noise sd
   std::vector<double> y(n);
   for (int t = 0; t < n; ++t) {
-    const double season = amp * std::sin(6.283185307179586 * t / 52.0 + phase) +
-                          0.5 * amp * std::cos(4 * 3.141592653589793 * t / 52.0);
+    const double season =
+        amp * std::sin(6.283185307179586 * t / 52.0 + phase) + 0.5 * amp * std::cos(4 * 3.141592653589793 * t / 52.0);
     const double holiday = (t % 52 == 46 || t % 52 == 50) ? 0.3 * level : 0.0;
     y[t] = level + slope * t + season + holiday + noise * rng.normal();
   }
@@ -179,10 +179,11 @@ int main(int argc, char **argv) {
   }
 
   std::printf("Walmart weekly sales, 45 stores, train weeks 1-130, h = 13, m = 52\n");
-  std::printf("WAPE = sum|e|/sum|a| over all stores and steps; MASE = mean over stores of MAE / in-sample\n"
-              "seasonal-naive (lag 52) MAE of the store's 130 training weeks\n\n");
-  std::printf("%-8s | %9s %9s %10s | %9s %9s %10s\n", "member", "xb WAPE", "xb MASE", "xb time s", "R WAPE",
-              "R MASE", "R time s");
+  std::printf(
+      "WAPE = sum|e|/sum|a| over all stores and steps; MASE = mean over stores of MAE / in-sample\n"
+      "seasonal-naive (lag 52) MAE of the store's 130 training weeks\n\n");
+  std::printf("%-8s | %9s %9s %10s | %9s %9s %10s\n", "member", "xb WAPE", "xb MASE", "xb time s", "R WAPE", "R MASE",
+              "R time s");
   std::printf("---------+--------------------------------+--------------------------------\n");
   for (const char *member : kMembers) {
     const Score xs = score(data, xb_fc[member]);
@@ -216,9 +217,10 @@ int main(int argc, char **argv) {
           worst_store = store;
         }
       }
-      std::printf("per-series vs R %-7s: %2d/45 within 1e-6, %2d/45 within 1%%, %2d/45 within 3%%, worst %.2e "
-                  "(store %d)\n",
-                  member, within_1e6, within_1pct, within_3pct, worst, worst_store);
+      std::printf(
+          "per-series vs R %-7s: %2d/45 within 1e-6, %2d/45 within 1%%, %2d/45 within 3%%, worst %.2e "
+          "(store %d)\n",
+          member, within_1e6, within_1pct, within_3pct, worst, worst_store);
     }
   }
 
@@ -227,9 +229,10 @@ int main(int argc, char **argv) {
   std::vector<std::vector<double>> series(n_series);
   for (auto &s : series) s = synthetic(rng, 156);
   std::printf("\nThroughput: %d synthetic weekly series x 156 points, h = 13, m = 52, single thread\n", n_series);
-  std::printf("generator: splitmix64 seed 20240601; level U(5e5,2.5e6); slope level*U(-0.001,0.002)/week;\n"
-              "yearly sin amplitude level*U(0.05,0.25) random phase + half-amplitude 2nd harmonic cos;\n"
-              "+0.3*level in weeks 47 and 51 of each year; Gaussian noise sd 0.04*level\n");
+  std::printf(
+      "generator: splitmix64 seed 20240601; level U(5e5,2.5e6); slope level*U(-0.001,0.002)/week;\n"
+      "yearly sin amplitude level*U(0.05,0.25) random phase + half-amplitude 2nd harmonic cos;\n"
+      "+0.3*level in weeks 47 and 51 of each year; Gaussian noise sd 0.04*level\n");
   double total = 0;
   double checksum = 0;
   for (const char *member : kMembers) {

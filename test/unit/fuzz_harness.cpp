@@ -193,16 +193,19 @@ Report run_isolated(std::uint64_t count, const std::function<CaseResult(std::uin
         continue;
       }
       ++report.cases;
-      if (ok) ++report.outcomes[outcome];
-      else fail(index, outcome, detail);
+      if (ok)
+        ++report.outcomes[outcome];
+      else
+        fail(index, outcome, detail);
       next = index + 1;
     }
     ::close(fds[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (!ready) throw std::runtime_error("fuzz harness: a child failed before its first case: " +
-                                         describe_exit(status, limits.seconds_per_case));
+    if (!ready)
+      throw std::runtime_error("fuzz harness: a child failed before its first case: " +
+                               describe_exit(status, limits.seconds_per_case));
     if (next < count) {  // the child died during case `next`
       ++report.cases;
       const std::string what = describe_exit(status, limits.seconds_per_case);

@@ -28,7 +28,9 @@ class Rng {
   std::uint64_t below(std::uint64_t n) { return n == 0 ? 0 : next() % n; }
   bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
   template <typename T>
-  const T &pick(const std::vector<T> &items) { return items[below(items.size())]; }
+  const T &pick(const std::vector<T> &items) {
+    return items[below(items.size())];
+  }
 
  private:
   std::uint64_t state_;
@@ -47,7 +49,7 @@ struct CaseResult {
 };
 
 struct Limits {
-  unsigned seconds_per_case = 3;                      // SIGALRM beyond this: a hang
+  unsigned seconds_per_case = 3;                         // SIGALRM beyond this: a hang
   std::uint64_t address_space = std::uint64_t(8) << 30;  // RLIMIT_AS of each child
   // A single request larger than this (operator new or posix_memalign, which
   // LibTorch's CPU allocator uses) is refused and fails the case, even when
@@ -77,7 +79,7 @@ struct Report {
   std::vector<std::string> failures;  // "case N: detail"
   std::uint64_t failure_count = 0;    // failures may be capped, this is not
   double seconds = 0;
-  std::string summary() const;        // "10000 cases in 1.2 s: xb:CorruptModel 9990, accepted 10"
+  std::string summary() const;  // "10000 cases in 1.2 s: xb:CorruptModel 9990, accepted 10"
 };
 
 // run_case runs in the children. describe(index) runs in the parent to name a

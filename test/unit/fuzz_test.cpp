@@ -100,8 +100,10 @@ TabularRows products(bool classifier) {
   for (int i = 0; i < 60; ++i) {
     colour.texts.push_back(i == 5 ? std::nullopt : std::optional<std::string>(colours[i % 3]));
     price.numbers.push_back(i == 7 ? NAN : i % 7);
-    if (classifier) r.labels.push_back(sizes[(i % 3 + i % 7 / 5) % 3]);
-    else r.targets.push_back(2.0 * (i % 7) + i % 3);
+    if (classifier)
+      r.labels.push_back(sizes[(i % 3 + i % 7 / 5) % 3]);
+    else
+      r.targets.push_back(2.0 * (i % 7) + i % 3);
   }
   r.features = {colour, price};
   return r;
@@ -165,8 +167,10 @@ std::vector<TabularColumn> rows_for(const std::vector<TabularFeature> &features)
   std::vector<TabularColumn> out;
   for (const TabularFeature &f : features) {
     TabularColumn c{f.name, f.numeric, {}, {}};
-    if (f.numeric) c.numbers = {3, -2.5, NAN, 1e6};
-    else c.texts = {std::string("red"), std::string("Blue "), std::nullopt, std::string("never seen")};
+    if (f.numeric)
+      c.numbers = {3, -2.5, NAN, 1e6};
+    else
+      c.texts = {std::string("red"), std::string("Blue "), std::nullopt, std::string("never seen")};
     out.push_back(std::move(c));
   }
   return out;
@@ -196,9 +200,9 @@ std::string apply_like_sql(std::size_t blob, const std::string &bytes) {
   const auto scorer = TabularScorer::load(bytes, cpu());
   const auto predictions = scorer->predict(rows_for(scorer->features()));
   if (predictions.size() != 4) return std::to_string(predictions.size()) + " predictions for 4 rows";
-  const std::vector<std::string> classes =
-      scorer->kind() == ModelKind::Classifier ? declared_classes(decode_blob(bytes).state_json)
-                                              : std::vector<std::string>{};
+  const std::vector<std::string> classes = scorer->kind() == ModelKind::Classifier
+                                               ? declared_classes(decode_blob(bytes).state_json)
+                                               : std::vector<std::string>{};
   for (std::size_t i = 0; i < predictions.size(); ++i) {
     const TabularPrediction &p = predictions[i];
     const std::string row = "row " + std::to_string(i) + ": ";
@@ -326,7 +330,8 @@ fuzz::CaseResult changed_bytes_case(std::uint64_t index) {
   std::string applied = outcome_of([&] { return apply_like_sql(blob, bad); }, &apply_what);
   fuzz::CaseResult r;
   r.ok = decoded == "xb:CorruptModel" && applied == "xb:CorruptModel";
-  r.outcome = r.ok ? "xb:CorruptModel" : (decoded != "xb:CorruptModel" ? "decode_blob: " + decoded : "apply: " + applied);
+  r.outcome =
+      r.ok ? "xb:CorruptModel" : (decoded != "xb:CorruptModel" ? "decode_blob: " + decoded : "apply: " + applied);
   if (!r.ok)
     r.detail = what + "; decode_blob: " + decoded + " " + short_text(decode_what) + "; apply: " + applied + " " +
                short_text(apply_what);
@@ -410,34 +415,45 @@ std::string shape_of(const std::string &path) {
 using RoleTable = std::map<std::string, Role>;
 
 const RoleTable kNetworkRoles = {
-    {"/options", Role::Object},          {"/freq", Role::Object},
-    {"/options/horizon", Role::Count},   {"/options/lookback", Role::Count},
-    {"/options/hidden", Role::Count},    {"/options/layers", Role::Count},
-    {"/options/heads", Role::Count},     {"/options/ensemble", Role::Count},
-    {"/season", Role::Count},            {"/options/dropout", Role::Dropout},
-    {"/freq/step", Role::Step},          {"/freq/unit", Role::Unit},
-    {"/features", Role::SizedArray},     {"/features/*", Role::Name},
-    {"/feature_scalers", Role::SizedArray}, {"/feature_scalers/*", Role::SizedArray},
-    {"/feature_scalers/*/*", Role::Value},  {"/conformal_q", Role::SizedArray},
-    {"/conformal_q/*", Role::Value},     {"/series", Role::SeriesArray},
-    {"/series/*", Role::SeriesItem},     {"/series/*/key", Role::Name},
-    {"/series/*/start", Role::Start},    {"/series/*/scaler", Role::SizedArray},
-    {"/series/*/scaler/*", Role::Value}, {"/series/*/y", Role::SizedArray},
-    {"/series/*/y/*", Role::Value},      {"/series/*/x", Role::SizedArray},
+    {"/options", Role::Object},
+    {"/freq", Role::Object},
+    {"/options/horizon", Role::Count},
+    {"/options/lookback", Role::Count},
+    {"/options/hidden", Role::Count},
+    {"/options/layers", Role::Count},
+    {"/options/heads", Role::Count},
+    {"/options/ensemble", Role::Count},
+    {"/season", Role::Count},
+    {"/options/dropout", Role::Dropout},
+    {"/freq/step", Role::Step},
+    {"/freq/unit", Role::Unit},
+    {"/features", Role::SizedArray},
+    {"/features/*", Role::Name},
+    {"/feature_scalers", Role::SizedArray},
+    {"/feature_scalers/*", Role::SizedArray},
+    {"/feature_scalers/*/*", Role::Value},
+    {"/conformal_q", Role::SizedArray},
+    {"/conformal_q/*", Role::Value},
+    {"/series", Role::SeriesArray},
+    {"/series/*", Role::SeriesItem},
+    {"/series/*/key", Role::Name},
+    {"/series/*/start", Role::Start},
+    {"/series/*/scaler", Role::SizedArray},
+    {"/series/*/scaler/*", Role::Value},
+    {"/series/*/y", Role::SizedArray},
+    {"/series/*/y/*", Role::Value},
+    {"/series/*/x", Role::SizedArray},
     {"/series/*/x/*", Role::Value},
 };
 
 // A statistical state holds each series' forecast, not its history.
 const RoleTable kStatisticalRoles = {
-    {"/statistical", Role::Statistical}, {"/options", Role::Object},
-    {"/freq", Role::Object},             {"/options/horizon", Role::Count},
-    {"/season", Role::Count},            {"/freq/step", Role::Step},
-    {"/freq/unit", Role::Unit},          {"/conformal_q", Role::SizedArray},
-    {"/conformal_q/*", Role::Value},     {"/series", Role::SeriesArray},
-    {"/series/*", Role::SeriesItem},     {"/series/*/key", Role::Name},
-    {"/series/*/start", Role::Start},    {"/series/*/length", Role::Count},
-    {"/series/*/scale", Role::Scale},    {"/series/*/recipe", Role::Name},
-    {"/series/*/method", Role::Name},    {"/series/*/yhat", Role::SizedArray},
+    {"/statistical", Role::Statistical}, {"/options", Role::Object},         {"/freq", Role::Object},
+    {"/options/horizon", Role::Count},   {"/season", Role::Count},           {"/freq/step", Role::Step},
+    {"/freq/unit", Role::Unit},          {"/conformal_q", Role::SizedArray}, {"/conformal_q/*", Role::Value},
+    {"/series", Role::SeriesArray},      {"/series/*", Role::SeriesItem},    {"/series/*/key", Role::Name},
+    {"/series/*/start", Role::Start},    {"/series/*/length", Role::Count},  {"/series/*/scale", Role::Scale},
+    {"/series/*/recipe", Role::Name},    {"/series/*/method", Role::Name},   {"/series/*/yhat", Role::SizedArray},
     {"/series/*/yhat/*", Role::Value},
 };
 
@@ -502,8 +518,10 @@ bool remove_at(Subject &s, const std::string &path) {
   json::json_pointer p(path);
   if (!s.state.contains(p)) return false;
   json &parent = s.state[p.parent_pointer()];
-  if (parent.is_object()) parent.erase(p.back());
-  else parent.erase(std::stoul(p.back()));
+  if (parent.is_object())
+    parent.erase(p.back());
+  else
+    parent.erase(std::stoul(p.back()));
   return true;
 }
 
@@ -594,7 +612,8 @@ void node_mutations(std::vector<Mutation> &out, std::size_t blob, const std::str
   add(out, blob, path, "remove " + path, optional ? Expect::NoCrash : must,
       [path](Subject &s) { return remove_at(s, path); });
 
-  const bool integer_role = role == Role::Count || role == Role::Step || role == Role::Start || role == Role::ClassIndex;
+  const bool integer_role =
+      role == Role::Count || role == Role::Step || role == Role::Start || role == Role::ClassIndex;
   for (const Bad &bad : wrong_types(node, integer_role))
     add_set(out, blob, path, bad, lenient_number(blob, bad) ? Expect::NoCrash : must);
 
@@ -650,8 +669,8 @@ void node_mutations(std::vector<Mutation> &out, std::size_t blob, const std::str
       break;
     case Role::Value:
     case Role::Scale:
-      for (const Bad &bad : std::vector<Bad>{{1e300, "1e300"}, {-1e300, "-1e300"}, {1e-300, "1e-300"}, {0, "0"},
-                                             {-1, "-1"}})
+      for (const Bad &bad :
+           std::vector<Bad>{{1e300, "1e300"}, {-1e300, "-1e300"}, {1e-300, "1e-300"}, {0, "0"}, {-1, "-1"}})
         add_set(out, blob, path, bad, role == Role::Scale && !(bad.value > 0) ? Expect::Refuse : Expect::NoCrash);
       add_set(out, blob, path, {kRawPlusInf, "1e999 (infinite)"}, Expect::Refuse);
       add_set(out, blob, path, {kRawMinusInf, "-1e999 (infinite)"}, Expect::Refuse);
@@ -679,9 +698,7 @@ void node_mutations(std::vector<Mutation> &out, std::size_t blob, const std::str
         if (node != name) add_set(out, blob, path, {name, std::string("\"") + name + "\""}, Expect::NoCrash);
       add_set(out, blob, path, {"hashing", "\"hashing\" (not an encoding)"}, Expect::Refuse);
       break;
-    case Role::Statistical:
-      add_set(out, blob, path, {false, "false"}, Expect::Refuse);
-      break;
+    case Role::Statistical: add_set(out, blob, path, {false, "false"}, Expect::Refuse); break;
     case Role::SizedArray:
     case Role::SeriesArray: {
       const std::size_t n = node.size();
@@ -698,8 +715,7 @@ void node_mutations(std::vector<Mutation> &out, std::size_t blob, const std::str
     }
     case Role::SeriesItem:
     case Role::Object:
-    case Role::Unread:
-      break;
+    case Role::Unread: break;
   }
 }
 
@@ -740,7 +756,9 @@ void blob_level_mutations(std::vector<Mutation> &out, std::size_t blob) {
       });
   // The GRU's state read as a Transformer: heads decide the attention shape.
   if (std::string(spec.name) == "gru")
-    for (const Bad &heads : std::vector<Bad>{{0, "0"}, {-1, "-1"}, {3, "3 (hidden 4 is not a multiple)"},
+    for (const Bad &heads : std::vector<Bad>{{0, "0"},
+                                             {-1, "-1"},
+                                             {3, "3 (hidden 4 is not a multiple)"},
                                              {std::numeric_limits<std::int32_t>::max(), "INT32_MAX"}})
       add(out, blob, "#arch", "arch = \"transformer\" with options.heads = " + heads.label, Expect::Refuse,
           [value = heads.value](Subject &s) {
@@ -801,15 +819,15 @@ void blob_level_mutations(std::vector<Mutation> &out, std::size_t blob) {
 
   // The state as a whole.
   const std::string &text = good.state_json;
-  std::vector<std::pair<std::string, std::string>> states = {
-      {"", "empty"}, {"null", "null"}, {"[]", "[]"}, {"{}", "{}"}, {"{", "\"{\""}, {"NaN", "NaN"}};
+  std::vector<std::pair<std::string, std::string>> states = {{"", "empty"}, {"null", "null"}, {"[]", "[]"},
+                                                             {"{}", "{}"},  {"{", "\"{\""},   {"NaN", "NaN"}};
   for (std::size_t cut : {text.size() / 3, text.size() / 2, text.size() - 1})
     states.push_back({text.substr(0, cut), "cut to " + std::to_string(cut) + " characters"});
   // Another family's state: each loader reads only its own.
   for (std::size_t other = 0; other < kBlobCount; ++other)
     if (kBlobs[other].family != spec.family && (other == spec.partner || kBlobs[other].family != Family::Tabular))
-      states.push_back({decode_blob(trained_blobs()[other]).state_json, std::string("of the ") + kBlobs[other].name +
-                                                                             " model"});
+      states.push_back(
+          {decode_blob(trained_blobs()[other]).state_json, std::string("of the ") + kBlobs[other].name + " model"});
   for (const auto &[value, label] : states)
     add(out, blob, "#state", "state JSON " + label, Expect::Refuse, [value = value](Subject &s) {
       s.state_replaced = true;
@@ -911,8 +929,9 @@ constexpr std::uint64_t kLargestAllocation = std::uint64_t(64) << 20;
 fuzz::Limits resealed_limits() {
   fuzz::Limits limits;
   if (!fuzz::address_space_limit_available()) {
-    std::printf("memory limits: none in the harness under AddressSanitizer (ASAN_OPTIONS max_allocation_size_mb "
-                "bounds each allocation)\n");
+    std::printf(
+        "memory limits: none in the harness under AddressSanitizer (ASAN_OPTIONS max_allocation_size_mb "
+        "bounds each allocation)\n");
     return limits;
   }
   fuzz::Limits measuring;
@@ -927,10 +946,11 @@ fuzz::Limits resealed_limits() {
   const std::uint64_t peak = needs.at("peak"), largest = needs.at("largest");
   limits.address_space = peak + kAddressSpaceMargin;
   limits.largest_allocation = kLargestAllocation;
-  std::printf("memory limits: address space %.0f MB (valid blobs peak at %.0f MB, + %.0f MB); single allocations up "
-              "to %.0f MB (valid blobs: at most %.0f kB)\n",
-              limits.address_space / 1048576.0, peak / 1048576.0, kAddressSpaceMargin / 1048576.0,
-              kLargestAllocation / 1048576.0, largest / 1024.0);
+  std::printf(
+      "memory limits: address space %.0f MB (valid blobs peak at %.0f MB, + %.0f MB); single allocations up "
+      "to %.0f MB (valid blobs: at most %.0f kB)\n",
+      limits.address_space / 1048576.0, peak / 1048576.0, kAddressSpaceMargin / 1048576.0,
+      kLargestAllocation / 1048576.0, largest / 1024.0);
   return limits;
 }
 

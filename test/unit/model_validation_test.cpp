@@ -92,7 +92,8 @@ TEST(ModelValidation, ForecastParameterCountMatchesTheBuiltNetwork) {
         s.series_count = 4;
         s.embedding_dim = embedding;
         ForecastNet net(s);
-        EXPECT_EQ(parameter_count(s), stored_values(*net)) << arch << " layers " << layers << " embedding " << embedding;
+        EXPECT_EQ(parameter_count(s), stored_values(*net))
+            << arch << " layers " << layers << " embedding " << embedding;
       }
 }
 
@@ -177,8 +178,8 @@ TEST(ModelValidation, TrainingOverTheMemoryLimitIsRefusedUpFront) {
   } catch (const Error &e) {
     EXPECT_EQ(e.kind(), ErrorKind::ResourceLimit);
   }
-  EXPECT_NO_THROW(train_classifier(products(), parse_tabular_options(true, R"({"epochs": 1, "hidden": [4]})"),
-                                   cpu(limit), {}));
+  EXPECT_NO_THROW(
+      train_classifier(products(), parse_tabular_options(true, R"({"epochs": 1, "hidden": [4]})"), cpu(limit), {}));
 }
 
 TEST(ModelValidation, AClassifierStateIsReadStrictly) {

@@ -86,8 +86,7 @@ bool valid_value(const Spec &s, const json &v) {
     }
     case Type::Enum:
       return v.is_string() && std::find(s.values.begin(), s.values.end(), v.get<std::string>()) != s.values.end();
-    case Type::Bool:
-      return v.is_boolean();
+    case Type::Bool: return v.is_boolean();
   }
   return false;
 }
@@ -147,9 +146,9 @@ std::string out_of_range(const ForecastOptions &o) {
   if (o.horizon < 1 || o.horizon > 10000) return "horizon " + std::to_string(o.horizon);
   for (const Spec &s : specs()) {
     json v = field(o, s.key);
-    if (s.key == "freq" && v == "") continue;  // inferred
+    if (s.key == "freq" && v == "") continue;                                     // inferred
     if ((s.key == "val_periods" || s.key == "test_periods") && v == 0) continue;  // from the fraction
-    if (s.key == "seasonal_lag" && v.is_null()) continue;  // auto
+    if (s.key == "seasonal_lag" && v.is_null()) continue;                         // auto
     if (s.key == "heads" && o.arch != "transformer") continue;
     if (!valid_value(s, v)) return s.key + " " + v.dump();
   }
@@ -165,8 +164,9 @@ json value_for(fuzz::Rng &rng, const Spec &s, bool valid) {
     switch (s.type) {
       case Type::Int: {
         auto lo = static_cast<std::int64_t>(s.lo), hi = static_cast<std::int64_t>(s.hi);
-        std::int64_t v = rng.chance(0.3) ? (rng.chance(0.5) ? lo : hi)
-                                         : lo + static_cast<std::int64_t>(rng.below(std::min<std::uint64_t>(hi - lo + 1, 200)));
+        std::int64_t v = rng.chance(0.3)
+                             ? (rng.chance(0.5) ? lo : hi)
+                             : lo + static_cast<std::int64_t>(rng.below(std::min<std::uint64_t>(hi - lo + 1, 200)));
         if (rng.chance(0.1)) return static_cast<double>(v);  // 16.0 is a whole number too
         return v;
       }
@@ -185,12 +185,17 @@ json value_for(fuzz::Rng &rng, const Spec &s, bool valid) {
     for (std::uint64_t i = 0, n = 1 + rng.below(3); i < n; ++i) values.push_back(value_for(rng, s, true));
     return values;
   }
-  std::vector<json> wrong = {nullptr, "12", json::array({1}), json::object({{"v", 1}}), "", 1e300, -1e300,
-                             std::numeric_limits<std::uint64_t>::max(), std::numeric_limits<std::int64_t>::min()};
+  std::vector<json> wrong = {nullptr,
+                             "12",
+                             json::array({1}),
+                             json::object({{"v", 1}}),
+                             "",
+                             1e300,
+                             -1e300,
+                             std::numeric_limits<std::uint64_t>::max(),
+                             std::numeric_limits<std::int64_t>::min()};
   switch (s.type) {
-    case Type::Int:
-      wrong.insert(wrong.end(), {s.lo - 1, s.hi + 1, s.lo + 0.5, true, -0.25, 1e-300});
-      break;
+    case Type::Int: wrong.insert(wrong.end(), {s.lo - 1, s.hi + 1, s.lo + 0.5, true, -0.25, 1e-300}); break;
     case Type::Real:
       if (s.lo_open) wrong.push_back(s.lo);
       if (s.hi_open) wrong.push_back(s.hi);
@@ -202,9 +207,7 @@ json value_for(fuzz::Rng &rng, const Spec &s, bool valid) {
       wrong.insert(wrong.end(), {upper, rng.pick(s.values) + " ", "none", 1, true});
       break;
     }
-    case Type::Bool:
-      wrong.insert(wrong.end(), {0, 1, "true", "false"});
-      break;
+    case Type::Bool: wrong.insert(wrong.end(), {0, 1, "true", "false"}); break;
   }
   json v = rng.pick(wrong);
   return valid_given(s, v) ? json(nullptr) : v;  // never valid by accident
@@ -229,10 +232,10 @@ struct Document {
   std::string arch;
   int horizon = 8;
   std::string text;
-  bool known = false;        // validity below is known
+  bool known = false;  // validity below is known
   bool valid = false;
-  std::string culprit;       // the one thing at fault, when exactly one is
-  json given;                // the keys and values as given (when known)
+  std::string culprit;  // the one thing at fault, when exactly one is
+  json given;           // the keys and values as given (when known)
 };
 
 Document structured(fuzz::Rng &rng) {
@@ -308,8 +311,12 @@ Document mutated_text(fuzz::Rng &rng) {
     char c = alphabet[rng.below(alphabet.size())];
     switch (rng.below(3)) {
       case 0: d.text.insert(at, 1, c); break;
-      case 1: if (at < d.text.size()) d.text.erase(at, 1); break;
-      default: if (at < d.text.size()) d.text[at] = c; break;
+      case 1:
+        if (at < d.text.size()) d.text.erase(at, 1);
+        break;
+      default:
+        if (at < d.text.size()) d.text[at] = c;
+        break;
     }
   }
   return d;
@@ -325,7 +332,12 @@ Document odd(fuzz::Rng &rng) {
   const std::string nested = std::string(depth, '[') + "1" + std::string(depth, ']');
   const bool nested_valid = depth == 1 && valid_given(spec, json::array({1}));  // [1]: a search over one value
   std::vector<std::pair<std::string, bool>> docs = {
-      {"null", false}, {"[]", false}, {"1", false}, {"\"epochs\"", false}, {"true", false}, {"[{}]", false},
+      {"null", false},
+      {"[]", false},
+      {"1", false},
+      {"\"epochs\"", false},
+      {"true", false},
+      {"[{}]", false},
       {"{\"" + key + "\": " + nested + "}", nested_valid},
       {"{\"" + key + "\": {\"" + key + "\": " + nested + "}}", false},
       {"{\"" + key + "\": 1e400}", false},
@@ -358,8 +370,14 @@ Document random_bytes(fuzz::Rng &rng) {
 Document document_of_case(std::uint64_t index) {
   fuzz::Rng rng = fuzz::case_rng(3, index);
   switch (rng.below(10)) {
-    case 0: case 1: case 2: case 3: case 4: case 5: return structured(rng);
-    case 6: case 7: return mutated_text(rng);
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5: return structured(rng);
+    case 6:
+    case 7: return mutated_text(rng);
     case 8: return odd(rng);
     default: return random_bytes(rng);
   }
@@ -367,8 +385,8 @@ Document document_of_case(std::uint64_t index) {
 
 std::string shown(const Document &d) {
   std::string t = d.text.size() > 200 ? d.text.substr(0, 200) + "..." : d.text;
-  return "arch \"" + d.arch + "\", horizon " + std::to_string(d.horizon) + ", options " + json(t).dump(-1, ' ', true,
-                                                                                                      json::error_handler_t::replace);
+  return "arch \"" + d.arch + "\", horizon " + std::to_string(d.horizon) + ", options " +
+         json(t).dump(-1, ' ', true, json::error_handler_t::replace);
 }
 
 fuzz::CaseResult options_case(std::uint64_t index) {
@@ -412,8 +430,7 @@ fuzz::CaseResult options_case(std::uint64_t index) {
 
 TEST(OptionsFuzz, EveryDocumentIsValidInRangeOrInvalidParameter) {
   const std::uint64_t n = fuzz::cases_from_env("XB_FUZZ_OPTION_CASES", 10000);
-  fuzz::Report report =
-      fuzz::run_isolated(n, options_case, [](std::uint64_t k) { return shown(document_of_case(k)); });
+  fuzz::Report report = fuzz::run_isolated(n, options_case, [](std::uint64_t k) { return shown(document_of_case(k)); });
   std::printf("%s\n", report.summary().c_str());
   EXPECT_EQ(report.cases, n);
   for (const auto &f : report.failures) ADD_FAILURE() << f;

@@ -24,7 +24,7 @@ constexpr std::uint16_t kBlobFormatVersion = 1;
 
 // Upper bounds of each section, checked before anything is copied.
 constexpr std::uint64_t kMaxArchBytes = 64;
-constexpr std::uint64_t kMaxStateBytes = std::uint64_t(1) << 30;   // the 1 GB of a bytea
+constexpr std::uint64_t kMaxStateBytes = std::uint64_t(1) << 30;  // the 1 GB of a bytea
 constexpr std::uint64_t kMaxWeightBytes = std::uint64_t(1) << 30;
 
 struct ModelBlob {

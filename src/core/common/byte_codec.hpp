@@ -35,8 +35,10 @@ class ByteWriter {
   void put_bytes(std::string_view b) { out_.append(b.data(), b.size()); }
   // A length (u32, or u64 when wide) followed by the bytes.
   void put_section(std::string_view b, bool wide) {
-    if (wide) put<std::uint64_t>(b.size());
-    else put<std::uint32_t>(static_cast<std::uint32_t>(b.size()));
+    if (wide)
+      put<std::uint64_t>(b.size());
+    else
+      put<std::uint32_t>(static_cast<std::uint32_t>(b.size()));
     put_bytes(b);
   }
   const std::string &bytes() const { return out_; }

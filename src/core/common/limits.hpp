@@ -10,13 +10,13 @@
 
 namespace xb::limits {
 
-constexpr int kMaxHidden = 4096;     // forecaster width, and each tabular hidden layer
-constexpr int kMaxLayers = 16;       // forecaster recurrent or encoder layers
+constexpr int kMaxHidden = 4096;  // forecaster width, and each tabular hidden layer
+constexpr int kMaxLayers = 16;    // forecaster recurrent or encoder layers
 constexpr int kMaxHeads = 64;
-constexpr int kMaxEnsemble = 32;     // members of one model
+constexpr int kMaxEnsemble = 32;  // members of one model
 constexpr int kMaxLookback = 10000;
 constexpr int kMaxHorizon = 10000;
-constexpr int kMaxEmbedding = 256;   // series embedding, tabular category embedding
+constexpr int kMaxEmbedding = 256;  // series embedding, tabular category embedding
 constexpr int kMaxTabularLayers = 8;
 constexpr long kMaxCategoriesPerColumn = 100000;
 

@@ -35,7 +35,8 @@ SearchTrials expand_search(const std::string &options_json, const std::vector<st
   const bool given = user.contains("search");
   out.mode = given ? one_of(user.at("search"), "search", {"grid", "random"}) : arrays.empty() ? "none" : "grid";
   if (given && arrays.empty())
-    throw bad("search", "needs at least one option given as an array", "For example {\"lr\": [0.01, 0.001], \"search\": \"grid\"}.");
+    throw bad("search", "needs at least one option given as an array",
+              "For example {\"lr\": [0.01, 0.001], \"search\": \"grid\"}.");
   if (user.contains("trials") && out.mode != "random")
     throw bad("trials", "is for \"search\": \"random\"", "A grid search tries every combination.");
   if (out.mode == "none") {
@@ -68,8 +69,7 @@ SearchTrials expand_search(const std::string &options_json, const std::vector<st
   std::mt19937_64 rng(static_cast<std::uint64_t>(seed) ^ 0x5eedULL);
   for (long t = 0; t < count; ++t) {
     json trial = fixed;
-    for (const auto &[key, values] : arrays)
-      trial[key] = values[static_cast<std::size_t>(rng() % values.size())];
+    for (const auto &[key, values] : arrays) trial[key] = values[static_cast<std::size_t>(rng() % values.size())];
     out.trials.push_back(trial.dump());
   }
   return out;

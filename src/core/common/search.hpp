@@ -10,8 +10,8 @@
 namespace xb {
 
 struct SearchTrials {
-  std::string mode = "none";        // none | grid | random
-  std::vector<std::string> trials;  // JSON objects without arrays, search or trials; one when mode is none
+  std::string mode = "none";          // none | grid | random
+  std::vector<std::string> trials;    // JSON objects without arrays, search or trials; one when mode is none
   std::vector<std::string> searched;  // the keys given as arrays
 };
 

@@ -33,7 +33,8 @@ struct FitResult {
 // NaN when there is no validation part: then every epoch runs and the last
 // weights stay. Only `trainable` is optimised (frozen layers are left out).
 FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &trainable, long rows,
-                     const LoopSettings &settings, const std::function<torch::Tensor(const torch::Tensor &)> &batch_loss,
+                     const LoopSettings &settings,
+                     const std::function<torch::Tensor(const torch::Tensor &)> &batch_loss,
                      const std::function<double()> &val_loss, const TrainHooks &hooks);
 
 // Throws Error(Interrupted) when the caller asks to stop.

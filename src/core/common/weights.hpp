@@ -20,5 +20,4 @@ std::string save_weights(const torch::nn::Module &module);
 // tensors, with their names and shapes and finite values.
 void load_weights(torch::nn::Module &module, std::string_view bytes);
 
-
 }  // namespace xb

@@ -13,7 +13,7 @@ struct Frequency {
   Unit unit = Unit::Fixed;
   Micros step = 0;  // Fixed: micros per step; Month: months per step
 
-  std::string name() const;  // "weekly", "daily", "monthly", "3600s", ...
+  std::string name() const;                         // "weekly", "daily", "monthly", "3600s", ...
   static Frequency parse(const std::string &name);  // hourly|daily|weekly|monthly|quarterly|yearly
   Micros advance(Micros t, long steps) const;
   // Steps from a to b, or -1 when b is not on a's grid.
@@ -30,8 +30,8 @@ constexpr Micros kMicrosPerDay = 86400 * kMicrosPerSecond;
 Frequency infer_frequency(const std::vector<std::vector<Micros>> &series_times);
 
 // The calendar's range (Boost dates): years 1400 to 9999.
-constexpr Micros kFirstCalendarTime = -219145 * kMicrosPerDay;      // 1400-01-01
-constexpr Micros kLastCalendarTime = 2921940 * kMicrosPerDay - 1;   // 9999-12-31 23:59:59.999999
+constexpr Micros kFirstCalendarTime = -219145 * kMicrosPerDay;     // 1400-01-01
+constexpr Micros kLastCalendarTime = 2921940 * kMicrosPerDay - 1;  // 9999-12-31 23:59:59.999999
 inline bool in_calendar_range(Micros t) { return t >= kFirstCalendarTime && t <= kLastCalendarTime; }
 
 // Error(DataException) naming what is outside the range, unless it is inside.

@@ -38,7 +38,8 @@ json TextEncoding::to_json() const {
 
 TextEncoding TextEncoding::from_json(const json &j) {
   TextEncoding enc;
-  for (const auto &e : j) enc.encoders.push_back({e.at("name").get<std::string>(), e.at("categories").get<std::vector<std::string>>()});
+  for (const auto &e : j)
+    enc.encoders.push_back({e.at("name").get<std::string>(), e.at("categories").get<std::vector<std::string>>()});
   return enc;
 }
 
@@ -50,8 +51,9 @@ TextEncoding fit_text_encoding(const SeriesRows &rows) {
     for (std::size_t r = 0; r < rows.rows(); ++r) ++counts[rows.text_features[r * nt + c]];
     std::vector<std::pair<std::string, long>> ranked(counts.begin(), counts.end());
     // Most frequent first; ties by value so the encoding does not depend on row order.
-    std::sort(ranked.begin(), ranked.end(),
-              [](const auto &a, const auto &b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+    std::sort(ranked.begin(), ranked.end(), [](const auto &a, const auto &b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
     if (ranked.size() > static_cast<std::size_t>(kMaxCategories)) ranked.resize(kMaxCategories);
     CategoryEncoder e{rows.text_feature_names[c], {}};
     for (const auto &[value, n] : ranked) e.categories.push_back(value);
@@ -63,8 +65,7 @@ TextEncoding fit_text_encoding(const SeriesRows &rows) {
 
 SeriesRows encode_text_columns(const SeriesRows &rows, const TextEncoding &encoding) {
   const std::size_t nt = rows.text_feature_names.size();
-  if (nt != encoding.encoders.size())
-    throw Error(ErrorKind::Internal, "text columns do not match their encoding");
+  if (nt != encoding.encoders.size()) throw Error(ErrorKind::Internal, "text columns do not match their encoding");
   SeriesRows out;
   out.feature_names = rows.feature_names;
   for (const auto &n : encoding.column_names()) out.feature_names.push_back(n);
@@ -117,7 +118,8 @@ Overrides parse_overrides(const std::string &json_text, const std::vector<std::s
       std::string list;
       for (const auto &f : numeric_features) list += (list.empty() ? "" : ", ") + f;
       for (const auto &e : encoding.encoders) list += (list.empty() ? "" : ", ") + e.name;
-      throw Error(ErrorKind::InvalidParameter, "override names \"" + feature + "\", which is not a feature of the model",
+      throw Error(ErrorKind::InvalidParameter,
+                  "override names \"" + feature + "\", which is not a feature of the model",
                   list.empty() ? "The model has no features." : "The model's features are: " + list + ".");
     }
     Override o;
@@ -126,10 +128,14 @@ Overrides parse_overrides(const std::string &json_text, const std::vector<std::s
     if (spec.is_object()) {
       if (spec.size() != 1) throw bad_override(feature, "must have exactly one of set, add, mul");
       const std::string op = spec.begin().key();
-      if (op == "set") o.op = Override::Op::Set;
-      else if (op == "add") o.op = Override::Op::Add;
-      else if (op == "mul") o.op = Override::Op::Mul;
-      else throw bad_override(feature, "has unknown operation \"" + op + "\"");
+      if (op == "set")
+        o.op = Override::Op::Set;
+      else if (op == "add")
+        o.op = Override::Op::Add;
+      else if (op == "mul")
+        o.op = Override::Op::Mul;
+      else
+        throw bad_override(feature, "has unknown operation \"" + op + "\"");
       value = &spec.begin().value();
     }
     if (text) {
@@ -153,9 +159,12 @@ void apply_overrides(const Overrides &ov, const std::vector<std::string> &numeri
     auto it = ov.by_feature.find(numeric_features[f]);
     if (it == ov.by_feature.end()) continue;
     const Override &o = it->second;
-    if (o.op == Override::Op::Set) row[f] = o.value;
-    else if (o.op == Override::Op::Add) row[f] += o.value;
-    else row[f] *= o.value;
+    if (o.op == Override::Op::Set)
+      row[f] = o.value;
+    else if (o.op == Override::Op::Add)
+      row[f] += o.value;
+    else
+      row[f] *= o.value;
   }
   std::size_t offset = numeric_features.size();
   for (const auto &e : encoding.encoders) {

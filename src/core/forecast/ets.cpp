@@ -16,9 +16,9 @@ namespace {
 
 constexpr double kLower[4] = {1e-4, 1e-4, 1e-4, 0.8};  // alpha, beta, gamma, phi
 constexpr double kUpper[4] = {0.9999, 0.9999, 0.9999, 0.98};
-constexpr double kTol = 1e-10;    // as etscalc.c: near-zero divisors
-constexpr double kHuge = 1e10;    // as etscalc.c: value used instead of x / 0
-constexpr double kBig = 1.0e35;   // nmmin's stand-in for non-finite values
+constexpr double kTol = 1e-10;   // as etscalc.c: near-zero divisors
+constexpr double kHuge = 1e10;   // as etscalc.c: value used instead of x / 0
+constexpr double kBig = 1.0e35;  // nmmin's stand-in for non-finite values
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
@@ -179,8 +179,7 @@ bool usual_bounds(const Spec &sp, const Params &pr) {
   if (pr.alpha < kLower[0] || pr.alpha > kUpper[0]) return false;
   if (sp.trend != 'N' && (pr.beta < kLower[1] || pr.beta > pr.alpha || pr.beta > kUpper[1])) return false;
   if (sp.damped && (pr.phi < kLower[3] || pr.phi > kUpper[3])) return false;
-  if (sp.season != 'N' && (pr.gamma < kLower[2] || pr.gamma > 1 - pr.alpha || pr.gamma > kUpper[2]))
-    return false;
+  if (sp.season != 'N' && (pr.gamma < kLower[2] || pr.gamma > 1 - pr.alpha || pr.gamma > kUpper[2])) return false;
   return true;
 }
 
@@ -532,7 +531,7 @@ bool fit_one(const std::vector<double> &y, int m_in, const Spec &sp, Crit crit, 
   md.m = m;
   md.n_params = np;
   md.nobs = n;
-  const double k = np + 1;  // + sigma
+  const double k = np + 1;                     // + sigma
   const double lik = std::max(st.lik, -1e10);  // perfect fits: keep the criteria finite
   md.loglik = -0.5 * lik;
   md.aic = lik + 2 * k;
@@ -786,8 +785,6 @@ std::vector<double> forecast_ets(const EtsModel &md, const std::vector<double> &
   return f;
 }
 
-std::string ets_name(const EtsModel &md) {
-  return name_of(Spec{md.error, md.trend, md.season, md.damped});
-}
+std::string ets_name(const EtsModel &md) { return name_of(Spec{md.error, md.trend, md.season, md.damped}); }
 
 }  // namespace xb::stat

@@ -16,11 +16,11 @@ struct EtsModel {
   bool damped = false;
   double alpha = 0, beta = 0, gamma = 0, phi = 1;  // beta/gamma 0, phi 1 when unused
   std::vector<double> init_states;
-  int m = 1;           // seasonal period used by the model (1 when non-seasonal)
-  int n_params = 0;    // smoothing parameters + free initial states (R's length(par))
+  int m = 1;         // seasonal period used by the model (1 when non-seasonal)
+  int n_params = 0;  // smoothing parameters + free initial states (R's length(par))
   int nobs = 0;
-  double sigma2 = 0;   // sum(e^2) / (n - n_params), e relative errors for 'M'
-  double loglik = 0;   // -0.5 * R's "lik" (constant terms dropped, as R does)
+  double sigma2 = 0;  // sum(e^2) / (n - n_params), e relative errors for 'M'
+  double loglik = 0;  // -0.5 * R's "lik" (constant terms dropped, as R does)
   double aic = 0, aicc = 0, bic = 0;
   double mse = 0;      // in-sample one-step mean squared error
   std::string method;  // "ETS(A,Ad,N)"; SES fallbacks for tiny data say so

@@ -33,8 +33,7 @@ std::vector<double> future_covariates(const ForecastState &st, const FutureInput
   SeriesRows encoded;
   if (future.rows) {
     const SeriesRows &rows = *future.rows;
-    if (rows.feature_names != st.numeric_features ||
-        rows.text_feature_names.size() != st.text.encoders.size())
+    if (rows.feature_names != st.numeric_features || rows.text_feature_names.size() != st.text.encoders.size())
       throw Error(ErrorKind::InvalidParameter, "future_source does not have the model's feature columns",
                   "Give future_source the series, time and feature columns the model was trained with.");
     encoded = rows.text_feature_names.empty() ? rows : encode_text_columns(rows, st.text);
@@ -61,10 +60,12 @@ std::vector<double> future_covariates(const ForecastState &st, const FutureInput
   }
   if (carried > 0 && hooks.notice) {
     if (!future.rows)
-      hooks.notice("future covariates are unknown: the last observed value of each is carried forward "
-                   "(pass future_source to give them)");
+      hooks.notice(
+          "future covariates are unknown: the last observed value of each is carried forward "
+          "(pass future_source to give them)");
     else
-      hooks.notice(std::to_string(carried) + " future steps have no complete row in future_source: the last "
+      hooks.notice(std::to_string(carried) +
+                   " future steps have no complete row in future_source: the last "
                    "observed covariates are carried forward for them");
   }
   return x;
@@ -84,10 +85,10 @@ int checked_horizon(const ForecastState &st, int horizon) {
   if (horizon < 1)
     throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(horizon));
   if (horizon > st.options.horizon)
-    throw Error(ErrorKind::InvalidParameter,
-                "horizon " + std::to_string(horizon) + " is beyond the trained horizon " +
-                    std::to_string(st.options.horizon),
-                "Retrain with a larger horizon.");
+    throw Error(
+        ErrorKind::InvalidParameter,
+        "horizon " + std::to_string(horizon) + " is beyond the trained horizon " + std::to_string(st.options.horizon),
+        "Retrain with a larger horizon.");
   return horizon;
 }
 
@@ -160,7 +161,8 @@ std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string
                      : "feature \"" + feature + "\" is not a feature of the model",
                 list.empty() ? "The model has no numeric features." : "Numeric features of the model: " + list + ".");
   }
-  if (deltas.empty()) throw Error(ErrorKind::InvalidParameter, "deltas must not be empty", "Example: ARRAY[-0.1, 0, 0.1]");
+  if (deltas.empty())
+    throw Error(ErrorKind::InvalidParameter, "deltas must not be empty", "Example: ARRAY[-0.1, 0, 0.1]");
   for (double d : deltas)
     if (!std::isfinite(d)) throw Error(ErrorKind::InvalidParameter, "deltas must be finite numbers");
   const std::size_t col = static_cast<std::size_t>(f - st.numeric_features.begin());

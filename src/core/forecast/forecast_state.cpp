@@ -42,8 +42,8 @@ std::string ForecastState::to_json() const {
   json series = json::array();
   for (std::size_t k = 0; k < panel.series.size(); ++k) {
     const Series &s = panel.series[k];
-    series.push_back({{"key", s.key}, {"start", s.start}, {"scaler", scaler_json(target_scalers[k])},
-                      {"y", s.y}, {"x", s.x}});
+    series.push_back(
+        {{"key", s.key}, {"start", s.start}, {"scaler", scaler_json(target_scalers[k])}, {"y", s.y}, {"x", s.x}});
   }
   j["series"] = std::move(series);
   return j.dump();
@@ -56,16 +56,16 @@ long whole(const json &j, const char *key, long lo, long hi) {
   const json &v = j.at(key);
   if (!v.is_number_integer()) throw inconsistent(std::string(key) + " is not a whole number");
   // nlohmann keeps non-negative integers unsigned: compare in the matching type.
-  bool ok = v.is_number_unsigned()
-                ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi) &&
-                      (lo <= 0 || v.get<std::uint64_t>() >= static_cast<std::uint64_t>(lo))
-                : v.get<std::int64_t>() >= lo && v.get<std::int64_t>() <= hi;
+  bool ok = v.is_number_unsigned() ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi) &&
+                                         (lo <= 0 || v.get<std::uint64_t>() >= static_cast<std::uint64_t>(lo))
+                                   : v.get<std::int64_t>() >= lo && v.get<std::int64_t>() <= hi;
   if (!ok) throw inconsistent(std::string(key) + " is out of range");
   return static_cast<long>(v.get<std::int64_t>());
 }
 
 double finite(const json &v, const char *what) {
-  if (!v.is_number() || !std::isfinite(v.get<double>())) throw inconsistent(std::string(what) + " is not a finite number");
+  if (!v.is_number() || !std::isfinite(v.get<double>()))
+    throw inconsistent(std::string(what) + " is not a finite number");
   return v.get<double>();
 }
 
@@ -114,8 +114,13 @@ std::string StatState::to_json() const {
   j["conformal_q"] = conformal_q;
   json all = json::array();
   for (const auto &s : series)
-    all.push_back({{"key", s.key}, {"start", s.start}, {"length", s.length}, {"scale", s.scale},
-                   {"recipe", s.recipe}, {"method", s.method}, {"yhat", s.yhat}});
+    all.push_back({{"key", s.key},
+                   {"start", s.start},
+                   {"length", s.length},
+                   {"scale", s.scale},
+                   {"recipe", s.recipe},
+                   {"method", s.method},
+                   {"yhat", s.yhat}});
   j["series"] = std::move(all);
   return j.dump();
 }
@@ -133,8 +138,7 @@ StatState StatState::from_json(const std::string &text) {
     st.season = static_cast<int>(whole(j, "season", 1, 10000));
     st.conformal_q = finite_array(j.at("conformal_q"), "conformal_q");
     const json &series = j.at("series");
-    if (!series.is_array() || series.empty() || series.size() > kMaxStatSeries)
-      throw inconsistent("series count");
+    if (!series.is_array() || series.empty() || series.size() > kMaxStatSeries) throw inconsistent("series count");
     for (const auto &js : series) {
       StatSeriesState s;
       s.key = string_of(js.at("key"), "a series key");
@@ -186,8 +190,9 @@ ForecastState ForecastState::from_json(const std::string &text) {
     o.layers = static_cast<int>(whole(opt, "layers", 1, limits::kMaxLayers));
     o.heads = opt.contains("heads") ? static_cast<int>(whole(opt, "heads", 1, limits::kMaxHeads)) : 1;
     o.ensemble = static_cast<int>(whole(opt, "ensemble", 1, limits::kMaxEnsemble));
-    o.series_embedding =
-        opt.contains("series_embedding") ? static_cast<int>(whole(opt, "series_embedding", 0, limits::kMaxEmbedding)) : 0;
+    o.series_embedding = opt.contains("series_embedding")
+                             ? static_cast<int>(whole(opt, "series_embedding", 0, limits::kMaxEmbedding))
+                             : 0;
     o.seed = whole(opt, "seed", 0, 2147483647L);
     o.dropout = finite(opt.at("dropout"), "dropout");
     o.interval = finite(opt.at("interval"), "interval");
@@ -233,7 +238,8 @@ ForecastState ForecastState::from_json(const std::string &text) {
   const auto &archs = forecast_architectures();
   if (std::find(archs.begin(), archs.end(), o.arch) == archs.end()) throw inconsistent("unknown architecture");
   if (o.arch == "transformer" && o.hidden % o.heads != 0) throw inconsistent("network shape");
-  if (!(o.dropout >= 0 && o.dropout < 1) || !(o.interval > 0 && o.interval < 1)) throw inconsistent("dropout or interval");
+  if (!(o.dropout >= 0 && o.dropout < 1) || !(o.interval > 0 && o.interval < 1))
+    throw inconsistent("dropout or interval");
   if (st.layout.season != 0 && st.layout.season != st.panel.freq.season_length())
     throw inconsistent("season does not fit the frequency");
   const std::size_t nf = st.panel.feature_names.size();

@@ -35,11 +35,11 @@ struct ForecastState {
 // computed when it was trained, and the scale its interval is measured in.
 struct StatSeriesState {
   std::string key;
-  Micros start = 0;   // time of the series' first point
-  long length = 0;    // points of history; the forecast starts one step later
-  double scale = 1;   // interval half-widths are conformal_q x scale
-  std::string recipe; // the members combined, e.g. "theta+stlf"
-  std::string method; // what ran, e.g. "Theta + STL + ETS(A,N,N)"
+  Micros start = 0;          // time of the series' first point
+  long length = 0;           // points of history; the forecast starts one step later
+  double scale = 1;          // interval half-widths are conformal_q x scale
+  std::string recipe;        // the members combined, e.g. "theta+stlf"
+  std::string method;        // what ran, e.g. "Theta + STL + ETS(A,N,N)"
   std::vector<double> yhat;  // the trained horizon
 };
 

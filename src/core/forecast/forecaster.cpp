@@ -51,8 +51,9 @@ double seasonal_naive(const Series &s, long origin, int h, int season) {
 
 // Encoded rows on their time grid, with notices for what was changed.
 Panel panel_of(const SeriesRows &rows, const ForecastOptions &o, const TextEncoding &text, const TrainHooks &hooks) {
-  Panel panel = rows.text_feature_names.empty() ? build_panel(rows, o.freq, o.fill, o.invalid)
-                                                : build_panel(encode_text_columns(rows, text), o.freq, o.fill, o.invalid);
+  Panel panel = rows.text_feature_names.empty()
+                    ? build_panel(rows, o.freq, o.fill, o.invalid)
+                    : build_panel(encode_text_columns(rows, text), o.freq, o.fill, o.invalid);
   if (panel.dropped_rows > 0 && hooks.notice)
     hooks.notice("dropped " + std::to_string(panel.dropped_rows) +
                  " rows with a NULL or non-finite target or feature (invalid: drop)");
@@ -126,8 +127,10 @@ Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &r
   // candidate's network with its gradients, optimiser state and best copy.
   double net_bytes = 0;
   for (const ForecastOptions &c : candidate_options(o))
-    net_bytes = std::max(net_bytes, static_cast<double>(parameter_count(net_shape(c, p.layout, static_cast<int>(
-                                        p.panel.series.size())))) * c.ensemble * limits::kTrainBytesPerParameter);
+    net_bytes =
+        std::max(net_bytes,
+                 static_cast<double>(parameter_count(net_shape(c, p.layout, static_cast<int>(p.panel.series.size())))) *
+                     c.ensemble * limits::kTrainBytesPerParameter);
   limits::check_training_memory(
       window_bytes(p.layout, static_cast<long>(p.train_w.size() + p.val_w.size() + p.test_w.size())) + net_bytes,
       runtime.max_memory_bytes, "its windows and network");
@@ -219,7 +222,8 @@ std::vector<ForecastOptions> candidate_options(const ForecastOptions &o) {
                                             : expand_search(o.user_json, searchable_forecast_options()).trials;
   std::vector<ForecastOptions> out;
   for (const auto &doc : docs) {
-    if (o.arch != "nets") out.push_back(parse_forecast_options(o.arch, o.horizon, doc));
+    if (o.arch != "nets")
+      out.push_back(parse_forecast_options(o.arch, o.horizon, doc));
     else
       for (const auto &arch : forecast_architectures()) out.push_back(parse_forecast_options(arch, o.horizon, doc));
   }
@@ -229,8 +233,8 @@ std::vector<ForecastOptions> candidate_options(const ForecastOptions &o) {
 // Trains each candidate; returns the best on validation WAPE and, through
 // `trials`, how each scored. `others` gets each architecture's validation and
 // test metrics for auto without a search (estimator: the architecture).
-Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::Device &device,
-                     const TrainHooks &hooks, std::vector<MetricRow> *others, std::vector<TrialRecord> *trials) {
+Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::Device &device, const TrainHooks &hooks,
+                     std::vector<MetricRow> *others, std::vector<TrialRecord> *trials) {
   const auto options = candidate_options(o);
   const std::string what = o.search == "none" ? "nets" : "search";
   Candidate best;
@@ -269,7 +273,8 @@ Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::D
   }
   if (trials && options.size() > 1) (*trials)[best_index].chosen = true;
   if (options.size() > 1 && hooks.notice)
-    hooks.notice(what + ": chose " + best.options.arch + (o.search == "none" ? "" : ", trial " + std::to_string(best_index + 1)));
+    hooks.notice(what + ": chose " + best.options.arch +
+                 (o.search == "none" ? "" : ", trial " + std::to_string(best_index + 1)));
   return best;
 }
 
@@ -290,7 +295,6 @@ std::vector<ResidualPoint> residuals_of(const Prepared &p, const Candidate &c) {
   }
   return out;
 }
-
 
 }  // namespace
 

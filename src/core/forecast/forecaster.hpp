@@ -14,7 +14,6 @@
 
 namespace xb {
 
-
 // One test-split point: the test split is tiled by windows of the horizon
 // from its first point, so each point has one fitted value and its step.
 struct ResidualPoint {

@@ -22,11 +22,14 @@ double interval_coverage(const ForecastPoints &p) {
 }
 
 std::vector<std::pair<std::string, double>> forecast_metrics(const ForecastPoints &p) {
-  std::vector<std::pair<std::string, double>> m{
-      {"mae", mean_absolute_error(p)},      {"mse", mean_squared_error(p)},
-      {"rmse", root_mean_squared_error(p)}, {"mape", mean_absolute_percentage_error(p)},
-      {"smape", symmetric_mape(p)},         {"wape", weighted_ape(p)},
-      {"r2", r_squared(p)},                 {"mase", mean_absolute_scaled_error(p)}};
+  std::vector<std::pair<std::string, double>> m{{"mae", mean_absolute_error(p)},
+                                                {"mse", mean_squared_error(p)},
+                                                {"rmse", root_mean_squared_error(p)},
+                                                {"mape", mean_absolute_percentage_error(p)},
+                                                {"smape", symmetric_mape(p)},
+                                                {"wape", weighted_ape(p)},
+                                                {"r2", r_squared(p)},
+                                                {"mase", mean_absolute_scaled_error(p)}};
   if (!p.lo.empty()) m.emplace_back("coverage", interval_coverage(p));
   return m;
 }

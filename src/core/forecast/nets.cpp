@@ -13,8 +13,7 @@ torch::Tensor positional_encoding(int length, int dim) {
   auto pe = torch::zeros({length, dim});
   auto pos = torch::arange(length, torch::kFloat32).unsqueeze(1);
   auto div = torch::exp(torch::arange(0, dim, 2, torch::kFloat32) * (-std::log(10000.0) / dim));
-  pe.index_put_({torch::indexing::Slice(), torch::indexing::Slice(0, torch::indexing::None, 2)},
-                torch::sin(pos * div));
+  pe.index_put_({torch::indexing::Slice(), torch::indexing::Slice(0, torch::indexing::None, 2)}, torch::sin(pos * div));
   pe.index_put_({torch::indexing::Slice(), torch::indexing::Slice(1, torch::indexing::None, 2)},
                 torch::cos(pos * div).narrow(1, 0, dim / 2));
   return pe;
@@ -28,8 +27,10 @@ std::int64_t parameter_count(const NetShape &s) {
   auto recurrent = [&](std::int64_t gates) {  // weights ih, hh and two biases per layer
     return gates * h * (in + h) + 2 * gates * h + (L - 1) * (gates * h * 2 * h + 2 * gates * h);
   };
-  if (s.arch == "gru") n += recurrent(3);
-  else if (s.arch == "lstm" || s.arch == "attention_lstm") n += recurrent(4);
+  if (s.arch == "gru")
+    n += recurrent(3);
+  else if (s.arch == "lstm" || s.arch == "attention_lstm")
+    n += recurrent(4);
   if (s.arch == "attention_lstm") n += (2 * h + 1) + (2 * h * h + h);
   if (s.arch == "transformer")  // input projection, positions, per layer attention + feed-forward + 2 norms
     n += (in * h + h) + static_cast<std::int64_t>(s.lookback) * h + L * (8 * h * h + 11 * h);
@@ -42,11 +43,15 @@ ForecastNetImpl::ForecastNetImpl(const NetShape &shape) : shape_(shape) {
   const int hid = shape.hidden;
   const double rnn_dropout = shape.layers > 1 ? shape.dropout : 0.0;
   if (shape.arch == "gru") {
-    gru_ = register_module(
-        "gru", torch::nn::GRU(torch::nn::GRUOptions(shape.past_dim, hid).num_layers(shape.layers).batch_first(true).dropout(rnn_dropout)));
+    gru_ = register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(shape.past_dim, hid)
+                                                     .num_layers(shape.layers)
+                                                     .batch_first(true)
+                                                     .dropout(rnn_dropout)));
   } else if (shape.arch == "lstm" || shape.arch == "attention_lstm") {
-    lstm_ = register_module(
-        "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(shape.past_dim, hid).num_layers(shape.layers).batch_first(true).dropout(rnn_dropout)));
+    lstm_ = register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(shape.past_dim, hid)
+                                                        .num_layers(shape.layers)
+                                                        .batch_first(true)
+                                                        .dropout(rnn_dropout)));
     if (shape.arch == "attention_lstm") {
       attn_score_ = register_module("attn_score", torch::nn::Linear(2 * hid, 1));
       attn_merge_ = register_module("attn_merge", torch::nn::Linear(2 * hid, hid));
@@ -65,11 +70,12 @@ ForecastNetImpl::ForecastNetImpl(const NetShape &shape) : shape_(shape) {
   // compiler's, and initialisation order decides the weights for a seed.
   torch::nn::Linear decode_in(hid + shape.embedding_dim + shape.future_dim + shape.horizon, hid);
   torch::nn::Linear decode_out(hid, 1);
-  decoder_ = register_module("decoder", torch::nn::Sequential(decode_in, torch::nn::ReLU(),
-                                                              torch::nn::Dropout(shape.dropout), decode_out));
+  decoder_ = register_module(
+      "decoder", torch::nn::Sequential(decode_in, torch::nn::ReLU(), torch::nn::Dropout(shape.dropout), decode_out));
   // Created last so that models without it keep their initial weights per seed.
   if (shape.embedding_dim > 0)
-    embedding_ = register_module("embedding", torch::nn::Embedding(std::max(shape.series_count, 1), shape.embedding_dim));
+    embedding_ =
+        register_module("embedding", torch::nn::Embedding(std::max(shape.series_count, 1), shape.embedding_dim));
 }
 
 torch::Tensor ForecastNetImpl::encode(const torch::Tensor &past) {

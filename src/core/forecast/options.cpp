@@ -21,28 +21,50 @@ const json &presets() {
 }
 
 void apply(ForecastOptions &o, const std::string &key, const json &v) {
-  if (key == "lookback") o.lookback = integer(v, key, 1, limits::kMaxLookback);
-  else if (key == "epochs") o.epochs = integer(v, key, 1, 100000);
-  else if (key == "batch_size") o.batch_size = integer(v, key, 1, 1 << 20);
-  else if (key == "lr") o.lr = in_range(v, key, 0, true, 10, false);
-  else if (key == "weight_decay") o.weight_decay = in_range(v, key, 0, false, 1, false);
-  else if (key == "dropout") o.dropout = in_range(v, key, 0, false, 1, true);
-  else if (key == "patience") o.patience = integer(v, key, 0, 100000);
-  else if (key == "seed") o.seed = integer(v, key, 0, 2147483647L);
-  else if (key == "val_fraction") o.val_fraction = in_range(v, key, 0, true, 0.5, true);
-  else if (key == "test_fraction") o.test_fraction = in_range(v, key, 0, true, 0.5, true);
-  else if (key == "val_periods") o.val_periods = integer(v, key, 1, 1000000);
-  else if (key == "test_periods") o.test_periods = integer(v, key, 1, 1000000);
-  else if (key == "hidden") o.hidden = integer(v, key, 1, limits::kMaxHidden);
-  else if (key == "layers") o.layers = integer(v, key, 1, limits::kMaxLayers);
-  else if (key == "heads") o.heads = integer(v, key, 1, limits::kMaxHeads);
-  else if (key == "ensemble") o.ensemble = integer(v, key, 1, limits::kMaxEnsemble);
-  else if (key == "interval") o.interval = in_range(v, key, 0, true, 1, true);
-  else if (key == "freq") o.freq = one_of(v, key, {"hourly", "daily", "weekly", "monthly", "quarterly", "yearly"});
-  else if (key == "loss") o.loss = one_of(v, key, {"mse", "mae", "huber"});
-  else if (key == "fill") o.fill = one_of(v, key, {"zero", "ffill", "interpolate", "error"});
-  else if (key == "invalid") o.invalid = one_of(v, key, {"error", "drop"});
-  else if (key == "series_embedding") o.series_embedding = integer(v, key, 0, limits::kMaxEmbedding);
+  if (key == "lookback")
+    o.lookback = integer(v, key, 1, limits::kMaxLookback);
+  else if (key == "epochs")
+    o.epochs = integer(v, key, 1, 100000);
+  else if (key == "batch_size")
+    o.batch_size = integer(v, key, 1, 1 << 20);
+  else if (key == "lr")
+    o.lr = in_range(v, key, 0, true, 10, false);
+  else if (key == "weight_decay")
+    o.weight_decay = in_range(v, key, 0, false, 1, false);
+  else if (key == "dropout")
+    o.dropout = in_range(v, key, 0, false, 1, true);
+  else if (key == "patience")
+    o.patience = integer(v, key, 0, 100000);
+  else if (key == "seed")
+    o.seed = integer(v, key, 0, 2147483647L);
+  else if (key == "val_fraction")
+    o.val_fraction = in_range(v, key, 0, true, 0.5, true);
+  else if (key == "test_fraction")
+    o.test_fraction = in_range(v, key, 0, true, 0.5, true);
+  else if (key == "val_periods")
+    o.val_periods = integer(v, key, 1, 1000000);
+  else if (key == "test_periods")
+    o.test_periods = integer(v, key, 1, 1000000);
+  else if (key == "hidden")
+    o.hidden = integer(v, key, 1, limits::kMaxHidden);
+  else if (key == "layers")
+    o.layers = integer(v, key, 1, limits::kMaxLayers);
+  else if (key == "heads")
+    o.heads = integer(v, key, 1, limits::kMaxHeads);
+  else if (key == "ensemble")
+    o.ensemble = integer(v, key, 1, limits::kMaxEnsemble);
+  else if (key == "interval")
+    o.interval = in_range(v, key, 0, true, 1, true);
+  else if (key == "freq")
+    o.freq = one_of(v, key, {"hourly", "daily", "weekly", "monthly", "quarterly", "yearly"});
+  else if (key == "loss")
+    o.loss = one_of(v, key, {"mse", "mae", "huber"});
+  else if (key == "fill")
+    o.fill = one_of(v, key, {"zero", "ffill", "interpolate", "error"});
+  else if (key == "invalid")
+    o.invalid = one_of(v, key, {"error", "drop"});
+  else if (key == "series_embedding")
+    o.series_embedding = integer(v, key, 0, limits::kMaxEmbedding);
   else if (key == "seasonal_lag") {
     if (!v.is_boolean()) throw bad(key, "must be true or false");
     o.seasonal_lag = v.get<bool>() ? 1 : 0;
@@ -62,16 +84,16 @@ const std::vector<std::string> &forecast_architectures() {
 }
 
 bool is_network_option(const std::string &key) {
-  static const std::vector<std::string> keys{"lookback", "epochs", "batch_size", "lr",     "weight_decay",
-                                             "dropout",  "patience", "hidden",   "layers", "heads",
+  static const std::vector<std::string> keys{"lookback", "epochs",   "batch_size",       "lr",          "weight_decay",
+                                             "dropout",  "patience", "hidden",           "layers",      "heads",
                                              "ensemble", "loss",     "series_embedding", "seasonal_lag"};
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
 const std::vector<std::string> &searchable_forecast_options() {
-  static const std::vector<std::string> keys{"epochs", "batch_size", "lr",     "weight_decay", "dropout",
-                                             "patience", "hidden",   "layers", "heads",        "ensemble",
-                                             "loss",     "series_embedding"};
+  static const std::vector<std::string> keys{"epochs",  "batch_size", "lr",     "weight_decay",
+                                             "dropout", "patience",   "hidden", "layers",
+                                             "heads",   "ensemble",   "loss",   "series_embedding"};
   return keys;
 }
 
@@ -139,8 +161,14 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
 
 std::string ForecastOptions::to_json() const {
   if (is_statistical(arch)) {  // only what the statistical members use
-    json j = {{"arch", arch},          {"horizon", horizon},   {"seed", seed},       {"val_fraction", val_fraction},
-              {"test_fraction", test_fraction}, {"interval", interval}, {"fill", fill}, {"invalid", invalid}};
+    json j = {{"arch", arch},
+              {"horizon", horizon},
+              {"seed", seed},
+              {"val_fraction", val_fraction},
+              {"test_fraction", test_fraction},
+              {"interval", interval},
+              {"fill", fill},
+              {"invalid", invalid}};
     if (val_periods) j["val_periods"] = val_periods;
     if (test_periods) j["test_periods"] = test_periods;
     if (!freq.empty()) j["freq"] = freq;

@@ -28,14 +28,14 @@ struct ForecastOptions {
   int ensemble = 1;  // members trained from seeds seed, seed+1, ...
   std::string loss;  // mse | mae | huber (on scaled values)
   double interval = 0;
-  std::string freq;          // "" = infer
-  std::string fill;          // zero | ffill | interpolate | error
-  int seasonal_lag = -1;     // -1 auto, 0 off, 1 on
-  std::string invalid;       // error | drop: rows with NULL, NaN or infinite values
-  int series_embedding = 0;  // size of a learned per-series vector; 0 = none
-  std::string user_json;     // the options as given (auto and search expand them into candidates)
-  std::string search = "none";  // none | grid | random: options given as arrays (core/search.hpp)
-  int trials = 1;               // combinations searched (per architecture for nets)
+  std::string freq;                         // "" = infer
+  std::string fill;                         // zero | ffill | interpolate | error
+  int seasonal_lag = -1;                    // -1 auto, 0 off, 1 on
+  std::string invalid;                      // error | drop: rows with NULL, NaN or infinite values
+  int series_embedding = 0;                 // size of a learned per-series vector; 0 = none
+  std::string user_json;                    // the options as given (auto and search expand them into candidates)
+  std::string search = "none";              // none | grid | random: options given as arrays (core/search.hpp)
+  int trials = 1;                           // combinations searched (per architecture for nets)
   std::vector<std::string> unused_options;  // network options given to a statistical arch (a NOTICE names them)
 
   std::string to_json() const;  // every resolved value, for the catalog
@@ -47,7 +47,7 @@ const std::vector<std::string> &forecast_architectures();
 // The statistical members (core/forecast/stat_forecaster), each an arch of
 // its own; auto combines them. Neither list holds auto.
 const std::vector<std::string> &statistical_architectures();
-bool is_statistical(const std::string &arch);  // a statistical member, or auto
+bool is_statistical(const std::string &arch);    // a statistical member, or auto
 bool is_network_option(const std::string &key);  // shapes or trains a network only
 
 // The options that may be given as arrays to search over: the ones that
@@ -57,7 +57,6 @@ const std::vector<std::string> &searchable_forecast_options();
 // Throws Error(InvalidParameter) naming the bad key: unknown keys, wrong
 // types and out-of-range values are refused, never ignored. With a search,
 // every trial is checked and the first one's values are returned.
-ForecastOptions parse_forecast_options(const std::string &arch, int horizon,
-                                       const std::string &options_json);
+ForecastOptions parse_forecast_options(const std::string &arch, int horizon, const std::string &options_json);
 
 }  // namespace xb

@@ -21,11 +21,11 @@ std::vector<std::size_t> valid_rows(const SeriesRows &rows, bool drop) {
     check_calendar_range(rows.time[r], "a timestamp of " + series_label(rows.series_key[r]));
     bool ok = std::isfinite(rows.target[r]);
     if (!ok && !drop)
-      throw Error(ErrorKind::DataException,
-                  "target is NULL or not finite in " + series_label(rows.series_key[r]) + " at " +
-                      format_time(rows.time[r]),
-                  "Filter out or repair NULL, NaN and infinite targets in the source, or set options.invalid "
-                  "to \"drop\".");
+      throw Error(
+          ErrorKind::DataException,
+          "target is NULL or not finite in " + series_label(rows.series_key[r]) + " at " + format_time(rows.time[r]),
+          "Filter out or repair NULL, NaN and infinite targets in the source, or set options.invalid "
+          "to \"drop\".");
     for (std::size_t f = 0; ok && f < nf; ++f) {
       ok = std::isfinite(rows.features[r * nf + f]);
       if (!ok && !drop)
@@ -52,9 +52,12 @@ void fill_gaps(Series &s, const std::vector<bool> &present, std::size_t nf, cons
     std::size_t next = i;
     while (!present[next]) ++next;  // the last index is always present
     double w = static_cast<double>(i - prev) / static_cast<double>(next - prev);
-    if (fill == "zero") s.y[i] = 0;
-    else if (fill == "ffill") s.y[i] = s.y[prev];
-    else s.y[i] = s.y[prev] + w * (s.y[next] - s.y[prev]);
+    if (fill == "zero")
+      s.y[i] = 0;
+    else if (fill == "ffill")
+      s.y[i] = s.y[prev];
+    else
+      s.y[i] = s.y[prev] + w * (s.y[next] - s.y[prev]);
     for (std::size_t f = 0; f < nf; ++f) {
       double a = s.x[prev * nf + f], b = s.x[next * nf + f];
       s.x[i * nf + f] = fill == "interpolate" ? a + w * (b - a) : a;
@@ -118,8 +121,8 @@ Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::st
       long pos = panel.freq.steps_between(s.start, t[j]);
       if (pos < 0)
         throw Error(ErrorKind::DataException,
-                    "timestamp " + format_time(t[j]) + " of " + series_label(key) + " is off the " +
-                        panel.freq.name() + " grid",
+                    "timestamp " + format_time(t[j]) + " of " + series_label(key) + " is off the " + panel.freq.name() +
+                        " grid",
                     "Set options.freq to the series' frequency, or align the timestamps.");
       present[pos] = true;
       s.y[pos] = rows.target[idx[j]];

@@ -11,9 +11,9 @@ namespace xb {
 
 struct Series {
   std::string key;
-  Micros start = 0;        // time of y[0]
-  std::vector<double> y;   // one value per grid step
-  std::vector<double> x;   // row-major: y.size() x feature count
+  Micros start = 0;       // time of y[0]
+  std::vector<double> y;  // one value per grid step
+  std::vector<double> x;  // row-major: y.size() x feature count
 
   std::size_t length() const { return y.size(); }
 };

@@ -98,8 +98,7 @@ double series_scale(const std::vector<double> &y, long end, int m) {
   return mean_abs > 0 ? mean_abs : 1.0;
 }
 
-SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const std::vector<Recipe> &candidates,
-                              int m) {
+SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const std::vector<Recipe> &candidates, int m) {
   SeriesOutcome out;
   const int H = o.horizon;
   const long n = static_cast<long>(s.length());
@@ -243,9 +242,12 @@ std::vector<double> conformal_widths(const std::vector<SeriesOutcome> &outcomes,
   };
   std::vector<double> q(static_cast<std::size_t>(H));
   for (int h = 1; h <= H; ++h) {
-    if (by_step[h - 1].size() >= 20) q[h - 1] = quantile(by_step[h - 1]);
-    else if (!pooled.empty()) q[h - 1] = quantile(pooled) * std::sqrt(static_cast<double>(h));
-    else q[h - 1] = 2.0 * std::sqrt(static_cast<double>(h));  // no validation at all: a wide guess
+    if (by_step[h - 1].size() >= 20)
+      q[h - 1] = quantile(by_step[h - 1]);
+    else if (!pooled.empty())
+      q[h - 1] = quantile(pooled) * std::sqrt(static_cast<double>(h));
+    else
+      q[h - 1] = 2.0 * std::sqrt(static_cast<double>(h));  // no validation at all: a wide guess
   }
   return q;
 }
@@ -278,8 +280,8 @@ void notice_short_series(const std::vector<SeriesOutcome> &outcomes, const Train
   }
   if (count == 0 || !hooks.notice) return;
   if (count > 5) names += " and " + std::to_string(count - 5) + " more";
-  hooks.notice(std::to_string(count) + " series too short to validate on were forecast by the members that fit them: " +
-               names);
+  hooks.notice(std::to_string(count) +
+               " series too short to validate on were forecast by the members that fit them: " + names);
 }
 
 }  // namespace
@@ -414,10 +416,10 @@ std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, i
   const StatState st = StatState::from_json(state_json);
   if (horizon == 0) horizon = st.options.horizon;
   if (horizon > st.options.horizon)
-    throw Error(ErrorKind::InvalidParameter,
-                "horizon " + std::to_string(horizon) + " is beyond the trained horizon " +
-                    std::to_string(st.options.horizon),
-                "Retrain with a larger horizon.");
+    throw Error(
+        ErrorKind::InvalidParameter,
+        "horizon " + std::to_string(horizon) + " is beyond the trained horizon " + std::to_string(st.options.horizon),
+        "Retrain with a larger horizon.");
   if ((future.rows || !future.overrides_json.empty()) && hooks.notice)
     hooks.notice("arch " + st.options.arch + " uses no covariates: future_source and overrides change nothing");
   std::vector<ForecastPoint> out;

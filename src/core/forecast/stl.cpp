@@ -21,8 +21,8 @@ int next_odd(double x) {
 
 // Local (degree 0/1) tricube-weighted fit at abscissa xs (1-based positions)
 // using points nleft..nright of y. Returns false when all weights vanish.
-bool loess_point(const double *y, int n, int len, int ideg, double xs, int nleft, int nright, double *w,
-                 bool userw, const double *rw, double *ys) {
+bool loess_point(const double *y, int n, int len, int ideg, double xs, int nleft, int nright, double *w, bool userw,
+                 const double *rw, double *ys) {
   const double range = static_cast<double>(n) - 1.0;
   double h = std::max(xs - nleft, nright - xs);
   if (len > n) h += static_cast<double>((len - n) / 2);
@@ -221,12 +221,10 @@ StlResult stl(const std::vector<double> &y, int period, const StlOptions &opt) {
       moving_average(cyc.data(), n + 2 * np, np, lp1.data());
       moving_average(lp1.data(), n + np + 1, np, lp2.data());
       moving_average(lp2.data(), n + 2, 3, lowpass.data());
-      loess_smooth(lowpass.data(), n, nl, opt.l_degree, ljump, false, res.weights.data(), smooth.data(),
-                   work.data());
+      loess_smooth(lowpass.data(), n, nl, opt.l_degree, ljump, false, res.weights.data(), smooth.data(), work.data());
       for (int i = 0; i < n; ++i) res.seasonal[i] = cyc[np + i] - smooth[i];
       for (int i = 0; i < n; ++i) detr[i] = y[i] - res.seasonal[i];
-      loess_smooth(detr.data(), n, nt, opt.t_degree, tjump, userw, res.weights.data(), res.trend.data(),
-                   work.data());
+      loess_smooth(detr.data(), n, nt, opt.t_degree, tjump, userw, res.weights.data(), res.trend.data(), work.data());
     }
     if (k >= outer) break;
     std::vector<double> fit(n);

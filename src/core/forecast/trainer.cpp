@@ -21,10 +21,11 @@ FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val
   s.weight_decay = o.weight_decay;
   s.member = member;
   auto batch_loss = [&](const torch::Tensor &idx) {
-    return loss_of(o.loss,
-                   net->forward(train.past.index_select(0, idx).to(device), train.future.index_select(0, idx).to(device),
-                                train.series.index_select(0, idx).to(device)),
-                   train.target.index_select(0, idx).to(device));
+    return loss_of(
+        o.loss,
+        net->forward(train.past.index_select(0, idx).to(device), train.future.index_select(0, idx).to(device),
+                     train.series.index_select(0, idx).to(device)),
+        train.target.index_select(0, idx).to(device));
   };
   auto val_loss = [&] { return loss_of(o.loss, predict(net, val, device, hooks), val.target).item<double>(); };
   return train_loop(*net, net->parameters(), train.past.size(0), s, batch_loss, val_loss, hooks);

@@ -13,7 +13,7 @@ namespace xb {
 struct TabularColumn {
   std::string name;
   bool numeric = false;
-  std::vector<double> numbers;                   // numeric: one per row, NaN when missing
+  std::vector<double> numbers;                    // numeric: one per row, NaN when missing
   std::vector<std::optional<std::string>> texts;  // text: one per row, nullopt when NULL
 
   std::size_t size() const { return numeric ? numbers.size() : texts.size(); }

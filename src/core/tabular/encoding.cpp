@@ -42,8 +42,10 @@ void fit_categories(ColumnEncoder &c, const TabularColumn &col, const std::vecto
   std::set<std::string> kept{kMissingBucket, kOtherBucket};
   for (const auto &[category, count] : counts) {
     if (category == kMissingBucket) continue;
-    if (count >= min_count) kept.insert(category);
-    else c.codes.rare.insert(category);
+    if (count >= min_count)
+      kept.insert(category);
+    else
+      c.codes.rare.insert(category);
   }
   c.codes.categories.assign(kept.begin(), kept.end());  // std::set: sorted
   // Label encoding standardises the codes of the training rows.
@@ -134,9 +136,12 @@ TabularEncoder::TabularEncoder(const std::vector<TabularColumn> &columns, const 
 long TabularEncoder::dense_dim() const {
   long d = 0;
   for (const auto &c : columns_) {
-    if (c.numeric) d += c.scaler.indicator ? 2 : 1;
-    else if (encoding_ == Encoding::OneHot) d += static_cast<long>(c.codes.categories.size());
-    else if (encoding_ == Encoding::Label) d += 1;
+    if (c.numeric)
+      d += c.scaler.indicator ? 2 : 1;
+    else if (encoding_ == Encoding::OneHot)
+      d += static_cast<long>(c.codes.categories.size());
+    else if (encoding_ == Encoding::Label)
+      d += 1;
   }
   return d;
 }

@@ -48,9 +48,9 @@ struct NumberScaler {
 struct ColumnEncoder {
   std::string name;
   bool numeric = false;
-  NumberScaler scaler;     // numeric
-  CategoryCodes codes;     // text
-  int embedding_dim = 0;   // embedding encoding, text columns
+  NumberScaler scaler;    // numeric
+  CategoryCodes codes;    // text
+  int embedding_dim = 0;  // embedding encoding, text columns
 };
 
 // Network inputs for N rows: dense values [N, dense_dim] row-major, and for
@@ -77,7 +77,7 @@ class TabularEncoder {
   Encoding encoding() const { return encoding_; }
   const std::vector<ColumnEncoder> &columns() const { return columns_; }
   long dense_dim() const;
-  std::vector<long> cardinalities() const;    // embedding: per text column, categories + 1 (unknown)
+  std::vector<long> cardinalities() const;  // embedding: per text column, categories + 1 (unknown)
   std::vector<long> embedding_dims() const;
   // "style=casual", "rating", "rating:missing", "style#code": one name per
   // network input, so two encoders feed the same inputs iff these are equal.

@@ -17,9 +17,12 @@ Counts counts_for(const ClassPredictions &p, int c) {
   Counts k;
   for (long i = 0; i < p.rows(); ++i) {
     int pred = p.predicted(i);
-    if (pred == c && p.actual[i] == c) ++k.tp;
-    else if (pred == c) ++k.fp;
-    else if (p.actual[i] == c) ++k.fn;
+    if (pred == c && p.actual[i] == c)
+      ++k.tp;
+    else if (pred == c)
+      ++k.fp;
+    else if (p.actual[i] == c)
+      ++k.fn;
   }
   return k;
 }
@@ -107,11 +110,14 @@ std::vector<long> confusion_matrix(const ClassPredictions &p) {
 }
 
 std::vector<std::pair<std::string, double>> classification_metrics(const ClassPredictions &p, int positive,
-                                                                    const std::vector<std::string> &class_names) {
-  std::vector<std::pair<std::string, double>> out = {
-      {"accuracy", accuracy(p)},       {"precision", precision(p, positive)}, {"recall", recall(p, positive)},
-      {"f1", f1_score(p, positive)},   {"roc_auc", roc_auc(p, positive)},     {"log_loss", log_loss(p)},
-      {"rows", static_cast<double>(p.rows())}};
+                                                                   const std::vector<std::string> &class_names) {
+  std::vector<std::pair<std::string, double>> out = {{"accuracy", accuracy(p)},
+                                                     {"precision", precision(p, positive)},
+                                                     {"recall", recall(p, positive)},
+                                                     {"f1", f1_score(p, positive)},
+                                                     {"roc_auc", roc_auc(p, positive)},
+                                                     {"log_loss", log_loss(p)},
+                                                     {"rows", static_cast<double>(p.rows())}};
   auto m = confusion_matrix(p);
   for (int a = 0; a < p.classes; ++a)
     for (int b = 0; b < p.classes; ++b)

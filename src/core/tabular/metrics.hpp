@@ -25,13 +25,13 @@ double f1_score(const ClassPredictions &p, int positive);
 // Binary: the Mann-Whitney estimate with ties counted half. Multi-class: the
 // macro average of one-vs-rest AUCs. NaN when a class is absent.
 double roc_auc(const ClassPredictions &p, int positive);
-double log_loss(const ClassPredictions &p);  // probabilities clipped to [1e-15, 1 - 1e-15]
+double log_loss(const ClassPredictions &p);                     // probabilities clipped to [1e-15, 1 - 1e-15]
 std::vector<long> confusion_matrix(const ClassPredictions &p);  // [actual * K + predicted]
 
 // name -> value in a stable order; confusion cells named with class_names as
 // "confusion:actual=1,predicted=0".
 std::vector<std::pair<std::string, double>> classification_metrics(const ClassPredictions &p, int positive,
-                                                                    const std::vector<std::string> &class_names);
+                                                                   const std::vector<std::string> &class_names);
 
 // mae, rmse, r2 of predicted against actual.
 std::vector<std::pair<std::string, double>> regression_metrics(const std::vector<double> &actual,

@@ -14,7 +14,8 @@ using nlohmann::json;
 
 std::int64_t MlpShape::parameter_count() const {
   std::int64_t n = 0;
-  for (std::size_t i = 0; i < cardinalities.size(); ++i) n += static_cast<std::int64_t>(cardinalities[i]) * embedding_dims[i];
+  for (std::size_t i = 0; i < cardinalities.size(); ++i)
+    n += static_cast<std::int64_t>(cardinalities[i]) * embedding_dims[i];
   std::int64_t in = input_dim();
   for (int h : hidden) {
     n += in * h + h;
@@ -30,8 +31,12 @@ long MlpShape::input_dim() const {
 }
 
 json MlpShape::to_json() const {
-  return {{"dense_dim", dense_dim}, {"cardinalities", cardinalities}, {"embedding_dims", embedding_dims},
-          {"hidden", hidden},       {"dropout", dropout},             {"outputs", outputs}};
+  return {{"dense_dim", dense_dim},
+          {"cardinalities", cardinalities},
+          {"embedding_dims", embedding_dims},
+          {"hidden", hidden},
+          {"dropout", dropout},
+          {"outputs", outputs}};
 }
 
 MlpShape MlpShape::from_json(const json &j) {

@@ -14,7 +14,7 @@ namespace xb {
 
 struct MlpShape {
   long dense_dim = 0;
-  std::vector<long> cardinalities;   // embedding rows per text column (last row: unknown, zero)
+  std::vector<long> cardinalities;  // embedding rows per text column (last row: unknown, zero)
   std::vector<long> embedding_dims;
   std::vector<int> hidden;
   double dropout = 0;

@@ -46,7 +46,8 @@ Problem classifier_problem(const TabularRows &rows, const TabularOptions &o) {
   std::sort(classes.begin(), classes.end());
   classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
   if (rows.label_type == LabelType::Integer)
-    std::sort(classes.begin(), classes.end(), [](const auto &a, const auto &b) { return std::stoll(a) < std::stoll(b); });
+    std::sort(classes.begin(), classes.end(),
+              [](const auto &a, const auto &b) { return std::stoll(a) < std::stoll(b); });
   if (classes.size() < 2)
     throw Error(ErrorKind::DataException,
                 "label column \"" + rows.label_name + "\" has only one class" +
@@ -121,7 +122,7 @@ struct TransferSource {
 struct Run {
   TabularEncoder encoder;
   std::vector<Mlp> nets;  // ensemble members
-  FitResult fit;         // epochs of all members
+  FitResult fit;          // epochs of all members
   std::vector<int> best_epochs;
   double target_mean = 0, target_std = 1;
   std::vector<double> prior;  // class shares of the training rows
@@ -167,7 +168,8 @@ std::string copy_layers(Mlp &net, const TransferSource &src, bool same_inputs, b
       if (freeze) net->embedding(e)->weight.requires_grad_(false);
     }
   auto or_none = [](const std::string &s) { return s.empty() ? std::string("none") : s; };
-  return "copied " + or_none(copied) + "; re-initialised " + or_none(fresh) + (freeze ? "; frozen " + or_none(frozen) : "");
+  return "copied " + or_none(copied) + "; re-initialised " + or_none(fresh) +
+         (freeze ? "; frozen " + or_none(frozen) : "");
 }
 
 std::vector<double> row_weights(const Problem &p, const TabularOptions &o, const std::vector<long> &idx,
@@ -208,8 +210,8 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
                std::vector<long> *first_val = nullptr) {
   Run run;
   const std::vector<long> &train = rest;
-  const bool reuse_encoder = src && same_columns(src->encoder, rows.features) &&
-                             encoding_name(src->encoder.encoding()) == o.encoding;
+  const bool reuse_encoder =
+      src && same_columns(src->encoder, rows.features) && encoding_name(src->encoder.encoding()) == o.encoding;
   run.encoder = reuse_encoder ? src->encoder
                               : TabularEncoder(rows.features, train, encoding_from_name(o.encoding), o.min_count,
                                                o.embedding_dim);
@@ -241,14 +243,14 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
       p.memory_limit, "its encoded rows and network");
 
   const bool same_inputs = src && run.encoder.input_names() == src->encoder.input_names();
-  const bool same_outputs =
-      src && src->classifier == p.classifier && src->head == p.head && src->classes == p.classes;
+  const bool same_outputs = src && src->classifier == p.classifier && src->head == p.head && src->classes == p.classes;
   // Members differ by their seed: validation part, initial weights, batch order, dropout.
   for (int member = 0; member < o.ensemble; ++member) {
     SplitRng rng(split_seed + static_cast<std::uint64_t>(member));
     auto [train_part, val_part] = stratified_holdout(rest, p.strata, o.val_fraction, rng);
     if (train_part.size() < 2)
-      throw Error(ErrorKind::InsufficientData, "too few rows to train on after holding out the test and validation parts",
+      throw Error(ErrorKind::InsufficientData,
+                  "too few rows to train on after holding out the test and validation parts",
                   "Supply more rows, or lower test_fraction and val_fraction.");
     std::vector<double> prior;
     const TabularTensors train_t = tensors_for(run, p, rows.features, train_part, row_weights(p, o, train_part, prior));
@@ -306,8 +308,8 @@ std::vector<double> actual_values(const Problem &p, const std::vector<long> &idx
 std::pair<Metrics, Metrics> evaluate(Run &run, const Problem &p, const TabularRows &rows, const std::vector<long> &idx,
                                      const torch::Device &device) {
   if (p.classifier)
-    return {classification_metrics(class_predictions(run, p, rows.features, idx, device), p.positive < 0 ? 1 : p.positive,
-                                   p.classes),
+    return {classification_metrics(class_predictions(run, p, rows.features, idx, device),
+                                   p.positive < 0 ? 1 : p.positive, p.classes),
             classification_metrics(majority_predictions(run, p, idx), p.positive < 0 ? 1 : p.positive, p.classes)};
   std::vector<double> actual = actual_values(p, idx);
   return {regression_metrics(actual, value_predictions(run, p, rows.features, idx, device)),
@@ -343,8 +345,10 @@ std::vector<FeatureImportance> permutation_importance(Run &run, const Problem &p
       std::vector<long> from = test;
       rng.shuffle(from);
       for (std::size_t i = 0; i < test.size(); ++i) {
-        if (original.numeric) cols[f].numbers[test[i]] = original.numbers[from[i]];
-        else cols[f].texts[test[i]] = original.texts[from[i]];
+        if (original.numeric)
+          cols[f].numbers[test[i]] = original.numbers[from[i]];
+        else
+          cols[f].texts[test[i]] = original.texts[from[i]];
       }
       drops.push_back(base - importance_score(run, p, cols, test, device).second);
     }
@@ -425,13 +429,12 @@ std::string hidden_list(const std::vector<int> &h) {
   return s + "]";
 }
 
-TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions o,
-                             const RuntimeSettings &runtime, const TrainHooks &hooks, std::string_view init_from_blob) {
+TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions o, const RuntimeSettings &runtime,
+                             const TrainHooks &hooks, std::string_view init_from_blob) {
   p.memory_limit = runtime.max_memory_bytes;
   const auto start = std::chrono::steady_clock::now();
   const long n = static_cast<long>(rows.rows());
-  if (rows.features.empty())
-    throw Error(ErrorKind::InvalidParameter, "feature_cols must name at least one column");
+  if (rows.features.empty()) throw Error(ErrorKind::InvalidParameter, "feature_cols must name at least one column");
   std::optional<TransferSource> src = decode_transfer(init_from_blob, o.init_from);
   if (src) {
     if (o.hidden_given && o.hidden != src->shape.hidden)
@@ -463,9 +466,8 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   if (!run.transfer.empty() && hooks.notice) hooks.notice("init_from \"" + o.init_from + "\": " + run.transfer);
 
   const std::string base_name = p.classifier ? "majority" : "mean";
-  for (const auto &[split, idx] : {std::pair<const char *, const std::vector<long> *>{"train", &train},
-                                   {"validation", &val},
-                                   {"test", &test}}) {
+  for (const auto &[split, idx] :
+       {std::pair<const char *, const std::vector<long> *>{"train", &train}, {"validation", &val}, {"test", &test}}) {
     if (idx->empty()) continue;
     auto [m, b] = evaluate(run, p, rows, *idx, device);
     add_metrics(out.metrics, split, "model", m);
@@ -478,8 +480,8 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   for (const auto &c : rows.features) features.push_back({{"name", c.name}, {"numeric", c.numeric}});
   json importance = json::array();
   for (const auto &fi : out.importance)
-    importance.push_back({{"feature", fi.feature}, {"importance", fi.importance}, {"std", fi.importance_std},
-                          {"metric", fi.metric}});
+    importance.push_back(
+        {{"feature", fi.feature}, {"importance", fi.importance}, {"std", fi.importance_std}, {"metric", fi.metric}});
   for (auto &net : run.nets) net->to(torch::kCPU);
   json state = {{"head", head_name(p.head)},
                 {"label", rows.label_name},

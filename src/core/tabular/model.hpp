@@ -21,7 +21,7 @@ struct FeatureImportance {
   std::string feature;
   double importance = 0;  // mean drop of the metric when the feature's test values are shuffled
   double importance_std = 0;
-  std::string metric;     // roc_auc (classifier) or r2 (regressor)
+  std::string metric;  // roc_auc (classifier) or r2 (regressor)
 };
 
 struct TrainedTabular {

@@ -83,24 +83,36 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
   } else if (key == "hidden") {
     o.hidden = hidden_sizes(v);
     o.hidden_given = true;
-  }
-  else if (key == "dropout") o.dropout = in_range(v, key, 0, false, 1, true);
-  else if (key == "epochs") o.epochs = integer(v, key, 1, 100000);
-  else if (key == "batch_size") o.batch_size = integer(v, key, 1, 1 << 20);
-  else if (key == "lr") o.lr = in_range(v, key, 0, true, 10, false);
-  else if (key == "weight_decay") o.weight_decay = in_range(v, key, 0, false, 1, false);
-  else if (key == "patience") o.patience = integer(v, key, 0, 100000);
-  else if (key == "seed") o.seed = integer(v, key, 0, 2147483647L);
-  else if (key == "test_fraction") o.test_fraction = in_range(v, key, 0, true, 0.5, false);
-  else if (key == "val_fraction") o.val_fraction = in_range(v, key, 0, false, 0.5, false);
-  else if (key == "encoding") o.encoding = one_of(v, key, {"onehot", "label", "embedding"});
-  else if (key == "embedding_dim") o.embedding_dim = integer(v, key, 0, limits::kMaxEmbedding);
-  else if (key == "min_count") o.min_count = integer(v, key, 1, 1000000);
+  } else if (key == "dropout")
+    o.dropout = in_range(v, key, 0, false, 1, true);
+  else if (key == "epochs")
+    o.epochs = integer(v, key, 1, 100000);
+  else if (key == "batch_size")
+    o.batch_size = integer(v, key, 1, 1 << 20);
+  else if (key == "lr")
+    o.lr = in_range(v, key, 0, true, 10, false);
+  else if (key == "weight_decay")
+    o.weight_decay = in_range(v, key, 0, false, 1, false);
+  else if (key == "patience")
+    o.patience = integer(v, key, 0, 100000);
+  else if (key == "seed")
+    o.seed = integer(v, key, 0, 2147483647L);
+  else if (key == "test_fraction")
+    o.test_fraction = in_range(v, key, 0, true, 0.5, false);
+  else if (key == "val_fraction")
+    o.val_fraction = in_range(v, key, 0, false, 0.5, false);
+  else if (key == "encoding")
+    o.encoding = one_of(v, key, {"onehot", "label", "embedding"});
+  else if (key == "embedding_dim")
+    o.embedding_dim = integer(v, key, 0, limits::kMaxEmbedding);
+  else if (key == "min_count")
+    o.min_count = integer(v, key, 1, 1000000);
   else if (key == "cv") {
     long k = integer(v, key, 0, 20);
     if (k == 1) throw bad(key, "must be 0 (none) or from 2 to 20, not 1");
     o.cv = static_cast<int>(k);
-  } else if (key == "init_from") o.init_from = nonempty_string(v, key, "Name a deployed classifier or regressor.");
+  } else if (key == "init_from")
+    o.init_from = nonempty_string(v, key, "Name a deployed classifier or regressor.");
   else if (key == "freeze") {
     if (!v.is_boolean()) throw bad(key, "must be true or false");
     o.freeze = v.get<bool>();
@@ -108,12 +120,18 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
     if (!v.is_array()) throw bad(key, "must be an array of column names", "For example [\"size_code\"].");
     o.categorical.clear();
     for (const auto &n : v) o.categorical.push_back(nonempty_string(n, key, "For example [\"size_code\"]."));
-  } else if (key == "ensemble") o.ensemble = integer(v, key, 1, limits::kMaxEnsemble);
-  else if (key == "importance_repeats") o.importance_repeats = integer(v, key, 1, 100);
-  else if (c && key == "class_weights") class_weights(o, v);
-  else if (c && key == "output") o.output = one_of(v, key, {"auto", "sigmoid2"});
-  else if (c && key == "positive_class") o.positive_class = nonempty_string(v, key, "Name one of the label's classes.");
-  else if (!c && key == "loss") o.loss = one_of(v, key, {"mse", "huber"});
+  } else if (key == "ensemble")
+    o.ensemble = integer(v, key, 1, limits::kMaxEnsemble);
+  else if (key == "importance_repeats")
+    o.importance_repeats = integer(v, key, 1, 100);
+  else if (c && key == "class_weights")
+    class_weights(o, v);
+  else if (c && key == "output")
+    o.output = one_of(v, key, {"auto", "sigmoid2"});
+  else if (c && key == "positive_class")
+    o.positive_class = nonempty_string(v, key, "Name one of the label's classes.");
+  else if (!c && key == "loss")
+    o.loss = one_of(v, key, {"mse", "huber"});
   else
     throw Error(ErrorKind::InvalidParameter, "unknown option \"" + key + "\"",
                 std::string("Known options: ") + (c ? kClassifierKeys : kRegressorKeys) + ".");
@@ -140,13 +158,20 @@ TabularOptions parse_tabular_options(bool classifier, const std::string &options
 }
 
 std::string TabularOptions::to_json() const {
-  json j = {{"hidden", hidden},       {"dropout", dropout},
-            {"epochs", epochs},       {"batch_size", batch_size},
-            {"lr", lr},               {"weight_decay", weight_decay},
-            {"patience", patience},   {"seed", seed},
-            {"test_fraction", test_fraction}, {"val_fraction", val_fraction},
-            {"encoding", encoding},   {"min_count", min_count},
-            {"importance_repeats", importance_repeats}, {"ensemble", ensemble}};
+  json j = {{"hidden", hidden},
+            {"dropout", dropout},
+            {"epochs", epochs},
+            {"batch_size", batch_size},
+            {"lr", lr},
+            {"weight_decay", weight_decay},
+            {"patience", patience},
+            {"seed", seed},
+            {"test_fraction", test_fraction},
+            {"val_fraction", val_fraction},
+            {"encoding", encoding},
+            {"min_count", min_count},
+            {"importance_repeats", importance_repeats},
+            {"ensemble", ensemble}};
   if (!preset.empty()) j["preset"] = preset;
   if (encoding == "embedding") j["embedding_dim"] = embedding_dim;
   if (cv) j["cv"] = cv;
@@ -157,8 +182,10 @@ std::string TabularOptions::to_json() const {
   if (!categorical.empty()) j["categorical"] = categorical;
   if (classifier) {
     j["output"] = output;
-    if (class_weights == "given") j["class_weights"] = class_weight_map;
-    else j["class_weights"] = class_weights;
+    if (class_weights == "given")
+      j["class_weights"] = class_weight_map;
+    else
+      j["class_weights"] = class_weights;
     if (!positive_class.empty()) j["positive_class"] = positive_class;
   } else {
     j["loss"] = loss;

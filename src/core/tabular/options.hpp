@@ -11,32 +11,32 @@ namespace xb {
 
 struct TabularOptions {
   bool classifier = true;
-  std::string preset;                 // "" or "paper"
-  std::vector<int> hidden{128, 32};   // hidden layer widths
-  bool hidden_given = false;          // set by the caller (init_from otherwise takes its model's)
-  double dropout = 0.2;               // after every hidden layer but the last
+  std::string preset;                // "" or "paper"
+  std::vector<int> hidden{128, 32};  // hidden layer widths
+  bool hidden_given = false;         // set by the caller (init_from otherwise takes its model's)
+  double dropout = 0.2;              // after every hidden layer but the last
   int epochs = 200;
   int batch_size = 32;
   double lr = 0.001;
   double weight_decay = 0.001;
-  int patience = 20;                  // early stopping on validation loss
-  int ensemble = 1;                   // members from seeds seed, seed+1, ...; their probabilities are averaged
+  int patience = 20;  // early stopping on validation loss
+  int ensemble = 1;   // members from seeds seed, seed+1, ...; their probabilities are averaged
   std::int64_t seed = 42;
   double test_fraction = 0.2;
-  double val_fraction = 0.2;          // of the training part; 0: no early stopping
-  std::string encoding = "onehot";    // onehot | label | embedding
-  int embedding_dim = 0;              // 0: min(16, (categories + 1) / 2)
-  int min_count = 3;                  // rarer categories go to the "other" bucket
-  std::string class_weights = "none"; // none | balanced | given (class_weight_map)
+  double val_fraction = 0.2;           // of the training part; 0: no early stopping
+  std::string encoding = "onehot";     // onehot | label | embedding
+  int embedding_dim = 0;               // 0: min(16, (categories + 1) / 2)
+  int min_count = 3;                   // rarer categories go to the "other" bucket
+  std::string class_weights = "none";  // none | balanced | given (class_weight_map)
   std::map<std::string, double> class_weight_map;
-  int cv = 0;                         // k-fold cross-validation (0: none)
-  std::string loss = "mse";           // regressor: mse | huber
-  std::string output = "auto";        // classifier: auto (sigmoid / softmax) | sigmoid2 (the paper's 2 sigmoid units)
-  std::string init_from;              // transfer learning: a deployed model's name
-  bool freeze = false;                // freeze the copied layers
-  std::string positive_class;         // the class xb_recommend reports ("" = the larger of two)
+  int cv = 0;                   // k-fold cross-validation (0: none)
+  std::string loss = "mse";     // regressor: mse | huber
+  std::string output = "auto";  // classifier: auto (sigmoid / softmax) | sigmoid2 (the paper's 2 sigmoid units)
+  std::string init_from;        // transfer learning: a deployed model's name
+  bool freeze = false;          // freeze the copied layers
+  std::string positive_class;   // the class xb_recommend reports ("" = the larger of two)
   std::vector<std::string> categorical;  // numeric columns to treat as categories
-  int importance_repeats = 5;         // permutation importance shuffles per feature
+  int importance_repeats = 5;            // permutation importance shuffles per feature
 
   std::string to_json() const;  // every resolved value, for the catalog
 };

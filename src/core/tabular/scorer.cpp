@@ -37,8 +37,9 @@ long whole_in(const json &state, const char *key, long lo, long hi) {
                   (v.is_number_unsigned() ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi)
                                           : v.get<std::int64_t>() >= lo && v.get<std::int64_t>() <= hi) &&
                   v.get<std::int64_t>() >= lo;
-  if (!ok) throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + key + " is out of range",
-                       "Retrain the model.");
+  if (!ok)
+    throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + key + " is out of range",
+                "Retrain the model.");
   return static_cast<long>(v.get<std::int64_t>());
 }
 
@@ -78,9 +79,9 @@ std::vector<TabularColumn> feature_columns_from_json(std::string_view json_objec
       if (matches != 1) {
         std::string keys;
         for (const auto &[k, value] : doc.items()) keys += (keys.empty() ? "" : ", ") + k;
-        throw Error(ErrorKind::UndefinedColumn, "the row has no feature column \"" + features[f].name + "\"",
-                    "The model needs every feature it was trained on (null for an unknown value); the row has: " +
-                        keys + ".");
+        throw Error(
+            ErrorKind::UndefinedColumn, "the row has no feature column \"" + features[f].name + "\"",
+            "The model needs every feature it was trained on (null for an unknown value); the row has: " + keys + ".");
       }
     }
     if (v->is_object() || v->is_array())
@@ -88,8 +89,10 @@ std::vector<TabularColumn> feature_columns_from_json(std::string_view json_objec
                   "feature \"" + features[f].name + "\" must be a number, string, boolean or null");
     if (features[f].numeric) {
       double x = NAN;
-      if (v->is_number()) x = v->get<double>();
-      else if (v->is_boolean()) x = v->get<bool>() ? 1 : 0;
+      if (v->is_number())
+        x = v->get<double>();
+      else if (v->is_boolean())
+        x = v->get<bool>() ? 1 : 0;
       else if (v->is_string()) {
         const std::string s = v->get<std::string>();
         char *end = nullptr;
@@ -168,9 +171,9 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
     case Head::Value: outputs = classes == 0 ? 1 : -1; break;
   }
   bool ok = impl->features.size() == impl->encoder.columns().size() && shape.dense_dim == impl->encoder.dense_dim() &&
-            shape.cardinalities == impl->encoder.cardinalities() && shape.outputs == outputs &&
-            impl->positive >= -1 && impl->positive < classes && std::isfinite(impl->target_mean) &&
-            std::isfinite(impl->target_std) && impl->target_std > 0 &&
+            shape.cardinalities == impl->encoder.cardinalities() && shape.outputs == outputs && impl->positive >= -1 &&
+            impl->positive < classes && std::isfinite(impl->target_mean) && std::isfinite(impl->target_std) &&
+            impl->target_std > 0 &&
             (classifier ? classes >= 2 && impl->head != Head::Value : impl->head == Head::Value);
   for (const std::string &c : impl->classes) ok = ok && class_fits_label_type(impl->label_type, c);
   if (!ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");
@@ -201,16 +204,17 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
   // weights, can overflow to inf or NaN: refused rather than scored.
   for (long i = 0; i < result.numel(); ++i)
     if (!std::isfinite(r[i]))
-      throw Error(ErrorKind::DataException,
-                  "the prediction for row " + std::to_string(i / (result.numel() / x.rows) + 1) +
-                      " is not a finite number",
-                  "The row holds values too large to compute with, or the model does; check the row, or retrain "
-                  "the model.");
+      throw Error(
+          ErrorKind::DataException,
+          "the prediction for row " + std::to_string(i / (result.numel() / x.rows) + 1) + " is not a finite number",
+          "The row holds values too large to compute with, or the model does; check the row, or retrain "
+          "the model.");
   if (m.kind == ModelKind::Regressor) {
     for (long i = 0; i < x.rows; ++i) {
       out[i].value = r[i] * m.target_std + m.target_mean;
       if (!std::isfinite(out[i].value))
-        throw Error(ErrorKind::DataException, "the prediction for row " + std::to_string(i + 1) + " is not a finite number",
+        throw Error(ErrorKind::DataException,
+                    "the prediction for row " + std::to_string(i + 1) + " is not a finite number",
                     "The model's target scale is too large to compute with; retrain the model.");
     }
     return out;

@@ -21,10 +21,10 @@ struct TabularFeature {
 };
 
 struct TabularPrediction {
-  std::string label;                 // classifier: the most probable class
-  double label_probability = NAN;    // its probability
-  double positive_probability = NAN; // of the positive class (binary, or options.positive_class)
-  double value = NAN;                // regressor: the value; classifier: the label as a number when it is one
+  std::string label;                  // classifier: the most probable class
+  double label_probability = NAN;     // its probability
+  double positive_probability = NAN;  // of the positive class (binary, or options.positive_class)
+  double value = NAN;                 // regressor: the value; classifier: the label as a number when it is one
 };
 
 // A decoded model, ready to score many rows: the boundary caches these.

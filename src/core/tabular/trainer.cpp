@@ -12,8 +12,7 @@ torch::Tensor row_losses(Head head, const std::string &loss, const torch::Tensor
   namespace F = torch::nn::functional;
   const auto none = F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone);
   switch (head) {
-    case Head::Sigmoid:
-      return F::binary_cross_entropy_with_logits(out.squeeze(1), target, none);
+    case Head::Sigmoid: return F::binary_cross_entropy_with_logits(out.squeeze(1), target, none);
     case Head::Sigmoid2: {
       auto onehot = torch::one_hot(target.to(torch::kLong), 2).to(torch::kFloat);
       return F::binary_cross_entropy_with_logits(out, onehot, none).mean(1);
@@ -21,7 +20,8 @@ torch::Tensor row_losses(Head head, const std::string &loss, const torch::Tensor
     case Head::Softmax:
       return F::cross_entropy(out, target.to(torch::kLong), F::CrossEntropyFuncOptions().reduction(torch::kNone));
     case Head::Value:
-      if (loss == "huber") return F::huber_loss(out.squeeze(1), target, F::HuberLossFuncOptions().reduction(torch::kNone));
+      if (loss == "huber")
+        return F::huber_loss(out.squeeze(1), target, F::HuberLossFuncOptions().reduction(torch::kNone));
       return (out.squeeze(1) - target).pow(2);
   }
   throw Error(ErrorKind::Internal, "unknown head");

@@ -32,8 +32,8 @@ struct TabularTensors {
 TabularTensors to_tensors(const EncodedRows &x, const std::vector<double> &target, const std::vector<double> &weight);
 
 // val may have no rows: then every epoch runs and the last weights are kept.
-FitResult fit_mlp(Mlp &net, const TabularTensors &train, const TabularTensors &val, const TabularOptions &o,
-                  Head head, const torch::Device &device, const TrainHooks &hooks, int member = 0);
+FitResult fit_mlp(Mlp &net, const TabularTensors &train, const TabularTensors &val, const TabularOptions &o, Head head,
+                  const torch::Device &device, const TrainHooks &hooks, int member = 0);
 
 // Eval mode, no gradient, on the CPU: class probabilities [N, K] for the
 // classifier heads, the standardised value [N, 1] for Head::Value.

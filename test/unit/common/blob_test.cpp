@@ -9,7 +9,9 @@ using namespace xb;
 
 namespace {
 
-ModelBlob sample() { return {ModelKind::Forecaster, "gru", R"({"lookback":8})", std::string("\x00\x01weights\xff", 10)}; }
+ModelBlob sample() {
+  return {ModelKind::Forecaster, "gru", R"({"lookback":8})", std::string("\x00\x01weights\xff", 10)};
+}
 
 ErrorKind kind_of(const std::string &bytes) {
   try {

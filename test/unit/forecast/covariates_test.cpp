@@ -41,8 +41,7 @@ TEST(TextEncoding, RowsBecomeOneHotColumnsAfterTheNumericOnes) {
   SeriesRows e = encode_text_columns(r, fit_text_encoding(r));
   ASSERT_EQ(e.feature_names.size(), 5u);
   // row 1: price 2, promo bogo
-  EXPECT_EQ(std::vector<double>(e.features.begin() + 5, e.features.begin() + 10),
-            (std::vector<double>{2, 0, 1, 0, 0}));
+  EXPECT_EQ(std::vector<double>(e.features.begin() + 5, e.features.begin() + 10), (std::vector<double>{2, 0, 1, 0, 0}));
   // row 3: NULL promo has its own column
   EXPECT_EQ(e.features[3 * 5 + 1], 1.0);
 }

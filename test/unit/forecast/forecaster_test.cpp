@@ -360,7 +360,8 @@ TEST(StatisticalForecaster, NetworkOptionsAreNamedNotSilentlyUsedAndSearchesNeed
 
 TEST(StatisticalForecaster, AutoUsesSeasonalNaiveWhenTheHistoryHoldsOneToTwoSeasons) {
   std::vector<double> one_and_a_half, three;
-  for (int t = 0; t < 80; ++t) one_and_a_half.push_back(100 + 40 * std::sin(t * 2 * M_PI / 52) + (t % 52 == 47 ? 60 : 0));
+  for (int t = 0; t < 80; ++t)
+    one_and_a_half.push_back(100 + 40 * std::sin(t * 2 * M_PI / 52) + (t % 52 == 47 ? 60 : 0));
   // A trend that seasonal naive lags behind: on three seasons the combination wins validation.
   for (int t = 0; t < 160; ++t) three.push_back(100 + 3.0 * t + 40 * std::sin(t * 2 * M_PI / 52));
   TrainedForecaster m = train_forecaster(weekly({one_and_a_half, three}), stat_options("auto"), cpu(), {});

@@ -71,7 +71,8 @@ TEST(Options, ArraysAreSearchedOnAGrid) {
 }
 
 TEST(Options, RandomSearchDrawsTrialsFromTheSeed) {
-  const std::string json = R"({"lr": [0.1, 0.01, 0.001], "dropout": [0, 0.1, 0.2], "search": "random", "trials": 4, "seed": 7})";
+  const std::string json =
+      R"({"lr": [0.1, 0.01, 0.001], "dropout": [0, 0.1, 0.2], "search": "random", "trials": 4, "seed": 7})";
   const SearchTrials a = expand_search(json, searchable_forecast_options());
   EXPECT_EQ(a.mode, "random");
   ASSERT_EQ(a.trials.size(), 4u);
@@ -85,7 +86,8 @@ TEST(Options, BadSearchesAreRefusedNamingTheKey) {
   EXPECT_NE(error_of("gru", 4, R"({"search": "grid"})").find("needs at least one option given as an array"),
             std::string::npos);
   EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1], "trials": 3})").find("\"trials\" is for"), std::string::npos);
-  EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1], "search": "bayes"})").find("unknown value \"bayes\""), std::string::npos);
+  EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1], "search": "bayes"})").find("unknown value \"bayes\""),
+            std::string::npos);
   EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1, -1]})").find("\"lr\" is out of range"), std::string::npos);
   EXPECT_NE(error_of("gru", 4, R"({"heads": [[[2]]]})").find("must list single values"), std::string::npos);
   EXPECT_NE(error_of("gru", 4, R"({"lr": [1,2,3,4,5,6,7], "hidden": [1,2,3,4,5,6,7], "layers": [1,2,3,4,5,6]})")

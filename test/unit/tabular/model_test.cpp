@@ -27,9 +27,12 @@ TabularRows products(LabelType type = LabelType::Integer, int classes = 2) {
     price.numbers.push_back(i % 23 == 0 ? NAN : p);
     int k = std::min(classes - 1, (c < 2) + (p > 8));
     if (i % 11 == 0) k = (k + 1) % classes;  // noise
-    if (type == LabelType::Boolean) r.labels.push_back(k ? "true" : "false");
-    else if (type == LabelType::Integer) r.labels.push_back(std::to_string(k * 5 - 3));
-    else r.labels.push_back(std::string("class ") + char('a' + k));
+    if (type == LabelType::Boolean)
+      r.labels.push_back(k ? "true" : "false");
+    else if (type == LabelType::Integer)
+      r.labels.push_back(std::to_string(k * 5 - 3));
+    else
+      r.labels.push_back(std::string("class ") + char('a' + k));
     r.targets.push_back(10 * (c < 2) + p + (i % 5));
   }
   r.features = {colour, price};
@@ -65,8 +68,10 @@ TEST(TabularModel, LabelOfEachType) {
     ASSERT_EQ(p.size(), 1u);
     EXPECT_GE(p[0].positive_probability, 0.0);
     EXPECT_LE(p[0].positive_probability, 1.0);
-    if (type == LabelType::Text) EXPECT_TRUE(std::isnan(p[0].value));
-    else EXPECT_FALSE(std::isnan(p[0].value));
+    if (type == LabelType::Text)
+      EXPECT_TRUE(std::isnan(p[0].value));
+    else
+      EXPECT_FALSE(std::isnan(p[0].value));
   }
   TrainedTabular b = train_classifier(products(LabelType::Boolean), quick(true), cpu(), {});
   EXPECT_EQ(b.classes, (std::vector<std::string>{"false", "true"}));
@@ -101,7 +106,8 @@ TEST(TabularModel, MultiClassAndCrossValidation) {
 
 TEST(TabularModel, UnseenCategoryAndMissingValuesScore) {
   auto scorer = TabularScorer::load(train_classifier(products(), quick(true), cpu(), {}).blob, cpu());
-  for (auto colour : {std::optional<std::string>("purple"), std::optional<std::string>(), std::optional<std::string>("null")}) {
+  for (auto colour :
+       {std::optional<std::string>("purple"), std::optional<std::string>(), std::optional<std::string>("null")}) {
     auto p = scorer->predict(one_row(colour, NAN));
     EXPECT_TRUE(std::isfinite(p[0].positive_probability));
   }
@@ -123,20 +129,21 @@ TEST(TabularModel, SameSeedSameProbabilities) {
 
 TEST(TabularModel, EncodingsAndPaperPreset) {
   for (const char *enc : {"label", "embedding"}) {
-    TrainedTabular m = train_classifier(products(), quick(true, std::string(R"(, "encoding": ")") + enc + "\""), cpu(), {});
+    TrainedTabular m =
+        train_classifier(products(), quick(true, std::string(R"(, "encoding": ")") + enc + "\""), cpu(), {});
     EXPECT_TRUE(std::isfinite(metric(m, "test", "model", "roc_auc"))) << enc;
     EXPECT_EQ(TabularScorer::load(m.blob, cpu())->predict(one_row(std::string("new"), 1)).size(), 1u);
   }
-  TrainedTabular paper = train_classifier(products(), parse_tabular_options(true, R"({"preset": "paper", "epochs": 20})"),
-                                          cpu(), {});
+  TrainedTabular paper =
+      train_classifier(products(), parse_tabular_options(true, R"({"preset": "paper", "epochs": 20})"), cpu(), {});
   EXPECT_TRUE(std::isfinite(metric(paper, "test", "model", "accuracy")));
   EXPECT_TRUE(std::isnan(metric(paper, "validation", "model", "accuracy")));  // 80/20, no validation part
 }
 
 TEST(TabularModel, RegressorMetricsAreFinite) {
   for (const char *loss : {"mse", "huber"}) {
-    TrainedTabular m = train_regressor(products(), quick(false, std::string(R"(, "cv": 2, "loss": ")") + loss + "\""),
-                                       cpu(), {});
+    TrainedTabular m =
+        train_regressor(products(), quick(false, std::string(R"(, "cv": 2, "loss": ")") + loss + "\""), cpu(), {});
     for (const char *name : {"mae", "rmse", "r2"}) {
       EXPECT_TRUE(std::isfinite(metric(m, "test", "model", name))) << name;
       EXPECT_TRUE(std::isfinite(metric(m, "test", "mean", name))) << name;
@@ -151,8 +158,11 @@ TEST(TabularModel, RegressorMetricsAreFinite) {
 TEST(TabularModel, TransferLearning) {
   TrainedTabular base = train_classifier(products(), quick(true), cpu(), {});
   // Same features: everything copies, frozen layers stay as they were.
-  TrainedTabular same = train_classifier(products(), quick(true, R"(, "init_from": "base", "freeze": true)"), cpu(), {}, base.blob);
-  EXPECT_NE(same.transfer.find("copied input, hidden1, output; re-initialised none; frozen input, hidden1"), std::string::npos) << same.transfer;
+  TrainedTabular same =
+      train_classifier(products(), quick(true, R"(, "init_from": "base", "freeze": true)"), cpu(), {}, base.blob);
+  EXPECT_NE(same.transfer.find("copied input, hidden1, output; re-initialised none; frozen input, hidden1"),
+            std::string::npos)
+      << same.transfer;
   // Different features and classes: the input and output layers start afresh.
   TabularRows other = products(LabelType::Text, 3);
   other.features.pop_back();
