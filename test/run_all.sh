@@ -196,6 +196,20 @@ check_layout() {
     else
         record layout 1 0
     fi
+    # The house style: every C++ file as clang-format leaves it.
+    banner "layout: clang-format --dry-run (.clang-format)"
+    if ! command -v clang-format >/dev/null; then
+        echo "!!! clang-format is missing (deps/debian-packages.txt lists it)" >&2
+        record format 0 1
+        return
+    fi
+    bad=$(git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run 2>&1 | grep -oE '^[^:]+\.[ch]pp' | sort -u)
+    if [[ -n $bad ]]; then
+        echo "!!! not formatted (run clang-format -i on them): $bad" >&2
+        record format 0 1
+    else
+        record format 1 0
+    fi
 }
 
 run_unit() {
