@@ -95,6 +95,8 @@ DECLARE
   key_metric text;
   old_score double precision;
   new_score double precision;
+  old_split text;
+  new_split text;
 BEGIN
   IF xb_retrain.keep IS NULL OR xb_retrain.keep NOT IN ('better', 'always') THEN
     RAISE EXCEPTION 'keep must be ''better'' or ''always'', not %', coalesce(quote_literal(xb_retrain.keep), 'NULL')
@@ -121,19 +123,28 @@ BEGIN
   SELECT m.version INTO new_version FROM xb.models m WHERE m.id = new_id;
 
   key_metric := CASE was.kind WHEN 'forecaster' THEN 'mase' WHEN 'classifier' THEN 'log_loss' ELSE 'rmse' END;
-  SELECT max(mm.value) FILTER (WHERE mm.model_id = was.id), max(mm.value) FILTER (WHERE mm.model_id = new_id)
-  INTO old_score, new_score FROM xb.model_metrics mm
-  WHERE mm.model_id IN (was.id, new_id) AND mm.split = 'test' AND mm.estimator = 'model' AND mm.metric = key_metric;
+  -- The test split's score; a classifier or regressor refit on every row
+  -- ("refit": true) has no test split and is judged by its cross-validation mean.
+  SELECT coalesce(max(mm.value) FILTER (WHERE mm.model_id = was.id AND mm.split = 'test'),
+                  max(mm.value) FILTER (WHERE mm.model_id = was.id AND mm.split = 'cv')),
+         coalesce(max(mm.value) FILTER (WHERE mm.model_id = new_id AND mm.split = 'test'),
+                  max(mm.value) FILTER (WHERE mm.model_id = new_id AND mm.split = 'cv')),
+         CASE WHEN bool_or(mm.model_id = was.id AND mm.split = 'test') THEN 'test' ELSE 'cv' END,
+         CASE WHEN bool_or(mm.model_id = new_id AND mm.split = 'test') THEN 'test' ELSE 'cv' END
+  INTO old_score, new_score, old_split, new_split FROM xb.model_metrics mm
+  WHERE mm.model_id IN (was.id, new_id) AND mm.estimator = 'model'
+    AND ((mm.split = 'test' AND mm.metric = key_metric) OR (mm.split = 'cv' AND mm.metric = key_metric || '_mean'));
 
   -- NaN sorts above every number, so a NaN score counts as the worst.
   IF xb_retrain.keep = 'always' OR old_score IS NULL OR new_score <= old_score THEN
-    RAISE NOTICE 'xb_retrain: "%" version % (test % %) replaces version % (test % %)', was.name, new_version,
-      key_metric, round(new_score::numeric, 4), was.version, key_metric, round(old_score::numeric, 4);
+    RAISE NOTICE 'xb_retrain: "%" version % (% % %) replaces version % (% % %)', was.name, new_version,
+      new_split, key_metric, round(new_score::numeric, 4), was.version, old_split, key_metric,
+      round(old_score::numeric, 4);
   ELSE
     PERFORM xb.reject_version(was.name, new_version);
     PERFORM @extschema@.xb_deploy(was.name, was.version);
-    RAISE NOTICE 'xb_retrain: "%" version % (test % %) is worse than version % (test % %), which stays deployed',
-      was.name, new_version, key_metric, round(new_score::numeric, 4), was.version, key_metric,
+    RAISE NOTICE 'xb_retrain: "%" version % (% % %) is worse than version % (% % %), which stays deployed',
+      was.name, new_version, new_split, key_metric, round(new_score::numeric, 4), was.version, old_split, key_metric,
       round(old_score::numeric, 4);
   END IF;
 END

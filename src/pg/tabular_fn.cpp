@@ -47,7 +47,12 @@ long train_and_store(NewTabularModel &model, bool stored_source) {
   const TrainedTabular trained = classifier ? train_classifier(rows, options, runtime_settings(), hooks, init_from)
                                             : train_regressor(rows, options, runtime_settings(), hooks, init_from);
   model.trained = &trained;
-  return insert_tabular_model(model);
+  const long id = insert_tabular_model(model);
+  for (const auto &[message, hint] : trained.warnings) {
+    const std::string text = "model \"" + model.name + "\": " + message;
+    pg_call([&] { ereport(WARNING, (errmsg("%s", text.c_str()), errhint("%s", hint.c_str()))); });
+  }
+  return id;
 }
 
 Datum train(FunctionCallInfo fcinfo, bool classifier) {

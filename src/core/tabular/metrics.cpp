@@ -68,6 +68,8 @@ double one_vs_rest_auc(const ClassPredictions &p, int c) {
 
 int ClassPredictions::predicted(long row) const {
   const double *r = probs.data() + row * classes;
+  if (classes == 2 && (positive == 0 || positive == 1) && std::isfinite(threshold))
+    return r[positive] >= threshold ? positive : 1 - positive;
   return static_cast<int>(std::max_element(r, r + classes) - r);
 }
 
@@ -76,6 +78,55 @@ double accuracy(const ClassPredictions &p) {
   long right = 0;
   for (long i = 0; i < p.rows(); ++i) right += p.predicted(i) == p.actual[i];
   return static_cast<double>(right) / static_cast<double>(p.rows());
+}
+
+double balanced_accuracy(const ClassPredictions &p) {
+  double sum = 0;
+  int present = 0;
+  for (int c = 0; c < p.classes; ++c) {
+    const Counts k = counts_for(p, c);
+    if (k.tp + k.fn == 0) continue;
+    sum += recall_of(k);
+    ++present;
+  }
+  return present ? sum / present : NAN;
+}
+
+double best_threshold(const std::vector<double> &scores, const std::vector<bool> &positive, const std::string &rule) {
+  std::vector<std::pair<double, bool>> s;
+  double pos = 0, neg = 0;
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    if (std::isfinite(scores[i])) {
+      s.push_back({scores[i], positive[i]});
+      positive[i] ? ++pos : ++neg;
+    }
+  if (pos == 0 || neg == 0) return NAN;
+  const auto score = [&](double tp, double fp) {
+    if (rule == "f1") return safe_div(2 * tp, tp + pos + fp);
+    return (tp / pos + (neg - fp) / neg) / 2;
+  };
+  // 0.5 stays unless another threshold does better: a model whose scores
+  // carry no information keeps predicting the more probable class.
+  double best_t = 0.5, best = 0, tp = 0, fp = 0;
+  for (const auto &[score_i, positive_i] : s)
+    if (score_i >= 0.5) positive_i ? ++tp : ++fp;
+  best = score(tp, fp);
+  tp = fp = 0;
+  // Highest scores first: after each group of equal scores, everything so far
+  // is predicted positive; the threshold lies between this group and the next.
+  std::sort(s.begin(), s.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t j = i;
+    for (; j < s.size() && s[j].first == s[i].first; ++j) s[j].second ? ++tp : ++fp;
+    const double t = j < s.size() ? (s[i].first + s[j].first) / 2 : s[i].first;
+    const double v = score(tp, fp);
+    if (v > best + 1e-12 || (v > best - 1e-12 && std::abs(t - 0.5) < std::abs(best_t - 0.5))) {
+      best = v;
+      best_t = t;
+    }
+    i = j;
+  }
+  return std::clamp(best_t, 1e-6, 1 - 1e-6);
 }
 
 double precision(const ClassPredictions &p, int positive) { return binary_or_macro(p, positive, precision_of); }
@@ -112,12 +163,14 @@ std::vector<long> confusion_matrix(const ClassPredictions &p) {
 std::vector<std::pair<std::string, double>> classification_metrics(const ClassPredictions &p, int positive,
                                                                    const std::vector<std::string> &class_names) {
   std::vector<std::pair<std::string, double>> out = {{"accuracy", accuracy(p)},
+                                                     {"balanced_accuracy", balanced_accuracy(p)},
                                                      {"precision", precision(p, positive)},
                                                      {"recall", recall(p, positive)},
                                                      {"f1", f1_score(p, positive)},
                                                      {"roc_auc", roc_auc(p, positive)},
                                                      {"log_loss", log_loss(p)},
                                                      {"rows", static_cast<double>(p.rows())}};
+  if (p.classes == 2 && std::isfinite(p.threshold)) out.push_back({"threshold", p.threshold});
   auto m = confusion_matrix(p);
   for (int a = 0; a < p.classes; ++a)
     for (int b = 0; b < p.classes; ++b)

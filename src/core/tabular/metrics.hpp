@@ -1,6 +1,7 @@
 // How well class probabilities match true classes, and regression errors,
 // for the catalog's metric rows. Torch-free.
 #pragma once
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,12 +13,19 @@ struct ClassPredictions {
   int classes = 2;
   std::vector<double> probs;
   std::vector<int> actual;
+  // Two classes and a finite threshold: class `positive` is predicted when its
+  // probability is at least the threshold, the other class otherwise.
+  int positive = -1;
+  double threshold = NAN;
 
   long rows() const { return static_cast<long>(actual.size()); }
-  int predicted(long row) const;  // the most probable class (lowest index on ties)
+  int predicted(long row) const;  // by the threshold, else the most probable class (lowest index on ties)
 };
 
 double accuracy(const ClassPredictions &p);
+// The mean over the classes present of each one's recall: 1 / K for a model
+// that predicts one class, whatever the class shares.
+double balanced_accuracy(const ClassPredictions &p);
 // Binary: of the positive class. Multi-class: macro averages over classes.
 double precision(const ClassPredictions &p, int positive);
 double recall(const ClassPredictions &p, int positive);
@@ -32,6 +40,12 @@ std::vector<long> confusion_matrix(const ClassPredictions &p);  // [actual * K +
 // "confusion:actual=1,predicted=0".
 std::vector<std::pair<std::string, double>> classification_metrics(const ClassPredictions &p, int positive,
                                                                    const std::vector<std::string> &class_names);
+
+// The threshold on a binary classifier's positive-class score that maximises
+// rule ("balanced_accuracy" or "f1") on these rows: 0.5 unless the midpoint
+// between two neighbouring scores does better (the one nearest 0.5 among
+// equally good ones). NaN when the rows lack a class.
+double best_threshold(const std::vector<double> &scores, const std::vector<bool> &positive, const std::string &rule);
 
 // mae, rmse, r2 of predicted against actual.
 std::vector<std::pair<std::string, double>> regression_metrics(const std::vector<double> &actual,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <tuple>
 #include <cstdlib>
 #include <cmath>
 #include <map>
@@ -127,6 +129,7 @@ struct Run {
   double target_mean = 0, target_std = 1;
   std::vector<double> prior;  // class shares of the training rows
   std::string transfer;       // what was copied from the source model
+  double threshold = NAN;     // binary classifiers: see choose_threshold
 };
 
 bool same_columns(const TabularEncoder &e, const std::vector<TabularColumn> &cols) {
@@ -274,6 +277,8 @@ ClassPredictions class_predictions(Run &run, const Problem &p, const std::vector
                                    const std::vector<long> &idx, const torch::Device &device) {
   ClassPredictions out;
   out.classes = static_cast<int>(p.classes.size());
+  out.positive = p.positive;
+  out.threshold = run.threshold;
   auto probs = predict_members(run.nets, tensors_for(run, p, cols, idx, {}), p.head, device).contiguous();
   out.probs.assign(probs.data_ptr<double>(), probs.data_ptr<double>() + probs.numel());
   for (long r : idx) out.actual.push_back(p.y[r]);
@@ -296,6 +301,25 @@ std::vector<double> value_predictions(Run &run, const Problem &p, const std::vec
   std::vector<double> out(v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
   for (double &x : out) x = x * run.target_std + run.target_mean;
   return out;
+}
+
+// A binary classifier's decision threshold: the fixed one, or the one the
+// rule picks on the validation rows (0.5 without validation rows of both
+// classes). Test rows are never looked at.
+void choose_threshold(Run &run, const Problem &p, const TabularOptions &o, const std::vector<TabularColumn> &cols,
+                      const std::vector<long> &val, const torch::Device &device) {
+  if (!p.classifier || p.classes.size() != 2) return;
+  run.threshold = o.threshold == "fixed" ? o.threshold_value : 0.5;
+  if (o.threshold == "fixed" || val.empty()) return;
+  const ClassPredictions cp = class_predictions(run, p, cols, val, device);
+  std::vector<double> scores;
+  std::vector<bool> positive;
+  for (long i = 0; i < cp.rows(); ++i) {
+    scores.push_back(cp.probs[static_cast<std::size_t>(i * 2 + p.positive)]);
+    positive.push_back(cp.actual[static_cast<std::size_t>(i)] == p.positive);
+  }
+  const double t = best_threshold(scores, positive, o.threshold);
+  if (std::isfinite(t)) run.threshold = t;
 }
 
 std::vector<double> actual_values(const Problem &p, const std::vector<long> &idx) {
@@ -380,7 +404,10 @@ void cross_validate(const TabularRows &rows, const Problem &p, const TabularOpti
     for (int j = 0; j < o.cv; ++j)
       if (j != k) rest.insert(rest.end(), folds[j].begin(), folds[j].end());
     std::sort(rest.begin(), rest.end());
-    Run run = train_once(rows, p, o, rest, static_cast<std::uint64_t>(o.seed) + 1000 * (k + 1), device, quiet, src);
+    std::vector<long> fold_val;
+    Run run = train_once(rows, p, o, rest, static_cast<std::uint64_t>(o.seed) + 1000 * (k + 1), device, quiet, src,
+                         nullptr, &fold_val);
+    choose_threshold(run, p, o, rows.features, fold_val, device);
     auto [m, b] = evaluate(run, p, rows, folds[k], device);
     for (const auto &[name, value] : m) {
       if (name.rfind("confusion:", 0) == 0 || name == "rows") continue;
@@ -423,6 +450,40 @@ std::optional<TransferSource> decode_transfer(std::string_view bytes, const std:
   return src;
 }
 
+// Whether the model beats its baseline where it was not trained: on the test
+// split, or with refit in cross-validation (the means over the folds). A
+// classifier is judged by balanced accuracy (the majority class scores 1 / K,
+// so a model that predicts one class never beats it), a regressor by RMSE.
+void judge_against_baseline(TrainedTabular &out, const Problem &p, bool refit) {
+  const std::string split = refit ? "cv" : "test", suffix = refit ? "_mean" : "";
+  const std::string baseline = p.classifier ? "majority" : "mean";
+  const auto find = [&](const std::string &estimator, const std::string &metric) {
+    for (const MetricRow &r : out.metrics)
+      if (r.split == split && r.estimator == estimator && r.metric == metric + suffix) return r.value;
+    return std::nan("");
+  };
+  const std::string metric = p.classifier ? "balanced_accuracy" : "rmse";
+  const double model = find("model", metric), base = find(baseline, metric);
+  if (std::isnan(model) || std::isnan(base)) return;
+  const bool beats = p.classifier ? model > base + 1e-9 : model < base - 1e-9 * std::max(1.0, std::abs(base));
+  out.metrics.push_back({split, "model", "beats_baseline", beats ? 1.0 : 0.0});
+  if (beats) return;
+  const std::string where = refit ? "in cross-validation" : "on its test split";
+  char line[256];
+  if (p.classifier) {
+    std::snprintf(line, sizeof line, "balanced accuracy %.3f against %.3f (accuracy %.3f against %.3f)", model, base,
+                  find("model", "accuracy"), find(baseline, "accuracy"));
+    out.warnings.push_back({"the classifier does not beat the majority class " + where + ": " + line,
+                            "It is deployed all the same; xb.model_metrics has every split. Try \"class_weights\": "
+                            "\"balanced\", a smaller network (\"hidden\": [32]), or more rows or features."});
+  } else {
+    std::snprintf(line, sizeof line, "RMSE %.6g against %.6g", model, base);
+    out.warnings.push_back({"the regressor does not beat predicting the mean " + where + ": " + line,
+                            "It is deployed all the same; xb.model_metrics has every split. Try \"loss\": "
+                            "\"huber\", a smaller network (\"hidden\": [32]), or more rows or features."});
+  }
+}
+
 std::string hidden_list(const std::vector<int> &h) {
   std::string s = "[";
   for (std::size_t i = 0; i < h.size(); ++i) s += (i ? ", " : "") + std::to_string(h[i]);
@@ -446,12 +507,20 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   }
   torch::Device device = prepare_runtime(runtime);
 
+  if (o.threshold_given && p.classes.size() != 2)
+    throw Error(ErrorKind::InvalidParameter, "option \"threshold\" is for two classes",
+                "The label has " + std::to_string(p.classes.size()) + " classes; each row gets the most probable one.");
   SplitRng rng(static_cast<std::uint64_t>(o.seed));
-  auto [rest, test] = stratified_holdout(all_rows(static_cast<std::size_t>(n)), p.strata, o.test_fraction, rng);
-  if (test.empty() || rest.size() < 2)
-    throw Error(ErrorKind::InsufficientData,
-                "the source has too few rows (" + std::to_string(n) + ") for a training and a test part",
-                "Supply more rows, or raise test_fraction.");
+  std::vector<long> rest, test;
+  if (o.refit) {
+    rest = all_rows(static_cast<std::size_t>(n));  // cross-validation below gives the metrics
+  } else {
+    std::tie(rest, test) = stratified_holdout(all_rows(static_cast<std::size_t>(n)), p.strata, o.test_fraction, rng);
+    if (test.empty() || rest.size() < 2)
+      throw Error(ErrorKind::InsufficientData,
+                  "the source has too few rows (" + std::to_string(n) + ") for a training and a test part",
+                  "Supply more rows, or raise test_fraction.");
+  }
   if (o.cv > n)
     throw Error(ErrorKind::InsufficientData,
                 "option \"cv\" " + std::to_string(o.cv) + " needs at least as many rows, not " + std::to_string(n));
@@ -460,6 +529,7 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   std::vector<long> train, val;
   Run run = train_once(rows, p, o, rest, static_cast<std::uint64_t>(o.seed) + 1, device, hooks, src ? &*src : nullptr,
                        &train, &val);
+  choose_threshold(run, p, o, rows.features, val, device);
   out.epochs = run.fit.epochs;
   out.best_epoch = run.fit.best_epoch;
   out.transfer = run.transfer;
@@ -474,7 +544,11 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
     add_metrics(out.metrics, split, base_name, b);
   }
   if (o.cv > 0) cross_validate(rows, p, o, device, hooks, src ? &*src : nullptr, out.metrics);
-  out.importance = permutation_importance(run, p, rows, test, o, device, hooks);
+  judge_against_baseline(out, p, o.refit);
+  // On rows the deployed network did not train on: the test split, or with
+  // refit the validation part (the training rows when there is none).
+  out.importance =
+      permutation_importance(run, p, rows, !test.empty() ? test : !val.empty() ? val : train, o, device, hooks);
 
   json features = json::array();
   for (const auto &c : rows.features) features.push_back({{"name", c.name}, {"numeric", c.numeric}});
@@ -496,6 +570,7 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
                 {"members", run.nets.size()},
                 {"options", json::parse(o.to_json())},
                 {"importance", importance}};
+  if (std::isfinite(run.threshold)) state["threshold"] = run.threshold;
   ModelBlob blob{p.classifier ? ModelKind::Classifier : ModelKind::Regressor, "mlp", state.dump(), save_mlps(run.nets)};
   out.blob = encode_blob(blob);
 
@@ -504,6 +579,7 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   hp["best_epochs"] = run.best_epochs;
   hp["rows"] = {{"train", train.size()}, {"validation", val.size()}, {"test", test.size()}};
   if (p.classifier) hp["classes"] = p.classes;
+  if (std::isfinite(run.threshold)) hp["decision_threshold"] = run.threshold;
   if (!run.transfer.empty()) hp["transfer"] = run.transfer;
   out.hyperparameters_json = hp.dump();
   out.classes = p.classes;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/common/blob.hpp"
@@ -32,6 +33,9 @@ struct TrainedTabular {
   std::vector<FeatureImportance> importance;
   std::vector<std::string> classes;  // classifier
   std::string transfer;              // what init_from copied, "" without it
+  // For a WARNING: (message, hint) when the model does not beat its baseline
+  // (majority class, or the mean) where it was not trained.
+  std::vector<std::pair<std::string, std::string>> warnings;
   int best_epoch = 0;
   std::string device;
   double seconds = 0;

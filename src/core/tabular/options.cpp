@@ -15,11 +15,11 @@ using namespace option_checks;
 
 constexpr const char *kClassifierKeys =
     "preset, hidden, dropout, epochs, batch_size, lr, weight_decay, patience, seed, test_fraction, val_fraction, "
-    "encoding, embedding_dim, min_count, class_weights, cv, output, init_from, freeze, positive_class, categorical, "
-    "importance_repeats, ensemble";
+    "encoding, embedding_dim, min_count, class_weights, cv, refit, output, init_from, freeze, positive_class, "
+    "threshold, categorical, importance_repeats, ensemble";
 constexpr const char *kRegressorKeys =
     "preset, hidden, dropout, epochs, batch_size, lr, weight_decay, patience, seed, test_fraction, val_fraction, "
-    "encoding, embedding_dim, min_count, cv, loss, init_from, freeze, categorical, importance_repeats, ensemble";
+    "encoding, embedding_dim, min_count, cv, refit, loss, init_from, freeze, categorical, importance_repeats, ensemble";
 
 std::string nonempty_string(const json &v, const std::string &key, const std::string &hint) {
   if (!v.is_string() || v.get<std::string>().empty()) throw bad(key, "must be a non-empty string", hint);
@@ -111,6 +111,9 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
     long k = integer(v, key, 0, 20);
     if (k == 1) throw bad(key, "must be 0 (none) or from 2 to 20, not 1");
     o.cv = static_cast<int>(k);
+  } else if (key == "refit") {
+    if (!v.is_boolean()) throw bad(key, "must be true or false");
+    o.refit = v.get<bool>();
   } else if (key == "init_from")
     o.init_from = nonempty_string(v, key, "Name a deployed classifier or regressor.");
   else if (key == "freeze") {
@@ -128,7 +131,15 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
     class_weights(o, v);
   else if (c && key == "output")
     o.output = one_of(v, key, {"auto", "sigmoid2"});
-  else if (c && key == "positive_class")
+  else if (c && key == "threshold") {
+    o.threshold_given = true;
+    if (v.is_number()) {
+      o.threshold = "fixed";
+      o.threshold_value = in_range(v, key, 0, true, 1, true);
+    } else {
+      o.threshold = one_of(v, key, {"balanced_accuracy", "f1"});
+    }
+  } else if (c && key == "positive_class")
     o.positive_class = nonempty_string(v, key, "Name one of the label's classes.");
   else if (!c && key == "loss")
     o.loss = one_of(v, key, {"mse", "huber"});
@@ -152,6 +163,10 @@ TabularOptions parse_tabular_options(bool classifier, const std::string &options
     apply_paper_preset(o);
   }
   for (const auto &[key, value] : user.items()) apply(o, key, value);
+  if (o.refit && o.cv == 0)
+    throw bad("refit", "needs \"cv\"",
+              "With refit every row trains the deployed model, so cross-validation gives its metrics, e.g. "
+              "{\"cv\": 5, \"refit\": true}.");
   if (o.freeze && o.init_from.empty())
     throw bad("freeze", "needs \"init_from\"", "Name the model to start from, e.g. {\"init_from\": \"dress_reco\"}.");
   return o;
@@ -175,6 +190,7 @@ std::string TabularOptions::to_json() const {
   if (!preset.empty()) j["preset"] = preset;
   if (encoding == "embedding") j["embedding_dim"] = embedding_dim;
   if (cv) j["cv"] = cv;
+  if (refit) j["refit"] = true;
   if (!init_from.empty()) {
     j["init_from"] = init_from;
     j["freeze"] = freeze;
@@ -187,6 +203,10 @@ std::string TabularOptions::to_json() const {
     else
       j["class_weights"] = class_weights;
     if (!positive_class.empty()) j["positive_class"] = positive_class;
+    if (threshold == "fixed")
+      j["threshold"] = threshold_value;
+    else
+      j["threshold"] = threshold;
   } else {
     j["loss"] = loss;
   }

@@ -35,6 +35,13 @@ struct TabularOptions {
   std::string init_from;        // transfer learning: a deployed model's name
   bool freeze = false;          // freeze the copied layers
   std::string positive_class;   // the class xb_recommend reports ("" = the larger of two)
+  // Binary classifiers: the positive class is predicted when its probability
+  // is at least the threshold: "fixed" (threshold_value), or the value that
+  // maximises "balanced_accuracy" (default) or "f1" on the validation rows.
+  std::string threshold = "balanced_accuracy";
+  double threshold_value = 0.5;
+  bool threshold_given = false;
+  bool refit = false;  // after cross-validation, the deployed model trains on every row (no test split)
   std::vector<std::string> categorical;  // numeric columns to treat as categories
   int importance_repeats = 5;            // permutation importance shuffles per feature
 

@@ -118,6 +118,7 @@ struct TabularScorer::Impl {
   LabelType label_type = LabelType::Text;
   std::vector<std::string> classes;
   int positive = -1;
+  double threshold = NAN;  // binary: see TabularOptions::threshold; absent in blobs before 0.2.0 (most probable class)
   double target_mean = 0, target_std = 1;
   std::vector<TabularFeature> features;
   std::vector<FeatureImportance> importance;
@@ -146,6 +147,7 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
     impl->positive = static_cast<int>(whole_in(state, "positive", -1, 1000000));
     impl->target_mean = state.at("target_mean").get<double>();
     impl->target_std = state.at("target_std").get<double>();
+    if (state.contains("threshold")) impl->threshold = state.at("threshold").get<double>();
     for (const auto &f : state.at("features"))
       impl->features.push_back({f.at("name").get<std::string>(), f.at("numeric").get<bool>()});
     // JSON has no NaN: an importance that was undefined (a constant target
@@ -174,6 +176,8 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
             shape.cardinalities == impl->encoder.cardinalities() && shape.outputs == outputs && impl->positive >= -1 &&
             impl->positive < classes && std::isfinite(impl->target_mean) && std::isfinite(impl->target_std) &&
             impl->target_std > 0 &&
+            (std::isnan(impl->threshold) || (classes == 2 && impl->positive >= 0 && impl->threshold > 0 &&
+                                             impl->threshold < 1)) &&
             (classifier ? classes >= 2 && impl->head != Head::Value : impl->head == Head::Value);
   for (const std::string &c : impl->classes) ok = ok && class_fits_label_type(impl->label_type, c);
   if (!ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");
@@ -223,6 +227,7 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
   for (long i = 0; i < x.rows; ++i) {
     const double *row = r + i * k;
     long best = std::max_element(row, row + k) - row;
+    if (k == 2 && std::isfinite(m.threshold)) best = row[m.positive] >= m.threshold ? m.positive : 1 - m.positive;
     out[i].label = m.classes[best];
     out[i].label_probability = row[best];
     if (m.positive >= 0) out[i].positive_probability = row[m.positive];

@@ -21,7 +21,7 @@ struct TabularFeature {
 };
 
 struct TabularPrediction {
-  std::string label;                  // classifier: the most probable class
+  std::string label;                  // classifier: the predicted class (two classes: by the stored threshold)
   double label_probability = NAN;     // its probability
   double positive_probability = NAN;  // of the positive class (binary, or options.positive_class)
   double value = NAN;                 // regressor: the value; classifier: the label as a number when it is one

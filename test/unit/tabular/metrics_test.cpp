@@ -68,3 +68,54 @@ TEST(ClassificationMetrics, RegressionAndMeanStd) {
   EXPECT_DOUBLE_EQ(mean, 2);
   EXPECT_DOUBLE_EQ(sd, 1);
 }
+
+TEST(ClassificationMetrics, ThresholdDecidesTwoClasses) {
+  // Scores 0.9 0.45 0.3 0.4 0.7 for actual 1 0 0 1 1: at 0.5 one positive is
+  // missed; at 0.35 every positive is found and one negative is called positive.
+  auto p = binary({0.9, 0.45, 0.3, 0.4, 0.7}, {1, 0, 0, 1, 1});
+  EXPECT_DOUBLE_EQ(accuracy(p), 0.8);
+  p.positive = 1;
+  p.threshold = 0.35;
+  EXPECT_DOUBLE_EQ(accuracy(p), 0.8);
+  EXPECT_DOUBLE_EQ(recall(p, 1), 1.0);
+  EXPECT_DOUBLE_EQ(balanced_accuracy(p), (1.0 + 0.5) / 2);
+  // The positive class may be class 0: its probability is compared.
+  p.positive = 0;
+  p.threshold = 0.6;  // class 0's probabilities: 0.1 0.55 0.7 0.6 0.3
+  EXPECT_EQ(p.predicted(0), 1);
+  EXPECT_EQ(p.predicted(2), 0);
+  EXPECT_EQ(p.predicted(3), 0);
+}
+
+TEST(ClassificationMetrics, BalancedAccuracyOfOneClassIsOneOverK) {
+  auto p = binary({0.1, 0.2, 0.3, 0.4, 0.45}, {0, 0, 0, 1, 1});  // every row predicted 0
+  EXPECT_DOUBLE_EQ(accuracy(p), 0.6);
+  EXPECT_DOUBLE_EQ(balanced_accuracy(p), 0.5);
+  EXPECT_TRUE(std::isnan(balanced_accuracy(ClassPredictions{})));
+}
+
+TEST(ClassificationMetrics, BestThresholdSeparatesTheClasses) {
+  // Every score below 0.5, but the positives score higher: the best threshold
+  // lies between the highest negative (0.3) and the lowest positive (0.4).
+  const std::vector<double> s = {0.1, 0.2, 0.3, 0.4, 0.45};
+  const std::vector<bool> pos = {false, false, false, true, true};
+  EXPECT_DOUBLE_EQ(best_threshold(s, pos, "balanced_accuracy"), 0.35);
+  EXPECT_DOUBLE_EQ(best_threshold(s, pos, "f1"), 0.35);
+  // One class only: no threshold to learn.
+  EXPECT_TRUE(std::isnan(best_threshold({0.2, 0.3}, {true, true}, "f1")));
+  // Equally good thresholds: the one nearest 0.5.
+  EXPECT_DOUBLE_EQ(best_threshold({0.1, 0.9}, {false, true}, "balanced_accuracy"), 0.5);
+  // A positive scored below two negatives is given up; 0.5 does as well as
+  // the midpoint 0.475 and stays.
+  const std::vector<double> s2 = {0.1, 0.2, 0.3, 0.35, 0.6, 0.7};
+  const std::vector<bool> pos2 = {false, true, false, false, true, true};
+  EXPECT_DOUBLE_EQ(best_threshold(s2, pos2, "balanced_accuracy"), 0.5);
+  EXPECT_DOUBLE_EQ(best_threshold({0.1, 0.2, 0.3, 0.45, 0.48, 0.7}, {false, false, false, true, true, true},
+                                  "balanced_accuracy"),
+                   0.375);
+  // Scores that carry no information keep 0.5 (the more probable class).
+  EXPECT_DOUBLE_EQ(best_threshold({0.2, 0.2, 0.2, 0.2}, {true, false, false, false}, "balanced_accuracy"), 0.5);
+  EXPECT_DOUBLE_EQ(best_threshold({0.2, 0.2, 0.2, 0.2}, {true, false, false, false}, "f1"), 0.2);
+  // NaN scores are left out.
+  EXPECT_DOUBLE_EQ(best_threshold({NAN, 0.1, 0.9}, {true, false, true}, "balanced_accuracy"), 0.5);
+}

@@ -64,3 +64,25 @@ TEST(TabularOptions, RegressorLoss) {
   EXPECT_EQ(parse_tabular_options(false, R"({"loss": "huber"})").loss, "huber");
   EXPECT_NE(parse_tabular_options(false, "{}").to_json().find("\"loss\""), std::string::npos);
 }
+
+TEST(TabularOptions, ThresholdAndRefit) {
+  TabularOptions o = parse_tabular_options(true, "{}");
+  EXPECT_EQ(o.threshold, "balanced_accuracy");
+  EXPECT_FALSE(o.threshold_given);
+  EXPECT_FALSE(o.refit);
+  o = parse_tabular_options(true, R"({"threshold": 0.3})");
+  EXPECT_EQ(o.threshold, "fixed");
+  EXPECT_DOUBLE_EQ(o.threshold_value, 0.3);
+  EXPECT_NE(o.to_json().find("\"threshold\":0.3"), std::string::npos) << o.to_json();
+  o = parse_tabular_options(true, R"({"threshold": "f1", "cv": 3, "refit": true})");
+  EXPECT_EQ(o.threshold, "f1");
+  EXPECT_TRUE(o.refit);
+  EXPECT_NE(o.to_json().find("\"refit\":true"), std::string::npos) << o.to_json();
+  expect_bad(true, R"({"threshold": 1})", "threshold");
+  expect_bad(true, R"({"threshold": 0})", "threshold");
+  expect_bad(true, R"({"threshold": "accuracy"})", "threshold");
+  expect_bad(false, R"({"threshold": 0.5})", "unknown option");
+  expect_bad(true, R"({"refit": true})", "needs \"cv\"");
+  expect_bad(false, R"({"refit": 1, "cv": 3})", "refit");
+  EXPECT_TRUE(parse_tabular_options(false, R"({"refit": true, "cv": 3})").refit);
+}
