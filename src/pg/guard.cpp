@@ -41,15 +41,11 @@ int sqlstate_of(xb::ErrorKind kind) {
 
 void copy_text(char *dst, std::size_t size, const char *src) { snprintf(dst, size, "%s", src ? src : ""); }
 
-// LibTorch's what() carries a C++ backtrace with library paths and
-// addresses ("Exception raised from ... frame #0: ... (0x7f.. in
-// libc10.so)"). The client gets the message before it; the server log gets
-// all of it.
+// The client gets a library message without its backtrace
+// (xb::backtrace_start); the server log gets all of it.
 void set_message(PendingError &e, const char *prefix, const char *text) try {
   std::string full = std::string(prefix) + (text ? text : "");
-  std::size_t cut = std::string::npos;
-  for (const char *marker : {"Exception raised from ", "frame #0:", "\nframe #"})
-    cut = std::min(cut, full.find(marker));
+  const std::size_t cut = backtrace_start(full);
   if (cut != std::string::npos) {
     copy_text(e.server_log, sizeof e.server_log, full.c_str());
     full.erase(cut);

@@ -1,7 +1,9 @@
 // Errors the core reports. The PostgreSQL boundary maps each kind to a SQLSTATE.
 #pragma once
+#include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace xb {
 
@@ -29,5 +31,16 @@ class Error : public std::runtime_error {
   ErrorKind kind_;
   std::string hint_;
 };
+
+// Where a library's message turns into a C++ backtrace, or npos. LibTorch
+// appends one to what() ("Exception raised from ...", "frame #0: ...
+// (0x7f.. in libc10.so)"): its library paths and addresses defeat ASLR, so
+// clients get the text before it and the server log gets all of it.
+inline std::size_t backtrace_start(std::string_view message) {
+  std::size_t cut = std::string_view::npos;
+  for (std::string_view marker : {"Exception raised from ", "frame #0:", "\nframe #"})
+    cut = std::min(cut, message.find(marker));
+  return cut;
+}
 
 }  // namespace xb

@@ -547,8 +547,11 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   judge_against_baseline(out, p, o.refit);
   // On rows the deployed network did not train on: the test split, or with
   // refit the validation part (the training rows when there is none).
-  out.importance =
-      permutation_importance(run, p, rows, !test.empty() ? test : !val.empty() ? val : train, o, device, hooks);
+  out.importance = permutation_importance(run, p, rows,
+                                          !test.empty()  ? test
+                                          : !val.empty() ? val
+                                                         : train,
+                                          o, device, hooks);
 
   json features = json::array();
   for (const auto &c : rows.features) features.push_back({{"name", c.name}, {"numeric", c.numeric}});

@@ -176,8 +176,8 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
             shape.cardinalities == impl->encoder.cardinalities() && shape.outputs == outputs && impl->positive >= -1 &&
             impl->positive < classes && std::isfinite(impl->target_mean) && std::isfinite(impl->target_std) &&
             impl->target_std > 0 &&
-            (std::isnan(impl->threshold) || (classes == 2 && impl->positive >= 0 && impl->threshold > 0 &&
-                                             impl->threshold < 1)) &&
+            (std::isnan(impl->threshold) ||
+             (classes == 2 && impl->positive >= 0 && impl->threshold > 0 && impl->threshold < 1)) &&
             (classifier ? classes >= 2 && impl->head != Head::Value : impl->head == Head::Value);
   for (const std::string &c : impl->classes) ok = ok && class_fits_label_type(impl->label_type, c);
   if (!ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");

@@ -110,9 +110,9 @@ TEST(ClassificationMetrics, BestThresholdSeparatesTheClasses) {
   const std::vector<double> s2 = {0.1, 0.2, 0.3, 0.35, 0.6, 0.7};
   const std::vector<bool> pos2 = {false, true, false, false, true, true};
   EXPECT_DOUBLE_EQ(best_threshold(s2, pos2, "balanced_accuracy"), 0.5);
-  EXPECT_DOUBLE_EQ(best_threshold({0.1, 0.2, 0.3, 0.45, 0.48, 0.7}, {false, false, false, true, true, true},
-                                  "balanced_accuracy"),
-                   0.375);
+  EXPECT_DOUBLE_EQ(
+      best_threshold({0.1, 0.2, 0.3, 0.45, 0.48, 0.7}, {false, false, false, true, true, true}, "balanced_accuracy"),
+      0.375);
   // Scores that carry no information keep 0.5 (the more probable class).
   EXPECT_DOUBLE_EQ(best_threshold({0.2, 0.2, 0.2, 0.2}, {true, false, false, false}, "balanced_accuracy"), 0.5);
   EXPECT_DOUBLE_EQ(best_threshold({0.2, 0.2, 0.2, 0.2}, {true, false, false, false}, "f1"), 0.2);
