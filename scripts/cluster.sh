@@ -11,6 +11,8 @@
 # runs initdb and starts the server on a free port with JIT forced on for every
 # query (jit=on, jit_above_cost=0), listening on the Unix socket only.  It
 # exports PGHOST, PGPORT, PGUSER, PGDATABASE, XB_CLUSTER_DIR and XB_CLUSTER_LOG.
+# XB_CLUSTER_PRELOAD names libraries for shared_preload_libraries (test/run_all.sh
+# preloads pg_cron for test/cron/run.sh).
 #
 # When run as root, the cluster belongs to the `postgres` system user (created
 # by postgresql-common) and PGUSER=postgres; otherwise it belongs to, and PGUSER
@@ -23,6 +25,15 @@
 
 _xb_pg_bindir() {
     pg_config --bindir
+}
+
+# XB_CLUSTER_PRELOAD=pg_cron loads pg_cron at start, its jobs run by
+# background workers (no connection to make) from the postgres database.
+_xb_preload_options() {
+    echo "-c shared_preload_libraries='${XB_CLUSTER_PRELOAD:-}'"
+    if [[ ,${XB_CLUSTER_PRELOAD:-}, == *,pg_cron,* ]]; then
+        echo "-c cron.use_background_workers=on -c cron.database_name=postgres -c max_worker_processes=16"
+    fi
 }
 
 # Run a command as the cluster's owner, from inside the cluster directory (the
@@ -98,7 +109,7 @@ xb_cluster_start() {
         return 1
     fi
     if ! _xb_as_cluster_owner "$bindir/pg_ctl" -D "$dir/data" -l "$XB_CLUSTER_LOG" -w -t 60 \
-            -o "-p $port -k $dir/sock -c listen_addresses='' -c jit=on -c jit_above_cost=0 -c shared_preload_libraries=''" \
+            -o "-p $port -k $dir/sock -c listen_addresses='' -c jit=on -c jit_above_cost=0 $(_xb_preload_options)" \
             start >/dev/null; then
         echo "xb_cluster_start: server failed to start; log:" >&2
         tail -n 50 "$XB_CLUSTER_LOG" >&2

@@ -10,13 +10,16 @@
 #      UBSan in build-asan (XB_SANITIZE_TESTS, a ctest -R regex, chooses
 #      others; '.' runs all). Off by default: the sanitized build of the
 #      LibTorch core took 51 minutes on this 2-core machine, past CI's budget.
-#   5. a throwaway PostgreSQL 15 cluster with jit=on, jit_above_cost=0
+#   5. a throwaway PostgreSQL 15 cluster with jit=on, jit_above_cost=0 and
+#      pg_cron preloaded
 #   6. make installcheck             (pg_regress, from the repository root)
 #   7. pg_prove test/pgtap/*.sql     (pgTAP, in a fresh database)
 #   7b. prove test/concurrency/run.sh (8 pgbench sessions training and
 #      forecasting for XB_CONCURRENCY_SECONDS, default 60; TAP) and
 #      test/concurrency/retrain_lock.sh (two sessions: retrain and refresh
 #      wait for the name's lock before reading the deployed version)
+#   7b'. prove test/cron/run.sh (a pg_cron job retrains and refreshes a
+#      forecaster; recorded as succeeded; up to about 70 s)
 #   7c. prove test/upgrade/run.sh (a 0.1.0 catalog updated in place keeps
 #      every model's forecasts and scores; TAP)
 #   7d. prove test/schema/run.sh (CREATE EXTENSION xb SCHEMA analytics, not
@@ -303,6 +306,14 @@ run_concurrency() {
     record_counts concurrency "$rc" "$(parse_pg_prove <"$log")"
 }
 
+run_cron() {
+    local log=$LOGDIR/cron.log rc
+    banner "cron: prove test/cron/run.sh"
+    prove -v --exec bash test/cron/run.sh | tee "$log"
+    rc=${PIPESTATUS[0]}
+    record_counts cron "$rc" "$(parse_pg_prove <"$log")"
+}
+
 run_upgrade() {
     local log=$LOGDIR/upgrade.log rc
     banner "upgrade: prove test/upgrade/run.sh"
@@ -371,6 +382,8 @@ main() {
 
     if ((installed)); then
         banner "cluster: start"
+        # pg_cron for test/cron/run.sh (deps/debian-packages.txt installs it).
+        export XB_CLUSTER_PRELOAD=pg_cron
         if xb_cluster_start; then
             cluster=1
         else
@@ -381,6 +394,7 @@ main() {
         run_regress
         run_pgtap
         run_concurrency
+        run_cron
         run_upgrade
         run_schema
         xb_cluster_halt
