@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/common/error.hpp"
+#include "core/forecast/calendar.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 
@@ -187,11 +188,14 @@ std::string number_expr(const Column &c, const char *role) {
                   : "Use numeric, boolean or text covariates, or cast them in a query source.");
 }
 
+// Where a bad value is, as the user knows the data: the series and time
+// when they have been read, with the source's row number beside them.
 std::string describe_row(const SeriesRows &rows, std::size_t r) {
-  std::string where = "row " + std::to_string(r + 1);
-  if (!rows.series_key.empty() && r < rows.series_key.size() && !rows.series_key[r].empty())
-    where += " (series \"" + rows.series_key[r] + "\")";
-  return where;
+  std::string where;
+  if (r < rows.series_key.size() && !rows.series_key[r].empty()) where = "series \"" + rows.series_key[r] + "\"";
+  if (r < rows.time.size()) where += (where.empty() ? "" : " ") + std::string("at ") + format_time(rows.time[r]);
+  const std::string row = "row " + std::to_string(r + 1);
+  return where.empty() ? row : where + " (" + row + " of the source)";
 }
 
 }  // namespace

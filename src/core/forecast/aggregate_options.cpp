@@ -41,6 +41,18 @@ AggregateOptions parse_aggregate_options(const std::string &options_json, std::o
   if (!user.is_object())
     throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
 
+  // Arguments of xb_train_forecaster that do not carry over to the aggregates.
+  for (const char *key : {"feature_cols", "future_source"})
+    if (user.contains(key))
+      throw bad(key, "is not accepted by the forecasting aggregates: they take no covariates",
+                "An aggregate reads one time and one value per row of each group; to forecast with covariates, "
+                "train with xb_train_forecaster(..., feature_cols => ...).");
+  for (const char *key : {"series_cols", "time_col", "target_col"})
+    if (user.contains(key))
+      throw bad(key, "is not accepted by the forecasting aggregates",
+                "Their arguments are the time and the value; GROUP BY makes the series, and {\"series\": ...} "
+                "labels a group.");
+
   AggregateOptions out;
   std::string arch = "auto";  // the statistical members: no LibTorch, one series at a time
   if (auto it = user.find("arch"); it != user.end()) {

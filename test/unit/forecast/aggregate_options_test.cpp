@@ -72,3 +72,14 @@ TEST(AggregateOptions, WrongKeysAndShapesAreRefused) {
   EXPECT_NE(std::string(error_of("[1, 2]", 8).what()).find("JSON object"), std::string::npos);
   EXPECT_NE(std::string(error_of("{", 8).what()).find("not valid JSON"), std::string::npos);
 }
+
+TEST(AggregateOptions, ArgumentsOfTheTrainingFunctionSayWhatAggregatesTake) {
+  // Given as an array, "feature_cols" used to read as a search over an option.
+  const Error cov = error_of(R"({"feature_cols": ["temperature", "holiday_flag"]})", 8);
+  EXPECT_NE(std::string(cov.what()).find("they take no covariates"), std::string::npos) << cov.what();
+  EXPECT_NE(cov.hint().find("xb_train_forecaster"), std::string::npos) << cov.hint();
+  EXPECT_NE(std::string(error_of(R"({"future_source": "x"})", 8).what()).find("no covariates"), std::string::npos);
+  const Error series = error_of(R"({"series_cols": ["store"]})", 8);
+  EXPECT_NE(std::string(series.what()).find("\"series_cols\" is not accepted"), std::string::npos) << series.what();
+  EXPECT_NE(series.hint().find("GROUP BY"), std::string::npos) << series.hint();
+}
