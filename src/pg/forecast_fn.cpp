@@ -29,6 +29,7 @@ SeriesRows read_future(const std::string &name, const StoredModel &m, const std:
   SourceSpec spec = m.source;
   spec.source = future_source;
   spec.target_col.clear();
+  spec.time_zone = parse_forecast_options(m.arch, m.horizon, m.options_json).time_zone;  // the training's calendar
   return read_series(spec, max_train_rows(), true);
 }
 
@@ -41,14 +42,33 @@ std::string optional_jsonb(FunctionCallInfo fcinfo, int arg) {
 // (retraining) only as its author.
 long train_and_store(NewForecaster &model, bool stored_source) {
   // Options are checked before any data is read.
-  const ForecastOptions options = parse_forecast_options(model.arch, model.horizon, model.options_json);
+  ForecastOptions options = parse_forecast_options(model.arch, model.horizon, model.options_json);
   require_right(model.name, Right::Manage);
+  if (!options.time_zone.empty()) check_time_zone(options.time_zone);
+  // A timestamptz time column is read as local time in the given zone, else
+  // in the training session's TimeZone.
+  SourceSpec spec = model.source;
+  spec.time_zone = options.time_zone.empty() ? session_time_zone() : options.time_zone;
   SeriesRows rows;
-  const auto read = [&] { rows = read_series(model.source, max_train_rows(), options.invalid == "drop"); };
+  bool time_has_zone = false;
+  const auto read = [&] {
+    rows = read_series(spec, max_train_rows(), options.invalid == "drop", &time_has_zone);
+  };
   if (stored_source)
     as_source_author(model.name, model.author, read);
   else
     read();
+  if (time_has_zone && options.time_zone.empty()) {
+    // Stored with the version: a retrain (from a pg_cron session in UTC, say)
+    // and future_source read the same calendar, whoever asks from where.
+    options.time_zone = spec.time_zone;
+    options.user_json = with_time_zone(options.user_json, spec.time_zone);
+    model.options_json = with_time_zone(model.options_json, spec.time_zone);
+  } else if (!time_has_zone && !options.time_zone.empty()) {
+    const std::string note = "option \"time_zone\" is unused: time column \"" + model.source.time_col +
+                             "\" is not a timestamptz";
+    pg_call([&] { ereport(NOTICE, (errmsg("%s", note.c_str()))); });
+  }
   model.train_rows = static_cast<long>(rows.rows());
   const TrainedForecaster trained =
       train_forecaster(rows, options, runtime_settings(), backend_hooks(model.name.c_str()));
@@ -196,8 +216,10 @@ XB_FUNCTION(xb_backtest) {
                 "Backtest the model in the database it was trained in.");
   const ForecastOptions options = parse_forecast_options(m.arch, m.horizon, m.options_json);
   // The stored source runs as its author, never as the caller.
+  SourceSpec spec = m.source;
+  spec.time_zone = options.time_zone;  // the training's calendar
   SeriesRows rows;
-  as_source_author(name, m.author, [&] { rows = read_series(m.source, max_train_rows(), options.invalid == "drop"); });
+  as_source_author(name, m.author, [&] { rows = read_series(spec, max_train_rows(), options.invalid == "drop"); });
   pg_call([] { SPI_finish(); });
 
   const auto result = backtest(rows, options, folds.value_or(3), step.value_or(m.horizon), runtime_settings(),

@@ -160,10 +160,20 @@ bool is_numeric(Oid t) {
   return t == INT2OID || t == INT4OID || t == INT8OID || t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID;
 }
 
-std::string time_expr(const Column &c) {
+std::string quote_literal(const std::string &text) {
+  const char *in = text.c_str();
+  const char *out = nullptr;
+  pg_call([&] { out = quote_literal_cstr(in); });
+  return out;
+}
+
+// A timestamptz is read as the wall-clock time in the spec's time zone, so
+// weekly rows at local midnight are 7 days apart across daylight saving.
+std::string time_expr(const Column &c, const std::string &time_zone) {
   std::string ref = "src." + quote_ident(c.name);
   if (c.type == DATEOID || c.type == TIMESTAMPOID) return ref + "::timestamp";
-  if (c.type == TIMESTAMPTZOID) return "(" + ref + " AT TIME ZONE 'UTC')";
+  if (c.type == TIMESTAMPTZOID)
+    return "(" + ref + " AT TIME ZONE " + quote_literal(time_zone.empty() ? "UTC" : time_zone) + ")";
   throw Error(ErrorKind::DatatypeMismatch,
               "time column \"" + c.name + "\" must be date, timestamp or timestamptz, not " + type_name(c.type),
               "Cast it in a query source, e.g. 'SELECT day::date AS day, ... FROM t'.");
@@ -207,15 +217,32 @@ std::string quote_ident(const std::string &name) {
   return out;
 }
 
-SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_missing) {
+std::string session_time_zone() {
+  const char *name = nullptr;
+  pg_call([&] { name = pg_get_timezone_name(session_timezone); });
+  return name ? name : "UTC";
+}
+
+void check_time_zone(const std::string &zone) {
+  const char *name = zone.c_str();
+  bool known = false;
+  pg_call([&] { known = pg_tzset(name) != nullptr; });
+  if (!known)
+    throw Error(ErrorKind::InvalidParameter, "option \"time_zone\" names no time zone: \"" + zone + "\"",
+                "Use a name from pg_timezone_names, e.g. \"Europe/Berlin\" or \"UTC\".");
+}
+
+SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_missing, bool *time_has_zone) {
   const std::string from = source_from_clause(spec.source);
   const std::vector<Column> cols = describe_source(from);
+  const Column &time = resolve_column(cols, spec.time_col, "time");
+  if (time_has_zone) *time_has_zone = time.type == TIMESTAMPTZOID;
 
   // Select list: series keys, time, [target], numeric features, text features.
   std::string select;
   for (const auto &s : spec.series_cols)
     select += "src." + quote_ident(resolve_column(cols, s, "series").name) + "::text, ";
-  select += time_expr(resolve_column(cols, spec.time_col, "time"));
+  select += time_expr(time, spec.time_zone);
   const bool has_target = !spec.target_col.empty();
   if (has_target) select += ", " + number_expr(resolve_column(cols, spec.target_col, "target"), "target");
   SeriesRows rows;

@@ -16,12 +16,20 @@ struct SourceSpec {
   std::string target_col;  // empty: none (future covariate rows)
   std::vector<std::string> series_cols;
   std::vector<std::string> feature_cols;  // numeric or boolean, or text-like (categorical)
+  std::string time_zone;                  // a timestamptz time column is read as local time here ("": UTC)
 };
 
 // Requires SPI to be connected. NULL targets and features are an ERROR
 // naming the row unless nulls_as_missing, which passes them on (NaN, or ""
-// for text) for the core to drop or carry.
-SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_missing = false);
+// for text) for the core to drop or carry. time_has_zone: whether the time
+// column is a timestamptz (read in spec.time_zone).
+SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_missing = false,
+                       bool *time_has_zone = nullptr);
+
+// The session's TimeZone setting, by name.
+std::string session_time_zone();
+// Error(InvalidParameter) unless PostgreSQL knows the zone.
+void check_time_zone(const std::string &zone);
 
 std::string quote_ident(const std::string &name);
 

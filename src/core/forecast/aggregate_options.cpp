@@ -47,6 +47,9 @@ AggregateOptions parse_aggregate_options(const std::string &options_json, std::o
       throw bad(key, "is not accepted by the forecasting aggregates: they take no covariates",
                 "An aggregate reads one time and one value per row of each group; to forecast with covariates, "
                 "train with xb_train_forecaster(..., feature_cols => ...).");
+  if (user.contains("time_zone"))
+    throw bad("time_zone", "is not accepted by the forecasting aggregates",
+              "They count a timestamptz in UTC; for local time pass ts AT TIME ZONE 'Europe/Berlin' (a timestamp).");
   for (const char *key : {"series_cols", "time_col", "target_col"})
     if (user.contains(key))
       throw bad(key, "is not accepted by the forecasting aggregates",

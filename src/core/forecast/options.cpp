@@ -1,6 +1,7 @@
 #include "core/forecast/options.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
@@ -65,14 +66,22 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
     o.invalid = one_of(v, key, {"error", "drop"});
   else if (key == "series_embedding")
     o.series_embedding = integer(v, key, 0, limits::kMaxEmbedding);
-  else if (key == "seasonal_lag") {
+  else if (key == "time_zone") {
+    const std::string hint = "Name a time zone, e.g. \"Europe/Berlin\" or \"UTC\" (pg_timezone_names lists them).";
+    if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > 64)
+      throw bad(key, "must be a time zone name", hint);
+    for (char c : v.get<std::string>())
+      if (!std::isalnum(static_cast<unsigned char>(c)) && std::string("/_+-:").find(c) == std::string::npos)
+        throw bad(key, "must be a time zone name, not " + v.dump(), hint);
+    o.time_zone = v.get<std::string>();
+  } else if (key == "seasonal_lag") {
     if (!v.is_boolean()) throw bad(key, "must be true or false");
     o.seasonal_lag = v.get<bool>() ? 1 : 0;
   } else {
     throw Error(ErrorKind::InvalidParameter, "unknown option \"" + key + "\"",
                 "Known options: lookback, epochs, batch_size, lr, weight_decay, dropout, patience, seed, "
                 "val_fraction, test_fraction, val_periods, test_periods, hidden, layers, heads, ensemble, "
-                "loss, interval, freq, fill, seasonal_lag, invalid, series_embedding.");
+                "loss, interval, freq, fill, seasonal_lag, invalid, series_embedding, time_zone.");
   }
 }
 
@@ -105,6 +114,13 @@ const std::vector<std::string> &statistical_architectures() {
 bool is_statistical(const std::string &arch) {
   const auto &archs = statistical_architectures();
   return arch == "auto" || std::find(archs.begin(), archs.end(), arch) != archs.end();
+}
+
+std::string with_time_zone(const std::string &options_json, const std::string &zone) {
+  json user = option_checks::parse_options_json(options_json);
+  if (!user.is_object()) throw Error(ErrorKind::InvalidParameter, "options must be a JSON object");
+  user["time_zone"] = zone;
+  return user.dump();
 }
 
 ForecastOptions parse_forecast_options(const std::string &arch, int horizon, const std::string &options_json) {
@@ -172,6 +188,7 @@ std::string ForecastOptions::to_json() const {
     if (val_periods) j["val_periods"] = val_periods;
     if (test_periods) j["test_periods"] = test_periods;
     if (!freq.empty()) j["freq"] = freq;
+    if (!time_zone.empty()) j["time_zone"] = time_zone;
     return j.dump();
   }
   json j = {{"arch", arch},
@@ -198,6 +215,7 @@ std::string ForecastOptions::to_json() const {
   if (val_periods) j["val_periods"] = val_periods;
   if (test_periods) j["test_periods"] = test_periods;
   if (!freq.empty()) j["freq"] = freq;
+  if (!time_zone.empty()) j["time_zone"] = time_zone;
   if (seasonal_lag >= 0) j["seasonal_lag"] = seasonal_lag == 1;
   if (search != "none") {
     j["search"] = search;

@@ -33,6 +33,7 @@ struct ForecastOptions {
   int seasonal_lag = -1;                    // -1 auto, 0 off, 1 on
   std::string invalid;                      // error | drop: rows with NULL, NaN or infinite values
   int series_embedding = 0;                 // size of a learned per-series vector; 0 = none
+  std::string time_zone;                    // a timestamptz time column is read as local time here ("": not given)
   std::string user_json;                    // the options as given (auto and search expand them into candidates)
   std::string search = "none";              // none | grid | random: options given as arrays (core/search.hpp)
   int trials = 1;                           // combinations searched (per architecture for nets)
@@ -53,6 +54,10 @@ bool is_network_option(const std::string &key);  // shapes or trains a network o
 // The options that may be given as arrays to search over: the ones that
 // shape the network and its training, not the data's windows and splits.
 const std::vector<std::string> &searchable_forecast_options();
+
+// options_json with "time_zone" set: what a timestamptz source was read in,
+// stored with the version so that retraining and forecasting read it alike.
+std::string with_time_zone(const std::string &options_json, const std::string &zone);
 
 // Throws Error(InvalidParameter) naming the bad key: unknown keys, wrong
 // types and out-of-range values are refused, never ignored. With a search,
