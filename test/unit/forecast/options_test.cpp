@@ -94,3 +94,20 @@ TEST(Options, BadSearchesAreRefusedNamingTheKey) {
                 .find("more than 256 combinations"),
             std::string::npos);
 }
+
+TEST(Options, TimeZoneIsANameKeptWithTheResolvedOptions) {
+  for (const char *arch : {"auto", "gru"}) {
+    const ForecastOptions o = parse_forecast_options(arch, 8, R"({"time_zone": "America/New_York"})");
+    EXPECT_EQ(o.time_zone, "America/New_York");
+    EXPECT_NE(o.to_json().find(R"("time_zone":"America/New_York")"), std::string::npos) << arch;
+    EXPECT_TRUE(o.unused_options.empty()) << arch;  // not a network option
+  }
+  EXPECT_EQ(parse_forecast_options("auto", 8, "{}").to_json().find("time_zone"), std::string::npos);
+  EXPECT_NE(error_of("auto", 8, R"({"time_zone": ""})").find("\"time_zone\""), std::string::npos);
+  EXPECT_NE(error_of("auto", 8, R"({"time_zone": 5})").find("\"time_zone\""), std::string::npos);
+  EXPECT_NE(error_of("auto", 8, R"({"time_zone": "UTC'; DROP"})").find("\"time_zone\""), std::string::npos);
+  // with_time_zone adds the zone and keeps what was given.
+  const ForecastOptions w = parse_forecast_options("auto", 8, with_time_zone(R"({"fill": "zero"})", "Asia/Tokyo"));
+  EXPECT_EQ(w.time_zone, "Asia/Tokyo");
+  EXPECT_EQ(w.fill, "zero");
+}
