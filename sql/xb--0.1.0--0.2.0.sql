@@ -147,6 +147,7 @@ BEGIN
       was.name, new_version, new_split, key_metric, round(new_score::numeric, 4), was.version, old_split, key_metric,
       round(old_score::numeric, 4);
   END IF;
+  PERFORM xb.apply_retention(was.name);
 END
 $$;
 
@@ -430,3 +431,79 @@ COMMENT ON TABLE xb.model_grants IS
 COMMENT ON VIEW xb.model_privileges IS
   'One row per model name and grantee (PUBLIC for everyone): the privilege xb_grant gave, by whom '
   'and when';
+
+-- xb_drop and retention.
+ALTER TABLE xb.model_names ADD COLUMN keep_versions integer CHECK (keep_versions > 0);
+CREATE FUNCTION xb.drop_version(model_name text, version integer)   -- manage
+RETURNS void AS 'MODULE_PATHNAME', 'xb_drop_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.drop_model(model_name text)   -- owner
+RETURNS integer AS 'MODULE_PATHNAME', 'xb_drop_model' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION xb.set_retention(model_name text, keep_versions integer)   -- manage
+RETURNS void AS 'MODULE_PATHNAME', 'xb_set_retention' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+-- Dropping and retention ------------------------------------------------------
+-- xb_drop(name) drops a model: every version with its metrics, log,
+-- residuals, trials and materialized forecasts, its grants and its name
+-- (the owner only, as DROP TABLE). xb_drop(name, version) drops one version
+-- that is not deployed ('manage'). xb_set_retention(name, n) keeps the n
+-- newest versions (and always the deployed one): applied at once, and by
+-- every xb_retrain after its keep decision.
+
+CREATE FUNCTION xb.apply_retention(model_name text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  old record;
+  dropped integer := 0;
+BEGIN
+  FOR old IN
+    SELECT m.version FROM xb.models m JOIN xb.model_names n ON n.name = m.name
+    WHERE m.name = apply_retention.model_name AND n.keep_versions IS NOT NULL AND NOT m.deployed
+      AND m.version <= (SELECT max(v.version) FROM xb.models v WHERE v.name = m.name) - n.keep_versions
+    ORDER BY m.version
+  LOOP
+    PERFORM xb.drop_version(apply_retention.model_name, old.version);
+    dropped := dropped + 1;
+  END LOOP;
+  RETURN dropped;
+END
+$$;
+
+CREATE FUNCTION xb_drop(name text, version integer DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  IF xb_drop.name IS NULL THEN
+    RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_drop.name));
+  IF xb_drop.version IS NULL THEN
+    RETURN xb.drop_model(xb_drop.name);
+  END IF;
+  PERFORM xb.drop_version(xb_drop.name, xb_drop.version);
+  RETURN 1;
+END
+$$;
+
+COMMENT ON FUNCTION xb_drop(text, integer) IS
+  'Drops a model (every version, its grants and name; owner only) or one version that is not deployed; returns how many versions';
+
+CREATE FUNCTION xb_set_retention(name text, keep_versions integer)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  IF xb_set_retention.name IS NULL OR xb_set_retention.keep_versions IS NULL THEN
+    RAISE EXCEPTION 'name and keep_versions must not be NULL'
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'keep_versions 0 keeps every version.';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_set_retention.name));
+  PERFORM xb.set_retention(xb_set_retention.name, xb_set_retention.keep_versions);
+  RETURN xb.apply_retention(xb_set_retention.name);
+END
+$$;
+
+COMMENT ON FUNCTION xb_set_retention(text, integer) IS
+  'Keeps the newest keep_versions versions of a model (and the deployed one), now and after every xb_retrain (0: all); returns how many it dropped now';

@@ -677,6 +677,41 @@ void deploy_version(const std::string &name, int version) {
   });
 }
 
+void drop_version(const std::string &name, int version) {
+  lock_name(name);
+  const ModelVersion v = find_model(name, Right::Manage, version);  // 42704 naming the versions there are
+  const Datum id = Int64GetDatum(v.id);
+  if (execute1("SELECT deployed FROM xb.models WHERE id = $1", INT8OID, id, SPI_OK_SELECT) != 0)
+    throw Error(ErrorKind::ObjectInUse, "version " + std::to_string(version) + " of model \"" + name + "\" is deployed",
+                "Deploy another version first (xb_deploy), or drop the whole model with xb_drop('" + name + "').");
+  write_catalog(name, Right::Manage, [&](const std::string &) {
+    execute1("DELETE FROM xb.models WHERE id = $1", INT8OID, id, SPI_OK_DELETE);
+  });
+}
+
+long drop_model(const std::string &name) {
+  lock_name(name);
+  long versions = 0;
+  write_catalog(name, Right::Own, [&](const std::string &) {
+    const Datum n = text_datum(name);
+    versions = execute1("DELETE FROM xb.models WHERE name = $1", TEXTOID, n, SPI_OK_DELETE);
+    execute1("DELETE FROM xb.model_names WHERE name = $1", TEXTOID, n, SPI_OK_DELETE);  // grants cascade
+  });
+  return versions;
+}
+
+void set_retention(const std::string &name, int keep_versions) {
+  if (keep_versions < 0)
+    throw Error(ErrorKind::InvalidParameter,
+                "keep_versions must be 0 (keep all) or more, not " + std::to_string(keep_versions));
+  write_catalog(name, Right::Manage, [&](const std::string &) {
+    Params p;
+    p.add(TEXTOID, text_datum(name));
+    p.add(INT4OID, Int32GetDatum(keep_versions));
+    execute("UPDATE xb.model_names SET keep_versions = nullif($2, 0) WHERE name = $1", p, SPI_OK_UPDATE);
+  });
+}
+
 void reject_version(const std::string &name, int version) {
   write_catalog(name, Right::Manage, [&](const std::string &) {
     Params p;

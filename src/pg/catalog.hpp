@@ -129,5 +129,13 @@ void drop_grant(const std::string &name, const std::string &grantee);
 long replace_forecasts(const std::string &name, const StoredModel &m, const std::vector<ForecastPoint> &points);
 // Imports a blob as the next version of name (manage); returns its id.
 long import_version(const std::string &name, const std::string &bytes, bool deploy);
+// Drops one version that is not deployed, with its metrics, log, residuals,
+// trials and materialized forecasts (manage).
+void drop_version(const std::string &name, int version);
+// Drops every version of name, its grants and the name itself (owner only);
+// returns how many versions.
+long drop_model(const std::string &name);
+// Sets how many versions xb_retrain keeps (manage); 0: all.
+void set_retention(const std::string &name, int keep_versions);
 
 }  // namespace xb::pg

@@ -1,5 +1,6 @@
 // The catalog primitives the SQL functions write through (xb_deploy,
-// xb_rollback, xb_retrain, xb_grant, xb_revoke, xb_model_load). Each checks
+// xb_rollback, xb_retrain, xb_grant, xb_revoke, xb_model_load, xb_drop,
+// xb_set_retention). Each checks
 // the caller's right and writes as the catalog's owner (catalog.hpp), so
 // calling one directly gives nothing the public function does not.
 #include <cstring>
@@ -73,6 +74,30 @@ XB_FUNCTION(xb_reject_version) {
   const std::string name = required_text(fcinfo, 0, "name");
   const int version = required_int(fcinfo, 1, "version");
   connected([&] { reject_version(name, version); });
+  PG_RETURN_VOID();
+}
+
+// xb.drop_version(name, version)
+XB_FUNCTION(xb_drop_version) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const int version = required_int(fcinfo, 1, "version");
+  connected([&] { drop_version(name, version); });
+  PG_RETURN_VOID();
+}
+
+// xb.drop_model(name) -> versions dropped
+XB_FUNCTION(xb_drop_model) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  long versions = 0;
+  connected([&] { versions = drop_model(name); });
+  PG_RETURN_INT32(static_cast<int32>(versions));
+}
+
+// xb.set_retention(name, keep_versions)
+XB_FUNCTION(xb_set_retention) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const int keep = required_int(fcinfo, 1, "keep_versions");
+  connected([&] { set_retention(name, keep); });
   PG_RETURN_VOID();
 }
 

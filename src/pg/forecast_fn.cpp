@@ -51,9 +51,7 @@ long train_and_store(NewForecaster &model, bool stored_source) {
   spec.time_zone = options.time_zone.empty() ? session_time_zone() : options.time_zone;
   SeriesRows rows;
   bool time_has_zone = false;
-  const auto read = [&] {
-    rows = read_series(spec, max_train_rows(), options.invalid == "drop", &time_has_zone);
-  };
+  const auto read = [&] { rows = read_series(spec, max_train_rows(), options.invalid == "drop", &time_has_zone); };
   if (stored_source)
     as_source_author(model.name, model.author, read);
   else
@@ -65,8 +63,8 @@ long train_and_store(NewForecaster &model, bool stored_source) {
     options.user_json = with_time_zone(options.user_json, spec.time_zone);
     model.options_json = with_time_zone(model.options_json, spec.time_zone);
   } else if (!time_has_zone && !options.time_zone.empty()) {
-    const std::string note = "option \"time_zone\" is unused: time column \"" + model.source.time_col +
-                             "\" is not a timestamptz";
+    const std::string note =
+        "option \"time_zone\" is unused: time column \"" + model.source.time_col + "\" is not a timestamptz";
     pg_call([&] { ereport(NOTICE, (errmsg("%s", note.c_str()))); });
   }
   model.train_rows = static_cast<long>(rows.rows());

@@ -34,6 +34,7 @@ int sqlstate_of(xb::ErrorKind kind) {
     case xb::ErrorKind::CorruptModel: return ERRCODE_DATA_CORRUPTED;
     case xb::ErrorKind::ResourceLimit: return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
     case xb::ErrorKind::Interrupted: return ERRCODE_QUERY_CANCELED;
+    case xb::ErrorKind::ObjectInUse: return ERRCODE_OBJECT_IN_USE;
     case xb::ErrorKind::Internal: return ERRCODE_INTERNAL_ERROR;
   }
   return ERRCODE_INTERNAL_ERROR;

@@ -16,6 +16,7 @@ enum class ErrorKind {
   InsufficientData,  // not enough rows for the requested windows
   CorruptModel,      // a model blob failed its checks
   ResourceLimit,     // refused up front: the request would not fit
+  ObjectInUse,       // the object is in use (dropping the deployed version)
   Interrupted,       // the backend asked us to stop (cancel, timeout)
   Internal,          // a bug or an unexpected library failure
 };
