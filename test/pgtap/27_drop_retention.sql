@@ -10,14 +10,16 @@ SELECT plan(22);
 
 SET LOCAL xb.progress_every = 0;
 
-CREATE TEMP TABLE weekly AS
+-- A regular table: a stored source may not read the caller's temporary tables
+-- when the caller (the superuser retraining below) is not its author.
+CREATE TABLE pgtap27_weekly AS
 SELECT s AS store, date '2010-01-03' + 7 * w AS week,
        1000 * s + 200 * sin(2 * pi() * w / 52.0) + (w * 37 % 11) AS sales
 FROM generate_series(1, 2) s, generate_series(0, 130) w;
 CREATE ROLE pgtap27_owner;
 CREATE ROLE pgtap27_manager;
 CREATE ROLE pgtap27_user;
-GRANT SELECT ON weekly TO pgtap27_owner;
+GRANT SELECT ON pgtap27_weekly TO pgtap27_owner;
 
 CREATE FUNCTION pg_temp.as_role(who text, query text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -32,7 +34,7 @@ CREATE FUNCTION pg_temp.versions(model text) RETURNS text LANGUAGE sql STABLE AS
   SELECT coalesce(string_agg(version || CASE WHEN deployed THEN '*' ELSE '' END, ',' ORDER BY version), '')
   FROM xb.models WHERE name = model $$;
 CREATE FUNCTION pg_temp.train(model text) RETURNS text LANGUAGE sql AS $$
-  SELECT pg_temp.as_role('pgtap27_owner', format($q$SELECT xb_train_forecaster(%L, 'weekly', 'week', 'sales',
+  SELECT pg_temp.as_role('pgtap27_owner', format($q$SELECT xb_train_forecaster(%L, 'pgtap27_weekly', 'week', 'sales',
                                                    ARRAY['store'], horizon => 4)$q$, model)) $$;
 
 SELECT pg_temp.train('pgtap27_fc') FROM generate_series(1, 4);
