@@ -4,7 +4,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(19);
+SELECT plan(22);
 SET LOCAL xb.progress_every = 0;
 
 -- 40 daily series: a weekly pattern plus noise close to N(0, 1) (a sum of
@@ -24,6 +24,18 @@ SELECT cmp_ok((SELECT abs(value - 0.9) FROM xb.model_metrics JOIN xb.models m ON
 
 -- Residuals: the 28 test days of each series, tiled by 7-day windows.
 CREATE TEMP TABLE pgtap09_res AS SELECT * FROM xb_residuals('pgtap09_cov');
+
+-- A test split that is not a whole number of horizons (10 days, horizon 7):
+-- every test point is still there once, the last three from the window that
+-- ends at the last day (at its steps 5 to 7).
+SELECT lives_ok($$SELECT xb_train_forecaster('pgtap09_ragged', 'SELECT * FROM pgtap09_noise WHERE sensor <= 5', 'day', 'y',
+    ARRAY['sensor'], NULL, 7, 'gru', '{"epochs": 2, "lookback": 14, "hidden": 8, "val_periods": 14, "test_periods": 10}')$$,
+  'a network with a 10-day test split and a 7-day horizon');
+SELECT is((SELECT count(*)::int || ' ' || count(DISTINCT (series, ts))::int || ' ' || max(ts)::date
+           FROM xb_residuals('pgtap09_ragged')), '50 50 2023-07-19',
+          'its residuals hold each of the 10 test days of the 5 series once, up to the last day');
+SELECT is((SELECT string_agg(DISTINCT step::text, ',') FROM xb_residuals('pgtap09_ragged') WHERE ts > date '2023-07-16'),
+          '5,6,7', 'the last three days come from the window that ends at the last day');
 SELECT is((SELECT count(*)::int FROM pgtap09_res), 40 * 28, 'one residual per series and test day');
 SELECT is((SELECT count(*)::int FROM pgtap09_res GROUP BY step ORDER BY 1 LIMIT 1), 40 * 4,
   'each horizon step has 4 windows x 40 series');

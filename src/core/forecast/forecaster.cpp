@@ -278,20 +278,32 @@ Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::D
   return best;
 }
 
-// The test split tiled by horizon-long windows from its first point.
+// Every test point once, at the step that forecast it: the test split tiled
+// by horizon-long windows from its first point, and where the tiles stop
+// short of the end, the window that ends at the last point for the rest (at
+// its later steps).
 std::vector<ResidualPoint> residuals_of(const Prepared &p, const Candidate &c) {
   std::vector<ResidualPoint> out;
   const int H = p.layout.horizon;
+  std::size_t series = p.panel.series.size();
+  long covered = 0;  // the last point of the current series already given
   for (std::size_t i = 0; i < p.test_w.size(); ++i) {
     const Window &w = p.test_w[i];
     const SeriesSplit &sp = p.splits[w.series];
-    if ((w.origin - (sp.val_end - 1)) % H != 0) continue;
+    if (w.series != series) {
+      series = w.series;
+      covered = sp.val_end - 1;
+    }
+    const long last_origin = sp.length - 1 - H;
+    if ((w.origin - (sp.val_end - 1)) % H != 0 && w.origin != last_origin) continue;
     const Series &s = p.panel.series[w.series];
     for (int h = 1; h <= H; ++h) {
+      if (w.origin + h <= covered) continue;
       std::size_t point = i * static_cast<std::size_t>(H) + static_cast<std::size_t>(h - 1);
       out.push_back({s.key, p.panel.time_at(s, w.origin + h), h, c.test.model.actual[point],
                      c.test.model.predicted[point], c.test.model.lo[point], c.test.model.hi[point]});
     }
+    covered = std::max(covered, w.origin + H);
   }
   return out;
 }
