@@ -507,3 +507,72 @@ $$;
 
 COMMENT ON FUNCTION xb_set_retention(text, integer) IS
   'Keeps the newest keep_versions versions of a model (and the deployed one), now and after every xb_retrain (0: all); returns how many it dropped now';
+
+-- Typed forecasts: the series keys in the types of the series columns, and
+-- the version that forecast. keys is a value of the key's type (NULL::int,
+-- or NULL::a_composite_type with one field per series column, in order):
+--   SELECT w.*, f.yhat FROM walmart w JOIN xb_forecast_typed('walmart_gru', NULL::int) f
+--     ON f.key = w.store AND f.ts = w.date;
+-- A series key of several columns is their text values joined by '|'.
+CREATE FUNCTION xb_forecast_typed(
+  name          text,
+  keys          anyelement,
+  horizon       integer DEFAULT NULL,
+  future_source text DEFAULT NULL,
+  overrides     jsonb DEFAULT NULL)
+RETURNS TABLE (key anyelement, ts timestamp, yhat double precision, lo double precision, hi double precision,
+               version integer)
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED ROWS 1000
+AS $$
+DECLARE
+  key_type regtype := pg_typeof(keys);
+  fields integer := 0;
+  key_expr text;
+  version_before integer;
+  version_after integer;
+  bad text;
+BEGIN
+  SELECT count(*), 'ROW(' || string_agg(format('nullif(split_part(f.series, ''|'', %s), '''')::%s', c.field, c.type),
+                                        ', ' ORDER BY c.field) || ')::' || key_type::text
+  INTO fields, key_expr
+  FROM (SELECT row_number() OVER (ORDER BY a.attnum) AS field, format_type(a.atttypid, a.atttypmod) AS type
+        FROM pg_type t JOIN pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE t.oid = key_type) c;
+  IF fields = 0 THEN
+    key_expr := format('nullif(f.series, '''')::%s', key_type);  -- '': a model of one series
+  END IF;
+  IF fields > 0 AND EXISTS (SELECT FROM @extschema@.xb_forecast(xb_forecast_typed.name, 1) f
+                            WHERE array_length(string_to_array(f.series, '|'), 1) <> fields) THEN
+    RAISE EXCEPTION 'the series keys of model "%" do not split into the % fields of type %', xb_forecast_typed.name,
+      fields, key_type
+      USING ERRCODE = 'datatype_mismatch',
+            HINT = 'A key of several columns is their values joined by ''|'': one holding ''|'' cannot be split; use xb_forecast.';
+  END IF;
+  SELECT m.version INTO version_before FROM xb.models m WHERE m.id = xb.model_id(xb_forecast_typed.name, 'use');
+  BEGIN
+    RETURN QUERY EXECUTE format('SELECT %s, f.ts, f.yhat, f.lo, f.hi, $5 FROM @extschema@.xb_forecast($1, $2, $3, $4) f',
+                                key_expr)
+      USING xb_forecast_typed.name, xb_forecast_typed.horizon, xb_forecast_typed.future_source,
+            xb_forecast_typed.overrides, version_before;
+  EXCEPTION WHEN invalid_text_representation OR invalid_datetime_format OR datetime_field_overflow
+                 OR numeric_value_out_of_range OR string_data_right_truncation THEN
+    GET STACKED DIAGNOSTICS bad = MESSAGE_TEXT;
+    RAISE EXCEPTION 'the series keys of model "%" are not values of type %: %', xb_forecast_typed.name, key_type, bad
+      USING ERRCODE = 'datatype_mismatch',
+            HINT = 'Pass NULL of the series column''s type, or of a composite type with one field per series column.';
+  END;
+  -- Another session may deploy a version while this one forecasts: the
+  -- version column must name the one that forecast.
+  SELECT m.version INTO version_after FROM xb.models m WHERE m.id = xb.model_id(xb_forecast_typed.name, 'use');
+  IF version_after <> version_before THEN
+    RAISE EXCEPTION 'model "%" was deployed anew (version % to %) during the forecast', xb_forecast_typed.name,
+      version_before, version_after
+      USING ERRCODE = 'serialization_failure', HINT = 'Run the statement again.';
+  END IF;
+END
+$$;
+
+COMMENT ON FUNCTION xb_forecast_typed(text, anyelement, integer, text, jsonb) IS
+  'xb_forecast with the series keys in their own type (NULL::int, or NULL of a composite type for several series '
+  'columns) and the version that forecast';
+
