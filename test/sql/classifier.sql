@@ -72,7 +72,7 @@ SELECT xb_predict_label('units_mlp', '{"style": "party", "price": 3}'::jsonb);
 -- A classifier that cannot beat the majority class (its only feature is
 -- constant) is deployed with a WARNING that says so.
 CREATE TABLE coin AS SELECT i, 1.0::float8 AS constant, (i % 5 = 0)::int AS heads FROM generate_series(1, 300) AS i;
-SELECT xb_train_classifier('coin', 'coin', 'heads', ARRAY['constant'], '{"epochs": 5, "hidden": [4]}') > 0 AS trained;
+SELECT xb_train_classifier('coin', 'coin', 'heads', ARRAY['constant'], '{"epochs": 60, "lr": 0.01, "hidden": [4]}') > 0 AS trained;
 SELECT estimator, metric, value FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
 WHERE m.name = 'coin' AND split = 'test' AND metric IN ('accuracy', 'balanced_accuracy', 'beats_baseline', 'threshold')
 ORDER BY estimator, metric;
