@@ -70,8 +70,10 @@ SELECT is((SELECT count(*)::int FROM dresses d
            WHERE xb_predict_label('pgtap10_reco', d) = xb_predict('pgtap10_reco', d)::int::text), 500,
           'xb_predict_label agrees with xb_predict');
 SELECT is((SELECT count(*)::int FROM dresses d
-           WHERE (xb_recommend('pgtap10_reco', d) > 0.5) = (xb_predict('pgtap10_reco', d) = 1)), 500,
-          'the label is the class with probability above one half');
+           WHERE (xb_recommend('pgtap10_reco', d) >= (SELECT (hyperparameters->>'decision_threshold')::float8
+                                                      FROM xb.models WHERE name = 'pgtap10_reco'))
+                 = (xb_predict('pgtap10_reco', d) = 1)), 500,
+          'the label is the positive class exactly when its probability reaches the stored threshold');
 SELECT is(xb_recommend('pgtap10_reco', (SELECT d FROM dresses d WHERE dress_id = 1006032852 LIMIT 1)),
           xb_recommend('pgtap10_reco', (SELECT to_jsonb(d) FROM dresses d WHERE dress_id = 1006032852 LIMIT 1)),
           'a table row and its jsonb score the same');
