@@ -29,11 +29,14 @@ _xb_pg_bindir() {
 
 # XB_CLUSTER_PRELOAD=pg_cron loads pg_cron at start, its jobs run by
 # background workers (no connection to make) from the postgres database.
+# One line: pg_ctl hands the options to a shell, where a newline would end
+# the server's command (and its log redirection) early.
 _xb_preload_options() {
-    echo "-c shared_preload_libraries='${XB_CLUSTER_PRELOAD:-}'"
+    local opts="-c shared_preload_libraries='${XB_CLUSTER_PRELOAD:-}'"
     if [[ ,${XB_CLUSTER_PRELOAD:-}, == *,pg_cron,* ]]; then
-        echo "-c cron.use_background_workers=on -c cron.database_name=postgres -c max_worker_processes=16"
+        opts+=" -c cron.use_background_workers=on -c cron.database_name=postgres -c max_worker_processes=16"
     fi
+    printf '%s' "$opts"
 }
 
 # Run a command as the cluster's owner, from inside the cluster directory (the
