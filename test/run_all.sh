@@ -5,6 +5,8 @@
 #   2. make -j2                      (core library, unit tests, xb.so)
 #   3. make install
 #   4. make unittest                 (GoogleTest through ctest)
+#   4a. the LibTorch-free part of the core and its tests built with
+#      AddressSanitizer and UBSan in build-asan-plain (a few minutes)
 #   4b. with XB_SANITIZE_RUN=1 only: the core's blob, model-validation,
 #      options and statistical-member tests built with AddressSanitizer and
 #      UBSan in build-asan (XB_SANITIZE_TESTS, a ctest -R regex, chooses
@@ -232,15 +234,9 @@ run_unit() {
 # fuzzer and the statistical members that forecast from a stored state.
 XB_SANITIZE_TESTS=${XB_SANITIZE_TESTS:-'^(Blob|BlobFuzz|ModelValidation|OptionsFuzz|Stat[A-Za-z]*)\.'}
 
-run_sanitizer() {
-    local log=$LOGDIR/sanitizer.log build_log=$LOGDIR/sanitizer-build.log rc
-    banner "sanitizer: build-asan with XB_SANITIZE=address,undefined; ctest -R '$XB_SANITIZE_TESTS'"
-    if ! { cmake -S . -B build-asan -DXB_SANITIZE=address,undefined &&
-           cmake --build build-asan -j"${JOBS:-2}" --target xb_unit_tests; } >"$build_log" 2>&1; then
-        tail -n 50 "$build_log"
-        not_run sanitizer "the sanitizer build failed"
-        return
-    fi
+# ctest under the sanitizers in DIR (see the options below), counted as SUITE.
+sanitized_ctest() {
+    local suite=$1 dir=$2 regex=$3 log=$LOGDIR/$1.log rc
     # detect_leaks=0: leak checking is not this run's job; LibTorch's
     #   process-wide registries and caches live until exit, and the fuzz
     #   children end with _exit, where LeakSanitizer does not run anyway.
@@ -250,12 +246,41 @@ run_sanitizer() {
     #   cap and RLIMIT_AS are off under ASan: fuzz_harness.hpp).
     # halt_on_error: the first UBSan finding fails the test (the build also
     #   has -fno-sanitize-recover=undefined).
-    (cd build-asan &&
+    (cd "$dir" &&
         ASAN_OPTIONS=detect_leaks=0:max_allocation_size_mb=1024:allocator_may_return_null=0:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --output-on-failure -j"${JOBS:-2}" -R "$XB_SANITIZE_TESTS") 2>&1 | tee "$log"
+        ctest --output-on-failure -j"${JOBS:-2}" -R "$regex") 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
-    record_counts sanitizer "$rc" "$(parse_ctest <"$log")"
+    record_counts "$suite" "$rc" "$(parse_ctest <"$log")"
+}
+
+# In every run: the LibTorch-free part of the core (blob codec, options and
+# their fuzzer, calendar, covariates, the statistical members on Walmart,
+# tabular encoding and metrics) and its tests, with ASan and UBSan, in
+# build-asan-plain. It builds in minutes.
+run_sanitizer_plain() {
+    local build_log=$LOGDIR/sanitizer-plain-build.log
+    banner "sanitizer (LibTorch-free core): build-asan-plain with XB_SANITIZE=address,undefined, XB_TORCH_FREE_ONLY"
+    if ! { cmake -S . -B build-asan-plain -DXB_SANITIZE=address,undefined -DXB_TORCH_FREE_ONLY=ON &&
+           cmake --build build-asan-plain -j"${JOBS:-2}" --target xb_plain_tests; } >"$build_log" 2>&1; then
+        tail -n 50 "$build_log"
+        not_run "sanitizer (LibTorch-free core)" "its build failed"
+        return
+    fi
+    sanitized_ctest sanitizer-plain build-asan-plain .
+}
+
+# With XB_SANITIZE_RUN=1: the whole core, LibTorch included, in build-asan.
+run_sanitizer() {
+    local build_log=$LOGDIR/sanitizer-build.log
+    banner "sanitizer: build-asan with XB_SANITIZE=address,undefined; ctest -R '$XB_SANITIZE_TESTS'"
+    if ! { cmake -S . -B build-asan -DXB_SANITIZE=address,undefined &&
+           cmake --build build-asan -j"${JOBS:-2}" --target xb_unit_tests; } >"$build_log" 2>&1; then
+        tail -n 50 "$build_log"
+        not_run sanitizer "the sanitizer build failed"
+        return
+    fi
+    sanitized_ctest sanitizer build-asan "$XB_SANITIZE_TESTS"
 }
 
 run_regress() {
@@ -371,6 +396,7 @@ main() {
     if ((built)); then
         step install as_root make install && installed=1
         run_unit
+        run_sanitizer_plain
         if [[ ${XB_SANITIZE_RUN:-0} == 1 ]]; then
             run_sanitizer
         else
