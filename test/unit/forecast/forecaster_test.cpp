@@ -205,11 +205,17 @@ TEST(Forecaster, TooLargeForTheMemoryLimitIsRefusedUpFront) {
   }
 }
 
-TEST(Forecaster, ResidualsTileTheTestSplitAndBacktestsCoverEveryFold) {
+TEST(Forecaster, ResidualsHoldEveryTestPointAndBacktestsCoverEveryFold) {
   TrainedForecaster m = train_forecaster(synthetic(), small("gru"), cpu(), {});
-  // 60 weeks, test 10% = 6 points >= horizon 4: one whole window per series.
-  ASSERT_EQ(m.residuals.size(), 3u * 4u);
-  for (int h = 0; h < 4; ++h) EXPECT_EQ(m.residuals[static_cast<std::size_t>(h)].step, h + 1);
+  // 60 weeks, test 10% = 6 points, horizon 4: the first window gives points
+  // 1-4 at steps 1-4, the window ending at the last point gives 5-6 at its
+  // steps 3-4. Every test point once per series, in time order.
+  ASSERT_EQ(m.residuals.size(), 3u * 6u);
+  const std::vector<int> steps = {1, 2, 3, 4, 3, 4};
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    EXPECT_EQ(m.residuals[i].step, steps[i]) << i;
+    if (i > 0) EXPECT_EQ(m.residuals[i].ts - m.residuals[i - 1].ts, 7 * kMicrosPerDay) << i;
+  }
   auto rows = backtest(synthetic(), small("gru"), 2, 3, cpu(), {});
   EXPECT_EQ(rows.size(), 2u * 4u * 2u);
   EXPECT_EQ(rows.front().cutoff - rows.back().cutoff, 3 * 7 * kMicrosPerDay);
