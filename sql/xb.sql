@@ -989,6 +989,29 @@ COMMENT ON VIEW xb.forecast_accuracy IS
 
 GRANT SELECT ON xb.model_summary, xb.forecast_accuracy TO PUBLIC;
 
+-- Trainings running now, for DBAs (NOTICEs from pg_cron jobs reach no one):
+-- a backend that trains reports its progress as its pg_stat_activity query
+-- text, which PostgreSQL shows only to the same role and to members of
+-- pg_read_all_stats, so this view shows each reader the trainings it could
+-- see there.
+CREATE VIEW xb.trainings AS
+SELECT a.pid, a.usename AS role, a.datname AS database, a.backend_type,
+       substring(a.query FROM ' model=(.*)$') AS model,
+       substring(a.query FROM ' phase=([a-z]+)') AS phase,
+       substring(a.query FROM ' member=([0-9]{1,6}) ')::integer AS member,
+       substring(a.query FROM ' epoch=([0-9]{1,9}) ')::integer AS epoch,
+       substring(a.query FROM ' train_loss=(-?[0-9]\.[0-9]+e[-+][0-9]+) ')::double precision AS train_loss,
+       substring(a.query FROM ' validation_loss=(-?[0-9]\.[0-9]+e[-+][0-9]+) ')::double precision AS validation_loss,
+       substring(a.query FROM ' seconds=([0-9]{1,12}\.[0-9]) ')::double precision AS seconds,
+       a.query_start AS started, now() - a.query_start AS elapsed
+FROM pg_catalog.pg_stat_activity a
+WHERE a.state = 'active' AND a.query LIKE '/* xb training */ %';
+COMMENT ON VIEW xb.trainings IS
+  'One row per training or backtest running now that the reader may see in pg_stat_activity: backend, role, model, '
+  'phase, ensemble member, epoch, losses and seconds of the latest epoch, start';
+GRANT SELECT ON xb.trainings TO PUBLIC;
+
+
 -- pg_dump keeps the catalog's rows (the extension's own objects are recreated
 -- by CREATE EXTENSION; these tables' contents are the user's).
 SELECT pg_catalog.pg_extension_config_dump('xb.models', '');

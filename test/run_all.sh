@@ -326,7 +326,7 @@ run_pgtap() {
 run_concurrency() {
     local log=$LOGDIR/concurrency.log rc
     banner "concurrency: prove test/concurrency/run.sh"
-    prove -v --exec bash test/concurrency/run.sh test/concurrency/retrain_lock.sh | tee "$log"
+    prove -v --exec bash test/concurrency/run.sh test/concurrency/retrain_lock.sh test/concurrency/trainings_view.sh | tee "$log"
     rc=${PIPESTATUS[0]}
     record_counts concurrency "$rc" "$(parse_pg_prove <"$log")"
 }

@@ -68,8 +68,8 @@ long train_and_store(NewForecaster &model, bool stored_source) {
     pg_call([&] { ereport(NOTICE, (errmsg("%s", note.c_str()))); });
   }
   model.train_rows = static_cast<long>(rows.rows());
-  const TrainedForecaster trained =
-      train_forecaster(rows, options, runtime_settings(), backend_hooks(model.name.c_str()));
+  const TrainingActivity activity(model.name.c_str(), "training");
+  const TrainedForecaster trained = train_forecaster(rows, options, runtime_settings(), activity.hooks());
   model.trained = &trained;
   return insert_forecaster(model);
 }
@@ -220,8 +220,11 @@ XB_FUNCTION(xb_backtest) {
   as_source_author(name, m.author, [&] { rows = read_series(spec, max_train_rows(), options.invalid == "drop"); });
   pg_call([] { SPI_finish(); });
 
-  const auto result = backtest(rows, options, folds.value_or(3), step.value_or(m.horizon), runtime_settings(),
-                               backend_hooks(name.c_str()));
+  std::vector<BacktestRow> result;
+  {
+    const TrainingActivity activity(name.c_str(), "backtest");
+    result = backtest(rows, options, folds.value_or(3), step.value_or(m.horizon), runtime_settings(), activity.hooks());
+  }
   ResultRows out(fcinfo);
   for (const auto &r : result) {
     out.int4(r.fold).timestamp(r.cutoff).int4(r.step).text(r.estimator).int8(r.points);

@@ -27,4 +27,40 @@ TrainHooks backend_hooks(const char *model_name) {
   return hooks;
 }
 
+namespace {
+
+constexpr const char *kActivityPrefix = "/* xb training */";
+
+void report_activity(const char *text) {
+  pg_call([&] { pgstat_report_activity(STATE_RUNNING, text); });
+}
+
+}  // namespace
+
+TrainingActivity::TrainingActivity(const char *model_name, const char *phase)
+    : model_name_(model_name), phase_(phase) {
+  char line[512];
+  snprintf(line, sizeof line, "%s phase=%s model=%s", kActivityPrefix, phase_, model_name_);
+  report_activity(line);
+}
+
+// pgstat_report_activity only copies the text into this backend's slot; it
+// does not raise an error.
+TrainingActivity::~TrainingActivity() { pgstat_report_activity(STATE_RUNNING, debug_query_string); }
+
+TrainHooks TrainingActivity::hooks() const {
+  TrainHooks hooks = backend_hooks(model_name_);
+  const auto progress = hooks.on_epoch;
+  const char *model = model_name_, *phase = phase_;
+  hooks.on_epoch = [progress, model, phase](const EpochRecord &r) {
+    char line[512];
+    snprintf(line, sizeof line,
+             "%s phase=%s member=%d epoch=%d train_loss=%.6e validation_loss=%.6e seconds=%.1f model=%s",
+             kActivityPrefix, phase, r.member, r.epoch, r.train_loss, r.val_loss, r.seconds, model);
+    report_activity(line);
+    progress(r);
+  };
+  return hooks;
+}
+
 }  // namespace xb::pg

@@ -10,4 +10,23 @@ bool cancel_requested();
 
 TrainHooks backend_hooks(const char *model_name);
 
+// What xb.trainings shows: while it lives, the backend's pg_stat_activity
+// query reads "/* xb training */ phase=... model=name", updated after every
+// epoch of the hooks it hands out (member, epoch, losses, seconds); the
+// statement's own text comes back when it ends. pg_stat_activity shows it
+// only to the same role and to pg_read_all_stats, as any query text.
+class TrainingActivity {
+ public:
+  TrainingActivity(const char *model_name, const char *phase);
+  ~TrainingActivity();
+  TrainingActivity(const TrainingActivity &) = delete;
+  TrainingActivity &operator=(const TrainingActivity &) = delete;
+  // backend_hooks whose on_epoch also reports the epoch here.
+  TrainHooks hooks() const;
+
+ private:
+  const char *model_name_;
+  const char *phase_;
+};
+
 }  // namespace xb::pg

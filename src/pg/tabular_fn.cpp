@@ -43,7 +43,8 @@ long train_and_store(NewTabularModel &model, bool stored_source) {
   else
     read();
   model.train_rows = static_cast<long>(rows.rows());
-  const TrainHooks hooks = backend_hooks(model.name.c_str());
+  const TrainingActivity activity(model.name.c_str(), "training");
+  const TrainHooks hooks = activity.hooks();
   const TrainedTabular trained = classifier ? train_classifier(rows, options, runtime_settings(), hooks, init_from)
                                             : train_regressor(rows, options, runtime_settings(), hooks, init_from);
   model.trained = &trained;
