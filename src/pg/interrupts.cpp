@@ -37,8 +37,7 @@ void report_activity(const char *text) {
 
 }  // namespace
 
-TrainingActivity::TrainingActivity(const char *model_name, const char *phase)
-    : model_name_(model_name), phase_(phase) {
+TrainingActivity::TrainingActivity(const char *model_name, const char *phase) : model_name_(model_name), phase_(phase) {
   char line[512];
   snprintf(line, sizeof line, "%s phase=%s model=%s", kActivityPrefix, phase_, model_name_);
   report_activity(line);
