@@ -140,7 +140,8 @@ XB_FUNCTION(xb_forecast) {
   }
   pg_call([] { SPI_finish(); });
 
-  const auto points = forecast(m.bytes, horizon.value_or(0), runtime_settings(), backend_hooks(name.c_str()), future);
+  const auto points =
+      forecast(m.bytes, horizon.value_or(0), runtime_settings(), model_hooks(name.c_str(), m.id), future);
   ResultRows out(fcinfo);
   for (const auto &p : points) {
     out.text(p.series).timestamp(p.ts).float8(p.yhat).float8(p.lo).float8(p.hi);
@@ -184,7 +185,7 @@ XB_FUNCTION(xb_sensitivity) {
   pg_call([] { SPI_finish(); });
 
   const auto rows = sensitivity(m.bytes, feature, deltas, relative, per_series, runtime_settings(),
-                                backend_hooks(name.c_str()), future);
+                                model_hooks(name.c_str(), m.id), future);
   ResultRows out(fcinfo);
   for (const auto &r : rows) {
     out.text(r.series.empty() && !per_series ? std::nullopt : std::optional<std::string>(r.series))
@@ -244,7 +245,7 @@ XB_FUNCTION(xb_replace_forecasts) {
   pg_call([] { SPI_connect(); });
   lock_name(name);
   const StoredModel m = deployed_model(name, Right::Manage);
-  const auto points = forecast(m.bytes, horizon.value_or(0), runtime_settings(), backend_hooks(name.c_str()));
+  const auto points = forecast(m.bytes, horizon.value_or(0), runtime_settings(), model_hooks(name.c_str(), m.id));
   const long written = replace_forecasts(name, m, points);
   pg_call([] { SPI_finish(); });
   return Int64GetDatum(written);

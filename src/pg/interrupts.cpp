@@ -1,6 +1,8 @@
 #include "pg/interrupts.hpp"
 
 #include <cstdio>
+#include <string>
+#include <unordered_set>
 
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
@@ -23,6 +25,19 @@ TrainHooks backend_hooks(const char *model_name) {
     snprintf(line, sizeof line, "%s: member %d, epoch %d, train loss %.5f, validation loss %.5f, %.1f s", model_name,
              r.member, r.epoch, r.train_loss, r.val_loss, r.seconds);
     pg_call([&] { ereport(NOTICE, (errmsg("%s", line))); });
+  };
+  return hooks;
+}
+
+TrainHooks model_hooks(const char *model_name, long model_id) {
+  TrainHooks hooks = backend_hooks(model_name);
+  const auto notice = hooks.notice;
+  hooks.notice = [notice, model_id](const std::string &message) {
+    // Per backend; bounded, so a session that applies many models keeps
+    // its memory (the notices then come once more).
+    static std::unordered_set<std::string> given;
+    if (given.size() >= 4096) given.clear();
+    if (given.insert(std::to_string(model_id) + ":" + message).second) notice(message);
   };
   return hooks;
 }

@@ -10,6 +10,11 @@ bool cancel_requested();
 
 TrainHooks backend_hooks(const char *model_name);
 
+// backend_hooks for applying a model (model_id) whose notices come once per
+// model and backend: the same NOTICE (covariates carried forward, say) is not
+// repeated on every call of a dashboard's query.
+TrainHooks model_hooks(const char *model_name, long model_id);
+
 // What xb.trainings shows: while it lives, the backend's pg_stat_activity
 // query reads "/* xb training */ phase=... model=name", updated after every
 // epoch of the hooks it hands out (member, epoch, losses, seconds); the

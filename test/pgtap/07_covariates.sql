@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(40);
+SELECT plan(43);
 SET LOCAL xb.progress_every = 0;
 
 SELECT setseed(0.7);
@@ -140,6 +140,29 @@ SELECT is((SELECT (hyperparameters->>'series_embedding')::int FROM xb.models WHE
   'its size is recorded');
 SELECT is((SELECT count(DISTINCT series)::int FROM xb_forecast('pgtap07_emb')), 6,
   'the embedding model forecasts every series');
+
+-- A 0/1 flag that recurs every 52 weeks (a holiday, +80 units) is not known
+-- for the future: it takes its value from one season earlier, so the
+-- holiday three weeks after the data is flagged, not erased. The data end
+-- at week 200 (200 % 52 = 44); the holiday falls on week 203.
+CREATE TEMP TABLE pgtap07_hol AS
+  SELECT s AS store, date '2020-01-03' + 7 * t AS week, (t % 52 = 47)::int AS holiday,
+         100 + 5 * s + 80 * (t % 52 = 47)::int + (t * 7 % 5) AS units
+  FROM generate_series(1, 4) s, generate_series(0, 200) t;
+SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_hol', 'pgtap07_hol', 'week', 'units', ARRAY['store'],
+    ARRAY['holiday'], 8, 'gru', '{"epochs": 3, "lookback": 8, "hidden": 8, "seasonal_lag": true, "seed": 2}')$$,
+  'a GRU with a holiday flag and the seasonal lag (it keeps a season of history)');
+CREATE TEMP TABLE pgtap07_hol_future AS
+  SELECT s AS store, date '2020-01-03' + 7 * t AS week, flag AS holiday
+  FROM generate_series(1, 4) s, generate_series(201, 208) t, generate_series(0, 1) flag;
+CREATE TEMP TABLE pgtap07_hol_default AS SELECT * FROM xb_forecast('pgtap07_hol');
+SELECT is((SELECT max(abs(d.yhat - g.yhat)) FROM pgtap07_hol_default d JOIN xb_forecast('pgtap07_hol',
+             future_source => 'SELECT * FROM pgtap07_hol_future WHERE holiday = ((week - date ''2020-01-03'') / 7 % 52 = 47)::int') g
+             USING (series, ts)), 0::float8,
+  'without future_source the flag is 1 on the holiday week and 0 elsewhere, as last year');
+SELECT cmp_ok((SELECT max(abs(d.yhat - z.yhat)) FROM pgtap07_hol_default d JOIN xb_forecast('pgtap07_hol',
+                 future_source => 'SELECT * FROM pgtap07_hol_future WHERE holiday = 0') z USING (series, ts)), '>', 0::float8,
+  'which is not what carrying the last value (0) forward gives');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -17,9 +17,39 @@
 namespace xb {
 namespace {
 
+// The numeric covariates whose history holds only 0 and 1 and some 1s
+// (holiday and promotion flags): a future step without a given value takes
+// theirs from one season earlier, since a flag marks a date that recurs; it
+// is not "still on" because it was on last week.
+std::vector<bool> flag_columns(const ForecastState &st) {
+  const Panel &panel = st.panel;
+  const std::size_t nf = panel.feature_count();
+  std::vector<bool> flag(nf, false);
+  for (std::size_t f = 0; f < st.numeric_features.size() && f < nf; ++f) {
+    bool only01 = true, some1 = false;
+    for (const Series &s : panel.series)
+      for (std::size_t t = 0; t < s.length() && only01; ++t) {
+        const double v = s.x[t * nf + f];
+        only01 = v == 0 || v == 1;
+        some1 = some1 || v == 1;
+      }
+    flag[f] = only01 && some1;
+  }
+  return flag;
+}
+
+std::string names_where(const std::vector<std::string> &names, const std::vector<bool> &pick, bool value) {
+  std::string out;
+  for (std::size_t f = 0; f < names.size() && f < pick.size(); ++f)
+    if (pick[f] == value) out += (out.empty() ? "" : ", ") + names[f];
+  return out;
+}
+
 // Encoded covariates for every series and step of the trained horizon
-// (series x horizon x features, raw units): future rows where given, else the
-// series' last observed row carried forward; then the overrides.
+// (series x horizon x features, raw units): future rows where given, else
+// the series' last observed row carried forward, with 0/1 flags taken from
+// one season earlier where the stored history reaches back that far; then
+// the overrides.
 std::vector<double> future_covariates(const ForecastState &st, const FutureInputs &future, const Overrides &ov,
                                       const TrainHooks &hooks) {
   const Panel &panel = st.panel;
@@ -40,7 +70,9 @@ std::vector<double> future_covariates(const ForecastState &st, const FutureInput
     for (std::size_t r = 0; r < encoded.rows(); ++r) given[{encoded.series_key[r], encoded.time[r]}] = r;
   }
 
-  long carried = 0;
+  const std::vector<bool> flag = flag_columns(st);
+  const long season = panel.freq.season_length();
+  long carried = 0, flags_carried = 0;
   for (std::size_t k = 0; k < S; ++k) {
     const Series &s = panel.series[k];
     const long last = static_cast<long>(s.length()) - 1;
@@ -54,19 +86,35 @@ std::vector<double> future_covariates(const ForecastState &st, const FutureInput
         found = std::all_of(src, src + nf, [](double v) { return std::isfinite(v); });
         if (found) std::copy_n(src, nf, row);
       }
-      if (!found) ++carried;
+      if (!found) {
+        ++carried;
+        const long back = last + h - season;
+        for (std::size_t f = 0; f < nf; ++f) {
+          if (!flag[f]) continue;
+          if (season > 1 && back >= 0)
+            row[f] = s.x[static_cast<std::size_t>(back) * nf + f];
+          else
+            ++flags_carried;
+        }
+      }
       apply_overrides(ov, st.numeric_features, st.text, row);
     }
   }
   if (carried > 0 && hooks.notice) {
+    const std::string flags = names_where(st.numeric_features, flag, true);
+    std::string how = "the last observed value of each is carried forward";
+    if (!flags.empty() && flags_carried == 0)
+      how = "0/1 flags (" + flags +
+            ") take their value from one season earlier, the other covariates their last "
+            "observed value";
+    else if (!flags.empty())
+      how = "0/1 flags (" + flags +
+            ") take their value from one season earlier where the model keeps that much "
+            "history and are otherwise carried forward, like the other covariates";
     if (!future.rows)
-      hooks.notice(
-          "future covariates are unknown: the last observed value of each is carried forward "
-          "(pass future_source to give them)");
+      hooks.notice("future covariates are unknown: " + how + " (pass future_source to give them)");
     else
-      hooks.notice(std::to_string(carried) +
-                   " future steps have no complete row in future_source: the last "
-                   "observed covariates are carried forward for them");
+      hooks.notice(std::to_string(carried) + " future steps have no complete row in future_source: for them, " + how);
   }
   return x;
 }
