@@ -582,7 +582,7 @@ COMMENT ON FUNCTION xb_forecast_typed(text, anyelement, integer, text, jsonb) IS
 -- text, which PostgreSQL shows only to the same role and to members of
 -- pg_read_all_stats, so this view shows each reader the trainings it could
 -- see there.
-CREATE VIEW xb.trainings AS
+CREATE VIEW xb.trainings WITH (security_invoker = true) AS
 SELECT a.pid, a.usename AS role, a.datname AS database, a.backend_type,
        substring(a.query FROM ' model=(.*)$') AS model,
        substring(a.query FROM ' phase=([a-z]+)') AS phase,
