@@ -531,36 +531,34 @@ DECLARE
   version_before integer;
   version_after integer;
   bad text;
+  s text[];
+  t timestamp[];
+  y double precision[];
+  l double precision[];
+  h double precision[];
 BEGIN
-  SELECT count(*), 'ROW(' || string_agg(format('nullif(split_part(f.series, ''|'', %s), '''')::%s', c.field, c.type),
+  SELECT count(*), 'ROW(' || string_agg(format('nullif(split_part(u.series, ''|'', %s), '''')::%s', c.field, c.type),
                                         ', ' ORDER BY c.field) || ')::' || key_type::text
   INTO fields, key_expr
   FROM (SELECT row_number() OVER (ORDER BY a.attnum) AS field, format_type(a.atttypid, a.atttypmod) AS type
-        FROM pg_type t JOIN pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
-        WHERE t.oid = key_type) c;
+        FROM pg_type pt JOIN pg_attribute a ON a.attrelid = pt.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE pt.oid = key_type) c;
   IF fields = 0 THEN
-    key_expr := format('nullif(f.series, '''')::%s', key_type);  -- '': a model of one series
+    key_expr := format('nullif(u.series, '''')::%s', key_type);  -- '': a model of one series
   END IF;
-  IF fields > 0 AND EXISTS (SELECT FROM @extschema@.xb_forecast(xb_forecast_typed.name, 1) f
-                            WHERE array_length(string_to_array(f.series, '|'), 1) <> fields) THEN
+  SELECT m.version INTO version_before FROM xb.models m WHERE m.id = xb.model_id(xb_forecast_typed.name, 'use');
+  -- The forecast once, as text keys; then the keys cast on their own, so a
+  -- cast error is told apart from the forecast's own errors.
+  SELECT array_agg(f.series), array_agg(f.ts), array_agg(f.yhat), array_agg(f.lo), array_agg(f.hi)
+  INTO s, t, y, l, h
+  FROM @extschema@.xb_forecast(xb_forecast_typed.name, xb_forecast_typed.horizon, xb_forecast_typed.future_source,
+                               xb_forecast_typed.overrides) f;
+  IF fields > 0 AND EXISTS (SELECT FROM unnest(s) k WHERE array_length(string_to_array(k, '|'), 1) <> fields) THEN
     RAISE EXCEPTION 'the series keys of model "%" do not split into the % fields of type %', xb_forecast_typed.name,
       fields, key_type
       USING ERRCODE = 'datatype_mismatch',
             HINT = 'A key of several columns is their values joined by ''|'': one holding ''|'' cannot be split; use xb_forecast.';
   END IF;
-  SELECT m.version INTO version_before FROM xb.models m WHERE m.id = xb.model_id(xb_forecast_typed.name, 'use');
-  BEGIN
-    RETURN QUERY EXECUTE format('SELECT %s, f.ts, f.yhat, f.lo, f.hi, $5 FROM @extschema@.xb_forecast($1, $2, $3, $4) f',
-                                key_expr)
-      USING xb_forecast_typed.name, xb_forecast_typed.horizon, xb_forecast_typed.future_source,
-            xb_forecast_typed.overrides, version_before;
-  EXCEPTION WHEN invalid_text_representation OR invalid_datetime_format OR datetime_field_overflow
-                 OR numeric_value_out_of_range OR string_data_right_truncation THEN
-    GET STACKED DIAGNOSTICS bad = MESSAGE_TEXT;
-    RAISE EXCEPTION 'the series keys of model "%" are not values of type %: %', xb_forecast_typed.name, key_type, bad
-      USING ERRCODE = 'datatype_mismatch',
-            HINT = 'Pass NULL of the series column''s type, or of a composite type with one field per series column.';
-  END;
   -- Another session may deploy a version while this one forecasts: the
   -- version column must name the one that forecast.
   SELECT m.version INTO version_after FROM xb.models m WHERE m.id = xb.model_id(xb_forecast_typed.name, 'use');
@@ -569,6 +567,17 @@ BEGIN
       version_before, version_after
       USING ERRCODE = 'serialization_failure', HINT = 'Run the statement again.';
   END IF;
+  BEGIN
+    RETURN QUERY EXECUTE format('SELECT %s, u.ts, u.yhat, u.lo, u.hi, $6 '
+                                'FROM unnest($1, $2, $3, $4, $5) AS u(series, ts, yhat, lo, hi)', key_expr)
+      USING s, t, y, l, h, version_before;
+  EXCEPTION WHEN invalid_text_representation OR invalid_datetime_format OR datetime_field_overflow
+                 OR numeric_value_out_of_range OR string_data_right_truncation THEN
+    GET STACKED DIAGNOSTICS bad = MESSAGE_TEXT;
+    RAISE EXCEPTION 'the series keys of model "%" are not values of type %: %', xb_forecast_typed.name, key_type, bad
+      USING ERRCODE = 'datatype_mismatch',
+            HINT = 'Pass NULL of the series column''s type, or of a composite type with one field per series column.';
+  END;
 END
 $$;
 
@@ -584,18 +593,25 @@ COMMENT ON FUNCTION xb_forecast_typed(text, anyelement, integer, text, jsonb) IS
 -- see there.
 CREATE VIEW xb.trainings WITH (security_invoker = true) AS
 SELECT a.pid, a.usename AS role, a.datname AS database, a.backend_type,
-       substring(a.query FROM ' model=(.*)$') AS model,
-       substring(a.query FROM ' phase=([a-z]+)') AS phase,
-       substring(a.query FROM ' member=([0-9]{1,6}) ')::integer AS member,
-       substring(a.query FROM ' epoch=([0-9]{1,9}) ')::integer AS epoch,
-       substring(a.query FROM ' train_loss=(-?[0-9]\.[0-9]+e[-+][0-9]+) ')::double precision AS train_loss,
-       substring(a.query FROM ' validation_loss=(-?[0-9]\.[0-9]+e[-+][0-9]+) ')::double precision AS validation_loss,
-       substring(a.query FROM ' seconds=([0-9]{1,12}\.[0-9]) ')::double precision AS seconds,
-       a.query_start AS started, now() - a.query_start AS elapsed
-FROM pg_catalog.pg_stat_activity a
-WHERE a.state = 'active' AND a.query LIKE '/* xb training */ %';
+       m[7] AS model, m[1] AS phase, m[2]::integer AS member, m[3]::integer AS epoch,
+       CASE WHEN m[4] ~ 'nan|inf' THEN NULL ELSE m[4]::double precision END AS train_loss,
+       CASE WHEN m[5] ~ 'nan|inf' THEN NULL ELSE m[5]::double precision END AS validation_loss,
+       m[6]::double precision AS seconds, a.query_start AS started, now() - a.query_start AS elapsed
+FROM pg_catalog.pg_stat_activity a,
+     -- The one format xb writes, anchored, with numbers no cast can refuse:
+     -- a statement made up to look like a training cannot break the view.
+     LATERAL (SELECT regexp_match(a.query,
+       '^/\* xb training \*/ phase=([a-z]{1,16})'
+       '(?: member=([0-9]{1,6}) epoch=([0-9]{1,9})'
+       ' train_loss=(-?[0-9]\.[0-9]{6}e[-+][0-2]?[0-9]{1,2}|-?nan|-?inf)'
+       ' validation_loss=(-?[0-9]\.[0-9]{6}e[-+][0-2]?[0-9]{1,2}|-?nan|-?inf)'
+       ' seconds=([0-9]{1,12}\.[0-9]))? model=(.*)$') AS m) p
+WHERE a.state = 'active' AND p.m IS NOT NULL;
 COMMENT ON VIEW xb.trainings IS
   'One row per training or backtest running now that the reader may see in pg_stat_activity: backend, role, model, '
   'phase, ensemble member, epoch, losses and seconds of the latest epoch, start';
 GRANT SELECT ON xb.trainings TO PUBLIC;
 
+
+COMMENT ON PROCEDURE xb_retrain(text, text) IS
+  'Retrains the deployed version''s spec on current data as the next version; keeps it only if not worse on the test split, or cross-validation for refit models (keep => ''always'' keeps it); applies xb_set_retention';

@@ -622,7 +622,7 @@ void check_access(const std::string &name, Right needed, bool allow_new) {
   const std::string grant_to = quoted_literal(name) + ", " + quoted_literal(me);
   if (needed == Right::Own)
     raise_sql_error(ERRCODE_INSUFFICIENT_PRIVILEGE,
-                    "permission denied: only the owner of model \"" + name + "\" can grant and revoke",
+                    "permission denied: only the owner of model \"" + name + "\" can grant, revoke or drop it",
                     "Its owner is " + owner + ".");
   if (access == "use")
     raise_sql_error(ERRCODE_INSUFFICIENT_PRIVILEGE, "permission denied to manage model \"" + name + "\"",
@@ -704,6 +704,7 @@ void set_retention(const std::string &name, int keep_versions) {
   if (keep_versions < 0)
     throw Error(ErrorKind::InvalidParameter,
                 "keep_versions must be 0 (keep all) or more, not " + std::to_string(keep_versions));
+  find_model(name, Right::Manage);  // 42704 for a name that does not exist
   write_catalog(name, Right::Manage, [&](const std::string &) {
     Params p;
     p.add(TEXTOID, text_datum(name));

@@ -45,24 +45,28 @@ long train_and_store(NewForecaster &model, bool stored_source) {
   ForecastOptions options = parse_forecast_options(model.arch, model.horizon, model.options_json);
   require_right(model.name, Right::Manage);
   if (!options.time_zone.empty()) check_time_zone(options.time_zone);
-  // A timestamptz time column is read as local time in the given zone, else
-  // in the training session's TimeZone.
+  // A timestamptz time column: in the zone given; else, for a first
+  // training, in the session's TimeZone when every row is a local midnight
+  // (weekly rows at local midnight stay 7 days apart across daylight saving)
+  // and in UTC otherwise; a version trained before zones were stored is
+  // retrained in UTC, as it was read then.
   SourceSpec spec = model.source;
-  spec.time_zone = options.time_zone.empty() ? session_time_zone() : options.time_zone;
+  spec.time_zone = !options.time_zone.empty() ? options.time_zone : stored_source ? "UTC" : session_time_zone();
+  spec.local_if_midnight = options.time_zone.empty() && !stored_source;
   SeriesRows rows;
-  bool time_has_zone = false;
-  const auto read = [&] { rows = read_series(spec, max_train_rows(), options.invalid == "drop", &time_has_zone); };
+  std::string zone_used;
+  const auto read = [&] { rows = read_series(spec, max_train_rows(), options.invalid == "drop", &zone_used); };
   if (stored_source)
     as_source_author(model.name, model.author, read);
   else
     read();
-  if (time_has_zone && options.time_zone.empty()) {
+  if (!zone_used.empty() && options.time_zone.empty()) {
     // Stored with the version: a retrain (from a pg_cron session in UTC, say)
     // and future_source read the same calendar, whoever asks from where.
-    options.time_zone = spec.time_zone;
-    options.user_json = with_time_zone(options.user_json, spec.time_zone);
-    model.options_json = with_time_zone(model.options_json, spec.time_zone);
-  } else if (!time_has_zone && !options.time_zone.empty()) {
+    options.time_zone = zone_used;
+    options.user_json = with_time_zone(options.user_json, zone_used);
+    model.options_json = with_time_zone(model.options_json, zone_used);
+  } else if (zone_used.empty() && !options.time_zone.empty()) {
     const std::string note =
         "option \"time_zone\" is unused: time column \"" + model.source.time_col + "\" is not a timestamptz";
     pg_call([&] { ereport(NOTICE, (errmsg("%s", note.c_str()))); });

@@ -52,10 +52,11 @@ void report_activity(const char *text) {
 
 }  // namespace
 
+// The text is built whole and handed to pgstat_report_activity, which cuts it
+// to track_activity_query_size on a character boundary (a fixed buffer
+// could cut a multibyte model name in the middle of a character).
 TrainingActivity::TrainingActivity(const char *model_name, const char *phase) : model_name_(model_name), phase_(phase) {
-  char line[512];
-  snprintf(line, sizeof line, "%s phase=%s model=%s", kActivityPrefix, phase_, model_name_);
-  report_activity(line);
+  report_activity((std::string(kActivityPrefix) + " phase=" + phase_ + " model=" + model_name_).c_str());
 }
 
 // pgstat_report_activity only copies the text into this backend's slot; it
@@ -67,11 +68,10 @@ TrainHooks TrainingActivity::hooks() const {
   const auto progress = hooks.on_epoch;
   const char *model = model_name_, *phase = phase_;
   hooks.on_epoch = [progress, model, phase](const EpochRecord &r) {
-    char line[512];
-    snprintf(line, sizeof line,
-             "%s phase=%s member=%d epoch=%d train_loss=%.6e validation_loss=%.6e seconds=%.1f model=%s",
-             kActivityPrefix, phase, r.member, r.epoch, r.train_loss, r.val_loss, r.seconds, model);
-    report_activity(line);
+    char numbers[256];
+    snprintf(numbers, sizeof numbers, " member=%d epoch=%d train_loss=%.6e validation_loss=%.6e seconds=%.1f", r.member,
+             r.epoch, r.train_loss, r.val_loss, r.seconds);
+    report_activity((std::string(kActivityPrefix) + " phase=" + phase + numbers + " model=" + model).c_str());
     progress(r);
   };
   return hooks;

@@ -232,11 +232,14 @@ void check_time_zone(const std::string &zone) {
                 "Use a name from pg_timezone_names, e.g. \"Europe/Berlin\" or \"UTC\".");
 }
 
-SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_missing, bool *time_has_zone) {
+SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_missing, std::string *zone_used) {
   const std::string from = source_from_clause(spec.source);
   const std::vector<Column> cols = describe_source(from);
   const Column &time = resolve_column(cols, spec.time_col, "time");
-  if (time_has_zone) *time_has_zone = time.type == TIMESTAMPTZOID;
+  const bool zoned = time.type == TIMESTAMPTZOID;
+  // Local times, and UTC beside them (the last column) to fall back on.
+  const bool both = zoned && spec.local_if_midnight && !spec.time_zone.empty();
+  std::vector<Timestamp> utc;
 
   // Select list: series keys, time, [target], numeric features, text features.
   std::string select;
@@ -257,7 +260,8 @@ SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_miss
       rows.feature_names.push_back(c.name);
     }
   }
-  const std::string sql = "SELECT " + select + text_select + " FROM " + from;
+  const std::string sql =
+      "SELECT " + select + text_select + (both ? ", " + time_expr(time, "UTC") : std::string()) + " FROM " + from;
 
   const int ns = static_cast<int>(spec.series_cols.size());
   const int nf = static_cast<int>(rows.feature_names.size());
@@ -306,7 +310,19 @@ SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_miss
       else
         rows.text_features.push_back(isnull ? std::string() : text_of(x));
     }
+    if (both) utc.push_back(DatumGetTimestamp(SPI_getbinval(tuple, desc, first_feature + nf + nt, &isnull)));
   });
+  std::string zone = zoned ? (spec.time_zone.empty() ? "UTC" : spec.time_zone) : "";
+  if (both) {
+    const bool midnights = std::all_of(rows.time.begin(), rows.time.end(), [](Timestamp t) {
+      return (t % USECS_PER_DAY + USECS_PER_DAY) % USECS_PER_DAY == 0;
+    });
+    if (!midnights) {
+      rows.time = std::move(utc);
+      zone = "UTC";
+    }
+  }
+  if (zone_used) *zone_used = zone;
   return rows;
 }
 

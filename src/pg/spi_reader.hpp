@@ -17,14 +17,18 @@ struct SourceSpec {
   std::vector<std::string> series_cols;
   std::vector<std::string> feature_cols;  // numeric or boolean, or text-like (categorical)
   std::string time_zone;                  // a timestamptz time column is read as local time here ("": UTC)
+  // With time_zone: keep the local times only when every one is a local
+  // midnight (daily or coarser data), else read in UTC (hourly data would
+  // repeat an hour each autumn).
+  bool local_if_midnight = false;
 };
 
 // Requires SPI to be connected. NULL targets and features are an ERROR
 // naming the row unless nulls_as_missing, which passes them on (NaN, or ""
-// for text) for the core to drop or carry. time_has_zone: whether the time
-// column is a timestamptz (read in spec.time_zone).
+// for text) for the core to drop or carry. zone_used: for a timestamptz time
+// column, the zone its rows were read in; "" for date and timestamp.
 SeriesRows read_series(const SourceSpec &spec, long max_rows, bool nulls_as_missing = false,
-                       bool *time_has_zone = nullptr);
+                       std::string *zone_used = nullptr);
 
 // The session's TimeZone setting, by name.
 std::string session_time_zone();

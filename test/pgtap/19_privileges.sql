@@ -65,7 +65,7 @@ SELECT throws_ok($$SELECT pg_temp.train('pgtap19_bob', 'pgtap19_reco')$$, '42501
 SELECT throws_ok($$SELECT pg_temp.as_role('pgtap19_bob', 'SELECT xb_deploy(''pgtap19_reco'', 1)')$$, '42501',
                  'permission denied for model "pgtap19_reco"', 'deploying is denied');
 SELECT throws_ok($$SELECT pg_temp.as_role('pgtap19_bob', 'SELECT xb_grant(''pgtap19_reco'', ''pgtap19_bob'', ''manage'')')$$,
-                 '42501', 'permission denied: only the owner of model "pgtap19_reco" can grant and revoke',
+                 '42501', 'permission denied: only the owner of model "pgtap19_reco" can grant, revoke or drop it',
                  'granting oneself is denied');
 SELECT throws_ok($$SELECT pg_temp.as_role('pgtap19_bob', $q$UPDATE xb.models SET deployed = false
                                                      WHERE name = 'pgtap19_reco'$q$)$$,
@@ -111,7 +111,7 @@ SELECT ok(pg_temp.as_role('pgtap19_bob', 'SELECT octet_length(xb_model_bytes(''p
 SELECT throws_ok($$SELECT pg_temp.train('pgtap19_bob', 'pgtap19_reco', 'secret')$$, '42501', NULL,
                  'training reads the source with the caller''s rights');
 SELECT throws_ok($$SELECT pg_temp.as_role('pgtap19_bob', 'SELECT xb_revoke(''pgtap19_reco'', ''pgtap19_bob'')')$$,
-                 '42501', 'permission denied: only the owner of model "pgtap19_reco" can grant and revoke',
+                 '42501', 'permission denied: only the owner of model "pgtap19_reco" can grant, revoke or drop it',
                  'manage is not ownership: no revoking');
 SELECT lives_ok($$SELECT pg_temp.as_role('pgtap19_alice', 'SELECT xb_revoke(''pgtap19_reco'', ''pgtap19_bob'')')$$,
                 'the owner revokes');

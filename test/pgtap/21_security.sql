@@ -196,7 +196,7 @@ SELECT throws_ok($$SELECT pg_temp.as_role('pgtap21_stranger', 'SELECT xb.deploy_
                  '42501', 'permission denied for model "pgtap21_reco"', 'a primitive called directly checks the caller');
 SELECT throws_ok($$SELECT pg_temp.as_role('pgtap21_grantee',
                    'SELECT xb.set_grant(''pgtap21_fc'', ''pgtap21_stranger'', ''manage'')')$$,
-                 '42501', 'permission denied: only the owner of model "pgtap21_fc" can grant and revoke',
+                 '42501', 'permission denied: only the owner of model "pgtap21_fc" can grant, revoke or drop it',
                  'manage does not reach grants through a primitive');
 SELECT lives_ok($$SELECT pg_temp.as_role('pgtap21_grantee', 'SELECT xb_deploy(''pgtap21_fc'', 1)')$$,
                 'the functions still write for those with the right');

@@ -74,7 +74,7 @@ INSERT INTO calls VALUES
 -- A stranger: 42501 from each, naming the owner.
 SELECT is(pg_temp.answer('pgtap22_stranger', format(query, model)),
           CASE needs
-            WHEN 'own' THEN format('42501: permission denied: only the owner of model "%s" can grant and revoke | '
+            WHEN 'own' THEN format('42501: permission denied: only the owner of model "%s" can grant, revoke or drop it | '
                                    'Its owner is pgtap22_owner.', model)
             ELSE format('42501: permission denied for model "%s" | Its owner (pgtap22_owner) can grant it: '
                         'xb_grant(%L, ''pgtap22_stranger'', %L).', model, model, needs) END,
@@ -84,7 +84,7 @@ FROM calls ORDER BY fn;
 -- A role with 'use': 42501 from each function that needs more.
 SELECT is(pg_temp.answer('pgtap22_user', format(query, model)),
           CASE needs
-            WHEN 'own' THEN format('42501: permission denied: only the owner of model "%s" can grant and revoke | '
+            WHEN 'own' THEN format('42501: permission denied: only the owner of model "%s" can grant, revoke or drop it | '
                                    'Its owner is pgtap22_owner.', model)
             ELSE format('42501: permission denied to manage model "%s" | You may use it. Its owner (pgtap22_owner) '
                         'can grant more: xb_grant(%L, ''pgtap22_user'', ''manage'').', model, model) END,

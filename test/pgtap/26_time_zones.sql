@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(13);
+SELECT plan(15);
 
 SET LOCAL xb.progress_every = 0;
 SET LOCAL TimeZone = 'America/New_York';
@@ -53,6 +53,16 @@ SELECT throws_ok($$SELECT xb_train_forecaster('pgtap26_bad', 'ny_weeks', 'week',
 SELECT throws_ok($$SELECT xb_forecast_agg(week, sales, 2, '{"time_zone": "UTC"}') FROM ny_weeks WHERE store = 1$$,
                  '22023', 'option "time_zone" is not accepted by the forecasting aggregates',
                  'the aggregates say how to get local time instead');
+
+-- Hourly rows in a zone with daylight saving are not local midnights: they
+-- are read in UTC (read locally, 01:00 would come twice on 2021-11-07).
+CREATE TEMP TABLE ny_hours AS
+SELECT t AS hour, 50 + 10 * sin(2 * pi() * extract(hour FROM t AT TIME ZONE 'UTC') / 24) AS load
+FROM generate_series(timestamptz '2021-11-01 00:00-04', timestamptz '2021-11-10 23:00-05', interval '1 hour') t;
+SELECT lives_ok($$SELECT xb_train_forecaster('pgtap26_hours', 'ny_hours', 'hour', 'load', horizon => 6)$$,
+                'hourly timestamptz rows across the autumn change train');
+SELECT is((SELECT options->>'time_zone' FROM xb.models WHERE name = 'pgtap26_hours'), 'UTC',
+          'they were read, and their zone stored, in UTC');
 
 SELECT * FROM finish();
 ROLLBACK;

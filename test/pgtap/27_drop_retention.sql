@@ -6,7 +6,7 @@
 -- Roles are created inside the transaction, which is rolled back.
 \ir preamble.psql
 
-SELECT plan(22);
+SELECT plan(23);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -67,6 +67,8 @@ SELECT is((SELECT count(*)::int FROM xb_forecast('pgtap27_fc')), 8, 'the deploye
 SELECT throws_ok($$SELECT pg_temp.as_role('pgtap27_user', 'SELECT xb_set_retention(''pgtap27_fc'', 1)')$$, '42501', NULL,
                  '''use'' does not set retention');
 SELECT throws_ok($$SELECT xb_set_retention('pgtap27_fc', -1)$$, '22023', NULL, 'a negative count is refused');
+SELECT throws_ok($$SELECT xb_set_retention('pgtap27_nope', 3)$$, '42704', 'model "pgtap27_nope" does not exist',
+                 'a name that does not exist is an error, not a silent 0');
 SELECT is(pg_temp.as_role('pgtap27_manager', $$SELECT xb_set_retention('pgtap27_fc', 1)$$), '1',
           'keeping one version drops the older one that is not deployed, at once');
 SELECT is(pg_temp.versions('pgtap27_fc'), '3*,4', 'the newest and the deployed version stay');

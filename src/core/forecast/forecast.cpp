@@ -88,13 +88,17 @@ std::vector<double> future_covariates(const ForecastState &st, const FutureInput
       }
       if (!found) {
         ++carried;
+        // One season back: in the stored history, or (a horizon longer
+        // than a season) in this forecast's own earlier step.
         const long back = last + h - season;
         for (std::size_t f = 0; f < nf; ++f) {
           if (!flag[f]) continue;
-          if (season > 1 && back >= 0)
+          if (season <= 1 || back < 0)
+            ++flags_carried;
+          else if (back <= last)
             row[f] = s.x[static_cast<std::size_t>(back) * nf + f];
           else
-            ++flags_carried;
+            row[f] = x[(k * H + static_cast<std::size_t>(h - season - 1)) * nf + f];
         }
       }
       apply_overrides(ov, st.numeric_features, st.text, row);

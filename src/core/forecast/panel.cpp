@@ -90,7 +90,8 @@ Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::st
         throw Error(ErrorKind::DataException,
                     "duplicate timestamp " + format_time(rows.time[idx[k]]) + " in " + series_label(key),
                     "Each series may have one row per timestamp: aggregate the source or add the missing series "
-                    "column to series_cols.");
+                    "column to series_cols (a timestamptz read in a zone with daylight saving repeats an hour "
+                    "each autumn: set options.time_zone to \"UTC\").");
       t.push_back(rows.time[idx[k]]);
     }
     times.push_back(std::move(t));
