@@ -40,7 +40,9 @@ std::string describe_model(std::string_view blob, const RuntimeSettings &runtime
     info["series"] = m.state.panel.series.size();
     info["features"] = m.state.numeric_features;
     info["text_features"] = text_features;
-    info["options"] = json::parse(m.state.options.to_json());
+    // As training resolved them: the state keeps every option, while the
+    // decoded state fills only what a forecast needs (the rest would read 0).
+    info["options"] = json::parse(decoded.state_json).at("options");
     return info.dump();
   }
   TabularScorer::load(blob, runtime);  // checks state and weights

@@ -246,6 +246,12 @@ TEST(Forecaster, ModelInfoDescribesALoadableBlobAndRefusesADamagedOne) {
   EXPECT_EQ(info.at("series"), 3);
   EXPECT_EQ(info.at("features"), nlohmann::json::array({"price"}));
   EXPECT_EQ(info.at("bytes"), m.blob.size());
+  // The options as training resolved them, not zeros for what a forecast
+  // does not need (issue 14, item 8).
+  EXPECT_EQ(info.at("options").at("epochs"), 3);
+  EXPECT_DOUBLE_EQ(info.at("options").at("lr").get<double>(), 0.001);
+  EXPECT_EQ(info.at("options").at("loss"), "mse");
+  EXPECT_EQ(info.at("options").at("fill"), "interpolate");
   std::string bad = m.blob;
   bad[bad.size() / 3] ^= 4;
   try {
