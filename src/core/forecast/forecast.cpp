@@ -25,6 +25,7 @@ std::vector<bool> flag_columns(const ForecastState &st) {
   const Panel &panel = st.panel;
   const std::size_t nf = panel.feature_count();
   std::vector<bool> flag(nf, false);
+  if (!st.flags_from_last_season) return flag;
   for (std::size_t f = 0; f < st.numeric_features.size() && f < nf; ++f) {
     bool only01 = true, some1 = false;
     for (const Series &s : panel.series)

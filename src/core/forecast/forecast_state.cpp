@@ -39,6 +39,7 @@ std::string ForecastState::to_json() const {
   for (const auto &s : layout.feature_scalers) fs.push_back(scaler_json(s));
   j["feature_scalers"] = fs;
   j["conformal_q"] = conformal_q;
+  if (flags_from_last_season) j["future_flags"] = "last_season";
   json series = json::array();
   for (std::size_t k = 0; k < panel.series.size(); ++k) {
     const Series &s = panel.series[k];
@@ -197,6 +198,7 @@ ForecastState ForecastState::from_json(const std::string &text) {
     o.dropout = finite(opt.at("dropout"), "dropout");
     o.interval = finite(opt.at("interval"), "interval");
     st.panel.freq = frequency_of(j.at("freq"));
+    st.flags_from_last_season = j.contains("future_flags") && j.at("future_flags") == "last_season";
     const json &features = j.at("features");
     if (!features.is_array()) throw inconsistent("features is not an array");
     for (const auto &f : features) st.numeric_features.push_back(string_of(f, "a feature name"));

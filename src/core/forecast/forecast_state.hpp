@@ -25,6 +25,10 @@ struct ForecastState {
   std::vector<std::string> numeric_features;  // encoded columns start with these ...
   TextEncoding text;                          // ... followed by these one-hot groups
   std::vector<double> conformal_q;            // interval half-width per step, scaled units
+  // Future 0/1 covariates not given take last season's value (forecast.cpp);
+  // false in blobs from before 0.2.0, whose forecasts an upgrade keeps as
+  // they were (the last value carried forward) until they are retrained.
+  bool flags_from_last_season = false;
 
   std::string to_json() const;
   static ForecastState from_json(const std::string &text);  // throws Error(CorruptModel)

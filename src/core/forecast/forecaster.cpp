@@ -347,6 +347,7 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   st.numeric_features = rows.feature_names;
   st.text = text;
   st.conformal_q = best.q;
+  st.flags_from_last_season = true;
   st.panel.freq = p.panel.freq;
   st.panel.feature_names = p.panel.feature_names;
   const long keep = p.layout.history_needed();
