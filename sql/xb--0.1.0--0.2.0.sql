@@ -434,6 +434,9 @@ COMMENT ON VIEW xb.model_privileges IS
 
 -- xb_drop and retention.
 ALTER TABLE xb.model_names ADD COLUMN keep_versions integer CHECK (keep_versions > 0);
+-- Version numbers are never given twice, also after xb_drop.
+ALTER TABLE xb.model_names ADD COLUMN last_version integer NOT NULL DEFAULT 0;
+UPDATE xb.model_names n SET last_version = coalesce((SELECT max(m.version) FROM xb.models m WHERE m.name = n.name), 0);
 CREATE FUNCTION xb.drop_version(model_name text, version integer)   -- manage
 RETURNS void AS 'MODULE_PATHNAME', 'xb_drop_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION xb.drop_model(model_name text)   -- owner

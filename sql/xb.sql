@@ -695,7 +695,8 @@ CREATE TABLE xb.model_names (
   name       text PRIMARY KEY,
   owner      name NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
-  keep_versions integer CHECK (keep_versions > 0)  -- xb_set_retention; NULL: keep all
+  keep_versions integer CHECK (keep_versions > 0),  -- xb_set_retention; NULL: keep all
+  last_version  integer NOT NULL DEFAULT 0          -- the highest version number given, dropped or not
 );
 COMMENT ON TABLE xb.model_names IS
   'One row per model name: the role that owns it (the one that trained or imported its first version)';

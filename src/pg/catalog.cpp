@@ -276,8 +276,16 @@ NewVersion begin_model_version(const std::string &name, bool deploy_requested) {
                                               TEXTOID, n, SPI_OK_SELECT) != 0;
     if (v.deployed)
       execute1("UPDATE xb.models SET deployed = false WHERE name = $1 AND deployed", TEXTOID, n, SPI_OK_UPDATE);
-    v.version = static_cast<int>(
-        execute1("SELECT coalesce(max(version), 0) + 1 FROM xb.models WHERE name = $1", TEXTOID, n, SPI_OK_SELECT));
+    // Never a number the name has had: a dropped version's stays retired,
+    // so a version number names one model for the name's whole life.
+    v.version = static_cast<int>(execute1(
+        "SELECT greatest(coalesce(max(m.version), 0), (SELECT n.last_version FROM xb.model_names n WHERE n.name = $1)) "
+        "+ 1 FROM xb.models m WHERE m.name = $1",
+        TEXTOID, n, SPI_OK_SELECT));
+    Params last;
+    last.add(TEXTOID, n);
+    last.add(INT4OID, Int32GetDatum(v.version));
+    execute("UPDATE xb.model_names SET last_version = $2 WHERE name = $1", last, SPI_OK_UPDATE);
   });
   return v;
 }

@@ -6,7 +6,7 @@
 -- Roles are created inside the transaction, which is rolled back.
 \ir preamble.psql
 
-SELECT plan(23);
+SELECT plan(25);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -92,6 +92,15 @@ SELECT is((SELECT count(*)::int FROM xb.models WHERE name = 'pgtap27_fc')
           + (SELECT count(*)::int FROM xb.forecasts WHERE model_name = 'pgtap27_fc'), 0,
           'its versions, name, grants and materialized forecasts are gone');
 SELECT throws_ok($$SELECT xb_forecast('pgtap27_fc')$$, '42704', NULL, 'and its name is free');
+
+-- A version number names one model for the name's whole life: after the
+-- newest version is dropped, the next training does not take its number.
+SELECT pg_temp.train('pgtap27_v') FROM generate_series(1, 2);
+SELECT pg_temp.as_role('pgtap27_owner', $$SELECT xb_deploy('pgtap27_v', 1)$$);
+SELECT pg_temp.as_role('pgtap27_owner', $$SELECT xb_drop('pgtap27_v', 2)$$);
+SELECT pg_temp.train('pgtap27_v');
+SELECT is(pg_temp.versions('pgtap27_v'), '1,3*', 'the next version after dropping version 2 is 3, not 2 again');
+SELECT is((SELECT last_version FROM xb.model_names WHERE name = 'pgtap27_v'), 3, 'xb.model_names keeps the last number');
 
 SELECT * FROM finish();
 ROLLBACK;
