@@ -565,13 +565,6 @@ std::vector<TextRow> select_text(const char *sql, const std::vector<std::optiona
   return result;
 }
 
-std::string quoted_literal(const std::string &s) {
-  const char *c = s.c_str();
-  char *q = nullptr;
-  pg_call([&] { q = quote_literal_cstr(c); });
-  return q;
-}
-
 // Edit distance (insert, delete, substitute), case-insensitively.
 std::size_t edit_distance(const std::string &a, const std::string &b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -627,7 +620,7 @@ void check_access(const std::string &name, Right needed, bool allow_new) {
   }
   if (access == "owner" || (access == "manage" && needed != Right::Own) || (access == "use" && needed == Right::Use))
     return;
-  const std::string grant_to = quoted_literal(name) + ", " + quoted_literal(me);
+  const std::string grant_to = quote_literal(name) + ", " + quote_literal(me);
   if (needed == Right::Own)
     raise_sql_error(ERRCODE_INSUFFICIENT_PRIVILEGE,
                     "permission denied: only the owner of model \"" + name + "\" can grant, revoke or drop it",

@@ -160,13 +160,6 @@ bool is_numeric(Oid t) {
   return t == INT2OID || t == INT4OID || t == INT8OID || t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID;
 }
 
-std::string quote_literal(const std::string &text) {
-  const char *in = text.c_str();
-  const char *out = nullptr;
-  pg_call([&] { out = quote_literal_cstr(in); });
-  return out;
-}
-
 // A timestamptz is read as the wall-clock time in the spec's time zone, so
 // weekly rows at local midnight are 7 days apart across daylight saving.
 std::string time_expr(const Column &c, const std::string &time_zone) {
@@ -209,6 +202,13 @@ std::string describe_row(const SeriesRows &rows, std::size_t r) {
 }
 
 }  // namespace
+
+std::string quote_literal(const std::string &text) {
+  const char *in = text.c_str();
+  const char *out = nullptr;
+  pg_call([&] { out = quote_literal_cstr(in); });
+  return out;
+}
 
 std::string quote_ident(const std::string &name) {
   const char *in = name.c_str();

@@ -36,6 +36,7 @@ std::string session_time_zone();
 void check_time_zone(const std::string &zone);
 
 std::string quote_ident(const std::string &name);
+std::string quote_literal(const std::string &text);
 
 // The pieces every reader of a source shares (SPI connected).
 struct SourceColumn {
