@@ -323,36 +323,14 @@ run_pgtap() {
     record_counts pgtap "$rc" "$(parse_pg_prove <"$log")"
 }
 
-run_concurrency() {
-    local log=$LOGDIR/concurrency.log rc
-    banner "concurrency: prove test/concurrency/run.sh"
-    prove -v --exec bash test/concurrency/run.sh test/concurrency/retrain_lock.sh test/concurrency/trainings_view.sh | tee "$log"
+# run_prove SUITE SCRIPT...: TAP shell scripts through prove, counted as SUITE.
+run_prove() {
+    local suite=$1 log=$LOGDIR/$1.log rc
+    shift
+    banner "$suite: prove $*"
+    prove -v --exec bash "$@" | tee "$log"
     rc=${PIPESTATUS[0]}
-    record_counts concurrency "$rc" "$(parse_pg_prove <"$log")"
-}
-
-run_cron() {
-    local log=$LOGDIR/cron.log rc
-    banner "cron: prove test/cron/run.sh"
-    prove -v --exec bash test/cron/run.sh | tee "$log"
-    rc=${PIPESTATUS[0]}
-    record_counts cron "$rc" "$(parse_pg_prove <"$log")"
-}
-
-run_upgrade() {
-    local log=$LOGDIR/upgrade.log rc
-    banner "upgrade: prove test/upgrade/run.sh"
-    prove -v --exec bash test/upgrade/run.sh | tee "$log"
-    rc=${PIPESTATUS[0]}
-    record_counts upgrade "$rc" "$(parse_pg_prove <"$log")"
-}
-
-run_schema() {
-    local log=$LOGDIR/schema.log rc
-    banner "schema: prove test/schema/run.sh"
-    prove -v --exec bash test/schema/run.sh | tee "$log"
-    rc=${PIPESTATUS[0]}
-    record_counts schema "$rc" "$(parse_pg_prove <"$log")"
+    record_counts "$suite" "$rc" "$(parse_pg_prove <"$log")"
 }
 
 check_server_log() {
@@ -422,10 +400,11 @@ main() {
     if ((cluster)); then
         run_regress
         run_pgtap
-        run_concurrency
-        run_cron
-        run_upgrade
-        run_schema
+        run_prove concurrency test/concurrency/run.sh test/concurrency/retrain_lock.sh \
+            test/concurrency/trainings_view.sh
+        run_prove cron test/cron/run.sh
+        run_prove upgrade test/upgrade/run.sh
+        run_prove schema test/schema/run.sh
         xb_cluster_halt
         check_server_log
     else

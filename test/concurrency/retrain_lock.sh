@@ -19,11 +19,7 @@ trap 'rm -rf "$TMP"; dropdb --if-exists "$DB" 2>/dev/null' EXIT
 export PGOPTIONS="-c xb.threads=1 -c xb.progress_every=0"
 
 echo "1..7"
-N=0
-tap() {  # tap OK DESCRIPTION [DETAIL]
-    N=$((N + 1))
-    if [[ $1 == 0 ]]; then echo "ok $N - $2"; else echo "not ok $N - $2"; [[ -n ${3:-} ]] && sed 's/^/# /' <<<"$3"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 q() { psql -X -q -At -d "$DB" -v ON_ERROR_STOP=1 "$@"; }
 
 dropdb --if-exists "$DB" && createdb "$DB" || { echo "Bail out! cannot create $DB"; exit 1; }

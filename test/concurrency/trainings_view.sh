@@ -24,11 +24,7 @@ trap cleanup EXIT
 export PGOPTIONS="-c xb.threads=1 -c xb.progress_every=0"
 
 echo "1..7"
-N=0
-tap() {  # tap OK DESCRIPTION [DETAIL]
-    N=$((N + 1))
-    if [[ $1 == 0 ]]; then echo "ok $N - $2"; else echo "not ok $N - $2"; [[ -n ${3:-} ]] && sed 's/^/# /' <<<"$3"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 q() { psql -X -q -At -d "$DB" -v ON_ERROR_STOP=1 "$@"; }
 
 dropdb --if-exists "$DB" >/dev/null 2>&1

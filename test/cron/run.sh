@@ -12,18 +12,7 @@
 set -uo pipefail
 
 DB=xb_cron
-TESTS=0
-FAILED=0
-
-ok() {  # ok CONDITION-EXIT-STATUS DESCRIPTION
-    TESTS=$((TESTS + 1))
-    if [[ $1 -eq 0 ]]; then
-        echo "ok $TESTS - $2"
-    else
-        FAILED=$((FAILED + 1))
-        echo "not ok $TESTS - $2"
-    fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 q() {  # q DB SQL: one value
     psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
@@ -31,7 +20,7 @@ q() {  # q DB SQL: one value
 
 echo "1..6"
 [[ $(q postgres "SHOW shared_preload_libraries") == *pg_cron* ]]
-ok $? "pg_cron is preloaded"
+tap $? "pg_cron is preloaded"
 
 dropdb --if-exists "$DB" >/dev/null 2>&1
 createdb "$DB"
@@ -43,13 +32,13 @@ q "$DB" "CREATE EXTENSION xb;
          FROM generate_series(1, 3) s, generate_series(0, 155) w;
          SELECT xb_train_forecaster('cron_fc', 'weekly', 'week', 'sales', ARRAY['store'], horizon => 8) > 0;
          SELECT xb_refresh_forecasts('cron_fc') > 0;" >/dev/null
-ok $? "a forecaster is trained and its forecasts materialized"
+tap $? "a forecaster is trained and its forecasts materialized"
 
 q postgres "CREATE EXTENSION IF NOT EXISTS pg_cron" >/dev/null
 job=$(q postgres "SELECT cron.schedule_in_database('xb_nightly', '* * * * *',
                     \$\$CALL xb_retrain('cron_fc', keep => 'always'); SELECT xb_refresh_forecasts('cron_fc')\$\$, '$DB')")
 [[ -n $job ]]
-ok $? "the job is scheduled (retrain, then refresh)"
+tap $? "the job is scheduled (retrain, then refresh)"
 
 status=
 for _ in $(seq 1 90); do
@@ -60,14 +49,14 @@ for _ in $(seq 1 90); do
 done
 q postgres "SELECT cron.unschedule($job)" >/dev/null
 [[ $status == succeeded* ]]
-ok $? "its run is recorded as succeeded (status: ${status:-none after 90 s}$(
+tap $? "its run is recorded as succeeded (status: ${status:-none after 90 s}$(
     [[ $status == failed* ]] && q postgres "SELECT ': ' || return_message FROM cron.job_run_details WHERE jobid = $job LIMIT 1"))"
 
 [[ $(q "$DB" "SELECT version FROM xb.models WHERE name = 'cron_fc' AND deployed") == 2 ]]
-ok $? "the job's retrain deployed version 2"
+tap $? "the job's retrain deployed version 2"
 [[ $(q "$DB" "SELECT count(*) FILTER (WHERE version = 2) = count(*) AND count(*) = 24 FROM xb.forecasts
               WHERE model_name = 'cron_fc'") == t ]]
-ok $? "and its refresh replaced the forecasts with version 2's (3 series x 8 weeks)"
+tap $? "and its refresh replaced the forecasts with version 2's (3 series x 8 weeks)"
 
 dropdb "$DB" >/dev/null 2>&1
-exit $((FAILED > 0))
+exit $((TAP_FAILED > 0))

@@ -18,17 +18,6 @@ GRANT pgtap19_team TO pgtap19_carol;
 GRANT SELECT ON dresses TO pgtap19_alice, pgtap19_bob, pgtap19_carol;
 CREATE TEMP TABLE secret AS SELECT * FROM dresses;  -- bob may not read it
 
--- Runs a query as a role and returns its first column as text. pgTAP's own
--- bookkeeping stays with the superuser; a failing query resets the role.
-CREATE FUNCTION pg_temp.as_role(who text, query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  result text;
-BEGIN
-  EXECUTE format('SET LOCAL ROLE %I', who);
-  EXECUTE query INTO result;
-  RESET ROLE;
-  RETURN result;
-END $$;
 CREATE TEMP TABLE probe AS SELECT '{"style": "Sexy", "price": "Low", "season": "Summer"}'::jsonb AS j;
 GRANT SELECT ON probe TO PUBLIC;
 CREATE FUNCTION pg_temp.train(who text, model text, source text DEFAULT 'dresses') RETURNS text LANGUAGE sql AS $$

@@ -46,16 +46,6 @@ BEGIN
 END $$;
 ALTER FUNCTION pgtap21_src.spy() OWNER TO pgtap21_owner;
 
--- Runs a statement as a role; returns its first column as text (NULL for none).
-CREATE FUNCTION pg_temp.as_role(who text, query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  result text;
-BEGIN
-  EXECUTE format('SET LOCAL ROLE %I', who);
-  IF query ~* '^\s*select' THEN EXECUTE query INTO result; ELSE EXECUTE query; END IF;
-  RESET ROLE;
-  RETURN result;
-END $$;
 CREATE TEMP TABLE probe AS SELECT '{"style": "Sexy", "price": "Low", "season": "Summer"}'::jsonb AS j;
 GRANT SELECT ON probe TO PUBLIC;
 

@@ -5,13 +5,7 @@
 -- privileges sees only the models it may use, read-only transactions
 -- included; xb.model_summary answers in under 50 ms over 1,000 versions.
 -- Runs in one transaction that is rolled back; roles are created inside it.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-
-BEGIN;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS xb;
+\ir preamble.psql
 
 SELECT plan(30);
 
@@ -28,16 +22,6 @@ SELECT i AS product_id, (ARRAY['casual', 'party', 'work'])[1 + i % 3] AS style, 
        (i % 3 = 1 OR i % 10 > 6) AS made, i % 17 + 3 * (i % 3) AS units
 FROM generate_series(1, 200) i;
 
--- Runs a query as a role and returns its first column as text.
-CREATE FUNCTION pg_temp.as_role(who text, query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  result text;
-BEGIN
-  EXECUTE format('SET LOCAL ROLE %I', who);
-  EXECUTE query INTO result;
-  RESET ROLE;
-  RETURN result;
-END $$;
 
 -- The fastest of some runs of a query as a role, planning included, in ms;
 -- with the plan of that run.

@@ -21,15 +21,6 @@ CREATE ROLE pgtap27_manager;
 CREATE ROLE pgtap27_user;
 GRANT SELECT ON pgtap27_weekly TO pgtap27_owner;
 
-CREATE FUNCTION pg_temp.as_role(who text, query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  result text;
-BEGIN
-  EXECUTE format('SET LOCAL ROLE %I', who);
-  EXECUTE query INTO result;
-  RESET ROLE;
-  RETURN result;
-END $$;
 CREATE FUNCTION pg_temp.versions(model text) RETURNS text LANGUAGE sql STABLE AS $$
   SELECT coalesce(string_agg(version || CASE WHEN deployed THEN '*' ELSE '' END, ',' ORDER BY version), '')
   FROM xb.models WHERE name = model $$;

@@ -18,18 +18,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OLD=xb_upgrade_old
 FRESH=xb_upgrade_fresh
-TESTS=0
-FAILED=0
-
-ok() {  # ok CONDITION-EXIT-STATUS DESCRIPTION
-    TESTS=$((TESTS + 1))
-    if [[ $1 -eq 0 ]]; then
-        echo "ok $TESTS - $2"
-    else
-        FAILED=$((FAILED + 1))
-        echo "not ok $TESTS - $2"
-    fi
-}
+source "$HERE/../tap.sh"
 
 q() {  # q DB SQL: one value
     psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
@@ -42,13 +31,13 @@ psql -X -q -d postgres -c "DO \$\$ BEGIN CREATE ROLE upgrade_reader; EXCEPTION W
 createdb "$OLD" && createdb "$FRESH"
 
 psql -X -q -v ON_ERROR_STOP=1 -d "$OLD" -f "$HERE/fixture_0.1.0.sql" >/dev/null 2>"$HERE/../../build/upgrade_restore.log"
-ok $? "the 0.1.0 catalog restores"
+tap $? "the 0.1.0 catalog restores"
 [[ $(q "$OLD" "SELECT extversion FROM pg_extension WHERE extname = 'xb'") == 0.1.0 ]]
-ok $? "it is at version 0.1.0"
+tap $? "it is at version 0.1.0"
 
 q "$OLD" "ALTER EXTENSION xb UPDATE" >/dev/null
 [[ $(q "$OLD" "SELECT extversion FROM pg_extension WHERE extname = 'xb'") == $(sed -n "s/^default_version = '\(.*\)'/\1/p" "$HERE/../../control/xb.control") ]]
-ok $? "ALTER EXTENSION xb UPDATE reaches the current version"
+tap $? "ALTER EXTENSION xb UPDATE reaches the current version"
 
 # The same values as the 0.1.0 build computed, to 1e-9 relative.
 same() {  # same WHAT SQL-giving-(key, value)
@@ -62,16 +51,16 @@ same forecast "SELECT series || ' ' || ts, yhat FROM xb_forecast('upgrade_gru')"
     same forecast_lo "SELECT series || ' ' || ts, lo FROM xb_forecast('upgrade_gru')" &&
     same forecast_v2 "SELECT series || ' ' || ts, yhat FROM xb_forecast((SELECT weights FROM xb.models
                                                                           WHERE name = 'upgrade_gru' AND version = 2))"
-ok $? "the deployed forecaster and its other version forecast as before, intervals too"
+tap $? "the deployed forecaster and its other version forecast as before, intervals too"
 same recommend "SELECT dress_id::text, xb_recommend('upgrade_clf', d) FROM dresses_small d"
-ok $? "the classifier scores every row as before"
+tap $? "the classifier scores every row as before"
 same predict "SELECT dress_id::text, xb_predict('upgrade_reg', d) FROM dresses_small d"
-ok $? "the regressor predicts every row as before"
+tap $? "the regressor predicts every row as before"
 [[ $(q "$OLD" "SET ROLE upgrade_reader; SELECT count(*) FROM xb_forecast('upgrade_gru')") == 12 ]]
-ok $? "a role granted use before the upgrade still forecasts"
+tap $? "a role granted use before the upgrade still forecasts"
 [[ $(q "$OLD" "SELECT string_agg(name || ' v' || version || ' ' || deployed, ', ' ORDER BY id) FROM xb.models") == \
     "upgrade_gru v1 true, upgrade_gru v2 false, upgrade_clf v1 true, upgrade_reg v1 true" ]]
-ok $? "versions and the deployed flags are kept"
+tap $? "versions and the deployed flags are kept"
 
 # Schema: the upgraded extension against a fresh install of the current version.
 q "$OLD" "DROP TABLE upgrade_expected, dresses_small, walmart_small" >/dev/null
@@ -88,9 +77,9 @@ dump() {
 }
 diff <(dump "$OLD") <(dump "$FRESH") >"$HERE/../../build/upgrade_schema.diff"
 rc=$?
-ok $rc "an upgraded catalog has the schema of a fresh install"
+tap $rc "an upgraded catalog has the schema of a fresh install"
 [[ $rc -ne 0 ]] && head -n 60 "$HERE/../../build/upgrade_schema.diff" | sed 's/^/# /'
 
 dropdb "$OLD"
 dropdb "$FRESH"
-[[ $FAILED -eq 0 ]]
+[[ $TAP_FAILED -eq 0 ]]
