@@ -427,6 +427,31 @@ LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1000;
 COMMENT ON FUNCTION xb_score(text, text, text) IS
   'Scores every row of a table, view or SELECT in batches: key, label, probability (of the positive class, or of the label), value';
 
+-- Scoring aggregates with the model as a value: the average over the group
+-- of what xb_predict or xb_recommend gives for each jsonb row (NULL rows
+-- skipped, as avg() skips them); grouped by a unique key, each row's own.
+-- They read no catalog, so postgres_fdw can run them on the server that
+-- holds the rows (README, "Scaling out"). The state is avg()'s float8[].
+CREATE FUNCTION xb.predict_agg_transfn(double precision[], bytea, jsonb)
+RETURNS double precision[] AS 'MODULE_PATHNAME', 'xb_predict_agg_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION xb.recommend_agg_transfn(double precision[], bytea, jsonb)
+RETURNS double precision[] AS 'MODULE_PATHNAME', 'xb_recommend_agg_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE AGGREGATE xb_predict_agg(model bytea, "row" jsonb) (
+  SFUNC = xb.predict_agg_transfn, STYPE = double precision[], INITCOND = '{0,0,0}',
+  COMBINEFUNC = pg_catalog.float8_combine, FINALFUNC = pg_catalog.float8_avg, PARALLEL = SAFE);
+COMMENT ON AGGREGATE xb_predict_agg(bytea, jsonb) IS
+  'Average over the group of xb_predict''s value for each jsonb row, with a model bytea (from xb_model_bytes)';
+
+CREATE AGGREGATE xb_recommend_agg(model bytea, "row" jsonb) (
+  SFUNC = xb.recommend_agg_transfn, STYPE = double precision[], INITCOND = '{0,0,0}',
+  COMBINEFUNC = pg_catalog.float8_combine, FINALFUNC = pg_catalog.float8_avg, PARALLEL = SAFE);
+COMMENT ON AGGREGATE xb_recommend_agg(bytea, jsonb) IS
+  'Average over the group of xb_recommend''s probability of the positive class for each jsonb row, with a model bytea';
+
 CREATE FUNCTION xb_feature_importance(name text)
 RETURNS TABLE (feature text, importance double precision, importance_std double precision, metric text, rank integer)
 AS 'MODULE_PATHNAME', 'xb_feature_importance'

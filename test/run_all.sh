@@ -26,6 +26,9 @@
 #      every model's forecasts and scores; TAP)
 #   7d. prove test/schema/run.sh (CREATE EXTENSION xb SCHEMA analytics, not
 #      on the search_path: every family of calls, fully qualified; TAP)
+#   7e. prove test/scale/run.sh (three more throwaway clusters, Walmart and
+#      the dresses sharded over two with postgres_fdw: xb's aggregates run on
+#      the shards and give one server's results; about 30 s; TAP)
 #   8. the server log must show no backend killed by a signal or exiting with
 #      an error code (counted as one test)
 #
@@ -405,6 +408,7 @@ main() {
         run_prove cron test/cron/run.sh
         run_prove upgrade test/upgrade/run.sh
         run_prove schema test/schema/run.sh
+        run_prove scale test/scale/run.sh
         xb_cluster_halt
         check_server_log
     else
@@ -415,6 +419,7 @@ main() {
         not_run concurrency "no installed extension or no running cluster"
         not_run upgrade "no installed extension or no running cluster"
         not_run schema "no installed extension or no running cluster"
+        not_run scale "no installed extension or no running cluster"
     fi
 
     banner "summary"

@@ -199,12 +199,7 @@ XB_FUNCTION(xb_retrain_tabular) {
 // xb_recommend(name, row) -> probability of the positive class
 XB_FUNCTION(xb_recommend) {
   return score_row_as(fcinfo, [](const std::string &name, const TabularScorer &scorer, const TabularPrediction &p) {
-    if (scorer.kind() != ModelKind::Classifier)
-      throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a regressor; xb_recommend needs a classifier",
-                  "Use xb_predict() for a regressor's value.");
-    if (!scorer.has_positive_class())
-      throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" has more than two classes and no positive class",
-                  "Train it with options {\"positive_class\": \"...\"}, or use xb_predict_label() or xb_score().");
+    require_positive_class(scorer, "model \"" + name + "\"", "xb_recommend");
     return Float8GetDatum(p.positive_probability);
   });
 }
@@ -212,9 +207,7 @@ XB_FUNCTION(xb_recommend) {
 // xb_predict(name, row) -> the regressor's value, or a numeric or boolean label as a number
 XB_FUNCTION(xb_predict) {
   return score_row_as(fcinfo, [](const std::string &name, const TabularScorer &scorer, const TabularPrediction &p) {
-    if (scorer.kind() == ModelKind::Classifier && scorer.label_type() == LabelType::Text)
-      throw Error(ErrorKind::DatatypeMismatch, "model \"" + name + "\" predicts text labels, not numbers",
-                  "Use xb_predict_label('" + name + "', row) for the label as text.");
+    require_numeric_labels(scorer, "model \"" + name + "\"", "xb_predict");
     return Float8GetDatum(p.value);
   });
 }

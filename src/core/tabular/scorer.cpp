@@ -236,4 +236,20 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
   return out;
 }
 
+void require_positive_class(const TabularScorer &scorer, const std::string &model, const std::string &function) {
+  if (scorer.kind() != ModelKind::Classifier)
+    throw Error(ErrorKind::InvalidParameter, model + " is a regressor; " + function + " needs a classifier",
+                "Use xb_predict() or xb_predict_agg() for a regressor's value.");
+  if (!scorer.has_positive_class())
+    throw Error(ErrorKind::InvalidParameter, model + " has more than two classes and no positive class",
+                "Train it with options {\"positive_class\": \"...\"}, or use xb_predict_label() or xb_score().");
+}
+
+void require_numeric_labels(const TabularScorer &scorer, const std::string &model, const std::string &function) {
+  if (scorer.kind() == ModelKind::Classifier && scorer.label_type() == LabelType::Text)
+    throw Error(ErrorKind::DatatypeMismatch,
+                model + " predicts text labels, not numbers; " + function + " returns numbers",
+                "Use xb_predict_label() or xb_score() for the label as text.");
+}
+
 }  // namespace xb

@@ -57,4 +57,10 @@ class TabularScorer {
   std::unique_ptr<Impl> impl_;
 };
 
+// What xb_recommend and xb_predict (and their aggregates) need of a model,
+// as Error with a hint: model names it in the message ("model \"m\"", or
+// "the model bytea"), function is the caller.
+void require_positive_class(const TabularScorer &scorer, const std::string &model, const std::string &function);
+void require_numeric_labels(const TabularScorer &scorer, const std::string &model, const std::string &function);
+
 }  // namespace xb

@@ -1,0 +1,125 @@
+// The scoring aggregates, with a model given as a value (a bytea from
+// xb_model_bytes), not looked up in this database's catalog:
+//   xb_predict_agg(model bytea, row jsonb)    -> avg of xb_predict over the group
+//   xb_recommend_agg(model bytea, row jsonb)  -> avg of xb_recommend over the group
+// Grouped by a unique key, each is that row's own prediction. Because they
+// are aggregates of extension xb, postgres_fdw ships them to the server that
+// holds the rows (a foreign server with extensions 'xb'): a sharded product
+// table is scored on its shards and only one number per group comes back.
+//
+// The state is avg()'s own float8[] {N, sum, sum of squares}, so the combine
+// and final functions are PostgreSQL's float8_combine and float8_avg.
+#include <cstring>
+#include <memory>
+
+#include "core/common/error.hpp"
+#include "core/tabular/scorer.hpp"
+#include "pg/guard.hpp"
+#include "pg/guc.hpp"
+#include "pg/tabular_reader.hpp"
+
+using namespace xb;
+using namespace xb::pg;
+
+namespace {
+
+constexpr const char *kModel = "the model bytea";
+
+// The decoded model, kept for the statement in the transition function's
+// fn_extra: a copy of the blob's bytes, compared with each row's argument
+// (a memcmp costs far less than scoring the row, and the executor hands a
+// transition function no way to know that an argument cannot change), and
+// the scorer, a C++ object that a memory-context callback deletes with fn_mcxt.
+struct StatementScorer {
+  MemoryContextCallback on_reset;
+  char *bytes;
+  Size length;
+  std::shared_ptr<const TabularScorer> *scorer;
+};
+
+void delete_scorer(void *arg) {
+  auto *s = static_cast<StatementScorer *>(arg);
+  delete s->scorer;  // never throws: TabularScorer's destructor only frees
+  s->scorer = nullptr;
+}
+
+const TabularScorer &scorer_of_argument(FunctionCallInfo fcinfo) {
+  if (PG_ARGISNULL(1))
+    throw Error(ErrorKind::InvalidParameter, "model must not be NULL",
+                "Pass a classifier's or regressor's bytes, e.g. (SELECT xb_model_bytes('my_model')).");
+  bytea *model = nullptr;
+  pg_call([&] { model = PG_GETARG_BYTEA_PP(1); });
+  const char *data = VARDATA_ANY(model);
+  const Size length = VARSIZE_ANY_EXHDR(model);
+  auto *s = static_cast<StatementScorer *>(fcinfo->flinfo->fn_extra);
+  if (s && s->scorer && s->length == length && std::memcmp(s->bytes, data, length) == 0) return **s->scorer;
+
+  auto decoded =
+      std::shared_ptr<const TabularScorer>(TabularScorer::load(std::string_view(data, length), runtime_settings()));
+  pg_call([&] {
+    MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+    if (!s) {
+      s = static_cast<StatementScorer *>(MemoryContextAllocZero(mcxt, sizeof(StatementScorer)));
+      s->on_reset.func = delete_scorer;
+      s->on_reset.arg = s;
+      MemoryContextRegisterResetCallback(mcxt, &s->on_reset);
+      fcinfo->flinfo->fn_extra = s;
+    }
+    if (s->bytes) pfree(s->bytes);
+    s->bytes = nullptr;
+    s->length = 0;
+    s->bytes = static_cast<char *>(MemoryContextAllocHuge(mcxt, length + 1));
+  });
+  std::memcpy(s->bytes, data, length);
+  s->length = length;
+  if (s->scorer)
+    *s->scorer = std::move(decoded);
+  else
+    s->scorer = new std::shared_ptr<const TabularScorer>(std::move(decoded));
+  return **s->scorer;
+}
+
+// Adds x to avg()'s state {N, sum, sum of squares}, in place as float8_accum
+// does inside an aggregate.
+Datum accumulate(FunctionCallInfo fcinfo, double x) {
+  if (!AggCheckCallContext(fcinfo, nullptr))
+    throw Error(ErrorKind::Internal, "xb scoring transition called outside an aggregate");
+  ArrayType *state = nullptr;
+  pg_call([&] { state = PG_GETARG_ARRAYTYPE_P(0); });
+  if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != 3 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
+    throw Error(ErrorKind::Internal, "xb scoring transition: the state is not a float8[3]");
+  auto *v = reinterpret_cast<float8 *>(ARR_DATA_PTR(state));
+  v[0] += 1;
+  v[1] += x;
+  v[2] += x * x;
+  PG_RETURN_ARRAYTYPE_P(state);
+}
+
+// Scores argument 2 (a jsonb row) with the model bytea of argument 1 and adds
+// what value() makes of the prediction; a NULL row is skipped, as avg() does.
+template <typename Value>
+Datum score_and_accumulate(FunctionCallInfo fcinfo, Value value) {
+  if (PG_ARGISNULL(0)) throw Error(ErrorKind::Internal, "xb scoring transition: the state is NULL");
+  const TabularScorer &scorer = scorer_of_argument(fcinfo);
+  if (PG_ARGISNULL(2)) PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+  const auto columns = jsonb_columns(PG_GETARG_DATUM(2), scorer.features());
+  return accumulate(fcinfo, value(scorer, scorer.predict(columns).at(0)));
+}
+
+}  // namespace
+
+// xb.predict_agg_transfn(state, model, row): xb_predict's value
+XB_FUNCTION(xb_predict_agg_transfn) {
+  return score_and_accumulate(fcinfo, [](const TabularScorer &scorer, const TabularPrediction &p) {
+    require_numeric_labels(scorer, kModel, "xb_predict_agg");
+    return p.value;
+  });
+}
+
+// xb.recommend_agg_transfn(state, model, row): xb_recommend's probability
+XB_FUNCTION(xb_recommend_agg_transfn) {
+  return score_and_accumulate(fcinfo, [](const TabularScorer &scorer, const TabularPrediction &p) {
+    require_positive_class(scorer, kModel, "xb_recommend_agg");
+    return p.positive_probability;
+  });
+}
