@@ -7,8 +7,8 @@
 // holds the rows (a foreign server with extensions 'xb'): a sharded product
 // table is scored on its shards and only one number per group comes back.
 //
-// The state is avg()'s own float8[] {N, sum, sum of squares}, so the combine
-// and final functions are PostgreSQL's float8_combine and float8_avg.
+// The state is avg()'s own float8[], kept by avg()'s own float8_accum, so the
+// combine and final functions are PostgreSQL's float8_combine and float8_avg.
 #include <cstring>
 #include <memory>
 
@@ -43,7 +43,11 @@ void delete_scorer(void *arg) {
   s->scorer = nullptr;
 }
 
-const TabularScorer &scorer_of_argument(FunctionCallInfo fcinfo) {
+using Requirement = void (*)(const TabularScorer &);
+
+// The scorer of argument 1; require runs once per decoded model, so a model
+// of the wrong kind is refused even in a group of NULL rows.
+std::shared_ptr<const TabularScorer> scorer_of_argument(FunctionCallInfo fcinfo, Requirement require) {
   if (PG_ARGISNULL(1))
     throw Error(ErrorKind::InvalidParameter, "model must not be NULL",
                 "Pass a classifier's or regressor's bytes, e.g. (SELECT xb_model_bytes('my_model')).");
@@ -52,10 +56,11 @@ const TabularScorer &scorer_of_argument(FunctionCallInfo fcinfo) {
   const char *data = VARDATA_ANY(model);
   const Size length = VARSIZE_ANY_EXHDR(model);
   auto *s = static_cast<StatementScorer *>(fcinfo->flinfo->fn_extra);
-  if (s && s->scorer && s->length == length && std::memcmp(s->bytes, data, length) == 0) return **s->scorer;
+  if (s && s->scorer && s->length == length && std::memcmp(s->bytes, data, length) == 0) return *s->scorer;
 
   auto decoded =
       std::shared_ptr<const TabularScorer>(TabularScorer::load(std::string_view(data, length), runtime_settings()));
+  require(*decoded);
   pg_call([&] {
     MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
     if (!s) {
@@ -73,53 +78,46 @@ const TabularScorer &scorer_of_argument(FunctionCallInfo fcinfo) {
   std::memcpy(s->bytes, data, length);
   s->length = length;
   if (s->scorer)
-    *s->scorer = std::move(decoded);
+    *s->scorer = decoded;
   else
-    s->scorer = new std::shared_ptr<const TabularScorer>(std::move(decoded));
-  return **s->scorer;
+    s->scorer = new std::shared_ptr<const TabularScorer>(decoded);
+  return decoded;
 }
 
-// Adds x to avg()'s state {N, sum, sum of squares}, in place as float8_accum
-// does inside an aggregate.
+// Adds x to avg()'s state with avg()'s own transition (its overflow checks
+// included); nodeAgg copies the new array into the aggregate's context.
 Datum accumulate(FunctionCallInfo fcinfo, double x) {
-  if (!AggCheckCallContext(fcinfo, nullptr))
-    throw Error(ErrorKind::Internal, "xb scoring transition called outside an aggregate");
-  ArrayType *state = nullptr;
-  pg_call([&] { state = PG_GETARG_ARRAYTYPE_P(0); });
-  if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != 3 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
-    throw Error(ErrorKind::Internal, "xb scoring transition: the state is not a float8[3]");
-  auto *v = reinterpret_cast<float8 *>(ARR_DATA_PTR(state));
-  v[0] += 1;
-  v[1] += x;
-  v[2] += x * x;
-  PG_RETURN_ARRAYTYPE_P(state);
+  Datum state = 0;
+  pg_call([&] { state = DirectFunctionCall2(float8_accum, PG_GETARG_DATUM(0), Float8GetDatum(x)); });
+  return state;
 }
 
 // Scores argument 2 (a jsonb row) with the model bytea of argument 1 and adds
 // what value() makes of the prediction; a NULL row is skipped, as avg() does.
 template <typename Value>
-Datum score_and_accumulate(FunctionCallInfo fcinfo, Value value) {
-  if (PG_ARGISNULL(0)) throw Error(ErrorKind::Internal, "xb scoring transition: the state is NULL");
-  const TabularScorer &scorer = scorer_of_argument(fcinfo);
+Datum score_and_accumulate(FunctionCallInfo fcinfo, Requirement require, Value value) {
+  if (!AggCheckCallContext(fcinfo, nullptr) || PG_ARGISNULL(0))
+    throw Error(ErrorKind::InvalidParameter, "xb's scoring transition functions run only inside their aggregates",
+                "Call xb_predict_agg() or xb_recommend_agg().");
+  // Held for the whole call, not borrowed from the cache.
+  const std::shared_ptr<const TabularScorer> scorer = scorer_of_argument(fcinfo, require);
   if (PG_ARGISNULL(2)) PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-  const auto columns = jsonb_columns(PG_GETARG_DATUM(2), scorer.features());
-  return accumulate(fcinfo, value(scorer, scorer.predict(columns).at(0)));
+  const auto columns = jsonb_columns(PG_GETARG_DATUM(2), scorer->features());
+  return accumulate(fcinfo, value(scorer->predict(columns).at(0)));
 }
 
 }  // namespace
 
 // xb.predict_agg_transfn(state, model, row): xb_predict's value
 XB_FUNCTION(xb_predict_agg_transfn) {
-  return score_and_accumulate(fcinfo, [](const TabularScorer &scorer, const TabularPrediction &p) {
-    require_numeric_labels(scorer, kModel, "xb_predict_agg");
-    return p.value;
-  });
+  return score_and_accumulate(
+      fcinfo, [](const TabularScorer &scorer) { require_numeric_labels(scorer, kModel, "xb_predict_agg"); },
+      [](const TabularPrediction &p) { return p.value; });
 }
 
 // xb.recommend_agg_transfn(state, model, row): xb_recommend's probability
 XB_FUNCTION(xb_recommend_agg_transfn) {
-  return score_and_accumulate(fcinfo, [](const TabularScorer &scorer, const TabularPrediction &p) {
-    require_positive_class(scorer, kModel, "xb_recommend_agg");
-    return p.positive_probability;
-  });
+  return score_and_accumulate(
+      fcinfo, [](const TabularScorer &scorer) { require_positive_class(scorer, kModel, "xb_recommend_agg"); },
+      [](const TabularPrediction &p) { return p.positive_probability; });
 }

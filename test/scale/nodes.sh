@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Three throwaway clusters on this machine, as a DBA would shard Walmart with
 # PostgreSQL alone (source this file; used by test/scale/run.sh and
-# test/bench/scale_fit.sh):
+# test/bench/scale_vs_one_server.sh):
 #
 #   coordinator   xb, postgres_fdw; table sales PARTITION BY LIST (store),
 #                 even stores on shard0 and odd ones on shard1 (22 and 23),
@@ -40,7 +40,14 @@ SCALE_NODES=(coordinator shard0 shard1)
 start_node() {
     local XB_CLUSTER_DIR XB_CLUSTER_LOG PGHOST PGPORT PGUSER PGDATABASE XB_CLUSTER_PRELOAD=
     unset XB_CLUSTER_DIR XB_CLUSTER_LOG
-    xb_cluster_start 2>/dev/null || return 1
+    local log
+    log=$(mktemp)
+    if ! xb_cluster_start 2>"$log"; then
+        cat "$log" >&2
+        rm -f "$log"
+        return 1
+    fi
+    rm -f "$log"
     NODE_DIR[$1]=$XB_CLUSTER_DIR NODE_HOST[$1]=$PGHOST NODE_PORT[$1]=$PGPORT SCALE_USER=$PGUSER
 }
 
@@ -78,7 +85,7 @@ scale_nodes_start() {
     for node in "${SCALE_NODES[@]}"; do
         start_node "$node" || { echo "scale: could not start $node" >&2; return 1; }
         PGHOST=${NODE_HOST[$node]} PGPORT=${NODE_PORT[$node]} PGUSER=$SCALE_USER \
-            psql -X -q -d postgres -c "CREATE DATABASE $SCALE_DB" \
+            psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $SCALE_DB" \
                 -c "ALTER DATABASE $SCALE_DB SET xb.threads = 1" || return 1
         on "$node" "CREATE EXTENSION xb" "CREATE TABLE sales ($SALES_COLUMNS)" \
             "CREATE TABLE dresses ($DRESS_COLUMNS)" \

@@ -10,7 +10,7 @@ ORDER BY table_name;
 SELECT p.oid::regprocedure AS function, pg_get_function_result(p.oid) AS returns
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'xb'
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text;
 
 SELECT name, setting FROM pg_settings WHERE name LIKE 'xb.%' ORDER BY name;
 
