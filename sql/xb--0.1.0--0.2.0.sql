@@ -643,3 +643,6 @@ CREATE AGGREGATE xb_recommend_agg(model bytea, "row" jsonb) (
   COMBINEFUNC = pg_catalog.float8_combine, FINALFUNC = pg_catalog.float8_avg, PARALLEL = SAFE);
 COMMENT ON AGGREGATE xb_recommend_agg(bytea, jsonb) IS
   'Average over the group of xb_recommend''s probability of the positive class for each jsonb row, with a model bytea';
+
+COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer) IS
+  'Trains a forecaster (auto: the statistical members) on the group''s series and returns its next horizon steps as xb.forecast_point[]';

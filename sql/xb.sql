@@ -259,14 +259,16 @@ GRANT SELECT ON xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
 -- fits and forecasts in one go and returns the forecast as xb.forecast_point[].
 -- Each group is one series, trained exactly as xb_train_forecaster trains a
 -- source holding only that series. Semantics:
---   ts   date, timestamp or timestamptz; a timestamptz counts in UTC (as
---        xb_train_forecaster reads it), whatever the session's TimeZone, and
---        forecasts come back as UTC timestamps.
+--   ts   date, timestamp or timestamptz; a timestamptz counts in UTC,
+--        whatever the session's TimeZone (the model records time_zone UTC;
+--        postgres_fdw's sessions on shards run in UTC too), and forecasts
+--        come back as UTC timestamps.
 --   NULL rows with a NULL ts or y are skipped, as avg() skips NULLs; the gap
 --        they leave is filled like any missing step (options.fill, interpolate
 --        by default; "fill": "error" refuses it). A group with no non-NULL
 --        rows gives NULL. A NULL horizon is an error.
---   options the forecaster's options plus "arch" (default gru), "series" (a
+--   options the forecaster's options plus "arch" (default auto, the
+--        statistical members: no LibTorch), "series" (a
 --        label for the group, used in messages and as xb_forecast's series)
 --        and, for xb_fit_forecaster only, "horizon" (default 8). horizon and
 --        options must be the same in every row of a group.
@@ -324,7 +326,7 @@ CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon inte
   COMBINEFUNC = xb.series_agg_combine, SERIALFUNC = xb.series_agg_serialize,
   DESERIALFUNC = xb.series_agg_deserialize, PARALLEL = SAFE);
 COMMENT ON AGGREGATE xb_forecast_agg(anyelement, double precision, integer) IS
-  'Trains a GRU on the group''s series and returns its next horizon steps as xb.forecast_point[]';
+  'Trains a forecaster (auto: the statistical members) on the group''s series and returns its next horizon steps as xb.forecast_point[]';
 
 CREATE AGGREGATE xb_forecast_agg(ts anyelement, y double precision, horizon integer, options jsonb) (
   SFUNC = xb.forecast_agg_transfn, STYPE = internal, FINALFUNC = xb.forecast_agg_final,

@@ -12,6 +12,7 @@
 #include "core/common/error.hpp"
 #include "core/forecast/forecast.hpp"
 #include "core/forecast/forecaster.hpp"
+#include "core/forecast/options.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
@@ -107,10 +108,27 @@ struct FittedGroup {
   TrainedForecaster trained;
 };
 
+// The type of ts, from the final function's Aggref; InvalidOid in a window.
+Oid aggregate_time_type(FunctionCallInfo fcinfo) {
+  Oid type = InvalidOid;
+  pg_call([&] {
+    if (const Aggref *a = AggGetAggref(fcinfo); a && a->aggargtypes != NIL) type = linitial_oid(a->aggargtypes);
+  });
+  return type;
+}
+
 // Trains on the group's rows, as xb_train_forecaster would on them alone.
-FittedGroup fit_group(const SeriesAggState *state, std::optional<int> horizon, const char *function) {
+FittedGroup fit_group(FunctionCallInfo fcinfo, const SeriesAggState *state, std::optional<int> horizon,
+                      const char *function) {
   FittedGroup g;
   g.options = parse_aggregate_options(options_text(state), horizon);
+  // A timestamptz was read in UTC, whatever the session's TimeZone (on a
+  // shard, postgres_fdw's session is in UTC anyway): the model says so, as
+  // xb_train_forecaster's record the zone they read in.
+  if (aggregate_time_type(fcinfo) == TIMESTAMPTZOID) {
+    g.options.forecast.time_zone = "UTC";
+    g.options.forecast.user_json = with_time_zone(g.options.forecast.user_json, "UTC");
+  }
   const std::string label = g.options.series.empty() ? function : function + (": series " + g.options.series);
   g.trained = train_forecaster(rows_of(state, g.options.series), g.options.forecast, runtime_settings(),
                                backend_hooks(label.c_str()));
@@ -193,14 +211,14 @@ XB_FUNCTION(xb_series_agg_deserialize) {
 XB_FUNCTION(xb_fit_forecaster_final) {
   const SeriesAggState *state = state_argument(fcinfo, 0);
   if (state == nullptr || state->rows == 0) PG_RETURN_NULL();
-  const FittedGroup g = fit_group(state, std::nullopt, "xb_fit_forecaster");
+  const FittedGroup g = fit_group(fcinfo, state, std::nullopt, "xb_fit_forecaster");
   PG_RETURN_BYTEA_P(bytea_of(g.trained.blob));
 }
 
 XB_FUNCTION(xb_forecast_agg_final) {
   const SeriesAggState *state = state_argument(fcinfo, 0);
   if (state == nullptr || state->rows == 0) PG_RETURN_NULL();
-  const FittedGroup g = fit_group(state, state->horizon, "xb_forecast_agg");
+  const FittedGroup g = fit_group(fcinfo, state, state->horizon, "xb_forecast_agg");
   const auto points =
       forecast(g.trained.blob, g.options.forecast.horizon, runtime_settings(), backend_hooks("xb_forecast_agg"));
   return forecast_point_array(fcinfo, points);

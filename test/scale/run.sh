@@ -20,7 +20,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$REPO/test/tap.sh"
 source "$REPO/test/scale/nodes.sh"
 
-echo "1..13"
+echo "1..14"
 trap scale_nodes_stop EXIT
 if ! scale_nodes_start; then
     echo "Bail out! the coordinator and the two shards could not be set up"
@@ -90,6 +90,12 @@ ts=$(on coordinator "$pushdown" "SET TimeZone = 'Asia/Tokyo'" \
     "SELECT (xb_forecast_agg(at, sales, 13))[1].ts FROM sales WHERE store = 1 GROUP BY store")
 [[ $ts == "2012-11-02 00:00:00" ]]
 tap $? "the forecast's calendar is UTC midnights, as the data's (first step $ts)"
+
+zones=$(on coordinator "$pushdown" "SET TimeZone = 'Asia/Tokyo'" \
+    "SELECT string_agg(DISTINCT coalesce(xb_model_info(m)->'options'->>'time_zone', 'none'), ',')
+     FROM (SELECT store, xb_fit_forecaster(at, sales, '{\"horizon\": 13}') m FROM sales GROUP BY store) s")
+[[ $zones == UTC ]]
+tap $? "and the models fitted on the shards from a timestamptz record time_zone UTC (got $zones)"
 
 # Scoring: a classifier trained here, its bytes shipped as a query parameter.
 on coordinator "$quiet" \

@@ -90,6 +90,16 @@ std::string string_of(const json &v, const char *what) {
   return v.get<std::string>();
 }
 
+// options.time_zone, when the blob records one: the zone a timestamptz
+// source was read in (the aggregates: UTC). Metadata only; bounded as
+// PostgreSQL bounds a zone name.
+std::string time_zone_of(const json &options) {
+  if (!options.contains("time_zone")) return "";
+  std::string zone = string_of(options.at("time_zone"), "time_zone");
+  if (zone.empty() || zone.size() > 255) throw inconsistent("time_zone length");
+  return zone;
+}
+
 Frequency frequency_of(const json &freq) {
   Frequency f;
   const std::string unit = string_of(freq.at("unit"), "freq.unit");
@@ -135,6 +145,7 @@ StatState StatState::from_json(const std::string &text) {
     st.options.arch = string_of(opt.at("arch"), "arch");
     st.options.horizon = static_cast<int>(whole(opt, "horizon", 1, limits::kMaxHorizon));
     st.options.interval = finite(opt.at("interval"), "interval");
+    st.options.time_zone = time_zone_of(opt);
     st.freq = frequency_of(j.at("freq"));
     st.season = static_cast<int>(whole(j, "season", 1, 10000));
     st.conformal_q = finite_array(j.at("conformal_q"), "conformal_q");
@@ -197,6 +208,7 @@ ForecastState ForecastState::from_json(const std::string &text) {
     o.seed = whole(opt, "seed", 0, 2147483647L);
     o.dropout = finite(opt.at("dropout"), "dropout");
     o.interval = finite(opt.at("interval"), "interval");
+    o.time_zone = time_zone_of(opt);
     st.panel.freq = frequency_of(j.at("freq"));
     st.flags_from_last_season = j.contains("future_flags") && j.at("future_flags") == "last_season";
     const json &features = j.at("features");

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Every forecasting candidate, auto, and R's forecast package on three data
+# sets, one table (issue: forecasts that win by default). Each data set's last
+# H steps are held out, every call uses default options (only a seed for the
+# networks) and the forecasts are scored outside xb on the held-out actuals:
+#
+#   walmart    45 stores x 143 weeks, 4 covariates (their true future values
+#              given with future_source), H 13
+#   dresses    the dress sales: 23 cumulative counts every other day, turned
+#              into units per step; dresses with a gap or a word in a cell are
+#              left out; no covariates; H 3
+#   synthetic  40 weekly series x 156 weeks with a known trend, a yearly
+#              season and promotions (a 0/1 covariate, future values given),
+#              noise 5 %; generated from a fixed seed; H 13
+#
+# R anchors: snaive, ets, auto.arima, stlf, thetaf per series (stlf needs two
+# full seasons: only Walmart and synthetic), no covariates.
+#
+# Usage: bash test/bench/auto_evidence.sh [SEEDS]   (default "1 2 3": the GRU's
+#        seeds; about 15 minutes on 2 cores). Needs xb installed and Rscript
+#        with r-cran-forecast. Starts and removes its own cluster. Prints a
+#        markdown table; never asserts.
+set -uo pipefail
+
+SEEDS=${1:-"1 2 3"}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DATA=$REPO/../shared/data
+source "$REPO/scripts/cluster.sh"
+xb_cluster_start 2>/dev/null || { echo "could not start a cluster" >&2; exit 1; }
+WORK=$(mktemp -d)
+chmod 777 "$WORK"
+trap 'xb_cluster_stop; rm -rf "$WORK"' EXIT
+
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" "$@"; }
+
+q -c "CREATE EXTENSION xb" \
+  -c "CREATE TABLE walmart_raw (store int, date date, weekly_sales float8, holiday_flag int, temperature float8,
+                                fuel_price float8, cpi float8, unemployment float8)" \
+  -c "\\copy walmart_raw FROM '$DATA/walmart_weekly.csv' WITH (FORMAT csv, HEADER true)" \
+  -c "CREATE TABLE walmart AS SELECT store::text AS series, date AS t, weekly_sales AS y, holiday_flag, temperature,
+                                     fuel_price, cpi, unemployment FROM walmart_raw" \
+  -c "CREATE TABLE dress_raw (dress_id text, d01 text, d02 text, d03 text, d04 text, d05 text, d06 text, d07 text,
+        d08 text, d09 text, d10 text, d11 text, d12 text, d13 text, d14 text, d15 text, d16 text, d17 text, d18 text,
+        d19 text, d20 text, d21 text, d22 text, d23 text, x01 text, x02 text, x03 text, x04 text, x05 text, x06 text,
+        x07 text, x08 text, x09 text, x10 text, x11 text, x12 text)" \
+  -c "\\copy dress_raw FROM '$DATA/dress_sales.csv' WITH (FORMAT csv, HEADER true)" \
+  -c "CREATE TABLE dresses AS
+      WITH cells AS (
+        SELECT r.dress_id, c.i, trim(c.v) AS v
+        FROM (SELECT DISTINCT ON (dress_id) * FROM dress_raw ORDER BY dress_id) r,
+             unnest(ARRAY[d01, d02, d03, d04, d05, d06, d07, d08, d09, d10, d11, d12, d13, d14, d15, d16, d17, d18,
+                          d19, d20, d21, d22, d23]) WITH ORDINALITY c(v, i)),
+      clean AS (SELECT dress_id FROM cells GROUP BY dress_id HAVING bool_and(v ~ '^[0-9]+\$')),
+      counts AS (SELECT dress_id, i, v::float8 AS n FROM cells JOIN clean USING (dress_id))
+      SELECT dress_id AS series, date '2013-08-29' + 2 * (i::int - 1) AS t,
+             greatest(n - coalesce(lag(n) OVER (PARTITION BY dress_id ORDER BY i), 0), 0) AS y
+      FROM counts" \
+  -c "SELECT setseed(0.42)" \
+  -c "CREATE TABLE synthetic AS
+      WITH s AS (SELECT k, 500 + random() * 1500 AS level, (random() - 0.3) * 0.004 AS trend,
+                        0.1 + random() * 0.3 AS amplitude, random() * 52 AS phase FROM generate_series(1, 40) k),
+           w AS (SELECT s.*, t, (random() < 0.1)::int AS promo, random() AS u1, random() AS u2
+                 FROM s, generate_series(0, 155) t)
+      SELECT 's' || k AS series, date '2020-01-03' + 7 * t AS t, promo,
+             level * (1 + trend * t) * (1 + amplitude * sin(2 * pi() * (t + phase) / 52)) * (1 + 0.3 * promo)
+               * (1 + 0.05 * sqrt(-2 * ln(greatest(u1, 1e-12))) * cos(2 * pi() * u2)) AS y
+      FROM w" >/dev/null || exit 1
+
+# dataset H FEATURES(comma list or empty) PERIOD: rows, cutoff, train and test
+declare -A H=([walmart]=13 [dresses]=3 [synthetic]=13)
+declare -A FEATURES=([walmart]="holiday_flag,temperature,fuel_price,cpi,unemployment" [dresses]="" [synthetic]="promo")
+declare -A PERIOD=([walmart]=52 [dresses]=1 [synthetic]=52)
+printf '| data | candidate | seed | WAPE | seconds |\n| --- | --- | --- | --- | --- |\n'
+for d in walmart dresses synthetic; do
+    h=${H[$d]}
+    q -c "CREATE TABLE ${d}_cut AS SELECT series, max(t) - (SELECT (max(t) - min(t)) / (count(*) - 1) * $h
+                                                              FROM $d x WHERE x.series = d.series) AS cutoff
+                                   FROM $d d GROUP BY series" \
+      -c "CREATE VIEW ${d}_train AS SELECT d.* FROM $d d JOIN ${d}_cut c USING (series) WHERE d.t <= c.cutoff" \
+      -c "CREATE VIEW ${d}_test AS SELECT d.* FROM $d d JOIN ${d}_cut c USING (series) WHERE d.t > c.cutoff" || exit 1
+    features=${FEATURES[$d]}
+    fcols=NULL future=NULL
+    if [[ -n $features ]]; then
+        fcols="ARRAY['${features//,/\',\'}']"
+        future="'${d}_test'"
+    fi
+    runs=("snaive 0" "ets 0" "theta 0" "stlf 0" "auto 0")
+    for s in $SEEDS; do runs+=("gru $s"); done
+    for run in "${runs[@]}"; do
+        read -r arch seed <<<"$run"
+        name="${d}_${arch}_${seed}"
+        out=$(psql -X -q -At -v ON_ERROR_STOP=1 2>"$WORK/err" <<SQL
+SET client_min_messages = warning;
+SELECT clock_timestamp() AS start \gset
+SELECT xb_train_forecaster('$name', '${d}_train', 't', 'y', ARRAY['series'], $fcols, $h, '$arch', '{"seed": $seed}');
+SELECT round(extract(epoch FROM clock_timestamp() - :'start'::timestamptz)::numeric, 1);
+SELECT round((sum(abs(a.y - f.yhat)) / sum(abs(a.y)))::numeric, 4)
+FROM xb_forecast('$name', $h, $future) f JOIN ${d}_test a ON a.series = f.series AND a.t = f.ts::date;
+SQL
+)
+        if [[ $? -ne 0 ]]; then
+            printf '| %s | %s | %s | failed: %s | |\n' "$d" "$arch" "$seed" "$(head -c 120 "$WORK/err" | tr '\n' ' ')"
+            continue
+        fi
+        read -r _ secs wape <<<"$(tr '\n' ' ' <<<"$out")"
+        printf '| %s | xb %s | %s | %s | %s |\n' "$d" "$arch" "$([[ $arch == gru ]] && echo "$seed" || echo -)" \
+            "$wape" "$secs"
+    done
+    # R: the same train rows, per series, no covariates.
+    q -c "\\copy (SELECT series, t, y FROM ${d}_train ORDER BY series, t) TO '$WORK/${d}_train.csv' CSV HEADER" \
+      -c "\\copy (SELECT series, t, y FROM ${d}_test ORDER BY series, t) TO '$WORK/${d}_test.csv' CSV HEADER"
+    Rscript --vanilla - "$WORK/${d}_train.csv" "$WORK/${d}_test.csv" "$h" "${PERIOD[$d]}" "$d" <<'EOF'
+suppressMessages(library(forecast))
+a <- commandArgs(trailingOnly = TRUE)
+train <- read.csv(a[1]); test <- read.csv(a[2]); h <- as.integer(a[3]); m <- as.integer(a[4]); d <- a[5]
+methods <- list(snaive = function(y) snaive(y, h = h)$mean,
+                ets = function(y) forecast(ets(y), h = h)$mean,
+                auto.arima = function(y) forecast(auto.arima(y), h = h)$mean,
+                stlf = function(y) if (m > 1 && length(y) > 2 * m) stlf(y, h = h)$mean else NULL,
+                thetaf = function(y) thetaf(y, h = h)$mean)
+for (nm in names(methods)) {
+  err <- 0; tot <- 0; ok <- TRUE
+  t0 <- proc.time()[["elapsed"]]
+  for (s in unique(train$series)) {
+    y <- ts(train$y[train$series == s], frequency = m)
+    f <- tryCatch(methods[[nm]](y), error = function(e) NULL)
+    if (is.null(f)) { ok <- FALSE; break }
+    actual <- test$y[test$series == s]
+    err <- err + sum(abs(actual - as.numeric(f)[seq_along(actual)])); tot <- tot + sum(abs(actual))
+  }
+  secs <- proc.time()[["elapsed"]] - t0
+  if (ok) cat(sprintf("| %s | R %s | - | %.4f | %.1f |\n", d, nm, err / tot, secs))
+}
+EOF
+done
