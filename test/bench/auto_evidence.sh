@@ -73,8 +73,8 @@ declare -A PERIOD=([walmart]=52 [dresses]=1 [synthetic]=52)
 printf '| data | candidate | seed | WAPE | seconds |\n| --- | --- | --- | --- | --- |\n'
 for d in walmart dresses synthetic; do
     h=${H[$d]}
-    q -c "CREATE TABLE ${d}_cut AS SELECT series, max(t) - (SELECT (max(t) - min(t)) / (count(*) - 1) * $h
-                                                              FROM $d x WHERE x.series = d.series) AS cutoff
+    q -c "CREATE TABLE ${d}_cut AS SELECT series, max(t) - ((SELECT (max(t) - min(t)) / (count(*) - 1) * $h
+                                                              FROM $d x WHERE x.series = d.series))::int AS cutoff
                                    FROM $d d GROUP BY series" \
       -c "CREATE VIEW ${d}_train AS SELECT d.* FROM $d d JOIN ${d}_cut c USING (series) WHERE d.t <= c.cutoff" \
       -c "CREATE VIEW ${d}_test AS SELECT d.* FROM $d d JOIN ${d}_cut c USING (series) WHERE d.t > c.cutoff" || exit 1
