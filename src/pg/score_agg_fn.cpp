@@ -26,12 +26,14 @@ namespace {
 constexpr const char *kModel = "the model bytea";
 
 // The decoded model, kept for the statement in the transition function's
-// fn_extra: a copy of the blob's bytes, compared with each row's argument
-// (a memcmp costs far less than scoring the row, and the executor hands a
-// transition function no way to know that an argument cannot change), and
-// the scorer, a C++ object that a memory-context callback deletes with fn_mcxt.
+// fn_extra: a copy of the blob's bytes, compared with each row's argument,
+// and the scorer, a C++ object that a memory-context callback deletes with
+// fn_mcxt. When the model argument is a constant or a query parameter (as
+// postgres_fdw sends it to a shard), its bytes cannot change during the
+// statement and lie at one address: the comparison is then skipped.
 struct StatementScorer {
   MemoryContextCallback on_reset;
+  const char *fixed_at;  // where a constant or query parameter's bytes lie (see model_is_fixed)
   char *bytes;
   Size length;
   std::shared_ptr<const TabularScorer> *scorer;
@@ -45,6 +47,19 @@ void delete_scorer(void *arg) {
 
 using Requirement = void (*)(const TabularScorer &);
 
+// True when the aggregate's model argument is a Const or an external Param,
+// whose value is fixed for the whole statement.
+bool model_is_fixed(FunctionCallInfo fcinfo) {
+  bool fixed = false;
+  pg_call([&] {
+    const Aggref *a = AggGetAggref(fcinfo);
+    if (!a || a->args == NIL) return;
+    const Node *arg = reinterpret_cast<Node *>(linitial_node(TargetEntry, a->args)->expr);
+    fixed = IsA(arg, Const) || (IsA(arg, Param) && reinterpret_cast<const Param *>(arg)->paramkind == PARAM_EXTERN);
+  });
+  return fixed;
+}
+
 // The scorer of argument 1; require runs once per decoded model, so a model
 // of the wrong kind is refused even in a group of NULL rows.
 std::shared_ptr<const TabularScorer> scorer_of_argument(FunctionCallInfo fcinfo, Requirement require) {
@@ -56,7 +71,9 @@ std::shared_ptr<const TabularScorer> scorer_of_argument(FunctionCallInfo fcinfo,
   const char *data = VARDATA_ANY(model);
   const Size length = VARSIZE_ANY_EXHDR(model);
   auto *s = static_cast<StatementScorer *>(fcinfo->flinfo->fn_extra);
-  if (s && s->scorer && s->length == length && std::memcmp(s->bytes, data, length) == 0) return *s->scorer;
+  if (s && s->scorer && s->length == length &&
+      ((s->fixed_at != nullptr && s->fixed_at == data) || std::memcmp(s->bytes, data, length) == 0))
+    return *s->scorer;
 
   auto decoded =
       std::shared_ptr<const TabularScorer>(TabularScorer::load(std::string_view(data, length), runtime_settings()));
@@ -77,6 +94,7 @@ std::shared_ptr<const TabularScorer> scorer_of_argument(FunctionCallInfo fcinfo,
   });
   std::memcpy(s->bytes, data, length);
   s->length = length;
+  s->fixed_at = model_is_fixed(fcinfo) ? data : nullptr;
   if (s->scorer)
     *s->scorer = decoded;
   else

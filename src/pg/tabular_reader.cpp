@@ -342,12 +342,64 @@ std::vector<TabularColumn> row_columns(Datum row, const std::vector<TabularFeatu
   return out;
 }
 
+namespace {
+
+// One feature's value read from the jsonb itself, as feature_columns_from_json
+// would read it from the jsonb's text; false where that reading is not
+// certain to be the same (a number for a text feature: JSON text and jsonb
+// spell numbers differently) or is an error (it words those).
+bool read_jsonb_value(const JsonbValue &v, TabularColumn &column) {
+  if (column.numeric) {
+    double x = NAN;
+    if (v.type == jbvNumeric) {
+      pg_call([&] { x = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric))); });
+    } else if (v.type == jbvBool) {
+      x = v.val.boolean ? 1 : 0;
+    } else if (v.type == jbvString) {
+      const std::string s(v.val.string.val, static_cast<std::size_t>(v.val.string.len));
+      char *end = nullptr;
+      x = std::strtod(s.c_str(), &end);
+      if (s.empty() || *end != '\0') return false;
+    } else if (v.type != jbvNull) {
+      return false;
+    }
+    column.numbers.push_back(x);
+    return true;
+  }
+  if (v.type == jbvNull) {
+    column.texts.push_back(std::nullopt);
+    return true;
+  }
+  if (v.type != jbvString) return false;
+  column.texts.push_back(std::string(v.val.string.val, static_cast<std::size_t>(v.val.string.len)));
+  return true;
+}
+
+}  // namespace
+
+// Each feature looked up in the jsonb by its exact name (no text round trip
+// per row); a row that needs more (a key in another case, a value only the
+// text reader decides, an error to word) goes through the jsonb's text.
 std::vector<TabularColumn> jsonb_columns(Datum row, const std::vector<TabularFeature> &features) {
+  Jsonb *j = nullptr;
+  pg_call([&] { j = DatumGetJsonbP(row); });
+  std::vector<TabularColumn> out(features.size());
+  bool read = JB_ROOT_IS_OBJECT(j);
+  for (std::size_t f = 0; read && f < features.size(); ++f) {
+    out[f].name = features[f].name;
+    out[f].numeric = features[f].numeric;
+    const std::string &name = features[f].name;
+    JsonbValue key;
+    key.type = jbvString;
+    key.val.string.val = const_cast<char *>(name.data());
+    key.val.string.len = static_cast<int>(name.size());
+    JsonbValue *v = nullptr;
+    pg_call([&] { v = findJsonbValueFromContainer(&j->root, JB_FOBJECT, &key); });
+    read = v != nullptr && read_jsonb_value(*v, out[f]);
+  }
+  if (read) return out;
   char *text = nullptr;
-  pg_call([&] {
-    Jsonb *j = DatumGetJsonbP(row);
-    text = JsonbToCString(nullptr, &j->root, VARSIZE(j));
-  });
+  pg_call([&] { text = JsonbToCString(nullptr, &j->root, VARSIZE(j)); });
   return feature_columns_from_json(text, features);
 }
 
