@@ -9,7 +9,8 @@
 #            both at once) against the plain table (one server's serial plan).
 #            "cold" is a new session (the shards' backends load LibTorch),
 #            "warm" the same query again in that session. The two sides take
-#            turns going first.
+#            turns going first, ROUNDS times (default 3); the best of each is
+#            compared (this VM's timings vary by up to a third run to run).
 #   scoring  the dresses repeated to ROWS rows: xb_recommend_agg with the
 #            model's bytes on the shards, against xb_recommend by name on the
 #            coordinator over the same foreign tables (every row crosses), and
@@ -17,13 +18,14 @@
 #            cross are counted from EXPLAIN ANALYZE.
 #
 # Usage: bash test/bench/scale_vs_one_server.sh [EPOCHS [ROWS]]
-#        (defaults 100, the GRU's default epochs, and 100000: about 5 minutes
+#        (defaults 100, the GRU's default epochs, and 100000: about 7 minutes
 #        on 2 cores). Needs xb installed; starts and removes its own clusters.
 #        Prints, never asserts.
 set -uo pipefail
 
 EPOCHS=${1:-100}
 ROWS=${2:-100000}
+ROUNDS=${ROUNDS:-3}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$REPO/test/scale/nodes.sh"
 
@@ -40,13 +42,13 @@ options="{\"arch\": \"gru\", \"epochs\": $EPOCHS, \"patience\": 100000, \"seed\"
 fit="SELECT sum(length(m)) FROM (SELECT store, xb_fit_forecaster(week, sales, '$options') m FROM"
 
 # seconds of each timed statement, in order
-timings() { sed -nE 's/^Time: ([0-9.]+) ms.*/\1/p' | awk '{ printf "%.2f ", $1 / 1000 }'; }
+timings() { sed -nE 's/^Time: ([0-9.]+) ms.*/\1/p' | awk '{ printf "%.3f ", $1 / 1000 }'; }
 
 echo "fit: Walmart, 45 stores x 143 weeks, GRU, $EPOCHS epochs, 1 thread per backend"
 declare -A cold warm
-for round in 1 2; do
+for ((round = 1; round <= ROUNDS; round++)); do
     order=(sales sales_local)
-    ((round == 2)) && order=(sales_local sales)
+    ((round % 2 == 0)) && order=(sales_local sales)
     for table in "${order[@]}"; do
         read -r c w < <(on coordinator "${settings[@]}" "$fit $table GROUP BY store) x" "$fit $table GROUP BY store) x" |
             timings)
@@ -58,7 +60,7 @@ best() { tr ' ' '\n' | grep . | sort -n | head -n 1; }
 for kind in cold warm; do
     declare -n t=$kind
     s=$(best <<<"${t[sales]}") l=$(best <<<"${t[sales_local]}")
-    printf '  %s (best of 2): two shards %.2f s, one server %.2f s, ratio %.2fx\n' "$kind" "$s" "$l" \
+    printf '  %s (best of %s): two shards %.2f s, one server %.2f s, ratio %.2fx\n' "$kind" "$ROUNDS" "$s" "$l" \
         "$(echo "$l / $s" | bc -l)"
 done
 
@@ -105,3 +107,18 @@ printf '  xb_recommend on the coordinator over the foreign tables: %.2f s (%s ro
 printf '  xb_recommend on one server, plain table: %.2f s (%s rows/s)\n' "$t_local" "$(rate "$t_local")"
 printf '  ratios: shards vs coordinator %.2fx, shards vs one server %.2fx\n' \
     "$(echo "$t_coord / $t_shards" | bc -l)" "$(echo "$t_local / $t_shards" | bc -l)"
+
+# A new backend's first scoring call (the model read and decoded too), on a
+# node here (xb preloaded) and on a cluster started without the preload.
+row=$(on coordinator "SELECT to_jsonb(d) - 'row_no' - 'dress_id' - 'recommendation' FROM dresses_local d LIMIT 1")
+model_hex=$(on coordinator "SELECT encode(xb_model_bytes('reco'), 'hex')")
+first_call="SELECT xb_recommend('reco', \$\$$row\$\$::jsonb)"
+preloaded=$(for _ in 1 2 3; do on coordinator '\timing on' "$first_call" | timings; done)
+plain=$(
+    unset XB_CLUSTER_DIR
+    XB_CLUSTER_PRELOAD='' xb_cluster_start 2>/dev/null || exit 1
+    psql -X -q -c "CREATE EXTENSION xb" -c "SELECT xb_model_load('reco', decode('$model_hex', 'hex'))" >/dev/null
+    for _ in 1 2 3; do psql -X -q -At -c '\timing on' -c "$first_call" | timings; done
+    xb_cluster_stop
+)
+echo "first xb_recommend in a new backend, seconds, 3 sessions: preloaded $preloaded; not preloaded $plain"

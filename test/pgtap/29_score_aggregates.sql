@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(16);
+SELECT plan(18);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -73,6 +73,17 @@ SELECT is((SELECT xb_recommend_agg(b.reco, r) FROM bytes b,
           'and the other rows are averaged without them');
 SELECT is((SELECT xb_recommend_agg(b.reco, to_jsonb(d)) FROM dresses d, bytes b WHERE false), NULL::float8,
           'an empty group gives NULL');
+
+-- A jsonb row is read key by key; one whose keys differ in case goes through
+-- its text instead: both readings agree, and numbers may come as strings.
+SELECT is((SELECT count(*) FILTER (WHERE xb_recommend('pgtap29_reco', to_jsonb(d)) =
+                                     xb_recommend('pgtap29_reco', (SELECT jsonb_object_agg(upper(k), v)
+                                                                   FROM jsonb_each(to_jsonb(d)) e(k, v))))
+           FROM dresses d),
+          500::bigint, 'a jsonb row read key by key scores as when read through its text');
+SELECT is(xb_recommend('pgtap29_reco', '{"style": "Sexy", "price": "Low", "rating": "4.6", "season": "Summer"}'::jsonb),
+          xb_recommend('pgtap29_reco', '{"style": "Sexy", "price": "Low", "rating": 4.6, "season": "Summer"}'::jsonb),
+          'a number given as a string is read as the number');
 
 -- Refusals.
 SELECT throws_ok($$SELECT xb_recommend_agg(NULL, '{}'::jsonb)$$, '22023', 'model must not be NULL',

@@ -18,9 +18,11 @@
 #                 on the shard: postgres_fdw ships no cast to text and no
 #                 to_jsonb, which are not immutable)
 #
-# Each node listens on its own Unix socket only (scripts/cluster.sh). Every
-# node sets xb.threads = 1 for database xb_scale, so a backend trains on one
-# thread on both sides of a comparison.
+# Each node listens on its own Unix socket only (scripts/cluster.sh) and
+# preloads xb (shared_preload_libraries, SCALE_PRELOAD to change it), so a
+# new backend, as postgres_fdw opens on a shard, does not load LibTorch
+# itself. Every node sets xb.threads = 1 for database xb_scale, so a backend
+# trains on one thread on both sides of a comparison.
 #
 #   scale_nodes_start || exit 1; trap scale_nodes_stop EXIT
 #   on coordinator "SELECT ..."   # one query, unaligned output
@@ -38,7 +40,7 @@ SCALE_NODES=(coordinator shard0 shard1)
 # start_node NAME: one more cluster; its settings go to NODE_* (the caller's
 # PG* variables and XB_CLUSTER_* are left as they were).
 start_node() {
-    local XB_CLUSTER_DIR XB_CLUSTER_LOG PGHOST PGPORT PGUSER PGDATABASE XB_CLUSTER_PRELOAD=
+    local XB_CLUSTER_DIR XB_CLUSTER_LOG PGHOST PGPORT PGUSER PGDATABASE XB_CLUSTER_PRELOAD=${SCALE_PRELOAD-xb}
     unset XB_CLUSTER_DIR XB_CLUSTER_LOG
     local log
     log=$(mktemp)

@@ -20,12 +20,22 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$REPO/test/tap.sh"
 source "$REPO/test/scale/nodes.sh"
 
-echo "1..14"
+echo "1..15"
 trap scale_nodes_stop EXIT
 if ! scale_nodes_start; then
     echo "Bail out! the coordinator and the two shards could not be set up"
     exit 1
 fi
+
+# Preloaded, xb starts no thread in a postmaster (LibTorch's pools start on
+# first use, in a backend), so every backend forks from one thread.
+threads=""
+for node in "${SCALE_NODES[@]}"; do
+    pid=$(head -n 1 "${NODE_DIR[$node]}/data/postmaster.pid")
+    threads+="$node $(on "$node" "SHOW shared_preload_libraries") $(awk '/^Threads:/ { print $2 }' "/proc/$pid/status"); "
+done
+[[ $threads == "coordinator xb 1; shard0 xb 1; shard1 xb 1; " ]]
+tap $? "every node preloads xb and its postmaster has one thread ($threads)"
 
 # Each check compares the sharded table (sales, dresses) with the local one.
 pushdown="SET enable_partitionwise_aggregate = on"
