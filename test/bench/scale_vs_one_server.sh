@@ -117,7 +117,9 @@ preloaded=$(for _ in 1 2 3; do on coordinator '\timing on' "$first_call" | timin
 plain=$(
     unset XB_CLUSTER_DIR
     XB_CLUSTER_PRELOAD='' xb_cluster_start 2>/dev/null || exit 1
-    psql -X -q -c "CREATE EXTENSION xb" -c "SELECT xb_model_load('reco', decode('$model_hex', 'hex'))" >/dev/null
+    # the model as a literal on stdin: too long for an argument
+    psql -X -q -c "CREATE EXTENSION xb" >/dev/null
+    psql -X -q >/dev/null <<<"SELECT xb_model_load('reco', decode('$model_hex', 'hex'))"
     for _ in 1 2 3; do psql -X -q -At -c '\timing on' -c "$first_call" | timings; done
     xb_cluster_stop
 )
