@@ -141,12 +141,18 @@ insert=$!
 # postgres_fdw's backend on a shard runs the aggregate while it answers a
 # FETCH from its cursor: it is the active session named postgres_fdw.
 fdw_active="SELECT count(*) FROM pg_stat_activity WHERE application_name = 'postgres_fdw' AND state = 'active'"
-training=0
-for _ in $(seq 1 60); do
-    training=$(on shard1 "$fdw_active")
-    [[ $training == 1 ]] && break
-    sleep 0.5
-done
+# poll NODE SQL WANT TRIES: runs SQL on NODE every half second until it
+# answers WANT or TRIES run out; prints the last answer.
+poll() {
+    local got
+    for _ in $(seq 1 "$4"); do
+        got=$(on "$1" "$2")
+        [[ $got == "$3" ]] && break
+        sleep 0.5
+    done
+    echo "$got"
+}
+training=$(poll shard1 "$fdw_active" 1 60)
 stop_node shard1 immediate
 rc=timeout
 for _ in $(seq 1 120); do
@@ -162,13 +168,7 @@ done
 tap $? "stopping a shard mid-training fails the INSERT cleanly and leaves no row on the coordinator" \
     "exit status $rc; $(cat "$err")"
 
-left=1
-for _ in $(seq 1 40); do
-    left=$(on shard0 "$fdw_active")
-    [[ $left == 0 ]] && break
-    sleep 0.5
-done
-[[ $left == 0 ]]
+[[ $(poll shard0 "$fdw_active" 0 40) == 0 ]]
 tap $? "the other shard's training is cancelled with the statement"
 
 rm -f "$err"
