@@ -470,6 +470,54 @@ LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 16;
 COMMENT ON FUNCTION xb_cached_models() IS
   'Classifiers and regressors decoded in this backend''s cache (xb.model_cache_size)';
 
+-- ===========================================================================
+-- Image features: a bytea column of PNG or JPEG pictures among feature_cols
+-- of xb_train_classifier or xb_train_regressor is encoded by five
+-- convolution blocks with attention pooling (options "image": {...}).
+-- ===========================================================================
+
+CREATE FUNCTION xb_embed(name text, image bytea)
+RETURNS real[]
+AS 'MODULE_PATHNAME', 'xb_embed'
+LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION xb_embed(text, bytea) IS
+  'The image embedding (attention-pooled convolutional features) of a picture, from the deployed model''s image encoder';
+
+CREATE FUNCTION xb_attention(name text, image bytea)
+RETURNS real[]
+AS 'MODULE_PATHNAME', 'xb_attention'
+LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION xb_attention(text, bytea) IS
+  'The attention weights over the cells of the final feature map (row by row, summing to 1) for a picture';
+
+CREATE FUNCTION xb_attention_png(name text, image bytea, scale integer DEFAULT 4)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'xb_attention_png'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION xb_attention_png(text, bytea, integer) IS
+  'A PNG of the picture (scale times the model''s input size) with the attention drawn over it in red';
+
+CREATE FUNCTION xb_attention_faithfulness(name text, source text, label_col text, fraction double precision DEFAULT 0.2)
+RETURNS TABLE (pictures bigint, trained double precision, untrained double precision)
+AS 'MODULE_PATHNAME', 'xb_attention_faithfulness'
+LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1;
+
+COMMENT ON FUNCTION xb_attention_faithfulness(text, text, text, double precision) IS
+  'Share of labelled pictures whose true class loses more probability when the most attended cells are blacked out than as many random ones; also for an untrained network (about 0.5)';
+
+
+CREATE FUNCTION xb_image_png(pixels bytea, width integer, height integer, channels integer DEFAULT 1)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'xb_image_png'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION xb_image_png(bytea, integer, integer, integer) IS
+  'Raw 8-bit pixels (row by row; channels 1 grey or 3 RGB) as a PNG';
+
+
 -- Versions, export and import ------------------------------------------------
 -- Training a name adds a version and deploys it; xb_deploy and xb_rollback
 -- choose another. Writers of one name take the same advisory lock as training,

@@ -190,13 +190,16 @@ as_root() {
 # Suites
 # ---------------------------------------------------------------------------
 
-# The core's layout: forecast/ and tabular/ never include each other, and
-# common/ includes neither; the boundary alone includes PostgreSQL.
+# The core's layout: forecast/ and tabular/ never include each other,
+# common/ includes neither, image/ (used by tabular/) includes only common/;
+# the boundary alone includes PostgreSQL.
 check_layout() {
     local bad
     banner "layout: include graph of src/core"
     bad=$(grep -rlE '#include "core/tabular/' src/core/forecast src/core/common;
           grep -rlE '#include "core/forecast/' src/core/tabular src/core/common;
+          grep -rlE '#include "core/(forecast|tabular)/' src/core/image;
+          grep -rlE '#include "core/image/' src/core/common src/core/forecast;
           grep -rlE '#include [<"](postgres|fmgr|executor/|utils/)' src/core)
     if [[ -n $bad ]]; then
         echo "!!! files that break the layout: $bad" >&2

@@ -135,15 +135,6 @@ FittedGroup fit_group(FunctionCallInfo fcinfo, const SeriesAggState *state, std:
   return g;
 }
 
-bytea *bytea_of(const std::string &bytes) {
-  bytea *out = nullptr;
-  const std::size_t n = bytes.size();
-  pg_call([&] { out = static_cast<bytea *>(palloc(n + VARHDRSZ)); });
-  SET_VARSIZE(out, n + VARHDRSZ);
-  std::memcpy(VARDATA(out), bytes.data(), n);
-  return out;
-}
-
 // The points as an array of the final function's element type, xb.forecast_point.
 Datum forecast_point_array(FunctionCallInfo fcinfo, const std::vector<ForecastPoint> &points) {
   const int n = static_cast<int>(points.size());
@@ -212,7 +203,7 @@ XB_FUNCTION(xb_fit_forecaster_final) {
   const SeriesAggState *state = state_argument(fcinfo, 0);
   if (state == nullptr || state->rows == 0) PG_RETURN_NULL();
   const FittedGroup g = fit_group(fcinfo, state, std::nullopt, "xb_fit_forecaster");
-  PG_RETURN_BYTEA_P(bytea_of(g.trained.blob));
+  return bytea_datum(g.trained.blob, "the model");
 }
 
 XB_FUNCTION(xb_forecast_agg_final) {

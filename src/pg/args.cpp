@@ -1,5 +1,7 @@
 #include "pg/args.hpp"
 
+#include <algorithm>
+
 #include "core/common/error.hpp"
 #include "pg/guard.hpp"
 
@@ -16,6 +18,38 @@ Datum text_datum(const std::string &s) {
   const int n = static_cast<int>(s.size());
   Datum d = 0;
   pg_call([&] { d = PointerGetDatum(cstring_to_text_with_len(c, n)); });
+  return d;
+}
+
+std::string bytes_arg(FunctionCallInfo fcinfo, int arg, const char *name) {
+  if (PG_ARGISNULL(arg)) throw Error(ErrorKind::InvalidParameter, std::string(name) + " must not be NULL");
+  return text_of(PG_GETARG_DATUM(arg));  // a bytea is a varlena like text
+}
+
+Datum bytea_datum(const std::string &bytes, const char *what) {
+  if (bytes.size() > MaxAllocSize - VARHDRSZ)
+    throw Error(ErrorKind::ResourceLimit, std::string(what) + " is larger than 1 GB");
+  const char *c = bytes.data();
+  const std::size_t n = bytes.size();
+  Datum d = 0;
+  pg_call([&] {
+    bytea *b = static_cast<bytea *>(palloc(n + VARHDRSZ));
+    SET_VARSIZE(b, n + VARHDRSZ);
+    memcpy(VARDATA(b), c, n);
+    d = PointerGetDatum(b);
+  });
+  return d;
+}
+
+Datum float4_array_datum(const std::vector<float> &values) {
+  const float *v = values.data();
+  const int n = static_cast<int>(values.size());
+  Datum d = 0;
+  pg_call([&] {
+    Datum *items = static_cast<Datum *>(palloc(sizeof(Datum) * std::max(n, 1)));
+    for (int i = 0; i < n; ++i) items[i] = Float4GetDatum(v[i]);
+    d = PointerGetDatum(construct_array(items, n, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT));
+  });
   return d;
 }
 

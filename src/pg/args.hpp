@@ -16,5 +16,11 @@ std::string jsonb_text(FunctionCallInfo fcinfo, int arg);  // NULL -> "{}"
 std::string text_of(Datum d);
 // A text Datum of s, palloc'd in the current memory context.
 Datum text_datum(const std::string &s);
+// A bytea argument's bytes (detoasted), and a bytea Datum of bytes; what
+// names the value in the error for one over 1 GB.
+std::string bytes_arg(FunctionCallInfo fcinfo, int arg, const char *name);
+Datum bytea_datum(const std::string &bytes, const char *what = "the value");
+// A real[] Datum of values.
+Datum float4_array_datum(const std::vector<float> &values);
 
 }  // namespace xb::pg

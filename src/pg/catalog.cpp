@@ -64,22 +64,6 @@ struct Params {
   }
 };
 
-Datum bytea_datum(const std::string &s) {
-  if (s.size() > MaxAllocSize - VARHDRSZ)
-    throw Error(ErrorKind::ResourceLimit, "the model is larger than 1 GB",
-                "Use a smaller hidden size or fewer series.");
-  const char *c = s.data();
-  std::size_t n = s.size();
-  Datum d = 0;
-  pg_call([&] {
-    bytea *b = static_cast<bytea *>(palloc(n + VARHDRSZ));
-    SET_VARSIZE(b, n + VARHDRSZ);
-    memcpy(VARDATA(b), c, n);
-    d = PointerGetDatum(b);
-  });
-  return d;
-}
-
 // A jsonb Datum parsed from JSON text (an ERROR, raised as PgError, when it is not JSON).
 Datum jsonb_datum(const std::string &json) {
   const char *c = json.c_str();
@@ -220,7 +204,9 @@ class ModelRow {
   ModelRow &float8(const char *column, double v) { return set(column, FLOAT8OID, Float8GetDatum(v)); }
   ModelRow &timestamp(const char *column, Micros v) { return set(column, TIMESTAMPOID, TimestampGetDatum(v)); }
   ModelRow &boolean(const char *column, bool v) { return set(column, BOOLOID, BoolGetDatum(v)); }
-  ModelRow &bytes(const char *column, const std::string &v) { return set(column, BYTEAOID, bytea_datum(v)); }
+  ModelRow &bytes(const char *column, const std::string &v) {
+    return set(column, BYTEAOID, bytea_datum(v, "the model"));
+  }
 
   // INSERT ... RETURNING id; as the catalog's owner (inside write_catalog).
   long insert() const {
@@ -787,7 +773,7 @@ long import_version(const std::string &name, const std::string &bytes, bool depl
   p.add(INT4OID, 0);        // version, below
   p.add(TEXTOID, 0, true);  // the importing role, below
   p.add(TEXTOID, text_datum(info));
-  p.add(BYTEAOID, bytea_datum(bytes));
+  p.add(BYTEAOID, bytea_datum(bytes, "the model"));
   p.add(BOOLOID, 0);  // deployed, below
   p.add(TEXTOID, text_datum(author.search_path));
   const NewVersion v = begin_model_version(name, deploy);

@@ -16,6 +16,7 @@
 #include "pg/model_cache.hpp"
 #include "pg/result_rows.hpp"
 #include "pg/run_as.hpp"
+#include "pg/scorer_call.hpp"
 #include "pg/tabular_reader.hpp"
 
 using namespace xb;
@@ -75,58 +76,6 @@ Datum train(FunctionCallInfo fcinfo, bool classifier) {
   const long id = train_and_store(model, false);
   pg_call([] { SPI_finish(); });
   return Int64GetDatum(id);
-}
-
-// What a scoring function remembers for the rest of its statement, in
-// fn_mcxt: plain data only (the decoded model lives in the model cache).
-// The lookup is the privilege check, so it is remembered for one model and
-// one current user: a plpgsql expression keeps its fn_extra for the whole
-// transaction, across SECURITY DEFINER calls and SET ROLE.
-struct StatementState {
-  char *name;
-  Oid user;
-  long id;
-  int version;
-  RowLayout *layout;
-};
-
-// The deployed version of the model named by argument 0: looked up once per
-// statement (fn_extra), so a new version is used from the next statement on.
-ModelVersion deployed_for_call(FunctionCallInfo fcinfo, const std::string &name) {
-  auto *state = static_cast<StatementState *>(fcinfo->flinfo->fn_extra);
-  if (state && state->name && name == state->name && state->user == GetUserId())
-    return ModelVersion{state->id, state->version, ""};
-  pg_call([] { SPI_connect(); });
-  ModelVersion m = find_model(name, Right::Use);
-  pg_call([] { SPI_finish(); });
-  if (m.kind == "forecaster")
-    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a forecaster, not a classifier or regressor",
-                "Use xb_forecast() for forecasters.");
-  const char *n = name.c_str();
-  pg_call([&] {
-    MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
-    auto *s = static_cast<StatementState *>(fcinfo->flinfo->fn_extra);
-    if (!s) {
-      s = static_cast<StatementState *>(MemoryContextAllocZero(mcxt, sizeof(StatementState)));
-      fcinfo->flinfo->fn_extra = s;
-    }
-    if (s->name) pfree(s->name);
-    s->name = MemoryContextStrdup(mcxt, n);
-    s->user = GetUserId();
-    s->id = m.id;
-    s->version = m.version;
-  });
-  return m;
-}
-
-SharedScorer scorer_for_call(FunctionCallInfo fcinfo, const std::string &name, ModelVersion &m) {
-  m = deployed_for_call(fcinfo, name);
-  return scorer_for(name, m, [&] {
-    pg_call([] { SPI_connect(); });
-    std::string bytes = model_bytes(m.id);
-    pg_call([] { SPI_finish(); });
-    return bytes;
-  });
 }
 
 // Scores argument 1 (a table row or jsonb) with the model named by argument
@@ -240,7 +189,8 @@ XB_FUNCTION(xb_score) {
   std::vector<std::optional<std::string>> keys;
   std::vector<TabularColumn> columns;
   while (batches.next(kScoreBatch, keys, columns)) {
-    const auto predictions = scorer.predict(columns);
+    const auto predictions =
+        scorer.predict(columns, [&](long i) { return "key " + keys[static_cast<std::size_t>(i)].value_or("NULL"); });
     for (std::size_t i = 0; i < keys.size(); ++i) {
       const TabularPrediction &p = predictions[i];
       out.text(keys[i]);

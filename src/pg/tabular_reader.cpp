@@ -15,13 +15,14 @@ namespace {
 
 using Column = SourceColumn;
 
-enum class TypeClass { Number, Boolean, Integer, Text, Other };
+enum class TypeClass { Number, Boolean, Integer, Text, Bytes, Other };
 
 TypeClass classify(Oid t) {
   if (t == INT2OID || t == INT4OID || t == INT8OID) return TypeClass::Integer;
   if (t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID) return TypeClass::Number;
   if (t == BOOLOID) return TypeClass::Boolean;
   if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID) return TypeClass::Text;
+  if (t == BYTEAOID) return TypeClass::Bytes;
   char typtype = 0;
   pg_call([&] { typtype = get_typtype(t); });
   return typtype == TYPTYPE_ENUM ? TypeClass::Text : TypeClass::Other;
@@ -38,16 +39,19 @@ std::string name_list(const std::vector<std::string> &names) {
 }
 
 Error wrong_feature_type(const std::string &name, Oid type) {
-  return Error(ErrorKind::DatatypeMismatch,
-               "feature column \"" + name + "\" must be numeric, boolean or text, not " + type_name(type),
-               "Cast it in a query source, e.g. 'SELECT col::text AS col, ... FROM t'.");
+  return Error(
+      ErrorKind::DatatypeMismatch,
+      "feature column \"" + name + "\" must be numeric, boolean, text or bytea (a picture), not " + type_name(type),
+      "Cast it in a query source, e.g. 'SELECT col::text AS col, ... FROM t'.");
 }
 
-// The SELECT expression of a feature: a float8 number or a text category.
+// The SELECT expression of a feature: a float8 number, a text category, or
+// a picture's bytes.
 std::string feature_expr(const Column &c, bool as_category) {
   const std::string ref = "src." + quote_ident(c.name);
   TypeClass k = classify(c.type);
   if (k == TypeClass::Other) throw wrong_feature_type(c.name, c.type);
+  if (k == TypeClass::Bytes) return ref;
   if (as_category || k == TypeClass::Text) return ref + "::text";
   if (k == TypeClass::Boolean) return ref + "::int::float8";
   return ref + "::float8";
@@ -73,7 +77,7 @@ void append_features(HeapTuple tuple, TupleDesc desc, int first_attno, std::vect
     if (columns[f].numeric)
       columns[f].numbers.push_back(number_cell(tuple, desc, attno));
     else
-      columns[f].texts.push_back(text_cell(tuple, desc, attno));
+      columns[f].texts.push_back(text_cell(tuple, desc, attno));  // a bytea's bytes, for a picture
   }
 }
 
@@ -105,6 +109,16 @@ std::string datum_text(Datum d, Oid type) {
     s = OidOutputFunctionCall(out, d);
   });
   return s;
+}
+
+Error image_mismatch(const std::string &name, bool image, Oid type) {
+  return image
+             ? Error(ErrorKind::DatatypeMismatch,
+                     "feature column \"" + name + "\" must be bytea (a picture) for this model, not " + type_name(type),
+                     "The model was trained on PNG or JPEG pictures in this column.")
+             : Error(ErrorKind::DatatypeMismatch,
+                     "feature column \"" + name + "\" is bytea, but the model was not trained on a picture there",
+                     "Cast it in a query source to the type the model was trained on.");
 }
 
 Error missing_feature(const std::string &name, const std::vector<std::string> &have, const char *what) {
@@ -160,7 +174,11 @@ TabularRows read_tabular(const TabularSourceSpec &spec, long max_rows) {
     select += ", " + feature_expr(c, as_category);
     TabularColumn col;
     col.name = c.name;
-    col.numeric = !as_category && classify(c.type) != TypeClass::Text;
+    col.image = classify(c.type) == TypeClass::Bytes;
+    if (col.image && as_category)
+      throw Error(ErrorKind::InvalidParameter, "option \"categorical\" names \"" + c.name + "\", a bytea column",
+                  "A bytea feature is a picture; leave it out of \"categorical\".");
+    col.numeric = !as_category && !col.image && classify(c.type) != TypeClass::Text;
     rows.features.push_back(std::move(col));
   }
   long count = 0;
@@ -199,7 +217,8 @@ TabularBatches::TabularBatches(const std::string &source, const std::string &key
       throw Error(ErrorKind::DatatypeMismatch,
                   "feature column \"" + c.name + "\" must be numeric for this model, not " + type_name(c.type),
                   "The model was trained on numbers in this column; cast it in a query source.");
-    select += ", " + feature_expr(c, !f.numeric);
+    if (f.image != (classify(c.type) == TypeClass::Bytes)) throw image_mismatch(c.name, f.image, c.type);
+    select += ", " + feature_expr(c, !f.numeric && !f.image);
   }
   cursor_.emplace("SELECT " + select + " FROM " + from);
 }
@@ -211,6 +230,7 @@ bool TabularBatches::next(long limit, std::vector<std::optional<std::string>> &k
   for (std::size_t f = 0; f < features_.size(); ++f) {
     columns[f].name = features_[f].name;
     columns[f].numeric = features_[f].numeric;
+    columns[f].image = features_[f].image;
   }
   if (!cursor_ || !cursor_->fetch(limit)) return false;
   for (uint64 r = 0; r < cursor_->size(); ++r) {
@@ -277,6 +297,7 @@ std::vector<TabularColumn> row_columns(Datum row, const std::vector<TabularFeatu
                     "feature column \"" + have[i] + "\" must be numeric for this model, not " + type_name(atttype[f]),
                     "The model was trained on numbers in this column.");
       if (!features[f].numeric && k == TypeClass::Other) throw wrong_feature_type(have[i], atttype[f]);
+      if (features[f].image != (k == TypeClass::Bytes)) throw image_mismatch(have[i], features[f].image, atttype[f]);
     }
     RowLayout *fresh = nullptr;
     const AttrNumber *an = attnum.data();
@@ -327,8 +348,11 @@ std::vector<TabularColumn> row_columns(Datum row, const std::vector<TabularFeatu
   for (int f = 0; f < n; ++f) {
     out[f].name = features[f].name;
     out[f].numeric = features[f].numeric;
+    out[f].image = features[f].image;
     if (features[f].numeric)
       out[f].numbers.push_back(nulls[f] ? NAN : datum_number(values[f], map->atttype[f]));
+    else if (features[f].image)
+      out[f].texts.push_back(nulls[f] ? std::nullopt : std::optional<std::string>(text_of(values[f])));
     else
       out[f].texts.push_back(nulls[f] ? std::nullopt
                                       : std::optional<std::string>(datum_text(values[f], map->atttype[f])));
@@ -349,6 +373,7 @@ namespace {
 // certain to be the same (a number for a text feature: JSON text and jsonb
 // spell numbers differently) or is an error (it words those).
 bool read_jsonb_value(const JsonbValue &v, TabularColumn &column) {
+  if (column.image) return false;  // a picture's hex text is decoded by the text reader
   if (column.numeric) {
     double x = NAN;
     if (v.type == jbvNumeric) {
@@ -388,6 +413,7 @@ std::vector<TabularColumn> jsonb_columns(Datum row, const std::vector<TabularFea
   for (std::size_t f = 0; read && f < features.size(); ++f) {
     out[f].name = features[f].name;
     out[f].numeric = features[f].numeric;
+    out[f].image = features[f].image;
     const std::string &name = features[f].name;
     JsonbValue key;
     key.type = jbvString;

@@ -39,6 +39,7 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
   std::vector<torch::Tensor> best = snapshot(net);
   bool early_stopping = true;
   int since_best = 0;
+  double lr = s.lr;
 
   for (int epoch = 1; epoch <= s.epochs; ++epoch) {
     net.train();
@@ -58,7 +59,7 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
     rec.epoch = epoch;
     rec.train_loss = loss_sum / static_cast<double>(rows);
     rec.val_loss = val_loss();
-    rec.lr = s.lr;
+    rec.lr = lr;
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.epochs.push_back(rec);
     if (hooks.on_epoch) hooks.on_epoch(rec);
@@ -75,6 +76,9 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
       since_best = 0;
     } else if (++since_best > s.patience) {
       break;
+    } else if (s.lr_decay < 1) {
+      lr *= s.lr_decay;
+      for (auto &group : adam.param_groups()) static_cast<torch::optim::AdamOptions &>(group.options()).lr(lr);
     }
   }
   if (early_stopping) restore(net, best);

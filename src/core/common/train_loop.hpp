@@ -19,6 +19,9 @@ struct LoopSettings {
   int patience = 10;
   double lr = 1e-3;
   double weight_decay = 0;
+  // The learning rate is multiplied by this after each epoch whose
+  // validation loss is not the best so far (1: constant).
+  double lr_decay = 1;
   int member = 0;  // ensemble member, for the training log
 };
 

@@ -14,7 +14,8 @@ struct TabularColumn {
   std::string name;
   bool numeric = false;
   std::vector<double> numbers;                    // numeric: one per row, NaN when missing
-  std::vector<std::optional<std::string>> texts;  // text: one per row, nullopt when NULL
+  std::vector<std::optional<std::string>> texts;  // text or image: one per row, nullopt when NULL
+  bool image = false;                             // texts hold PNG or JPEG bytes
 
   std::size_t size() const { return numeric ? numbers.size() : texts.size(); }
 };

@@ -21,22 +21,26 @@ std::int64_t MlpShape::parameter_count() const {
     n += in * h + h;
     in = h;
   }
+  if (image) n += image->value_count();
   return n + in * outputs + outputs;
 }
 
 long MlpShape::input_dim() const {
   long d = dense_dim;
   for (long e : embedding_dims) d += e;
+  if (image) d += image->embedding_dim();
   return d;
 }
 
 json MlpShape::to_json() const {
-  return {{"dense_dim", dense_dim},
-          {"cardinalities", cardinalities},
-          {"embedding_dims", embedding_dims},
-          {"hidden", hidden},
-          {"dropout", dropout},
-          {"outputs", outputs}};
+  json j = {{"dense_dim", dense_dim},
+            {"cardinalities", cardinalities},
+            {"embedding_dims", embedding_dims},
+            {"hidden", hidden},
+            {"dropout", dropout},
+            {"outputs", outputs}};
+  if (image) j["image"] = image->to_json();
+  return j;
 }
 
 MlpShape MlpShape::from_json(const json &j) {
@@ -48,6 +52,7 @@ MlpShape MlpShape::from_json(const json &j) {
     s.hidden = j.at("hidden").get<std::vector<int>>();
     s.dropout = j.at("dropout").get<double>();
     s.outputs = j.at("outputs").get<long>();
+    if (j.contains("image")) s.image = ImageSpec::from_json(j.at("image"));
   } catch (const json::exception &e) {
     throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
   }
@@ -79,13 +84,15 @@ MlpImpl::MlpImpl(const MlpShape &shape) : shape_(shape) {
   }
   output_ = register_module("output", torch::nn::Linear(in, shape.outputs));
   dropout_ = register_module("dropout", torch::nn::Dropout(shape.dropout));
+  if (shape.image) image_ = register_module("image", ImageEncoder(*shape.image));
 }
 
-torch::Tensor MlpImpl::forward(const torch::Tensor &dense, const torch::Tensor &codes) {
+torch::Tensor MlpImpl::forward(const torch::Tensor &dense, const torch::Tensor &codes, const torch::Tensor &images) {
   torch::Tensor x = dense;
-  if (!embeddings_.empty()) {
+  if (!embeddings_.empty() || image_) {
     std::vector<torch::Tensor> parts{dense};
     for (std::size_t i = 0; i < embeddings_.size(); ++i) parts.push_back(embeddings_[i]->forward(codes.select(1, i)));
+    if (image_) parts.push_back(image_->forward(images).embedding);
     x = torch::cat(parts, 1);
   }
   for (std::size_t i = 0; i < hidden_.size(); ++i) {

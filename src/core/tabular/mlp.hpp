@@ -5,8 +5,11 @@
 #pragma once
 #include "core/common/torch_api.hpp"
 
+#include "core/image/encoder.hpp"
+
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,7 @@ struct MlpShape {
   std::vector<int> hidden;
   double dropout = 0;
   long outputs = 1;
+  std::optional<ImageSpec> image;  // an image feature's encoder, whose embedding joins the inputs
 
   long input_dim() const;
   // Float values the network stores, from the shape alone (nothing built).
@@ -30,8 +34,10 @@ struct MlpShape {
 class MlpImpl : public torch::nn::Module {
  public:
   explicit MlpImpl(const MlpShape &shape);
-  // dense [N, dense_dim] float, codes [N, text columns] long -> [N, outputs]
-  torch::Tensor forward(const torch::Tensor &dense, const torch::Tensor &codes);
+  // dense [N, dense_dim] float, codes [N, text columns] long, images
+  // [N, C, H, W] uint8 (undefined without an image feature) -> [N, outputs]
+  torch::Tensor forward(const torch::Tensor &dense, const torch::Tensor &codes, const torch::Tensor &images = {});
+  ImageEncoder &image_encoder() { return image_; }
 
   const MlpShape &shape() const { return shape_; }
   // Layer 0 maps inputs to hidden[0]; layer hidden.size() is the output layer.
@@ -46,6 +52,7 @@ class MlpImpl : public torch::nn::Module {
   std::vector<torch::nn::Linear> hidden_;
   torch::nn::Linear output_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
+  ImageEncoder image_{nullptr};
 };
 TORCH_MODULE(Mlp);
 

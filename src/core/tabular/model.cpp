@@ -15,6 +15,7 @@
 #include "core/common/error.hpp"
 #include "core/common/limits.hpp"
 #include "core/tabular/mlp.hpp"
+#include "core/image/encoder.hpp"
 #include "core/common/runtime.hpp"
 #include "core/tabular/encoding.hpp"
 #include "core/tabular/labels.hpp"
@@ -130,7 +131,33 @@ struct Run {
   std::vector<double> prior;  // class shares of the training rows
   std::string transfer;       // what was copied from the source model
   double threshold = NAN;     // binary classifiers: see choose_threshold
+  int image_column = -1;      // the image feature's index in the rows' features, or -1
+  std::optional<ImageSpec> image;
 };
+
+// The features the tabular encoder sees: all but the image feature.
+std::vector<TabularColumn> tabular_columns(const std::vector<TabularColumn> &cols) {
+  std::vector<TabularColumn> out;
+  for (const auto &c : cols)
+    if (!c.image) out.push_back(c);
+  return out;
+}
+
+int image_column_of(const std::vector<TabularColumn> &cols) {
+  int found = -1;
+  for (std::size_t i = 0; i < cols.size(); ++i)
+    if (cols[i].image) {
+      if (found >= 0)
+        throw Error(ErrorKind::InvalidParameter,
+                    "feature columns \"" + cols[found].name + "\" and \"" + cols[i].name + "\" are both images",
+                    "A model takes one image feature; combine the pictures into one in the source, or train one "
+                    "model per picture.");
+      found = static_cast<int>(i);
+    }
+  return found;
+}
+
+std::string source_row(long r) { return "row " + std::to_string(r + 1) + " of the source"; }
 
 bool same_columns(const TabularEncoder &e, const std::vector<TabularColumn> &cols) {
   if (e.columns().size() != cols.size()) return false;
@@ -170,6 +197,16 @@ std::string copy_layers(Mlp &net, const TransferSource &src, bool same_inputs, b
       net->embedding(e)->weight.copy_(from->embedding(e)->weight);
       if (freeze) net->embedding(e)->weight.requires_grad_(false);
     }
+  if (same_inputs && net->image_encoder()) {
+    auto to = net->image_encoder()->named_parameters(true), of = from->image_encoder()->named_parameters(true);
+    for (auto &p : to) {
+      p.value().copy_(of[p.key()]);
+      if (freeze) p.value().requires_grad_(false);
+    }
+    auto to_b = net->image_encoder()->named_buffers(true), of_b = from->image_encoder()->named_buffers(true);
+    for (auto &b : to_b) b.value().copy_(of_b[b.key()]);
+    add(copied, "image encoder");
+  }
   auto or_none = [](const std::string &s) { return s.empty() ? std::string("none") : s; };
   return "copied " + or_none(copied) + "; re-initialised " + or_none(fresh) +
          (freeze ? "; frozen " + or_none(frozen) : "");
@@ -199,8 +236,10 @@ TabularTensors tensors_for(const Run &run, const Problem &p, const std::vector<T
   std::vector<double> target;
   for (long r : idx)
     target.push_back(p.classifier ? static_cast<double>(p.y[r]) : (p.target[r] - run.target_mean) / run.target_std);
-  return to_tensors(run.encoder.encode(cols, idx), target,
-                    weights.empty() ? std::vector<double>(idx.size(), 1.0) : weights);
+  TabularTensors t = to_tensors(run.encoder.encode(tabular_columns(cols), idx), target,
+                                weights.empty() ? std::vector<double>(idx.size(), 1.0) : weights);
+  if (run.image) t.images = image_tensor(cols[run.image_column].texts, idx, *run.image, source_row);
+  return t;
 }
 
 // rest: the rows outside the test split. Preprocessing is learned on them;
@@ -213,11 +252,17 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
                std::vector<long> *first_val = nullptr) {
   Run run;
   const std::vector<long> &train = rest;
+  const std::vector<TabularColumn> plain = tabular_columns(rows.features);
   const bool reuse_encoder =
-      src && same_columns(src->encoder, rows.features) && encoding_name(src->encoder.encoding()) == o.encoding;
-  run.encoder = reuse_encoder ? src->encoder
-                              : TabularEncoder(rows.features, train, encoding_from_name(o.encoding), o.min_count,
-                                               o.embedding_dim);
+      src && same_columns(src->encoder, plain) && encoding_name(src->encoder.encoding()) == o.encoding;
+  run.encoder = reuse_encoder
+                    ? src->encoder
+                    : TabularEncoder(plain, train, encoding_from_name(o.encoding), o.min_count, o.embedding_dim);
+  run.image_column = image_column_of(rows.features);
+  if (run.image_column >= 0)
+    run.image =
+        learn_image_spec(o.image, o.image_size_given, o.image_channels_given, rows.features[run.image_column].texts,
+                         train, rows.features[run.image_column].name, source_row);
   if (!p.classifier) {
     double sum = 0, sq = 0;
     for (long r : train) sum += p.target[r];
@@ -235,17 +280,34 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
   shape.hidden = o.hidden;
   shape.dropout = o.dropout;
   shape.outputs = output_count(p);
+  shape.image = run.image;
   if (shape.input_dim() < 1)
     throw Error(ErrorKind::InvalidParameter, "the feature columns give the network no inputs",
                 "Name at least one feature column.");
   // Before anything is allocated: the encoded rows (float dense part, int64
   // codes, a copy per split) and every member with its optimiser state.
+  // Images: 8-bit pixels per row (a copy per split), and a mini-batch's
+  // activations (output, batch norm and ReLU of each block, with gradients).
+  double image_bytes = 0;
+  if (run.image) {
+    const ImageSpec &im = *run.image;
+    double activations = 0, h = im.height, w = im.width;
+    for (std::size_t b = 0; b < im.widths.size(); ++b) {
+      activations += 4.0 * 4 * im.widths[b] * h * w;
+      if (static_cast<int>(b) < im.pools()) h = std::floor(h / 2), w = std::floor(w / 2);
+    }
+    image_bytes = static_cast<double>(rows.rows()) * im.channels * im.height * im.width * 2 +
+                  activations * std::max(o.batch_size, 512);
+  }
   limits::check_training_memory(
-      static_cast<double>(rows.rows()) * (4.0 * shape.dense_dim + 8.0 * shape.cardinalities.size()) * 2 +
+      static_cast<double>(rows.rows()) * (4.0 * shape.dense_dim + 8.0 * shape.cardinalities.size()) * 2 + image_bytes +
           static_cast<double>(shape.parameter_count()) * o.ensemble * limits::kTrainBytesPerParameter,
-      p.memory_limit, "its encoded rows and network");
+      p.memory_limit, run.image ? "its pictures, encoded rows and network" : "its encoded rows and network");
 
-  const bool same_inputs = src && run.encoder.input_names() == src->encoder.input_names();
+  const bool same_images = src && run.image.has_value() == src->shape.image.has_value() &&
+                           (!run.image || (run.image->widths == src->shape.image->widths &&
+                                           run.image->channels == src->shape.image->channels));
+  const bool same_inputs = src && same_images && run.encoder.input_names() == src->encoder.input_names();
   const bool same_outputs = src && src->classifier == p.classifier && src->head == p.head && src->classes == p.classes;
   // Members differ by their seed: validation part, initial weights, batch order, dropout.
   for (int member = 0; member < o.ensemble; ++member) {
@@ -496,6 +558,7 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   const auto start = std::chrono::steady_clock::now();
   const long n = static_cast<long>(rows.rows());
   if (rows.features.empty()) throw Error(ErrorKind::InvalidParameter, "feature_cols must name at least one column");
+  if (image_column_of(rows.features) >= 0) o.apply_image_defaults();
   std::optional<TransferSource> src = decode_transfer(init_from_blob, o.init_from);
   if (src) {
     if (o.hidden_given && o.hidden != src->shape.hidden)
@@ -554,7 +617,11 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
                                           o, device, hooks);
 
   json features = json::array();
-  for (const auto &c : rows.features) features.push_back({{"name", c.name}, {"numeric", c.numeric}});
+  for (const auto &c : rows.features) {
+    json f = {{"name", c.name}, {"numeric", c.numeric}};
+    if (c.image) f["image"] = true;
+    features.push_back(f);
+  }
   json importance = json::array();
   for (const auto &fi : out.importance)
     importance.push_back(
@@ -584,6 +651,7 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   if (p.classifier) hp["classes"] = p.classes;
   if (std::isfinite(run.threshold)) hp["decision_threshold"] = run.threshold;
   if (!run.transfer.empty()) hp["transfer"] = run.transfer;
+  if (run.image) hp["image"] = run.image->to_json();
   out.hyperparameters_json = hp.dump();
   out.classes = p.classes;
   out.device = runtime_description(device);

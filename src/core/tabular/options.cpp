@@ -14,12 +14,15 @@ using nlohmann::json;
 using namespace option_checks;
 
 constexpr const char *kClassifierKeys =
-    "preset, hidden, dropout, epochs, batch_size, lr, weight_decay, patience, seed, test_fraction, val_fraction, "
+    "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, weight_decay, patience, seed, test_fraction, "
+    "val_fraction, "
     "encoding, embedding_dim, min_count, class_weights, cv, refit, output, init_from, freeze, positive_class, "
-    "threshold, categorical, importance_repeats, ensemble";
+    "threshold, categorical, importance_repeats, ensemble, image";
 constexpr const char *kRegressorKeys =
-    "preset, hidden, dropout, epochs, batch_size, lr, weight_decay, patience, seed, test_fraction, val_fraction, "
-    "encoding, embedding_dim, min_count, cv, refit, loss, init_from, freeze, categorical, importance_repeats, ensemble";
+    "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, weight_decay, patience, seed, test_fraction, "
+    "val_fraction, "
+    "encoding, embedding_dim, min_count, cv, refit, loss, init_from, freeze, categorical, importance_repeats, "
+    "ensemble, image";
 
 std::string nonempty_string(const json &v, const std::string &key, const std::string &hint) {
   if (!v.is_string() || v.get<std::string>().empty()) throw bad(key, "must be a non-empty string", hint);
@@ -38,6 +41,53 @@ std::vector<int> hidden_sizes(const json &v) {
     out.push_back(w.get<int>());
   }
   return out;
+}
+
+constexpr const char *kImageKeys = "height, width, channels, resize, nulls, normalize, widths, flip, shift";
+
+void image_options(TabularOptions &o, const json &v) {
+  const std::string hint =
+      std::string("An object with any of: ") + kImageKeys + ", e.g. {\"height\": 28, \"width\": 28, \"resize\": true}.";
+  if (!v.is_object()) throw bad("image", "must be an object", hint);
+  ImageSpec &s = o.image;
+  for (const auto &[key, x] : v.items()) {
+    const std::string name = "image." + key;
+    if (key == "height") {
+      s.height = static_cast<int>(integer(x, name, 1, kMaxImageSide));
+      o.image_size_given = true;
+    } else if (key == "width") {
+      s.width = static_cast<int>(integer(x, name, 1, kMaxImageSide));
+      o.image_size_given = true;
+    } else if (key == "channels") {
+      s.channels = static_cast<int>(integer(x, name, 1, 3));
+      if (s.channels == 2) throw bad(name, "must be 1 (grey) or 3 (RGB)");
+      o.image_channels_given = true;
+    } else if (key == "resize") {
+      if (!x.is_boolean()) throw bad(name, "must be true or false");
+      s.resize = x.get<bool>();
+    } else if (key == "nulls") {
+      s.null_as_missing = one_of(x, name, {"error", "missing"}) == "missing";
+    } else if (key == "normalize") {
+      s.normalize = one_of(x, name, {"standardize", "unit"});
+    } else if (key == "widths") {
+      const std::string whint =
+          "Five convolution widths from 1 to " + std::to_string(kMaxImageChannels) + ", e.g. [16, 32, 64, 64, 64].";
+      if (!x.is_array() || x.size() != static_cast<std::size_t>(kImageBlocks))
+        throw bad(name, "must be an array of five widths", whint);
+      s.widths.clear();
+      for (const auto &w : x) s.widths.push_back(static_cast<int>(integer(w, name, 1, kMaxImageChannels)));
+    } else if (key == "flip") {
+      if (!x.is_boolean()) throw bad(name, "must be true or false");
+      s.flip = x.get<bool>();
+    } else if (key == "shift") {
+      s.shift = static_cast<int>(integer(x, name, 0, 16));
+    } else {
+      throw Error(ErrorKind::InvalidParameter, "unknown option \"" + name + "\"",
+                  std::string("Known image options: ") + kImageKeys + ".");
+    }
+  }
+  if (o.image_size_given && (!v.contains("height") || !v.contains("width")))
+    throw bad("image", "needs both height and width", hint);
 }
 
 void class_weights(TabularOptions &o, const json &v) {
@@ -91,6 +141,8 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
     o.batch_size = integer(v, key, 1, 1 << 20);
   else if (key == "lr")
     o.lr = in_range(v, key, 0, true, 10, false);
+  else if (key == "lr_decay")
+    o.lr_decay = in_range(v, key, 0, true, 1, false);
   else if (key == "weight_decay")
     o.weight_decay = in_range(v, key, 0, false, 1, false);
   else if (key == "patience")
@@ -127,6 +179,8 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
     o.ensemble = integer(v, key, 1, limits::kMaxEnsemble);
   else if (key == "importance_repeats")
     o.importance_repeats = integer(v, key, 1, 100);
+  else if (key == "image")
+    image_options(o, v);
   else if (c && key == "class_weights")
     class_weights(o, v);
   else if (c && key == "output")
@@ -162,7 +216,10 @@ TabularOptions parse_tabular_options(bool classifier, const std::string &options
     apply(o, "preset", user.at("preset"));
     apply_paper_preset(o);
   }
-  for (const auto &[key, value] : user.items()) apply(o, key, value);
+  for (const auto &[key, value] : user.items()) {
+    apply(o, key, value);
+    o.given.insert(key);
+  }
   if (o.refit && o.cv == 0)
     throw bad("refit", "needs \"cv\"",
               "With refit every row trains the deployed model, so cross-validation gives its metrics, e.g. "
@@ -170,6 +227,14 @@ TabularOptions parse_tabular_options(bool classifier, const std::string &options
   if (o.freeze && o.init_from.empty())
     throw bad("freeze", "needs \"init_from\"", "Name the model to start from, e.g. {\"init_from\": \"dress_reco\"}.");
   return o;
+}
+
+void TabularOptions::apply_image_defaults() {
+  if (!preset.empty()) return;  // a preset names every training setting itself
+  if (!given.count("batch_size")) batch_size = 128;
+  if (!given.count("epochs")) epochs = 15;
+  if (!given.count("patience")) patience = 3;
+  if (!given.count("lr_decay")) lr_decay = 0.5;
 }
 
 std::string TabularOptions::to_json() const {
@@ -188,6 +253,7 @@ std::string TabularOptions::to_json() const {
             {"importance_repeats", importance_repeats},
             {"ensemble", ensemble}};
   if (!preset.empty()) j["preset"] = preset;
+  if (lr_decay < 1) j["lr_decay"] = lr_decay;
   if (encoding == "embedding") j["embedding_dim"] = embedding_dim;
   if (cv) j["cv"] = cv;
   if (refit) j["refit"] = true;

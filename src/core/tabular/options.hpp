@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <set>
 #include <vector>
+
+#include "core/image/shape.hpp"
 
 namespace xb {
 
@@ -19,8 +22,9 @@ struct TabularOptions {
   int batch_size = 32;
   double lr = 0.001;
   double weight_decay = 0.001;
-  int patience = 20;  // early stopping on validation loss
-  int ensemble = 1;   // members from seeds seed, seed+1, ...; their probabilities are averaged
+  double lr_decay = 1;  // the learning rate's factor after an epoch without a better validation loss
+  int patience = 20;    // early stopping on validation loss
+  int ensemble = 1;     // members from seeds seed, seed+1, ...; their probabilities are averaged
   std::int64_t seed = 42;
   double test_fraction = 0.2;
   double val_fraction = 0.2;           // of the training part; 0: no early stopping
@@ -44,6 +48,18 @@ struct TabularOptions {
   bool refit = false;  // after cross-validation, the deployed model trains on every row (no test split)
   std::vector<std::string> categorical;  // numeric columns to treat as categories
   int importance_repeats = 5;            // permutation importance shuffles per feature
+  // Image features: preprocessing and encoder ("image": {...}); the size and
+  // channels not given come from the first training image, the mean and
+  // deviation from the training images.
+  ImageSpec image;
+  bool image_size_given = false, image_channels_given = false;
+  std::set<std::string> given;  // the top-level keys the caller set
+
+  // Where the rows hold an image feature, the training settings the caller
+  // left out take the image defaults (mini-batches of 128, 15 epochs,
+  // patience 3, the learning rate halved after an epoch without a better
+  // validation loss): an image network learns from far more rows per epoch.
+  void apply_image_defaults();
 
   std::string to_json() const;  // every resolved value, for the catalog
 };

@@ -3,6 +3,8 @@
 #include "core/tabular/scorer.hpp"
 
 #include <algorithm>
+#include <numeric>
+#include <random>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -16,6 +18,8 @@
 #include "core/tabular/labels.hpp"
 #include "core/tabular/model.hpp"
 #include "core/tabular/trainer.hpp"
+#include "core/image/codec.hpp"
+#include "core/image/encoder.hpp"
 
 namespace xb {
 
@@ -54,6 +58,27 @@ bool class_fits_label_type(LabelType type, const std::string &c) {
   return !c.empty() && *end == '\0' && errno == 0;
 }
 
+// A bytea as PostgreSQL writes it in JSON: "\\x" then two hex digits a byte.
+std::string bytes_from_hex(const std::string &s, const std::string &feature) {
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  bool ok = s.size() >= 2 && s[0] == '\\' && s[1] == 'x' && s.size() % 2 == 0;
+  std::string out;
+  for (std::size_t i = 2; ok && i < s.size(); i += 2) {
+    const int hi = digit(s[i]), lo = digit(s[i + 1]);
+    ok = hi >= 0 && lo >= 0;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  if (!ok)
+    throw Error(ErrorKind::DatatypeMismatch, "image feature \"" + feature + "\" is not a bytea's hex text",
+                "Pass the picture as to_jsonb(image), a \"\\\\x...\" hex string.");
+  return out;
+}
+
 }  // namespace
 
 std::vector<TabularColumn> feature_columns_from_json(std::string_view json_object,
@@ -87,6 +112,18 @@ std::vector<TabularColumn> feature_columns_from_json(std::string_view json_objec
     if (v->is_object() || v->is_array())
       throw Error(ErrorKind::DatatypeMismatch,
                   "feature \"" + features[f].name + "\" must be a number, string, boolean or null");
+    if (features[f].image) {
+      out[f].image = true;
+      if (v->is_null()) {
+        out[f].texts.push_back(std::nullopt);
+        continue;
+      }
+      if (!v->is_string())
+        throw Error(ErrorKind::DatatypeMismatch, "image feature \"" + features[f].name + "\" must be a bytea's text",
+                    "Pass the picture as to_jsonb(image), a \"\\\\x...\" hex string.");
+      out[f].texts.push_back(bytes_from_hex(v->get<std::string>(), features[f].name));
+      continue;
+    }
     if (features[f].numeric) {
       double x = NAN;
       if (v->is_number())
@@ -124,6 +161,7 @@ struct TabularScorer::Impl {
   std::vector<FeatureImportance> importance;
   TabularEncoder encoder;
   std::vector<Mlp> nets;
+  int image_column = -1;  // index in features, or -1
 };
 
 TabularScorer::TabularScorer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -148,8 +186,15 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
     impl->target_mean = state.at("target_mean").get<double>();
     impl->target_std = state.at("target_std").get<double>();
     if (state.contains("threshold")) impl->threshold = state.at("threshold").get<double>();
-    for (const auto &f : state.at("features"))
-      impl->features.push_back({f.at("name").get<std::string>(), f.at("numeric").get<bool>()});
+    for (const auto &f : state.at("features")) {
+      const bool image = f.contains("image") && f.at("image").get<bool>();
+      if (image) {
+        if (impl->image_column >= 0)
+          throw Error(ErrorKind::CorruptModel, "model state is inconsistent: two image features", "Retrain the model.");
+        impl->image_column = static_cast<int>(impl->features.size());
+      }
+      impl->features.push_back({f.at("name").get<std::string>(), f.at("numeric").get<bool>() && !image, image});
+    }
     // JSON has no NaN: an importance that was undefined (a constant target
     // has no r2 to lose) was written as null and reads back as NaN.
     const auto number_or_nan = [](const json &v) { return v.is_null() ? std::nan("") : v.get<double>(); };
@@ -172,7 +217,9 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
     case Head::Softmax: outputs = classes; break;
     case Head::Value: outputs = classes == 0 ? 1 : -1; break;
   }
-  bool ok = impl->features.size() == impl->encoder.columns().size() && shape.dense_dim == impl->encoder.dense_dim() &&
+  const bool has_image = impl->image_column >= 0;
+  bool ok = impl->features.size() == impl->encoder.columns().size() + (has_image ? 1 : 0) &&
+            has_image == shape.image.has_value() && shape.dense_dim == impl->encoder.dense_dim() &&
             shape.cardinalities == impl->encoder.cardinalities() && shape.outputs == outputs && impl->positive >= -1 &&
             impl->positive < classes && std::isfinite(impl->target_mean) && std::isfinite(impl->target_std) &&
             impl->target_std > 0 &&
@@ -192,16 +239,28 @@ bool TabularScorer::has_positive_class() const { return impl_->positive >= 0; }
 const std::vector<TabularFeature> &TabularScorer::features() const { return impl_->features; }
 const std::vector<FeatureImportance> &TabularScorer::importance() const { return impl_->importance; }
 
-std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularColumn> &columns) const {
+std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularColumn> &columns,
+                                                      const std::function<std::string(long)> &row_names) const {
   const Impl &m = *impl_;
   if (columns.size() != m.features.size())
     throw Error(ErrorKind::Internal, "scorer expects " + std::to_string(m.features.size()) + " columns");
-  EncodedRows x = m.encoder.encode_all(columns);
+  std::vector<TabularColumn> plain;
+  for (const auto &c : columns)
+    if (!c.image) plain.push_back(c);
+  if (plain.size() != m.encoder.columns().size())
+    throw Error(ErrorKind::Internal, "scorer expects " + std::to_string(m.encoder.columns().size()) + " plain columns");
+  std::vector<long> all(columns.empty() ? 0 : columns.front().size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<long>(i);
+  EncodedRows x = m.encoder.encode(plain, all);
   std::vector<TabularPrediction> out(static_cast<std::size_t>(x.rows));
   if (x.rows == 0) return out;
   TabularTensors t;
   t.dense = torch::from_blob(x.dense.data(), {x.rows, x.dense_dim}, torch::kFloat);
   t.codes = torch::from_blob(x.codes.data(), {x.rows, x.code_dim}, torch::kLong);
+  if (m.image_column >= 0) {
+    const auto name = [&](long i) { return row_names ? row_names(i) : "row " + std::to_string(i + 1); };
+    t.images = image_tensor(columns[m.image_column].texts, all, *m.nets.front()->shape().image, name);
+  }
   auto result = predict_members(const_cast<std::vector<Mlp> &>(m.nets), t, m.head, torch::kCPU).contiguous();
   const double *r = result.data_ptr<double>();
   // Values near float's range in a row, or in the model's scalers or
@@ -233,6 +292,149 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
     if (m.positive >= 0) out[i].positive_probability = row[m.positive];
     out[i].value = label_value(m.label_type, out[i].label);
   }
+  return out;
+}
+
+bool TabularScorer::has_image() const { return impl_->image_column >= 0; }
+
+ImageExplanation TabularScorer::explain_image(std::string_view bytes) const {
+  if (!has_image())
+    throw Error(ErrorKind::InvalidParameter, "the model has no image feature",
+                "xb_embed and xb_attention need a classifier or regressor trained with an image column.");
+  Mlp &net = const_cast<Mlp &>(impl_->nets.front());
+  const ImageSpec &spec = *net->shape().image;
+  std::vector<std::uint8_t> pixels = image_input(bytes, spec, "the image given");
+  torch::NoGradGuard no_grad;
+  net->eval();
+  auto input = torch::from_blob(pixels.data(), {1, spec.channels, spec.height, spec.width}, torch::kUInt8);
+  ImageEncoding e = net->image_encoder()->forward(input);
+  auto emb = e.embedding.contiguous(), att = e.attention.contiguous();
+  ImageExplanation out;
+  out.embedding.assign(emb.data_ptr<float>(), emb.data_ptr<float>() + emb.numel());
+  out.attention.assign(att.data_ptr<float>(), att.data_ptr<float>() + att.numel());
+  out.map_height = spec.map_height();
+  out.map_width = spec.map_width();
+  return out;
+}
+
+std::string TabularScorer::attention_png(std::string_view bytes, int scale) const {
+  const ImageExplanation e = explain_image(bytes);
+  const ImageSpec &spec = *impl_->nets.front()->shape().image;
+  // The picture as the network saw it (its size, grey), enlarged, under a
+  // red overlay whose strength is the cell's weight relative to the largest.
+  Image picture = decode_image(bytes);
+  picture = convert_channels(resize_image(picture, spec.width, spec.height), 1);
+  const int w = spec.width * scale, h = spec.height * scale;
+  picture = resize_image(picture, w, h);
+  const float top = *std::max_element(e.attention.begin(), e.attention.end());
+  Image out;
+  out.width = w;
+  out.height = h;
+  out.channels = 3;
+  out.pixels.resize(static_cast<std::size_t>(w) * h * 3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const int cy = std::min(e.map_height - 1, y * e.map_height / h),
+                cx = std::min(e.map_width - 1, x * e.map_width / w);
+      const double a = top > 0 ? e.attention[static_cast<std::size_t>(cy * e.map_width + cx)] / top : 0;
+      const double g = picture.pixels[static_cast<std::size_t>(y) * w + x];
+      std::uint8_t *px = &out.pixels[(static_cast<std::size_t>(y) * w + x) * 3];
+      px[0] = static_cast<std::uint8_t>(std::lround(g * (1 - 0.6 * a) + 255 * 0.6 * a));
+      px[1] = static_cast<std::uint8_t>(std::lround(g * (1 - 0.6 * a)));
+      px[2] = static_cast<std::uint8_t>(std::lround(g * (1 - 0.6 * a)));
+    }
+  return encode_png(out);
+}
+
+namespace {
+
+// Class probabilities [N, K] of an image-only network for pictures [N, C, H, W].
+torch::Tensor image_probabilities(Mlp &net, const torch::Tensor &pictures, Head head) {
+  TabularTensors t;
+  t.dense = torch::zeros({pictures.size(0), 0});
+  t.codes = torch::zeros({pictures.size(0), 0}, torch::kLong);
+  t.images = pictures;
+  return predict_mlp(net, t, head, torch::kCPU);
+}
+
+// How many pictures' true class loses more probability when the most
+// attended cells are blacked out than when as many random cells are.
+double top_beats_random(Mlp &net, Head head, const torch::Tensor &pictures, const std::vector<long> &truth,
+                        double fraction, std::mt19937_64 &rng) {
+  const ImageSpec &spec = *net->shape().image;
+  const int mh = spec.map_height(), mw = spec.map_width(), cells = mh * mw;
+  const int k = std::max(1, static_cast<int>(std::lround(fraction * cells)));
+  torch::Tensor attention;
+  {
+    torch::NoGradGuard no_grad;
+    net->eval();
+    attention = net->image_encoder()->forward(pictures).attention.contiguous();
+  }
+  torch::Tensor top = pictures.clone(), random = pictures.clone();
+  const long n = pictures.size(0);
+  std::vector<int> order(static_cast<std::size_t>(cells));
+  auto black_out = [&](torch::Tensor &x, long i, int cell) {
+    const int cy = cell / mw, cx = cell % mw;
+    const long y0 = static_cast<long>(cy) * spec.height / mh, y1 = static_cast<long>(cy + 1) * spec.height / mh;
+    const long x0 = static_cast<long>(cx) * spec.width / mw, x1 = static_cast<long>(cx + 1) * spec.width / mw;
+    x[i].narrow(1, y0, y1 - y0).narrow(2, x0, x1 - x0).zero_();
+  };
+  const float *a = attention.data_ptr<float>();
+  for (long i = 0; i < n; ++i) {
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int p, int q) { return a[i * cells + p] > a[i * cells + q]; });
+    for (int j = 0; j < k; ++j) black_out(top, i, order[static_cast<std::size_t>(j)]);
+    std::shuffle(order.begin(), order.end(), rng);
+    for (int j = 0; j < k; ++j) black_out(random, i, order[static_cast<std::size_t>(j)]);
+  }
+  const auto p = image_probabilities(net, pictures, head), pt = image_probabilities(net, top, head),
+             pr = image_probabilities(net, random, head);
+  long wins = 0;
+  for (long i = 0; i < n; ++i) {
+    const long c = truth[static_cast<std::size_t>(i)];
+    const double base = p[i][c].item<double>();
+    wins += (base - pt[i][c].item<double>()) > (base - pr[i][c].item<double>());
+  }
+  return static_cast<double>(wins);
+}
+
+}  // namespace
+
+TabularScorer::Faithfulness TabularScorer::attention_faithfulness(
+    const std::vector<std::optional<std::string>> &pictures, const std::vector<std::optional<std::string>> &labels,
+    double fraction, std::uint64_t seed) const {
+  const Impl &m = *impl_;
+  if (!has_image() || m.features.size() != 1 || m.kind != ModelKind::Classifier)
+    throw Error(ErrorKind::InvalidParameter, "the attention check needs a classifier whose only feature is a picture");
+  if (!(fraction > 0 && fraction < 1)) throw Error(ErrorKind::InvalidParameter, "fraction must be between 0 and 1");
+  std::vector<long> rows, truth;
+  for (std::size_t i = 0; i < pictures.size(); ++i) {
+    if (!pictures[i] || !labels[i]) continue;
+    const auto it = std::find(m.classes.begin(), m.classes.end(), *labels[i]);
+    if (it == m.classes.end()) continue;  // a class the model never saw
+    rows.push_back(static_cast<long>(i));
+    truth.push_back(it - m.classes.begin());
+  }
+  Faithfulness out;
+  out.pictures = static_cast<long>(rows.size());
+  if (rows.empty()) return out;
+  Mlp &trained = const_cast<Mlp &>(m.nets.front());
+  torch::manual_seed(seed);
+  Mlp untrained(trained->shape());
+  std::mt19937_64 rng(seed);
+  double wins_trained = 0, wins_untrained = 0;
+  constexpr std::size_t kChunk = 256;
+  for (std::size_t start = 0; start < rows.size(); start += kChunk) {
+    const std::size_t end = std::min(rows.size(), start + kChunk);
+    const std::vector<long> part(rows.begin() + start, rows.begin() + end),
+        part_truth(truth.begin() + start, truth.begin() + end);
+    const torch::Tensor x =
+        image_tensor(pictures, part, *trained->shape().image, [](long r) { return "row " + std::to_string(r + 1); });
+    wins_trained += top_beats_random(trained, m.head, x, part_truth, fraction, rng);
+    wins_untrained += top_beats_random(untrained, m.head, x, part_truth, fraction, rng);
+  }
+  out.trained = wins_trained / static_cast<double>(rows.size());
+  out.untrained = wins_untrained / static_cast<double>(rows.size());
   return out;
 }
 

@@ -3,6 +3,9 @@
 // Public face to the PostgreSQL boundary (no torch here).
 #pragma once
 #include <cmath>
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,6 +21,14 @@ namespace xb {
 struct TabularFeature {
   std::string name;
   bool numeric = false;
+  bool image = false;  // PNG or JPEG bytes (bytea; in JSON a "\\x..." hex string)
+};
+
+// What the image encoder makes of one picture (member 0 of an ensemble).
+struct ImageExplanation {
+  std::vector<float> embedding;  // the attention-pooled features
+  std::vector<float> attention;  // one weight per cell of the final map, row-major, summing to 1
+  int map_height = 0, map_width = 0;
 };
 
 struct TabularPrediction {
@@ -49,7 +60,30 @@ class TabularScorer {
   const std::vector<FeatureImportance> &importance() const;
 
   // columns: one per feature, in features() order, each with the same rows.
-  std::vector<TabularPrediction> predict(const std::vector<TabularColumn> &columns) const;
+  // row_names(i) names row i in errors about its picture ("key 17").
+  std::vector<TabularPrediction> predict(const std::vector<TabularColumn> &columns,
+                                         const std::function<std::string(long)> &row_names = {}) const;
+
+  // Models with an image feature: the embedding and attention of a picture,
+  // and the picture with the attention drawn over it (PNG, scale times its
+  // input size). Error(InvalidParameter) for a model without images.
+  bool has_image() const;
+  ImageExplanation explain_image(std::string_view bytes) const;
+  std::string attention_png(std::string_view bytes, int scale) const;
+
+  // Whether the attention points at what the prediction rests on: for each
+  // picture, its true class's probability with the pixels under the
+  // `fraction` most attended cells blacked out, against the same number of
+  // random cells blacked out. The share of pictures where the attended cells
+  // cost more, for this model and for an untrained network of its shape
+  // (which should score about one half). Image-only models.
+  struct Faithfulness {
+    long pictures = 0;
+    double trained = NAN, untrained = NAN;
+  };
+  Faithfulness attention_faithfulness(const std::vector<std::optional<std::string>> &pictures,
+                                      const std::vector<std::optional<std::string>> &labels, double fraction,
+                                      std::uint64_t seed) const;
 
  private:
   struct Impl;

@@ -1,5 +1,6 @@
 #include "core/tabular/trainer.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/common/error.hpp"
@@ -32,15 +33,36 @@ torch::Tensor weighted_loss(Head head, const std::string &loss, const torch::Ten
   return (row_losses(head, loss, out, target) * weight).sum() / weight.sum();
 }
 
-double validation_loss(Mlp &net, const TabularTensors &val, Head head, const std::string &loss) {
+// The network's outputs for every row, in eval mode and without gradient,
+// in chunks when images are involved (a convolution's activations for ten
+// thousand images would take gigabytes at once).
+torch::Tensor forward_all(Mlp &net, const TabularTensors &x, const torch::Device &device) {
   torch::NoGradGuard no_grad;
   net->eval();
-  auto out = net->forward(val.dense, val.codes);
-  return weighted_loss(head, loss, out, val.target, val.weight).item<double>();
+  const long n = x.rows();
+  auto images = [&](long start, long len) {
+    return x.images.defined() ? x.images.narrow(0, start, len).to(device) : torch::Tensor();
+  };
+  if (!x.images.defined() || n == 0) return net->forward(x.dense.to(device), x.codes.to(device), images(0, n));
+  constexpr long kChunk = 512;
+  std::vector<torch::Tensor> parts;
+  for (long start = 0; start < n; start += kChunk) {
+    const long len = std::min(kChunk, n - start);
+    parts.push_back(net->forward(x.dense.narrow(0, start, len).to(device), x.codes.narrow(0, start, len).to(device),
+                                 images(start, len)));
+  }
+  return torch::cat(parts, 0);
 }
 
+double validation_loss(Mlp &net, const TabularTensors &val, Head head, const std::string &loss,
+                       const torch::Device &device) {
+  auto out = forward_all(net, val, device);
+  return weighted_loss(head, loss, out, val.target.to(device), val.weight.to(device)).item<double>();
+}
+
+// Images stay on the CPU and travel a batch at a time; the rest moves once.
 TabularTensors on_device(const TabularTensors &t, const torch::Device &device) {
-  return {t.dense.to(device), t.codes.to(device), t.target.to(device), t.weight.to(device)};
+  return {t.dense.to(device), t.codes.to(device), t.target.to(device), t.weight.to(device), t.images};
 }
 
 }  // namespace
@@ -85,20 +107,23 @@ FitResult fit_mlp(Mlp &net, const TabularTensors &train_cpu, const TabularTensor
   s.patience = o.patience;
   s.lr = o.lr;
   s.weight_decay = o.weight_decay;
+  s.lr_decay = o.lr_decay;
   s.member = member;
+  const ImageSpec *image = net->shape().image ? &*net->shape().image : nullptr;
   auto batch_loss = [&](const torch::Tensor &rows) {
     const auto idx = rows.to(device);
-    auto out = net->forward(train.dense.index_select(0, idx), train.codes.index_select(0, idx));
+    torch::Tensor images;
+    if (image) images = augment_images(train.images.index_select(0, rows).to(device), *image);
+    auto out = net->forward(train.dense.index_select(0, idx), train.codes.index_select(0, idx), images);
     return weighted_loss(head, o.loss, out, train.target.index_select(0, idx), train.weight.index_select(0, idx));
   };
-  auto val_loss = [&] { return val.rows() > 0 ? validation_loss(net, val, head, o.loss) : NAN; };
+  auto val_loss = [&] { return val.rows() > 0 ? validation_loss(net, val, head, o.loss, device) : NAN; };
   return train_loop(*net, trainable, train.rows(), s, batch_loss, val_loss, hooks);
 }
 
 torch::Tensor predict_mlp(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device) {
   torch::NoGradGuard no_grad;
-  net->eval();
-  auto out = net->forward(x.dense.to(device), x.codes.to(device)).to(torch::kCPU).to(torch::kDouble);
+  auto out = forward_all(net, x, device).to(torch::kCPU).to(torch::kDouble);
   switch (head) {
     case Head::Sigmoid: {
       auto p1 = torch::sigmoid(out.squeeze(1));

@@ -26,6 +26,7 @@ struct TabularTensors {
   torch::Tensor codes;   // [N, text columns] long
   torch::Tensor target;  // [N] float: class index, or standardised value
   torch::Tensor weight;  // [N] float: per-row loss weight
+  torch::Tensor images;  // [N, C, H, W] uint8, or undefined without an image feature
   long rows() const { return dense.size(0); }
 };
 

@@ -1,0 +1,95 @@
+#include "core/image/encoder.hpp"
+
+#include <cstring>
+
+#include "core/common/error.hpp"
+
+namespace xb {
+
+ImageEncoderImpl::ImageEncoderImpl(const ImageSpec &spec) : spec_(spec) {
+  namespace nn = torch::nn;
+  blocks_ = nn::Sequential();
+  long in = spec.channels;
+  const int pools = spec.pools();
+  for (std::size_t b = 0; b < spec.widths.size(); ++b) {
+    const long out = spec.widths[b];
+    blocks_->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
+    blocks_->push_back(nn::BatchNorm2d(out));
+    blocks_->push_back(nn::Functional(torch::relu));
+    if (static_cast<int>(b) < pools) blocks_->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2)));
+    in = out;
+  }
+  register_module("blocks", blocks_);
+  score_ = register_module("score", nn::Conv2d(nn::Conv2dOptions(in, 1, 1)));
+  std::vector<float> mean(spec.mean.begin(), spec.mean.end()), sd(spec.std.begin(), spec.std.end());
+  if (mean.empty()) mean.assign(spec.channels, 0.0f);
+  if (sd.empty()) sd.assign(spec.channels, 1.0f);
+  mean_ = torch::tensor(mean).reshape({1, spec.channels, 1, 1});
+  std_ = torch::tensor(sd).reshape({1, spec.channels, 1, 1});
+}
+
+ImageEncoding ImageEncoderImpl::forward(const torch::Tensor &pixels) {
+  const auto device = pixels.device();
+  torch::Tensor x = (pixels.to(torch::kFloat) / 255.0 - mean_.to(device)) / std_.to(device);
+  torch::Tensor map = blocks_->forward(x);                                     // [N, E, h, w]
+  torch::Tensor weights = torch::softmax(score_->forward(map).flatten(1), 1);  // [N, h*w]
+  torch::Tensor embedding = (map.flatten(2) * weights.unsqueeze(1)).sum(2);    // [N, E]
+  return {embedding, weights};
+}
+
+torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec) {
+  torch::Tensor x = pixels;
+  if (spec.flip) {
+    auto flip = torch::rand({x.size(0)}, torch::TensorOptions().device(x.device())) < 0.5;
+    x = torch::where(flip.view({-1, 1, 1, 1}), x.flip({3}), x);
+  }
+  if (spec.shift > 0) {
+    const int s = spec.shift;
+    auto offsets = torch::randint(-s, s + 1, {2}).to(torch::kLong);
+    const long dy = offsets[0].item<long>(), dx = offsets[1].item<long>();
+    const long h = x.size(2), w = x.size(3);
+    torch::Tensor padded = torch::constant_pad_nd(x, {s, s, s, s}, 0);
+    x = padded.narrow(2, s + dy, h).narrow(3, s + dx, w);
+  }
+  return x;
+}
+
+}  // namespace xb
+
+namespace xb {
+
+torch::Tensor image_tensor(const std::vector<std::optional<std::string>> &images, const std::vector<long> &rows,
+                           const ImageSpec &spec, const std::function<std::string(long)> &row_name) {
+  const long n = static_cast<long>(rows.size());
+  const long size = static_cast<long>(spec.channels) * spec.height * spec.width;
+  torch::Tensor out = torch::zeros({n, spec.channels, spec.height, spec.width}, torch::kUInt8);
+  std::uint8_t *base = out.data_ptr<std::uint8_t>();
+  // Names are made (and errors raised) outside the parallel region.
+  for (long i = 0; i < n; ++i)
+    if (!images[static_cast<std::size_t>(rows[i])] && !spec.null_as_missing)
+      throw Error(ErrorKind::DataException, "the image is NULL (" + row_name(rows[i]) + ")",
+                  "Filter out rows without a picture, or set \"image\": {\"nulls\": \"missing\"} to give them a "
+                  "black one.");
+  std::vector<std::string> failures(static_cast<std::size_t>(n));
+  at::parallel_for(0, n, 64, [&](long begin, long end) {
+    for (long i = begin; i < end; ++i) {
+      const auto &bytes = images[static_cast<std::size_t>(rows[i])];
+      if (!bytes) continue;
+      try {
+        std::vector<std::uint8_t> pixels = image_input(*bytes, spec, "");
+        std::memcpy(base + i * size, pixels.data(), static_cast<std::size_t>(size));
+      } catch (const std::exception &e) {
+        failures[static_cast<std::size_t>(i)] = e.what();
+      }
+    }
+  });
+  for (long i = 0; i < n; ++i)
+    if (!failures[static_cast<std::size_t>(i)].empty()) {
+      std::vector<std::uint8_t> pixels =
+          image_input(*images[static_cast<std::size_t>(rows[i])], spec, row_name(rows[i]));
+      (void)pixels;  // the same error again, now naming the row
+    }
+  return out;
+}
+
+}  // namespace xb

@@ -1,0 +1,51 @@
+// The image encoder: five convolution blocks (3x3 convolution, batch norm,
+// ReLU, 2x2 max pooling in the first ImageSpec::pools() of them) with no
+// fully connected layer, then attention pooling over the final feature map:
+// a learned score per cell (a 1x1 convolution), softmax weights over the
+// cells, and the weighted sum of the cells' features as the embedding.
+// Core-internal (torch).
+#pragma once
+#include "core/common/torch_api.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/image/shape.hpp"
+
+namespace xb {
+
+struct ImageEncoding {
+  torch::Tensor embedding;  // [N, widths.back()]
+  torch::Tensor attention;  // [N, map_height * map_width], each row sums to 1
+};
+
+class ImageEncoderImpl : public torch::nn::Module {
+ public:
+  explicit ImageEncoderImpl(const ImageSpec &spec);
+  // 8-bit pixels [N, C, H, W] (uint8), normalised here with the spec's mean and deviation.
+  ImageEncoding forward(const torch::Tensor &pixels);
+  const ImageSpec &spec() const { return spec_; }
+
+ private:
+  ImageSpec spec_;
+  torch::nn::Sequential blocks_{nullptr};
+  torch::nn::Conv2d score_{nullptr};
+  torch::Tensor mean_, std_;  // [1, C, 1, 1], not trained, not stored (the spec holds them)
+};
+TORCH_MODULE(ImageEncoder);
+
+// Training-time augmentation of a batch of 8-bit pixels: each image flipped
+// left-right with probability 1/2 (spec.flip), the batch shifted by up to
+// spec.shift pixels each way with zero fill.
+torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec);
+
+// The pictures of the given rows as the encoder's input, [rows, C, H, W]
+// uint8 (image_input of each, decoded in parallel). A NULL is a black
+// picture when spec.null_as_missing, else Error(DataException) naming the
+// row by row_name(row).
+torch::Tensor image_tensor(const std::vector<std::optional<std::string>> &images, const std::vector<long> &rows,
+                           const ImageSpec &spec, const std::function<std::string(long)> &row_name);
+
+}  // namespace xb

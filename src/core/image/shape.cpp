@@ -1,0 +1,159 @@
+#include "core/image/shape.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.hpp"
+
+namespace xb {
+
+using nlohmann::json;
+
+int ImageSpec::pools() const {
+  int k = 0, h = height, w = width;
+  while (k < kImageBlocks && k < static_cast<int>(widths.size()) && h / 2 >= 7 && w / 2 >= 7) {
+    h /= 2;
+    w /= 2;
+    ++k;
+  }
+  return k;
+}
+
+int ImageSpec::map_height() const { return height >> pools(); }
+int ImageSpec::map_width() const { return width >> pools(); }
+
+std::int64_t ImageSpec::value_count() const {
+  std::int64_t n = 0, in = channels;
+  for (int w : widths) {
+    n += in * w * 9 + 4 * static_cast<std::int64_t>(w) + 1;  // conv (no bias), BN weight, bias, mean, var, count
+    in = w;
+  }
+  return n + in + 1;  // the attention score: a 1x1 convolution
+}
+
+json ImageSpec::to_json() const {
+  return {{"height", height},
+          {"width", width},
+          {"channels", channels},
+          {"resize", resize},
+          {"null_as_missing", null_as_missing},
+          {"normalize", normalize},
+          {"mean", mean},
+          {"std", std},
+          {"widths", widths},
+          {"flip", flip},
+          {"shift", shift}};
+}
+
+ImageSpec ImageSpec::from_json(const json &j) {
+  ImageSpec s;
+  try {
+    s.height = j.at("height").get<int>();
+    s.width = j.at("width").get<int>();
+    s.channels = j.at("channels").get<int>();
+    s.resize = j.at("resize").get<bool>();
+    s.null_as_missing = j.at("null_as_missing").get<bool>();
+    s.normalize = j.at("normalize").get<std::string>();
+    s.mean = j.at("mean").get<std::vector<double>>();
+    s.std = j.at("std").get<std::vector<double>>();
+    s.widths = j.at("widths").get<std::vector<int>>();
+    s.flip = j.at("flip").get<bool>();
+    s.shift = j.at("shift").get<int>();
+  } catch (const json::exception &e) {
+    throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
+  }
+  bool ok = s.height >= 1 && s.height <= kMaxImageSide && s.width >= 1 && s.width <= kMaxImageSide &&
+            (s.channels == 1 || s.channels == 3) && (s.normalize == "standardize" || s.normalize == "unit") &&
+            s.mean.size() == static_cast<std::size_t>(s.channels) && s.std.size() == s.mean.size() &&
+            s.widths.size() == static_cast<std::size_t>(kImageBlocks) && s.shift >= 0 && s.shift <= 16;
+  for (int w : s.widths) ok = ok && w >= 1 && w <= kMaxImageChannels;
+  for (std::size_t c = 0; ok && c < s.mean.size(); ++c)
+    ok = std::isfinite(s.mean[c]) && std::isfinite(s.std[c]) && s.std[c] > 0;
+  if (!ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent: image encoder", "Retrain the model.");
+  return s;
+}
+
+std::vector<std::uint8_t> image_input(std::string_view bytes, const ImageSpec &spec, const std::string &what) {
+  Image img;
+  try {
+    img = decode_image(bytes);
+  } catch (const Error &e) {
+    throw Error(e.kind(), std::string(e.what()) + " (" + what + ")", e.hint());
+  }
+  if (img.width != spec.width || img.height != spec.height) {
+    if (!spec.resize)
+      throw Error(ErrorKind::DataException,
+                  "the image is " + std::to_string(img.width) + " x " + std::to_string(img.height) + ", not " +
+                      std::to_string(spec.width) + " x " + std::to_string(spec.height) + " (" + what + ")",
+                  "Set \"image\": {\"resize\": true} to resize every picture to the model's input size.");
+    img = resize_image(img, spec.width, spec.height);
+  }
+  img = convert_channels(img, spec.channels);
+  // Interleaved [H, W, C] -> channel-major [C, H, W].
+  const std::size_t plane = static_cast<std::size_t>(spec.width) * spec.height;
+  std::vector<std::uint8_t> out(plane * spec.channels);
+  for (std::size_t i = 0; i < plane; ++i)
+    for (int c = 0; c < spec.channels; ++c) out[c * plane + i] = img.pixels[i * spec.channels + c];
+  return out;
+}
+
+ImageSpec learn_image_spec(ImageSpec spec, bool size_given, bool channels_given,
+                           const std::vector<std::optional<std::string>> &images, const std::vector<long> &rows,
+                           const std::string &column, const std::function<std::string(long)> &row_name) {
+  long first = -1;
+  for (long r : rows)
+    if (images[static_cast<std::size_t>(r)]) {
+      first = r;
+      break;
+    }
+  if (first < 0)
+    throw Error(ErrorKind::DataException, "image column \"" + column + "\" has no picture in the training rows",
+                "Every training row's image is NULL; check the source.");
+  const std::string &bytes = *images[static_cast<std::size_t>(first)];
+  if (!size_given || !channels_given) {
+    Image img;
+    try {
+      img = decode_image(bytes);
+    } catch (const Error &e) {
+      throw Error(e.kind(), std::string(e.what()) + " (" + row_name(first) + ")", e.hint());
+    }
+    if (!size_given) {
+      if (img.width > kMaxImageSide || img.height > kMaxImageSide)
+        throw Error(ErrorKind::InvalidParameter,
+                    "the first training picture is " + std::to_string(img.width) + " x " + std::to_string(img.height) +
+                        ", over the network's largest input of " + std::to_string(kMaxImageSide),
+                    "Set \"image\": {\"height\": ..., \"width\": ..., \"resize\": true}.");
+      spec.width = img.width;
+      spec.height = img.height;
+    }
+    if (!channels_given) spec.channels = img.channels == 1 ? 1 : 3;
+  }
+  spec.mean.assign(spec.channels, 0.0);
+  spec.std.assign(spec.channels, 1.0);
+  if (spec.normalize == "unit") return spec;
+  std::vector<double> sum(spec.channels, 0.0), sq(spec.channels, 0.0);
+  double count = 0;
+  const std::size_t plane = static_cast<std::size_t>(spec.width) * spec.height;
+  const std::size_t step = std::max<std::size_t>(1, rows.size() / 10000);
+  for (std::size_t i = 0; i < rows.size(); i += step) {
+    const auto &img = images[static_cast<std::size_t>(rows[i])];
+    if (!img) continue;
+    const std::vector<std::uint8_t> px = image_input(*img, spec, row_name(rows[i]));
+    for (int c = 0; c < spec.channels; ++c)
+      for (std::size_t k = 0; k < plane; ++k) {
+        const double v = px[c * plane + k] / 255.0;
+        sum[c] += v;
+        sq[c] += v * v;
+      }
+    count += static_cast<double>(plane);
+  }
+  for (int c = 0; c < spec.channels; ++c) {
+    spec.mean[c] = sum[c] / count;
+    const double var = sq[c] / count - spec.mean[c] * spec.mean[c];
+    spec.std[c] = var > 1e-12 ? std::sqrt(var) : 1.0;
+  }
+  return spec;
+}
+
+}  // namespace xb

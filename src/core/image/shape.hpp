@@ -1,0 +1,67 @@
+// What an image feature is for a model: the preprocessing of its bytes
+// (input size, channels, resizing, normalisation, NULLs) and the shape of the
+// convolutional encoder that turns it into an embedding. Stored in the blob
+// like every other encoder; checked as a whole when a blob is read, with the
+// same bounds the options use. Torch-free.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/image/codec.hpp"
+
+namespace xb {
+
+inline constexpr int kMaxImageSide = 512;      // network input height and width
+inline constexpr int kMaxImageChannels = 512;  // convolution widths
+inline constexpr int kImageBlocks = 5;
+
+struct ImageSpec {
+  // Preprocessing
+  int height = 28, width = 28, channels = 1;
+  bool resize = false;                    // false: an image of another size is an error naming the row
+  bool null_as_missing = false;           // true: a NULL image is the "missing" input (zeros after normalisation)
+  std::string normalize = "standardize";  // standardize (training mean and deviation) | unit (x / 255)
+  std::vector<double> mean, std;          // per channel, on the 0..1 scale
+  // Encoder: five convolution blocks of these widths (3x3, batch norm, ReLU);
+  // the first pools() of them end in 2x2 max pooling. The first block runs
+  // at full resolution, where 16 channels cost half of 32 for the same
+  // accuracy.
+  std::vector<int> widths{16, 32, 64, 64, 64};
+  // Training only (not needed to apply the model, stored for lineage).
+  bool flip = true;  // horizontal flips
+  int shift = 2;     // random shifts of up to this many pixels
+
+  // As many poolings as keep the final map at least 7 x 7 (or no pooling for
+  // inputs smaller than that), at most one per block.
+  int pools() const;
+  int map_height() const;
+  int map_width() const;
+  int cells() const { return map_height() * map_width(); }
+  int embedding_dim() const { return widths.empty() ? 0 : widths.back(); }
+  // Float values the encoder stores (weights and batch-norm statistics).
+  std::int64_t value_count() const;
+
+  nlohmann::json to_json() const;
+  static ImageSpec from_json(const nlohmann::json &j);  // throws Error(CorruptModel)
+};
+
+// An image's bytes as the network's input: decoded, converted to the spec's
+// channels, resized when the spec allows (else Error(DataException) naming
+// the size), as 8-bit pixels channel-major [C, H, W]. what: "row 12 of the
+// source", for the messages.
+std::vector<std::uint8_t> image_input(std::string_view bytes, const ImageSpec &spec, const std::string &what);
+
+// The spec a model trains with: the given options, with the size and
+// channels taken from the first training picture where they were not given,
+// and the normalisation's mean and deviation from (up to 10,000 of) the
+// training pictures. row_name names a row for errors.
+ImageSpec learn_image_spec(ImageSpec given, bool size_given, bool channels_given,
+                           const std::vector<std::optional<std::string>> &images, const std::vector<long> &rows,
+                           const std::string &column, const std::function<std::string(long)> &row_name);
+
+}  // namespace xb

@@ -1,0 +1,93 @@
+// Image features' SQL entry points: xb_embed and xb_attention (what a model's
+// image encoder makes of a picture), xb_attention_png (the picture with the
+// attention drawn over it), xb_attention_faithfulness (whether the attention
+// points at what the prediction rests on) and xb_image_png (raw pixels to a PNG, for loading
+// pictures that come as pixel arrays, such as Fashion-MNIST's IDX files).
+#include "core/common/error.hpp"
+#include "core/image/codec.hpp"
+#include "core/tabular/scorer.hpp"
+#include "pg/args.hpp"
+#include "pg/guard.hpp"
+#include "pg/result_rows.hpp"
+#include "pg/scorer_call.hpp"
+#include "pg/tabular_reader.hpp"
+
+using namespace xb;
+using namespace xb::pg;
+
+namespace {
+
+// The scorer of the model named by argument 0, which must have an image feature.
+SharedScorer image_scorer(FunctionCallInfo fcinfo, const std::string &name) {
+  ModelVersion m;
+  SharedScorer scorer = scorer_for_call(fcinfo, name, m);
+  if (!scorer->has_image())
+    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" has no image feature",
+                "Train a classifier or regressor with a bytea column of PNG or JPEG pictures among feature_cols.");
+  return scorer;
+}
+
+}  // namespace
+
+// xb_embed(name, image) -> real[]: the attention-pooled embedding
+XB_FUNCTION(xb_embed) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const std::string image = bytes_arg(fcinfo, 1, "image");
+  const SharedScorer scorer = image_scorer(fcinfo, name);
+  return float4_array_datum(scorer->explain_image(image).embedding);
+}
+
+// xb_attention(name, image) -> real[]: the weight of each cell of the final map, row by row
+XB_FUNCTION(xb_attention) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const std::string image = bytes_arg(fcinfo, 1, "image");
+  const SharedScorer scorer = image_scorer(fcinfo, name);
+  return float4_array_datum(scorer->explain_image(image).attention);
+}
+
+// xb_attention_png(name, image, scale) -> bytea: a PNG of the picture with its attention in red
+XB_FUNCTION(xb_attention_png) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const std::string image = bytes_arg(fcinfo, 1, "image");
+  const int scale = PG_ARGISNULL(2) ? 4 : PG_GETARG_INT32(2);
+  if (scale < 1 || scale > 16)
+    throw Error(ErrorKind::InvalidParameter, "scale must be from 1 to 16, not " + std::to_string(scale),
+                "The PNG is scale times the model's input size.");
+  const SharedScorer scorer = image_scorer(fcinfo, name);
+  return bytea_datum(scorer->attention_png(image, scale), "the picture");
+}
+
+// xb_image_png(pixels, width, height, channels) -> bytea: 8-bit pixels, row by row, as a PNG
+XB_FUNCTION(xb_image_png) {
+  const std::string pixels = bytes_arg(fcinfo, 0, "pixels");
+  for (int arg = 1; arg <= 3; ++arg)
+    if (PG_ARGISNULL(arg)) throw Error(ErrorKind::InvalidParameter, "width, height and channels must not be NULL");
+  const Image img = image_from_pixels(pixels, PG_GETARG_INT32(1), PG_GETARG_INT32(2), PG_GETARG_INT32(3));
+  return bytea_datum(encode_png(img), "the picture");
+}
+
+// xb_attention_faithfulness(name, source, label_col, fraction) -> (pictures, trained, untrained)
+XB_FUNCTION(xb_attention_faithfulness) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const std::string source = required_text(fcinfo, 1, "source");
+  const std::string label_col = required_text(fcinfo, 2, "label_col");
+  const double fraction = PG_ARGISNULL(3) ? 0.2 : PG_GETARG_FLOAT8(3);
+  const SharedScorer scorer = image_scorer(fcinfo, name);
+  std::vector<std::optional<std::string>> labels, pictures;
+  pg_call([] { SPI_connect(); });
+  TabularBatches batches(source, label_col, scorer->features());
+  std::vector<std::optional<std::string>> keys;
+  std::vector<TabularColumn> columns;
+  while (batches.next(1000, keys, columns)) {
+    if (columns.size() != 1) break;  // attention_faithfulness refuses such a model below
+    labels.insert(labels.end(), keys.begin(), keys.end());
+    pictures.insert(pictures.end(), columns[0].texts.begin(), columns[0].texts.end());
+  }
+  batches.close();
+  pg_call([] { SPI_finish(); });
+  const auto result = scorer->attention_faithfulness(pictures, labels, fraction, 42);
+  ResultRows out(fcinfo);
+  out.int8(result.pictures).float8(result.trained).float8(result.untrained);
+  out.end_row();
+  return (Datum)0;
+}

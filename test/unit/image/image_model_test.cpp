@@ -1,0 +1,146 @@
+// A classifier with an image feature: trains on small synthetic pictures,
+// scores them through the blob, explains them (embedding, attention, the
+// overlay PNG), and words bad pictures by their row.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "core/common/error.hpp"
+#include "core/image/codec.hpp"
+#include "core/tabular/model.hpp"
+#include "core/tabular/scorer.hpp"
+
+using namespace xb;
+
+namespace {
+
+RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
+
+// 16 x 16 grey pictures: class 1 has a bright square in the top-left
+// quarter, class 0 in the bottom-right; noise elsewhere.
+std::string picture(int cls, int i) {
+  Image img;
+  img.width = img.height = 16;
+  img.channels = 1;
+  img.pixels.assign(256, 0);
+  for (int k = 0; k < 256; ++k) img.pixels[k] = static_cast<std::uint8_t>((k * 37 + i * 11) % 40);
+  const int y0 = cls ? 1 + i % 3 : 9 + i % 3, x0 = cls ? 1 + (i / 3) % 3 : 9 + (i / 3) % 3;
+  for (int y = y0; y < y0 + 5; ++y)
+    for (int x = x0; x < x0 + 5; ++x) img.pixels[y * 16 + x] = 230;
+  return encode_png(img);
+}
+
+TabularRows pictures(int n) {
+  TabularRows r;
+  r.label_name = "label";
+  r.label_type = LabelType::Integer;
+  TabularColumn image{"image", false, {}, {}, true};
+  for (int i = 0; i < n; ++i) {
+    image.texts.push_back(picture(i % 2, i));
+    r.labels.push_back(std::to_string(i % 2));
+  }
+  r.features = {image};
+  return r;
+}
+
+TabularOptions quick(const std::string &extra = "") {
+  return parse_tabular_options(
+      true, R"({"epochs": 6, "patience": 6, "batch_size": 16, "hidden": [8], "image": {"widths": [4, 4, 8, 8, 8]})" +
+                extra + "}");
+}
+
+double metric(const TrainedTabular &m, const std::string &split, const std::string &name) {
+  for (const auto &r : m.metrics)
+    if (r.split == split && r.estimator == "model" && r.metric == name) return r.value;
+  return NAN;
+}
+
+}  // namespace
+
+TEST(ImageModel, LearnsWhereTheSquareIsAndScoresThroughTheBlob) {
+  TrainedTabular m = train_classifier(pictures(120), quick(), cpu(), {});
+  EXPECT_GE(metric(m, "test", "accuracy"), 0.9);
+  auto scorer = TabularScorer::load(m.blob, cpu());
+  ASSERT_TRUE(scorer->has_image());
+  ASSERT_EQ(scorer->features().size(), 1u);
+  EXPECT_TRUE(scorer->features()[0].image);
+  TabularColumn col{"image", false, {}, {picture(1, 200), picture(0, 201)}, true};
+  auto p = scorer->predict({col});
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].label, "1");
+  EXPECT_EQ(p[1].label, "0");
+  ASSERT_EQ(m.importance.size(), 1u);
+  EXPECT_EQ(m.importance[0].feature, "image");
+  EXPECT_GT(m.importance[0].importance, 0.1);
+}
+
+TEST(ImageModel, ExplainsAPicture) {
+  TrainedTabular m = train_classifier(pictures(60), quick(R"(, "epochs": 2)"), cpu(), {});
+  auto scorer = TabularScorer::load(m.blob, cpu());
+  ImageExplanation e = scorer->explain_image(picture(1, 3));
+  EXPECT_EQ(e.embedding.size(), 8u);
+  EXPECT_EQ(e.map_height, 8);  // 16 -> 8: one pooling keeps the map at least 7 wide
+  ASSERT_EQ(e.attention.size(), 64u);
+  EXPECT_NEAR(std::accumulate(e.attention.begin(), e.attention.end(), 0.0), 1.0, 1e-5);
+  Image overlay = decode_image(scorer->attention_png(picture(1, 3), 4));
+  EXPECT_EQ(overlay.width, 64);
+  EXPECT_EQ(overlay.channels, 3);
+  EXPECT_THROW(scorer->explain_image("not a picture"), Error);
+}
+
+TEST(ImageModel, BadPicturesNameTheirRow) {
+  TabularRows rows = pictures(40);
+  rows.features[0].texts[17] = std::nullopt;
+  try {
+    train_classifier(rows, quick(), cpu(), {});
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("NULL (row 18 of the source)"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(train_classifier(
+      rows, quick(R"(, "epochs": 1, "image": {"nulls": "missing", "widths": [2, 2, 2, 2, 2]})"), cpu(), {}));
+  rows.features[0].texts[17] = "garbage";
+  try {
+    train_classifier(rows, quick(), cpu(), {});
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("row 18 of the source"), std::string::npos) << e.what();
+  }
+  Image big;
+  big.width = big.height = 20;
+  big.channels = 1;
+  big.pixels.assign(400, 9);
+  rows.features[0].texts[17] = encode_png(big);
+  try {
+    train_classifier(rows, quick(), cpu(), {});
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("20 x 20, not 16 x 16 (row 18 of the source)"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(train_classifier(
+      rows, quick(R"(, "epochs": 1, "image": {"resize": true, "widths": [2, 2, 2, 2, 2]})"), cpu(), {}));
+}
+
+TEST(ImageModel, ImagesBesideAttributesAndTheMemoryLimit) {
+  TabularRows rows = pictures(60);
+  TabularColumn weight{"weight", true, {}, {}};
+  for (int i = 0; i < 60; ++i) weight.numbers.push_back(i % 7);
+  rows.features.push_back(weight);
+  TrainedTabular m = train_classifier(rows, quick(R"(, "epochs": 1)"), cpu(), {});
+  auto scorer = TabularScorer::load(m.blob, cpu());
+  EXPECT_EQ(scorer->features().size(), 2u);
+  RuntimeSettings tight = cpu();
+  tight.max_memory_bytes = 64 * 1024;
+  try {
+    train_classifier(rows, quick(), tight, {});
+    FAIL();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::ResourceLimit);
+    EXPECT_NE(std::string(e.what()).find("pictures"), std::string::npos) << e.what();
+  }
+  TabularRows two = pictures(20);
+  two.features.push_back(two.features[0]);
+  two.features[1].name = "image2";
+  EXPECT_THROW(train_classifier(two, quick(), cpu(), {}), Error);
+}
