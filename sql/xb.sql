@@ -517,6 +517,14 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION xb_image_png(bytea, integer, integer, integer) IS
   'Raw 8-bit pixels (row by row; channels 1 grey or 3 RGB) as a PNG';
 
+CREATE FUNCTION xb_image_png(pixels real[], width integer, height integer, channels integer DEFAULT 1)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'xb_image_png'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION xb_image_png(real[], integer, integer, integer) IS
+  'Pixel values from 0 to 255 (row by row; channels 1 grey or 3 RGB) as a PNG: a numeric array with a declared width and height, made an image feature';
+
 
 -- Versions, export and import ------------------------------------------------
 -- Training a name adds a version and deploys it; xb_deploy and xb_rollback

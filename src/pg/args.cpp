@@ -41,6 +41,28 @@ Datum bytea_datum(const std::string &bytes, const char *what) {
   return d;
 }
 
+std::vector<float> float4_array_arg(FunctionCallInfo fcinfo, int arg, const char *name) {
+  if (PG_ARGISNULL(arg)) throw Error(ErrorKind::InvalidParameter, std::string(name) + " must not be NULL");
+  Datum *items = nullptr;
+  bool *nulls = nullptr;
+  int count = 0, dims = 0;
+  pg_call([&] {
+    ArrayType *a = PG_GETARG_ARRAYTYPE_P(arg);
+    dims = ARR_NDIM(a);
+    if (dims <= 1) deconstruct_array(a, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT, &items, &nulls, &count);
+  });
+  if (dims > 1) throw Error(ErrorKind::InvalidParameter, std::string(name) + " must be a one-dimensional array");
+  if (count > (1 << 24)) throw Error(ErrorKind::InvalidParameter, std::string(name) + " has more than 16M values");
+  std::vector<float> out(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    if (nulls[i])
+      throw Error(ErrorKind::InvalidParameter,
+                  std::string(name) + " must not contain NULL (element " + std::to_string(i + 1) + ")");
+    out[static_cast<std::size_t>(i)] = DatumGetFloat4(items[i]);
+  }
+  return out;
+}
+
 Datum float4_array_datum(const std::vector<float> &values) {
   const float *v = values.data();
   const int n = static_cast<int>(values.size());

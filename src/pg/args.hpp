@@ -20,6 +20,8 @@ Datum text_datum(const std::string &s);
 // names the value in the error for one over 1 GB.
 std::string bytes_arg(FunctionCallInfo fcinfo, int arg, const char *name);
 Datum bytea_datum(const std::string &bytes, const char *what = "the value");
+// A real[] argument's values: one-dimensional, no NULLs, at most 16M.
+std::vector<float> float4_array_arg(FunctionCallInfo fcinfo, int arg, const char *name);
 // A real[] Datum of values.
 Datum float4_array_datum(const std::vector<float> &values);
 

@@ -3,6 +3,8 @@
 // attention drawn over it), xb_attention_faithfulness (whether the attention
 // points at what the prediction rests on) and xb_image_png (raw pixels to a PNG, for loading
 // pictures that come as pixel arrays, such as Fashion-MNIST's IDX files).
+#include <cmath>
+
 #include "core/common/error.hpp"
 #include "core/image/codec.hpp"
 #include "core/tabular/scorer.hpp"
@@ -57,9 +59,23 @@ XB_FUNCTION(xb_attention_png) {
   return bytea_datum(scorer->attention_png(image, scale), "the picture");
 }
 
-// xb_image_png(pixels, width, height, channels) -> bytea: 8-bit pixels, row by row, as a PNG
+// xb_image_png(pixels, width, height, channels) -> bytea: pixels row by row
+// as a PNG; pixels are bytes (bytea) or numbers from 0 to 255 (real[]).
 XB_FUNCTION(xb_image_png) {
-  const std::string pixels = bytes_arg(fcinfo, 0, "pixels");
+  std::string pixels;
+  if (get_fn_expr_argtype(fcinfo->flinfo, 0) == BYTEAOID) {
+    pixels = bytes_arg(fcinfo, 0, "pixels");
+  } else {
+    std::vector<float> values = float4_array_arg(fcinfo, 0, "pixels");
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const float v = values[i];
+      if (!(v >= 0 && v <= 255))
+        throw Error(ErrorKind::InvalidParameter,
+                    "pixel " + std::to_string(i + 1) + " is " + std::to_string(v) + ", not a value from 0 to 255",
+                    "Scale the array to 0..255 first, e.g. array(SELECT v * 255 FROM unnest(a) v).");
+      pixels.push_back(static_cast<char>(static_cast<unsigned char>(std::lround(v))));
+    }
+  }
   for (int arg = 1; arg <= 3; ++arg)
     if (PG_ARGISNULL(arg)) throw Error(ErrorKind::InvalidParameter, "width, height and channels must not be NULL");
   const Image img = image_from_pixels(pixels, PG_GETARG_INT32(1), PG_GETARG_INT32(2), PG_GETARG_INT32(3));

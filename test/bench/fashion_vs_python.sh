@@ -11,6 +11,7 @@
 #              separately and never seen in training),
 #              BENCH_NEIGHBOURS (1000) test pictures whose nearest training
 #              picture by embedding is looked up in SQL (among 10,000),
+#              BENCH_PYTHON (1; 0 skips the Python side),
 #              XB_KEEP_CLUSTER=1 keeps the throwaway cluster.
 #
 # What it prints, one line each, ready to paste:
@@ -26,6 +27,9 @@
 #           the 20 % most attended cells lowers the true class's probability
 #           more than masking 20 % random cells (xb_attention_faithfulness),
 #           for the trained model and for an untrained one (chance: about 0.5)
+#
+# One run on this 2-core machine (BENCH_THREADS 2) is recorded in the README,
+# "Product images".
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -69,7 +73,10 @@ SELECT format('xb: test accuracy %s on %s official test pictures', round(avg((s.
 FROM scored s JOIN fashion f USING (id);
 SQL
 
-echo "python: $($PY test/bench/fashion_python_baseline.py 100 "$TEST_FRACTION" "$THREADS" | tr '\n' ' ')"
+# The same largest number of epochs as xb's image default, early stopping alike.
+if [[ ${BENCH_PYTHON:-1} == 1 ]]; then
+    echo "python: $($PY test/bench/fashion_python_baseline.py 30 "$TEST_FRACTION" "$THREADS" | tr '\n' ' ')"
+fi
 
 psql -X -q -At -v ON_ERROR_STOP=1 <<SQL
 CREATE TABLE embedded AS

@@ -1,13 +1,14 @@
 -- Image features: a classifier trained on Fashion-MNIST pictures (a subset:
 -- the first 8000 training and 1000 test pictures, PNG bytes made by
--- xb_image_png) with the default image options; scored by name on table rows,
+-- xb_image_png) with the default image options (at most 15 epochs, for CI's
+-- time); scored by name on table rows,
 -- jsonb and in batches; embeddings, attention and the attention picture; bad
 -- pictures refused with the row named and nothing written. The full data is
 -- test/bench/fashion_vs_python.sh.
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(26);
+SELECT plan(29);
 
 SET LOCAL xb.progress_every = 0;
 SET LOCAL xb.threads = 2;  -- both cores of the CI machine: LibTorch's default here is one
@@ -21,7 +22,7 @@ SELECT is((SELECT count(*) FROM fashion WHERE substr(image, 1, 8) = '\x89504e470
           'xb_image_png makes a PNG of each picture''s pixels');
 
 SELECT xb_train_classifier('pgtap30_fashion', $$SELECT id, image, article FROM fashion WHERE split = 'train'$$,
-                           'article', ARRAY['image'], '{"test_fraction": 0.05}') AS fashion_id \gset
+                           'article', ARRAY['image'], '{"test_fraction": 0.05, "epochs": 15}') AS fashion_id \gset
 
 SELECT is((SELECT hyperparameters->'image'->>'height' || 'x' || (hyperparameters->'image'->>'width') || 'x' ||
                   (hyperparameters->'image'->>'channels')
@@ -45,6 +46,11 @@ SELECT is((SELECT count(*) FROM (SELECT f.id, xb_predict_label('pgtap30_fashion'
                                   FROM fashion f WHERE split = 'test' AND f.id < 60101) p JOIN scored s USING (id)
            WHERE p.label = s.label),
           100::bigint, 'xb_predict_label on jsonb (the bytea as hex text) gives the same labels');
+
+-- A JPEG in colour is read as well: the first test picture saved by PIL as
+-- an RGB JPEG (quality 90), converted to grey for the model.
+SELECT is(xb_predict_label('pgtap30_fashion', jsonb_build_object('image', '\xffd8ffe000104a46494600010100000100010000ffdb0043000302020302020303030304030304050805050404050a070706080c0a0c0c0b0a0b0b0d0e12100d0e110e0b0b1016101113141515150c0f171816141812141514ffdb00430103040405040509050509140d0b0d1414141414141414141414141414141414141414141414141414141414141414141414141414141414141414141414141414ffc0001108001c001c03012200021101031101ffc4001f0000010501010101010100000000000000000102030405060708090a0bffc400b5100002010303020403050504040000017d01020300041105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a535455565758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffc4001f0100030101010101010101010000000000000102030405060708090a0bffc400b51100020102040403040705040400010277000102031104052131061241510761711322328108144291a1b1c109233352f0156272d10a162434e125f11718191a262728292a35363738393a434445464748494a535455565758595a636465666768696a737475767778797a82838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae2e3e4e5e6e7e8e9eaf2f3f4f5f6f7f8f9faffda000c03010002110311003f00fcaaa280335e97f057e0ede7c4cd7639ae22920f0edb3eebbbafba65c73e4c47bbb74e3850727b0201e68013d052ba34670ca54e01c118e08c83f957e9ebfecd3f0bfc616d05f6b5e118cea7159a6648ae66b75c2a8291958dd558aae0124648e33c0c7c57fb6078297c0ff1c351b6b6b54b3d2aeaced2e34f8a2cec100856201793c0689d7fe03401d8fc2ef127ecfd1e9d6316a6b7ba26a71c3199e7d7348fed085a603e72af1396da58700c431c71d6bdd74af8f3f05343884b37c40b099205063b7d2b42d43cd703f815648a38d73fef015f9df45007ea0781ff006d0fd9f35f86fe1d67c47e2df0cc76f145f676d4746597cf6258b88d60926dbb7e504b9190463b8af9ebf6a9fda0be1ef8cbe2069d73e0abd9b57d1edf4b4b737371a6185fcc134cc41562bd9d7a0c73ed5f2251401fffd9'::bytea)),
+          (SELECT label FROM scored WHERE id = 60001), 'a colour JPEG of a picture gets the label of its PNG');
 
 -- Embeddings and attention.
 SELECT is((SELECT array_length(xb_embed('pgtap30_fashion', image), 1) FROM fashion WHERE id = 60001), 64,
@@ -114,6 +120,12 @@ SELECT throws_like($$SELECT xb_attention_png('pgtap30_fashion', image, 0) FROM f
                    'the picture''s scale is bounded');
 SELECT throws_like($$SELECT xb_image_png('\x0000'::bytea, 3, 3)$$, '%2 bytes, not width x height x channels = 9%',
                    'xb_image_png checks the pixel count');
+-- A numeric array with a declared width and height is a picture too.
+SELECT is((SELECT xb_image_png(ARRAY(SELECT get_byte(decode(pixels, 'hex'), i)::real FROM generate_series(0, 783) i), 28, 28)
+           FROM fashion_pixels WHERE id = 1),
+          (SELECT image FROM fashion WHERE id = 1), 'xb_image_png of a real[] of 0..255 gives the bytea''s PNG');
+SELECT throws_like($$SELECT xb_image_png(ARRAY[0, 256, 3, 4]::real[], 2, 2)$$, '%pixel 2 is 256%not a value from 0 to 255%',
+                   'pixel values outside 0..255 are refused');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -232,7 +232,7 @@ TabularOptions parse_tabular_options(bool classifier, const std::string &options
 void TabularOptions::apply_image_defaults() {
   if (!preset.empty()) return;  // a preset names every training setting itself
   if (!given.count("batch_size")) batch_size = 128;
-  if (!given.count("epochs")) epochs = 15;
+  if (!given.count("epochs")) epochs = 30;
   if (!given.count("patience")) patience = 3;
   if (!given.count("lr_decay")) lr_decay = 0.5;
 }

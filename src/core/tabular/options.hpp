@@ -56,7 +56,7 @@ struct TabularOptions {
   std::set<std::string> given;  // the top-level keys the caller set
 
   // Where the rows hold an image feature, the training settings the caller
-  // left out take the image defaults (mini-batches of 128, 15 epochs,
+  // left out take the image defaults (mini-batches of 128, at most 30 epochs,
   // patience 3, the learning rate halved after an epoch without a better
   // validation loss): an image network learns from far more rows per epoch.
   void apply_image_defaults();
