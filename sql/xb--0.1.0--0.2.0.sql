@@ -672,7 +672,7 @@ COMMENT ON FUNCTION xb_attention(text, bytea) IS
 CREATE FUNCTION xb_attention_png(name text, image bytea, scale integer DEFAULT 4)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'xb_attention_png'
-LANGUAGE C STABLE PARALLEL RESTRICTED;
+LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION xb_attention_png(text, bytea, integer) IS
   'A PNG of the picture (scale times the model''s input size) with the attention drawn over it in red';
@@ -696,7 +696,7 @@ COMMENT ON FUNCTION xb_image_png(bytea, integer, integer, integer) IS
 
 CREATE FUNCTION xb_image_png(pixels real[], width integer, height integer, channels integer DEFAULT 1)
 RETURNS bytea
-AS 'MODULE_PATHNAME', 'xb_image_png'
+AS 'MODULE_PATHNAME', 'xb_image_png_values'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION xb_image_png(real[], integer, integer, integer) IS

@@ -19,6 +19,9 @@ using namespace xb::pg;
 
 namespace {
 
+// xb_attention_faithfulness holds the pictures it checks in memory.
+constexpr std::size_t kMaxCheckedPictures = 10000;
+
 // The scorer of the model named by argument 0, which must have an image feature.
 SharedScorer image_scorer(FunctionCallInfo fcinfo, const std::string &name) {
   ModelVersion m;
@@ -59,13 +62,20 @@ XB_FUNCTION(xb_attention_png) {
   return bytea_datum(scorer->attention_png(image, scale), "the picture");
 }
 
-// xb_image_png(pixels, width, height, channels) -> bytea: pixels row by row
-// as a PNG; pixels are bytes (bytea) or numbers from 0 to 255 (real[]).
-XB_FUNCTION(xb_image_png) {
+static Datum image_png(FunctionCallInfo fcinfo, const std::string &pixels) {
+  for (int arg = 1; arg <= 3; ++arg)
+    if (PG_ARGISNULL(arg)) throw Error(ErrorKind::InvalidParameter, "width, height and channels must not be NULL");
+  const Image img = image_from_pixels(pixels, PG_GETARG_INT32(1), PG_GETARG_INT32(2), PG_GETARG_INT32(3));
+  return bytea_datum(encode_png(img), "the picture");
+}
+
+// xb_image_png(pixels bytea, width, height, channels) -> bytea: 8-bit pixels row by row as a PNG
+XB_FUNCTION(xb_image_png) { return image_png(fcinfo, bytes_arg(fcinfo, 0, "pixels")); }
+
+// xb_image_png(pixels real[], width, height, channels) -> bytea: values from 0 to 255 row by row as a PNG
+XB_FUNCTION(xb_image_png_values) {
   std::string pixels;
-  if (get_fn_expr_argtype(fcinfo->flinfo, 0) == BYTEAOID) {
-    pixels = bytes_arg(fcinfo, 0, "pixels");
-  } else {
+  {
     std::vector<float> values = float4_array_arg(fcinfo, 0, "pixels");
     for (std::size_t i = 0; i < values.size(); ++i) {
       const float v = values[i];
@@ -76,10 +86,7 @@ XB_FUNCTION(xb_image_png) {
       pixels.push_back(static_cast<char>(static_cast<unsigned char>(std::lround(v))));
     }
   }
-  for (int arg = 1; arg <= 3; ++arg)
-    if (PG_ARGISNULL(arg)) throw Error(ErrorKind::InvalidParameter, "width, height and channels must not be NULL");
-  const Image img = image_from_pixels(pixels, PG_GETARG_INT32(1), PG_GETARG_INT32(2), PG_GETARG_INT32(3));
-  return bytea_datum(encode_png(img), "the picture");
+  return image_png(fcinfo, pixels);
 }
 
 // xb_attention_faithfulness(name, source, label_col, fraction) -> (pictures, trained, untrained)
@@ -88,6 +95,8 @@ XB_FUNCTION(xb_attention_faithfulness) {
   const std::string source = required_text(fcinfo, 1, "source");
   const std::string label_col = required_text(fcinfo, 2, "label_col");
   const double fraction = PG_ARGISNULL(3) ? 0.2 : PG_GETARG_FLOAT8(3);
+  if (!(fraction > 0 && fraction < 1))
+    throw Error(ErrorKind::InvalidParameter, "fraction must be between 0 and 1, not " + std::to_string(fraction));
   const SharedScorer scorer = image_scorer(fcinfo, name);
   std::vector<std::optional<std::string>> labels, pictures;
   pg_call([] { SPI_connect(); });
@@ -96,6 +105,10 @@ XB_FUNCTION(xb_attention_faithfulness) {
   std::vector<TabularColumn> columns;
   while (batches.next(1000, keys, columns)) {
     if (columns.size() != 1) break;  // attention_faithfulness refuses such a model below
+    if (labels.size() + keys.size() > kMaxCheckedPictures)
+      throw Error(ErrorKind::ResourceLimit,
+                  "the source has more than " + std::to_string(kMaxCheckedPictures) + " pictures",
+                  "Check a sample, e.g. 'SELECT image, label FROM t ORDER BY random() LIMIT 10000'.");
     labels.insert(labels.end(), keys.begin(), keys.end());
     pictures.insert(pictures.end(), columns[0].texts.begin(), columns[0].texts.end());
   }

@@ -8,7 +8,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(29);
+SELECT plan(31);
 
 SET LOCAL xb.progress_every = 0;
 SET LOCAL xb.threads = 2;  -- both cores of the CI machine: LibTorch's default here is one
@@ -96,7 +96,7 @@ SELECT '# attention faithfulness: trained ' || round(trained::numeric, 3) || ', 
 
 -- Bad pictures: the row is named and nothing is written.
 SELECT count(*) AS models_before FROM xb.models \gset
-SELECT throws_like($$SELECT xb_train_classifier('pgtap30_bad', $q$SELECT id, CASE WHEN id = 7 THEN '\x0102'::bytea ELSE image END AS image, article FROM fashion WHERE id <= 300$q$, 'article', ARRAY['image'], '{"epochs": 1}')$$,
+SELECT throws_like($$SELECT xb_train_classifier('pgtap30_bad', $q$SELECT id, CASE WHEN id = 7 THEN '\x0102'::bytea ELSE image END AS image, article FROM fashion WHERE id <= 300 ORDER BY id$q$, 'article', ARRAY['image'], '{"epochs": 1}')$$,
                    '%cannot be decoded%row 7 of the source%', 'an undecodable picture names its row');
 SELECT throws_like($$SELECT xb_train_classifier('pgtap30_bad', $q$SELECT id, CASE WHEN id = 9 THEN NULL ELSE image END AS image, article FROM fashion WHERE id <= 300 ORDER BY id$q$, 'article', ARRAY['image'], '{"epochs": 1}')$$,
                    '%image is NULL (row 9 of the source)%', 'a NULL picture names its row');
@@ -126,6 +126,14 @@ SELECT is((SELECT xb_image_png(ARRAY(SELECT get_byte(decode(pixels, 'hex'), i)::
           (SELECT image FROM fashion WHERE id = 1), 'xb_image_png of a real[] of 0..255 gives the bytea''s PNG');
 SELECT throws_like($$SELECT xb_image_png(ARRAY[0, 256, 3, 4]::real[], 2, 2)$$, '%pixel 2 is 256%not a value from 0 to 255%',
                    'pixel values outside 0..255 are refused');
+
+-- A role without 'use' gets nothing from the model's encoder.
+CREATE ROLE pgtap30_stranger;
+GRANT SELECT ON fashion TO pgtap30_stranger;
+SELECT throws_ok($$SELECT pg_temp.as_role('pgtap30_stranger', 'SELECT xb_embed(''pgtap30_fashion'', image) FROM fashion WHERE id = 1')$$,
+                 '42501', NULL, 'xb_embed needs use on the model');
+SELECT throws_ok($$SELECT pg_temp.as_role('pgtap30_stranger', 'SELECT xb_attention_png(''pgtap30_fashion'', image) FROM fashion WHERE id = 1')$$,
+                 '42501', NULL, 'xb_attention_png needs use on the model');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -71,6 +71,19 @@ struct JpegError {
   int too_large;
 };
 
+// A progressive JPEG of thousands of tiny scans keeps the decoder busy for
+// minutes: refused past kMaxJpegScans, as TurboJPEG's own scan limit does.
+constexpr int kMaxJpegScans = 500;
+
+void jpeg_scan_limit(j_common_ptr cinfo) {
+  auto *d = reinterpret_cast<j_decompress_ptr>(cinfo);
+  if (cinfo->is_decompressor && d->input_scan_number > kMaxJpegScans) {
+    JpegError *e = reinterpret_cast<JpegError *>(cinfo->err);
+    std::snprintf(e->message, sizeof e->message, "more than %d scans", kMaxJpegScans);
+    std::longjmp(e->jump, 1);
+  }
+}
+
 void jpeg_quiet(j_common_ptr) {}  // warnings would go to the server's stderr
 
 void jpeg_fail(j_common_ptr cinfo) {
@@ -94,6 +107,8 @@ JpegPixels decode_jpeg_raw(const unsigned char *bytes, unsigned long size, long 
   err->mgr.output_message = jpeg_quiet;
   err->message[0] = '\0';
   err->too_large = 0;
+  jpeg_progress_mgr progress;
+  progress.progress_monitor = jpeg_scan_limit;
   unsigned char *volatile data = nullptr;
   if (setjmp(err->jump)) {
     jpeg_destroy_decompress(&cinfo);
@@ -101,6 +116,8 @@ JpegPixels decode_jpeg_raw(const unsigned char *bytes, unsigned long size, long 
     return {nullptr, 0, 0, 0};
   }
   jpeg_create_decompress(&cinfo);
+  cinfo.progress = &progress;
+  cinfo.mem->max_memory_to_use = 256L * 1024 * 1024;
   jpeg_mem_src(&cinfo, bytes, size);
   jpeg_read_header(&cinfo, TRUE);
   out.width = cinfo.image_width;

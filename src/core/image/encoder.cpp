@@ -76,6 +76,8 @@ torch::Tensor image_tensor(const std::vector<std::optional<std::string>> &images
       const auto &bytes = images[static_cast<std::size_t>(rows[i])];
       if (!bytes) continue;
       try {
+        // The same error again, now naming the row; or, for a failure that
+        // does not repeat (memory), the picture after all.
         std::vector<std::uint8_t> pixels = image_input(*bytes, spec, "");
         std::memcpy(base + i * size, pixels.data(), static_cast<std::size_t>(size));
       } catch (const std::exception &e) {
@@ -87,7 +89,7 @@ torch::Tensor image_tensor(const std::vector<std::optional<std::string>> &images
     if (!failures[static_cast<std::size_t>(i)].empty()) {
       std::vector<std::uint8_t> pixels =
           image_input(*images[static_cast<std::size_t>(rows[i])], spec, row_name(rows[i]));
-      (void)pixels;  // the same error again, now naming the row
+      std::memcpy(base + i * size, pixels.data(), static_cast<std::size_t>(size));
     }
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
@@ -32,6 +33,25 @@ std::int64_t ImageSpec::value_count() const {
   return n + in + 1;  // the attention score: a 1x1 convolution
 }
 
+double ImageSpec::activation_bytes() const {
+  double bytes = 0, h = height, w = width;
+  const int p = pools();
+  for (std::size_t b = 0; b < widths.size(); ++b) {
+    bytes += 3.0 * 4 * widths[b] * h * w;
+    if (static_cast<int>(b) < p) h = std::floor(h / 2), w = std::floor(w / 2);
+  }
+  return bytes;
+}
+
+void ImageSpec::check_size(const std::string &what) const {
+  if (activation_bytes() <= kMaxImageActivationBytes) return;
+  char text[160];
+  std::snprintf(text, sizeof text, "would need %.0f MB a picture in the encoder, over %.0f MB",
+                activation_bytes() / 1048576.0, kMaxImageActivationBytes / 1048576.0);
+  throw Error(ErrorKind::InvalidParameter, what + " " + text,
+              "Use smaller pictures (\"height\", \"width\" with \"resize\": true) or narrower \"widths\".");
+}
+
 json ImageSpec::to_json() const {
   return {{"height", height},
           {"width", width},
@@ -49,17 +69,31 @@ json ImageSpec::to_json() const {
 ImageSpec ImageSpec::from_json(const json &j) {
   ImageSpec s;
   try {
-    s.height = j.at("height").get<int>();
-    s.width = j.at("width").get<int>();
-    s.channels = j.at("channels").get<int>();
+    // Whole numbers checked before conversion: get<int> of 1e300 is undefined.
+    const auto whole = [&](const char *key) {
+      const json &v = j.at(key);
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > 100000)
+        throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: image ") + key + " is out of range",
+                    "Retrain the model.");
+      return static_cast<int>(v.get<std::int64_t>());
+    };
+    s.height = whole("height");
+    s.width = whole("width");
+    s.channels = whole("channels");
     s.resize = j.at("resize").get<bool>();
     s.null_as_missing = j.at("null_as_missing").get<bool>();
     s.normalize = j.at("normalize").get<std::string>();
     s.mean = j.at("mean").get<std::vector<double>>();
     s.std = j.at("std").get<std::vector<double>>();
-    s.widths = j.at("widths").get<std::vector<int>>();
+    s.widths.clear();
+    for (const auto &w : j.at("widths")) {
+      if (!w.is_number_integer() || w.get<std::int64_t>() < 1 || w.get<std::int64_t>() > kMaxImageChannels)
+        throw Error(ErrorKind::CorruptModel, "model state is invalid: image widths are out of range",
+                    "Retrain the model.");
+      s.widths.push_back(static_cast<int>(w.get<std::int64_t>()));
+    }
     s.flip = j.at("flip").get<bool>();
-    s.shift = j.at("shift").get<int>();
+    s.shift = whole("shift");
   } catch (const json::exception &e) {
     throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
   }
@@ -70,7 +104,8 @@ ImageSpec ImageSpec::from_json(const json &j) {
   for (int w : s.widths) ok = ok && w >= 1 && w <= kMaxImageChannels;
   for (std::size_t c = 0; ok && c < s.mean.size(); ++c)
     ok = std::isfinite(s.mean[c]) && std::isfinite(s.std[c]) && s.std[c] > 0;
-  if (!ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent: image encoder", "Retrain the model.");
+  if (!ok || s.activation_bytes() > kMaxImageActivationBytes)
+    throw Error(ErrorKind::CorruptModel, "model state is inconsistent: image encoder", "Retrain the model.");
   return s;
 }
 
@@ -111,6 +146,7 @@ ImageSpec learn_image_spec(ImageSpec spec, bool size_given, bool channels_given,
     throw Error(ErrorKind::DataException, "image column \"" + column + "\" has no picture in the training rows",
                 "Every training row's image is NULL; check the source.");
   const std::string &bytes = *images[static_cast<std::size_t>(first)];
+  spec.check_size("the image options");  // given sizes, before any picture is decoded
   if (!size_given || !channels_given) {
     Image img;
     try {
@@ -128,6 +164,7 @@ ImageSpec learn_image_spec(ImageSpec spec, bool size_given, bool channels_given,
       spec.height = img.height;
     }
     if (!channels_given) spec.channels = img.channels == 1 ? 1 : 3;
+    spec.check_size("the first training picture's size");
   }
   spec.mean.assign(spec.channels, 0.0);
   spec.std.assign(spec.channels, 1.0);
@@ -147,6 +184,16 @@ ImageSpec learn_image_spec(ImageSpec spec, bool size_given, bool channels_given,
         sq[c] += v * v;
       }
     count += static_cast<double>(plane);
+  }
+  if (count == 0) {  // the sampled rows were all NULL pictures: take the first one
+    const std::vector<std::uint8_t> px = image_input(bytes, spec, row_name(first));
+    for (int c = 0; c < spec.channels; ++c)
+      for (std::size_t k = 0; k < plane; ++k) {
+        const double v = px[c * plane + k] / 255.0;
+        sum[c] += v;
+        sq[c] += v * v;
+      }
+    count = static_cast<double>(plane);
   }
   for (int c = 0; c < spec.channels; ++c) {
     spec.mean[c] = sum[c] / count;

