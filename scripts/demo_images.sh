@@ -65,7 +65,7 @@ SQL
 
 attention() {
     sql <<'SQL'
-\echo 'Faithfulness: blacking out the 20 % most attended cells against 20 % random cells (1000 test pictures)'
+\echo 'Faithfulness: blacking out the 20 % most attended cells against 20 % random cells (up to 1000 test pictures)'
 SELECT * FROM xb_attention_faithfulness('fashion', $$SELECT image, article FROM fashion WHERE split = 'test' LIMIT 1000$$, 'article');
 \echo 'Attention of test picture 60001 over the 7 x 7 map (rows of the picture, top to bottom)'
 SELECT r AS map_row, array_to_string(array_agg(round(w::numeric, 3) ORDER BY c), ' ') AS weights
