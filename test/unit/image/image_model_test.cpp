@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "core/common/blob.hpp"
 #include "core/common/error.hpp"
 #include "core/image/codec.hpp"
 #include "core/tabular/model.hpp"
@@ -143,4 +146,41 @@ TEST(ImageModel, ImagesBesideAttributesAndTheMemoryLimit) {
   two.features.push_back(two.features[0]);
   two.features[1].name = "image2";
   EXPECT_THROW(train_classifier(two, quick(), cpu(), {}), Error);
+}
+
+// A blob's image encoder is validated before anything is built: a spec
+// whose scoring would need gigabytes a picture, a count that is not a whole
+// number, an encoder larger than its weights, or an image feature without
+// an encoder are refused as corrupt.
+TEST(ImageModel, CraftedImageSpecsAreRefused) {
+  const std::string blob = train_classifier(pictures(40), quick(R"(, "epochs": 1)"), cpu(), {}).blob;
+  auto reseal = [&](const std::function<void(nlohmann::json &)> &change) {
+    ModelBlob b = decode_blob(blob);
+    nlohmann::json state = nlohmann::json::parse(b.state_json);
+    change(state);
+    b.state_json = state.dump();
+    return encode_blob(b);
+  };
+  auto refused = [&](const std::function<void(nlohmann::json &)> &change, const char *what) {
+    try {
+      TabularScorer::load(reseal(change), cpu());
+      ADD_FAILURE() << what << ": accepted";
+    } catch (const Error &e) {
+      EXPECT_EQ(e.kind(), ErrorKind::CorruptModel) << what << ": " << e.what();
+    }
+  };
+  refused([](nlohmann::json &s) { s["shape"]["image"]["widths"] = {512, 512, 512, 512, 512}; }, "wide encoder");
+  refused(
+      [](nlohmann::json &s) {
+        s["shape"]["image"]["height"] = 512;
+        s["shape"]["image"]["width"] = 512;
+        s["shape"]["image"]["widths"] = {64, 64, 64, 64, 64};
+      },
+      "gigabytes a picture");
+  refused([](nlohmann::json &s) { s["shape"]["image"]["height"] = 1e300; }, "not a whole number");
+  refused([](nlohmann::json &s) { s["shape"]["image"]["channels"] = 2; }, "two channels");
+  refused([](nlohmann::json &s) { s["shape"]["image"]["std"] = {0.0}; }, "zero deviation");
+  refused([](nlohmann::json &s) { s["shape"].erase("image"); }, "picture feature without an encoder");
+  refused([](nlohmann::json &s) { s["features"][0]["image"] = false; }, "encoder without a picture feature");
+  EXPECT_NO_THROW(TabularScorer::load(blob, cpu()));
 }
