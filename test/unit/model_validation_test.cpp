@@ -158,6 +158,15 @@ TEST(ModelValidation, AClassifierHeadMustAgreeWithItsClassesAndOutputs) {
   EXPECT_TRUE(refused([](json &s) { s["shape"]["outputs"] = 2000000; }));
   EXPECT_TRUE(refused([](json &s) { s["shape"]["hidden"] = {4096, 4096, 4096}; }));
   EXPECT_TRUE(refused([](json &s) { s["members"] = 32; }));
+  // A decision threshold lies strictly between 0 and 1, on a binary head with
+  // a positive class; a forged one is refused, never used.
+  for (const json t : {json(0.0), json(1.0), json(-0.5), json(1.5), json("0.5"), json(nullptr)})
+    EXPECT_TRUE(refused([&](json &s) { s["threshold"] = t; })) << t.dump();
+  EXPECT_TRUE(refused([](json &s) {
+    s["threshold"] = 0.3;
+    s["positive"] = -1;
+  }));
+  EXPECT_FALSE(refused([](json &s) { s["threshold"] = 0.3; }));
 }
 
 TEST(ModelValidation, TrainingOverTheMemoryLimitIsRefusedUpFront) {

@@ -91,12 +91,12 @@ std::string string_of(const json &v, const char *what) {
 }
 
 // options.time_zone, when the blob records one: the zone a timestamptz
-// source was read in (the aggregates: UTC). Metadata only; bounded as
-// PostgreSQL bounds a zone name.
+// source was read in (the aggregates: UTC). Metadata only; held to the
+// option's own rule, so a blob cannot carry a zone a training would refuse.
 std::string time_zone_of(const json &options) {
   if (!options.contains("time_zone")) return "";
   std::string zone = string_of(options.at("time_zone"), "time_zone");
-  if (zone.empty() || zone.size() > 255) throw inconsistent("time_zone length");
+  if (!is_time_zone_name(zone)) throw inconsistent("time_zone is not a time zone name");
   return zone;
 }
 

@@ -67,12 +67,8 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
     o.series_embedding = integer(v, key, 0, limits::kMaxEmbedding);
   else if (key == "time_zone") {
     const std::string hint = "Name a time zone, e.g. \"Europe/Berlin\" or \"UTC\" (pg_timezone_names lists them).";
-    if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > 64)
-      throw bad(key, "must be a time zone name", hint);
-    // Printable ASCII: PostgreSQL decides which names are zones (the
-    // boundary asks it), and POSIX zones such as "<+05>-05" are some.
-    for (char c : v.get<std::string>())
-      if (c < 0x20 || c > 0x7e) throw bad(key, "must be a time zone name, not " + v.dump(), hint);
+    if (!v.is_string()) throw bad(key, "must be a time zone name", hint);
+    if (!is_time_zone_name(v.get<std::string>())) throw bad(key, "must be a time zone name, not " + v.dump(), hint);
     o.time_zone = v.get<std::string>();
   } else if (key == "seasonal_lag") {
     if (!v.is_boolean()) throw bad(key, "must be true or false");
@@ -114,6 +110,11 @@ const std::vector<std::string> &statistical_architectures() {
 bool is_statistical(const std::string &arch) {
   const auto &archs = statistical_architectures();
   return arch == "auto" || std::find(archs.begin(), archs.end(), arch) != archs.end();
+}
+
+bool is_time_zone_name(const std::string &zone) {
+  if (zone.empty() || zone.size() > 64) return false;
+  return std::all_of(zone.begin(), zone.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
 
 std::string with_time_zone(const std::string &options_json, const std::string &zone) {

@@ -55,6 +55,11 @@ bool is_network_option(const std::string &key);  // shapes or trains a network o
 // shape the network and its training, not the data's windows and splits.
 const std::vector<std::string> &searchable_forecast_options();
 
+// What a "time_zone" may hold, from an option or from a blob alike: 1 to 64
+// printable ASCII characters (PostgreSQL decides which names are zones, and
+// POSIX zones such as "<+05>-05" are some).
+bool is_time_zone_name(const std::string &zone);
+
 // options_json with "time_zone" set: what a timestamptz source was read in,
 // stored with the version so that retraining and forecasting read it alike.
 std::string with_time_zone(const std::string &options_json, const std::string &zone);

@@ -214,7 +214,9 @@ TEST(Forecaster, ResidualsHoldEveryTestPointAndBacktestsCoverEveryFold) {
   const std::vector<int> steps = {1, 2, 3, 4, 3, 4};
   for (std::size_t i = 0; i < steps.size(); ++i) {
     EXPECT_EQ(m.residuals[i].step, steps[i]) << i;
-    if (i > 0) EXPECT_EQ(m.residuals[i].ts - m.residuals[i - 1].ts, 7 * kMicrosPerDay) << i;
+    if (i > 0) {
+      EXPECT_EQ(m.residuals[i].ts - m.residuals[i - 1].ts, 7 * kMicrosPerDay) << i;
+    }
   }
   auto rows = backtest(synthetic(), small("gru"), 2, 3, cpu(), {});
   EXPECT_EQ(rows.size(), 2u * 4u * 2u);
@@ -329,8 +331,12 @@ TEST(StatisticalForecaster, DegenerateSeriesForecastWithoutNaN) {
   ASSERT_EQ(points.size(), 5u * 4u);
   for (const auto &p : points) {
     EXPECT_TRUE(std::isfinite(p.yhat) && std::isfinite(p.lo) && std::isfinite(p.hi)) << p.series;
-    if (p.series == "s0") EXPECT_NEAR(p.yhat, 7.0, 1e-6);
-    if (p.series == "s1") EXPECT_NEAR(p.yhat, 0.0, 1e-6);
+    if (p.series == "s0") {
+      EXPECT_NEAR(p.yhat, 7.0, 1e-6);
+    }
+    if (p.series == "s1") {
+      EXPECT_NEAR(p.yhat, 0.0, 1e-6);
+    }
   }
   bool named = false;
   for (const auto &n : notices) named |= n.find("\"s4\" (1 points") != std::string::npos;
@@ -355,6 +361,72 @@ TEST(StatisticalForecaster, ACorruptedStateIsRefused) {
   b = decode_blob(m.blob);
   b.weights = "XBW1";  // weights on a statistical model
   EXPECT_THROW(forecast(encode_blob(b), 0, cpu(), {}), Error);
+}
+
+// A 0/1 flag without a future value takes its value from one season earlier:
+// from the stored tail, or, for a horizon longer than the season (daily, h
+// 14), from the forecast's own earlier step; with a tail shorter than the
+// season (lookback 3, no seasonal lag) the first steps carry the last value.
+// All three branches run here, and the sanitizer build would catch a read
+// past the tail.
+TEST(Forecaster, FlagsFromOneSeasonBackStayInsideTheTail) {
+  SeriesRows r;
+  r.feature_names = {"holiday"};
+  for (int k = 0; k < 2; ++k)
+    for (int t = 0; t < 67; ++t) {  // ends on a holiday: a tail of 3 days still holds a 1
+      const double flag = t % 7 == 3 ? 1.0 : 0.0;
+      r.series_key.push_back("s" + std::to_string(k));
+      r.time.push_back(static_cast<Micros>(t) * kMicrosPerDay);
+      r.target.push_back(50 + 10 * k + 20 * flag + t % 7);
+      r.features.push_back(flag);
+    }
+  for (const char *extra : {R"("lookback": 8)", R"("lookback": 3, "seasonal_lag": false)"}) {
+    const ForecastOptions o =
+        parse_forecast_options("gru", 14, std::string(R"({"epochs": 2, "hidden": 8, "seed": 3, )") + extra + "}");
+    const TrainedForecaster m = train_forecaster(r, o, cpu(), {});
+    std::vector<std::string> notices;
+    TrainHooks hooks;
+    hooks.notice = [&](const std::string &n) { notices.push_back(n); };
+    const auto points = forecast(m.blob, 0, cpu(), hooks);
+    ASSERT_EQ(points.size(), 2u * 14u) << extra;
+    for (const auto &p : points) EXPECT_TRUE(std::isfinite(p.yhat) && std::isfinite(p.lo) && std::isfinite(p.hi)) << extra;
+    // The notice names the flag; only the short tail carries some steps.
+    const bool short_tail = std::string(extra).find("seasonal_lag") != std::string::npos;
+    bool named = false, carried = false;
+    for (const auto &n : notices) {
+      named = named || n.find("0/1 flags (holiday)") != std::string::npos;
+      carried = carried || n.find("otherwise carried forward") != std::string::npos;
+    }
+    EXPECT_TRUE(named) << extra;
+    EXPECT_EQ(carried, short_tail) << extra;
+  }
+}
+
+// A blob's time_zone is metadata, held to the option's rule (1 to 64
+// printable ASCII characters): a forged one is refused as corrupt, for a
+// statistical and a network forecaster alike.
+TEST(Forecaster, ABlobsTimeZoneFollowsTheOptionsRule) {
+  for (const std::string arch : {"theta", "gru"}) {
+    const TrainedForecaster m = train_forecaster(
+        synthetic(), arch == "gru" ? small("gru") : stat_options(arch), cpu(), {});
+    const auto with_zone = [&](const nlohmann::json &zone) {
+      ModelBlob b = decode_blob(m.blob);
+      auto state = nlohmann::json::parse(b.state_json);
+      state["options"]["time_zone"] = zone;
+      b.state_json = state.dump();
+      return encode_blob(b);
+    };
+    EXPECT_NO_THROW(forecast(with_zone("<+05>-05"), 0, cpu(), {})) << arch;
+    for (const nlohmann::json &forged : {nlohmann::json(""), nlohmann::json("UTC\n"), nlohmann::json(std::string(65, 'A')),
+                                         nlohmann::json(5), nlohmann::json("Europe/\u00e9")}) {
+      try {
+        forecast(with_zone(forged), 0, cpu(), {});
+        ADD_FAILURE() << arch << ": accepted " << forged.dump();
+      } catch (const Error &e) {
+        EXPECT_EQ(e.kind(), ErrorKind::CorruptModel) << arch << " " << forged.dump() << ": " << e.what();
+      }
+    }
+  }
 }
 
 TEST(StatisticalForecaster, NetworkOptionsAreNamedNotSilentlyUsedAndSearchesNeedANetwork) {
