@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(18);
+SELECT plan(25);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -84,6 +84,41 @@ SELECT is((SELECT count(*) FILTER (WHERE xb_recommend('pgtap29_reco', to_jsonb(d
 SELECT is(xb_recommend('pgtap29_reco', '{"style": "Sexy", "price": "Low", "rating": "4.6", "season": "Summer"}'::jsonb),
           xb_recommend('pgtap29_reco', '{"style": "Sexy", "price": "Low", "rating": 4.6, "season": "Summer"}'::jsonb),
           'a number given as a string is read as the number');
+
+-- Who may score with bytes: they come from xb_model_bytes, which needs
+-- 'manage' on the model; whoever holds them scores with no right on the model
+-- (no catalog is read), as anyone can with an exported file. A role that is
+-- no superuser, first with no right at all, then with 'use'.
+CREATE ROLE pgtap29_analyst;
+GRANT SELECT ON dresses, bytes, pgtap29_many TO pgtap29_analyst;
+SELECT throws_ok($$SELECT pg_temp.as_role('pgtap29_analyst', 'SELECT xb_model_bytes(''pgtap29_reco'')')$$, '42501', NULL,
+                 'a role without rights on the model cannot read its bytes');
+SELECT throws_ok($$SELECT pg_temp.as_role('pgtap29_analyst',
+                    'SELECT xb_recommend(''pgtap29_reco'', ''{"style": "Sexy"}''::jsonb)')$$, '42501', NULL,
+                 'nor score with it by name');
+SELECT is(pg_temp.as_role('pgtap29_analyst',
+            $$SELECT string_agg(style || ' ' || round(p::numeric, 12), ', ' ORDER BY style)
+              FROM (SELECT style, xb_recommend_agg(b.reco, to_jsonb(d)) AS p FROM dresses d, bytes b GROUP BY style) a$$),
+          (SELECT string_agg(style || ' ' || round(p::numeric, 12), ', ' ORDER BY style)
+           FROM (SELECT style, avg(xb_recommend('pgtap29_reco', d)) AS p FROM dresses d GROUP BY style) a),
+          'given the bytes, it scores as the owner does by name: xb_recommend_agg');
+SELECT is(pg_temp.as_role('pgtap29_analyst',
+            $$SELECT round(xb_predict_agg(b.units, to_jsonb(d))::numeric, 9) FROM dresses d, bytes b$$),
+          (SELECT round(avg(xb_predict('pgtap29_units', d))::numeric, 9)::text FROM dresses d),
+          'and xb_predict_agg');
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT ok(pg_temp.as_role('pgtap29_analyst',
+            $$SELECT abs(xb_recommend_agg($$ || quote_literal(:'reco_bytes') || $$::bytea, to_jsonb(m)) - $$ ||
+            (SELECT avg(xb_recommend('pgtap29_reco', d)) FROM dresses d) || $$) < 1e-12 FROM pgtap29_many m$$)::boolean,
+          'in a parallel plan too (the plan the superuser''s test above checks)');
+RESET max_parallel_workers_per_gather;
+SELECT xb_grant('pgtap29_reco', 'pgtap29_analyst', 'use');
+SELECT throws_ok($$SELECT pg_temp.as_role('pgtap29_analyst', 'SELECT xb_model_bytes(''pgtap29_reco'')')$$, '42501', NULL,
+                 'with ''use'' it still cannot read the bytes (''manage'' can)');
+SELECT ok(pg_temp.as_role('pgtap29_analyst',
+            $$SELECT xb_recommend('pgtap29_reco', '{"style": "Sexy", "price": "Low", "rating": 4.6, "season": "Summer"}'::jsonb)
+                     BETWEEN 0 AND 1$$)::boolean,
+          'and scores by name');
 
 -- Refusals.
 SELECT throws_ok($$SELECT xb_recommend_agg(NULL, '{}'::jsonb)$$, '22023', 'model must not be NULL',
