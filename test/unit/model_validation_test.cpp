@@ -160,7 +160,7 @@ TEST(ModelValidation, AClassifierHeadMustAgreeWithItsClassesAndOutputs) {
   EXPECT_TRUE(refused([](json &s) { s["members"] = 32; }));
   // A decision threshold lies strictly between 0 and 1, on a binary head with
   // a positive class; a forged one is refused, never used.
-  for (const json t : {json(0.0), json(1.0), json(-0.5), json(1.5), json("0.5"), json(nullptr)})
+  for (const json &t : {json(0.0), json(1.0), json(-0.5), json(1.5), json("0.5"), json(nullptr)})
     EXPECT_TRUE(refused([&](json &s) { s["threshold"] = t; })) << t.dump();
   EXPECT_TRUE(refused([](json &s) {
     s["threshold"] = 0.3;

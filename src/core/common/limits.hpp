@@ -15,6 +15,7 @@ constexpr int kMaxLayers = 16;    // forecaster recurrent or encoder layers
 constexpr int kMaxHeads = 64;
 constexpr int kMaxEnsemble = 32;  // members of one model
 constexpr int kMaxLookback = 10000;
+constexpr double kMaxTimeBudgetSeconds = 7 * 24 * 3600;  // option time_budget: a week
 constexpr int kMaxHorizon = 10000;
 constexpr int kMaxEmbedding = 256;  // series embedding, tabular category embedding
 constexpr int kMaxTabularLayers = 8;

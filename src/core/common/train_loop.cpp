@@ -42,6 +42,10 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
   double lr = s.lr;
 
   for (int epoch = 1; epoch <= s.epochs; ++epoch) {
+    if (epoch > 1 && std::chrono::steady_clock::now() >= s.deadline) {
+      result.out_of_time = true;
+      break;
+    }
     net.train();
     auto order = torch::randperm(rows, torch::kLong);
     double loss_sum = 0;

@@ -6,12 +6,16 @@
 #pragma once
 #include "core/common/torch_api.hpp"
 
+#include <chrono>
 #include <functional>
 #include <vector>
 
 #include "core/common/train_hooks.hpp"
 
 namespace xb {
+
+using Deadline = std::chrono::steady_clock::time_point;
+constexpr Deadline kNoDeadline = Deadline::max();
 
 struct LoopSettings {
   int epochs = 1;
@@ -23,12 +27,16 @@ struct LoopSettings {
   // validation loss is not the best so far (1: constant).
   double lr_decay = 1;
   int member = 0;  // ensemble member, for the training log
+  // No epoch starts after this (the first always runs): the option
+  // time_budget, shared out among members and trials.
+  Deadline deadline = kNoDeadline;
 };
 
 struct FitResult {
   std::vector<EpochRecord> epochs;
   int best_epoch = 0;
   double best_val_loss = 0;
+  bool out_of_time = false;  // stopped by the deadline before its epochs or patience ran out
 };
 
 // batch_loss(rows): the mean loss over those rows (a CPU long tensor of

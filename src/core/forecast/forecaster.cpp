@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "core/common/blob.hpp"
 #include "core/forecast/covariates.hpp"
@@ -190,20 +191,31 @@ struct Candidate {
   torch::Tensor val_pred, test_pred;
   std::vector<double> q;
   SplitEval val, test;
+  int members_out_of_time = 0;  // members the time budget stopped early
 };
 
+// The k-th of n equal shares of the time from `begin` to `until`.
+Deadline share_of(Deadline begin, Deadline until, std::size_t k, std::size_t n) {
+  if (until == kNoDeadline) return kNoDeadline;
+  return begin + (until - begin) * static_cast<long>(k) / static_cast<long>(n);
+}
+
 Candidate train_candidate(const Prepared &p, const ForecastOptions &o, const torch::Device &device,
-                          const TrainHooks &hooks) {
+                          const TrainHooks &hooks, Deadline until = kNoDeadline) {
   Candidate c;
   c.options = o;
   torch::manual_seed(static_cast<std::uint64_t>(o.seed));
   c.net = ForecastEnsemble(net_shape(o, p.layout, static_cast<int>(p.panel.series.size())), o.ensemble, o.seed);
   c.net->to(device);
+  const Deadline begin = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < c.net->size(); ++i) {
     torch::manual_seed(static_cast<std::uint64_t>(o.seed) + i);
-    FitResult fitted = fit(c.net->member(i), p.train_b, p.val_b, o, device, hooks, static_cast<int>(i));
+    // Each member trains until its share of the candidate's time is spent.
+    FitResult fitted = fit(c.net->member(i), p.train_b, p.val_b, o, device, hooks, static_cast<int>(i),
+                           share_of(begin, until, i + 1, c.net->size()));
     c.epochs.insert(c.epochs.end(), fitted.epochs.begin(), fitted.epochs.end());
     c.best_epochs.push_back(fitted.best_epoch);
+    c.members_out_of_time += fitted.out_of_time ? 1 : 0;
   }
   c.val_pred = predict(c.net, p.val_b, device, hooks);
   c.test_pred = predict(c.net, p.test_b, device, hooks);
@@ -237,6 +249,14 @@ Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::D
                      std::vector<MetricRow> *others, std::vector<TrialRecord> *trials) {
   const auto options = candidate_options(o);
   const std::string what = o.search == "none" ? "nets" : "search";
+  // time_budget: each candidate gets its share of what is left, each member
+  // of its ensemble a share of that; every one trains at least an epoch.
+  const Deadline begin = std::chrono::steady_clock::now();
+  const Deadline until =
+      o.time_budget > 0
+          ? begin + std::chrono::duration_cast<Deadline::duration>(std::chrono::duration<double>(o.time_budget))
+          : kNoDeadline;
+  int out_of_time = 0, trained = 0;
   Candidate best;
   double best_score = 0;
   std::size_t best_index = 0;
@@ -245,7 +265,10 @@ Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::D
       hooks.notice(what + ": training " + options[i].arch + " (" + std::to_string(i + 1) + " of " +
                    std::to_string(options.size()) + ")");
     const auto start = std::chrono::steady_clock::now();
-    Candidate c = train_candidate(p, options[i], device, hooks);
+    Candidate c = train_candidate(p, options[i], device, hooks,
+                                  share_of(start, until, 1, options.size() - i));
+    out_of_time += c.members_out_of_time;
+    trained += static_cast<int>(c.net->size());
     double score = weighted_ape(c.val.model);
     if (!std::isfinite(score)) score = mean_absolute_error(c.val.model);
     if (others && options.size() > 1 && o.search == "none") {
@@ -272,6 +295,13 @@ Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::D
     }
   }
   if (trials && options.size() > 1) (*trials)[best_index].chosen = true;
+  if (out_of_time > 0 && hooks.notice) {
+    char budget[32];
+    std::snprintf(budget, sizeof budget, "%g", o.time_budget);
+    hooks.notice("time_budget of " + std::string(budget) + " s: " + std::to_string(out_of_time) + " of " +
+                 std::to_string(trained) +
+                 " networks stopped before their epochs or patience ran out, with their best weights so far");
+  }
   if (options.size() > 1 && hooks.notice)
     hooks.notice(what + ": chose " + best.options.arch +
                  (o.search == "none" ? "" : ", trial " + std::to_string(best_index + 1)));
@@ -410,8 +440,13 @@ void append_backtest_rows(std::vector<BacktestRow> &out, int fold, Micros cutoff
   }
 }
 
-std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions &o, int folds, int step,
+std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions &given, int folds, int step,
                                   const RuntimeSettings &runtime, const TrainHooks &hooks) {
+  // A backtest measures the recipe, so every fold runs it whole: a
+  // time_budget would hand some folds' series to seasonal naive, or cut some
+  // folds' epochs, by the machine's load rather than by the data.
+  ForecastOptions o = given;
+  o.time_budget = 0;
   if (folds < 1 || folds > 100)
     throw Error(ErrorKind::InvalidParameter, "folds must be from 1 to 100, not " + std::to_string(folds));
   if (step < 1) throw Error(ErrorKind::InvalidParameter, "step must be at least 1, not " + std::to_string(step));

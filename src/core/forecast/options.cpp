@@ -65,6 +65,8 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
     o.invalid = one_of(v, key, {"error", "drop"});
   else if (key == "series_embedding")
     o.series_embedding = integer(v, key, 0, limits::kMaxEmbedding);
+  else if (key == "time_budget")
+    o.time_budget = in_range(v, key, 0, true, limits::kMaxTimeBudgetSeconds, false);
   else if (key == "time_zone") {
     const std::string hint = "Name a time zone, e.g. \"Europe/Berlin\" or \"UTC\" (pg_timezone_names lists them).";
     if (!v.is_string()) throw bad(key, "must be a time zone name", hint);
@@ -77,7 +79,7 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
     throw Error(ErrorKind::InvalidParameter, "unknown option \"" + key + "\"",
                 "Known options: lookback, epochs, batch_size, lr, weight_decay, dropout, patience, seed, "
                 "val_fraction, test_fraction, val_periods, test_periods, hidden, layers, heads, ensemble, "
-                "loss, interval, freq, fill, seasonal_lag, invalid, series_embedding, time_zone.");
+                "loss, interval, freq, fill, seasonal_lag, invalid, series_embedding, time_zone, time_budget.");
   }
 }
 
@@ -113,7 +115,7 @@ bool is_statistical(const std::string &arch) {
 }
 
 bool is_time_zone_name(const std::string &zone) {
-  if (zone.empty() || zone.size() > 64) return false;
+  if (zone.empty() || zone.size() > 255) return false;
   return std::all_of(zone.begin(), zone.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
 
@@ -190,6 +192,7 @@ std::string ForecastOptions::to_json() const {
     if (test_periods) j["test_periods"] = test_periods;
     if (!freq.empty()) j["freq"] = freq;
     if (!time_zone.empty()) j["time_zone"] = time_zone;
+    if (time_budget > 0) j["time_budget"] = time_budget;
     return j.dump();
   }
   json j = {{"arch", arch},
@@ -217,6 +220,7 @@ std::string ForecastOptions::to_json() const {
   if (test_periods) j["test_periods"] = test_periods;
   if (!freq.empty()) j["freq"] = freq;
   if (!time_zone.empty()) j["time_zone"] = time_zone;
+  if (time_budget > 0) j["time_budget"] = time_budget;
   if (seasonal_lag >= 0) j["seasonal_lag"] = seasonal_lag == 1;
   if (search != "none") {
     j["search"] = search;

@@ -34,6 +34,7 @@ struct ForecastOptions {
   std::string invalid;                      // error | drop: rows with NULL, NaN or infinite values
   int series_embedding = 0;                 // size of a learned per-series vector; 0 = none
   std::string time_zone;                    // a timestamptz time column is read as local time here ("": not given)
+  double time_budget = 0;                   // seconds the fitting may take (0: no limit): stat_forecaster, train_loop
   std::string user_json;                    // the options as given (auto and search expand them into candidates)
   std::string search = "none";              // none | grid | random: options given as arrays (core/search.hpp)
   int trials = 1;                           // combinations searched (per architecture for nets)
@@ -55,9 +56,10 @@ bool is_network_option(const std::string &key);  // shapes or trains a network o
 // shape the network and its training, not the data's windows and splits.
 const std::vector<std::string> &searchable_forecast_options();
 
-// What a "time_zone" may hold, from an option or from a blob alike: 1 to 64
-// printable ASCII characters (PostgreSQL decides which names are zones, and
-// POSIX zones such as "<+05>-05" are some).
+// What a "time_zone" may hold, from an option, a session's TimeZone or a blob
+// alike: 1 to 255 printable ASCII characters, PostgreSQL's own bound
+// (TZ_STRLEN_MAX); PostgreSQL decides which names are zones, and POSIX zones
+// such as "<+05>-05" are some.
 bool is_time_zone_name(const std::string &zone);
 
 // options_json with "time_zone" set: what a timestamptz source was read in,

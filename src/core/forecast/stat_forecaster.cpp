@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <thread>
 
@@ -76,8 +77,9 @@ bool representative(long origin_points, long all_points, int m) {
 // Everything one series contributes; computed by a worker thread, so it
 // calls nothing but the members (no hooks, no PostgreSQL).
 struct SeriesOutcome {
-  std::vector<ForecastPoints> val;  // per candidate
+  std::vector<ForecastPoints> val;  // per candidate (none run past the time budget)
   ForecastPoints val_naive;
+  ForecastPoints val_chosen;             // the chosen recipe's validation points
   std::vector<double> val_scaled_error;  // the chosen recipe's |error| / scale ...
   std::vector<int> val_step;             // ... and the step of each
   ForecastPoints test_model, test_naive;
@@ -86,6 +88,7 @@ struct SeriesOutcome {
   StatSeriesState state;
   bool short_history = false;  // no validation origin
   bool chose_naive = false;
+  bool out_of_time = false;  // started after the time budget was spent: seasonal naive, unvalidated members
 };
 
 double series_scale(const std::vector<double> &y, long end, int m) {
@@ -98,14 +101,18 @@ double series_scale(const std::vector<double> &y, long end, int m) {
   return mean_abs > 0 ? mean_abs : 1.0;
 }
 
-SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const std::vector<Recipe> &candidates, int m) {
+// out_of_time: the time budget is spent, and the series gets seasonal naive,
+// which costs next to nothing, with no other candidate run.
+SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const std::vector<Recipe> &candidates, int m,
+                              bool out_of_time) {
   SeriesOutcome out;
+  out.out_of_time = out_of_time;
   const int H = o.horizon;
   const long n = static_cast<long>(s.length());
   const SeriesSplit sp = split_temporal(n, o);
   const long fit_end = std::max<long>(sp.val_end, 1);  // validation and test never use later points
   const double scale = series_scale(s.y, std::max<long>(std::min(sp.val_end, n), 1), m);
-  const Recipe chosen_default = recipe_of(o.arch);
+  const Recipe chosen_default = out_of_time ? kSeasonalNaive : recipe_of(o.arch);
 
   // Validation: origins one horizon apart, the last one a horizon before the
   // test split; every candidate refitted at each.
@@ -124,7 +131,7 @@ SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const s
       out.val_naive.add(s.y[origin + h], naive[h - 1], scale);
       naive_error += std::fabs(naive[h - 1] - s.y[origin + h]);
     }
-    for (std::size_t c = 0; c < candidates.size(); ++c) {
+    for (std::size_t c = 0; c < candidates.size() && !out_of_time; ++c) {
       const auto f = candidates[c].name == "snaive" ? naive : run_recipe(candidates[c], s.y, origin + 1, m, H).mean;
       for (int h = 1; h <= H; ++h) {
         out.val[c].add(s.y[origin + h], f[h - 1], scale);
@@ -133,13 +140,13 @@ SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const s
     }
   }
   Recipe chosen = chosen_default;
-  std::size_t chosen_index = candidates.size() - 1;  // the default recipe is the last candidate
-  if (o.arch == "auto" && all_representative && naive_error < candidate_error[chosen_index]) {
+  out.val_chosen = out_of_time ? out.val_naive : out.val.back();  // the default recipe is the last candidate
+  if (o.arch == "auto" && !out_of_time && all_representative && naive_error < candidate_error.back()) {
     chosen = kSeasonalNaive;
-    chosen_index = 0;
+    out.val_chosen = out.val_naive;
     out.chose_naive = true;
   }
-  const ForecastPoints &cv = out.val[chosen_index];
+  const ForecastPoints &cv = out.val_chosen;
   for (std::size_t i = 0; i < cv.actual.size(); ++i) {
     out.val_scaled_error.push_back(std::fabs(cv.predicted[i] - cv.actual[i]) / scale);
     out.val_step.push_back(static_cast<int>(i % static_cast<std::size_t>(H)) + 1);
@@ -173,12 +180,20 @@ SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const s
 
 // Runs evaluate_series over every series on `threads` workers; the calling
 // thread only waits and asks whether to stop (hooks may call PostgreSQL).
+// With a time budget, a series that starts after it is spent gets seasonal
+// naive (evaluate_series), so the call ends within the budget plus the
+// series in flight.
 std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOptions &o, int threads,
                                           const TrainHooks &hooks) {
   const std::vector<Recipe> candidates = candidates_of(o);
   const int m = std::max(1, panel.freq.season_length());
   const std::size_t S = panel.series.size();
   std::vector<SeriesOutcome> out(S);
+  const auto begin = std::chrono::steady_clock::now();
+  const auto out_of_time = [&] {
+    return o.time_budget > 0 &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count() >= o.time_budget;
+  };
   std::atomic<std::size_t> next{0}, done{0};
   std::atomic<bool> stop{false};
   std::exception_ptr failure;
@@ -186,7 +201,7 @@ std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOpti
   auto work = [&] {
     for (std::size_t k; !stop && (k = next++) < S;) {
       try {
-        out[k] = evaluate_series(panel.series[k], o, candidates, m);
+        out[k] = evaluate_series(panel.series[k], o, candidates, m, out_of_time());
       } catch (...) {
         if (!failed.exchange(true)) failure = std::current_exception();
         stop = true;
@@ -198,7 +213,7 @@ std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOpti
   if (workers <= 1) {
     for (std::size_t k = 0; k < S; ++k) {
       stop_if_interrupted(hooks);
-      out[k] = evaluate_series(panel.series[k], o, candidates, m);
+      out[k] = evaluate_series(panel.series[k], o, candidates, m, out_of_time());
     }
     return out;
   }
@@ -284,6 +299,20 @@ void notice_short_series(const std::vector<SeriesOutcome> &outcomes, const Train
                " series too short to validate on were forecast by the members that fit them: " + names);
 }
 
+// One NOTICE for the series the time budget left to seasonal naive.
+void notice_out_of_time(const std::vector<SeriesOutcome> &outcomes, const ForecastOptions &o,
+                        const TrainHooks &hooks) {
+  const long count = std::count_if(outcomes.begin(), outcomes.end(), [](const auto &oc) { return oc.out_of_time; });
+  if (count == 0 || !hooks.notice) return;
+  char budget[32];
+  std::snprintf(budget, sizeof budget, "%g", o.time_budget);
+  hooks.notice("time_budget of " + std::string(budget) + " s: it was spent after " +
+               std::to_string(outcomes.size() - static_cast<std::size_t>(count)) + " of " +
+               std::to_string(outcomes.size()) + " series; the other " + std::to_string(count) +
+               " get seasonal naive (the candidates' scores in xb.trials cover the first ones); a larger "
+               "time_budget or more xb.threads gives every series " + o.arch);
+}
+
 }  // namespace
 
 TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o, const RuntimeSettings &runtime,
@@ -294,6 +323,7 @@ TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o
   std::vector<SeriesOutcome> outcomes = evaluate_panel(panel, o, threads, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   notice_short_series(outcomes, hooks);
+  notice_out_of_time(outcomes, o, hooks);
   if (!o.unused_options.empty() && hooks.notice) {
     std::string keys;
     for (const auto &k : o.unused_options) keys += (keys.empty() ? "" : ", ") + k;
@@ -318,8 +348,9 @@ TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o
   for (std::size_t k = 0; k < outcomes.size(); ++k) {
     SeriesOutcome &oc = outcomes[k];
     const Series &s = panel.series[k];
-    for (std::size_t c = 0; c < candidates.size(); ++c) append(val_candidates[c], oc.val[c]);
-    append(val_model, oc.val[oc.chose_naive ? 0 : candidates.size() - 1]);
+    if (!oc.out_of_time)
+      for (std::size_t c = 0; c < candidates.size(); ++c) append(val_candidates[c], oc.val[c]);
+    append(val_model, oc.val_chosen);
     append(val_naive, oc.val_naive);
     add_bounds(oc.test_model, oc.test_step, oc.state.scale, st.conformal_q);
     append(test_model, oc.test_model);
@@ -344,7 +375,10 @@ TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o
   record("validation", "seasonal_naive", val_naive);
   record("test", "model", test_model);
   record("test", "seasonal_naive", test_naive);
-  if (candidates.size() > 1)
+  // The candidates' scores cover the series evaluated within the time
+  // budget; with none, there is nothing to score them on.
+  const bool any_in_time = std::any_of(outcomes.begin(), outcomes.end(), [](const auto &oc) { return !oc.out_of_time; });
+  if (candidates.size() > 1 && any_in_time)
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       record("validation", candidates[c].name, val_candidates[c]);
       TrialRecord t;

@@ -12,8 +12,9 @@ torch::Tensor loss_of(const std::string &loss, const torch::Tensor &pred, const 
 }  // namespace
 
 FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val, const ForecastOptions &o,
-              const torch::Device &device, const TrainHooks &hooks, int member) {
+              const torch::Device &device, const TrainHooks &hooks, int member, Deadline deadline) {
   LoopSettings s;
+  s.deadline = deadline;
   s.epochs = o.epochs;
   s.batch_size = o.batch_size;
   s.patience = o.patience;

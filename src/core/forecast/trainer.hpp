@@ -15,7 +15,7 @@
 namespace xb {
 
 FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val, const ForecastOptions &o,
-              const torch::Device &device, const TrainHooks &hooks, int member = 0);
+              const torch::Device &device, const TrainHooks &hooks, int member = 0, Deadline deadline = kNoDeadline);
 
 // Predictions in scaled units, [N, horizon], on the CPU, in eval mode.
 template <typename Net>

@@ -318,6 +318,71 @@ TEST(StatisticalForecaster, AutoScoresEveryMemberAndRecordsItsRecipe) {
   EXPECT_EQ(m.residuals.size(), 3u * 6u);
 }
 
+// time_budget: once it is spent, the series not yet started get seasonal
+// naive (no other candidate runs for them) and one NOTICE counts them; the
+// forecast is whole. 100 weekly series of 3 years take auto about 2 s on
+// one thread here, so 50 ms runs out whatever the machine. Without a budget
+// no such NOTICE comes.
+TEST(StatisticalForecaster, TimeBudgetLeavesTheRestToSeasonalNaive) {
+  std::vector<std::vector<double>> many;
+  for (int k = 0; k < 100; ++k) {
+    std::vector<double> y;
+    for (int t = 0; t < 156; ++t) y.push_back(100 + k + 0.8 * t + 10 * std::sin(t * 6.2831853 / 52) + (t * k) % 7);
+    many.push_back(y);
+  }
+  for (const double budget : {0.0, 0.05}) {
+    std::vector<std::string> notices;
+    TrainHooks hooks;
+    hooks.notice = [&](const std::string &n) { notices.push_back(n); };
+    const ForecastOptions o =
+        parse_forecast_options("auto", 13, budget > 0 ? R"({"time_budget": 0.05})" : "{}");
+    // Two worker threads, as a server uses: each checks the budget before a series.
+    const TrainedForecaster m = train_forecaster(weekly(many), o, RuntimeSettings{"cpu", 2}, hooks);
+    const auto info = nlohmann::json::parse(describe_model(m.blob, cpu()));
+    long naive = 0;
+    for (const auto &[key, r] : info.at("recipes").items()) naive += r.at("recipe") == "snaive" ? 1 : 0;
+    std::string budget_notice;
+    for (const auto &n : notices)
+      if (n.find("time_budget") != std::string::npos) budget_notice = n;
+    const auto points = forecast(m.blob, 0, cpu(), {});
+    ASSERT_EQ(points.size(), 100u * 13u);
+    for (const auto &p : points) EXPECT_TRUE(std::isfinite(p.yhat) && std::isfinite(p.lo) && std::isfinite(p.hi));
+    if (budget == 0) {
+      EXPECT_EQ(budget_notice, "");
+      EXPECT_LT(naive, 50) << "auto keeps seasonal naive for few of these series";
+    } else {
+      // "... the other K get seasonal naive": K > 0, and each of them has it
+      // (auto may have chosen it for some of the others too).
+      const auto at = budget_notice.find("the other ");
+      ASSERT_NE(at, std::string::npos) << budget_notice;
+      const long left = std::stol(budget_notice.substr(at + 10));
+      EXPECT_GT(left, 0) << budget_notice;
+      EXPECT_GE(naive, left) << budget_notice;
+      EXPECT_NE(budget_notice.find(" get seasonal naive"), std::string::npos) << budget_notice;
+    }
+  }
+}
+
+// A network stops at the time budget after at least one epoch, keeps its
+// best weights so far and says so; 100,000 epochs would take minutes.
+TEST(Forecaster, TimeBudgetStopsTheEpochs) {
+  std::vector<std::string> notices;
+  TrainHooks hooks;
+  hooks.notice = [&](const std::string &n) { notices.push_back(n); };
+  const ForecastOptions o = parse_forecast_options(
+      "gru", 4,
+      R"({"epochs": 100000, "patience": 100000, "lookback": 8, "hidden": 8, "ensemble": 2, "seed": 3,
+          "time_budget": 0.3})");
+  const TrainedForecaster m = train_forecaster(synthetic(), o, cpu(), hooks);
+  EXPECT_LT(m.epochs.size(), 100000u);
+  EXPECT_EQ(m.best_epochs.size(), 2u) << "both members trained";
+  bool said = false;
+  for (const auto &n : notices) said = said || n.find("time_budget of 0.3 s: 2 of 2 networks stopped") != std::string::npos;
+  EXPECT_TRUE(said);
+  for (const auto &p : forecast(m.blob, 0, cpu(), {})) EXPECT_TRUE(std::isfinite(p.yhat));
+  EXPECT_NE(m.hyperparameters_json.find("\"time_budget\":0.3"), std::string::npos) << m.hyperparameters_json;
+}
+
 TEST(StatisticalForecaster, DegenerateSeriesForecastWithoutNaN) {
   std::vector<double> constant(40, 7.0), zeros(40, 0.0), intermittent(40, 0.0), short_one{3, 4}, single{5};
   for (std::size_t t = 0; t < intermittent.size(); t += 9) intermittent[t] = 3;
@@ -402,7 +467,7 @@ TEST(Forecaster, FlagsFromOneSeasonBackStayInsideTheTail) {
   }
 }
 
-// A blob's time_zone is metadata, held to the option's rule (1 to 64
+// A blob's time_zone is metadata, held to the option's rule (1 to 255
 // printable ASCII characters): a forged one is refused as corrupt, for a
 // statistical and a network forecaster alike.
 TEST(Forecaster, ABlobsTimeZoneFollowsTheOptionsRule) {
@@ -417,7 +482,7 @@ TEST(Forecaster, ABlobsTimeZoneFollowsTheOptionsRule) {
       return encode_blob(b);
     };
     EXPECT_NO_THROW(forecast(with_zone("<+05>-05"), 0, cpu(), {})) << arch;
-    for (const nlohmann::json &forged : {nlohmann::json(""), nlohmann::json("UTC\n"), nlohmann::json(std::string(65, 'A')),
+    for (const nlohmann::json &forged : {nlohmann::json(""), nlohmann::json("UTC\n"), nlohmann::json(std::string(256, 'A')),
                                          nlohmann::json(5), nlohmann::json("Europe/\u00e9")}) {
       try {
         forecast(with_zone(forged), 0, cpu(), {});

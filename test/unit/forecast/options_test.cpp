@@ -95,6 +95,21 @@ TEST(Options, BadSearchesAreRefusedNamingTheKey) {
             std::string::npos);
 }
 
+TEST(Options, TimeBudgetIsSecondsForEveryArchitecture) {
+  for (const char *arch : {"auto", "stlf", "gru", "nets"}) {
+    const ForecastOptions o = parse_forecast_options(arch, 8, R"({"time_budget": 2.5})");
+    EXPECT_DOUBLE_EQ(o.time_budget, 2.5) << arch;
+    EXPECT_TRUE(o.unused_options.empty()) << arch << ": not a network option";
+    if (std::string(arch) != "nets") {
+      EXPECT_NE(o.to_json().find(R"("time_budget":2.5)"), std::string::npos) << arch;
+    }
+  }
+  EXPECT_EQ(parse_forecast_options("auto", 8, "{}").to_json().find("time_budget"), std::string::npos);
+  for (const char *bad : {R"({"time_budget": 0})", R"({"time_budget": -1})", R"({"time_budget": "10"})",
+                          R"({"time_budget": 1e9})"})
+    EXPECT_NE(error_of("auto", 8, bad).find("\"time_budget\""), std::string::npos) << bad;
+}
+
 TEST(Options, TimeZoneIsANameKeptWithTheResolvedOptions) {
   for (const char *arch : {"auto", "gru"}) {
     const ForecastOptions o = parse_forecast_options(arch, 8, R"({"time_zone": "America/New_York"})");
