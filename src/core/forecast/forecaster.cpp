@@ -265,8 +265,7 @@ Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::D
       hooks.notice(what + ": training " + options[i].arch + " (" + std::to_string(i + 1) + " of " +
                    std::to_string(options.size()) + ")");
     const auto start = std::chrono::steady_clock::now();
-    Candidate c = train_candidate(p, options[i], device, hooks,
-                                  share_of(start, until, 1, options.size() - i));
+    Candidate c = train_candidate(p, options[i], device, hooks, share_of(start, until, 1, options.size() - i));
     out_of_time += c.members_out_of_time;
     trained += static_cast<int>(c.net->size());
     double score = weighted_ape(c.val.model);

@@ -300,8 +300,7 @@ void notice_short_series(const std::vector<SeriesOutcome> &outcomes, const Train
 }
 
 // One NOTICE for the series the time budget left to seasonal naive.
-void notice_out_of_time(const std::vector<SeriesOutcome> &outcomes, const ForecastOptions &o,
-                        const TrainHooks &hooks) {
+void notice_out_of_time(const std::vector<SeriesOutcome> &outcomes, const ForecastOptions &o, const TrainHooks &hooks) {
   const long count = std::count_if(outcomes.begin(), outcomes.end(), [](const auto &oc) { return oc.out_of_time; });
   if (count == 0 || !hooks.notice) return;
   char budget[32];
@@ -310,7 +309,8 @@ void notice_out_of_time(const std::vector<SeriesOutcome> &outcomes, const Foreca
                std::to_string(outcomes.size() - static_cast<std::size_t>(count)) + " of " +
                std::to_string(outcomes.size()) + " series; the other " + std::to_string(count) +
                " get seasonal naive (the candidates' scores in xb.trials cover the first ones); a larger "
-               "time_budget or more xb.threads gives every series " + o.arch);
+               "time_budget or more xb.threads gives every series " +
+               o.arch);
 }
 
 }  // namespace
@@ -377,7 +377,8 @@ TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o
   record("test", "seasonal_naive", test_naive);
   // The candidates' scores cover the series evaluated within the time
   // budget; with none, there is nothing to score them on.
-  const bool any_in_time = std::any_of(outcomes.begin(), outcomes.end(), [](const auto &oc) { return !oc.out_of_time; });
+  const bool any_in_time =
+      std::any_of(outcomes.begin(), outcomes.end(), [](const auto &oc) { return !oc.out_of_time; });
   if (candidates.size() > 1 && any_in_time)
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       record("validation", candidates[c].name, val_candidates[c]);

@@ -334,8 +334,7 @@ TEST(StatisticalForecaster, TimeBudgetLeavesTheRestToSeasonalNaive) {
     std::vector<std::string> notices;
     TrainHooks hooks;
     hooks.notice = [&](const std::string &n) { notices.push_back(n); };
-    const ForecastOptions o =
-        parse_forecast_options("auto", 13, budget > 0 ? R"({"time_budget": 0.05})" : "{}");
+    const ForecastOptions o = parse_forecast_options("auto", 13, budget > 0 ? R"({"time_budget": 0.05})" : "{}");
     // Two worker threads, as a server uses: each checks the budget before a series.
     const TrainedForecaster m = train_forecaster(weekly(many), o, RuntimeSettings{"cpu", 2}, hooks);
     const auto info = nlohmann::json::parse(describe_model(m.blob, cpu()));
@@ -377,7 +376,8 @@ TEST(Forecaster, TimeBudgetStopsTheEpochs) {
   EXPECT_LT(m.epochs.size(), 100000u);
   EXPECT_EQ(m.best_epochs.size(), 2u) << "both members trained";
   bool said = false;
-  for (const auto &n : notices) said = said || n.find("time_budget of 0.3 s: 2 of 2 networks stopped") != std::string::npos;
+  for (const auto &n : notices)
+    said = said || n.find("time_budget of 0.3 s: 2 of 2 networks stopped") != std::string::npos;
   EXPECT_TRUE(said);
   for (const auto &p : forecast(m.blob, 0, cpu(), {})) EXPECT_TRUE(std::isfinite(p.yhat));
   EXPECT_NE(m.hyperparameters_json.find("\"time_budget\":0.3"), std::string::npos) << m.hyperparameters_json;
@@ -454,7 +454,8 @@ TEST(Forecaster, FlagsFromOneSeasonBackStayInsideTheTail) {
     hooks.notice = [&](const std::string &n) { notices.push_back(n); };
     const auto points = forecast(m.blob, 0, cpu(), hooks);
     ASSERT_EQ(points.size(), 2u * 14u) << extra;
-    for (const auto &p : points) EXPECT_TRUE(std::isfinite(p.yhat) && std::isfinite(p.lo) && std::isfinite(p.hi)) << extra;
+    for (const auto &p : points)
+      EXPECT_TRUE(std::isfinite(p.yhat) && std::isfinite(p.lo) && std::isfinite(p.hi)) << extra;
     // The notice names the flag; only the short tail carries some steps.
     const bool short_tail = std::string(extra).find("seasonal_lag") != std::string::npos;
     bool named = false, carried = false;
@@ -472,8 +473,8 @@ TEST(Forecaster, FlagsFromOneSeasonBackStayInsideTheTail) {
 // statistical and a network forecaster alike.
 TEST(Forecaster, ABlobsTimeZoneFollowsTheOptionsRule) {
   for (const std::string arch : {"theta", "gru"}) {
-    const TrainedForecaster m = train_forecaster(
-        synthetic(), arch == "gru" ? small("gru") : stat_options(arch), cpu(), {});
+    const TrainedForecaster m =
+        train_forecaster(synthetic(), arch == "gru" ? small("gru") : stat_options(arch), cpu(), {});
     const auto with_zone = [&](const nlohmann::json &zone) {
       ModelBlob b = decode_blob(m.blob);
       auto state = nlohmann::json::parse(b.state_json);
@@ -482,8 +483,9 @@ TEST(Forecaster, ABlobsTimeZoneFollowsTheOptionsRule) {
       return encode_blob(b);
     };
     EXPECT_NO_THROW(forecast(with_zone("<+05>-05"), 0, cpu(), {})) << arch;
-    for (const nlohmann::json &forged : {nlohmann::json(""), nlohmann::json("UTC\n"), nlohmann::json(std::string(256, 'A')),
-                                         nlohmann::json(5), nlohmann::json("Europe/\u00e9")}) {
+    for (const nlohmann::json &forged :
+         {nlohmann::json(""), nlohmann::json("UTC\n"), nlohmann::json(std::string(256, 'A')), nlohmann::json(5),
+          nlohmann::json("Europe/\u00e9")}) {
       try {
         forecast(with_zone(forged), 0, cpu(), {});
         ADD_FAILURE() << arch << ": accepted " << forged.dump();

@@ -105,8 +105,8 @@ TEST(Options, TimeBudgetIsSecondsForEveryArchitecture) {
     }
   }
   EXPECT_EQ(parse_forecast_options("auto", 8, "{}").to_json().find("time_budget"), std::string::npos);
-  for (const char *bad : {R"({"time_budget": 0})", R"({"time_budget": -1})", R"({"time_budget": "10"})",
-                          R"({"time_budget": 1e9})"})
+  for (const char *bad :
+       {R"({"time_budget": 0})", R"({"time_budget": -1})", R"({"time_budget": "10"})", R"({"time_budget": 1e9})"})
     EXPECT_NE(error_of("auto", 8, bad).find("\"time_budget\""), std::string::npos) << bad;
 }
 
