@@ -6,16 +6,13 @@
 #pragma once
 #include "core/common/torch_api.hpp"
 
-#include <chrono>
 #include <functional>
 #include <vector>
 
+#include "core/common/deadline.hpp"
 #include "core/common/train_hooks.hpp"
 
 namespace xb {
-
-using Deadline = std::chrono::steady_clock::time_point;
-constexpr Deadline kNoDeadline = Deadline::max();
 
 struct LoopSettings {
   int epochs = 1;

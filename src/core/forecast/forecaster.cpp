@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 
 #include "core/common/blob.hpp"
 #include "core/forecast/covariates.hpp"
@@ -251,11 +250,7 @@ Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::D
   const std::string what = o.search == "none" ? "nets" : "search";
   // time_budget: each candidate gets its share of what is left, each member
   // of its ensemble a share of that; every one trains at least an epoch.
-  const Deadline begin = std::chrono::steady_clock::now();
-  const Deadline until =
-      o.time_budget > 0
-          ? begin + std::chrono::duration_cast<Deadline::duration>(std::chrono::duration<double>(o.time_budget))
-          : kNoDeadline;
+  const Deadline until = deadline_after(o.time_budget);
   int out_of_time = 0, trained = 0;
   Candidate best;
   double best_score = 0;
@@ -295,9 +290,7 @@ Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::D
   }
   if (trials && options.size() > 1) (*trials)[best_index].chosen = true;
   if (out_of_time > 0 && hooks.notice) {
-    char budget[32];
-    std::snprintf(budget, sizeof budget, "%g", o.time_budget);
-    hooks.notice("time_budget of " + std::string(budget) + " s: " + std::to_string(out_of_time) + " of " +
+    hooks.notice(time_budget_text(o.time_budget) + ": " + std::to_string(out_of_time) + " of " +
                  std::to_string(trained) +
                  " networks stopped before their epochs or patience ran out, with their best weights so far");
   }

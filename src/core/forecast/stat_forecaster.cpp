@@ -4,7 +4,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <exception>
 #include <thread>
 
@@ -189,11 +188,8 @@ std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOpti
   const int m = std::max(1, panel.freq.season_length());
   const std::size_t S = panel.series.size();
   std::vector<SeriesOutcome> out(S);
-  const auto begin = std::chrono::steady_clock::now();
-  const auto out_of_time = [&] {
-    return o.time_budget > 0 &&
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count() >= o.time_budget;
-  };
+  const Deadline until = deadline_after(o.time_budget);
+  const auto out_of_time = [&] { return is_past(until); };
   std::atomic<std::size_t> next{0}, done{0};
   std::atomic<bool> stop{false};
   std::exception_ptr failure;
@@ -303,9 +299,7 @@ void notice_short_series(const std::vector<SeriesOutcome> &outcomes, const Train
 void notice_out_of_time(const std::vector<SeriesOutcome> &outcomes, const ForecastOptions &o, const TrainHooks &hooks) {
   const long count = std::count_if(outcomes.begin(), outcomes.end(), [](const auto &oc) { return oc.out_of_time; });
   if (count == 0 || !hooks.notice) return;
-  char budget[32];
-  std::snprintf(budget, sizeof budget, "%g", o.time_budget);
-  hooks.notice("time_budget of " + std::string(budget) + " s: it was spent after " +
+  hooks.notice(time_budget_text(o.time_budget) + ": it was spent after " +
                std::to_string(outcomes.size() - static_cast<std::size_t>(count)) + " of " +
                std::to_string(outcomes.size()) + " series; the other " + std::to_string(count) +
                " get seasonal naive (the candidates' scores in xb.trials cover the first ones); a larger "
