@@ -409,8 +409,8 @@ COMMENT ON TABLE xb.models IS
   'what (rows, time range, lineage), how (device, seconds), its status, whether it is the deployed '
   'version of its name, and its blob (weights, read through xb_model_bytes)';
 COMMENT ON TABLE xb.model_metrics IS
-  'One row per model version, split, estimator (the model, or its baseline: seasonal_naive, '
-  'majority, mean) and metric: its value';
+  'One row per model version, split (train, validation, test, cv, or evaluation: the last xb_evaluate), '
+  'estimator (the model, or its baseline: seasonal_naive, majority, mean) and metric: its value';
 COMMENT ON TABLE xb.training_log IS
   'One row per model version, ensemble member and epoch: training and validation loss, learning '
   'rate, seconds';
@@ -701,3 +701,18 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION xb_image_png(real[], integer, integer, integer) IS
   'Pixel values from 0 to 255 (row by row; channels 1 grey or 3 RGB) as a PNG: a numeric array with a declared width and height, made an image feature';
+
+-- xb_evaluate: a forecaster scored on actuals it has not seen, kept as split 'evaluation'.
+ALTER TABLE xb.model_metrics DROP CONSTRAINT model_metrics_split_check;
+ALTER TABLE xb.model_metrics ADD CONSTRAINT model_metrics_split_check
+  CHECK (split IN ('train', 'validation', 'test', 'cv', 'evaluation'));
+
+CREATE FUNCTION xb_evaluate(name text, source text, version integer DEFAULT NULL)
+RETURNS TABLE (series text, estimator text, metric text, value double precision)
+AS 'MODULE_PATHNAME', 'xb_evaluate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+
+COMMENT ON FUNCTION xb_evaluate IS
+  'Scores a forecaster (deployed or given version) on the actuals of source that fall in its forecast, against '
+  'seasonal naive from source''s earlier rows: per series and for all (series NULL); the latter replace the '
+  'version''s split evaluation in xb.model_metrics';

@@ -50,15 +50,15 @@ CREATE UNIQUE INDEX models_one_deployed ON xb.models (name) WHERE deployed;
 -- network beats it.
 CREATE TABLE xb.model_metrics (
   model_id  bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
-  split     text NOT NULL CHECK (split IN ('train', 'validation', 'test', 'cv')),
+  split     text NOT NULL CHECK (split IN ('train', 'validation', 'test', 'cv', 'evaluation')),
   estimator text NOT NULL DEFAULT 'model',
   metric    text NOT NULL,
   value     double precision,
   PRIMARY KEY (model_id, split, estimator, metric)
 );
 COMMENT ON TABLE xb.model_metrics IS
-  'One row per model version, split, estimator (the model, or its baseline: seasonal_naive, '
-  'majority, mean) and metric: its value';
+  'One row per model version, split (train, validation, test, cv, or evaluation: the last xb_evaluate), '
+  'estimator (the model, or its baseline: seasonal_naive, majority, mean) and metric: its value';
 
 CREATE TABLE xb.training_log (
   model_id        bigint NOT NULL REFERENCES xb.models (id) ON DELETE CASCADE,
@@ -241,6 +241,16 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
 COMMENT ON FUNCTION xb_backtest IS
   'Rolling-origin backtest: retrains the deployed forecaster''s spec with the last (fold - 1) * step points '
   'removed (step defaults to the horizon) and returns test metrics per fold, horizon step and estimator';
+
+CREATE FUNCTION xb_evaluate(name text, source text, version integer DEFAULT NULL)
+RETURNS TABLE (series text, estimator text, metric text, value double precision)
+AS 'MODULE_PATHNAME', 'xb_evaluate'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+
+COMMENT ON FUNCTION xb_evaluate IS
+  'Scores a forecaster (deployed or given version) on the actuals of source that fall in its forecast, against '
+  'seasonal naive from source''s earlier rows: per series and for all (series NULL); the latter replace the '
+  'version''s split evaluation in xb.model_metrics';
 
 GRANT USAGE ON SCHEMA xb TO PUBLIC;
 -- Every column of xb.models but weights: a blob holds the last lookback

@@ -405,8 +405,8 @@ long insert_forecaster(const NewForecaster &m) {
   return id;
 }
 
-StoredModel deployed_model(const std::string &name, Right needed) {
-  const ModelVersion version = find_model(name, needed);
+StoredModel stored_model(const std::string &name, Right needed, std::optional<int> wanted) {
+  const ModelVersion version = find_model(name, needed, wanted);
   Params p;
   p.add(INT8OID, Int64GetDatum(version.id));
   const Params *pp = &p;
@@ -762,6 +762,28 @@ FROM unnest($4::text[], $5::timestamp[], $6::float8[], $7::float8[], $8::float8[
                       p, SPI_OK_INSERT);
   });
   return written;
+}
+
+void replace_evaluation(const std::string &name, long model_id, const std::vector<MetricRow> &rows) {
+  std::vector<std::string> split, estimator, metric;
+  std::vector<double> value;
+  for (const MetricRow &r : rows) {
+    split.push_back(r.split);
+    estimator.push_back(r.estimator);
+    metric.push_back(r.metric);
+    value.push_back(r.value);
+  }
+  Params p;
+  p.add(INT8OID, Int64GetDatum(model_id));
+  p.add(TEXTARRAYOID, text_array(split));
+  p.add(TEXTARRAYOID, text_array(estimator));
+  p.add(TEXTARRAYOID, text_array(metric));
+  p.add(FLOAT8ARRAYOID, float8_array(value));
+  write_catalog(name, Right::Manage, [&](const std::string &) {
+    execute1("DELETE FROM xb.model_metrics WHERE model_id = $1 AND split = 'evaluation'", INT8OID, p.values[0],
+             SPI_OK_DELETE);
+    execute(kInsertMetrics, p, SPI_OK_INSERT);
+  });
 }
 
 long import_version(const std::string &name, const std::string &bytes, bool deploy) {

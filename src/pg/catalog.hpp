@@ -82,8 +82,11 @@ struct StoredModel {
   std::string bytes;
 };
 
-// find_model(name, needed), with the spec and weights.
-StoredModel deployed_model(const std::string &name, Right needed);
+// find_model(name, needed, version), with the spec and weights.
+StoredModel stored_model(const std::string &name, Right needed, std::optional<int> version);
+inline StoredModel deployed_model(const std::string &name, Right needed) {
+  return stored_model(name, needed, std::nullopt);
+}
 
 // --- Classifiers and regressors (product customization) ---
 
@@ -125,6 +128,9 @@ void reject_version(const std::string &name, int version);
 // Gives or takes back a grant (owner only).
 void set_grant(const std::string &name, const std::string &grantee, const std::string &privilege);
 void drop_grant(const std::string &name, const std::string &grantee);
+// Replaces the version's rows of split 'evaluation' in xb.model_metrics
+// (manage): what xb_evaluate measured on all series together.
+void replace_evaluation(const std::string &name, long model_id, const std::vector<MetricRow> &rows);
 // Replaces the name's rows of xb.forecasts (manage); returns how many.
 long replace_forecasts(const std::string &name, const StoredModel &m, const std::vector<ForecastPoint> &points);
 // Imports a blob as the next version of name (manage); returns its id.

@@ -1,0 +1,95 @@
+-- xb_evaluate (issue 14, "what BigQuery ML users reach for"): a deployed
+-- forecaster scored on actuals that came after its training, without
+-- retraining, per series and for all stores, the latter kept as split
+-- 'evaluation' in xb.model_metrics. On Walmart: trained on the weeks to
+-- 2012-07-27, scored on the 13 weeks after. Every figure is checked
+-- against the same figure computed here in SQL from xb_forecast.
+-- Roles are created inside the transaction, which is rolled back.
+\ir preamble.psql
+
+SELECT plan(18);
+SET LOCAL xb.progress_every = 0;
+
+\ir walmart.psql
+-- Regular tables: the roles below read them with their own rights.
+CREATE TABLE pgtap31_sales AS SELECT store, date, weekly_sales FROM walmart;
+CREATE TABLE pgtap31_history AS SELECT * FROM pgtap31_sales WHERE date <= date '2012-07-27';
+CREATE TABLE pgtap31_to_august AS SELECT * FROM pgtap31_sales WHERE date <= date '2012-08-31';
+CREATE ROLE pgtap31_owner;
+CREATE ROLE pgtap31_manager;
+CREATE ROLE pgtap31_user;
+GRANT SELECT ON pgtap31_sales, pgtap31_history TO pgtap31_owner;
+GRANT SELECT ON pgtap31_to_august TO pgtap31_manager;
+
+SELECT pg_temp.as_role('pgtap31_owner', $$SELECT xb_train_forecaster('pgtap31_fc', 'pgtap31_history', 'date',
+  'weekly_sales', ARRAY['store'], horizon => 13, arch => 'stlf')$$);
+SELECT pg_temp.as_role('pgtap31_owner', $$SELECT xb_grant('pgtap31_fc', 'pgtap31_manager', 'manage')$$);
+SELECT pg_temp.as_role('pgtap31_owner', $$SELECT xb_grant('pgtap31_fc', 'pgtap31_user', 'use')$$);
+
+-- The forecast and the actuals, joined here, for the figures below.
+CREATE TEMP TABLE pgtap31_pairs AS
+SELECT f.series, f.ts::date AS date, f.yhat, f.lo, f.hi, s.weekly_sales AS actual, a.weekly_sales AS year_ago
+FROM xb_forecast('pgtap31_fc') f
+JOIN pgtap31_sales s ON s.store::text = f.series AND s.date = f.ts::date
+JOIN pgtap31_sales a ON a.store = s.store AND a.date = s.date - 364;
+
+SET LOCAL ROLE pgtap31_owner;
+CREATE TEMP TABLE pgtap31_eval AS SELECT * FROM xb_evaluate('pgtap31_fc', 'pgtap31_sales');
+RESET ROLE;
+
+SELECT is((SELECT value FROM pgtap31_eval WHERE series IS NULL AND estimator = 'model' AND metric = 'points'),
+  (SELECT count(*)::float8 FROM pgtap31_pairs), 'every forecast point with an actual is scored: 45 stores x 13 weeks');
+SELECT is((SELECT count(*)::int FROM pgtap31_pairs), 585, 'which is 585 points');
+SELECT cmp_ok((SELECT abs(value - (SELECT sum(abs(yhat - actual)) / sum(abs(actual)) FROM pgtap31_pairs))
+               FROM pgtap31_eval WHERE series IS NULL AND estimator = 'model' AND metric = 'wape'), '<', 1e-12::float8,
+  'the overall WAPE is the forecast''s against the actuals');
+SELECT cmp_ok((SELECT value FROM pgtap31_eval WHERE series IS NULL AND estimator = 'model' AND metric = 'wape'),
+  '<', 0.036::float8, 'and beats the bar of the default on this split (STL + ETS: 0.0330)');
+SELECT cmp_ok((SELECT abs(value - (SELECT sum(abs(year_ago - actual)) / sum(abs(actual)) FROM pgtap31_pairs))
+               FROM pgtap31_eval WHERE series IS NULL AND estimator = 'seasonal_naive' AND metric = 'wape'),
+  '<', 1e-12::float8, 'seasonal naive is the same week a year earlier (0.0513)');
+SELECT cmp_ok((SELECT abs(value - (SELECT avg((actual BETWEEN lo AND hi)::int) FROM pgtap31_pairs))
+               FROM pgtap31_eval WHERE series IS NULL AND estimator = 'model' AND metric = 'coverage'),
+  '<', 1e-12::float8, 'coverage is the share of actuals inside the interval');
+SELECT is((SELECT count(DISTINCT series)::int FROM pgtap31_eval WHERE series IS NOT NULL), 45, 'a row set per store');
+SELECT cmp_ok((SELECT max(abs(e.value - p.mae)) FROM pgtap31_eval e
+               JOIN (SELECT series, avg(abs(yhat - actual)) AS mae FROM pgtap31_pairs GROUP BY series) p USING (series)
+               WHERE e.metric = 'mae'), '<', 1e-6::float8, 'each store''s MAE is its own');
+SELECT is((SELECT string_agg(estimator || ':' || metric || '=' || round(value::numeric, 6), ' ' ORDER BY estimator, metric)
+           FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
+           WHERE m.name = 'pgtap31_fc' AND split = 'evaluation'),
+          (SELECT string_agg(estimator || ':' || metric || '=' || round(value::numeric, 6), ' ' ORDER BY estimator, metric)
+           FROM pgtap31_eval WHERE series IS NULL),
+  'the overall rows are kept in xb.model_metrics as split evaluation');
+
+-- Again on fewer weeks: the version's evaluation rows are replaced, not added.
+SELECT pg_temp.as_role('pgtap31_manager',
+  $$SELECT count(*) FROM xb_evaluate('pgtap31_fc', 'pgtap31_to_august')$$);
+SELECT is((SELECT value FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
+           WHERE m.name = 'pgtap31_fc' AND split = 'evaluation' AND estimator = 'model' AND metric = 'points'),
+  45 * 5::float8, 'a manager''s evaluation on five weeks replaces the rows');
+SELECT is((SELECT count(*)::int FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
+           WHERE m.name = 'pgtap31_fc' AND split = 'evaluation'),
+  (SELECT count(*)::int FROM pgtap31_eval WHERE series IS NULL), 'with as many rows as before');
+
+-- Rights and bad input change nothing.
+SELECT throws_ok($$SELECT pg_temp.as_role('pgtap31_user', 'SELECT count(*) FROM xb_evaluate(''pgtap31_fc'', ''pgtap31_sales'')')$$,
+  '42501', NULL, 'use is not enough: an evaluation writes the version''s metrics');
+SELECT throws_ok($$SELECT pg_temp.as_role('pgtap31_manager', 'SELECT count(*) FROM xb_evaluate(''pgtap31_fc'', ''pgtap31_sales'')')$$,
+  '42501', NULL, 'the source is read with the caller''s rights (no SELECT on it)');
+SELECT throws_ok($$SELECT count(*) FROM xb_evaluate('pgtap31_fc', 'pgtap31_history')$$, '22023',
+  'no row of the source has an actual in the model''s forecast',
+  'a source with nothing after the training is an error');
+SELECT throws_ok($$SELECT count(*) FROM xb_evaluate('pgtap31_fc', 'pgtap31_sales', 7)$$, '42704',
+  'model "pgtap31_fc" has no version 7', 'an unknown version is an error naming it');
+SELECT throws_ok($$SELECT count(*) FROM xb_evaluate('pgtap31_fc', NULL)$$, '22023', 'source must not be NULL',
+  'a NULL source is an error');
+SELECT is((SELECT value FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
+           WHERE m.name = 'pgtap31_fc' AND split = 'evaluation' AND estimator = 'model' AND metric = 'points'),
+  45 * 5::float8, 'and none of them changed the stored evaluation');
+SELECT ok((SELECT value FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
+           WHERE m.name = 'pgtap31_fc' AND split = 'test' AND estimator = 'model' AND metric = 'wape') IS NOT NULL,
+  'the test split''s metrics stay beside it');
+
+SELECT * FROM finish();
+ROLLBACK;

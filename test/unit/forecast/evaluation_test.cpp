@@ -1,0 +1,110 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "core/common/error.hpp"
+#include "core/forecast/calendar.hpp"
+#include "core/forecast/evaluation.hpp"
+#include "core/forecast/forecaster.hpp"
+
+using namespace xb;
+
+namespace {
+
+double level(int k, int t) { return 100 * (k + 1) + 0.5 * t + 20 * std::sin(t * 6.2831853 / 52) + (t * (k + 3)) % 7; }
+
+// Weekly series "s0".."s2" for weeks [0, weeks), with a price covariate
+// that moves the target; price_from_60 replaces the price from week 60 on.
+SeriesRows weekly(int weeks, double price_from_60 = NAN) {
+  SeriesRows r;
+  r.feature_names = {"price"};
+  for (int k = 0; k < 3; ++k)
+    for (int t = 0; t < weeks; ++t) {
+      double price = 1.0 + 0.1 * ((t * 7 + k) % 5);
+      const double y = level(k, t) - 30 * price;
+      if (t >= 60 && std::isfinite(price_from_60)) price = price_from_60;
+      r.series_key.push_back("s" + std::to_string(k));
+      r.time.push_back(static_cast<Micros>(t) * 7 * kMicrosPerDay);
+      r.target.push_back(y);
+      r.features.push_back(price);
+    }
+  return r;
+}
+
+RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
+
+std::map<std::string, double> metrics_of(const ForecastEvaluation &e, const std::string &series,
+                                         const std::string &estimator) {
+  std::map<std::string, double> out;
+  for (const auto &r : e.rows)
+    if (r.series == series && r.estimator == estimator) out[r.metric] = r.value;
+  return out;
+}
+
+}  // namespace
+
+// A seasonal-naive model forecasts what its baseline does: the same errors,
+// on every point of the source inside the forecast, with MASE's scale from
+// the source's rows before the forecast.
+TEST(Evaluation, SeasonalNaiveScoresLikeItsBaselineOnEveryPointInTheForecast) {
+  const SeriesRows train = weekly(110);
+  const TrainedForecaster m = train_forecaster(
+      train, parse_forecast_options("snaive", 4, R"({"test_periods": 4, "val_periods": 4})"), cpu(), {});
+  SeriesRows source = weekly(120);
+  source.series_key.push_back("s9");  // a series the model does not have
+  source.time.push_back(0);
+  source.target.push_back(1);
+  source.features.push_back(1);
+
+  const ForecastEvaluation e = evaluate_forecaster(m.blob, source, cpu(), {});
+  EXPECT_EQ(e.points, 12);  // weeks 110 to 113 of three series
+  EXPECT_EQ(e.series_scored, 3);
+  EXPECT_EQ(e.series_unknown, 1);
+
+  double abs_error = 0, mase = 0;
+  for (int k = 0; k < 3; ++k) {
+    auto y = [&](int t) { return source.target[static_cast<std::size_t>(k * 120 + t)]; };
+    double scale = 0;
+    for (int t = 52; t < 110; ++t) scale += std::fabs(y(t) - y(t - 52));
+    scale /= 58;
+    for (int t = 110; t < 114; ++t) {
+      abs_error += std::fabs(y(t) - y(t - 52));
+      mase += std::fabs(y(t) - y(t - 52)) / scale;
+    }
+  }
+  const auto model = metrics_of(e, "", "model"), naive = metrics_of(e, "", "seasonal_naive");
+  EXPECT_EQ(model.at("points"), 12);
+  EXPECT_NEAR(model.at("mae"), abs_error / 12, 1e-9);
+  EXPECT_NEAR(model.at("mase"), mase / 12, 1e-9);
+  EXPECT_NEAR(naive.at("mae"), model.at("mae"), 1e-9);
+  EXPECT_TRUE(model.count("coverage"));
+  EXPECT_FALSE(naive.count("coverage"));
+  for (const std::string s : {"s0", "s1", "s2"}) EXPECT_EQ(metrics_of(e, s, "model").at("points"), 4) << s;
+  EXPECT_TRUE(metrics_of(e, "s9", "model").empty());
+}
+
+// A network takes the covariates of the forecast steps from the source, so
+// a different price there moves its errors and not the baseline's.
+TEST(Evaluation, ANetworkReadsItsFutureCovariatesFromTheSource) {
+  const TrainedForecaster m = train_forecaster(
+      weekly(60), parse_forecast_options("gru", 4, R"({"epochs": 3, "lookback": 8, "hidden": 8, "seed": 3})"), cpu(),
+      {});
+  const ForecastEvaluation as_was = evaluate_forecaster(m.blob, weekly(64), cpu(), {});
+  const ForecastEvaluation dearer = evaluate_forecaster(m.blob, weekly(64, 3.0), cpu(), {});
+  EXPECT_EQ(as_was.points, 12);
+  EXPECT_NE(metrics_of(as_was, "", "model").at("mae"), metrics_of(dearer, "", "model").at("mae"));
+  EXPECT_EQ(metrics_of(as_was, "", "seasonal_naive").at("mae"), metrics_of(dearer, "", "seasonal_naive").at("mae"));
+}
+
+TEST(Evaluation, ASourceWithoutActualsInTheForecastOrABadBlobIsRefused) {
+  const TrainedForecaster m = train_forecaster(weekly(110), parse_forecast_options("snaive", 4, "{}"), cpu(), {});
+  try {
+    evaluate_forecaster(m.blob, weekly(110), cpu(), {});
+    FAIL() << "no actual after week 109";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_NE(e.hint().find("2002-02-09"), std::string::npos) << e.hint();  // week 110
+  }
+  EXPECT_THROW(evaluate_forecaster("not a model", weekly(120), cpu(), {}), Error);
+}
