@@ -713,6 +713,7 @@ AS 'MODULE_PATHNAME', 'xb_evaluate'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
 
 COMMENT ON FUNCTION xb_evaluate IS
-  'Scores a forecaster (deployed or given version) on the actuals of source that fall in its forecast, against '
-  'seasonal naive from source''s earlier rows: per series and for all (series NULL); the latter replace the '
+  'Scores a model version (deployed or given) on rows of source it has not seen: a forecaster on the actuals in '
+  'its forecast, per series and for all (series NULL), beside seasonal naive from source''s earlier rows; a '
+  'classifier or regressor on labelled rows, beside the majority class or the mean. The overall rows replace the '
   'version''s split evaluation in xb.model_metrics';

@@ -1,10 +1,8 @@
 // The forecasting job's SQL entry points: training, forecasts (with future
-// covariates and what-if overrides), evaluation on new actuals, sensitivity
-// and backtests.
+// covariates and what-if overrides), sensitivity and backtests.
 #include <optional>
 
 #include "core/common/error.hpp"
-#include "core/forecast/evaluation.hpp"
 #include "core/forecast/forecast.hpp"
 #include "core/forecast/forecaster.hpp"
 #include "pg/args.hpp"
@@ -21,25 +19,18 @@ using namespace xb::pg;
 
 namespace {
 
-// Rows of another source read like the training source, with the caller's
-// rights: the same series, time and feature columns, in the training's
-// calendar; the target too for actuals (xb_evaluate), not for future
-// covariates (future_source).
-SeriesRows read_like_training(const std::string &name, const StoredModel &m, const std::string &source,
-                              bool with_target, const char *otherwise) {
+// Future covariate rows from future_source, read like the training source
+// (same series, time and feature columns; no target).
+SeriesRows read_future(const std::string &name, const StoredModel &m, const std::string &future_source) {
   if (m.source.time_col.empty())
     throw Error(ErrorKind::InvalidParameter,
-                "model \"" + name + "\" was imported and does not know its time and series columns", otherwise);
+                "model \"" + name + "\" was imported and does not know its time and series columns",
+                "Give the future as overrides, or train the model from a table in this database.");
   SourceSpec spec = m.source;
-  spec.source = source;
-  if (!with_target) spec.target_col.clear();
-  spec.time_zone = parse_forecast_options(m.arch, m.horizon, m.options_json).time_zone;
+  spec.source = future_source;
+  spec.target_col.clear();
+  spec.time_zone = parse_forecast_options(m.arch, m.horizon, m.options_json).time_zone;  // the training's calendar
   return read_series(spec, max_train_rows(), true);
-}
-
-SeriesRows read_future(const std::string &name, const StoredModel &m, const std::string &future_source) {
-  return read_like_training(name, m, future_source, false,
-                            "Give the future as overrides, or train the model from a table in this database.");
 }
 
 std::string optional_jsonb(FunctionCallInfo fcinfo, int arg) {
@@ -158,46 +149,6 @@ XB_FUNCTION(xb_forecast) {
   ResultRows out(fcinfo);
   for (const auto &p : points) {
     out.text(p.series).timestamp(p.ts).float8(p.yhat).float8(p.lo).float8(p.hi);
-    out.end_row();
-  }
-  return (Datum)0;
-}
-
-// xb_evaluate(name, source, version) -> (series, estimator, metric, value): the
-// version's forecast scored on the actuals of source that fall in it, per
-// series and for all together; the latter replace its 'evaluation' metrics.
-XB_FUNCTION(xb_evaluate) {
-  const std::string name = required_text(fcinfo, 0, "name");
-  const std::string source = required_text(fcinfo, 1, "source");
-  const auto version = optional_int(fcinfo, 2);
-
-  pg_call([] { SPI_connect(); });
-  lock_name(name);
-  const StoredModel m = stored_model(name, Right::Manage, version);
-  if (m.kind != "forecaster")
-    throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + m.kind + ", not a forecaster",
-                "xb_evaluate() scores forecasters; a classifier's or regressor's test split is in xb.model_metrics.");
-  const SeriesRows rows = read_like_training(
-      name, m, source, true, "Evaluate the model in a database where it was trained from a table, or retrain it here.");
-  const ForecastEvaluation result =
-      evaluate_forecaster(m.bytes, rows, runtime_settings(), model_hooks(name.c_str(), m.id));
-  std::vector<MetricRow> overall;
-  for (const EvaluationRow &r : result.rows)
-    if (r.series.empty()) overall.push_back({"evaluation", r.estimator, r.metric, r.value});
-  replace_evaluation(name, m.id, overall);
-  pg_call([] { SPI_finish(); });
-  if (result.series_unknown > 0) {
-    const std::string note = std::to_string(result.series_unknown) + " series of the source are not in model \"" +
-                             name + "\" and were not scored";
-    pg_call([&] { ereport(NOTICE, (errmsg("%s", note.c_str()))); });
-  }
-
-  ResultRows out(fcinfo);
-  for (const EvaluationRow &r : result.rows) {
-    out.text(r.series.empty() ? std::nullopt : std::optional<std::string>(r.series))
-        .text(r.estimator)
-        .text(r.metric)
-        .float8(r.value);
     out.end_row();
   }
   return (Datum)0;

@@ -1,13 +1,14 @@
 -- xb_evaluate (issue 14, "what BigQuery ML users reach for"): a deployed
--- forecaster scored on actuals that came after its training, without
--- retraining, per series and for all stores, the latter kept as split
--- 'evaluation' in xb.model_metrics. On Walmart: trained on the weeks to
--- 2012-07-27, scored on the 13 weeks after. Every figure is checked
--- against the same figure computed here in SQL from xb_forecast.
+-- model scored on rows it has not seen, without retraining, kept as split
+-- 'evaluation' in xb.model_metrics. A forecaster on Walmart, trained on the
+-- weeks to 2012-07-27 and scored on the 13 weeks after, per store and for
+-- all; a classifier and a regressor on the dresses they were not trained
+-- on. Every figure is checked against the same figure computed here in SQL
+-- from xb_forecast or xb_score.
 -- Roles are created inside the transaction, which is rolled back.
 \ir preamble.psql
 
-SELECT plan(18);
+SELECT plan(25);
 SET LOCAL xb.progress_every = 0;
 
 \ir walmart.psql
@@ -90,6 +91,46 @@ SELECT is((SELECT value FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.m
 SELECT ok((SELECT value FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
            WHERE m.name = 'pgtap31_fc' AND split = 'test' AND estimator = 'model' AND metric = 'wape') IS NOT NULL,
   'the test split''s metrics stay beside it');
+
+-- ---------------------------------------------------------------------------
+-- A classifier and a regressor: trained on the first 400 dresses, scored on the other 100.
+\ir dresses.psql
+SELECT xb_train_classifier('pgtap31_reco', 'SELECT * FROM dresses WHERE row_no <= 400', 'recommendation',
+  ARRAY['style', 'price', 'rating', 'season'], '{"epochs": 20, "seed": 3}') IS NOT NULL AS trained;
+SET LOCAL client_min_messages = error;  -- the rating is barely predictable: its WARNING says so
+SELECT xb_train_regressor('pgtap31_rating', 'SELECT * FROM dresses WHERE row_no <= 400', 'rating',
+  ARRAY['style', 'price', 'season'], '{"epochs": 20, "seed": 3}') IS NOT NULL AS trained;
+SET LOCAL client_min_messages = warning;
+CREATE TEMP VIEW pgtap31_unseen AS SELECT * FROM dresses WHERE row_no > 400;
+CREATE TEMP TABLE pgtap31_scored AS
+SELECT d.recommendation, s.label, s.probability FROM xb_score('pgtap31_reco', 'pgtap31_unseen', 'row_no') s
+JOIN dresses d ON d.row_no = s.key::int;
+CREATE TEMP TABLE pgtap31_reco_eval AS SELECT * FROM xb_evaluate('pgtap31_reco', 'pgtap31_unseen');
+
+SELECT is((SELECT value FROM pgtap31_reco_eval WHERE estimator = 'model' AND metric = 'rows'), 100::float8,
+  'the classifier is scored on the 100 dresses it was not trained on');
+SELECT cmp_ok((SELECT abs(value - (SELECT avg((label::int = recommendation)::int) FROM pgtap31_scored))
+               FROM pgtap31_reco_eval WHERE estimator = 'model' AND metric = 'accuracy'), '<', 1e-12::float8,
+  'its accuracy is the share of xb_score''s labels that are right');
+SELECT cmp_ok((SELECT abs(value - (SELECT -avg(ln(CASE recommendation WHEN 1 THEN probability ELSE 1 - probability END))
+                                   FROM pgtap31_scored))
+               FROM pgtap31_reco_eval WHERE estimator = 'model' AND metric = 'log_loss'), '<', 1e-9::float8,
+  'its log loss is that of xb_score''s probabilities');
+SELECT is((SELECT string_agg(DISTINCT estimator, ',' ORDER BY estimator) FROM xb.model_metrics mm
+           JOIN xb.models m ON m.id = mm.model_id WHERE m.name = 'pgtap31_reco' AND split = 'evaluation'),
+  'majority,model', 'kept beside the majority class (the training rows'' shares)');
+SELECT cmp_ok((SELECT abs(value - (SELECT sqrt(avg((s.value - d.rating) ^ 2))
+                                   FROM xb_score('pgtap31_rating', 'pgtap31_unseen', 'row_no') s
+                                   JOIN dresses d ON d.row_no = s.key::int))
+               FROM xb_evaluate('pgtap31_rating', 'pgtap31_unseen') WHERE estimator = 'model' AND metric = 'rmse'),
+  '<', 1e-9::float8, 'a regressor''s RMSE is that of xb_score''s values');
+SELECT is((SELECT value FROM xb_evaluate('pgtap31_reco',
+             'SELECT row_no, style, price, rating, season, CASE WHEN row_no = 401 THEN 7 ELSE recommendation END AS recommendation
+              FROM pgtap31_unseen') WHERE estimator = 'model' AND metric = 'rows'), 99::float8,
+  'a row of a class the model does not know is left out (and counted in a NOTICE)');
+SELECT throws_ok($$SELECT count(*) FROM xb_evaluate('pgtap31_reco',
+                     'SELECT style, price, rating, season, recommendation::text AS recommendation FROM pgtap31_unseen')$$,
+  '42804', NULL, 'a label of another type than the training''s is an error');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -167,6 +167,12 @@ TEST(ModelValidation, AClassifierHeadMustAgreeWithItsClassesAndOutputs) {
     s["positive"] = -1;
   }));
   EXPECT_FALSE(refused([](json &s) { s["threshold"] = 0.3; }));
+  // The training rows' class shares (an evaluation's majority baseline): one
+  // per class, each from 0 to 1; blobs before 0.2.0 have none.
+  for (const json &p :
+       {json::array({0.5}), json::array({0.5, 0.5, 0.0}), json::array({-0.1, 1.1}), json::array({"a", "b"}), json(0.5)})
+    EXPECT_TRUE(refused([&](json &s) { s["prior"] = p; })) << p.dump();
+  EXPECT_FALSE(refused([](json &s) { s.erase("prior"); }));
 }
 
 TEST(ModelValidation, TrainingOverTheMemoryLimitIsRefusedUpFront) {

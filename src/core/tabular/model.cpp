@@ -655,6 +655,7 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
                 {"options", json::parse(o.to_json())},
                 {"importance", importance}};
   if (std::isfinite(run.threshold)) state["threshold"] = run.threshold;
+  if (p.classifier) state["prior"] = run.prior;  // the majority baseline of an evaluation
   ModelBlob blob{p.classifier ? ModelKind::Classifier : ModelKind::Regressor, "mlp", state.dump(), save_mlps(run.nets)};
   out.blob = encode_blob(blob);
 

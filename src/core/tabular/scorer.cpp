@@ -16,6 +16,7 @@
 #include "core/common/runtime.hpp"
 #include "core/tabular/encoding.hpp"
 #include "core/tabular/labels.hpp"
+#include "core/tabular/metrics.hpp"
 #include "core/tabular/model.hpp"
 #include "core/tabular/trainer.hpp"
 #include "core/image/codec.hpp"
@@ -157,6 +158,7 @@ struct TabularScorer::Impl {
   int positive = -1;
   double threshold = NAN;  // binary: see TabularOptions::threshold; absent in blobs before 0.2.0 (most probable class)
   double target_mean = 0, target_std = 1;
+  std::vector<double> prior;  // classifiers: the training rows' class shares; absent in blobs before 0.2.0
   std::vector<TabularFeature> features;
   std::vector<FeatureImportance> importance;
   TabularEncoder encoder;
@@ -186,6 +188,7 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
     impl->target_mean = state.at("target_mean").get<double>();
     impl->target_std = state.at("target_std").get<double>();
     if (state.contains("threshold")) impl->threshold = state.at("threshold").get<double>();
+    if (state.contains("prior")) impl->prior = state.at("prior").get<std::vector<double>>();
     for (const auto &f : state.at("features")) {
       const bool image = f.contains("image") && f.at("image").get<bool>();
       if (image) {
@@ -225,7 +228,9 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
             impl->target_std > 0 &&
             (std::isnan(impl->threshold) ||
              (classes == 2 && impl->positive >= 0 && impl->threshold > 0 && impl->threshold < 1)) &&
-            (classifier ? classes >= 2 && impl->head != Head::Value : impl->head == Head::Value);
+            (classifier ? classes >= 2 && impl->head != Head::Value : impl->head == Head::Value) &&
+            (impl->prior.empty() || static_cast<long>(impl->prior.size()) == classes);
+  for (double share : impl->prior) ok = ok && share >= 0 && share <= 1;
   for (const std::string &c : impl->classes) ok = ok && class_fits_label_type(impl->label_type, c);
   if (!ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");
   prepare_runtime(runtime);  // thread settings; scoring itself runs on the CPU
@@ -239,8 +244,8 @@ bool TabularScorer::has_positive_class() const { return impl_->positive >= 0; }
 const std::vector<TabularFeature> &TabularScorer::features() const { return impl_->features; }
 const std::vector<FeatureImportance> &TabularScorer::importance() const { return impl_->importance; }
 
-std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularColumn> &columns,
-                                                      const std::function<std::string(long)> &row_names) const {
+std::vector<double> TabularScorer::raw_scores(const std::vector<TabularColumn> &columns,
+                                              const std::function<std::string(long)> &row_names) const {
   const Impl &m = *impl_;
   if (columns.size() != m.features.size())
     throw Error(ErrorKind::Internal, "scorer expects " + std::to_string(m.features.size()) + " columns");
@@ -255,8 +260,7 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
   std::vector<long> all(columns.empty() ? 0 : columns.front().size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<long>(i);
   EncodedRows x = m.encoder.encode(plain, all);
-  std::vector<TabularPrediction> out(static_cast<std::size_t>(x.rows));
-  if (x.rows == 0) return out;
+  if (x.rows == 0) return {};
   TabularTensors t;
   t.dense = torch::from_blob(x.dense.data(), {x.rows, x.dense_dim}, torch::kFloat);
   t.codes = torch::from_blob(x.codes.data(), {x.rows, x.code_dim}, torch::kLong);
@@ -275,8 +279,16 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
           "the prediction for row " + std::to_string(i / (result.numel() / x.rows) + 1) + " is not a finite number",
           "The row holds values too large to compute with, or the model does; check the row, or retrain "
           "the model.");
+  return std::vector<double>(r, r + result.numel());
+}
+
+std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularColumn> &columns,
+                                                      const std::function<std::string(long)> &row_names) const {
+  const Impl &m = *impl_;
+  const std::vector<double> r = raw_scores(columns, row_names);
   if (m.kind == ModelKind::Regressor) {
-    for (long i = 0; i < x.rows; ++i) {
+    std::vector<TabularPrediction> out(r.size());
+    for (std::size_t i = 0; i < r.size(); ++i) {
       out[i].value = r[i] * m.target_std + m.target_mean;
       if (!std::isfinite(out[i].value))
         throw Error(ErrorKind::DataException,
@@ -285,9 +297,10 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
     }
     return out;
   }
-  const long k = static_cast<long>(m.classes.size());
-  for (long i = 0; i < x.rows; ++i) {
-    const double *row = r + i * k;
+  const std::size_t k = m.classes.size();
+  std::vector<TabularPrediction> out(r.size() / k);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const double *row = r.data() + i * k;
     long best = std::max_element(row, row + k) - row;
     if (k == 2 && std::isfinite(m.threshold)) best = row[m.positive] >= m.threshold ? m.positive : 1 - m.positive;
     out[i].label = m.classes[best];
@@ -295,6 +308,66 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
     if (m.positive >= 0) out[i].positive_probability = row[m.positive];
     out[i].value = label_value(m.label_type, out[i].label);
   }
+  return out;
+}
+
+TabularScorer::Evaluation TabularScorer::evaluate(const TabularRows &rows) const {
+  const Impl &m = *impl_;
+  if (m.kind == ModelKind::Classifier && rows.label_type != m.label_type)
+    throw Error(ErrorKind::DatatypeMismatch,
+                "the source's column \"" + rows.label_name + "\" is " + label_type_name(rows.label_type) +
+                    ", the model was trained on " + label_type_name(m.label_type) + " labels",
+                "Give a source whose label column has the training's type.");
+  if (rows.features.size() != m.features.size())
+    throw Error(ErrorKind::InvalidParameter, "the source has " + std::to_string(rows.features.size()) +
+                                                 " feature columns, the model " + std::to_string(m.features.size()));
+  const auto kind_of = [](bool numeric, bool image) { return image ? "a picture" : numeric ? "a number" : "text"; };
+  for (std::size_t f = 0; f < m.features.size(); ++f)
+    if (rows.features[f].numeric != m.features[f].numeric || rows.features[f].image != m.features[f].image)
+      throw Error(ErrorKind::DatatypeMismatch,
+                  "the source's column \"" + rows.features[f].name + "\" is " +
+                      kind_of(rows.features[f].numeric, rows.features[f].image) + ", the model reads it as " +
+                      kind_of(m.features[f].numeric, m.features[f].image),
+                  "Give a source whose columns have the training's types.");
+  Evaluation out;
+  const auto add = [&](const std::string &estimator, const std::vector<std::pair<std::string, double>> &metrics) {
+    for (const auto &[metric, value] : metrics) out.metrics.push_back({"evaluation", estimator, metric, value});
+  };
+  const std::vector<double> r = raw_scores(rows.features, {});
+  if (m.kind == ModelKind::Regressor) {
+    std::vector<double> predicted;
+    for (double v : r) predicted.push_back(v * m.target_std + m.target_mean);
+    out.rows = static_cast<long>(predicted.size());
+    if (out.rows == 0) throw Error(ErrorKind::InvalidParameter, "the source has no rows to evaluate on");
+    add("model", regression_metrics(rows.targets, predicted));
+    add("mean", regression_metrics(rows.targets, std::vector<double>(predicted.size(), m.target_mean)));
+    return out;
+  }
+  const std::size_t k = m.classes.size();
+  ClassPredictions model, majority;
+  model.classes = majority.classes = static_cast<int>(k);
+  model.positive = m.positive;
+  model.threshold = m.threshold;
+  for (std::size_t i = 0; i < rows.labels.size() && (i + 1) * k <= r.size(); ++i) {
+    const auto c = std::find(m.classes.begin(), m.classes.end(), rows.labels[i]);
+    if (c == m.classes.end()) {
+      ++out.unknown_labels;
+      continue;
+    }
+    const int actual = static_cast<int>(c - m.classes.begin());
+    model.probs.insert(model.probs.end(), r.begin() + static_cast<long>(i * k),
+                       r.begin() + static_cast<long>((i + 1) * k));
+    model.actual.push_back(actual);
+    majority.probs.insert(majority.probs.end(), m.prior.begin(), m.prior.end());
+    majority.actual.push_back(actual);
+  }
+  out.rows = model.rows();
+  if (out.rows == 0)
+    throw Error(ErrorKind::InvalidParameter, "the source has no rows of a class the model knows",
+                std::to_string(out.unknown_labels) + " rows have a label the model was not trained on.");
+  const int positive = m.positive < 0 ? 1 : m.positive;  // as training reports them
+  add("model", classification_metrics(model, positive, m.classes));
+  if (!m.prior.empty()) add("majority", classification_metrics(majority, positive, m.classes));
   return out;
 }
 

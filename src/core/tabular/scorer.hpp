@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/common/blob.hpp"
+#include "core/common/point_metrics.hpp"
 #include "core/common/train_hooks.hpp"
 #include "core/tabular/data.hpp"
 #include "core/tabular/model.hpp"
@@ -71,6 +72,21 @@ class TabularScorer {
   ImageExplanation explain_image(std::string_view bytes) const;
   std::string attention_png(std::string_view bytes, int scale) const;
 
+  // The model and its baseline scored on labelled rows it has not seen
+  // (xb_evaluate; rows read like its training source): metric rows of split
+  // "evaluation" (each estimator's "rows" counts them), estimator "model",
+  // and "majority" (the training rows'
+  // class shares; blobs before 0.2.0 do not keep them, so no such rows) or
+  // "mean" (the training target's). Rows of a class the model does not know
+  // are left out and counted. Error(InvalidParameter) when no row is left,
+  // Error(DatatypeMismatch) when the label's type is not the training's.
+  struct Evaluation {
+    std::vector<MetricRow> metrics;
+    long rows = 0;
+    long unknown_labels = 0;
+  };
+  Evaluation evaluate(const TabularRows &rows) const;
+
   // Whether the attention points at what the prediction rests on: for each
   // picture, its true class's probability with the pixels under the
   // `fraction` most attended cells blacked out, against the same number of
@@ -88,6 +104,10 @@ class TabularScorer {
  private:
   struct Impl;
   explicit TabularScorer(std::unique_ptr<Impl> impl);
+  // Per row, every class's probability (row-major, in class order), or the
+  // regressor's value in scaled units; refused when one is not finite.
+  std::vector<double> raw_scores(const std::vector<TabularColumn> &columns,
+                                 const std::function<std::string(long)> &row_names) const;
   std::unique_ptr<Impl> impl_;
 };
 

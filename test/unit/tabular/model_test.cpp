@@ -204,3 +204,60 @@ TEST(TabularModel, ARegressorOfAConstantTargetLoadsAndPredictsIt) {
   EXPECT_NEAR(p[0].value, 42.0, 0.1);  // the mean, up to what 30 epochs leave of the initial weights
   EXPECT_TRUE(std::isnan(scorer->importance().front().importance));
 }
+
+// xb_evaluate's core: the metrics of rows the model scores, by the same
+// definitions as the test split's, beside the training rows' class shares
+// (majority) or mean; rows of a class the model does not know are counted
+// and left out; a label of another type is refused.
+TEST(TabularModel, EvaluationScoresLabelledRowsBesideTheBaseline) {
+  const TabularRows rows = products();
+  const TrainedTabular m = train_classifier(rows, quick(true), cpu(), {});
+  const auto scorer = TabularScorer::load(m.blob, cpu());
+  TabularRows more = rows;
+  more.labels[0] = "7";  // a class the model was not trained on
+  const TabularScorer::Evaluation e = scorer->evaluate(more);
+  EXPECT_EQ(e.rows, 199);
+  EXPECT_EQ(e.unknown_labels, 1);
+
+  const auto predictions = scorer->predict(more.features);
+  double right = 0, loss = 0;
+  for (std::size_t i = 1; i < predictions.size(); ++i) {
+    right += predictions[i].label == more.labels[i];
+    const double p =
+        more.labels[i] == "2" ? predictions[i].positive_probability : 1 - predictions[i].positive_probability;
+    loss -= std::log(p);
+  }
+  const auto value = [&](const std::string &estimator, const std::string &name) {
+    for (const auto &r : e.metrics)
+      if (r.split == "evaluation" && r.estimator == estimator && r.metric == name) return r.value;
+    return std::nan("");
+  };
+  EXPECT_NEAR(value("model", "accuracy"), right / 199, 1e-12);
+  EXPECT_NEAR(value("model", "log_loss"), loss / 199, 1e-9);
+  EXPECT_DOUBLE_EQ(value("majority", "roc_auc"), 0.5);
+  EXPECT_TRUE(std::isfinite(value("majority", "log_loss")));
+
+  TabularRows as_text = rows;
+  as_text.label_type = LabelType::Text;
+  try {
+    scorer->evaluate(as_text);
+    FAIL() << "a text label for an integer-label model";
+  } catch (const Error &err) {
+    EXPECT_EQ(err.kind(), ErrorKind::DatatypeMismatch);
+  }
+  TabularRows none = rows;
+  for (auto &label : none.labels) label = "7";
+  EXPECT_THROW(scorer->evaluate(none), Error);
+
+  const TrainedTabular r = train_regressor(rows, quick(false), cpu(), {});
+  const auto regressor = TabularScorer::load(r.blob, cpu());
+  const auto values = regressor->predict(rows.features);
+  double sq = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) sq += std::pow(values[i].value - rows.targets[i], 2);
+  const TabularScorer::Evaluation re = regressor->evaluate(rows);
+  for (const auto &row : re.metrics)
+    if (row.estimator == "model" && row.metric == "rmse") EXPECT_NEAR(row.value, std::sqrt(sq / 200), 1e-9);
+  EXPECT_EQ(
+      std::count_if(re.metrics.begin(), re.metrics.end(), [](const MetricRow &row) { return row.estimator == "mean"; }),
+      4);  // mae, rmse, r2, rows
+}
