@@ -564,8 +564,9 @@ AS 'MODULE_PATHNAME', 'xb_model_bytes'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION xb_model_bytes(text, integer) IS
-  'The model blob of the deployed (or given) version, for xb_model_load() in another database or xb_forecast(bytea); '
-  'needs manage: a forecaster''s blob holds the last lookback points of every series and their covariates';
+  'The model blob of the deployed (or given) version, with its rows of xb.model_metrics, for xb_model_load() in '
+  'another database or xb_forecast(bytea); needs manage: a forecaster''s blob holds the last lookback points of '
+  'every series and their covariates';
 
 CREATE FUNCTION xb_deploy(name text, version integer)
 RETURNS integer
@@ -611,7 +612,8 @@ $$;
 COMMENT ON FUNCTION xb_rollback(text) IS
   'Deploys the version before the deployed one; returns it';
 
-CREATE FUNCTION xb_model_load(name text, model bytea, deploy boolean DEFAULT true)
+CREATE FUNCTION xb_model_load(name text, model bytea, deploy boolean DEFAULT true, time_col text DEFAULT NULL,
+                              target_col text DEFAULT NULL, series_cols text[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -621,12 +623,15 @@ BEGIN
   END IF;
   -- Checks the whole blob, then 'manage', then writes (deployed when asked,
   -- or when the name has no deployed version).
-  RETURN xb.import_version(xb_model_load.name, xb_model_load.model, coalesce(xb_model_load.deploy, true));
+  RETURN xb.import_version(xb_model_load.name, xb_model_load.model, coalesce(xb_model_load.deploy, true),
+                           nullif(xb_model_load.time_col, ''), nullif(xb_model_load.target_col, ''),
+                           xb_model_load.series_cols);
 END
 $$;
 
-COMMENT ON FUNCTION xb_model_load(text, bytea, boolean) IS
-  'Imports a model blob (from xb_model_bytes or xb_fit_forecaster) as the next version of name; returns its id';
+COMMENT ON FUNCTION xb_model_load(text, bytea, boolean, text, text, text[]) IS
+  'Imports a model blob (from xb_model_bytes or xb_fit_forecaster) as the next version of name; returns its id. '
+  'A forecaster''s time, target and series columns, named here, let xb_evaluate and future_source read a source';
 
 -- Retraining ------------------------------------------------------------------
 -- CALL xb_retrain('sales_gru') reruns the deployed version's stored spec on
@@ -925,7 +930,8 @@ CREATE FUNCTION xb.set_grant(model_name text, grantee text, privilege text)   --
 RETURNS void AS 'MODULE_PATHNAME', 'xb_set_grant' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION xb.drop_grant(model_name text, grantee text)   -- owner
 RETURNS void AS 'MODULE_PATHNAME', 'xb_drop_grant' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-CREATE FUNCTION xb.import_version(model_name text, model bytea, deploy boolean)   -- manage
+CREATE FUNCTION xb.import_version(model_name text, model bytea, deploy boolean, time_col text, target_col text,
+                                  series_cols text[])   -- manage
 RETURNS bigint AS 'MODULE_PATHNAME', 'xb_import_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION xb.replace_forecasts(model_name text, horizon integer)   -- manage
 RETURNS bigint AS 'MODULE_PATHNAME', 'xb_replace_forecasts' LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -1047,12 +1053,17 @@ CREATE VIEW xb.model_summary WITH (security_invoker = true) AS
 SELECT m.name, m.version, m.kind, m.arch, n.owner, m.owner AS trained_by, m.created_at AS trained_at, m.train_rows,
        m.status, k.metric AS key_metric, s.model_score, k.baseline, s.baseline_score,
        s.model_score / nullif(s.baseline_score, 0) AS score_ratio,
-       s.accuracy, s.baseline_accuracy, s.roc_auc, s.coverage
+       s.accuracy, s.baseline_accuracy, s.roc_auc, s.coverage, e.split AS scored_on
 FROM xb.models m
 JOIN xb.model_names n ON n.name = m.name
 CROSS JOIN LATERAL (SELECT CASE m.kind WHEN 'forecaster' THEN 'mase' WHEN 'classifier' THEN 'log_loss' ELSE 'rmse' END,
                            CASE m.kind WHEN 'forecaster' THEN 'seasonal_naive' WHEN 'classifier' THEN 'majority'
                                        ELSE 'mean' END) k(metric, baseline)
+-- The test split; for a version without one (an import), its latest
+-- xb_evaluate, if any.
+CROSS JOIN LATERAL (SELECT coalesce(max(x.split) FILTER (WHERE x.split = 'test'),
+                                    max(x.split) FILTER (WHERE x.split = 'evaluation')) AS split
+                    FROM xb.model_metrics x WHERE x.model_id = m.id) e
 CROSS JOIN LATERAL (
   SELECT max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = k.metric) AS model_score,
          max(mm.value) FILTER (WHERE mm.estimator = k.baseline AND mm.metric = k.metric) AS baseline_score,
@@ -1060,12 +1071,13 @@ CROSS JOIN LATERAL (
          max(mm.value) FILTER (WHERE mm.estimator = k.baseline AND mm.metric = 'accuracy') AS baseline_accuracy,
          max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'roc_auc') AS roc_auc,
          max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'coverage') AS coverage
-  FROM xb.model_metrics mm WHERE mm.model_id = m.id AND mm.split = 'test') s
+  FROM xb.model_metrics mm WHERE mm.model_id = m.id AND mm.split = e.split) s
 WHERE m.deployed;
 
 COMMENT ON VIEW xb.model_summary IS
   'One row per deployed model: kind, architecture, version, owner, training time and rows, status, its key test metric '
-  'beside its baseline''s and their ratio (below 1: better than the baseline), accuracy, ROC AUC, interval coverage';
+  'beside its baseline''s and their ratio (below 1: better than the baseline), accuracy, ROC AUC, interval coverage, '
+  'and the split they come from (test, or for an import the latest xb_evaluate)';
 
 -- Per forecaster version and series: the test split's metrics, from
 -- xb.residuals (the same definitions as xb.model_metrics: fractions, not

@@ -1,5 +1,7 @@
 #include "core/model_info.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/common/blob.hpp"
@@ -12,7 +14,82 @@ namespace xb {
 
 using nlohmann::json;
 
+namespace {
+
+// describe_model's answer before reported_metrics (defined below).
+std::string describe_loaded_model(std::string_view blob, const RuntimeSettings &runtime);
+
+bool is_label(const json &v, std::size_t max_length) {
+  if (!v.is_string()) return false;
+  const std::string &s = v.get_ref<const std::string &>();
+  return !s.empty() && s.size() <= max_length &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+// The state's reported_metrics, checked (null when there are none): at most
+// kMaxReportedMetrics rows of a known split, a short printable estimator and
+// metric, and a number or null (NaN) value.
+json reported_metrics_of(const std::string &state_json) {
+  json state;
+  try {
+    state = json::parse(state_json);
+  } catch (const json::exception &e) {
+    throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
+  }
+  if (!state.is_object() || !state.contains("reported_metrics")) return nullptr;
+  const json &rows = state.at("reported_metrics");
+  bool ok = rows.is_array() && rows.size() <= kMaxReportedMetrics;
+  for (std::size_t i = 0; ok && i < rows.size(); ++i) {
+    const json &r = rows[i];
+    ok = r.is_object() && r.size() == 4 && r.contains("split") && r.contains("estimator") && r.contains("metric") &&
+         r.contains("value") && is_label(r.at("estimator"), 64) && is_label(r.at("metric"), 128) &&
+         (r.at("value").is_number() || r.at("value").is_null());
+    if (ok) {
+      const json &split = r.at("split");
+      ok = split == "train" || split == "validation" || split == "test" || split == "cv" || split == "evaluation";
+    }
+  }
+  if (!ok)
+    throw Error(ErrorKind::CorruptModel, "model state is invalid: reported_metrics",
+                "The blob was damaged or built by something else; export it again.");
+  return rows;
+}
+
+}  // namespace
+
+std::string with_reported_metrics(std::string_view blob, const std::vector<MetricRow> &metrics) {
+  ModelBlob decoded = decode_blob(blob);
+  json state;
+  try {
+    state = json::parse(decoded.state_json);
+  } catch (const json::exception &e) {
+    throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
+  }
+  json rows = json::array();
+  for (const MetricRow &m : metrics) {
+    if (rows.size() == kMaxReportedMetrics) break;
+    rows.push_back({{"split", m.split},
+                    {"estimator", m.estimator},
+                    {"metric", m.metric},
+                    {"value", std::isfinite(m.value) ? json(m.value) : json(nullptr)}});
+  }
+  state["reported_metrics"] = std::move(rows);
+  decoded.state_json = state.dump();
+  return encode_blob(decoded);
+}
+
 std::string describe_model(std::string_view blob, const RuntimeSettings &runtime) {
+  const std::string info = describe_loaded_model(blob, runtime);
+  const json reported = reported_metrics_of(decode_blob(blob).state_json);
+  if (reported.is_null()) return info;
+  json out = json::parse(info);
+  out["reported_metrics"] = reported;
+  return out.dump();
+}
+
+namespace {
+
+std::string describe_loaded_model(std::string_view blob, const RuntimeSettings &runtime) {
   const ModelBlob decoded = decode_blob(blob);
   json info = {{"format_version", kBlobFormatVersion},
                {"kind", model_kind_name(decoded.kind)},
@@ -62,4 +139,5 @@ std::string describe_model(std::string_view blob, const RuntimeSettings &runtime
   return info.dump();
 }
 
+}  // namespace
 }  // namespace xb

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 
+#include "core/common/blob.hpp"
 #include "core/common/error.hpp"
 #include "core/model_info.hpp"
 #include "pg/args.hpp"
@@ -647,6 +649,22 @@ bool may_use(const std::string &name) {
   return execute1("SELECT xb.may_use($1)", TEXTOID, text_datum(name), SPI_OK_SELECT) != 0;
 }
 
+std::string exported_model_bytes(long id) {
+  const std::string bytes = model_bytes(id);
+  std::vector<TextRow> rows;
+  as_catalog_owner([&] {
+    rows = select_text(
+        "SELECT split, estimator, metric, value::text FROM xb.model_metrics WHERE model_id = $1::bigint "
+        "ORDER BY split, estimator, metric",
+        {std::to_string(id)});
+  });
+  if (rows.empty()) return bytes;
+  std::vector<MetricRow> metrics;
+  for (const TextRow &r : rows)
+    metrics.push_back({*r.at(0), *r.at(1), *r.at(2), r.at(3) ? std::strtod(r.at(3)->c_str(), nullptr) : NAN});
+  return with_reported_metrics(bytes, metrics);
+}
+
 // --- Catalog primitives ---
 
 void deploy_version(const std::string &name, int version) {
@@ -786,9 +804,28 @@ void replace_evaluation(const std::string &name, long model_id, const std::vecto
   });
 }
 
-long import_version(const std::string &name, const std::string &bytes, bool deploy) {
+namespace {
+
+// Columns an importer names must fit the blob: a time column (and target,
+// series) for a forecaster only, and names that are not empty.
+void check_imported_columns(const std::string &bytes, const ImportedColumns &c) {
+  const bool forecaster = decode_blob(bytes).kind == ModelKind::Forecaster;
+  if (!forecaster && (!c.time_col.empty() || !c.series_cols.empty()))
+    throw Error(ErrorKind::InvalidParameter, "a classifier or regressor has no time or series columns",
+                "Name only target_col (the label), or nothing: the blob knows its features and label.");
+  if (forecaster && (!c.target_col.empty() || !c.series_cols.empty()) && c.time_col.empty())
+    throw Error(ErrorKind::InvalidParameter, "name the forecaster's time_col with its target and series columns",
+                "For example time_col => 'date', target_col => 'weekly_sales', series_cols => ARRAY['store'].");
+  for (const auto &col : c.series_cols)
+    if (col.empty()) throw Error(ErrorKind::InvalidParameter, "series_cols must not contain an empty name");
+}
+
+}  // namespace
+
+long import_version(const std::string &name, const std::string &bytes, bool deploy, const ImportedColumns &columns) {
   // The whole blob is checked before anything is written.
   const std::string info = describe_model(bytes, runtime_settings());
+  check_imported_columns(bytes, columns);
   const SourceAuthor author = current_author();
   Params p;
   p.add(TEXTOID, text_datum(name));
@@ -798,24 +835,33 @@ long import_version(const std::string &name, const std::string &bytes, bool depl
   p.add(BYTEAOID, bytea_datum(bytes, "the model"));
   p.add(BOOLOID, 0);  // deployed, below
   p.add(TEXTOID, text_datum(author.search_path));
+  p.add(TEXTOID, text_datum(columns.time_col), columns.time_col.empty());
+  p.add(TEXTOID, text_datum(columns.target_col), columns.target_col.empty());
+  p.add(TEXTARRAYOID, columns.series_cols.empty() ? 0 : text_array(columns.series_cols), columns.series_cols.empty());
   const NewVersion v = begin_model_version(name, deploy);
   p.values[1] = Int32GetDatum(v.version);
   p.values[5] = BoolGetDatum(v.deployed);
   long id = 0;
-  // The blob knows its features and label, not the table or the time and
-  // series columns it was trained from: source says it was imported.
+  // The blob knows its features and label, not the table it was trained
+  // from (source says it was imported); the importer may name its time,
+  // target and series columns, and the metrics it reports go to the lineage.
   write_catalog(name, Right::Manage, [&](const std::string &caller) {
     p.values[2] = text_datum(caller);
     p.nulls[2] = ' ';
     id = execute(R"SQL(
-INSERT INTO xb.models (name, version, kind, arch, source, target_col, feature_cols, horizon, options,
-                       hyperparameters, train_rows, lineage, device, train_seconds, status, deployed, weights,
-                       owner, source_author, source_search_path)
-SELECT $1, $2, i->>'kind', i->>'arch', '(imported)', i->>'label',
+INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, series_cols, feature_cols, horizon,
+                       options, hyperparameters, train_rows, lineage, device, train_seconds, status, deployed,
+                       weights, owner, source_author, source_search_path)
+SELECT $1, $2, i->>'kind', i->>'arch', '(imported)', $8, coalesce($9, i->>'label'), coalesce($10, '{}'),
        ARRAY(SELECT jsonb_array_elements_text(i->'features' || coalesce(i->'text_features', '[]'))),
-       (i->>'horizon')::integer, '{}', i->'options', 0,
+       (i->>'horizon')::integer, jsonb_strip_nulls(jsonb_build_object('time_zone', i->'options'->'time_zone')),
+       i->'options', 0,
        jsonb_build_object('imported_at', now(), 'imported_by', $3, 'bytes', octet_length($5),
-                          'sha256', encode(sha256($5), 'hex'), 'format_version', i->'format_version'),
+                          'sha256', encode(sha256($5), 'hex'), 'format_version', i->'format_version')
+         || CASE WHEN i ? 'reported_metrics'
+                 THEN jsonb_build_object('reported_metrics', i->'reported_metrics',
+                                         'metrics', 'reported by the blob, not measured here; xb_evaluate measures them')
+                 ELSE '{}' END,
        'imported', 0, 'imported', $6, $5, $3, $3, $7
 FROM (SELECT $4::jsonb AS i) AS blob_info
 RETURNING id)SQL",

@@ -110,6 +110,10 @@ long insert_tabular_model(const NewTabularModel &m);
 // find_model has checked the caller's right on it. Error(UndefinedObject)
 // when it is gone.
 std::string model_bytes(long id);
+// model_bytes with the version's rows of xb.model_metrics in its state
+// (reported_metrics), as xb_model_bytes exports it; a version without
+// metric rows (an import not evaluated here) keeps the ones its blob reports.
+std::string exported_model_bytes(long id);
 
 // The per-name lock every writer of a name's versions takes, to the end of
 // the transaction (the key the SQL functions take too). Whoever compares
@@ -133,8 +137,16 @@ void drop_grant(const std::string &name, const std::string &grantee);
 void replace_evaluation(const std::string &name, long model_id, const std::vector<MetricRow> &rows);
 // Replaces the name's rows of xb.forecasts (manage); returns how many.
 long replace_forecasts(const std::string &name, const StoredModel &m, const std::vector<ForecastPoint> &points);
+// What an importer may say about the source a blob was trained from (the
+// blob does not know): for a forecaster, its time, target and series
+// columns, which xb_evaluate and future_source read; empty: not named.
+struct ImportedColumns {
+  std::string time_col;
+  std::string target_col;
+  std::vector<std::string> series_cols;
+};
 // Imports a blob as the next version of name (manage); returns its id.
-long import_version(const std::string &name, const std::string &bytes, bool deploy);
+long import_version(const std::string &name, const std::string &bytes, bool deploy, const ImportedColumns &columns);
 // Drops one version that is not deployed, with its metrics, log, residuals,
 // trials and materialized forecasts (manage).
 void drop_version(const std::string &name, int version);

@@ -52,7 +52,7 @@ XB_FUNCTION(xb_model_bytes) {
   const std::string name = required_text(fcinfo, 0, "name");
   const auto version = optional_int(fcinfo, 1);
   std::string bytes;
-  connected([&] { bytes = model_bytes(find_model(name, Right::Manage, version).id); });
+  connected([&] { bytes = exported_model_bytes(find_model(name, Right::Manage, version).id); });
   const std::size_t n = bytes.size();
   bytea *out = nullptr;
   pg_call([&] { out = static_cast<bytea *>(palloc(n + VARHDRSZ)); });
@@ -118,7 +118,7 @@ XB_FUNCTION(xb_drop_grant) {
   PG_RETURN_VOID();
 }
 
-// xb.import_version(name, model, deploy) -> model id
+// xb.import_version(name, model, deploy, time_col, target_col, series_cols) -> model id
 XB_FUNCTION(xb_import_version) {
   const std::string name = required_text(fcinfo, 0, "name");
   if (PG_ARGISNULL(1))
@@ -128,7 +128,11 @@ XB_FUNCTION(xb_import_version) {
   pg_call([&] { model = PG_GETARG_BYTEA_PP(1); });
   const std::string bytes(VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model));
   const bool deploy = PG_ARGISNULL(2) || PG_GETARG_BOOL(2);
+  ImportedColumns columns;
+  if (!PG_ARGISNULL(3)) columns.time_col = text_of(PG_GETARG_DATUM(3));
+  if (!PG_ARGISNULL(4)) columns.target_col = text_of(PG_GETARG_DATUM(4));
+  columns.series_cols = optional_text_array(fcinfo, 5, "series_cols");
   long id = 0;
-  connected([&] { id = import_version(name, bytes, deploy); });
+  connected([&] { id = import_version(name, bytes, deploy, columns); });
   PG_RETURN_INT64(id);
 }

@@ -29,10 +29,11 @@ struct Evaluated {
 
 // The actuals of source, read like the training source, against the forecast.
 Evaluated evaluate_forecaster_on(const std::string &name, const StoredModel &m, const std::string &source) {
-  if (m.source.time_col.empty())
+  if (m.source.time_col.empty() || m.source.target_col.empty())
     throw Error(ErrorKind::InvalidParameter,
-                "model \"" + name + "\" was imported and does not know its time and series columns",
-                "Evaluate it in the database it was trained in, or retrain it here.");
+                "model \"" + name + "\" was imported and does not know its time and target columns",
+                "Import it naming them: xb_model_load(name, blob, time_col => ..., target_col => ..., series_cols => "
+                "...).");
   SourceSpec spec = m.source;
   spec.source = source;
   spec.time_zone = parse_forecast_options(m.arch, m.horizon, m.options_json).time_zone;  // the training's calendar

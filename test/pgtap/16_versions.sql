@@ -57,10 +57,17 @@ SELECT is(pg_temp.deployed('pgtap16_reco'), 2, 'the errors changed nothing');
 -- ---------------------------------------------------------------------------
 -- Export and the blob's description
 -- ---------------------------------------------------------------------------
-SELECT is(xb_model_bytes('pgtap16_reco'), (SELECT weights FROM xb.models WHERE name = 'pgtap16_reco' AND version = 2),
-          'xb_model_bytes exports the deployed version');
-SELECT is(xb_model_bytes('pgtap16_reco', 1), (SELECT weights FROM xb.models WHERE name = 'pgtap16_reco' AND version = 1),
-          '... or the version asked for');
+-- An export is the version's blob with its rows of xb.model_metrics added
+-- (reported_metrics); the rest of its description is the stored blob's.
+CREATE FUNCTION pg_temp.exported_as_stored(v integer) RETURNS boolean LANGUAGE sql AS $$
+  SELECT (xb_model_info(xb_model_bytes('pgtap16_reco', v)) - 'reported_metrics' - 'bytes')
+           = (xb_model_info(m.weights) - 'bytes')
+         AND jsonb_array_length(xb_model_info(xb_model_bytes('pgtap16_reco', v))->'reported_metrics')
+           = (SELECT count(*) FROM xb.model_metrics mm WHERE mm.model_id = m.id)
+  FROM xb.models m WHERE m.name = 'pgtap16_reco' AND m.version = v $$;
+SELECT ok(pg_temp.exported_as_stored(2) AND xb_model_bytes('pgtap16_reco') = xb_model_bytes('pgtap16_reco', 2),
+          'xb_model_bytes exports the deployed version, with its metrics');
+SELECT ok(pg_temp.exported_as_stored(1), '... or the version asked for');
 SELECT throws_ok($$SELECT xb_model_bytes('pgtap16_reco', 7)$$, '42704', 'model "pgtap16_reco" has no version 7',
                  'exporting an unknown version is a clean error');
 SELECT is((SELECT format('%s %s %s %s %s', i->>'format_version', i->>'kind', i->>'arch', i->>'label', i->'features')

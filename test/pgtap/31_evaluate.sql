@@ -8,7 +8,7 @@
 -- Roles are created inside the transaction, which is rolled back.
 \ir preamble.psql
 
-SELECT plan(25);
+SELECT plan(35);
 SET LOCAL xb.progress_every = 0;
 
 \ir walmart.psql
@@ -93,6 +93,40 @@ SELECT ok((SELECT value FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.m
   'the test split''s metrics stay beside it');
 
 -- ---------------------------------------------------------------------------
+-- An export carries its version's metrics; an import shows them as the blob
+-- reports them (in its lineage, not in xb.model_metrics) until xb_evaluate
+-- measures it here, and may name the time, target and series columns that
+-- xb_evaluate (and future_source) read.
+CREATE TEMP TABLE pgtap31_blob AS SELECT xb_model_bytes('pgtap31_fc') AS b;
+SELECT is((SELECT (r->>'value')::float8 FROM jsonb_array_elements(xb_model_info((SELECT b FROM pgtap31_blob))->'reported_metrics') r
+           WHERE r->>'split' = 'test' AND r->>'estimator' = 'model' AND r->>'metric' = 'wape'),
+          (SELECT value FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
+           WHERE m.name = 'pgtap31_fc' AND split = 'test' AND estimator = 'model' AND metric = 'wape'),
+  'the exported blob carries the test WAPE (and the evaluation) of its version');
+SELECT xb_model_load('pgtap31_copy', (SELECT b FROM pgtap31_blob), time_col => 'date', target_col => 'weekly_sales',
+                     series_cols => ARRAY['store']) IS NOT NULL AS imported;
+SELECT is((SELECT format('%s %s %s %s', source, time_col, target_col, series_cols) FROM xb.models WHERE name = 'pgtap31_copy'),
+  '(imported) date weekly_sales {store}', 'the import keeps the columns it was told');
+SELECT is((SELECT count(*)::int FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id WHERE m.name = 'pgtap31_copy'),
+  0, 'nothing measured here yet: no metric rows ...');
+SELECT is((SELECT lineage->>'metrics' FROM xb.models WHERE name = 'pgtap31_copy'),
+  'reported by the blob, not measured here; xb_evaluate measures them', '... and the lineage says whose figures it holds');
+SELECT ok((SELECT jsonb_array_length(lineage->'reported_metrics') > 20 FROM xb.models WHERE name = 'pgtap31_copy'),
+  'the reported metrics are in the lineage');
+SELECT is((SELECT value FROM xb_evaluate('pgtap31_copy', 'pgtap31_to_august') WHERE series IS NULL AND estimator = 'model' AND metric = 'wape'),
+          (SELECT value FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
+           WHERE m.name = 'pgtap31_fc' AND split = 'evaluation' AND estimator = 'model' AND metric = 'wape'),
+  'xb_evaluate measures the import here: the same WAPE as the original on the same weeks');
+SELECT is((SELECT scored_on || ' ' || (abs(model_score - baseline_score) >= 0)::text FROM xb.model_summary WHERE name = 'pgtap31_copy'),
+  'evaluation true', 'xb.model_summary then shows the import''s measured scores, from its evaluation');
+SELECT xb_model_load('pgtap31_bare', (SELECT b FROM pgtap31_blob)) IS NOT NULL AS imported;
+SELECT throws_ok($$SELECT count(*) FROM xb_evaluate('pgtap31_bare', 'pgtap31_sales')$$, '22023',
+  'model "pgtap31_bare" was imported and does not know its time and target columns',
+  'an import that was not told its columns cannot be evaluated: a clean error');
+SELECT throws_ok($$SELECT xb_model_load('pgtap31_half', (SELECT b FROM pgtap31_blob), target_col => 'weekly_sales')$$,
+  '22023', 'name the forecaster''s time_col with its target and series columns', 'a target without a time column is refused');
+
+-- ---------------------------------------------------------------------------
 -- A classifier and a regressor: trained on the first 400 dresses, scored on the other 100.
 \ir dresses.psql
 SELECT xb_train_classifier('pgtap31_reco', 'SELECT * FROM dresses WHERE row_no <= 400', 'recommendation',
@@ -131,6 +165,8 @@ SELECT is((SELECT value FROM xb_evaluate('pgtap31_reco',
 SELECT throws_ok($$SELECT count(*) FROM xb_evaluate('pgtap31_reco',
                      'SELECT style, price, rating, season, recommendation::text AS recommendation FROM pgtap31_unseen')$$,
   '42804', NULL, 'a label of another type than the training''s is an error');
+SELECT throws_ok($$SELECT xb_model_load('pgtap31_reco_copy', xb_model_bytes('pgtap31_reco'), time_col => 'day')$$,
+  '22023', 'a classifier or regressor has no time or series columns', 'a classifier import takes no time column');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -279,3 +279,54 @@ TEST(ModelValidation, NonFiniteOutputsAreRefused) {
              0, cpu(), {});
   }));
 }
+
+// An export carries its version's metrics (reported_metrics): every kind
+// still loads and forecasts or scores as before, describe_model shows them,
+// and a forged list (too long, an unknown split, a non-number, a label with
+// control characters) is refused like any other damage.
+TEST(ModelValidation, ReportedMetricsTravelWithTheBlobAndAreChecked) {
+  const TrainedForecaster net =
+      train_forecaster(weekly_rows(), parse_forecast_options("gru", 3, R"({"epochs": 1, "lookback": 6})"), cpu(), {});
+  const TrainedForecaster stat = train_forecaster(weekly_rows(), parse_forecast_options("snaive", 3, "{}"), cpu(), {});
+  const std::string reco =
+      train_classifier(products(), parse_tabular_options(true, R"({"epochs": 2, "hidden": [4]})"), cpu(), {}).blob;
+  for (const TrainedForecaster *m : {&net, &stat}) {
+    const std::string exported = with_reported_metrics(m->blob, m->metrics);
+    const json info = json::parse(describe_model(exported, cpu()));
+    ASSERT_EQ(info.at("reported_metrics").size(), m->metrics.size());
+    EXPECT_EQ(info.at("reported_metrics")[0].at("split"), m->metrics[0].split);
+    const auto before = forecast(m->blob, 0, cpu(), {}), after = forecast(exported, 0, cpu(), {});
+    ASSERT_EQ(before.size(), after.size());
+    for (std::size_t i = 0; i < before.size(); ++i) EXPECT_EQ(before[i].yhat, after[i].yhat);
+    EXPECT_FALSE(json::parse(describe_model(m->blob, cpu())).contains("reported_metrics"));
+  }
+  const std::string reco_exported = with_reported_metrics(reco, {{"test", "model", "accuracy", 0.75}});
+  EXPECT_EQ(json::parse(describe_model(reco_exported, cpu())).at("reported_metrics")[0].at("value"), 0.75);
+  EXPECT_NO_THROW(TabularScorer::load(reco_exported, cpu()));
+
+  const auto refused = [&](const json &rows) {
+    try {
+      describe_model(reseal(reco, [&](json &s) { s["reported_metrics"] = rows; }), cpu());
+      return false;
+    } catch (const Error &e) {
+      return e.kind() == ErrorKind::CorruptModel;
+    }
+  };
+  const json good = {{"split", "test"}, {"estimator", "model"}, {"metric", "accuracy"}, {"value", 0.7}};
+  EXPECT_FALSE(refused(json::array({good})));
+  EXPECT_FALSE(
+      refused(json::array({json{{"split", "cv"}, {"estimator", "majority"}, {"metric", "f1"}, {"value", nullptr}}})));
+  EXPECT_TRUE(
+      refused(json::array({json{{"split", "future"}, {"estimator", "model"}, {"metric", "f1"}, {"value", 1}}})));
+  EXPECT_TRUE(
+      refused(json::array({json{{"split", "test"}, {"estimator", "model"}, {"metric", "f1"}, {"value", "1"}}})));
+  EXPECT_TRUE(
+      refused(json::array({json{{"split", "test"}, {"estimator", "mo\ndel"}, {"metric", "f1"}, {"value", 1}}})));
+  EXPECT_TRUE(refused(
+      json::array({json{{"split", "test"}, {"estimator", "model"}, {"metric", std::string(200, 'x')}, {"value", 1}}})));
+  EXPECT_TRUE(refused(json{{"split", "test"}}));
+  EXPECT_TRUE(refused(json::array({good, 7})));
+  json many = json::array();
+  for (std::size_t i = 0; i <= kMaxReportedMetrics; ++i) many.push_back(good);
+  EXPECT_TRUE(refused(many));
+}
