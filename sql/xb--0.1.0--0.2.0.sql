@@ -528,6 +528,15 @@ $$;
 COMMENT ON FUNCTION xb_set_retention(text, integer) IS
   'Keeps the newest keep_versions versions of a model (and the deployed one), now and after every xb_retrain (0: all); returns how many it dropped now';
 
+-- xb_forecast with an interval level (xb_forecast_typed's level): a
+-- function of its own, so xb_forecast keeps its 0.1.0 signature and the
+-- views built on it survive upgrades.
+CREATE FUNCTION xb.forecast_at_level(name text, horizon integer, future_source text, overrides jsonb,
+                                     level double precision)
+RETURNS TABLE (series text, ts timestamp, yhat double precision, lo double precision, hi double precision)
+AS 'MODULE_PATHNAME', 'xb_forecast'
+LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1000;
+
 -- Typed forecasts: the series keys in the types of the series columns, and
 -- the version that forecast. keys is a value of the key's type (NULL::int,
 -- or NULL::a_composite_type with one field per series column, in order):
@@ -539,7 +548,8 @@ CREATE FUNCTION xb_forecast_typed(
   keys          anyelement,
   horizon       integer DEFAULT NULL,
   future_source text DEFAULT NULL,
-  overrides     jsonb DEFAULT NULL)
+  overrides     jsonb DEFAULT NULL,
+  level         double precision DEFAULT NULL)
 RETURNS TABLE (key anyelement, ts timestamp, yhat double precision, lo double precision, hi double precision,
                version integer)
 LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED ROWS 1000
@@ -571,8 +581,8 @@ BEGIN
   -- cast error is told apart from the forecast's own errors.
   SELECT array_agg(f.series), array_agg(f.ts), array_agg(f.yhat), array_agg(f.lo), array_agg(f.hi)
   INTO s, t, y, l, h
-  FROM @extschema@.xb_forecast(xb_forecast_typed.name, xb_forecast_typed.horizon, xb_forecast_typed.future_source,
-                               xb_forecast_typed.overrides) f;
+  FROM xb.forecast_at_level(xb_forecast_typed.name, xb_forecast_typed.horizon, xb_forecast_typed.future_source,
+                             xb_forecast_typed.overrides, xb_forecast_typed.level) f;
   IF fields > 0 AND EXISTS (SELECT FROM unnest(s) k WHERE array_length(string_to_array(k, '|'), 1) <> fields) THEN
     RAISE EXCEPTION 'the series keys of model "%" do not split into the % fields of type %', xb_forecast_typed.name,
       fields, key_type
@@ -601,9 +611,9 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION xb_forecast_typed(text, anyelement, integer, text, jsonb) IS
+COMMENT ON FUNCTION xb_forecast_typed(text, anyelement, integer, text, jsonb, double precision) IS
   'xb_forecast with the series keys in their own type (NULL::int, or NULL of a composite type for several series '
-  'columns) and the version that forecast';
+  'columns) and the version that forecast; level asks for another interval level (0.5, 0.8, 0.9, 0.95, 0.99)';
 
 
 -- Trainings running now, for DBAs (NOTICEs from pg_cron jobs reach no one):

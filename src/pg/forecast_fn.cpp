@@ -126,7 +126,8 @@ XB_FUNCTION(xb_retrain_forecaster) {
   return Int64GetDatum(id);
 }
 
-// xb_forecast(name, horizon, future_source, overrides) -> (series, ts, yhat, lo, hi)
+// xb_forecast(name, horizon, future_source, overrides) -> (series, ts, yhat, lo, hi),
+// and xb.forecast_at_level(the same, level) for xb_forecast_typed.
 XB_FUNCTION(xb_forecast) {
   const std::string name = required_text(fcinfo, 0, "name");
   const auto horizon = optional_int(fcinfo, 1);
@@ -134,6 +135,15 @@ XB_FUNCTION(xb_forecast) {
     throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(*horizon));
   FutureInputs future;
   future.overrides_json = optional_jsonb(fcinfo, 3);
+  if (PG_NARGS() > 4 && !PG_ARGISNULL(4)) {
+    future.level = PG_GETARG_FLOAT8(4);
+    if (!(future.level > 0 && future.level < 1)) {  // 0 would mean the trained level to the core
+      char given[32];
+      snprintf(given, sizeof given, "%g", future.level);  // PostgreSQL's, by its port.h
+      throw Error(ErrorKind::InvalidParameter, std::string("level must be between 0 and 1, not ") + given,
+                  "For example 0.8 for an 80 % interval.");
+    }
+  }
 
   pg_call([] { SPI_connect(); });
   const StoredModel m = deployed_model(name, Right::Use);

@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(12);
+SELECT plan(17);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -47,6 +47,25 @@ SELECT throws_like($$SELECT * FROM xb_forecast_typed('pgtap28_one', NULL::date)$
 SELECT throws_ok($$SELECT * FROM xb_forecast_typed('pgtap28_one', NULL::pg_temp.region_store)$$, '42804',
                  'the series keys of model "pgtap28_one" do not split into the 2 fields of type region_store',
                  'so is a composite with the wrong number of fields');
+
+-- The interval level per call (issue 14, "what BigQuery ML users reach
+-- for"): every forecaster keeps 0.5, 0.8, 0.9, 0.95 and 0.99 beside its
+-- trained level (0.9 by default); the point forecast does not move.
+CREATE TEMP TABLE pgtap28_levels AS
+SELECT f.key, f.ts, f.yhat, f.lo, f.hi, w.lo AS lo95, w.hi AS hi95
+FROM xb_forecast_typed('pgtap28_one', NULL::int, level => 0.8) f
+JOIN xb_forecast_typed('pgtap28_one', NULL::int, level => 0.95) w USING (key, ts);
+SELECT is((SELECT count(*)::int FROM pgtap28_levels l JOIN xb_forecast('pgtap28_one') f ON f.series = l.key::text AND f.ts = l.ts
+           WHERE l.yhat = f.yhat), 36, 'a level per call keeps the point forecast');
+SELECT ok((SELECT bool_and(lo >= lo95 AND hi <= hi95) AND bool_or(hi - lo < hi95 - lo95) FROM pgtap28_levels),
+          'the 80 % interval lies inside the 95 % one, and is narrower');
+SELECT is((SELECT count(*)::int FROM (SELECT key::text, ts, lo, hi FROM xb_forecast_typed('pgtap28_one', NULL::int, level => 0.9)
+                                      EXCEPT SELECT series, ts, lo, hi FROM xb_forecast('pgtap28_one')) d), 0,
+          'the trained level (0.9) is xb_forecast''s interval');
+SELECT throws_ok($$SELECT * FROM xb_forecast_typed('pgtap28_one', NULL::int, level => 0.85)$$, '22023',
+                 'the model has no interval at level 0.85', 'a level the model does not keep names the ones it does');
+SELECT throws_ok($$SELECT * FROM xb_forecast_typed('pgtap28_one', NULL::int, level => 1)$$, '22023',
+                 'level must be between 0 and 1, not 1', 'a level outside (0, 1) is refused');
 
 SELECT * FROM finish();
 ROLLBACK;

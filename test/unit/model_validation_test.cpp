@@ -330,3 +330,46 @@ TEST(ModelValidation, ReportedMetricsTravelWithTheBlobAndAreChecked) {
   for (std::size_t i = 0; i <= kMaxReportedMetrics; ++i) many.push_back(good);
   EXPECT_TRUE(refused(many));
 }
+
+// Interval levels beside the trained one: each a level strictly between 0
+// and 1 with a finite non-negative width per step, at most 16 of them, no
+// level twice; anything else is refused as damage. Without them (blobs
+// before 0.2.0) only the trained level is offered, by name.
+TEST(ModelValidation, IntervalLevelsAreCheckedAndOldBlobsKeepTheirTrainedLevel) {
+  for (const std::string arch : {"gru", "snaive"}) {
+    const std::string blob =
+        train_forecaster(weekly_rows(),
+                         parse_forecast_options(arch, 3, arch == "gru" ? R"({"epochs": 1, "lookback": 6})" : "{}"),
+                         cpu(), {})
+            .blob;
+    const auto refused = [&](const std::function<void(json &)> &change) {
+      try {
+        forecast(reseal(blob, change), 0, cpu(), {});
+        return false;
+      } catch (const Error &e) {
+        return e.kind() == ErrorKind::CorruptModel;
+      }
+    };
+    EXPECT_FALSE(refused([](json &) {})) << arch;
+    EXPECT_TRUE(refused([](json &s) { s["interval_levels"][0][0] = 1.5; })) << arch;
+    EXPECT_TRUE(refused([](json &s) { s["interval_levels"][0][1] = json::array({1.0}); })) << arch;
+    EXPECT_TRUE(refused([](json &s) { s["interval_levels"][0][1][0] = -1.0; })) << arch;
+    EXPECT_TRUE(refused([](json &s) { s["interval_levels"][1][0] = s["interval_levels"][0][0]; })) << arch;
+    EXPECT_TRUE(refused([](json &s) {
+      for (int i = 0; i < 20; ++i) s["interval_levels"].push_back(s["interval_levels"][0]);
+    })) << arch;
+    EXPECT_TRUE(refused([](json &s) { s["interval_levels"] = "0.8"; })) << arch;
+
+    const std::string old = reseal(blob, [](json &s) { s.erase("interval_levels"); });
+    FutureInputs at80;
+    at80.level = 0.8;
+    EXPECT_NO_THROW(forecast(old, 0, cpu(), {})) << arch;
+    try {
+      forecast(old, 0, cpu(), {}, at80);
+      FAIL() << arch << ": a level the blob does not have";
+    } catch (const Error &e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+      EXPECT_NE(e.hint().find("trained before 0.2.0"), std::string::npos) << e.hint();
+    }
+  }
+}

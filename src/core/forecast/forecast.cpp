@@ -177,6 +177,7 @@ std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const Ru
   const ForecastState &st = m.state;
   horizon = checked_horizon(st, horizon);
   const Overrides ov = parse_overrides(future.overrides_json, st.numeric_features, st.text);
+  const std::vector<double> &q = interval_widths(future.level, st.options.interval, st.conformal_q, st.interval_levels);
   auto pred = predict_all(m, future_covariates(st, future, ov, hooks), hooks);
   auto pa = pred.accessor<float, 2>();
 
@@ -187,7 +188,7 @@ std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const Ru
     const long last = static_cast<long>(s.length()) - 1;
     for (int h = 1; h <= horizon; ++h) {
       double yhat = st.target_scalers[k].invert(pa[k][h - 1]);
-      double half = st.conformal_q[h - 1] * st.target_scalers[k].std;
+      double half = q[h - 1] * st.target_scalers[k].std;
       out.push_back({s.key, st.panel.time_at(s, last + h), yhat, yhat - half, yhat + half});
     }
   }

@@ -25,6 +25,7 @@ struct ForecastPoint {
 struct FutureInputs {
   const SeriesRows *rows = nullptr;
   std::string overrides_json;
+  double level = 0;  // the interval's level; 0: the trained one (options.interval)
 };
 
 // horizon 0: the trained horizon. Larger than trained is refused.

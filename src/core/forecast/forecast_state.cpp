@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "core/common/blob.hpp"
@@ -22,6 +23,18 @@ Error inconsistent(const std::string &what) {
                "The blob was damaged or built by something else; train the model again.");
 }
 
+std::string level_text(double level) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", level);
+  return text;
+}
+
+json levels_json(const std::vector<IntervalLevel> &levels) {
+  json out = json::array();
+  for (const auto &l : levels) out.push_back(json::array({l.level, l.q}));
+  return out;
+}
+
 json frequency_json(const Frequency &f) {
   return {{"unit", f.unit == Frequency::Unit::Month ? "month" : "fixed"}, {"step", f.step}};
 }
@@ -39,6 +52,7 @@ std::string ForecastState::to_json() const {
   for (const auto &s : layout.feature_scalers) fs.push_back(scaler_json(s));
   j["feature_scalers"] = fs;
   j["conformal_q"] = conformal_q;
+  if (!interval_levels.empty()) j["interval_levels"] = levels_json(interval_levels);
   if (flags_from_last_season) j["future_flags"] = "last_season";
   json series = json::array();
   for (std::size_t k = 0; k < panel.series.size(); ++k) {
@@ -109,6 +123,28 @@ Frequency frequency_of(const json &freq) {
   return f;
 }
 
+// interval_levels, when the blob has them: at most kMaxIntervalLevels
+// distinct levels strictly between 0 and 1, each with `horizon`
+// non-negative finite widths.
+std::vector<IntervalLevel> interval_levels_of(const json &j, int horizon) {
+  std::vector<IntervalLevel> out;
+  if (!j.contains("interval_levels")) return out;
+  const json &all = j.at("interval_levels");
+  if (!all.is_array() || all.size() > kMaxIntervalLevels) throw inconsistent("interval_levels");
+  for (const auto &l : all) {
+    if (!l.is_array() || l.size() != 2) throw inconsistent("interval_levels");
+    IntervalLevel level{finite(l[0], "an interval level"), finite_array(l[1], "interval widths")};
+    if (!(level.level > 0 && level.level < 1) || level.q.size() != static_cast<std::size_t>(horizon))
+      throw inconsistent("interval_levels");
+    for (double q : level.q)
+      if (q < 0) throw inconsistent("a negative interval width");
+    for (const auto &seen : out)
+      if (seen.level == level.level) throw inconsistent("interval_levels");
+    out.push_back(std::move(level));
+  }
+  return out;
+}
+
 Error invalid_state(const json::exception &e) {
   return Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(),
                "The blob was damaged or built by something else; train the model again.");
@@ -123,6 +159,7 @@ std::string StatState::to_json() const {
   j["freq"] = frequency_json(freq);
   j["season"] = season;
   j["conformal_q"] = conformal_q;
+  if (!interval_levels.empty()) j["interval_levels"] = levels_json(interval_levels);
   json all = json::array();
   for (const auto &s : series)
     all.push_back({{"key", s.key},
@@ -149,6 +186,7 @@ StatState StatState::from_json(const std::string &text) {
     st.freq = frequency_of(j.at("freq"));
     st.season = static_cast<int>(whole(j, "season", 1, 10000));
     st.conformal_q = finite_array(j.at("conformal_q"), "conformal_q");
+    st.interval_levels = interval_levels_of(j, st.options.horizon);
     const json &series = j.at("series");
     if (!series.is_array() || series.empty() || series.size() > kMaxStatSeries) throw inconsistent("series count");
     for (const auto &js : series) {
@@ -178,6 +216,23 @@ StatState StatState::from_json(const std::string &text) {
     }
   }
   return st;
+}
+
+const std::vector<double> &interval_widths(double level, double trained_level, const std::vector<double> &trained,
+                                           const std::vector<IntervalLevel> &others) {
+  if (level == 0 || level == trained_level) return trained;
+  if (!(level > 0 && level < 1))
+    throw Error(ErrorKind::InvalidParameter, "level must be between 0 and 1, not " + level_text(level),
+                "For example 0.8 for an 80 % interval.");
+  std::string have = level_text(trained_level) + " (trained)";
+  for (const auto &l : others) {
+    if (std::fabs(l.level - level) < 1e-9) return l.q;
+    if (l.level != trained_level) have += ", " + level_text(l.level);
+  }
+  throw Error(ErrorKind::InvalidParameter, "the model has no interval at level " + level_text(level),
+              others.empty() ? "It was trained before 0.2.0 and keeps only its trained level " +
+                                   level_text(trained_level) + "; retrain it for levels 0.5 to 0.99."
+                             : "Its levels: " + have + "; options.interval trains another.");
 }
 
 bool is_statistical_state(const std::string &state_json) {
@@ -234,6 +289,7 @@ ForecastState ForecastState::from_json(const std::string &text) {
     if (!scalers.is_array()) throw inconsistent("feature_scalers is not an array");
     for (const auto &s : scalers) st.layout.feature_scalers.push_back(scaler_of(s));
     st.conformal_q = finite_array(j.at("conformal_q"), "conformal_q");
+    st.interval_levels = interval_levels_of(j, o.horizon);
     const json &series = j.at("series");
     if (!series.is_array()) throw inconsistent("series is not an array");
     for (const auto &js : series) {

@@ -17,14 +17,31 @@
 
 namespace xb {
 
+// Interval levels every forecaster keeps beside the trained one, so that a
+// forecast may ask for another (xb_forecast_typed(..., level => 0.8)): the
+// same split-conformal half-widths per step, at each level.
+constexpr double kIntervalLevels[] = {0.5, 0.8, 0.9, 0.95, 0.99};
+constexpr std::size_t kMaxIntervalLevels = 16;  // in a blob
+struct IntervalLevel {
+  double level = 0;
+  std::vector<double> q;  // per step, in the units of the trained conformal_q
+};
+
+// The half-widths per step for `level` (0: the trained one, options.interval),
+// or Error(InvalidParameter) naming the levels the model has (blobs before
+// 0.2.0 have only the trained one).
+const std::vector<double> &interval_widths(double level, double trained_level, const std::vector<double> &trained,
+                                           const std::vector<IntervalLevel> &others);
+
 struct ForecastState {
   ForecastOptions options;
   Panel panel;  // the last layout.history_needed() points of each series, features encoded
   WindowLayout layout;
-  std::vector<Scaler> target_scalers;         // one per series
-  std::vector<std::string> numeric_features;  // encoded columns start with these ...
-  TextEncoding text;                          // ... followed by these one-hot groups
-  std::vector<double> conformal_q;            // interval half-width per step, scaled units
+  std::vector<Scaler> target_scalers;          // one per series
+  std::vector<std::string> numeric_features;   // encoded columns start with these ...
+  TextEncoding text;                           // ... followed by these one-hot groups
+  std::vector<double> conformal_q;             // interval half-width per step, scaled units
+  std::vector<IntervalLevel> interval_levels;  // the same at kIntervalLevels
   // Future 0/1 covariates not given take last season's value (forecast.cpp);
   // false in blobs from before 0.2.0, whose forecasts an upgrade keeps as
   // they were (the last value carried forward) until they are retrained.
@@ -54,7 +71,8 @@ struct StatState {
   ForecastOptions options;
   Frequency freq;
   int season = 1;
-  std::vector<double> conformal_q;  // per step, in units of each series' scale
+  std::vector<double> conformal_q;             // per step, in units of each series' scale
+  std::vector<IntervalLevel> interval_levels;  // the same at kIntervalLevels
   std::vector<StatSeriesState> series;
 
   std::string to_json() const;

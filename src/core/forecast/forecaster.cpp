@@ -369,6 +369,8 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   st.numeric_features = rows.feature_names;
   st.text = text;
   st.conformal_q = best.q;
+  for (double level : kIntervalLevels)
+    st.interval_levels.push_back({level, conformal_quantiles(best.val_pred, p.val_b.target, level)});
   st.flags_from_last_season = true;
   st.panel.freq = p.panel.freq;
   st.panel.feature_names = p.panel.feature_names;

@@ -333,6 +333,8 @@ TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o
   st.freq = panel.freq;
   st.season = std::max(1, panel.freq.season_length());
   st.conformal_q = conformal_widths(outcomes, o.horizon, o.interval);
+  for (double level : kIntervalLevels)
+    st.interval_levels.push_back({level, conformal_widths(outcomes, o.horizon, level)});
 
   TrainedForecaster out;
   ForecastPoints val_model, val_naive, test_model, test_naive;
@@ -451,11 +453,12 @@ std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, i
         "Retrain with a larger horizon.");
   if ((future.rows || !future.overrides_json.empty()) && hooks.notice)
     hooks.notice("arch " + st.options.arch + " uses no covariates: future_source and overrides change nothing");
+  const std::vector<double> &q = interval_widths(future.level, st.options.interval, st.conformal_q, st.interval_levels);
   std::vector<ForecastPoint> out;
   out.reserve(st.series.size() * static_cast<std::size_t>(horizon));
   for (const auto &s : st.series)
     for (int h = 1; h <= horizon; ++h) {
-      const double half = st.conformal_q[h - 1] * s.scale;
+      const double half = q[h - 1] * s.scale;
       out.push_back({s.key, st.freq.advance(s.start, s.length - 1 + h), s.yhat[h - 1], s.yhat[h - 1] - half,
                      s.yhat[h - 1] + half});
     }

@@ -523,3 +523,39 @@ TEST(StatisticalForecaster, AutoUsesSeasonalNaiveWhenTheHistoryHoldsOneToTwoSeas
   const auto points = forecast(m.blob, 0, cpu(), {});
   EXPECT_NEAR(points[0].yhat, one_and_a_half[80 - 52], 1e-9);
 }
+
+// A forecast may ask for another interval level than the trained one (0.9):
+// every forecaster keeps 0.5, 0.8, 0.9, 0.95 and 0.99. The point forecast
+// stays; 0.8 lies inside 0.95; a level it lacks is an error naming the ones
+// it has.
+TEST(Forecaster, IntervalLevelsPerCall) {
+  for (const std::string arch : {"gru", "snaive", "auto"}) {
+    const TrainedForecaster m =
+        train_forecaster(synthetic(), arch == "gru" ? small("gru") : stat_options(arch), cpu(), {});
+    FutureInputs at80, at95, at90;
+    at80.level = 0.8;
+    at95.level = 0.95;
+    at90.level = 0.9;
+    const auto trained = forecast(m.blob, 0, cpu(), {}), a = forecast(m.blob, 0, cpu(), {}, at80),
+               b = forecast(m.blob, 0, cpu(), {}, at95), c = forecast(m.blob, 0, cpu(), {}, at90);
+    ASSERT_EQ(a.size(), trained.size());
+    bool narrower = false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].yhat, trained[i].yhat) << arch;
+      EXPECT_GE(a[i].lo, b[i].lo) << arch;
+      EXPECT_LE(a[i].hi, b[i].hi) << arch;
+      EXPECT_EQ(c[i].lo, trained[i].lo) << arch;
+      narrower = narrower || a[i].hi - a[i].lo < b[i].hi - b[i].lo;
+    }
+    EXPECT_TRUE(narrower) << arch;
+    FutureInputs odd;
+    odd.level = 0.85;
+    try {
+      forecast(m.blob, 0, cpu(), {}, odd);
+      FAIL() << arch;
+    } catch (const Error &e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+      EXPECT_NE(e.hint().find("0.9 (trained), 0.5, 0.8, 0.95, 0.99"), std::string::npos) << e.hint();
+    }
+  }
+}
