@@ -1063,25 +1063,27 @@ CREATE VIEW xb.model_summary WITH (security_invoker = true) AS
 SELECT m.name, m.version, m.kind, m.arch, n.owner, m.owner AS trained_by, m.created_at AS trained_at, m.train_rows,
        m.status, k.metric AS key_metric, s.model_score, k.baseline, s.baseline_score,
        s.model_score / nullif(s.baseline_score, 0) AS score_ratio,
-       s.accuracy, s.baseline_accuracy, s.roc_auc, s.coverage, e.split AS scored_on
+       s.accuracy, s.baseline_accuracy, s.roc_auc, s.coverage, s.split AS scored_on
 FROM xb.models m
 JOIN xb.model_names n ON n.name = m.name
 CROSS JOIN LATERAL (SELECT CASE m.kind WHEN 'forecaster' THEN 'mase' WHEN 'classifier' THEN 'log_loss' ELSE 'rmse' END,
                            CASE m.kind WHEN 'forecaster' THEN 'seasonal_naive' WHEN 'classifier' THEN 'majority'
                                        ELSE 'mean' END) k(metric, baseline)
 -- The test split; for a version without one (an import), its latest
--- xb_evaluate, if any.
-CROSS JOIN LATERAL (SELECT coalesce(max(x.split) FILTER (WHERE x.split = 'test'),
-                                    max(x.split) FILTER (WHERE x.split = 'evaluation')) AS split
-                    FROM xb.model_metrics x WHERE x.model_id = m.id) e
+-- xb_evaluate, if any: one scan of its metrics (row-level security checks
+-- every scan), the rows of the split kept.
 CROSS JOIN LATERAL (
-  SELECT max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = k.metric) AS model_score,
-         max(mm.value) FILTER (WHERE mm.estimator = k.baseline AND mm.metric = k.metric) AS baseline_score,
-         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'accuracy') AS accuracy,
-         max(mm.value) FILTER (WHERE mm.estimator = k.baseline AND mm.metric = 'accuracy') AS baseline_accuracy,
-         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'roc_auc') AS roc_auc,
-         max(mm.value) FILTER (WHERE mm.estimator = 'model' AND mm.metric = 'coverage') AS coverage
-  FROM xb.model_metrics mm WHERE mm.model_id = m.id AND mm.split = e.split) s
+  SELECT max(r.split) AS split,
+         max(r.value) FILTER (WHERE r.estimator = 'model' AND r.metric = k.metric) AS model_score,
+         max(r.value) FILTER (WHERE r.estimator = k.baseline AND r.metric = k.metric) AS baseline_score,
+         max(r.value) FILTER (WHERE r.estimator = 'model' AND r.metric = 'accuracy') AS accuracy,
+         max(r.value) FILTER (WHERE r.estimator = k.baseline AND r.metric = 'accuracy') AS baseline_accuracy,
+         max(r.value) FILTER (WHERE r.estimator = 'model' AND r.metric = 'roc_auc') AS roc_auc,
+         max(r.value) FILTER (WHERE r.estimator = 'model' AND r.metric = 'coverage') AS coverage
+  FROM (SELECT mm.split, mm.estimator, mm.metric, mm.value,
+               bool_or(mm.split = 'test') OVER () AS has_test
+        FROM xb.model_metrics mm WHERE mm.model_id = m.id AND mm.split IN ('test', 'evaluation')) r
+  WHERE (r.split = 'test') = r.has_test) s
 WHERE m.deployed;
 
 COMMENT ON VIEW xb.model_summary IS

@@ -19,11 +19,16 @@ namespace {
 // describe_model's answer before reported_metrics (defined below).
 std::string describe_loaded_model(std::string_view blob, const RuntimeSettings &runtime);
 
-bool is_label(const json &v, std::size_t max_length) {
-  if (!v.is_string()) return false;
-  const std::string &s = v.get_ref<const std::string &>();
-  return !s.empty() && s.size() <= max_length &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+// Estimator and metric names a blob may report: not empty, at most these
+// many bytes (a confusion cell names two classes), no control characters.
+constexpr std::size_t kMaxEstimatorBytes = 256, kMaxMetricBytes = 4096;
+bool fits_label(const std::string &s, std::size_t max_bytes) {
+  return !s.empty() && s.size() <= max_bytes &&
+         std::none_of(s.begin(), s.end(), [](char c) { return (c >= 0 && c < 0x20) || c == 0x7f; });
+}
+
+bool is_label(const json &v, std::size_t max_bytes) {
+  return v.is_string() && fits_label(v.get_ref<const std::string &>(), max_bytes);
 }
 
 // The state's reported_metrics, checked (null when there are none): at most
@@ -42,8 +47,8 @@ json reported_metrics_of(const std::string &state_json) {
   for (std::size_t i = 0; ok && i < rows.size(); ++i) {
     const json &r = rows[i];
     ok = r.is_object() && r.size() == 4 && r.contains("split") && r.contains("estimator") && r.contains("metric") &&
-         r.contains("value") && is_label(r.at("estimator"), 64) && is_label(r.at("metric"), 128) &&
-         (r.at("value").is_number() || r.at("value").is_null());
+         r.contains("value") && is_label(r.at("estimator"), kMaxEstimatorBytes) &&
+         is_label(r.at("metric"), kMaxMetricBytes) && (r.at("value").is_number() || r.at("value").is_null());
     if (ok) {
       const json &split = r.at("split");
       ok = split == "train" || split == "validation" || split == "test" || split == "cv" || split == "evaluation";
@@ -68,13 +73,14 @@ std::string with_reported_metrics(std::string_view blob, const std::vector<Metri
   json rows = json::array();
   for (const MetricRow &m : metrics) {
     if (rows.size() == kMaxReportedMetrics) break;
+    if (!fits_label(m.estimator, kMaxEstimatorBytes) || !fits_label(m.metric, kMaxMetricBytes)) continue;
     rows.push_back({{"split", m.split},
                     {"estimator", m.estimator},
                     {"metric", m.metric},
                     {"value", std::isfinite(m.value) ? json(m.value) : json(nullptr)}});
   }
   state["reported_metrics"] = std::move(rows);
-  decoded.state_json = state.dump();
+  decoded.state_json = state.dump(-1, ' ', false, json::error_handler_t::replace);  // labels of a non-UTF-8 database
   return encode_blob(decoded);
 }
 

@@ -24,7 +24,9 @@ constexpr std::size_t kMaxReportedMetrics = 10000;
 // state as "reported_metrics", replacing any there: what xb_model_bytes
 // exports, so that an import shows how the model scored where it was
 // trained, as the blob reports it (unverified until xb_evaluate scores it).
-// Error(CorruptModel) for a blob that does not decode.
+// The first kMaxReportedMetrics rows go (put the ones that matter first);
+// a row whose names the import would refuse is left out. Error(CorruptModel)
+// for a blob that does not decode.
 std::string with_reported_metrics(std::string_view blob, const std::vector<MetricRow> &metrics);
 
 }  // namespace xb

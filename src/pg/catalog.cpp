@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/common/blob.hpp"
@@ -652,16 +654,24 @@ bool may_use(const std::string &name) {
 std::string exported_model_bytes(long id) {
   const std::string bytes = model_bytes(id);
   std::vector<TextRow> rows;
+  // Values as their IEEE bits, whatever the session's extra_float_digits;
+  // the test split first, then the evaluation, should the list be cut.
   as_catalog_owner([&] {
     rows = select_text(
-        "SELECT split, estimator, metric, value::text FROM xb.model_metrics WHERE model_id = $1::bigint "
-        "ORDER BY split, estimator, metric",
+        "SELECT split, estimator, metric, encode(float8send(value), 'hex') FROM xb.model_metrics "
+        "WHERE model_id = $1::bigint ORDER BY split <> 'test', split <> 'evaluation', split, estimator, metric",
         {std::to_string(id)});
   });
   if (rows.empty()) return bytes;
   std::vector<MetricRow> metrics;
-  for (const TextRow &r : rows)
-    metrics.push_back({*r.at(0), *r.at(1), *r.at(2), r.at(3) ? std::strtod(r.at(3)->c_str(), nullptr) : NAN});
+  for (const TextRow &r : rows) {
+    double value = NAN;
+    if (r.at(3)) {
+      const std::uint64_t bits = std::strtoull(r.at(3)->c_str(), nullptr, 16);
+      std::memcpy(&value, &bits, sizeof value);
+    }
+    metrics.push_back({*r.at(0), *r.at(1), *r.at(2), value});
+  }
   return with_reported_metrics(bytes, metrics);
 }
 

@@ -23,8 +23,8 @@ using namespace xb::pg;
 namespace {
 
 struct Evaluated {
-  std::vector<EvaluationRow> rows;  // series "" for the whole source
-  std::string left_out;             // what was not scored, for a NOTICE ("" when nothing)
+  std::vector<EvaluationRow> rows;
+  std::string left_out;  // what was not scored, for a NOTICE ("" when nothing)
 };
 
 // The actuals of source, read like the training source, against the forecast.
@@ -58,9 +58,9 @@ Evaluated evaluate_tabular_on(const std::string &name, const StoredModel &m, con
     if (!f.numeric && !f.image) spec.categorical.push_back(f.name);
   }
   const TabularRows rows = read_tabular(spec, max_train_rows());
-  const TabularScorer::Evaluation e = scorer->evaluate(rows);
+  const TabularScorer::Evaluation e = scorer->evaluate(rows, model_hooks(name.c_str(), m.id));
   Evaluated out;
-  for (const MetricRow &r : e.metrics) out.rows.push_back({"", r.estimator, r.metric, r.value});
+  for (const MetricRow &r : e.metrics) out.rows.push_back({true, "", r.estimator, r.metric, r.value});
   if (e.unknown_labels > 0)
     out.left_out =
         std::to_string(e.unknown_labels) + " rows of the source have a class model \"" + name + "\" was not trained on";
@@ -82,7 +82,7 @@ XB_FUNCTION(xb_evaluate) {
       m.kind == "forecaster" ? evaluate_forecaster_on(name, m, source) : evaluate_tabular_on(name, m, source);
   std::vector<MetricRow> overall;
   for (const EvaluationRow &r : result.rows)
-    if (r.series.empty()) overall.push_back({"evaluation", r.estimator, r.metric, r.value});
+    if (r.overall) overall.push_back({"evaluation", r.estimator, r.metric, r.value});
   replace_evaluation(name, m.id, overall);
   pg_call([] { SPI_finish(); });
   if (!result.left_out.empty()) {
@@ -92,7 +92,7 @@ XB_FUNCTION(xb_evaluate) {
 
   ResultRows out(fcinfo);
   for (const EvaluationRow &r : result.rows) {
-    out.text(r.series.empty() ? std::nullopt : std::optional<std::string>(r.series))
+    out.text(r.overall ? std::nullopt : std::optional<std::string>(r.series))
         .text(r.estimator)
         .text(r.metric)
         .float8(r.value);

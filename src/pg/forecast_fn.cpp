@@ -223,7 +223,7 @@ XB_FUNCTION(xb_backtest) {
   if (m.kind != "forecaster")
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a " + m.kind + ", not a forecaster",
                 "xb_backtest() evaluates forecasters.");
-  if (m.source.time_col.empty())
+  if (m.source.source == "(imported)" || m.source.time_col.empty())
     throw Error(ErrorKind::InvalidParameter,
                 "model \"" + name + "\" was imported and has no training source to retrain on",
                 "Backtest the model in the database it was trained in.");

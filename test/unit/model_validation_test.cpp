@@ -168,9 +168,9 @@ TEST(ModelValidation, AClassifierHeadMustAgreeWithItsClassesAndOutputs) {
   }));
   EXPECT_FALSE(refused([](json &s) { s["threshold"] = 0.3; }));
   // The training rows' class shares (an evaluation's majority baseline): one
-  // per class, each from 0 to 1; blobs before 0.2.0 have none.
-  for (const json &p :
-       {json::array({0.5}), json::array({0.5, 0.5, 0.0}), json::array({-0.1, 1.1}), json::array({"a", "b"}), json(0.5)})
+  // per class, each from 0 to 1, summing to 1; blobs before 0.2.0 have none.
+  for (const json &p : {json::array({0.5}), json::array({0.5, 0.5, 0.0}), json::array({-0.1, 1.1}),
+                        json::array({0.0, 0.0}), json::array({0.9, 0.9}), json::array({"a", "b"}), json(0.5)})
     EXPECT_TRUE(refused([&](json &s) { s["prior"] = p; })) << p.dump();
   EXPECT_FALSE(refused([](json &s) { s.erase("prior"); }));
 }
@@ -322,8 +322,12 @@ TEST(ModelValidation, ReportedMetricsTravelWithTheBlobAndAreChecked) {
       refused(json::array({json{{"split", "test"}, {"estimator", "model"}, {"metric", "f1"}, {"value", "1"}}})));
   EXPECT_TRUE(
       refused(json::array({json{{"split", "test"}, {"estimator", "mo\ndel"}, {"metric", "f1"}, {"value", 1}}})));
-  EXPECT_TRUE(refused(
-      json::array({json{{"split", "test"}, {"estimator", "model"}, {"metric", std::string(200, 'x')}, {"value", 1}}})));
+  EXPECT_TRUE(refused(json::array(
+      {json{{"split", "test"}, {"estimator", "model"}, {"metric", std::string(5000, 'x')}, {"value", 1}}})));
+  EXPECT_FALSE(refused(json::array({json{{"split", "test"},
+                                         {"estimator", "model"},
+                                         {"metric", "confusion:actual=caf\u00e9,predicted=th\u00e9"},
+                                         {"value", 3}}})));  // class names in any language
   EXPECT_TRUE(refused(json{{"split", "test"}}));
   EXPECT_TRUE(refused(json::array({good, 7})));
   json many = json::array();

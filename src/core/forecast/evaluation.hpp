@@ -14,14 +14,20 @@
 namespace xb {
 
 struct EvaluationRow {
-  std::string series;     // "" for all series together
+  bool overall = false;   // all series together (else the one named)
+  std::string series;     // the series' key ("" for a model of one unnamed series)
   std::string estimator;  // model | seasonal_naive
   std::string metric;     // points, then forecast_metrics' names
   double value = 0;
 };
 
+// Both estimators are scored on the same points: those with an actual and a
+// value one season earlier, in the source or in the history the model keeps
+// (else the model alone, on every point, and a NOTICE says so). MASE's scale
+// comes from the same history (a statistical model's own, when that holds no
+// seasonal pair).
 struct ForecastEvaluation {
-  std::vector<EvaluationRow> rows;  // all series (model, seasonal_naive), then each series (model)
+  std::vector<EvaluationRow> rows;  // all series, then each series (model, then seasonal_naive)
   long points = 0;                  // forecast points with an actual in the source
   long series_scored = 0;
   long series_unknown = 0;  // series of the source the model does not forecast
@@ -29,7 +35,8 @@ struct ForecastEvaluation {
 
 // rows: the source, read like the training source (target included; a NaN
 // target is not an actual). Its covariates are the future covariates of a
-// network. Error(InvalidParameter) when no row falls in the forecast.
+// network. Error(InvalidParameter) when no row falls in the forecast,
+// Error(DataException) for two rows of one series and time.
 ForecastEvaluation evaluate_forecaster(std::string_view blob, const SeriesRows &rows, const RuntimeSettings &runtime,
                                        const TrainHooks &hooks);
 

@@ -230,7 +230,12 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
              (classes == 2 && impl->positive >= 0 && impl->threshold > 0 && impl->threshold < 1)) &&
             (classifier ? classes >= 2 && impl->head != Head::Value : impl->head == Head::Value) &&
             (impl->prior.empty() || static_cast<long>(impl->prior.size()) == classes);
-  for (double share : impl->prior) ok = ok && share >= 0 && share <= 1;
+  double shares = 0;
+  for (double share : impl->prior) {
+    ok = ok && share >= 0 && share <= 1;
+    shares += share;
+  }
+  ok = ok && (impl->prior.empty() || std::fabs(shares - 1) < 1e-6);  // a baseline of a distribution, not a forged one
   for (const std::string &c : impl->classes) ok = ok && class_fits_label_type(impl->label_type, c);
   if (!ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");
   prepare_runtime(runtime);  // thread settings; scoring itself runs on the CPU
@@ -311,7 +316,7 @@ std::vector<TabularPrediction> TabularScorer::predict(const std::vector<TabularC
   return out;
 }
 
-TabularScorer::Evaluation TabularScorer::evaluate(const TabularRows &rows) const {
+TabularScorer::Evaluation TabularScorer::evaluate(const TabularRows &rows, const TrainHooks &hooks) const {
   const Impl &m = *impl_;
   if (m.kind == ModelKind::Classifier && rows.label_type != m.label_type)
     throw Error(ErrorKind::DatatypeMismatch,
@@ -333,7 +338,27 @@ TabularScorer::Evaluation TabularScorer::evaluate(const TabularRows &rows) const
   const auto add = [&](const std::string &estimator, const std::vector<std::pair<std::string, double>> &metrics) {
     for (const auto &[metric, value] : metrics) out.metrics.push_back({"evaluation", estimator, metric, value});
   };
-  const std::vector<double> r = raw_scores(rows.features, {});
+  // Scored in batches, as xb_score does: pictures are decoded a batch at a
+  // time, and a cancel is heard between batches.
+  constexpr std::size_t kBatch = 10000;
+  std::vector<double> r;
+  for (std::size_t from = 0, n = rows.rows(); from < n; from += kBatch) {
+    stop_if_interrupted(hooks);
+    const std::size_t to = std::min(n, from + kBatch);
+    std::vector<TabularColumn> part;
+    for (const TabularColumn &c : rows.features) {
+      TabularColumn p{c.name, c.numeric, {}, {}};
+      p.image = c.image;
+      if (c.numeric)
+        p.numbers.assign(c.numbers.begin() + from, c.numbers.begin() + to);
+      else
+        p.texts.assign(c.texts.begin() + from, c.texts.begin() + to);
+      part.push_back(std::move(p));
+    }
+    const std::vector<double> scores =
+        raw_scores(part, [from](long i) { return "row " + std::to_string(from + static_cast<std::size_t>(i) + 1); });
+    r.insert(r.end(), scores.begin(), scores.end());
+  }
   if (m.kind == ModelKind::Regressor) {
     std::vector<double> predicted;
     for (double v : r) predicted.push_back(v * m.target_std + m.target_mean);

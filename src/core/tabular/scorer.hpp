@@ -80,12 +80,13 @@ class TabularScorer {
   // "mean" (the training target's). Rows of a class the model does not know
   // are left out and counted. Error(InvalidParameter) when no row is left,
   // Error(DatatypeMismatch) when the label's type is not the training's.
+  // Scored in batches; hooks may interrupt between them.
   struct Evaluation {
     std::vector<MetricRow> metrics;
     long rows = 0;
     long unknown_labels = 0;
   };
-  Evaluation evaluate(const TabularRows &rows) const;
+  Evaluation evaluate(const TabularRows &rows, const TrainHooks &hooks = {}) const;
 
   // Whether the attention points at what the prediction rests on: for each
   // picture, its true class's probability with the pixels under the

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -34,11 +35,27 @@ SeriesRows weekly(int weeks, double price_from_60 = NAN) {
 
 RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
 
+// The rows of one series, or of all together when series is "" (the model
+// of one unnamed series has both).
 std::map<std::string, double> metrics_of(const ForecastEvaluation &e, const std::string &series,
-                                         const std::string &estimator) {
+                                         const std::string &estimator, bool overall = true) {
   std::map<std::string, double> out;
   for (const auto &r : e.rows)
-    if (r.series == series && r.estimator == estimator) out[r.metric] = r.value;
+    if (r.series == series && r.estimator == estimator && r.overall == (overall && series.empty()))
+      out[r.metric] = r.value;
+  return out;
+}
+
+SeriesRows only(const SeriesRows &rows, const std::string &key, int from_week) {
+  SeriesRows out;
+  out.feature_names = rows.feature_names;
+  for (std::size_t r = 0; r < rows.rows(); ++r)
+    if (rows.series_key[r] == key && rows.time[r] >= static_cast<Micros>(from_week) * 7 * kMicrosPerDay) {
+      out.series_key.push_back(key == "s0" ? "" : key);
+      out.time.push_back(rows.time[r]);
+      out.target.push_back(rows.target[r]);
+      out.features.push_back(rows.features[r]);
+    }
   return out;
 }
 
@@ -107,4 +124,79 @@ TEST(Evaluation, ASourceWithoutActualsInTheForecastOrABadBlobIsRefused) {
     EXPECT_NE(e.hint().find("2002-02-09"), std::string::npos) << e.hint();  // week 110
   }
   EXPECT_THROW(evaluate_forecaster("not a model", weekly(120), cpu(), {}), Error);
+}
+
+// A model of one unnamed series: its own rows beside the rows of all
+// series together (the same figures), never mistaken for them.
+TEST(Evaluation, AModelOfOneSeriesHasItsRowsAndTheOverallOnes) {
+  const SeriesRows train = only(weekly(110), "s0", 0);
+  const TrainedForecaster m = train_forecaster(train, parse_forecast_options("snaive", 4, "{}"), cpu(), {});
+  const ForecastEvaluation e = evaluate_forecaster(m.blob, only(weekly(120), "s0", 0), cpu(), {});
+  EXPECT_EQ(e.points, 4);
+  const auto overall = metrics_of(e, "", "model"), own = metrics_of(e, "", "model", false);
+  ASSERT_FALSE(own.empty());
+  EXPECT_EQ(overall.at("mae"), own.at("mae"));
+  EXPECT_EQ(std::count_if(e.rows.begin(), e.rows.end(), [](const EvaluationRow &r) { return r.overall; }),
+            std::count_if(e.rows.begin(), e.rows.end(), [](const EvaluationRow &r) { return !r.overall; }));
+}
+
+// A source of only the forecast weeks: no value a season earlier, so the
+// model alone is scored, on every point, with MASE on the scale a
+// statistical model keeps from its training; a NOTICE says why. Where the
+// source holds part of the history, both estimators share the points that
+// have a seasonal-naive value.
+TEST(Evaluation, WithoutHistoryTheModelIsScoredAloneAndBothShareThePointsOtherwise) {
+  const TrainedForecaster m = train_forecaster(weekly(110), parse_forecast_options("snaive", 4, "{}"), cpu(), {});
+  std::vector<std::string> notices;
+  TrainHooks hooks;
+  hooks.notice = [&](const std::string &n) { notices.push_back(n); };
+  SeriesRows recent;
+  recent.feature_names = {"price"};
+  const SeriesRows all = weekly(120);
+  for (std::size_t r = 0; r < all.rows(); ++r)
+    if (all.time[r] >= 110 * 7 * kMicrosPerDay) {
+      recent.series_key.push_back(all.series_key[r]);
+      recent.time.push_back(all.time[r]);
+      recent.target.push_back(all.target[r]);
+      recent.features.push_back(all.features[r]);
+    }
+  const ForecastEvaluation alone = evaluate_forecaster(m.blob, recent, cpu(), hooks);
+  EXPECT_EQ(alone.points, 12);
+  EXPECT_TRUE(metrics_of(alone, "", "seasonal_naive").empty());
+  EXPECT_TRUE(std::isfinite(metrics_of(alone, "", "model").at("mase")));
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_NE(notices[0].find("seasonal naive is not scored"), std::string::npos) << notices[0];
+
+  // Weeks 59 and on: a season before weeks 111 to 113 is there, not before 110.
+  SeriesRows part;
+  part.feature_names = {"price"};
+  for (std::size_t r = 0; r < all.rows(); ++r)
+    if (all.time[r] >= 59 * 7 * kMicrosPerDay) {
+      part.series_key.push_back(all.series_key[r]);
+      part.time.push_back(all.time[r]);
+      part.target.push_back(all.target[r]);
+      part.features.push_back(all.features[r]);
+    }
+  notices.clear();
+  const ForecastEvaluation shared = evaluate_forecaster(m.blob, part, cpu(), hooks);
+  EXPECT_EQ(shared.points, 9);
+  EXPECT_EQ(metrics_of(shared, "", "model").at("points"), 9);
+  EXPECT_EQ(metrics_of(shared, "", "seasonal_naive").at("points"), 9);
+  ASSERT_FALSE(notices.empty());
+  EXPECT_NE(notices[0].find("3 of 12 points"), std::string::npos) << notices[0];
+}
+
+TEST(Evaluation, TwoRowsOfOneSeriesAndTimeAreRefused) {
+  const TrainedForecaster m = train_forecaster(weekly(110), parse_forecast_options("snaive", 4, "{}"), cpu(), {});
+  SeriesRows twice = weekly(120);
+  twice.series_key.push_back("s1");
+  twice.time.push_back(111 * 7 * kMicrosPerDay);
+  twice.target.push_back(1e6);
+  twice.features.push_back(1);
+  try {
+    evaluate_forecaster(m.blob, twice, cpu(), {});
+    FAIL() << "a duplicate row";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::DataException);
+  }
 }

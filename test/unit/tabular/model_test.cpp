@@ -256,7 +256,9 @@ TEST(TabularModel, EvaluationScoresLabelledRowsBesideTheBaseline) {
   for (std::size_t i = 0; i < values.size(); ++i) sq += std::pow(values[i].value - rows.targets[i], 2);
   const TabularScorer::Evaluation re = regressor->evaluate(rows);
   for (const auto &row : re.metrics)
-    if (row.estimator == "model" && row.metric == "rmse") EXPECT_NEAR(row.value, std::sqrt(sq / 200), 1e-9);
+    if (row.estimator == "model" && row.metric == "rmse") {
+      EXPECT_NEAR(row.value, std::sqrt(sq / 200), 1e-9);
+    }
   EXPECT_EQ(
       std::count_if(re.metrics.begin(), re.metrics.end(), [](const MetricRow &row) { return row.estimator == "mean"; }),
       4);  // mae, rmse, r2, rows
