@@ -746,3 +746,17 @@ COMMENT ON FUNCTION xb_evaluate IS
   'its forecast, per series and for all (series NULL), beside seasonal naive from source''s earlier rows; a '
   'classifier or regressor on labelled rows, beside the majority class or the mean. The overall rows replace the '
   'version''s split evaluation in xb.model_metrics';
+
+-- Forecast explanations (issue 14).
+CREATE FUNCTION xb_explain_forecast(
+  name          text,
+  horizon       integer DEFAULT NULL,
+  future_source text DEFAULT NULL,
+  overrides     jsonb DEFAULT NULL)
+RETURNS TABLE (series text, ts timestamp, yhat double precision, feature text, contribution double precision)
+AS 'MODULE_PATHNAME', 'xb_explain_forecast'
+LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1000;
+
+COMMENT ON FUNCTION xb_explain_forecast(text, integer, text, jsonb) IS
+  'What each numeric covariate adds to a network''s forecast, per series, time and feature: the forecast less the '
+  'forecast with that feature''s future values at its mean over the history the model keeps (one at a time)';

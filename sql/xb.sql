@@ -209,6 +209,19 @@ COMMENT ON FUNCTION xb_forecast_typed(text, anyelement, integer, text, jsonb, do
   'xb_forecast with the series keys in their own type (NULL::int, or NULL of a composite type for several series '
   'columns) and the version that forecast; level asks for another interval level (0.5, 0.8, 0.9, 0.95, 0.99)';
 
+CREATE FUNCTION xb_explain_forecast(
+  name          text,
+  horizon       integer DEFAULT NULL,
+  future_source text DEFAULT NULL,
+  overrides     jsonb DEFAULT NULL)
+RETURNS TABLE (series text, ts timestamp, yhat double precision, feature text, contribution double precision)
+AS 'MODULE_PATHNAME', 'xb_explain_forecast'
+LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1000;
+
+COMMENT ON FUNCTION xb_explain_forecast(text, integer, text, jsonb) IS
+  'What each numeric covariate adds to a network''s forecast, per series, time and feature: the forecast less the '
+  'forecast with that feature''s future values at its mean over the history the model keeps (one at a time)';
+
 CREATE FUNCTION xb_sensitivity(
   name          text,
   feature       text,

@@ -1,5 +1,6 @@
 // The forecasting job's SQL entry points: training, forecasts (with future
-// covariates and what-if overrides), sensitivity and backtests.
+// covariates and what-if overrides), their explanation, sensitivity and
+// backtests.
 #include <optional>
 
 #include "core/common/error.hpp"
@@ -159,6 +160,35 @@ XB_FUNCTION(xb_forecast) {
   ResultRows out(fcinfo);
   for (const auto &p : points) {
     out.text(p.series).timestamp(p.ts).float8(p.yhat).float8(p.lo).float8(p.hi);
+    out.end_row();
+  }
+  return (Datum)0;
+}
+
+// xb_explain_forecast(name, horizon, future_source, overrides)
+//   -> (series, ts, yhat, feature, contribution)
+XB_FUNCTION(xb_explain_forecast) {
+  const std::string name = required_text(fcinfo, 0, "name");
+  const auto horizon = optional_int(fcinfo, 1);
+  if (horizon && *horizon < 1)
+    throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(*horizon));
+  FutureInputs future;
+  future.overrides_json = optional_jsonb(fcinfo, 3);
+
+  pg_call([] { SPI_connect(); });
+  const StoredModel m = deployed_model(name, Right::Use);
+  SeriesRows future_rows;
+  if (!PG_ARGISNULL(2)) {
+    future_rows = read_future(name, m, text_of(PG_GETARG_DATUM(2)));
+    future.rows = &future_rows;
+  }
+  pg_call([] { SPI_finish(); });
+
+  const auto rows =
+      explain_forecast(m.bytes, horizon.value_or(0), runtime_settings(), model_hooks(name.c_str(), m.id), future);
+  ResultRows out(fcinfo);
+  for (const auto &r : rows) {
+    out.text(r.series).timestamp(r.ts).float8(r.yhat).text(r.feature).float8(r.contribution);
     out.end_row();
   }
   return (Datum)0;

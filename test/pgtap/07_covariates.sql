@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(43);
+SELECT plan(48);
 SET LOCAL xb.progress_every = 0;
 
 SELECT setseed(0.7);
@@ -115,6 +115,25 @@ SELECT throws_ok($$SELECT xb_train_forecaster('pgtap07_big', 'pgtap07_sales', 'w
   'training tensors over xb.max_train_memory are refused up front');
 SELECT is((SELECT count(*)::int FROM xb.models WHERE name = 'pgtap07_big'), 0, 'and leave no model row');
 RESET xb.max_train_memory;
+
+-- Explanations (issue 14, like ML.EXPLAIN_FORECAST): what each numeric
+-- covariate adds, against the forecast with it at its recent mean.
+CREATE TEMP TABLE pgtap07_expl AS
+SELECT * FROM xb_explain_forecast('pgtap07_m', overrides => '{"price": {"set": 1.4}}');
+SELECT is((SELECT count(*)::int || ' ' || string_agg(DISTINCT feature, ',') FROM pgtap07_expl), '24 price',
+  'one row per store, week and numeric feature (the text one, promo, is not a number to move)');
+SELECT is((SELECT count(*)::int FROM pgtap07_expl e
+           JOIN xb_forecast('pgtap07_m', overrides => '{"price": {"set": 1.4}}') f USING (series, ts)
+           WHERE e.yhat = f.yhat), 24, 'beside the forecast itself');
+SELECT cmp_ok((SELECT avg(contribution) FROM pgtap07_expl), '<', 0::float8,
+  'a price well above its usual 1.0 takes units away (the data''s price effect is -50 per unit of price)');
+SELECT throws_ok($$SELECT * FROM xb_explain_forecast('pgtap07_auto_stat')$$, '42704', NULL,
+  'an unknown model is refused');
+SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_stat', 'pgtap07_sales', 'week', 'units', ARRAY['store'],
+    NULL, 4, 'snaive')$$, 'a statistical forecaster')
+UNION ALL
+SELECT throws_ok($$SELECT * FROM xb_explain_forecast('pgtap07_stat')$$, '22023',
+  'a statistical model uses no covariates, so no feature moves its forecast', '... has no covariates to explain by');
 
 -- nets: every network architecture on the same split; the best on validation is kept.
 SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_auto', 'pgtap07_sales', 'week', 'units', ARRAY['store'],

@@ -169,6 +169,13 @@ static std::string statistical_state(std::string_view blob) {
   return std::move(decoded.state_json);
 }
 
+// Sensitivity and explanations move covariates, which a statistical model has none of.
+static void refuse_statistical(std::string_view blob, const std::string &what) {
+  if (!statistical_state(blob).empty())
+    throw Error(ErrorKind::InvalidParameter, "a statistical model uses no covariates, so no feature moves its forecast",
+                what + " needs a network trained with feature_cols (arch gru, lstm, transformer, attention_lstm).");
+}
+
 std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
                                     const TrainHooks &hooks, const FutureInputs &future) {
   if (const std::string stat = statistical_state(blob); !stat.empty())
@@ -199,9 +206,7 @@ std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string
                                         const std::vector<double> &deltas, bool relative, bool per_series,
                                         const RuntimeSettings &runtime, const TrainHooks &hooks,
                                         const FutureInputs &future) {
-  if (!statistical_state(blob).empty())
-    throw Error(ErrorKind::InvalidParameter, "a statistical model uses no covariates, so no feature moves its forecast",
-                "Sensitivity needs a network trained with feature_cols (arch gru, lstm, transformer, attention_lstm).");
+  refuse_statistical(blob, "Sensitivity");
   LoadedForecaster m = load_forecaster(blob, runtime);
   const ForecastState &st = m.state;
   auto f = std::find(st.numeric_features.begin(), st.numeric_features.end(), feature);
@@ -263,6 +268,59 @@ std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string
     else
       summarise(0, S * H, "");
   }
+  return out;
+}
+
+std::vector<ExplanationRow> explain_forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
+                                             const TrainHooks &hooks, const FutureInputs &future) {
+  refuse_statistical(blob, "An explanation");
+  LoadedForecaster m = load_forecaster(blob, runtime);
+  const ForecastState &st = m.state;
+  horizon = checked_horizon(st, horizon);
+  if (st.numeric_features.empty())
+    throw Error(ErrorKind::InvalidParameter, "the model has no numeric covariates to explain its forecast by",
+                "Train it with numeric feature_cols; xb_model_info lists what it has.");
+  const std::size_t nf = st.panel.feature_count();
+  const std::size_t S = st.panel.series.size();
+  const int H = st.layout.horizon;
+  const Overrides ov = parse_overrides(future.overrides_json, st.numeric_features, st.text);
+  const std::vector<double> base_x = future_covariates(st, future, ov, hooks);
+  const auto raw = [&](const std::vector<double> &x) {  // [S, H] in the target's units
+    const torch::Tensor pred = predict_all(m, x, hooks);
+    auto pa = pred.accessor<float, 2>();
+    std::vector<double> y(S * H);
+    for (std::size_t k = 0; k < S; ++k)
+      for (int h = 0; h < H; ++h) y[k * H + h] = st.target_scalers[k].invert(pa[k][h]);
+    return y;
+  };
+  const std::vector<double> base = raw(base_x);
+  std::vector<std::vector<double>> without(st.numeric_features.size());
+  for (std::size_t f = 0; f < st.numeric_features.size(); ++f) {
+    stop_if_interrupted(hooks);
+    std::vector<double> x = base_x;
+    for (std::size_t k = 0; k < S; ++k) {
+      const Series &s = st.panel.series[k];
+      double mean = 0;
+      for (std::size_t t = 0; t < s.length(); ++t) mean += s.x[t * nf + f];
+      mean /= static_cast<double>(s.length());
+      for (int h = 0; h < H; ++h) x[(k * H + static_cast<std::size_t>(h)) * nf + f] = mean;
+    }
+    without[f] = raw(x);
+  }
+  std::vector<ExplanationRow> out;
+  for (std::size_t k = 0; k < S; ++k) {
+    const Series &s = st.panel.series[k];
+    const long last = static_cast<long>(s.length()) - 1;
+    for (int h = 1; h <= horizon; ++h) {
+      const std::size_t i = k * H + static_cast<std::size_t>(h - 1);
+      for (std::size_t f = 0; f < st.numeric_features.size(); ++f)
+        out.push_back({s.key, st.panel.time_at(s, last + h), base[i], st.numeric_features[f], base[i] - without[f][i]});
+    }
+  }
+  for (const ExplanationRow &r : out)
+    if (!std::isfinite(r.yhat) || !std::isfinite(r.contribution))
+      throw Error(ErrorKind::DataException, "the explanation of series \"" + r.series + "\" is not a finite number",
+                  "The model holds values too large to compute with, or the covariates given are.");
   return out;
 }
 

@@ -46,4 +46,21 @@ std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string
                                         const RuntimeSettings &runtime, const TrainHooks &hooks,
                                         const FutureInputs &future = {});
 
+// What each numeric covariate adds to a network's forecast (like
+// BigQuery's ML.EXPLAIN_FORECAST): per series, step and feature, the
+// forecast less the forecast with that feature's future values set to its
+// mean over the history the model keeps of the series. One feature moved at
+// a time, so the contributions need not add up to the forecast's distance
+// from any one baseline. Error(InvalidParameter) for a statistical model or
+// a network without numeric covariates.
+struct ExplanationRow {
+  std::string series;
+  Micros ts = 0;
+  double yhat = 0;
+  std::string feature;
+  double contribution = 0;
+};
+std::vector<ExplanationRow> explain_forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
+                                             const TrainHooks &hooks, const FutureInputs &future = {});
+
 }  // namespace xb

@@ -559,3 +559,33 @@ TEST(Forecaster, IntervalLevelsPerCall) {
     }
   }
 }
+
+// Explanations: one row per series, step and numeric covariate, beside the
+// forecast; a price above its recent mean takes sales away in the synthetic
+// data (its effect is -30 per unit of price); statistical models and
+// networks without numeric covariates have nothing to explain by.
+TEST(Forecaster, ExplanationsSayWhatEachCovariateAdds) {
+  ForecastOptions o = parse_forecast_options("gru", 4, R"({"epochs": 30, "lookback": 8, "hidden": 16, "seed": 3})");
+  const TrainedForecaster m = train_forecaster(synthetic(), o, cpu(), {});
+  FutureInputs dear;
+  dear.overrides_json = R"({"price": 2})";
+  const auto rows = explain_forecast(m.blob, 0, cpu(), {}, dear);
+  const auto points = forecast(m.blob, 0, cpu(), {}, dear);
+  ASSERT_EQ(rows.size(), points.size());
+  double sum = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].series, points[i].series);
+    EXPECT_EQ(rows[i].ts, points[i].ts);
+    EXPECT_EQ(rows[i].yhat, points[i].yhat);
+    EXPECT_EQ(rows[i].feature, "price");
+    sum += rows[i].contribution;
+  }
+  EXPECT_LT(sum, 0.0);
+  EXPECT_EQ(explain_forecast(m.blob, 2, cpu(), {}, dear).size(), 6u);
+  EXPECT_THROW(explain_forecast(train_forecaster(synthetic(), stat_options("snaive"), cpu(), {}).blob, 0, cpu(), {}),
+               Error);
+  SeriesRows plain = synthetic();
+  plain.feature_names.clear();
+  plain.features.clear();
+  EXPECT_THROW(explain_forecast(train_forecaster(plain, small("gru"), cpu(), {}).blob, 0, cpu(), {}), Error);
+}
