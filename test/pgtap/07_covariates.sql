@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(48);
+SELECT plan(49);
 SET LOCAL xb.progress_every = 0;
 
 SELECT setseed(0.7);
