@@ -793,24 +793,10 @@ FROM unnest($4::text[], $5::timestamp[], $6::float8[], $7::float8[], $8::float8[
 }
 
 void replace_evaluation(const std::string &name, long model_id, const std::vector<MetricRow> &rows) {
-  std::vector<std::string> split, estimator, metric;
-  std::vector<double> value;
-  for (const MetricRow &r : rows) {
-    split.push_back(r.split);
-    estimator.push_back(r.estimator);
-    metric.push_back(r.metric);
-    value.push_back(r.value);
-  }
-  Params p;
-  p.add(INT8OID, Int64GetDatum(model_id));
-  p.add(TEXTARRAYOID, text_array(split));
-  p.add(TEXTARRAYOID, text_array(estimator));
-  p.add(TEXTARRAYOID, text_array(metric));
-  p.add(FLOAT8ARRAYOID, float8_array(value));
   write_catalog(name, Right::Manage, [&](const std::string &) {
-    execute1("DELETE FROM xb.model_metrics WHERE model_id = $1 AND split = 'evaluation'", INT8OID, p.values[0],
-             SPI_OK_DELETE);
-    execute(kInsertMetrics, p, SPI_OK_INSERT);
+    execute1("DELETE FROM xb.model_metrics WHERE model_id = $1 AND split = 'evaluation'", INT8OID,
+             Int64GetDatum(model_id), SPI_OK_DELETE);
+    insert_metric_rows(model_id, rows);
   });
 }
 
