@@ -128,9 +128,12 @@ ForecastEvaluation evaluate_forecaster(std::string_view blob, const SeriesRows &
   if (!facts.statistical) future.rows = &rows;
   const std::vector<ForecastPoint> forecast_points = forecast(blob, 0, runtime, quiet, future);
 
-  std::unordered_map<std::string, Micros> origin_end;  // each series' first forecast time
-  for (const ForecastPoint &p : forecast_points)
+  std::unordered_map<std::string, Micros> origin_end;                             // each series' first forecast time
+  std::unordered_map<std::string, std::vector<const ForecastPoint *>> points_of;  // each series' points, in order
+  for (const ForecastPoint &p : forecast_points) {
     if (!origin_end.count(p.series) || p.ts < origin_end[p.series]) origin_end[p.series] = p.ts;
+    points_of[p.series].push_back(&p);
+  }
 
   // Each series' history before its forecast: the source's rows, then what
   // the model keeps where the source has none.
@@ -151,12 +154,11 @@ ForecastEvaluation evaluate_forecaster(std::string_view blob, const SeriesRows &
     if (!std::isfinite(scale) && facts.scale.count(key)) scale = facts.scale.at(key);
     if (!std::isfinite(scale)) scale = mean_lag_error(history, end, facts, 1);
     bool scored = false;
-    for (const ForecastPoint &p : forecast_points) {
-      if (p.series != key) continue;
-      const auto actual = from_source->second.find(p.ts);
+    for (const ForecastPoint *p : points_of.at(key)) {
+      const auto actual = from_source->second.find(p->ts);
       if (actual == from_source->second.end() || !std::isfinite(actual->second)) continue;
-      const double naive = seasonal_naive_at(history, p.ts, end, facts);
-      by_series[key].push_back({actual->second, p.yhat, p.lo, p.hi, naive, scale});
+      const double naive = seasonal_naive_at(history, p->ts, end, facts);
+      by_series[key].push_back({actual->second, p->yhat, p->lo, p->hi, naive, scale});
       ++points;
       with_naive += std::isfinite(naive);
       scored = true;
