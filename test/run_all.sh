@@ -22,6 +22,8 @@
 #      wait for the name's lock before reading the deployed version)
 #   7b'. prove test/cron/run.sh (a pg_cron job retrains and refreshes a
 #      forecaster; recorded as succeeded; up to about 70 s)
+#   7b''. prove test/tour/run.sh (the README's tour, every sql block as
+#      written, in one psql session on a database called sales; about 40 s)
 #   7c. prove test/upgrade/run.sh (a 0.1.0 catalog updated in place keeps
 #      every model's forecasts and scores; TAP)
 #   7d. prove test/schema/run.sh (CREATE EXTENSION xb SCHEMA analytics, not
@@ -407,6 +409,7 @@ main() {
         run_prove concurrency test/concurrency/run.sh test/concurrency/retrain_lock.sh \
             test/concurrency/trainings_view.sh
         run_prove cron test/cron/run.sh
+        run_prove tour test/tour/run.sh
         run_prove upgrade test/upgrade/run.sh
         run_prove schema test/schema/run.sh
         run_prove scale test/scale/run.sh
@@ -418,6 +421,7 @@ main() {
             not_run pgtap "no installed extension or no running cluster"
         fi
         not_run concurrency "no installed extension or no running cluster"
+        not_run tour "no installed extension or no running cluster"
         not_run upgrade "no installed extension or no running cluster"
         not_run schema "no installed extension or no running cluster"
         not_run scale "no installed extension or no running cluster"

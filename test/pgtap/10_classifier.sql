@@ -8,7 +8,7 @@ SELECT plan(52);
 
 SET LOCAL xb.progress_every = 0;
 
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 
 -- Small and fast: what is tested here is behaviour, not accuracy.
 CREATE TEMP TABLE opts AS SELECT '{"epochs": 8, "hidden": [16, 8], "seed": 3}'::jsonb AS quick;

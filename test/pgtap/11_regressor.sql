@@ -7,7 +7,7 @@ SELECT plan(14);
 
 SET LOCAL xb.progress_every = 0;
 
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 
 SELECT cmp_ok((SELECT count(*)::int FROM dress_totals), '>', 400, 'the cleaned sales join to most dresses');
 SELECT is((SELECT count(*)::int FROM dress_totals WHERE units IS NULL OR units < 0), 0, 'every total is a count');

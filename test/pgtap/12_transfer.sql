@@ -8,7 +8,7 @@ SELECT plan(12);
 
 SET LOCAL xb.progress_every = 0;
 
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 
 SELECT lives_ok($$SELECT xb_train_classifier('pgtap12_base', 'dresses', 'recommendation',
                     ARRAY['style', 'price', 'rating', 'season', 'material'], '{"epochs": 8, "hidden": [16, 8], "seed": 1}')$$,

@@ -18,7 +18,7 @@ SELECT plan(11);
 
 SET LOCAL xb.progress_every = 0;
 
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 
 CREATE TEMP TABLE started AS SELECT clock_timestamp() AS at;
 CREATE TEMP TABLE all_features AS

@@ -7,7 +7,7 @@ SELECT plan(42);
 
 SET LOCAL xb.progress_every = 0;
 
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 \ir walmart.psql
 
 CREATE TEMP TABLE probe AS

@@ -7,7 +7,7 @@ SELECT plan(20);
 
 SET LOCAL xb.progress_every = 0;
 
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 \ir walmart.psql
 
 CREATE FUNCTION pg_temp.deployed(model text) RETURNS int LANGUAGE sql STABLE AS $$

@@ -7,7 +7,7 @@ SELECT plan(11);
 SET LOCAL xb.progress_every = 0;
 
 \ir walmart.psql
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 
 CREATE TEMP TABLE three AS SELECT * FROM walmart WHERE store <= 3;
 SELECT xb_train_forecaster('pgtap18_fc', 'three', 'date', 'weekly_sales', ARRAY['store'], NULL, 4, 'gru',

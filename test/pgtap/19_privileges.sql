@@ -8,7 +8,7 @@ SELECT plan(41);
 
 SET LOCAL xb.progress_every = 0;
 
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 
 CREATE ROLE pgtap19_alice;
 CREATE ROLE pgtap19_bob;

@@ -11,7 +11,7 @@ SELECT plan(34);
 
 SET LOCAL xb.progress_every = 0;
 
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 \ir walmart.psql
 
 CREATE ROLE pgtap21_owner LOGIN;

@@ -12,7 +12,7 @@ SELECT plan(23);
 
 SET LOCAL xb.progress_every = 0;
 
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 
 CREATE TEMP TABLE features AS
 SELECT ARRAY['style', 'price', 'rating', 'size', 'season', 'neckline', 'sleevelength', 'waiseline', 'material',

@@ -9,7 +9,7 @@ SELECT plan(26);
 
 SET LOCAL xb.progress_every = 0;
 
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 
 SELECT xb_train_classifier('pgtap29_reco', 'dresses', 'recommendation', ARRAY['style', 'price', 'rating', 'season'],
                            '{"epochs": 4, "seed": 5}') AS reco_id \gset

@@ -139,7 +139,7 @@ SELECT is((SELECT count(*) FILTER (WHERE series IS NULL) || ' ' || count(*) FILT
 
 -- ---------------------------------------------------------------------------
 -- A classifier and a regressor: trained on the first 400 dresses, scored on the other 100.
-\ir dresses.psql
+\ir ../../scripts/dresses.psql
 SELECT xb_train_classifier('pgtap31_reco', 'SELECT * FROM dresses WHERE row_no <= 400', 'recommendation',
   ARRAY['style', 'price', 'rating', 'season'], '{"epochs": 20, "seed": 3}') IS NOT NULL AS trained;
 SET LOCAL client_min_messages = error;  -- the rating is barely predictable: its WARNING says so
