@@ -220,7 +220,8 @@ LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1000;
 
 COMMENT ON FUNCTION xb_explain_forecast(text, integer, text, jsonb) IS
   'What each numeric covariate adds to a network''s forecast, per series, time and feature: the forecast less the '
-  'forecast with that feature''s future values at its mean over the history the model keeps (one at a time)';
+  'forecast with that feature''s future values at its mean over the history the model keeps (one at a time); '
+  'a statistical model''s forecast split into trend (level and trend) and seasonal, which add up to it';
 
 CREATE FUNCTION xb_sensitivity(
   name          text,

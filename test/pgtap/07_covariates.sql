@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(49);
+SELECT plan(50);
 SET LOCAL xb.progress_every = 0;
 
 SELECT setseed(0.7);
@@ -129,11 +129,20 @@ SELECT cmp_ok((SELECT avg(contribution) FROM pgtap07_expl), '<', 0::float8,
   'a price well above its usual 1.0 takes units away (the data''s price effect is -50 per unit of price)');
 SELECT throws_ok($$SELECT * FROM xb_explain_forecast('pgtap07_auto_stat')$$, '42704', NULL,
   'an unknown model is refused');
+-- A statistical model has no covariates: trend and seasonal rows that add up
+-- to its forecast instead.
 SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_stat', 'pgtap07_sales', 'week', 'units', ARRAY['store'],
-    NULL, 4, 'snaive')$$, 'a statistical forecaster')
-UNION ALL
-SELECT throws_ok($$SELECT * FROM xb_explain_forecast('pgtap07_stat')$$, '22023',
-  'a statistical model uses no covariates, so no feature moves its forecast', '... has no covariates to explain by');
+    NULL, 4, 'auto')$$, 'a statistical forecaster');
+SELECT is((SELECT count(*)::int || ' ' || string_agg(DISTINCT feature, ',') FROM xb_explain_forecast('pgtap07_stat')),
+          (SELECT 2 * count(*)::int || ' seasonal,trend' FROM xb_forecast('pgtap07_stat')),
+  'a statistical forecast is explained by two rows per store and week, trend and seasonal');
+SELECT is((SELECT count(*)::int
+           FROM (SELECT series, ts, min(yhat) AS yhat, sum(contribution) AS total
+                 FROM xb_explain_forecast('pgtap07_stat') GROUP BY series, ts) e
+           JOIN xb_forecast('pgtap07_stat') f USING (series, ts)
+           WHERE e.yhat = f.yhat AND abs(e.total - f.yhat) <= 1e-9 * abs(f.yhat)),
+          (SELECT count(*)::int FROM xb_forecast('pgtap07_stat')),
+  'which add up to the forecast of that store and week');
 
 -- nets: every network architecture on the same split; the best on validation is kept.
 SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_auto', 'pgtap07_sales', 'week', 'units', ARRAY['store'],

@@ -710,7 +710,8 @@ EtsModel fit_ets_mse(const std::vector<double> &y, int m, const std::string &spe
   return fit_spec(y, m, spec, Crit::mse, false);
 }
 
-std::vector<double> forecast_ets(const EtsModel &md, const std::vector<double> &y, int h) {
+std::vector<double> forecast_ets(const EtsModel &md, const std::vector<double> &y, int h,
+                                 std::vector<double> *level_and_trend) {
   check_series(y);
   if (h < 1) throw std::invalid_argument("ets: h must be >= 1");
   const Spec sp{md.error, md.trend, md.season, md.damped};
@@ -721,7 +722,7 @@ std::vector<double> forecast_ets(const EtsModel &md, const std::vector<double> &
   Params pr{md.alpha, md.beta, md.gamma, md.phi};
   std::vector<double> ring(m), last;
   run_filter(y.data(), static_cast<int>(y.size()), sp, m, pr, md.init_states.data(), ring, &last);
-  std::vector<double> f(h);
+  std::vector<double> f(h), lt(h);
   const double l = last[0], b = has_t ? last[1] : 0.0;
   const double *s = has_s ? last.data() + 1 + (has_t ? 1 : 0) : nullptr;
   if (sp.error == 'M' && sp.season == 'M') {
@@ -730,6 +731,11 @@ std::vector<double> forecast_ets(const EtsModel &md, const std::vector<double> &
     const int k = has_t ? 2 : 1;
     std::vector<double> x{l};
     if (has_t) x.push_back(b);
+    double damped_sum = 1;  // 1 + phi + ... : the trend's weight in step i + 1
+    for (int i = 0; i < h; ++i) {
+      lt[i] = has_t ? l + (md.damped ? md.phi : 1.0) * damped_sum * b : l;
+      damped_sum = damped_sum * (md.damped ? md.phi : 1.0) + 1;
+    }
     std::vector<double> M(k * m), N(k * m);
     for (int a = 0; a < k; ++a)
       for (int j = 0; j < m; ++j) M[a * m + j] = x[a] * s[j];
@@ -763,6 +769,7 @@ std::vector<double> forecast_ets(const EtsModel &md, const std::vector<double> &
     double phistar = md.damped ? md.phi : 1.0, phipow = phistar;
     for (int i = 0; i < h; ++i) {
       double v = has_t ? l + phistar * b : l;
+      lt[i] = v;
       if (has_s) {
         const double sv = s[m - 1 - (i % m)];
         v = sp.season == 'A' ? v + sv : v * sv;
@@ -780,8 +787,10 @@ std::vector<double> forecast_ets(const EtsModel &md, const std::vector<double> &
     if (!std::isfinite(v)) {
       // Safety net: a filter that diverged on new data falls back to naive.
       std::fill(f.begin(), f.end(), y.back());
+      lt = f;
       break;
     }
+  if (level_and_trend) *level_and_trend = has_s ? std::move(lt) : f;
   return f;
 }
 

@@ -48,7 +48,11 @@ EtsModel fit_ets_mse(const std::vector<double> &y, int m, const std::string &spe
 // (which may extend the fitting data; nothing is re-estimated) and returns the
 // h-step forecast means as R's forecast.ets (for M-error M-season models the
 // mean includes R's sigma2 correction). Preconditions: finite y, h >= 1.
-std::vector<double> forecast_ets(const EtsModel &model, const std::vector<double> &y, int h);
+// `level_and_trend`, when given, receives the same forecast without the
+// seasonal states (level plus the damped trend; the mean itself for a
+// non-seasonal model), so that the seasonal part is the difference.
+std::vector<double> forecast_ets(const EtsModel &model, const std::vector<double> &y, int h,
+                                 std::vector<double> *level_and_trend = nullptr);
 
 // "ETS(A,Ad,N)".
 std::string ets_name(const EtsModel &model);

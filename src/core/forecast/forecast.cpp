@@ -169,7 +169,7 @@ static std::string statistical_state(std::string_view blob) {
   return std::move(decoded.state_json);
 }
 
-// Sensitivity and explanations move covariates, which a statistical model has none of.
+// Sensitivity moves covariates, which a statistical model has none of.
 static void refuse_statistical(std::string_view blob, const std::string &what) {
   if (!statistical_state(blob).empty())
     throw Error(ErrorKind::InvalidParameter, "a statistical model uses no covariates, so no feature moves its forecast",
@@ -273,7 +273,8 @@ std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string
 
 std::vector<ExplanationRow> explain_forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
                                              const TrainHooks &hooks, const FutureInputs &future) {
-  refuse_statistical(blob, "An explanation");
+  if (const std::string stat = statistical_state(blob); !stat.empty())
+    return explain_statistical(stat, horizon, hooks, future);
   LoadedForecaster m = load_forecaster(blob, runtime);
   const ForecastState &st = m.state;
   horizon = checked_horizon(st, horizon);

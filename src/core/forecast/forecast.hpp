@@ -51,8 +51,9 @@ std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string
 // forecast less the forecast with that feature's future values set to its
 // mean over the history the model keeps of the series. One feature moved at
 // a time, so the contributions need not add up to the forecast's distance
-// from any one baseline. Error(InvalidParameter) for a statistical model or
-// a network without numeric covariates.
+// from any one baseline. Error(InvalidParameter) for a network without
+// numeric covariates. A statistical model has none: its forecast is split
+// into trend and season instead (explain_statistical).
 struct ExplanationRow {
   std::string series;
   Micros ts = 0;

@@ -161,14 +161,12 @@ std::string StatState::to_json() const {
   j["conformal_q"] = conformal_q;
   if (!interval_levels.empty()) j["interval_levels"] = levels_json(interval_levels);
   json all = json::array();
-  for (const auto &s : series)
-    all.push_back({{"key", s.key},
-                   {"start", s.start},
-                   {"length", s.length},
-                   {"scale", s.scale},
-                   {"recipe", s.recipe},
-                   {"method", s.method},
-                   {"yhat", s.yhat}});
+  for (const auto &s : series) {
+    json one = {{"key", s.key},       {"start", s.start},   {"length", s.length}, {"scale", s.scale},
+                {"recipe", s.recipe}, {"method", s.method}, {"yhat", s.yhat}};
+    if (!s.trend.empty()) one["trend"] = s.trend;
+    all.push_back(std::move(one));
+  }
   j["series"] = std::move(all);
   return j.dump();
 }
@@ -198,6 +196,7 @@ StatState StatState::from_json(const std::string &text) {
       s.recipe = string_of(js.at("recipe"), "a recipe");
       s.method = string_of(js.at("method"), "a method");
       s.yhat = finite_array(js.at("yhat"), "a forecast");
+      if (js.contains("trend")) s.trend = finite_array(js.at("trend"), "a trend");
       st.series.push_back(std::move(s));
     }
   } catch (const json::exception &e) {
@@ -208,7 +207,9 @@ StatState StatState::from_json(const std::string &text) {
   for (double q : st.conformal_q)
     if (q < 0) throw inconsistent("a negative interval width");
   for (const auto &s : st.series) {
-    if (s.yhat.size() != static_cast<std::size_t>(H) || !(s.scale > 0)) throw inconsistent("series \"" + s.key + "\"");
+    if (s.yhat.size() != static_cast<std::size_t>(H) || !(s.scale > 0) ||
+        (!s.trend.empty() && s.trend.size() != s.yhat.size()))
+      throw inconsistent("series \"" + s.key + "\"");
     try {  // every time a forecast touches must be on the calendar
       st.freq.advance(s.start, s.length - 1 + H);
     } catch (const Error &) {

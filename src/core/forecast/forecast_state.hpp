@@ -62,6 +62,9 @@ struct StatSeriesState {
   std::string recipe;        // the members combined, e.g. "theta+stlf"
   std::string method;        // what ran, e.g. "Theta + STL + ETS(A,N,N)"
   std::vector<double> yhat;  // the trained horizon
+  // yhat without its seasonal part (level and trend), for explanations;
+  // empty in versions trained before 0.2.0 kept it.
+  std::vector<double> trend;
 };
 
 // Series a statistical blob may hold: bounded before anything is built.

@@ -40,7 +40,8 @@ std::vector<Recipe> candidates_of(const ForecastOptions &o) {
 
 struct RecipeForecast {
   std::vector<double> mean;
-  std::string recipe;  // the one that ran (auto's may be seasonal naive on a short history)
+  std::vector<double> adjusted;  // without the seasonal part (stat::StatForecast)
+  std::string recipe;            // the one that ran (auto's may be seasonal naive on a short history)
   std::string method;
 };
 
@@ -57,9 +58,13 @@ RecipeForecast run_recipe(const Recipe &given, const std::vector<double> &y, lon
   RecipeForecast out;
   out.recipe = r.name;
   out.mean.assign(static_cast<std::size_t>(h), 0.0);
+  out.adjusted.assign(static_cast<std::size_t>(h), 0.0);
   for (const auto &member : r.members) {
     const stat::StatForecast f = stat::fit_and_forecast(member, history, m, h);
-    for (int i = 0; i < h; ++i) out.mean[i] += f.mean[i] / static_cast<double>(r.members.size());
+    for (int i = 0; i < h; ++i) {
+      out.mean[i] += f.mean[i] / static_cast<double>(r.members.size());
+      out.adjusted[i] += f.adjusted[i] / static_cast<double>(r.members.size());
+    }
     out.method += (out.method.empty() ? "" : " + ") + f.method;
   }
   return out;
@@ -174,6 +179,7 @@ SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const s
   out.state.recipe = final.recipe;
   out.state.method = final.method;
   out.state.yhat = final.mean;
+  out.state.trend = final.adjusted;
   return out;
 }
 
@@ -442,9 +448,10 @@ std::vector<BacktestRow> backtest_statistical(const Panel &full, const ForecastO
   return out;
 }
 
-std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
-                                                const FutureInputs &future) {
-  const StatState st = StatState::from_json(state_json);
+namespace {
+
+// The steps asked for (0: the trained horizon), and a NOTICE when covariates were given.
+int forecast_steps(const StatState &st, int horizon, const TrainHooks &hooks, const FutureInputs &future) {
   if (horizon == 0) horizon = st.options.horizon;
   if (horizon > st.options.horizon)
     throw Error(
@@ -453,6 +460,15 @@ std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, i
         "Retrain with a larger horizon.");
   if ((future.rows || !future.overrides_json.empty()) && hooks.notice)
     hooks.notice("arch " + st.options.arch + " uses no covariates: future_source and overrides change nothing");
+  return horizon;
+}
+
+}  // namespace
+
+std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
+                                                const FutureInputs &future) {
+  const StatState st = StatState::from_json(state_json);
+  horizon = forecast_steps(st, horizon, hooks, future);
   const std::vector<double> &q = interval_widths(future.level, st.options.interval, st.conformal_q, st.interval_levels);
   std::vector<ForecastPoint> out;
   out.reserve(st.series.size() * static_cast<std::size_t>(horizon));
@@ -462,6 +478,27 @@ std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, i
       out.push_back({s.key, st.freq.advance(s.start, s.length - 1 + h), s.yhat[h - 1], s.yhat[h - 1] - half,
                      s.yhat[h - 1] + half});
     }
+  return out;
+}
+
+std::vector<ExplanationRow> explain_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
+                                                const FutureInputs &future) {
+  const StatState st = StatState::from_json(state_json);
+  horizon = forecast_steps(st, horizon, hooks, future);
+  std::vector<ExplanationRow> out;
+  out.reserve(st.series.size() * static_cast<std::size_t>(horizon) * 2);
+  for (const auto &s : st.series) {
+    if (s.trend.empty())
+      throw Error(ErrorKind::InvalidParameter,
+                  "this version keeps no trend and season of its forecast: it was trained before xb kept them",
+                  "Retrain it (CALL xb_retrain) to explain its forecasts.");
+    for (int h = 1; h <= horizon; ++h) {
+      const Micros ts = st.freq.advance(s.start, s.length - 1 + h);
+      const double yhat = s.yhat[h - 1], trend = s.trend[h - 1];
+      out.push_back({s.key, ts, yhat, "trend", trend});
+      out.push_back({s.key, ts, yhat, "seasonal", yhat - trend});
+    }
+  }
   return out;
 }
 

@@ -38,4 +38,11 @@ void append_backtest_rows(std::vector<BacktestRow> &out, int fold, Micros cutoff
 std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
                                                 const FutureInputs &future);
 
+// A statistical forecast split in two rows per series and step, which add
+// up to it: "trend" (level and trend: the forecast without its seasonal
+// part, averaged over the recipe's members) and "seasonal" (the rest).
+// Error(InvalidParameter) for a version trained before the split was kept.
+std::vector<ExplanationRow> explain_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
+                                                const FutureInputs &future);
+
 }  // namespace xb

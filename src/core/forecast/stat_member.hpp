@@ -2,7 +2,9 @@
 // (snaive, mean, ets, theta, stlf), so callers can treat them alike.
 // Header-only: it only dispatches to the members' own files.
 #pragma once
+#include <algorithm>
 #include <limits>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -17,6 +19,10 @@ namespace xb::stat {
 struct StatForecast {
   std::string method;  // what actually ran, e.g. "STL + ETS(A,N,N)"
   std::vector<double> mean;
+  // The forecast without its seasonal part (level and trend; the mean of the
+  // last season for seasonal naive; the mean itself where nothing is
+  // seasonal), so that mean - adjusted is what the season adds.
+  std::vector<double> adjusted;
   double aicc = std::numeric_limits<double>::quiet_NaN();  // NaN when the member has none
 };
 
@@ -28,22 +34,31 @@ inline StatForecast fit_and_forecast(const std::string &member, const std::vecto
   StatForecast out;
   if (member == "snaive") {
     out.mean = snaive_forecast(y, m, h);
-    out.method = (m <= 1 || static_cast<int>(y.size()) < m) ? "Naive" : "Seasonal naive";
+    const bool seasonal = m > 1 && static_cast<int>(y.size()) >= m;
+    out.method = seasonal ? "Seasonal naive" : "Naive";
+    out.adjusted = out.mean;
+    if (seasonal) {
+      const double last_season = std::accumulate(y.end() - m, y.end(), 0.0) / m;
+      std::fill(out.adjusted.begin(), out.adjusted.end(), last_season);
+    }
   } else if (member == "mean") {
     out.mean = mean_forecast(y, h);
+    out.adjusted = out.mean;
     out.method = "Mean";
   } else if (member == "ets") {
     const EtsModel md = fit_ets(y, m);
-    out.mean = forecast_ets(md, y, h);
+    out.mean = forecast_ets(md, y, h, &out.adjusted);
     out.method = md.method;
     out.aicc = md.aicc;
   } else if (member == "theta") {
     ThetaForecast t = thetaf(y, m, h);
     out.mean = std::move(t.mean);
+    out.adjusted = std::move(t.adjusted);
     out.method = t.seasonal ? "Theta (seasonally adjusted)" : "Theta";
   } else if (member == "stlf") {
     StlfForecast s = stlf(y, m, h);
     out.mean = std::move(s.mean);
+    out.adjusted = std::move(s.adjusted);
     out.method = std::move(s.method);
     out.aicc = s.aicc;
   } else {

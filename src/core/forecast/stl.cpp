@@ -287,6 +287,7 @@ StlfForecast stlf(const std::vector<double> &y, int m, int h, const StlOptions &
   if (m < 2 || n <= 2 * m) {
     const EtsModel md = fit_ets(y, 1, "ZZN");
     out.mean = forecast_ets(md, y, h);
+    out.adjusted = out.mean;
     out.method = md.method;
     out.aicc = md.aicc;
     return out;
@@ -296,6 +297,7 @@ StlfForecast stlf(const std::vector<double> &y, int m, int h, const StlOptions &
   for (int i = 0; i < n; ++i) sa[i] = y[i] - dec.seasonal[i];
   const EtsModel md = fit_ets(sa, m, "ZZN");
   out.mean = forecast_ets(md, sa, h);
+  out.adjusted = out.mean;
   for (int i = 0; i < h; ++i) out.mean[i] += dec.seasonal[n - m + (i % m)];
   out.method = "STL + " + md.method;
   out.aicc = md.aicc;

@@ -44,11 +44,13 @@ ClassicalDecomposition decompose_classical(const std::vector<double> &y, int m, 
 // AICc on the seasonally adjusted series, plus the last season of the
 // seasonal component repeated. Falls back to non-seasonal ETS on y when
 // m < 2 or y.size() <= 2 * m; `method` says what was used ("STL + ETS(A,N,N)"
-// or "ETS(A,N,N)"). Preconditions: finite values, y non-empty, h >= 1.
+// or "ETS(A,N,N)"); `adjusted` is the forecast without the seasonal part
+// (the ETS forecast of the seasonally adjusted series). Preconditions: finite values, y non-empty, h >= 1.
 struct StlfForecast {
   std::string method;
   std::vector<double> mean;
-  double aicc;  // of the ETS part
+  std::vector<double> adjusted;  // the ETS part alone (the mean without STL)
+  double aicc;                   // of the ETS part
 };
 StlfForecast stlf(const std::vector<double> &y, int m, int h, const StlOptions &opt = {});
 

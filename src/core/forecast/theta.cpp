@@ -75,8 +75,10 @@ ThetaForecast thetaf(const std::vector<double> &y, int m, int h) {
   out.alpha = std::max(1e-10, ses.alpha);
   const double start = (1 - std::pow(1 - out.alpha, n)) / out.alpha;
   out.mean.resize(h);
+  out.adjusted.resize(h);
   for (int i = 0; i < h; ++i) {
     double v = base[i] + out.drift * (i + start);
+    out.adjusted[i] = v;
     if (out.seasonal) v *= seas[n - m + (i % m)];
     out.mean[i] = v;
   }

@@ -8,10 +8,11 @@ namespace xb::stat {
 
 struct ThetaForecast {
   std::vector<double> mean;
-  bool seasonal = false;  // whether the series was seasonally adjusted
-  double alpha = 0;       // SES smoothing parameter (MSE-optimal, as ses())
-  double drift = 0;       // half the slope of the linear trend
-  std::string method;     // "Theta"
+  std::vector<double> adjusted;  // the forecast before reseasonalising (the mean when not seasonal)
+  bool seasonal = false;         // whether the series was seasonally adjusted
+  double alpha = 0;              // SES smoothing parameter (MSE-optimal, as ses())
+  double drift = 0;              // half the slope of the linear trend
+  std::string method;            // "Theta"
 };
 
 // thetaf's seasonality test: |acf(lag m)| / se > qnorm(0.95) with Bartlett's

@@ -247,6 +247,24 @@ TEST(StatEts, WalmartStoresMatchR) {
   }
 }
 
+// The forecast without its seasonal states: ETS(A,N,A) on USAccDeaths has a
+// flat level, so the seasonal part repeats every 12 months; a non-seasonal
+// model's is the forecast itself.
+TEST(StatEts, LevelAndTrendLeaveOutTheSeason) {
+  const xs::EtsModel ana = xs::fit_ets(kUSAccDeaths, 12);
+  ASSERT_EQ(ana.method, "ETS(A,N,A)");
+  std::vector<double> level;
+  const std::vector<double> f = xs::forecast_ets(ana, kUSAccDeaths, 24, &level);
+  ASSERT_EQ(level.size(), 24u);
+  for (int i = 0; i < 24; ++i) {
+    EXPECT_DOUBLE_EQ(level[i], level[0]);
+    if (i >= 12) EXPECT_NEAR(f[i] - level[i], f[i - 12] - level[i - 12], 1e-9);
+  }
+  EXPECT_GT(f[6] - level[6], 500) << "July's deaths are above the level";
+  const xs::EtsModel aan = xs::fit_ets(kUSAccDeaths, 12, "AAdN");
+  EXPECT_EQ(xs::forecast_ets(aan, kUSAccDeaths, 6, &level), level);
+}
+
 TEST(StatEts, SpecErrors) {
   EXPECT_THROW(xs::fit_ets(kUSAccDeaths, 12, "XNN"), std::invalid_argument);
   EXPECT_THROW(xs::fit_ets(kUSAccDeaths, 12, "ANdN"), std::invalid_argument);
