@@ -38,6 +38,29 @@ std::string optional_jsonb(FunctionCallInfo fcinfo, int arg) {
   return PG_ARGISNULL(arg) ? "" : jsonb_text(fcinfo, arg);
 }
 
+// A horizon argument: NULL is the trained horizon (0 to the core).
+int horizon_arg(FunctionCallInfo fcinfo, int arg) {
+  const auto horizon = optional_int(fcinfo, arg);
+  if (horizon && *horizon < 1)
+    throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(*horizon));
+  return horizon.value_or(0);
+}
+
+// The deployed version a forecast applies (the caller needs 'use') and, when
+// argument future_arg is not NULL, its future_source read into `rows`, which
+// `future` then points at.
+StoredModel deployed_forecaster(FunctionCallInfo fcinfo, const std::string &name, int future_arg, SeriesRows &rows,
+                                FutureInputs &future) {
+  pg_call([] { SPI_connect(); });
+  StoredModel m = deployed_model(name, Right::Use);
+  if (!PG_ARGISNULL(future_arg)) {
+    rows = read_future(name, m, text_of(PG_GETARG_DATUM(future_arg)));
+    future.rows = &rows;
+  }
+  pg_call([] { SPI_finish(); });
+  return m;
+}
+
 // Trains model (SPI connected) and stores it as the next version of its
 // name. A source given now is read with the caller's rights; a stored one
 // (retraining) only as its author.
@@ -131,9 +154,7 @@ XB_FUNCTION(xb_retrain_forecaster) {
 // and xb.forecast_at_level(the same, level) for xb_forecast_typed.
 XB_FUNCTION(xb_forecast) {
   const std::string name = required_text(fcinfo, 0, "name");
-  const auto horizon = optional_int(fcinfo, 1);
-  if (horizon && *horizon < 1)
-    throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(*horizon));
+  const int horizon = horizon_arg(fcinfo, 1);
   FutureInputs future;
   future.overrides_json = optional_jsonb(fcinfo, 3);
   if (PG_NARGS() > 4 && !PG_ARGISNULL(4)) {
@@ -146,17 +167,9 @@ XB_FUNCTION(xb_forecast) {
     }
   }
 
-  pg_call([] { SPI_connect(); });
-  const StoredModel m = deployed_model(name, Right::Use);
   SeriesRows future_rows;
-  if (!PG_ARGISNULL(2)) {
-    future_rows = read_future(name, m, text_of(PG_GETARG_DATUM(2)));
-    future.rows = &future_rows;
-  }
-  pg_call([] { SPI_finish(); });
-
-  const auto points =
-      forecast(m.bytes, horizon.value_or(0), runtime_settings(), model_hooks(name.c_str(), m.id), future);
+  const StoredModel m = deployed_forecaster(fcinfo, name, 2, future_rows, future);
+  const auto points = forecast(m.bytes, horizon, runtime_settings(), model_hooks(name.c_str(), m.id), future);
   ResultRows out(fcinfo);
   for (const auto &p : points) {
     out.text(p.series).timestamp(p.ts).float8(p.yhat).float8(p.lo).float8(p.hi);
@@ -169,23 +182,12 @@ XB_FUNCTION(xb_forecast) {
 //   -> (series, ts, yhat, feature, contribution)
 XB_FUNCTION(xb_explain_forecast) {
   const std::string name = required_text(fcinfo, 0, "name");
-  const auto horizon = optional_int(fcinfo, 1);
-  if (horizon && *horizon < 1)
-    throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(*horizon));
+  const int horizon = horizon_arg(fcinfo, 1);
   FutureInputs future;
   future.overrides_json = optional_jsonb(fcinfo, 3);
-
-  pg_call([] { SPI_connect(); });
-  const StoredModel m = deployed_model(name, Right::Use);
   SeriesRows future_rows;
-  if (!PG_ARGISNULL(2)) {
-    future_rows = read_future(name, m, text_of(PG_GETARG_DATUM(2)));
-    future.rows = &future_rows;
-  }
-  pg_call([] { SPI_finish(); });
-
-  const auto rows =
-      explain_forecast(m.bytes, horizon.value_or(0), runtime_settings(), model_hooks(name.c_str(), m.id), future);
+  const StoredModel m = deployed_forecaster(fcinfo, name, 2, future_rows, future);
+  const auto rows = explain_forecast(m.bytes, horizon, runtime_settings(), model_hooks(name.c_str(), m.id), future);
   ResultRows out(fcinfo);
   for (const auto &r : rows) {
     out.text(r.series).timestamp(r.ts).float8(r.yhat).text(r.feature).float8(r.contribution);
@@ -218,15 +220,9 @@ XB_FUNCTION(xb_sensitivity) {
   const bool relative = PG_ARGISNULL(3) || PG_GETARG_BOOL(3);
   const bool per_series = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
 
-  pg_call([] { SPI_connect(); });
-  const StoredModel m = deployed_model(name, Right::Use);
-  SeriesRows future_rows;
   FutureInputs future;
-  if (!PG_ARGISNULL(5)) {
-    future_rows = read_future(name, m, text_of(PG_GETARG_DATUM(5)));
-    future.rows = &future_rows;
-  }
-  pg_call([] { SPI_finish(); });
+  SeriesRows future_rows;
+  const StoredModel m = deployed_forecaster(fcinfo, name, 5, future_rows, future);
 
   const auto rows = sensitivity(m.bytes, feature, deltas, relative, per_series, runtime_settings(),
                                 model_hooks(name.c_str(), m.id), future);
@@ -283,13 +279,11 @@ XB_FUNCTION(xb_backtest) {
 // forecast replaces the name's rows of xb.forecasts (xb_refresh_forecasts).
 XB_FUNCTION(xb_replace_forecasts) {
   const std::string name = required_text(fcinfo, 0, "name");
-  const auto horizon = optional_int(fcinfo, 1);
-  if (horizon && *horizon < 1)
-    throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(*horizon));
+  const int horizon = horizon_arg(fcinfo, 1);
   pg_call([] { SPI_connect(); });
   lock_name(name);
   const StoredModel m = deployed_model(name, Right::Manage);
-  const auto points = forecast(m.bytes, horizon.value_or(0), runtime_settings(), model_hooks(name.c_str(), m.id));
+  const auto points = forecast(m.bytes, horizon, runtime_settings(), model_hooks(name.c_str(), m.id));
   const long written = replace_forecasts(name, m, points);
   pg_call([] { SPI_finish(); });
   return Int64GetDatum(written);

@@ -46,12 +46,16 @@ std::map<std::string, double> metrics_of(const ForecastEvaluation &e, const std:
   return out;
 }
 
+// The rows from week from_week on, of series `key` or, when key is empty, of
+// every series. A single series "s0" comes back unnamed, as a model of one
+// series without series columns holds it.
 SeriesRows only(const SeriesRows &rows, const std::string &key, int from_week) {
   SeriesRows out;
   out.feature_names = rows.feature_names;
   for (std::size_t r = 0; r < rows.rows(); ++r)
-    if (rows.series_key[r] == key && rows.time[r] >= static_cast<Micros>(from_week) * 7 * kMicrosPerDay) {
-      out.series_key.push_back(key == "s0" ? "" : key);
+    if ((key.empty() || rows.series_key[r] == key) &&
+        rows.time[r] >= static_cast<Micros>(from_week) * 7 * kMicrosPerDay) {
+      out.series_key.push_back(key == "s0" ? "" : rows.series_key[r]);
       out.time.push_back(rows.time[r]);
       out.target.push_back(rows.target[r]);
       out.features.push_back(rows.features[r]);
@@ -150,17 +154,7 @@ TEST(Evaluation, WithoutHistoryTheModelIsScoredAloneAndBothShareThePointsOtherwi
   std::vector<std::string> notices;
   TrainHooks hooks;
   hooks.notice = [&](const std::string &n) { notices.push_back(n); };
-  SeriesRows recent;
-  recent.feature_names = {"price"};
-  const SeriesRows all = weekly(120);
-  for (std::size_t r = 0; r < all.rows(); ++r)
-    if (all.time[r] >= 110 * 7 * kMicrosPerDay) {
-      recent.series_key.push_back(all.series_key[r]);
-      recent.time.push_back(all.time[r]);
-      recent.target.push_back(all.target[r]);
-      recent.features.push_back(all.features[r]);
-    }
-  const ForecastEvaluation alone = evaluate_forecaster(m.blob, recent, cpu(), hooks);
+  const ForecastEvaluation alone = evaluate_forecaster(m.blob, only(weekly(120), "", 110), cpu(), hooks);
   EXPECT_EQ(alone.points, 12);
   EXPECT_TRUE(metrics_of(alone, "", "seasonal_naive").empty());
   EXPECT_TRUE(std::isfinite(metrics_of(alone, "", "model").at("mase")));
@@ -168,17 +162,8 @@ TEST(Evaluation, WithoutHistoryTheModelIsScoredAloneAndBothShareThePointsOtherwi
   EXPECT_NE(notices[0].find("seasonal naive is not scored"), std::string::npos) << notices[0];
 
   // Weeks 59 and on: a season before weeks 111 to 113 is there, not before 110.
-  SeriesRows part;
-  part.feature_names = {"price"};
-  for (std::size_t r = 0; r < all.rows(); ++r)
-    if (all.time[r] >= 59 * 7 * kMicrosPerDay) {
-      part.series_key.push_back(all.series_key[r]);
-      part.time.push_back(all.time[r]);
-      part.target.push_back(all.target[r]);
-      part.features.push_back(all.features[r]);
-    }
   notices.clear();
-  const ForecastEvaluation shared = evaluate_forecaster(m.blob, part, cpu(), hooks);
+  const ForecastEvaluation shared = evaluate_forecaster(m.blob, only(weekly(120), "", 59), cpu(), hooks);
   EXPECT_EQ(shared.points, 9);
   EXPECT_EQ(metrics_of(shared, "", "model").at("points"), 9);
   EXPECT_EQ(metrics_of(shared, "", "seasonal_naive").at("points"), 9);
