@@ -1025,7 +1025,9 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION xb_drop(name text, version integer DEFAULT NULL)
+-- Two functions, not a version defaulting to NULL: a version computed by a
+-- subquery that finds nothing must not drop the whole model.
+CREATE FUNCTION xb_drop(name text)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -1034,16 +1036,30 @@ BEGIN
     RAISE EXCEPTION 'name must not be NULL' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_drop.name));
-  IF xb_drop.version IS NULL THEN
-    RETURN xb.drop_model(xb_drop.name);
+  RETURN xb.drop_model(xb_drop.name);
+END
+$$;
+
+COMMENT ON FUNCTION xb_drop(text) IS
+  'Drops a model: every version, its grants and its name (owner only); returns how many versions';
+
+CREATE FUNCTION xb_drop(name text, version integer)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  IF xb_drop.name IS NULL OR xb_drop.version IS NULL THEN
+    RAISE EXCEPTION 'name and version must not be NULL' USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'xb_drop(name) drops the whole model.';
   END IF;
+  PERFORM pg_advisory_xact_lock(hashtext('xb.models'), hashtext(xb_drop.name));
   PERFORM xb.drop_version(xb_drop.name, xb_drop.version);
   RETURN 1;
 END
 $$;
 
 COMMENT ON FUNCTION xb_drop(text, integer) IS
-  'Drops a model (every version, its grants and name; owner only) or one version that is not deployed; returns how many versions';
+  'Drops one version that is not deployed (''manage''); returns 1';
 
 CREATE FUNCTION xb_set_retention(name text, keep_versions integer)
 RETURNS integer

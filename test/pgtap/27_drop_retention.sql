@@ -6,7 +6,7 @@
 -- Roles are created inside the transaction, which is rolled back.
 \ir preamble.psql
 
-SELECT plan(25);
+SELECT plan(26);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -43,6 +43,9 @@ SELECT throws_ok($$SELECT pg_temp.as_role('pgtap27_manager', 'SELECT xb_drop(''p
                  'version 3 of model "pgtap27_fc" is deployed', 'the deployed version is never dropped');
 SELECT throws_ok($$SELECT pg_temp.as_role('pgtap27_manager', 'SELECT xb_drop(''pgtap27_fc'', 9)')$$, '42704', NULL,
                  'a version that does not exist is an error');
+SELECT throws_ok($$SELECT xb_drop('pgtap27_fc', (SELECT version FROM xb.models WHERE false))$$, '22023',
+                 'name and version must not be NULL',
+                 'a NULL version (a subquery that found nothing) is an error, not the whole model dropped');
 SELECT is(pg_temp.versions('pgtap27_fc'), '1,2,3*,4', 'and each refusal changed nothing');
 CREATE TEMP TABLE v1 AS SELECT id FROM xb.models WHERE name = 'pgtap27_fc' AND version = 1;
 SELECT is(pg_temp.as_role('pgtap27_manager', $$SELECT xb_drop('pgtap27_fc', 1)$$), '1', '''manage'' drops a version');
