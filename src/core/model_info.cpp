@@ -109,7 +109,8 @@ std::string describe_loaded_model(std::string_view blob, const RuntimeSettings &
     info["series"] = st.series.size();
     info["features"] = json::array();
     info["text_features"] = json::array();
-    info["options"] = json::parse(st.options.to_json());
+    // As training resolved them (from_json reads only what a forecast needs).
+    info["options"] = json::parse(decoded.state_json).at("options");
     info["recipes"] = std::move(recipes);
     return info.dump();
   }

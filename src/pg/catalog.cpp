@@ -809,8 +809,9 @@ void check_imported_columns(const std::string &bytes, const ImportedColumns &c) 
   if (!forecaster && (!c.time_col.empty() || !c.series_cols.empty()))
     throw Error(ErrorKind::InvalidParameter, "a classifier or regressor has no time or series columns",
                 "Name only target_col (the label), or nothing: the blob knows its features and label.");
-  if (forecaster && (!c.target_col.empty() || !c.series_cols.empty()) && c.time_col.empty())
-    throw Error(ErrorKind::InvalidParameter, "name the forecaster's time_col with its target and series columns",
+  if (forecaster && (c.time_col.empty() != c.target_col.empty() || (!c.series_cols.empty() && c.time_col.empty())))
+    throw Error(ErrorKind::InvalidParameter,
+                "name the forecaster's time_col and target_col together, series_cols with them",
                 "For example time_col => 'date', target_col => 'weekly_sales', series_cols => ARRAY['store'].");
   for (const auto &col : c.series_cols)
     if (col.empty()) throw Error(ErrorKind::InvalidParameter, "series_cols must not contain an empty name");

@@ -8,7 +8,7 @@
 -- Roles are created inside the transaction, which is rolled back.
 \ir preamble.psql
 
-SELECT plan(37);
+SELECT plan(38);
 SET LOCAL xb.progress_every = 0;
 
 \ir walmart.psql
@@ -103,6 +103,8 @@ SELECT is((SELECT (r->>'value')::float8 FROM jsonb_array_elements(xb_model_info(
           (SELECT value FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
            WHERE m.name = 'pgtap31_fc' AND split = 'test' AND estimator = 'model' AND metric = 'wape'),
   'the exported blob carries the test WAPE (and the evaluation) of its version');
+SELECT throws_ok($$SELECT xb_model_load('pgtap31_half', (SELECT b FROM pgtap31_blob), time_col => 'date')$$, '22023',
+  'name the forecaster''s time_col and target_col together, series_cols with them', 'a time column alone is refused');
 SELECT xb_model_load('pgtap31_copy', (SELECT b FROM pgtap31_blob), time_col => 'date', target_col => 'weekly_sales',
                      series_cols => ARRAY['store']) IS NOT NULL AS imported;
 SELECT is((SELECT format('%s %s %s %s', source, time_col, target_col, series_cols) FROM xb.models WHERE name = 'pgtap31_copy'),
@@ -127,7 +129,7 @@ SELECT throws_ok($$SELECT count(*) FROM xb_evaluate('pgtap31_bare', 'pgtap31_sal
   'model "pgtap31_bare" was imported and does not know its time and target columns',
   'an import that was not told its columns cannot be evaluated: a clean error');
 SELECT throws_ok($$SELECT xb_model_load('pgtap31_half', (SELECT b FROM pgtap31_blob), target_col => 'weekly_sales')$$,
-  '22023', 'name the forecaster''s time_col with its target and series columns', 'a target without a time column is refused');
+  '22023', 'name the forecaster''s time_col and target_col together, series_cols with them', 'a target without a time column is refused');
 
 -- A model of one series (no series columns): its own rows (series '') and
 -- the overall ones (series NULL) side by side.

@@ -12,6 +12,18 @@
 namespace xb {
 namespace {
 
+const std::vector<std::string> kKnownOptions{
+    "lookback", "epochs",           "batch_size",    "lr",          "weight_decay", "dropout", "patience",
+    "seed",     "val_fraction",     "test_fraction", "val_periods", "test_periods", "hidden",  "layers",
+    "heads",    "ensemble",         "loss",          "interval",    "freq",         "fill",    "seasonal_lag",
+    "invalid",  "series_embedding", "time_zone",     "time_budget"};
+
+Error unknown_option(const std::string &key) {
+  std::string list;
+  for (const auto &k : kKnownOptions) list += (list.empty() ? "" : ", ") + k;
+  return Error(ErrorKind::InvalidParameter, "unknown option \"" + key + "\"", "Known options: " + list + ".");
+}
+
 using nlohmann::json;
 using namespace option_checks;
 
@@ -76,10 +88,7 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
     if (!v.is_boolean()) throw bad(key, "must be true or false");
     o.seasonal_lag = v.get<bool>() ? 1 : 0;
   } else {
-    throw Error(ErrorKind::InvalidParameter, "unknown option \"" + key + "\"",
-                "Known options: lookback, epochs, batch_size, lr, weight_decay, dropout, patience, seed, "
-                "val_fraction, test_fraction, val_periods, test_periods, hidden, layers, heads, ensemble, "
-                "loss, interval, freq, fill, seasonal_lag, invalid, series_embedding, time_zone, time_budget.");
+    throw unknown_option(key);
   }
 }
 
@@ -141,6 +150,10 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
   if (!user.is_object())
     throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
 
+  for (const auto &item : user.items())  // before the search: an unknown array is unknown, not unsearchable
+    if (item.key() != "search" && item.key() != "trials" &&
+        std::find(kKnownOptions.begin(), kKnownOptions.end(), item.key()) == kKnownOptions.end())
+      throw unknown_option(item.key());
   const SearchTrials search = expand_search(user.dump(), searchable_forecast_options());
   if (search.mode != "none" && is_statistical(arch))
     throw Error(ErrorKind::InvalidParameter, "a search needs a network: arch " + arch + " has nothing to search",

@@ -66,6 +66,9 @@ TEST(AggregateOptions, BadHorizonsHaveAHint) {
 
 TEST(AggregateOptions, WrongKeysAndShapesAreRefused) {
   EXPECT_NE(std::string(error_of(R"({"epoch": 5})", 8).what()).find("unknown option \"epoch\""), std::string::npos);
+  // An unknown option given as an array is unknown, not "cannot be searched".
+  EXPECT_NE(std::string(error_of(R"({"features": ["x"]})", 8).what()).find("unknown option \"features\""),
+            std::string::npos);
   EXPECT_NE(std::string(error_of(R"({"arch": "rnn"})", 8).what()).find("rnn"), std::string::npos);
   EXPECT_NE(std::string(error_of(R"({"arch": 1})", 8).what()).find("\"arch\""), std::string::npos);
   EXPECT_NE(std::string(error_of(R"({"series": [1]})", 8).what()).find("\"series\""), std::string::npos);

@@ -303,6 +303,9 @@ TEST(StatisticalForecaster, EachMemberAndAutoTrainForecastAndDescribeThemselves)
     const auto info = nlohmann::json::parse(describe_model(m.blob, cpu()));
     EXPECT_EQ(info.at("recipes").size(), 3u) << arch;
     EXPECT_FALSE(info.at("options").contains("epochs")) << "a statistical model shows only what it uses";
+    EXPECT_EQ(info.at("options").at("fill"), "interpolate") << arch << ": as resolved, not empty";
+    EXPECT_EQ(info.at("options").at("invalid"), "error") << arch;
+    EXPECT_GT(info.at("options").at("test_fraction").get<double>(), 0) << arch;
     bool has_test_mase = false;
     for (const auto &r : m.metrics) has_test_mase |= r.split == "test" && r.estimator == "model" && r.metric == "mase";
     EXPECT_TRUE(has_test_mase) << arch;
