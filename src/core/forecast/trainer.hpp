@@ -20,7 +20,7 @@ FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val
 // Predictions in scaled units, [N, horizon], on the CPU, in eval mode.
 template <typename Net>
 torch::Tensor predict(Net &net, const WindowBatch &batch, const torch::Device &device, const TrainHooks &hooks) {
-  constexpr long kEvalBatch = 4096;
+  constexpr long kEvalBatch = 512;
   torch::NoGradGuard no_grad;
   net->eval();
   const long n = batch.past.size(0);
