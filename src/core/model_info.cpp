@@ -122,6 +122,13 @@ std::string describe_loaded_model(std::string_view blob, const RuntimeSettings &
     info["horizon"] = m.state.layout.horizon;
     info["lookback"] = m.state.layout.lookback;
     info["series"] = m.state.panel.series.size();
+    if (!m.state.fallback.empty()) {  // too short for the network: the statistical members forecast them
+      const StatState fallback = StatState::from_json(m.state.fallback);
+      json recipes = json::object();
+      for (const auto &s : fallback.series) recipes[s.key] = {{"recipe", s.recipe}, {"method", s.method}};
+      info["series"] = m.state.panel.series.size() + fallback.series.size();
+      info["fallback_recipes"] = std::move(recipes);
+    }
     info["features"] = m.state.numeric_features;
     info["text_features"] = text_features;
     // As training resolved them: the state keeps every option, while the

@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(144);
+SELECT plan(140);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -154,10 +154,8 @@ SELECT pg_temp.fails($$SELECT xb_train_forecaster('pgtap03_e',
     'SELECT CASE WHEN date = ''2011-01-07'' THEN NULL ELSE store END AS store, date, weekly_sales FROM walmart WHERE store <= 2',
     'date', 'weekly_sales', ARRAY['store'], NULL, 8, 'gru', '{"epochs": 2}')$$,
   '22000', 'a NULL series key');
-SELECT pg_temp.fails($$SELECT xb_train_forecaster('pgtap03_e',
-    'SELECT * FROM walmart WHERE store = 1 AND date < ''2010-06-01''',
-    'date', 'weekly_sales', ARRAY['store'], NULL, 8, 'gru', '{"epochs": 2}')$$,
-  '22000', 'too few rows');
+-- (Too few rows for a network's windows is no error: auto's statistical
+-- members forecast those series, see 08_aggregates.sql and test/unit.)
 SELECT pg_temp.fails($$SELECT xb_train_forecaster('pgtap03_e', 'SELECT * FROM walmart WHERE false',
     'date', 'weekly_sales', ARRAY['store'], NULL, 8, 'gru', '{"epochs": 2}')$$,
   '22000', 'a source with no rows');
@@ -191,11 +189,8 @@ SELECT pg_temp.fails($$SELECT xb_train_forecaster('pgtap03_e', '', 'date', 'week
 -- ---------------------------------------------------------------------------
 SELECT pg_temp.fails($$SELECT xb_train_forecaster('pgtap03_base', 'pgtap03_small', 'date', 'no_such_target', ARRAY['store'])$$,
   '42703', 'a failed retraining of an existing name');
-SELECT pg_temp.fails($$SELECT xb_train_forecaster('pgtap03_base', 'SELECT * FROM walmart WHERE store = 1 AND date < ''2010-06-01''',
-                                                   'date', 'weekly_sales', ARRAY['store'], NULL, 8, 'gru', '{"epochs": 2}')$$,
-  '22000', 'a retraining of an existing name on too few rows');
 SELECT results_eq($$ SELECT version, deployed FROM xb.models WHERE name = 'pgtap03_base' $$, $$ VALUES (1, true) $$,
-                  'after the failed retrainings, version 1 is still the only and deployed version');
+                  'after the failed retraining, version 1 is still the only and deployed version');
 
 -- ---------------------------------------------------------------------------
 -- Identifiers are quoted, never spliced

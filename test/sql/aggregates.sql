@@ -128,8 +128,8 @@ SELECT xb_fit_forecaster(date, weekly_sales, jsonb_build_object('arch', 'gru', '
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT xb_forecast_agg(date, weekly_sales, store) FROM walmart WHERE store <= 2;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT xb_forecast_agg(date, weekly_sales, 8, '{"arch": "gru"}') FROM walmart WHERE store = 1 AND date < '2010-06-01';
-\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- A group too short for a network's windows is forecast by auto's statistical members instead, and a NOTICE says so.
+SELECT cardinality(xb_forecast_agg(date, weekly_sales, 8, '{"arch": "gru"}')) AS weeks FROM walmart WHERE store = 1 AND date < '2010-06-01';
 -- The default (auto) forecasts a group too short to validate on by the members that fit it, and says so.
 SELECT cardinality(xb_forecast_agg(date, weekly_sales, 8)) AS weeks FROM walmart WHERE store = 1 AND date < '2010-06-01';
 SELECT store, xb_fit_forecaster(date, weekly_sales, jsonb_build_object('arch', 'gru', 'series', store, 'epochs', 2))

@@ -54,10 +54,12 @@ SELECT xb_train_forecaster('m', 'sales', 'day', 'units', options => '[1, 2]');
 -- Data: duplicates, too little history, NULL targets.
 SELECT xb_train_forecaster('m', 'sales', 'day', 'units');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT xb_train_forecaster('m', 'SELECT * FROM sales WHERE day < ''2024-01-10''', 'day', 'units', ARRAY['store'], arch => 'gru');
-\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT xb_train_forecaster('m', 'SELECT day, store, CASE WHEN day = ''2024-03-01'' THEN NULL ELSE units END AS units FROM sales',
                            'day', 'units', ARRAY['store']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- A NULL covariate names its series and time too.
+SELECT xb_train_forecaster('m', 'SELECT day, store, units, CASE WHEN day = ''2024-03-01'' THEN NULL ELSE price END AS price FROM sales',
+                           'day', 'units', ARRAY['store'], ARRAY['price'], arch => 'gru');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT xb_train_forecaster('m', 'SELECT day, store, ''NaN''::float8 AS units FROM sales', 'day', 'units', ARRAY['store']);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

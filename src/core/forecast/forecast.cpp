@@ -199,6 +199,12 @@ std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const Ru
       out.push_back({s.key, st.panel.time_at(s, last + h), yhat, yhat - half, yhat + half});
     }
   }
+  if (!st.fallback.empty()) {  // the series too short for the network: no covariates move them
+    FutureInputs level_only;
+    level_only.level = future.level;
+    const auto more = forecast_statistical(st.fallback, horizon, {}, level_only);
+    out.insert(out.end(), more.begin(), more.end());
+  }
   return finite_or_refused(std::move(out));
 }
 

@@ -54,6 +54,7 @@ std::string ForecastState::to_json() const {
   j["conformal_q"] = conformal_q;
   if (!interval_levels.empty()) j["interval_levels"] = levels_json(interval_levels);
   if (flags_from_last_season) j["future_flags"] = "last_season";
+  if (!fallback.empty()) j["fallback"] = json::parse(fallback);
   json series = json::array();
   for (std::size_t k = 0; k < panel.series.size(); ++k) {
     const Series &s = panel.series[k];
@@ -267,6 +268,7 @@ ForecastState ForecastState::from_json(const std::string &text) {
     o.time_zone = time_zone_of(opt);
     st.panel.freq = frequency_of(j.at("freq"));
     st.flags_from_last_season = j.contains("future_flags") && j.at("future_flags") == "last_season";
+    if (j.contains("fallback")) st.fallback = j.at("fallback").dump();
     const json &features = j.at("features");
     if (!features.is_array()) throw inconsistent("features is not an array");
     for (const auto &f : features) st.numeric_features.push_back(string_of(f, "a feature name"));
@@ -317,6 +319,15 @@ ForecastState ForecastState::from_json(const std::string &text) {
   if (st.layout.feature_scalers.size() != nf || st.conformal_q.size() != static_cast<std::size_t>(o.horizon))
     throw inconsistent("feature or interval sizes");
   if (st.panel.series.empty()) throw inconsistent("no series");
+  if (!st.fallback.empty()) {  // its own checks, then: the same horizon, no series twice
+    const StatState fb = StatState::from_json(st.fallback);
+    if (fb.options.horizon != o.horizon) throw inconsistent("the fallback's horizon");
+    std::vector<std::string> keys;
+    for (const auto &s : st.panel.series) keys.push_back(s.key);
+    for (const auto &s : fb.series) keys.push_back(s.key);
+    std::sort(keys.begin(), keys.end());
+    if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) throw inconsistent("a series given twice");
+  }
   for (const auto &s : st.panel.series) {
     if (static_cast<long>(s.length()) < st.layout.history_needed() || s.x.size() != s.length() * nf)
       throw inconsistent("series \"" + s.key + "\" tail");

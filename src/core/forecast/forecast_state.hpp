@@ -46,6 +46,10 @@ struct ForecastState {
   // false in blobs from before 0.2.0, whose forecasts an upgrade keeps as
   // they were (the last value carried forward) until they are retrained.
   bool flags_from_last_season = false;
+  // The series too short for the network's windows, forecast by auto's
+  // statistical members instead: a StatState (JSON), or empty when every
+  // series was long enough (and in blobs from before 0.2.0).
+  std::string fallback;
 
   std::string to_json() const;
   static ForecastState from_json(const std::string &text);  // throws Error(CorruptModel)

@@ -72,7 +72,7 @@ struct Prepared {
   std::vector<double> mase_scale;
   std::vector<Window> train_w, val_w, test_w;
   WindowBatch train_b, val_b, test_b;
-  long skipped = 0;
+  std::vector<Series> too_short;  // for the windows: forecast by the statistical members
 };
 
 std::vector<ForecastOptions> candidate_options(const ForecastOptions &o);
@@ -84,7 +84,8 @@ Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &r
   p.layout.freq = panel.freq;
   p.layout.season = choose_season(panel, o);
 
-  // Keep the series long enough for one training window after the split.
+  // Keep the series long enough for one training window after the split;
+  // the others go to the statistical members (train_forecaster).
   std::vector<Series> usable;
   for (auto &s : panel.series) {
     SeriesSplit sp = split_temporal(static_cast<long>(s.length()), o);
@@ -92,20 +93,12 @@ Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &r
       p.splits.push_back(sp);
       usable.push_back(std::move(s));
     } else {
-      ++p.skipped;
+      p.too_short.push_back(std::move(s));
     }
   }
-  if (usable.empty())
-    throw Error(ErrorKind::InsufficientData,
-                "no series is long enough for lookback " + std::to_string(o.lookback) + ", horizon " +
-                    std::to_string(o.horizon) + " and the validation and test periods",
-                "Each series needs about lookback + 3 x horizon " + panel.freq.name() +
-                    " points; lower lookback or horizon, or supply more history.");
-  if (p.skipped > 0 && hooks.notice)
-    hooks.notice("skipped " + std::to_string(p.skipped) + " series too short for lookback " +
-                 std::to_string(o.lookback) + " and horizon " + std::to_string(o.horizon));
   panel.series = std::move(usable);
   p.panel = std::move(panel);
+  if (p.panel.series.empty()) return p;
   // Forecasts continue each series by the horizon: those times must exist too.
   for (const Series &s : p.panel.series) p.panel.time_at(s, static_cast<long>(s.length()) - 1 + o.horizon);
 
@@ -330,6 +323,50 @@ std::vector<ResidualPoint> residuals_of(const Prepared &p, const Candidate &c) {
   return out;
 }
 
+Error no_series_long_enough(const ForecastOptions &o, const Frequency &freq) {
+  return Error(ErrorKind::InsufficientData,
+               "no series is long enough for lookback " + std::to_string(o.lookback) + ", horizon " +
+                   std::to_string(o.horizon) + " and the validation and test periods",
+               "Each series needs about lookback + 3 x horizon " + freq.name() +
+                   " points; lower lookback or horizon, or supply more history.");
+}
+
+// The series a NOTICE names: the first five, with their lengths.
+std::string named_series(const std::vector<Series> &series) {
+  std::string names;
+  for (std::size_t k = 0; k < series.size() && k < 5; ++k)
+    names += (names.empty() ? "" : ", ") +
+             (series[k].key.empty() ? std::string("the series") : "\"" + series[k].key + "\"") + " (" +
+             std::to_string(series[k].length()) + " points)";
+  if (series.size() > 5) names += " and " + std::to_string(series.size() - 5) + " more";
+  return names;
+}
+
+// issue 13's one rule for short series: a series too short for the
+// network's windows is forecast by the next candidate that can, auto's
+// statistical members (which fall back to seasonal naive, naive or the mean
+// on the shortest), never dropped; the NOTICE names it and what it got.
+TrainedForecaster train_too_short(const Prepared &p, const ForecastOptions &o, const RuntimeSettings &runtime,
+                                  const TrainHooks &hooks, bool none_long_enough) {
+  Panel panel;
+  panel.freq = p.panel.freq;
+  panel.feature_names = p.panel.feature_names;
+  panel.series = p.too_short;
+  panel.filled_points = p.panel.filled_points;
+  panel.dropped_rows = p.panel.dropped_rows;
+  ForecastOptions stat = o;
+  stat.arch = "auto";
+  stat.search = "none";
+  stat.trials = 1;
+  if (hooks.notice)
+    hooks.notice((none_long_enough ? "no series is long enough for lookback "
+                                   : std::to_string(panel.series.size()) + " series too short for lookback ") +
+                 std::to_string(o.lookback) + " and horizon " + std::to_string(o.horizon) + " of arch " + o.arch +
+                 (none_long_enough ? ": every series is" : " are") +
+                 " forecast by auto's statistical members instead: " + named_series(panel.series));
+  return train_statistical(panel, stat, runtime, hooks);
+}
+
 }  // namespace
 
 TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions &o, const RuntimeSettings &runtime,
@@ -345,6 +382,12 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   torch::Device device = prepare_runtime(runtime);
   const TextEncoding text = fit_text_encoding(rows);
   Prepared p = prepare(panel_of(rows, o, text, hooks), o, runtime, hooks);
+  if (p.panel.series.empty()) {
+    if (p.too_short.empty()) throw Error(ErrorKind::InsufficientData, "the source has no rows to train on");
+    TrainedForecaster out = train_too_short(p, o, runtime, hooks, true);  // nothing skipped: all statistical
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  }
 
   TrainedForecaster out;
   Candidate best = train_best(p, o, device, hooks, &out.metrics, &out.trials);
@@ -389,13 +432,21 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
     tail.x.assign(s.x.begin() + from * nf, s.x.end());
     st.panel.series.push_back(std::move(tail));
   }
+  if (!p.too_short.empty()) {
+    const TrainedForecaster fallback = train_too_short(p, best.options, runtime, hooks, false);
+    st.fallback = decode_blob(fallback.blob).state_json;
+    for (const Series &s : p.too_short) {
+      out.time_from = std::min(out.time_from, s.start);
+      out.time_to = std::max(out.time_to, p.panel.time_at(s, static_cast<long>(s.length()) - 1));
+    }
+  }
 
   best.net->to(torch::kCPU);
   out.blob = encode_blob(ModelBlob{ModelKind::Forecaster, best.options.arch, st.to_json(), save_weights(*best.net)});
   out.arch = best.options.arch;
   out.hyperparameters_json = best.options.to_json();
   out.series_used = static_cast<long>(p.panel.series.size());
-  out.series_skipped = p.skipped;
+  out.series_skipped = static_cast<long>(p.too_short.size());
   out.rows_dropped = p.panel.dropped_rows;
   out.frequency = p.panel.freq.name();
   out.device = runtime_description(device);
@@ -470,6 +521,7 @@ std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions 
     try {
       if (panel.series.empty()) throw Error(ErrorKind::InsufficientData, "no data left");
       p = prepare(std::move(panel), o, runtime, hooks);
+      if (p.panel.series.empty()) throw no_series_long_enough(o, full.freq);
     } catch (const Error &e) {
       if (e.kind() != ErrorKind::InsufficientData) throw;
       throw Error(ErrorKind::InsufficientData,

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -106,27 +107,79 @@ TEST(Forecaster, BadDataIsRefusedWithTheRightKind) {
   SeriesRows nan = synthetic();
   nan.target[7] = std::nan("");
   EXPECT_THROW(train_forecaster(nan, small("gru"), cpu(), {}), Error);
-  try {
-    train_forecaster(synthetic(12), small("gru"), cpu(), {});
-    FAIL();
-  } catch (const Error &e) {
-    EXPECT_EQ(e.kind(), ErrorKind::InsufficientData);
-  }
 }
 
-TEST(Forecaster, ShortSeriesAreSkippedWithANotice) {
-  SeriesRows r = synthetic();
-  r.series_key.push_back("tiny");
-  r.time.push_back(0);
-  r.target.push_back(1);
-  r.features.push_back(1);
+namespace {
+
+bool any_notice(const std::vector<std::string> &notices, const std::string &part) {
+  return std::any_of(notices.begin(), notices.end(),
+                     [&](const std::string &n) { return n.find(part) != std::string::npos; });
+}
+
+}  // namespace
+
+// issue 13's one rule for short series, for the networks: a series too
+// short for the windows is forecast by auto's statistical members, named in
+// a NOTICE, never dropped; when no series is long enough the whole model is
+// statistical. Its points come with the network's, at any interval level;
+// explanations stay the network's; a blob that gives a series to both is
+// refused.
+TEST(Forecaster, SeriesTooShortForTheNetworkAreForecastByTheStatisticalMembers) {
   std::vector<std::string> notices;
   TrainHooks hooks;
-  hooks.notice = [&](const std::string &m) { notices.push_back(m); };
-  TrainedForecaster m = train_forecaster(r, small("gru"), cpu(), hooks);
+  hooks.notice = [&](const std::string &n) { notices.push_back(n); };
+  const TrainedForecaster none = train_forecaster(synthetic(12), small("gru"), cpu(), hooks);
+  EXPECT_EQ(none.arch, "auto");
+  EXPECT_EQ(forecast(none.blob, 0, cpu(), {}).size(), 3u * 4u);
+  EXPECT_TRUE(any_notice(notices,
+                         "no series is long enough for lookback 8 and horizon 4 of arch gru: every series "
+                         "is forecast by auto's statistical members instead"));
+
+  SeriesRows r = synthetic();
+  for (int t = 0; t < 3; ++t) {
+    r.series_key.push_back("tiny");
+    r.time.push_back(static_cast<Micros>(t) * 7 * kMicrosPerDay);
+    r.target.push_back(10 + t);
+    r.features.push_back(1);
+  }
+  notices.clear();
+  const TrainedForecaster m = train_forecaster(r, small("gru"), cpu(), hooks);
+  EXPECT_EQ(m.arch, "gru");
+  EXPECT_EQ(m.series_used, 3);
   EXPECT_EQ(m.series_skipped, 1);
-  ASSERT_FALSE(notices.empty());
-  EXPECT_NE(notices.back().find("skipped 1 series"), std::string::npos);
+  EXPECT_TRUE(any_notice(notices,
+                         "1 series too short for lookback 8 and horizon 4 of arch gru are forecast by auto's "
+                         "statistical members instead: \"tiny\" (3 points)"));
+  for (const double level : {0.0, 0.8}) {
+    FutureInputs at;
+    at.level = level;
+    const auto points = forecast(m.blob, 0, cpu(), {}, at);
+    ASSERT_EQ(points.size(), 4u * 4u) << level;
+    long tiny = 0;
+    for (const auto &p : points) {
+      EXPECT_TRUE(std::isfinite(p.yhat) && p.lo <= p.yhat && p.yhat <= p.hi) << p.series;
+      if (p.series == "tiny") {
+        EXPECT_EQ(p.ts, (3 + tiny) * 7 * kMicrosPerDay) << "the steps after its own last point";
+        ++tiny;
+      }
+    }
+    EXPECT_EQ(tiny, 4) << level;
+  }
+  const auto info = nlohmann::json::parse(describe_model(m.blob, cpu()));
+  EXPECT_EQ(info.at("series"), 4);
+  EXPECT_TRUE(info.at("fallback_recipes").contains("tiny")) << info.dump();
+  for (const auto &row : explain_forecast(m.blob, 0, cpu(), {})) EXPECT_NE(row.series, "tiny");
+
+  ModelBlob b = decode_blob(m.blob);
+  auto state = nlohmann::json::parse(b.state_json);
+  state["fallback"]["series"][0]["key"] = state["series"][0]["key"];
+  b.state_json = state.dump();
+  try {
+    forecast(encode_blob(b), 0, cpu(), {});
+    ADD_FAILURE() << "a series given twice";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::CorruptModel) << e.what();
+  }
 }
 
 TEST(Forecaster, HorizonBeyondTrainedAndCorruptBlobAreRefused) {
