@@ -144,6 +144,7 @@ std::string describe_loaded_model(std::string_view blob, const RuntimeSettings &
     info["label"] = state.at("label");
     info["label_type"] = state.at("label_type");
     if (decoded.kind == ModelKind::Classifier) info["classes"] = state.at("classes");
+    if (state.contains("threshold")) info["decision_threshold"] = state.at("threshold");  // checked by load
     info["features"] = features;
     info["members"] = state.at("members");
     info["options"] = state.at("options");

@@ -852,7 +852,7 @@ INSERT INTO xb.models (name, version, kind, arch, source, time_col, target_col, 
 SELECT $1, $2, i->>'kind', i->>'arch', '(imported)', $8, coalesce($9, i->>'label'), coalesce($10, '{}'),
        ARRAY(SELECT jsonb_array_elements_text(i->'features' || coalesce(i->'text_features', '[]'))),
        (i->>'horizon')::integer, jsonb_strip_nulls(jsonb_build_object('time_zone', i->'options'->'time_zone')),
-       i->'options', 0,
+       i->'options' || jsonb_strip_nulls(jsonb_build_object('decision_threshold', i->'decision_threshold')), 0,
        jsonb_build_object('imported_at', now(), 'imported_by', $3, 'bytes', octet_length($5),
                           'sha256', encode(sha256($5), 'hex'), 'format_version', i->'format_version')
          || CASE WHEN i ? 'reported_metrics'

@@ -8,7 +8,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(23);
+SELECT plan(25);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -43,6 +43,13 @@ SELECT is((SELECT count(*)::int FROM dresses d
           0, 'xb_predict says 1 exactly when the positive probability reaches the stored threshold');
 SELECT is((SELECT count(DISTINCT xb_predict('pgtap25_auto', d))::int FROM dresses d), 2,
           'it predicts both classes');
+SELECT is((xb_model_info(xb_model_bytes('pgtap25_auto'))->>'decision_threshold')::float8,
+          (SELECT (hyperparameters->>'decision_threshold')::float8 FROM xb.models WHERE name = 'pgtap25_auto'),
+          'xb_model_info shows the threshold the blob holds');
+SELECT xb_model_load('pgtap25_imported', xb_model_bytes('pgtap25_auto')) > 0 AS imported;
+SELECT is((SELECT (hyperparameters->>'decision_threshold')::float8 FROM xb.models WHERE name = 'pgtap25_imported'),
+          (SELECT (hyperparameters->>'decision_threshold')::float8 FROM xb.models WHERE name = 'pgtap25_auto'),
+          'and an import records it as training did');
 SELECT ok(pg_temp.metric('pgtap25_auto', 'test', 'model', 'balanced_accuracy') BETWEEN 0 AND 1
           AND pg_temp.metric('pgtap25_auto', 'test', 'majority', 'balanced_accuracy') = 0.5,
           'balanced accuracy beside the majority class''s 0.5');
