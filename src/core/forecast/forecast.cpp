@@ -74,6 +74,7 @@ std::vector<double> future_covariates(const ForecastState &st, const FutureInput
   const std::vector<bool> flag = flag_columns(st);
   const long season = panel.freq.season_length();
   long carried = 0, flags_carried = 0;
+  std::string first_missing;  // for the NOTICE: which step future_source lacks
   for (std::size_t k = 0; k < S; ++k) {
     const Series &s = panel.series[k];
     const long last = static_cast<long>(s.length()) - 1;
@@ -88,7 +89,9 @@ std::vector<double> future_covariates(const ForecastState &st, const FutureInput
         if (found) std::copy_n(src, nf, row);
       }
       if (!found) {
-        ++carried;
+        if (++carried == 1)
+          first_missing = "series \"" + s.key + "\" at " + format_time(panel.time_at(s, last + h)) +
+                          (it == given.end() ? " has no row" : " has a NULL or non-finite covariate");
         // One season back: in the stored history, or (a horizon longer
         // than a season) in this forecast's own earlier step.
         const long back = last + h - season;
@@ -119,7 +122,8 @@ std::vector<double> future_covariates(const ForecastState &st, const FutureInput
     if (!future.rows)
       hooks.notice("future covariates are unknown: " + how + " (pass future_source to give them)");
     else
-      hooks.notice(std::to_string(carried) + " future steps have no complete row in future_source: for them, " + how);
+      hooks.notice(std::to_string(carried) + " future steps have no complete row in future_source (the first: " +
+                   first_missing + "): for them, " + how);
   }
   return x;
 }

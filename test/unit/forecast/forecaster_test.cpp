@@ -228,6 +228,18 @@ TEST(Forecaster, FutureCovariatesAndOverridesMoveTheForecast) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].yhat, b[i].yhat);
 
+  // A step future_source lacks, or gives with a NaN (a NULL), is named in the NOTICE.
+  std::vector<std::string> notices;
+  TrainHooks hooks;
+  hooks.notice = [&](const std::string &n) { notices.push_back(n); };
+  future.features[1] = std::nan("");  // store0, week 61
+  forecast(m.blob, 0, cpu(), hooks, given);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_NE(notices[0].find("1 future steps have no complete row in future_source (the first: series \"store0\" at "
+                            "2001-03-03 00:00:00 has a NULL or non-finite covariate)"),
+            std::string::npos)
+      << notices[0];
+
   auto table = sensitivity(m.blob, "price", {-0.2, 0, 0.2}, true, false, cpu(), {});
   ASSERT_EQ(table.size(), 3u);
   EXPECT_EQ(table[1].relative_change, 0.0);
