@@ -21,15 +21,26 @@ q() {  # q DB SQL: one value
     psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
 }
 
+# The tour creates a database called sales, the roles analysts and ml_team
+# and a pg_cron job: refuse a cluster that already has any of them rather
+# than drop someone's data.
+taken=$(q postgres "SELECT concat_ws(', ',
+                      (SELECT 'database sales' FROM pg_database WHERE datname = 'sales'),
+                      (SELECT string_agg('role ' || rolname, ', ') FROM pg_roles WHERE rolname IN ('analysts', 'ml_team')))")
+if [[ -n $taken ]]; then
+    echo "1..1"
+    echo "not ok 1 - the tour needs a cluster without $taken (run it on a throwaway one)"
+    exit 1
+fi
+
 tour=$(mktemp)
 log=$(mktemp)
-reset() {  # what a tour leaves in the cluster
-    q postgres "SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = 'walmart_nightly'" >/dev/null 2>&1
-    dropdb --if-exists sales >/dev/null 2>&1
-    psql -X -q -d postgres -c "DROP ROLE IF EXISTS analysts" -c "DROP ROLE IF EXISTS ml_team" >/dev/null 2>&1
-}
-cleanup() {
-    reset
+cleanup() {  # what the tour leaves in the cluster
+    q postgres "SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = 'walmart_nightly' AND database = 'sales'" \
+        >/dev/null 2>&1
+    dropdb --force --if-exists sales >/dev/null || echo "# cleanup: could not drop database sales" >&2
+    psql -X -q -d postgres -c "DROP ROLE IF EXISTS analysts" -c "DROP ROLE IF EXISTS ml_team" >/dev/null ||
+        echo "# cleanup: could not drop the roles analysts and ml_team" >&2
     rm -f "$tour" "$log"
 }
 trap cleanup EXIT
@@ -48,7 +59,6 @@ echo "1..6"
 [[ $blocks -ge 10 ]]
 tap $? "the tour has its blocks ($blocks)"
 
-reset
 createdb sales
 start=$SECONDS
 # The checks run in the same session: the dress tables are temporary.

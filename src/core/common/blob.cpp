@@ -1,5 +1,6 @@
 #include "core/common/blob.hpp"
 
+#include <algorithm>
 #include <boost/crc.hpp>
 #include <cstring>
 
@@ -15,6 +16,32 @@ std::uint32_t crc32(const char *data, std::size_t len) {
   boost::crc_32_type crc;
   crc.process_bytes(data, len);
   return crc.checksum();
+}
+
+// How deep arrays and objects nest in JSON text (strings skipped). The
+// state's readers copy and print it recursively, so a crafted state nested
+// 100,000 deep would overflow the backend's stack, although nlohmann parses
+// it without recursion. Real states nest five deep.
+constexpr int kMaxStateDepth = 64;
+int json_depth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
 }
 
 }  // namespace
@@ -63,6 +90,7 @@ ModelBlob decode_blob(std::string_view bytes) {
   r.get<std::uint8_t>();
   blob.arch = std::string(r.section(false, kMaxArchBytes));
   blob.state_json = std::string(r.section(false, kMaxStateBytes));
+  if (json_depth(blob.state_json) > kMaxStateDepth) throw corrupt_model("state nested too deeply");
   blob.weights = std::string(r.section(true, kMaxWeightBytes));
   if (!r.at_end()) throw corrupt_model("trailing bytes");
   return blob;

@@ -731,9 +731,9 @@ std::vector<double> forecast_ets(const EtsModel &md, const std::vector<double> &
     const int k = has_t ? 2 : 1;
     std::vector<double> x{l};
     if (has_t) x.push_back(b);
-    double damped_sum = 1;  // 1 + phi + ... : the trend's weight in step i + 1
+    double damped_sum = 1;  // 1 + phi + ... + phi^i: the trend's weight in step i + 1 of this recursion
     for (int i = 0; i < h; ++i) {
-      lt[i] = has_t ? l + (md.damped ? md.phi : 1.0) * damped_sum * b : l;
+      lt[i] = has_t ? l + damped_sum * b : l;
       damped_sum = damped_sum * (md.damped ? md.phi : 1.0) + 1;
     }
     std::vector<double> M(k * m), N(k * m);

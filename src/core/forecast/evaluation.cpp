@@ -47,6 +47,8 @@ BlobFacts facts_of(std::string_view blob) {
     f.freq = st.panel.freq;
     for (const Series &s : st.panel.series)
       for (std::size_t t = 0; t < s.length(); ++t) f.tail[s.key][st.panel.time_at(s, static_cast<long>(t))] = s.y[t];
+    if (!st.fallback.empty())  // series too short for the network: scaled as a statistical model's
+      for (const auto &s : StatState::from_json(st.fallback).series) f.scale[s.key] = s.scale;
   }
   f.season = std::max(1, f.freq.season_length());
   return f;

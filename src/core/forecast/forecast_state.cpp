@@ -321,7 +321,9 @@ ForecastState ForecastState::from_json(const std::string &text) {
   if (st.panel.series.empty()) throw inconsistent("no series");
   if (!st.fallback.empty()) {  // its own checks, then: the same horizon, no series twice
     const StatState fb = StatState::from_json(st.fallback);
-    if (fb.options.horizon != o.horizon) throw inconsistent("the fallback's horizon");
+    if (fb.options.horizon != o.horizon || !is_statistical(fb.options.arch) || fb.freq.unit != st.panel.freq.unit ||
+        fb.freq.step != st.panel.freq.step || fb.options.interval != o.interval)
+      throw inconsistent("the fallback does not fit the network (horizon, arch, frequency or interval)");
     std::vector<std::string> keys;
     for (const auto &s : st.panel.series) keys.push_back(s.key);
     for (const auto &s : fb.series) keys.push_back(s.key);

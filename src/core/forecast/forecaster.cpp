@@ -77,7 +77,7 @@ struct Prepared {
 
 std::vector<ForecastOptions> candidate_options(const ForecastOptions &o);
 
-Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &runtime, const TrainHooks &hooks) {
+Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &runtime) {
   Prepared p;
   p.layout.lookback = o.lookback;
   p.layout.horizon = o.horizon;
@@ -381,7 +381,7 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   }
   torch::Device device = prepare_runtime(runtime);
   const TextEncoding text = fit_text_encoding(rows);
-  Prepared p = prepare(panel_of(rows, o, text, hooks), o, runtime, hooks);
+  Prepared p = prepare(panel_of(rows, o, text, hooks), o, runtime);
   if (p.panel.series.empty()) {
     if (p.too_short.empty()) throw Error(ErrorKind::InsufficientData, "the source has no rows to train on");
     TrainedForecaster out = train_too_short(p, o, runtime, hooks, true);  // nothing skipped: all statistical
@@ -435,6 +435,7 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   if (!p.too_short.empty()) {
     const TrainedForecaster fallback = train_too_short(p, best.options, runtime, hooks, false);
     st.fallback = decode_blob(fallback.blob).state_json;
+    out.residuals.insert(out.residuals.end(), fallback.residuals.begin(), fallback.residuals.end());
     for (const Series &s : p.too_short) {
       out.time_from = std::min(out.time_from, s.start);
       out.time_to = std::max(out.time_to, p.panel.time_at(s, static_cast<long>(s.length()) - 1));
@@ -520,8 +521,11 @@ std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions 
     Prepared p;
     try {
       if (panel.series.empty()) throw Error(ErrorKind::InsufficientData, "no data left");
-      p = prepare(std::move(panel), o, runtime, hooks);
+      p = prepare(std::move(panel), o, runtime);
       if (p.panel.series.empty()) throw no_series_long_enough(o, full.freq);
+      if (!p.too_short.empty() && hooks.notice)
+        hooks.notice("backtest fold " + std::to_string(fold) + " leaves out " + std::to_string(p.too_short.size()) +
+                     " series too short for the network's windows: " + named_series(p.too_short));
     } catch (const Error &e) {
       if (e.kind() != ErrorKind::InsufficientData) throw;
       throw Error(ErrorKind::InsufficientData,

@@ -180,6 +180,8 @@ SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const s
   out.state.method = final.method;
   out.state.yhat = final.mean;
   out.state.trend = final.adjusted;
+  for (double v : out.state.trend)  // a blob keeps only finite numbers: then no split, the season adds nothing
+    if (!std::isfinite(v)) out.state.trend = final.mean;
   return out;
 }
 
@@ -319,6 +321,9 @@ TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o
                                     const TrainHooks &hooks) {
   const int threads = worker_threads(runtime);
   const std::vector<Recipe> candidates = candidates_of(o);
+  // Forecasts continue each series by the horizon: those times must exist
+  // (a model whose blob would not load again is refused now).
+  for (const Series &s : panel.series) panel.time_at(s, static_cast<long>(s.length()) - 1 + o.horizon);
   const auto start = std::chrono::steady_clock::now();
   std::vector<SeriesOutcome> outcomes = evaluate_panel(panel, o, threads, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -495,6 +500,9 @@ std::vector<ExplanationRow> explain_statistical(const std::string &state_json, i
     for (int h = 1; h <= horizon; ++h) {
       const Micros ts = st.freq.advance(s.start, s.length - 1 + h);
       const double yhat = s.yhat[h - 1], trend = s.trend[h - 1];
+      if (!std::isfinite(yhat - trend))
+        throw Error(ErrorKind::DataException, "the explanation of series \"" + s.key + "\" is not a finite number",
+                    "The model holds values too large to compute with; retrain it.");
       out.push_back({s.key, ts, yhat, "trend", trend});
       out.push_back({s.key, ts, yhat, "seasonal", yhat - trend});
     }

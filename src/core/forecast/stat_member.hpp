@@ -4,7 +4,6 @@
 #pragma once
 #include <algorithm>
 #include <limits>
-#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,7 +37,8 @@ inline StatForecast fit_and_forecast(const std::string &member, const std::vecto
     out.method = seasonal ? "Seasonal naive" : "Naive";
     out.adjusted = out.mean;
     if (seasonal) {
-      const double last_season = std::accumulate(y.end() - m, y.end(), 0.0) / m;
+      double last_season = 0;  // each term divided first: values near the double range stay finite
+      for (auto v = y.end() - m; v != y.end(); ++v) last_season += *v / m;
       std::fill(out.adjusted.begin(), out.adjusted.end(), last_season);
     }
   } else if (member == "mean") {

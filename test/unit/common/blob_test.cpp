@@ -79,3 +79,16 @@ TEST(Blob, UnknownKindIsRefused) {
   reseal(bytes);
   EXPECT_EQ(kind_of(bytes), ErrorKind::CorruptModel);
 }
+
+// A state nested deeper than any xb writes is refused before a reader
+// copies or prints it recursively (100,000 levels overflowed the stack);
+// brackets inside strings do not count.
+TEST(Blob, DeeplyNestedStateIsRefused) {
+  ModelBlob deep = sample();
+  deep.state_json = R"({"fallback": )" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  EXPECT_EQ(kind_of(encode_blob(deep)), ErrorKind::CorruptModel);
+  deep.state_json = std::string(64, '[') + std::string(64, ']');
+  EXPECT_NO_THROW(decode_blob(encode_blob(deep)));
+  deep.state_json = R"({"key": ")" + std::string(1000, '[') + R"(\" [[", "x": [[1]]})";
+  EXPECT_NO_THROW(decode_blob(encode_blob(deep)));
+}

@@ -265,6 +265,23 @@ TEST(StatEts, LevelAndTrendLeaveOutTheSeason) {
   EXPECT_EQ(xs::forecast_ets(aan, kUSAccDeaths, 6, &level), level);
 }
 
+// The multiplicative branch (R's class3 recursion), and Theta's seasonal
+// adjustment: with the mean's sigma2 correction set aside, forecast over
+// level-and-trend is the seasonal index, repeating every 12 months.
+TEST(StatEts, LevelAndTrendOfMultiplicativeSeasonsAndTheta) {
+  xs::EtsModel mam = xs::fit_ets(kAirPassengers, 12);
+  ASSERT_EQ(xs::ets_name(mam), "ETS(M,Ad,M)");
+  mam.sigma2 = 0;
+  std::vector<double> level;
+  const std::vector<double> f = xs::forecast_ets(mam, kAirPassengers, 24, &level);
+  for (int i = 12; i < 24; ++i) EXPECT_NEAR(f[i] / level[i], f[i - 12] / level[i - 12], 1e-9) << i;
+  EXPECT_GT(f[6] / level[6], 1.1) << "July is above the level";
+  const xs::ThetaForecast t = xs::thetaf(kAirPassengers, 12, 24);
+  ASSERT_TRUE(t.seasonal);
+  for (int i = 12; i < 24; ++i) EXPECT_NEAR(t.mean[i] / t.adjusted[i], t.mean[i - 12] / t.adjusted[i - 12], 1e-9);
+  EXPECT_NE(t.mean[0], t.adjusted[0]);
+}
+
 TEST(StatEts, SpecErrors) {
   EXPECT_THROW(xs::fit_ets(kUSAccDeaths, 12, "XNN"), std::invalid_argument);
   EXPECT_THROW(xs::fit_ets(kUSAccDeaths, 12, "ANdN"), std::invalid_argument);
