@@ -45,7 +45,7 @@ sql/xb--$(EXTVERSION).sql: sql/xb.sql
 	cp $< $@
 
 -include $(BUILD_DIR)/xb_link.mk
-SHLIB_LINK += $(XB_CORE_LIB) $(XB_IMAGE_LIBS) -Wl,--no-as-needed $(XB_TORCH_LIBS) -Wl,--as-needed \
+SHLIB_LINK += $(XB_CORE_LIB) $(XB_C_LIBS) -Wl,--no-as-needed $(XB_TORCH_LIBS) -Wl,--as-needed \
 	-Wl,-rpath,$(XB_TORCH_LIBDIR) -lstdc++
 
 $(BUILD_DIR)/xb_link.mk: CMakeLists.txt

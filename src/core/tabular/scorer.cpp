@@ -13,6 +13,7 @@
 #include "core/common/error.hpp"
 #include "core/common/limits.hpp"
 #include "core/tabular/mlp.hpp"
+#include "core/tabular/plain_mlp.hpp"
 #include "core/common/runtime.hpp"
 #include "core/tabular/encoding.hpp"
 #include "core/tabular/labels.hpp"
@@ -163,7 +164,8 @@ struct TabularScorer::Impl {
   std::vector<FeatureImportance> importance;
   TabularEncoder encoder;
   std::vector<Mlp> nets;
-  int image_column = -1;  // index in features, or -1
+  std::vector<PlainMlp> plain;  // the same weights for one row at a time (none with an image feature)
+  int image_column = -1;        // index in features, or -1
 };
 
 TabularScorer::TabularScorer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -240,6 +242,8 @@ std::unique_ptr<TabularScorer> TabularScorer::load(std::string_view bytes, const
   if (!ok) throw Error(ErrorKind::CorruptModel, "model state is inconsistent", "Retrain the model.");
   prepare_runtime(runtime);  // thread settings; scoring itself runs on the CPU
   impl->nets = load_mlps(shape, blob.weights, members);
+  if (impl->image_column < 0)
+    for (Mlp &net : impl->nets) impl->plain.emplace_back(net);
   return std::unique_ptr<TabularScorer>(new TabularScorer(std::move(impl)));
 }
 
@@ -266,6 +270,22 @@ std::vector<double> TabularScorer::raw_scores(const std::vector<TabularColumn> &
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<long>(i);
   EncodedRows x = m.encoder.encode(plain, all);
   if (x.rows == 0) return {};
+  if (x.rows == 1 && !m.plain.empty()) {  // xb_recommend, xb_predict: BLAS, without LibTorch's per-call cost
+    std::vector<double> mean;
+    for (const PlainMlp &net : m.plain) {
+      const std::vector<double> p = net.predict(x.dense.data(), x.codes.data(), m.head);
+      if (mean.empty()) mean.assign(p.size(), 0.0);
+      for (std::size_t i = 0; i < p.size(); ++i) mean[i] += p[i];
+    }
+    for (double &v : mean) {
+      v /= static_cast<double>(m.plain.size());
+      if (!std::isfinite(v))
+        throw Error(ErrorKind::DataException, "the prediction for row 1 is not a finite number",
+                    "The row holds values too large to compute with, or the model does; check the row, or retrain "
+                    "the model.");
+    }
+    return mean;
+  }
   TabularTensors t;
   t.dense = torch::from_blob(x.dense.data(), {x.rows, x.dense_dim}, torch::kFloat);
   t.codes = torch::from_blob(x.codes.data(), {x.rows, x.code_dim}, torch::kLong);

@@ -263,3 +263,41 @@ TEST(TabularModel, EvaluationScoresLabelledRowsBesideTheBaseline) {
       std::count_if(re.metrics.begin(), re.metrics.end(), [](const MetricRow &row) { return row.estimator == "mean"; }),
       4);  // mae, rmse, r2, rows
 }
+
+// One row is scored on BLAS (core/tabular/plain_mlp), many through
+// LibTorch: the same numbers within 1e-5, for every head and encoding, an
+// ensemble, unseen categories and missing values (issue 15).
+TEST(TabularModel, OneRowOnBlasScoresAsLibTorchBatches) {
+  struct Case {
+    bool classifier;
+    int classes;
+    std::string extra;
+  };
+  const std::vector<Case> cases = {{true, 2, R"(, "encoding": "embedding", "ensemble": 2)"},
+                                   {true, 2, R"(, "output": "sigmoid2")"},
+                                   {true, 3, R"(, "encoding": "label")"},
+                                   {false, 2, R"(, "encoding": "embedding")"}};
+  for (const Case &c : cases) {
+    const TabularRows rows = products(LabelType::Integer, c.classes);
+    const TrainedTabular m = c.classifier ? train_classifier(rows, quick(true, c.extra), cpu(), {})
+                                          : train_regressor(rows, quick(false, c.extra), cpu(), {});
+    const auto scorer = TabularScorer::load(m.blob, cpu());
+    std::vector<TabularColumn> all = rows.features;
+    all[0].texts.push_back(std::string("never seen"));
+    all[1].numbers.push_back(NAN);
+    const auto batch = scorer->predict(all);
+    ASSERT_EQ(batch.size(), 201u);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto one = scorer->predict(one_row(all[0].texts[i], all[1].numbers[i]));
+      ASSERT_EQ(one.size(), 1u);
+      if (c.classifier) {
+        EXPECT_NEAR(one[0].label_probability, batch[i].label_probability, 1e-5) << c.extra << " row " << i;
+        if (c.classes == 2) {
+          EXPECT_NEAR(one[0].positive_probability, batch[i].positive_probability, 1e-5);
+        }
+      } else {
+        EXPECT_NEAR(one[0].value, batch[i].value, 1e-5 * std::max(1.0, std::fabs(batch[i].value))) << "row " << i;
+      }
+    }
+  }
+}
