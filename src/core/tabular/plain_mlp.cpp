@@ -49,8 +49,16 @@ std::vector<double> PlainMlp::predict(const float *dense, const std::int64_t *co
   for (std::size_t k = 0; k < layers_.size(); ++k) {
     const Layer &l = layers_[k];
     if (static_cast<int>(x.size()) != l.in) throw Error(ErrorKind::Internal, "PlainMlp: layer sizes");
-    y = l.bias;  // y = W x + b
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, l.out, l.in, 1.0f, l.weight.data(), l.in, x.data(), 1, 1.0f, y.data(), 1);
+    // y = W x + b as LibTorch's addmm computes a one-row Linear (the bias,
+    // then the same column-major sgemm call), so that a row scores exactly
+    // as it did through LibTorch: upgrades keep every score to 1e-9.
+    y = l.bias;
+    if (l.out == 1)  // a [1, 1] result: x^T W^T
+      cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, 1, 1, l.in, 1.0f, x.data(), l.in, l.weight.data(), l.in,
+                  1.0f, y.data(), 1);
+    else  // a [1, out] result, computed transposed: W x
+      cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, l.out, 1, l.in, 1.0f, l.weight.data(), l.in, x.data(), l.in,
+                  1.0f, y.data(), l.out);
     if (k + 1 < layers_.size())
       for (float &v : y) v = std::max(v, 0.0f);
     x.swap(y);

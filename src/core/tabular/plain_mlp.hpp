@@ -1,5 +1,6 @@
 // A trained MLP's weights as plain float arrays, and its forward pass for
-// one row on BLAS (cblas_sgemv; OpenBLAS at run time). Scoring one row
+// one row on BLAS (cblas_sgemm, called as LibTorch calls it for a one-row
+// Linear; OpenBLAS at run time). Scoring one row
 // through LibTorch costs about 17 us of per-call overhead for a small
 // network, most of xb_recommend's time per row; this path costs a fraction
 // of a microsecond. Built from a loaded Mlp, so the blob's checks have run.
