@@ -441,7 +441,7 @@ COMMENT ON TABLE xb.forecasts IS
   'written by xb_refresh_forecasts';
 COMMENT ON TABLE xb.trials IS
   'One row per candidate of a model version''s hyperparameter search or of auto: its parameters, '
-  'validation scores, seconds, and whether it was kept';
+  'validation scores, the score that chose (validation_metric, validation_score), seconds, and whether it was kept';
 COMMENT ON TABLE xb.model_names IS
   'One row per model name: the role that owns it (the one that trained or imported its first version)';
 COMMENT ON TABLE xb.model_grants IS
@@ -777,3 +777,7 @@ COMMENT ON FUNCTION xb_explain_forecast(text, integer, text, jsonb) IS
   'What each numeric covariate adds to a network''s forecast, per series, time and feature: the forecast less the '
   'forecast with that feature''s future values at its mean over the history the model keeps (one at a time); '
   'a statistical model''s forecast split into trend (level and trend) and seasonal, which add up to it';
+
+-- Search for every model kind (issue 16): the score that chose each candidate.
+ALTER TABLE xb.trials ADD COLUMN validation_metric text, ADD COLUMN validation_score double precision;
+UPDATE xb.trials SET validation_metric = 'wape', validation_score = validation_wape;

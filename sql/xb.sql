@@ -794,11 +794,13 @@ CREATE TABLE xb.trials (
   validation_smape double precision,
   seconds          double precision NOT NULL,
   chosen           boolean NOT NULL,
+  validation_metric text,              -- what chose: wape (forecasters), log_loss or rmse (cross-validated)
+  validation_score  double precision,  -- its value, lower is better; NULL: the candidate failed
   PRIMARY KEY (model_id, trial)
 );
 COMMENT ON TABLE xb.trials IS
   'One row per candidate of a model version''s hyperparameter search or of auto: its parameters, '
-  'validation scores, seconds, and whether it was kept';
+  'validation scores, the score that chose (validation_metric, validation_score), seconds, and whether it was kept';
 GRANT SELECT ON xb.trials TO PUBLIC;
 
 -- Privileges ------------------------------------------------------------------

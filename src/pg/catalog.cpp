@@ -30,12 +30,15 @@ constexpr const char *kInsertLog = R"SQL(
 INSERT INTO xb.training_log (model_id, member, epoch, train_loss, validation_loss, learning_rate, seconds)
 SELECT $1, u.* FROM unnest($2::int[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[]) AS u)SQL";
 
+// A score that is not a number (a failed trial, a classifier's WAPE) is NULL.
 constexpr const char *kInsertTrials = R"SQL(
 INSERT INTO xb.trials (model_id, trial, arch, params, validation_wape, validation_mase, validation_smape, seconds,
-                       chosen)
-SELECT $1, u.trial, u.arch, u.params::jsonb, u.wape, u.mase, u.smape, u.seconds, u.chosen
-FROM unnest($2::int[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::bool[])
-  AS u(trial, arch, params, wape, mase, smape, seconds, chosen))SQL";
+                       chosen, validation_metric, validation_score)
+SELECT $1, u.trial, u.arch, u.params::jsonb, nullif(u.wape, 'NaN'), nullif(u.mase, 'NaN'), nullif(u.smape, 'NaN'),
+       u.seconds, u.chosen, u.metric, nullif(u.score, 'NaN')
+FROM unnest($2::int[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::bool[],
+            $10::text[], $11::float8[])
+  AS u(trial, arch, params, wape, mase, smape, seconds, chosen, metric, score))SQL";
 
 constexpr const char *kInsertResiduals = R"SQL(
 INSERT INTO xb.residuals (model_id, series, ts, step, actual, fitted, lo, hi)
@@ -283,10 +286,12 @@ NewVersion begin_model_version(const std::string &name, bool deploy_requested) {
 void insert_trial_rows(long id, const std::vector<TrialRecord> &trials) {
   if (trials.empty()) return;
   std::vector<int> trial;
-  std::vector<std::string> arch, params;
-  std::vector<double> wape, mase, smape, seconds;
+  std::vector<std::string> arch, params, metric;
+  std::vector<double> wape, mase, smape, seconds, score;
   std::vector<Datum> chosen;
   for (const auto &t : trials) {
+    metric.push_back(t.metric);
+    score.push_back(t.score);
     trial.push_back(t.trial);
     arch.push_back(t.arch);
     params.push_back(t.options_json);
@@ -306,6 +311,8 @@ void insert_trial_rows(long id, const std::vector<TrialRecord> &trials) {
   tp.add(FLOAT8ARRAYOID, float8_array(smape));
   tp.add(FLOAT8ARRAYOID, float8_array(seconds));
   tp.add(BOOLARRAYOID, datum_array(chosen, BOOLOID));
+  tp.add(TEXTARRAYOID, text_array(metric));
+  tp.add(FLOAT8ARRAYOID, float8_array(score));
   execute(kInsertTrials, tp, SPI_OK_INSERT);
 }
 
@@ -500,6 +507,7 @@ long insert_tabular_model(const NewTabularModel &m) {
     id = row.text("owner", caller).insert();
     insert_metric_rows(id, t.metrics);
     insert_epoch_rows(id, t.epochs);
+    insert_trial_rows(id, t.trials);
   });
   return id;
 }

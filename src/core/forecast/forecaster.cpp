@@ -73,9 +73,23 @@ struct Prepared {
   std::vector<Window> train_w, val_w, test_w;
   WindowBatch train_b, val_b, test_b;
   std::vector<Series> too_short;  // for the windows: forecast by the statistical members
+  double window_bytes = 0;        // of every split's windows
+  double memory_limit = 0;        // xb.max_train_memory
 };
 
-std::vector<ForecastOptions> candidate_options(const ForecastOptions &o);
+std::vector<ForecastOptions> trial_candidates(const ForecastOptions &o, const std::string &doc);
+
+// Before anything is allocated for them: the windows, and each candidate's
+// network with its gradients, optimiser state and best copy.
+void check_memory(const Prepared &p, const std::vector<ForecastOptions> &candidates) {
+  double net_bytes = 0;
+  for (const ForecastOptions &c : candidates)
+    net_bytes =
+        std::max(net_bytes,
+                 static_cast<double>(parameter_count(net_shape(c, p.layout, static_cast<int>(p.panel.series.size())))) *
+                     c.ensemble * limits::kTrainBytesPerParameter);
+  limits::check_training_memory(p.window_bytes + net_bytes, p.memory_limit, "its windows and network");
+}
 
 Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &runtime) {
   Prepared p;
@@ -116,17 +130,18 @@ Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &r
   p.train_w = windows_between(p.panel, p.splits, p.layout, nullptr, &SeriesSplit::train_end);
   p.val_w = windows_between(p.panel, p.splits, p.layout, &SeriesSplit::train_end, &SeriesSplit::val_end);
   p.test_w = windows_between(p.panel, p.splits, p.layout, &SeriesSplit::val_end, &SeriesSplit::length);
-  // One estimate before anything is allocated: the windows, and every
-  // candidate's network with its gradients, optimiser state and best copy.
-  double net_bytes = 0;
-  for (const ForecastOptions &c : candidate_options(o))
-    net_bytes =
-        std::max(net_bytes,
-                 static_cast<double>(parameter_count(net_shape(c, p.layout, static_cast<int>(p.panel.series.size())))) *
-                     c.ensemble * limits::kTrainBytesPerParameter);
-  limits::check_training_memory(
-      window_bytes(p.layout, static_cast<long>(p.train_w.size() + p.val_w.size() + p.test_w.size())) + net_bytes,
-      runtime.max_memory_bytes, "its windows and network");
+  // Every value a search may try (a bayes search's combinations are checked
+  // again as it draws them).
+  p.window_bytes = window_bytes(p.layout, static_cast<long>(p.train_w.size() + p.val_w.size() + p.test_w.size()));
+  p.memory_limit = runtime.max_memory_bytes;
+  std::vector<ForecastOptions> candidates;
+  for (const std::string &doc : o.search == "none"
+                                    ? std::vector<std::string>{o.user_json}
+                                    : OptionSearch(o.user_json, searchable_forecast_options()).documents_to_check())
+    for (ForecastOptions &c :
+         o.search == "none" && o.arch != "nets" ? std::vector<ForecastOptions>{o} : trial_candidates(o, doc))
+      candidates.push_back(std::move(c));
+  check_memory(p, candidates);
   p.train_b = make_windows(p.panel, p.target_scalers, p.layout, p.train_w);
   p.val_b = make_windows(p.panel, p.target_scalers, p.layout, p.val_w);
   p.test_b = make_windows(p.panel, p.target_scalers, p.layout, p.test_w);
@@ -217,29 +232,23 @@ Candidate train_candidate(const Prepared &p, const ForecastOptions &o, const tor
   return c;
 }
 
-// The candidates to train: one; each architecture for auto; each trial of a
-// search (times each architecture for auto).
-std::vector<ForecastOptions> candidate_options(const ForecastOptions &o) {
-  if (o.arch != "nets" && o.search == "none") return {o};
-  const std::vector<std::string> docs = o.search == "none"
-                                            ? std::vector<std::string>{o.user_json}
-                                            : expand_search(o.user_json, searchable_forecast_options()).trials;
+// The architectures a trial of options trains: its own, or each network for nets.
+std::vector<ForecastOptions> trial_candidates(const ForecastOptions &o, const std::string &doc) {
+  if (o.arch != "nets") return {parse_forecast_options(o.arch, o.horizon, doc)};
   std::vector<ForecastOptions> out;
-  for (const auto &doc : docs) {
-    if (o.arch != "nets")
-      out.push_back(parse_forecast_options(o.arch, o.horizon, doc));
-    else
-      for (const auto &arch : forecast_architectures()) out.push_back(parse_forecast_options(arch, o.horizon, doc));
-  }
+  for (const auto &arch : forecast_architectures()) out.push_back(parse_forecast_options(arch, o.horizon, doc));
   return out;
 }
 
-// Trains each candidate; returns the best on validation WAPE and, through
-// `trials`, how each scored. `others` gets each architecture's validation and
-// test metrics for auto without a search (estimator: the architecture).
+// Trains each candidate (each trial of a search, times each network for
+// nets); returns the best on validation WAPE and, through `trials`, how each
+// scored. `others` gets each architecture's validation and test metrics for
+// nets without a search (estimator: the architecture).
 Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::Device &device, const TrainHooks &hooks,
                      std::vector<MetricRow> *others, std::vector<TrialRecord> *trials) {
-  const auto options = candidate_options(o);
+  OptionSearch search(o.search == "none" ? std::string("{}") : o.user_json, searchable_forecast_options());
+  const std::size_t per_trial = o.arch == "nets" ? forecast_architectures().size() : 1;
+  const std::size_t total = static_cast<std::size_t>(search.size()) * per_trial;
   const std::string what = o.search == "none" ? "nets" : "search";
   // time_budget: each candidate gets its share of what is left, each member
   // of its ensemble a share of that; every one trains at least an epoch.
@@ -247,47 +256,60 @@ Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::D
   int out_of_time = 0, trained = 0;
   Candidate best;
   double best_score = 0;
-  std::size_t best_index = 0;
-  for (std::size_t i = 0; i < options.size(); ++i) {
-    if (options.size() > 1 && hooks.notice)
-      hooks.notice(what + ": training " + options[i].arch + " (" + std::to_string(i + 1) + " of " +
-                   std::to_string(options.size()) + ")");
-    const auto start = std::chrono::steady_clock::now();
-    Candidate c = train_candidate(p, options[i], device, hooks, share_of(start, until, 1, options.size() - i));
-    out_of_time += c.members_out_of_time;
-    trained += static_cast<int>(c.net->size());
-    double score = weighted_ape(c.val.model);
-    if (!std::isfinite(score)) score = mean_absolute_error(c.val.model);
-    if (others && options.size() > 1 && o.search == "none") {
-      for (const auto &[name, value] : forecast_metrics(c.val.model))
-        others->push_back({"validation", c.options.arch, name, value});
-      for (const auto &[name, value] : forecast_metrics(c.test.model))
-        others->push_back({"test", c.options.arch, name, value});
+  std::size_t best_index = 0, i = 0;
+  for (int t = 0; t < search.size(); ++t) {
+    const std::string doc = search.next();
+    const std::vector<ForecastOptions> options = o.search == "none" && o.arch != "nets"
+                                                     ? std::vector<ForecastOptions>{o}
+                                                     : trial_candidates(o, o.search == "none" ? o.user_json : doc);
+    check_memory(p, options);
+    double trial_score = std::numeric_limits<double>::quiet_NaN();
+    for (const ForecastOptions &candidate : options) {
+      if (total > 1 && hooks.notice)
+        hooks.notice(what + ": training " + candidate.arch + " (" + std::to_string(i + 1) + " of " +
+                     std::to_string(total) + ")");
+      const auto start = std::chrono::steady_clock::now();
+      Candidate c = train_candidate(p, candidate, device, hooks, share_of(start, until, 1, total - i));
+      out_of_time += c.members_out_of_time;
+      trained += static_cast<int>(c.net->size());
+      double score = weighted_ape(c.val.model);
+      if (!std::isfinite(score)) score = mean_absolute_error(c.val.model);
+      if (std::isfinite(score) && !(trial_score <= score)) trial_score = score;
+      if (others && total > 1 && o.search == "none") {
+        for (const auto &[name, value] : forecast_metrics(c.val.model))
+          others->push_back({"validation", c.options.arch, name, value});
+        for (const auto &[name, value] : forecast_metrics(c.test.model))
+          others->push_back({"test", c.options.arch, name, value});
+      }
+      if (trials && total > 1) {
+        TrialRecord r;
+        r.trial = static_cast<int>(i + 1);
+        r.arch = c.options.arch;
+        r.options_json = c.options.to_json();
+        r.metric = "wape";
+        r.score = score;
+        r.val_wape = weighted_ape(c.val.model);
+        r.val_mase = mean_absolute_scaled_error(c.val.model);
+        r.val_smape = symmetric_mape(c.val.model);
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        trials->push_back(r);
+      }
+      if (i == 0 || score < best_score) {
+        best_score = score;
+        best_index = i;
+        best = std::move(c);
+      }
+      ++i;
     }
-    if (trials && options.size() > 1) {
-      TrialRecord t;
-      t.trial = static_cast<int>(i + 1);
-      t.arch = c.options.arch;
-      t.options_json = c.options.to_json();
-      t.val_wape = weighted_ape(c.val.model);
-      t.val_mase = mean_absolute_scaled_error(c.val.model);
-      t.val_smape = symmetric_mape(c.val.model);
-      t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      trials->push_back(t);
-    }
-    if (i == 0 || score < best_score) {
-      best_score = score;
-      best_index = i;
-      best = std::move(c);
-    }
+    search.report(trial_score);
   }
-  if (trials && options.size() > 1) (*trials)[best_index].chosen = true;
+  if (trials && total > 1) (*trials)[best_index].chosen = true;
   if (out_of_time > 0 && hooks.notice) {
     hooks.notice(time_budget_text(o.time_budget) + ": " + std::to_string(out_of_time) + " of " +
                  std::to_string(trained) +
                  " networks stopped before their epochs or patience ran out, with their best weights so far");
   }
-  if (options.size() > 1 && hooks.notice)
+  if (total > 1 && hooks.notice)
     hooks.notice(what + ": chose " + best.options.arch +
                  (o.search == "none" ? "" : ", trial " + std::to_string(best_index + 1)));
   return best;

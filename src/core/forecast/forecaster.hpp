@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/common/point_metrics.hpp"
+#include "core/common/trial_record.hpp"
 #include "core/forecast/options.hpp"
 #include "core/forecast/series_data.hpp"
 #include "core/common/train_hooks.hpp"
@@ -26,17 +27,6 @@ struct ResidualPoint {
   double hi = 0;
 };
 
-// One candidate of a search or of auto, scored on the validation split
-// (the model kept is the one with the lowest validation WAPE).
-struct TrialRecord {
-  int trial = 0;  // 1, 2, ...
-  std::string arch;
-  std::string options_json;  // the candidate's resolved options
-  double val_wape = 0, val_mase = 0, val_smape = 0;
-  double seconds = 0;
-  bool chosen = false;
-};
-
 struct TrainedForecaster {
   std::string blob;
   std::string arch;  // the trained architecture (auto: the one chosen)
@@ -45,7 +35,7 @@ struct TrainedForecaster {
   std::vector<EpochRecord> epochs;
   std::vector<int> best_epochs;  // one per ensemble member
   std::vector<ResidualPoint> residuals;
-  std::vector<TrialRecord> trials;  // more than one for auto or a search
+  std::vector<TrialRecord> trials;  // more than one for auto or a search (the lowest validation WAPE is kept)
   long series_used = 0;
   long series_skipped = 0;
   long rows_dropped = 0;

@@ -154,17 +154,18 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
     if (item.key() != "search" && item.key() != "trials" &&
         std::find(kKnownOptions.begin(), kKnownOptions.end(), item.key()) == kKnownOptions.end())
       throw unknown_option(item.key());
-  const SearchTrials search = expand_search(user.dump(), searchable_forecast_options());
-  if (search.mode != "none" && is_statistical(arch))
+  const OptionSearch search(user.dump(), searchable_forecast_options());
+  if (search.mode() != "none" && is_statistical(arch))
     throw Error(ErrorKind::InvalidParameter, "a search needs a network: arch " + arch + " has nothing to search",
                 "Give arch gru, lstm, transformer, attention_lstm or nets with the searched options.");
-  if (search.mode != "none") {
-    // Every trial must be valid before any training starts.
-    for (const auto &trial : search.trials) parse_forecast_options(arch, horizon, trial);
-    ForecastOptions o = parse_forecast_options(arch, horizon, search.trials.front());
+  if (search.mode() != "none") {
+    // Every value searched must be valid before any training starts.
+    const std::vector<std::string> docs = search.documents_to_check();
+    for (const auto &doc : docs) parse_forecast_options(arch, horizon, doc);
+    ForecastOptions o = parse_forecast_options(arch, horizon, docs.front());
     o.user_json = user.dump();
-    o.search = search.mode;
-    o.trials = static_cast<int>(search.trials.size());
+    o.search = search.mode();
+    o.trials = search.size();
     return o;
   }
 

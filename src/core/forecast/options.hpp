@@ -36,7 +36,7 @@ struct ForecastOptions {
   std::string time_zone;                    // a timestamptz time column is read as local time here ("": not given)
   double time_budget = 0;                   // seconds the fitting may take (0: no limit): stat_forecaster, train_loop
   std::string user_json;                    // the options as given (auto and search expand them into candidates)
-  std::string search = "none";              // none | grid | random: options given as arrays (core/search.hpp)
+  std::string search = "none";              // none | grid | random | bayes: options given as arrays (core/search.hpp)
   int trials = 1;                           // combinations searched (per architecture for nets)
   std::vector<std::string> unused_options;  // network options given to a statistical arch (a NOTICE names them)
 

@@ -394,6 +394,8 @@ TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o
       t.arch = candidates[c].name;
       t.options_json = "{\"recipe\": \"" + candidates[c].name + "\"}";
       t.val_wape = weighted_ape(val_candidates[c]);
+      t.metric = "wape";
+      t.score = t.val_wape;
       t.val_mase = mean_absolute_scaled_error(val_candidates[c]);
       t.val_smape = symmetric_mape(val_candidates[c]);
       t.seconds = seconds / static_cast<double>(candidates.size());

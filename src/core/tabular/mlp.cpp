@@ -58,7 +58,7 @@ MlpShape MlpShape::from_json(const json &j) {
   }
   // Every size bounded first, so the sums below cannot overflow.
   bool ok = s.dense_dim >= 0 && s.dense_dim <= limits::kMaxCategoriesPerColumn * 64 &&
-            s.cardinalities.size() == s.embedding_dims.size() && s.cardinalities.size() <= 4096 && !s.hidden.empty() &&
+            s.cardinalities.size() == s.embedding_dims.size() && s.cardinalities.size() <= 4096 &&
             s.hidden.size() <= static_cast<std::size_t>(limits::kMaxTabularLayers) && s.outputs >= 1 &&
             s.outputs <= limits::kMaxCategoriesPerColumn && s.dropout >= 0 && s.dropout < 1;
   for (int h : s.hidden) ok = ok && h >= 1 && h <= limits::kMaxHidden;

@@ -1,7 +1,8 @@
 // The multilayer perceptron behind classifiers and regressors: optional
-// embeddings of text columns, then Linear + ReLU per hidden layer, dropout
-// after every hidden layer but the last (as in the paper's network), and a
-// linear output layer producing logits (or the scaled value). Core-internal (torch).
+// embeddings of text columns, then Linear + ReLU per hidden layer (none: a
+// linear model), dropout after every hidden layer but the last (as in the
+// paper's network), and a linear output layer producing logits (or the
+// scaled value). Core-internal (torch).
 #pragma once
 #include "core/common/torch_api.hpp"
 

@@ -17,6 +17,7 @@
 #include "core/tabular/mlp.hpp"
 #include "core/image/encoder.hpp"
 #include "core/common/runtime.hpp"
+#include "core/common/search.hpp"
 #include "core/tabular/encoding.hpp"
 #include "core/tabular/labels.hpp"
 #include "core/tabular/split.hpp"
@@ -464,44 +465,136 @@ void add_metrics(std::vector<MetricRow> &out, const std::string &split, const st
   for (const auto &[name, value] : m) out.push_back({split, estimator, name, value});
 }
 
-// k-fold cross-validation (stratified for classifiers): each fold trains a
-// fresh network from the same seed on the other folds (with its own
-// validation part for early stopping) and is scored on the held-out fold.
-void cross_validate(const TabularRows &rows, const Problem &p, const TabularOptions &o, const torch::Device &device,
-                    const TrainHooks &hooks, const TransferSource *src, std::vector<MetricRow> &out) {
-  SplitRng rng(static_cast<std::uint64_t>(o.seed) + 104729);
-  const auto folds = stratified_folds(all_rows(p.strata.size()), p.strata, o.cv, rng);
+// k-fold scores (stratified for classifiers) of options o on rows idx:
+// each fold trains a fresh network from the same seed on the other folds
+// (with its own validation part for early stopping and the threshold) and
+// is scored on the held-out fold. The same fold_seed gives the same folds.
+struct FoldScores {
+  int folds = 0;
+  std::vector<std::string> order;  // the metrics, as evaluate names them
+  std::map<std::string, std::vector<double>> model, baseline;
+};
+
+FoldScores fold_scores(const TabularRows &rows, const Problem &p, const TabularOptions &o, const std::vector<long> &idx,
+                       int k, std::uint64_t fold_seed, const torch::Device &device, const TrainHooks &hooks,
+                       const TransferSource *src) {
+  SplitRng rng(fold_seed);
+  const auto folds = stratified_folds(idx, p.strata, k, rng);
   TrainHooks quiet;
   quiet.interrupted = hooks.interrupted;
-  std::map<std::string, std::vector<double>> model, baseline;
-  std::vector<std::string> order;
-  for (int k = 0; k < o.cv; ++k) {
+  FoldScores out;
+  out.folds = k;
+  for (int f = 0; f < k; ++f) {
     std::vector<long> rest;
-    for (int j = 0; j < o.cv; ++j)
-      if (j != k) rest.insert(rest.end(), folds[j].begin(), folds[j].end());
+    for (int j = 0; j < k; ++j)
+      if (j != f) rest.insert(rest.end(), folds[j].begin(), folds[j].end());
     std::sort(rest.begin(), rest.end());
     std::vector<long> fold_val;
-    Run run = train_once(rows, p, o, rest, static_cast<std::uint64_t>(o.seed) + 1000 * (k + 1), device, quiet, src,
+    Run run = train_once(rows, p, o, rest, static_cast<std::uint64_t>(o.seed) + 1000 * (f + 1), device, quiet, src,
                          nullptr, &fold_val);
     choose_threshold(run, p, o, rows.features, fold_val, device);
-    auto [m, b] = evaluate(run, p, rows, folds[k], device);
+    auto [m, b] = evaluate(run, p, rows, folds[f], device);
     for (const auto &[name, value] : m) {
       if (name.rfind("confusion:", 0) == 0 || name == "rows") continue;
-      if (!model.count(name)) order.push_back(name);
-      model[name].push_back(value);
+      if (!out.model.count(name)) out.order.push_back(name);
+      out.model[name].push_back(value);
     }
-    for (const auto &[name, value] : b) baseline[name].push_back(value);
+    for (const auto &[name, value] : b) out.baseline[name].push_back(value);
   }
+  return out;
+}
+
+// The "cv" split's rows: each metric's mean and deviation over the folds.
+void add_cv_metrics(const FoldScores &s, const Problem &p, std::vector<MetricRow> &out) {
   const std::string base_name = p.classifier ? "majority" : "mean";
-  for (const auto &name : order) {
-    auto [mm, ms] = mean_and_std(model[name]);
-    auto [bm, bs] = mean_and_std(baseline[name]);
+  for (const auto &name : s.order) {
+    const auto base = s.baseline.find(name);  // the majority class has no decision threshold
+    auto [mm, ms] = mean_and_std(s.model.at(name));
+    auto [bm, bs] = mean_and_std(base == s.baseline.end() ? std::vector<double>() : base->second);
     out.push_back({"cv", "model", name + "_mean", mm});
     out.push_back({"cv", "model", name + "_std", ms});
     out.push_back({"cv", base_name, name + "_mean", bm});
     out.push_back({"cv", base_name, name + "_std", bs});
   }
-  out.push_back({"cv", "model", "folds", static_cast<double>(o.cv)});
+  out.push_back({"cv", "model", "folds", static_cast<double>(s.folds)});
+}
+
+// k-fold cross-validation over every row, for the "cv" metrics.
+void cross_validate(const TabularRows &rows, const Problem &p, const TabularOptions &o, const torch::Device &device,
+                    const TrainHooks &hooks, const TransferSource *src, std::vector<MetricRow> &out) {
+  add_cv_metrics(fold_scores(rows, p, o, all_rows(p.strata.size()), o.cv, static_cast<std::uint64_t>(o.seed) + 104729,
+                             device, hooks, src),
+                 p, out);
+}
+
+struct SearchResult {
+  TabularOptions chosen;
+  FoldScores chosen_scores;
+  std::vector<TrialRecord> trials;
+};
+
+// The search: every trial scored on the same search_folds folds of the
+// training part (log loss or RMSE, lower is better; the test split is never
+// seen); a trial that fails is recorded with no score and skipped.
+SearchResult search_options(const TabularRows &rows, const Problem &p, const TabularOptions &o,
+                            const std::vector<long> &rest, const torch::Device &device, const TrainHooks &hooks,
+                            const TransferSource *src) {
+  if (static_cast<int>(rest.size()) < 2 * o.search_folds)
+    throw Error(ErrorKind::InsufficientData,
+                "a search on " + std::to_string(o.search_folds) + " folds needs at least " +
+                    std::to_string(2 * o.search_folds) + " training rows, not " + std::to_string(rest.size()),
+                "Supply more rows, or lower search_folds.");
+  OptionSearch search(o.user_json, searchable_tabular_options(o.classifier), list_valued_tabular_options());
+  const std::string metric = p.classifier ? "log_loss" : "rmse";
+  SearchResult out;
+  int best = -1;
+  std::string first_failure;
+  for (int t = 0; t < search.size(); ++t) {
+    stop_if_interrupted(hooks);
+    TabularOptions trial = parse_tabular_trial(o.classifier, search.next());
+    if (src) trial.hidden = o.hidden;  // init_from's layers
+    if (image_column_of(rows.features) >= 0) trial.apply_image_defaults();
+    const auto start = std::chrono::steady_clock::now();
+    TrialRecord r;
+    r.trial = t + 1;
+    r.arch = "mlp";
+    r.options_json = trial.to_json();
+    r.metric = metric;
+    FoldScores scores;
+    try {
+      scores = fold_scores(rows, p, trial, rest, o.search_folds, static_cast<std::uint64_t>(o.seed) + 7877, device,
+                           hooks, src);
+      r.score = mean_and_std(scores.model.at(metric)).first;
+    } catch (const Error &e) {
+      if (e.kind() == ErrorKind::Interrupted) throw;
+      if (first_failure.empty()) first_failure = e.what();
+      if (hooks.notice) hooks.notice("search: trial " + std::to_string(t + 1) + " failed: " + e.what());
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    search.report(r.score);
+    if (std::isfinite(r.score) && (best < 0 || r.score < out.trials[static_cast<std::size_t>(best)].score)) {
+      best = t;
+      out.chosen = trial;
+      out.chosen_scores = std::move(scores);
+    }
+    out.trials.push_back(r);
+  }
+  if (best < 0)
+    throw Error(ErrorKind::InsufficientData, "every trial of the search failed; the first: " + first_failure,
+                "Search other values, or supply more rows.");
+  out.trials[static_cast<std::size_t>(best)].chosen = true;
+  out.chosen.search = o.search;
+  out.chosen.trials = o.trials;
+  out.chosen.search_folds = o.search_folds;
+  out.chosen.user_json = o.user_json;
+  if (hooks.notice) {
+    char line[200];
+    std::snprintf(line, sizeof line, "search (%s, %d trials, %d folds of the training rows): chose trial %d, %s %.4f",
+                  o.search.c_str(), search.size(), o.search_folds, best + 1, metric.c_str(),
+                  out.trials[static_cast<std::size_t>(best)].score);
+    hooks.notice(line);
+  }
+  return out;
 }
 
 std::optional<TransferSource> decode_transfer(std::string_view bytes, const std::string &name) {
@@ -603,6 +696,12 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
                 "option \"cv\" " + std::to_string(o.cv) + " needs at least as many rows, not " + std::to_string(n));
 
   TrainedTabular out;
+  std::optional<SearchResult> searched;
+  if (o.search != "none") {
+    searched = search_options(rows, p, o, rest, device, hooks, src ? &*src : nullptr);
+    o = searched->chosen;
+    out.trials = searched->trials;
+  }
   std::vector<long> train, val;
   Run run = train_once(rows, p, o, rest, static_cast<std::uint64_t>(o.seed) + 1, device, hooks, src ? &*src : nullptr,
                        &train, &val);
@@ -620,7 +719,10 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
     add_metrics(out.metrics, split, "model", m);
     add_metrics(out.metrics, split, base_name, b);
   }
-  if (o.cv > 0) cross_validate(rows, p, o, device, hooks, src ? &*src : nullptr, out.metrics);
+  if (o.cv > 0)
+    cross_validate(rows, p, o, device, hooks, src ? &*src : nullptr, out.metrics);
+  else if (searched && o.refit)  // the chosen trial's folds: every row trained the model
+    add_cv_metrics(searched->chosen_scores, p, out.metrics);
   judge_against_baseline(out, p, o.refit);
   // On rows the deployed network did not train on: the test split, or with
   // refit the validation part (the training rows when there is none).
@@ -667,6 +769,15 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   if (std::isfinite(run.threshold)) hp["decision_threshold"] = run.threshold;
   if (!run.transfer.empty()) hp["transfer"] = run.transfer;
   if (run.image) hp["image"] = run.image->to_json();
+  if (searched) {
+    int chosen = 0;
+    for (const auto &t : out.trials) chosen = t.chosen ? t.trial : chosen;
+    hp["search"] = {{"mode", o.search},
+                    {"trials", out.trials.size()},
+                    {"folds", o.search_folds},
+                    {"metric", out.trials.front().metric},
+                    {"chosen_trial", chosen}};
+  }
   out.hyperparameters_json = hp.dump();
   out.classes = p.classes;
   out.device = runtime_description(device);

@@ -12,6 +12,7 @@
 
 #include "core/common/blob.hpp"
 #include "core/common/point_metrics.hpp"
+#include "core/common/trial_record.hpp"
 #include "core/tabular/data.hpp"
 #include "core/tabular/options.hpp"
 #include "core/common/train_hooks.hpp"
@@ -31,6 +32,7 @@ struct TrainedTabular {
   std::vector<MetricRow> metrics;  // splits train, validation, test, cv
   std::vector<EpochRecord> epochs;
   std::vector<FeatureImportance> importance;
+  std::vector<TrialRecord> trials;   // a search's trials, in order
   std::vector<std::string> classes;  // classifier
   std::string transfer;              // what init_from copied, "" without it
   // For a WARNING: (message, hint) when the model does not beat its baseline

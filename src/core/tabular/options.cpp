@@ -1,11 +1,13 @@
 #include "core/tabular/options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
 #include "core/common/limits.hpp"
 #include "core/common/option_checks.hpp"
+#include "core/common/search.hpp"
 
 namespace xb {
 namespace {
@@ -17,12 +19,12 @@ constexpr const char *kClassifierKeys =
     "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, weight_decay, patience, seed, test_fraction, "
     "val_fraction, "
     "encoding, embedding_dim, min_count, class_weights, cv, refit, output, init_from, freeze, positive_class, "
-    "threshold, categorical, importance_repeats, ensemble, image";
+    "threshold, categorical, importance_repeats, ensemble, image, search, trials, search_folds";
 constexpr const char *kRegressorKeys =
     "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, weight_decay, patience, seed, test_fraction, "
     "val_fraction, "
     "encoding, embedding_dim, min_count, cv, refit, loss, init_from, freeze, categorical, importance_repeats, "
-    "ensemble, image";
+    "ensemble, image, search, trials, search_folds";
 
 std::string nonempty_string(const json &v, const std::string &key, const std::string &hint) {
   if (!v.is_string() || v.get<std::string>().empty()) throw bad(key, "must be a non-empty string", hint);
@@ -30,8 +32,10 @@ std::string nonempty_string(const json &v, const std::string &key, const std::st
 }
 
 std::vector<int> hidden_sizes(const json &v) {
-  const std::string hint = "Use an array of 1 to 8 positive layer widths, e.g. [128, 32].";
-  if (!v.is_array() || v.empty() || v.size() > static_cast<std::size_t>(limits::kMaxTabularLayers))
+  const std::string hint =
+      "Use an array of up to 8 positive layer widths, e.g. [128, 32]; [] is a linear model (logistic regression "
+      "for a classifier).";
+  if (!v.is_array() || v.size() > static_cast<std::size_t>(limits::kMaxTabularLayers))
     throw bad("hidden", "must be an array of positive integers", hint);
   std::vector<int> out;
   for (const auto &w : v) {
@@ -177,6 +181,8 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
     for (const auto &n : v) o.categorical.push_back(nonempty_string(n, key, "For example [\"size_code\"]."));
   } else if (key == "ensemble")
     o.ensemble = integer(v, key, 1, limits::kMaxEnsemble);
+  else if (key == "search_folds")
+    o.search_folds = static_cast<int>(integer(v, key, 2, 10));
   else if (key == "importance_repeats")
     o.importance_repeats = integer(v, key, 1, 100);
   else if (key == "image")
@@ -202,13 +208,8 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
                 std::string("Known options: ") + (c ? kClassifierKeys : kRegressorKeys) + ".");
 }
 
-}  // namespace
-
-TabularOptions parse_tabular_options(bool classifier, const std::string &options_json) {
-  json user = option_checks::parse_options_json(options_json);
-  if (!user.is_object())
-    throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
-
+// One set of values, no arrays to search (a search's trial when in_search).
+TabularOptions parse_values(bool classifier, const json &user, bool in_search) {
   TabularOptions o;
   o.classifier = classifier;
   // The preset first, so that any other key given beside it overrides it.
@@ -220,13 +221,93 @@ TabularOptions parse_tabular_options(bool classifier, const std::string &options
     apply(o, key, value);
     o.given.insert(key);
   }
-  if (o.refit && o.cv == 0)
-    throw bad("refit", "needs \"cv\"",
+  if (o.refit && o.cv == 0 && !in_search)
+    throw bad("refit", "needs \"cv\" or a search",
               "With refit every row trains the deployed model, so cross-validation gives its metrics, e.g. "
               "{\"cv\": 5, \"refit\": true}.");
   if (o.freeze && o.init_from.empty())
     throw bad("freeze", "needs \"init_from\"", "Name the model to start from, e.g. {\"init_from\": \"dress_reco\"}.");
+  if (o.given.count("search_folds") && !in_search)
+    throw bad("search_folds", "is for a search",
+              "Give options to search as arrays, e.g. {\"hidden\": [[], [32]], \"search_folds\": 5}.");
   return o;
+}
+
+}  // namespace
+
+const std::vector<std::string> &searchable_tabular_options(bool classifier) {
+  static const std::vector<std::string> common{"hidden",   "dropout",  "epochs",        "batch_size",
+                                               "lr",       "lr_decay", "weight_decay",  "patience",
+                                               "ensemble", "encoding", "embedding_dim", "min_count"};
+  static const std::vector<std::string> classifier_keys = [] {
+    auto k = common;
+    k.push_back("class_weights");
+    return k;
+  }();
+  static const std::vector<std::string> regressor_keys = [] {
+    auto k = common;
+    k.push_back("loss");
+    return k;
+  }();
+  return classifier ? classifier_keys : regressor_keys;
+}
+
+// What {"search": "bayes"} tries when no option is given as an array: the
+// network's capacity from a linear model up to the default, and the
+// regularisation that a few hundred rows need (weight decay up to 0.3,
+// dropout), at two learning rates.
+static const json &default_search_space() {
+  static const json space = json::parse(R"({"hidden": [[], [32], [128, 32]],
+                                            "weight_decay": [0.0001, 0.001, 0.01, 0.03, 0.1, 0.3],
+                                            "dropout": [0, 0.2, 0.5], "lr": [0.01, 0.001]})");
+  return space;
+}
+
+const std::vector<std::string> &list_valued_tabular_options() {
+  static const std::vector<std::string> keys{"hidden", "categorical"};
+  return keys;
+}
+
+TabularOptions parse_tabular_options(bool classifier, const std::string &options_json) {
+  json user = option_checks::parse_options_json(options_json);
+  if (!user.is_object())
+    throw Error(ErrorKind::InvalidParameter, "options must be a JSON object", "Example: '{\"epochs\": 50}'");
+  // Before the search: an unknown key given as an array is unknown, not unsearchable.
+  const std::string known = classifier ? kClassifierKeys : kRegressorKeys;
+  for (const auto &item : user.items())
+    if ((", " + known + ",").find(", " + item.key() + ",") == std::string::npos) {
+      TabularOptions scratch;
+      scratch.classifier = classifier;
+      apply(scratch, item.key(), item.value());  // throws: unknown option
+    }
+  // "search" with nothing given as an array searches the default space
+  // (the options given stay as they are).
+  if (user.contains("search")) {
+    json plain = user;
+    plain.erase("search");
+    plain.erase("trials");
+    if (OptionSearch(plain.dump(), searchable_tabular_options(classifier), list_valued_tabular_options()).mode() ==
+        "none")
+      for (const auto &[key, values] : default_search_space().items())
+        if (!user.contains(key)) user[key] = values;
+  }
+  const OptionSearch search(user.dump(), searchable_tabular_options(classifier), list_valued_tabular_options());
+  if (search.mode() == "none") return parse_values(classifier, user, false);
+  if (user.contains("init_from") &&
+      std::find(search.searched().begin(), search.searched().end(), "hidden") != search.searched().end())
+    throw bad("hidden", "cannot be searched with \"init_from\"", "The layers come from the model you start from.");
+  // Every value searched must be valid before any training starts.
+  const std::vector<std::string> docs = search.documents_to_check();
+  for (const auto &doc : docs) parse_values(classifier, json::parse(doc), true);
+  TabularOptions o = parse_values(classifier, json::parse(docs.front()), true);
+  o.search = search.mode();
+  o.trials = search.size();
+  o.user_json = user.dump();
+  return o;
+}
+
+TabularOptions parse_tabular_trial(bool classifier, const std::string &trial_json) {
+  return parse_values(classifier, json::parse(trial_json), true);
 }
 
 void TabularOptions::apply_image_defaults() {
@@ -256,6 +337,7 @@ std::string TabularOptions::to_json() const {
   if (lr_decay < 1) j["lr_decay"] = lr_decay;
   if (encoding == "embedding") j["embedding_dim"] = embedding_dim;
   if (cv) j["cv"] = cv;
+  if (search != "none") j["search_folds"] = search_folds;
   if (refit) j["refit"] = true;
   if (!init_from.empty()) {
     j["init_from"] = init_from;

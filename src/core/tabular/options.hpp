@@ -48,6 +48,13 @@ struct TabularOptions {
   bool refit = false;  // after cross-validation, the deployed model trains on every row (no test split)
   std::vector<std::string> categorical;  // numeric columns to treat as categories
   int importance_repeats = 5;            // permutation importance shuffles per feature
+  // A search (options given as arrays, core/common/search.hpp): each trial
+  // is scored by search_folds-fold cross-validation inside the training
+  // part (log loss or RMSE), and the best trial's options train the model.
+  std::string search = "none";  // none | grid | random | bayes
+  int trials = 1;
+  int search_folds = 5;
+  std::string user_json;  // the options as given, arrays and all
   // Image features: preprocessing and encoder ("image": {...}); the size and
   // channels not given come from the first training image, the mean and
   // deviation from the training images.
@@ -64,7 +71,18 @@ struct TabularOptions {
   std::string to_json() const;  // every resolved value, for the catalog
 };
 
-// Throws Error(InvalidParameter) naming the bad key.
+// Throws Error(InvalidParameter) naming the bad key. With a search, every
+// value searched is checked and the options are the first trial's.
 TabularOptions parse_tabular_options(bool classifier, const std::string &options_json);
+// One trial of a search (OptionSearch::next()).
+TabularOptions parse_tabular_trial(bool classifier, const std::string &trial_json);
+
+// The options that may be given as arrays to search over; a list-valued
+// one ("hidden") is searched as an array of arrays. {"search": "bayes"} (or
+// "random", "grid") with none given as an array searches a default space:
+// hidden [], [32] or [128, 32], weight_decay 1e-4 to 0.3, dropout 0 to 0.5
+// and lr 0.01 or 0.001.
+const std::vector<std::string> &searchable_tabular_options(bool classifier);
+const std::vector<std::string> &list_valued_tabular_options();
 
 }  // namespace xb

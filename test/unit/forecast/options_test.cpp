@@ -65,18 +65,20 @@ TEST(Options, ArraysAreSearchedOnAGrid) {
   EXPECT_EQ(o.trials, 6);
   EXPECT_EQ(o.epochs, 3);
   EXPECT_EQ(o.hidden, 8);  // the first trial's values
-  const SearchTrials s = expand_search(o.user_json, searchable_forecast_options());
-  ASSERT_EQ(s.trials.size(), 6u);
-  EXPECT_EQ(s.trials.back(), R"({"epochs":3,"hidden":32,"lr":0.001})");
+  OptionSearch s(o.user_json, searchable_forecast_options());
+  ASSERT_EQ(s.size(), 6);
+  std::string last;
+  for (int t = 0; t < s.size(); ++t) last = s.next();
+  EXPECT_EQ(last, R"({"epochs":3,"hidden":32,"lr":0.001})");
 }
 
 TEST(Options, RandomSearchDrawsTrialsFromTheSeed) {
   const std::string json =
       R"({"lr": [0.1, 0.01, 0.001], "dropout": [0, 0.1, 0.2], "search": "random", "trials": 4, "seed": 7})";
-  const SearchTrials a = expand_search(json, searchable_forecast_options());
-  EXPECT_EQ(a.mode, "random");
-  ASSERT_EQ(a.trials.size(), 4u);
-  EXPECT_EQ(a.trials, expand_search(json, searchable_forecast_options()).trials);
+  const OptionSearch a(json, searchable_forecast_options());
+  EXPECT_EQ(a.mode(), "random");
+  ASSERT_EQ(a.size(), 4);
+  EXPECT_EQ(a.documents_to_check(), OptionSearch(json, searchable_forecast_options()).documents_to_check());
   EXPECT_EQ(parse_forecast_options("lstm", 4, json).trials, 4);
 }
 
@@ -86,7 +88,9 @@ TEST(Options, BadSearchesAreRefusedNamingTheKey) {
   EXPECT_NE(error_of("gru", 4, R"({"search": "grid"})").find("needs at least one option given as an array"),
             std::string::npos);
   EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1], "trials": 3})").find("\"trials\" is for"), std::string::npos);
-  EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1], "search": "bayes"})").find("unknown value \"bayes\""),
+  EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1], "search": "hyperband"})").find("unknown value \"hyperband\""),
+            std::string::npos);
+  EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1, -1], "search": "bayes"})").find("\"lr\" is out of range"),
             std::string::npos);
   EXPECT_NE(error_of("gru", 4, R"({"lr": [0.1, -1]})").find("\"lr\" is out of range"), std::string::npos);
   EXPECT_NE(error_of("gru", 4, R"({"heads": [[[2]]]})").find("must list single values"), std::string::npos);

@@ -104,6 +104,55 @@ TEST(TabularModel, MultiClassAndCrossValidation) {
   EXPECT_TRUE(std::isnan(p[0].positive_probability));
 }
 
+TEST(TabularModel, SearchChoosesOnFoldsOfTheTrainingPart) {
+  const TabularOptions o = parse_tabular_options(
+      true, R"({"epochs": 20, "hidden": [[], [16, 8]], "lr": [0.01, 0.001], "seed": 5, "search": "bayes",
+                "trials": 3})");
+  TrainedTabular m = train_classifier(products(), o, cpu(), {});
+  ASSERT_EQ(m.trials.size(), 3u);
+  int chosen = 0;
+  double best = INFINITY;
+  for (const auto &t : m.trials) {
+    EXPECT_EQ(t.metric, "log_loss");
+    EXPECT_TRUE(std::isfinite(t.score)) << t.options_json;
+    best = std::min(best, t.score);
+    chosen += t.chosen;
+  }
+  ASSERT_EQ(chosen, 1);
+  for (const auto &t : m.trials)
+    if (t.chosen) EXPECT_EQ(t.score, best);
+  EXPECT_NE(m.hyperparameters_json.find("\"search\":{"), std::string::npos) << m.hyperparameters_json;
+  EXPECT_TRUE(std::isfinite(metric(m, "test", "model", "log_loss")));  // the test split stays out of the search
+  // The same seed, the same trials.
+  TrainedTabular again = train_classifier(products(), o, cpu(), {});
+  for (std::size_t i = 0; i < m.trials.size(); ++i) {
+    EXPECT_EQ(m.trials[i].options_json, again.trials[i].options_json);
+    EXPECT_EQ(m.trials[i].score, again.trials[i].score);
+  }
+}
+
+TEST(TabularModel, RefitAfterASearchReportsTheChosenTrialsFolds) {
+  TrainedTabular m = train_regressor(
+      products(), parse_tabular_options(false, R"({"epochs": 10, "hidden": [[], [8]], "refit": true, "seed": 2})"),
+      cpu(), {});
+  EXPECT_EQ(m.trials.size(), 2u);
+  EXPECT_TRUE(std::isfinite(metric(m, "cv", "model", "rmse_mean")));
+  EXPECT_TRUE(std::isfinite(metric(m, "cv", "mean", "rmse_mean")));
+  EXPECT_EQ(metric(m, "cv", "model", "folds"), 5);
+  EXPECT_TRUE(std::isnan(metric(m, "test", "model", "rmse")));  // every row trained the model
+}
+
+TEST(TabularModel, ALinearModelTrainsAndScores) {
+  TrainedTabular m = train_classifier(products(), quick(true, R"(, "hidden": [], "lr": 0.05)"), cpu(), {});
+  EXPECT_NE(m.hyperparameters_json.find("\"hidden\":[]"), std::string::npos) << m.hyperparameters_json;
+  EXPECT_GT(metric(m, "test", "model", "roc_auc"), 0.6);
+  auto scorer = TabularScorer::load(m.blob, cpu());
+  auto batch = scorer->predict(products().features);
+  auto one = scorer->predict(one_row(std::string("blue"), 3));
+  EXPECT_TRUE(std::isfinite(batch[0].positive_probability));
+  EXPECT_TRUE(std::isfinite(one[0].positive_probability));
+}
+
 TEST(TabularModel, UnseenCategoryAndMissingValuesScore) {
   auto scorer = TabularScorer::load(train_classifier(products(), quick(true), cpu(), {}).blob, cpu());
   for (auto colour :

@@ -47,7 +47,7 @@ TEST(TabularOptions, BadValuesNameTheKey) {
   expect_bad(true, R"({"hidden": 32})", "\"hidden\"");
   expect_bad(true, R"({"hidden": [32, 0]})", "\"hidden\"");
   expect_bad(true, R"({"hidden": [32, 1.5]})", "\"hidden\"");
-  expect_bad(true, R"({"hidden": []})", "\"hidden\"");
+  expect_bad(true, R"({"hidden": [1, 2, 3, 4, 5, 6, 7, 8, 9]})", "\"hidden\"");
   expect_bad(true, R"({"encoding": "hash"})", "\"encoding\"");
   expect_bad(true, R"({"cv": 1})", "\"cv\"");
   expect_bad(true, R"({"preset": "keras"})", "\"preset\"");
@@ -85,4 +85,50 @@ TEST(TabularOptions, ThresholdAndRefit) {
   expect_bad(true, R"({"refit": true})", "needs \"cv\"");
   expect_bad(false, R"({"refit": 1, "cv": 3})", "refit");
   EXPECT_TRUE(parse_tabular_options(false, R"({"refit": true, "cv": 3})").refit);
+}
+
+TEST(TabularOptions, HiddenMayBeEmptyForALinearModel) {
+  EXPECT_TRUE(parse_tabular_options(true, R"({"hidden": []})").hidden.empty());
+  EXPECT_TRUE(parse_tabular_options(false, R"({"hidden": []})").hidden.empty());
+}
+
+TEST(TabularOptions, SearchesCheckEveryValueAndStartFromTheFirstTrial) {
+  TabularOptions o = parse_tabular_options(
+      true, R"({"hidden": [[], [32]], "lr": [0.01, 0.001], "search": "bayes", "trials": 3, "refit": true})");
+  EXPECT_EQ(o.search, "bayes");
+  EXPECT_EQ(o.trials, 3);
+  EXPECT_EQ(o.search_folds, 5);
+  EXPECT_TRUE(o.hidden.empty());  // the first value of each
+  EXPECT_DOUBLE_EQ(o.lr, 0.01);
+  EXPECT_TRUE(o.refit);  // a search's folds stand in for "cv"
+  o = parse_tabular_options(false, R"({"loss": ["mse", "huber"], "search_folds": 5, "categorical": ["size"]})");
+  EXPECT_EQ(o.search, "grid");
+  EXPECT_EQ(o.trials, 2);
+  EXPECT_EQ(o.search_folds, 5);
+  EXPECT_EQ(o.categorical, std::vector<std::string>{"size"});
+  EXPECT_EQ(parse_tabular_trial(true, R"({"hidden": [8], "refit": true})").hidden, std::vector<int>{8});
+
+  expect_bad(true, R"({"hidden": [[32], [0]]})", "\"hidden\"");
+  expect_bad(true, R"({"lr": [0.1, 20], "search": "bayes"})", "\"lr\"");
+  expect_bad(true, R"({"cv": [2, 3]})", "\"cv\" cannot be searched");
+  expect_bad(true, R"({"epoch": [1, 2]})", "unknown option \"epoch\"");
+  expect_bad(true, R"({"loss": ["mse", "huber"]})", "unknown option \"loss\"");
+  expect_bad(true, R"({"search_folds": 3})", "\"search_folds\" is for a search");
+  expect_bad(true, R"({"lr": [0.1], "search_folds": 1})", "\"search_folds\"");
+  expect_bad(true, R"({"lr": [0.1], "trials": 3})", "\"trials\" is for");
+  expect_bad(true, R"({"hidden": [[], [8]], "init_from": "m"})", "with \"init_from\"");
+}
+
+TEST(TabularOptions, SearchAloneSearchesTheDefaultSpace) {
+  TabularOptions o = parse_tabular_options(true, R"({"search": "bayes"})");
+  EXPECT_EQ(o.search, "bayes");
+  EXPECT_EQ(o.trials, 20);
+  EXPECT_NE(o.user_json.find("\"weight_decay\":[0.0001,"), std::string::npos) << o.user_json;
+  // What is given stays as given.
+  o = parse_tabular_options(false, R"({"search": "grid", "hidden": [64], "dropout": 0.1})");
+  EXPECT_EQ(o.trials, 12);  // weight decay 6 x learning rate 2
+  EXPECT_EQ(o.hidden, std::vector<int>{64});
+  EXPECT_DOUBLE_EQ(o.dropout, 0.1);
+  // With an array given, nothing else is searched.
+  EXPECT_EQ(parse_tabular_options(true, R"({"search": "grid", "lr": [0.1, 0.2]})").trials, 2);
 }
