@@ -354,14 +354,10 @@ Error no_series_long_enough(const ForecastOptions &o, const Frequency &freq) {
 }
 
 // The series a NOTICE names: the first five, with their lengths.
-std::string named_series(const std::vector<Series> &series) {
-  std::string names;
-  for (std::size_t k = 0; k < series.size() && k < 5; ++k)
-    names += (names.empty() ? "" : ", ") +
-             (series[k].key.empty() ? std::string("the series") : "\"" + series[k].key + "\"") + " (" +
-             std::to_string(series[k].length()) + " points)";
-  if (series.size() > 5) names += " and " + std::to_string(series.size() - 5) + " more";
-  return names;
+std::vector<std::pair<std::string, std::string>> points_of(const std::vector<Series> &series) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Series &s : series) out.emplace_back(s.key, std::to_string(s.length()) + " points");
+  return out;
 }
 
 // issue 13's one rule for short series: a series too short for the
@@ -385,7 +381,7 @@ TrainedForecaster train_too_short(const Prepared &p, const ForecastOptions &o, c
                                    : std::to_string(panel.series.size()) + " series too short for lookback ") +
                  std::to_string(o.lookback) + " and horizon " + std::to_string(o.horizon) + " of arch " + o.arch +
                  (none_long_enough ? ": every series is" : " are") +
-                 " forecast by auto's statistical members instead: " + named_series(panel.series));
+                 " forecast by auto's statistical members instead: " + first_series_named(points_of(panel.series)));
   return train_statistical(panel, stat, runtime, hooks);
 }
 
@@ -547,7 +543,7 @@ std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions 
       if (p.panel.series.empty()) throw no_series_long_enough(o, full.freq);
       if (!p.too_short.empty() && hooks.notice)
         hooks.notice("backtest fold " + std::to_string(fold) + " leaves out " + std::to_string(p.too_short.size()) +
-                     " series too short for the network's windows: " + named_series(p.too_short));
+                     " series too short for the network's windows: " + first_series_named(points_of(p.too_short)));
     } catch (const Error &e) {
       if (e.kind() != ErrorKind::InsufficientData) throw;
       throw Error(ErrorKind::InsufficientData,

@@ -143,4 +143,15 @@ Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::st
   return panel;
 }
 
+std::string first_series_named(const std::vector<std::pair<std::string, std::string>> &key_and_detail) {
+  std::string names;
+  for (std::size_t k = 0; k < key_and_detail.size() && k < 5; ++k) {
+    const auto &[key, detail] = key_and_detail[k];
+    names += (names.empty() ? "" : ", ") + (key.empty() ? std::string("the series") : "\"" + key + "\"") + " (" +
+             detail + ")";
+  }
+  if (key_and_detail.size() > 5) names += " and " + std::to_string(key_and_detail.size() - 5) + " more";
+  return names;
+}
+
 }  // namespace xb

@@ -35,4 +35,8 @@ struct Panel {
 Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill,
                   const std::string &invalid = "error");
 
+// For a NOTICE about some series: the first five as "\"key\" (detail)"
+// ("the series" for an unnamed one), then "and N more".
+std::string first_series_named(const std::vector<std::pair<std::string, std::string>> &key_and_detail);
+
 }  // namespace xb

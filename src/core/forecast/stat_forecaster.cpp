@@ -288,19 +288,14 @@ void append(ForecastPoints &to, const ForecastPoints &from) {
 
 // One NOTICE naming the series that had too little history to validate on.
 void notice_short_series(const std::vector<SeriesOutcome> &outcomes, const TrainHooks &hooks) {
-  std::string names;
-  long count = 0;
-  for (const auto &oc : outcomes) {
-    if (!oc.short_history) continue;
-    if (++count <= 5)
-      names += (names.empty() ? "" : ", ") +
-               ((oc.state.key.empty() ? std::string("the series") : "\"" + oc.state.key + "\"") + " (" +
-                std::to_string(oc.state.length) + " points: " + oc.state.method + ")");
-  }
-  if (count == 0 || !hooks.notice) return;
-  if (count > 5) names += " and " + std::to_string(count - 5) + " more";
-  hooks.notice(std::to_string(count) +
-               " series too short to validate on were forecast by the members that fit them: " + names);
+  std::vector<std::pair<std::string, std::string>> short_ones;
+  for (const auto &oc : outcomes)
+    if (oc.short_history)
+      short_ones.emplace_back(oc.state.key, std::to_string(oc.state.length) + " points: " + oc.state.method);
+  if (short_ones.empty() || !hooks.notice) return;
+  hooks.notice(
+      std::to_string(short_ones.size()) +
+      " series too short to validate on were forecast by the members that fit them: " + first_series_named(short_ones));
 }
 
 // One NOTICE for the series the time budget left to seasonal naive.

@@ -253,6 +253,21 @@ bool TabularScorer::has_positive_class() const { return impl_->positive >= 0; }
 const std::vector<TabularFeature> &TabularScorer::features() const { return impl_->features; }
 const std::vector<FeatureImportance> &TabularScorer::importance() const { return impl_->importance; }
 
+namespace {
+
+// Values near float's range in a row, or in the model's scalers or weights,
+// can overflow to inf or NaN: refused rather than scored.
+void refuse_non_finite(const double *scores, long count, long rows) {
+  for (long i = 0; i < count; ++i)
+    if (!std::isfinite(scores[i]))
+      throw Error(ErrorKind::DataException,
+                  "the prediction for row " + std::to_string(i / (count / rows) + 1) + " is not a finite number",
+                  "The row holds values too large to compute with, or the model does; check the row, or retrain "
+                  "the model.");
+}
+
+}  // namespace
+
 std::vector<double> TabularScorer::raw_scores(const std::vector<TabularColumn> &columns,
                                               const std::function<std::string(long)> &row_names) const {
   const Impl &m = *impl_;
@@ -277,13 +292,8 @@ std::vector<double> TabularScorer::raw_scores(const std::vector<TabularColumn> &
       if (mean.empty()) mean.assign(p.size(), 0.0);
       for (std::size_t i = 0; i < p.size(); ++i) mean[i] += p[i];
     }
-    for (double &v : mean) {
-      v /= static_cast<double>(m.plain.size());
-      if (!std::isfinite(v))
-        throw Error(ErrorKind::DataException, "the prediction for row 1 is not a finite number",
-                    "The row holds values too large to compute with, or the model does; check the row, or retrain "
-                    "the model.");
-    }
+    for (double &v : mean) v /= static_cast<double>(m.plain.size());
+    refuse_non_finite(mean.data(), static_cast<long>(mean.size()), 1);
     return mean;
   }
   TabularTensors t;
@@ -295,15 +305,7 @@ std::vector<double> TabularScorer::raw_scores(const std::vector<TabularColumn> &
   }
   auto result = predict_members(const_cast<std::vector<Mlp> &>(m.nets), t, m.head, torch::kCPU).contiguous();
   const double *r = result.data_ptr<double>();
-  // Values near float's range in a row, or in the model's scalers or
-  // weights, can overflow to inf or NaN: refused rather than scored.
-  for (long i = 0; i < result.numel(); ++i)
-    if (!std::isfinite(r[i]))
-      throw Error(
-          ErrorKind::DataException,
-          "the prediction for row " + std::to_string(i / (result.numel() / x.rows) + 1) + " is not a finite number",
-          "The row holds values too large to compute with, or the model does; check the row, or retrain "
-          "the model.");
+  refuse_non_finite(r, result.numel(), x.rows);
   return std::vector<double>(r, r + result.numel());
 }
 
