@@ -780,4 +780,6 @@ COMMENT ON FUNCTION xb_explain_forecast(text, integer, text, jsonb) IS
 
 -- Search for every model kind (issue 16): the score that chose each candidate.
 ALTER TABLE xb.trials ADD COLUMN validation_metric text, ADD COLUMN validation_score double precision;
-UPDATE xb.trials SET validation_metric = 'wape', validation_score = validation_wape;
+UPDATE xb.trials SET validation_metric = 'wape', validation_score = nullif(validation_wape, 'NaN')
+WHERE validation_wape <> 'NaN';
+UPDATE xb.trials SET validation_wape = NULL WHERE validation_wape = 'NaN';

@@ -30,7 +30,7 @@ constexpr const char *kInsertLog = R"SQL(
 INSERT INTO xb.training_log (model_id, member, epoch, train_loss, validation_loss, learning_rate, seconds)
 SELECT $1, u.* FROM unnest($2::int[], $3::int[], $4::float8[], $5::float8[], $6::float8[], $7::float8[]) AS u)SQL";
 
-// A score that is not a number (a failed trial, a classifier's WAPE) is NULL.
+// A score that is not a finite number (a failed trial, a classifier's WAPE) is NULL.
 constexpr const char *kInsertTrials = R"SQL(
 INSERT INTO xb.trials (model_id, trial, arch, params, validation_wape, validation_mase, validation_smape, seconds,
                        chosen, validation_metric, validation_score)
@@ -291,7 +291,7 @@ void insert_trial_rows(long id, const std::vector<TrialRecord> &trials) {
   std::vector<Datum> chosen;
   for (const auto &t : trials) {
     metric.push_back(t.metric);
-    score.push_back(t.score);
+    score.push_back(std::isfinite(t.score) ? t.score : NAN);
     trial.push_back(t.trial);
     arch.push_back(t.arch);
     params.push_back(t.options_json);

@@ -114,7 +114,7 @@ SELECT throws_ok($$SELECT xb_train_classifier('pgtap25_bad', 'dresses', 'recomme
                  '22023', NULL, 'a threshold outside (0, 1)');
 SELECT throws_ok($$SELECT xb_train_classifier('pgtap25_bad', 'dresses', 'recommendation', ARRAY['style'],
                                               '{"refit": true}')$$,
-                 '22023', 'option "refit" needs "cv"', 'refit without cross-validation');
+                 '22023', 'option "refit" needs "cv" or a search', 'refit without cross-validation');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -47,7 +47,10 @@ OptionSearch::OptionSearch(const std::string &options_json, const std::vector<st
       if ((v.is_array() && !listed) || v.is_object())
         throw bad(key, "must list single values to search, not " + v.dump());
     searched_.push_back(key);
-    values_.emplace_back(value.begin(), value.end());
+    values_.emplace_back();
+    for (const auto &v : value)  // a value listed twice is one value
+      if (std::find(values_.back().begin(), values_.back().end(), v) == values_.back().end())
+        values_.back().push_back(v);
     ordered_.push_back(std::all_of(value.begin(), value.end(), [](const json &v) { return v.is_number(); }));
   }
   const bool given = user.contains("search");

@@ -286,7 +286,7 @@ Candidate train_best(const Prepared &p, const ForecastOptions &o, const torch::D
         r.trial = static_cast<int>(i + 1);
         r.arch = c.options.arch;
         r.options_json = c.options.to_json();
-        r.metric = "wape";
+        r.metric = std::isfinite(weighted_ape(c.val.model)) ? "wape" : "mae";  // WAPE is undefined on all-zero actuals
         r.score = score;
         r.val_wape = weighted_ape(c.val.model);
         r.val_mase = mean_absolute_scaled_error(c.val.model);

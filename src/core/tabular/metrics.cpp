@@ -41,10 +41,16 @@ double binary_or_macro(const ClassPredictions &p, int positive, F of) {
   return sum / p.classes;
 }
 
-// AUC of score column c for "is class c" against the rest.
+// AUC of score column c for "is class c" against the rest; NaN when a
+// score is not a number (NaN never equals itself: the ties below would
+// never end, and sorting it is undefined).
 double one_vs_rest_auc(const ClassPredictions &p, int c) {
   std::vector<std::pair<double, bool>> s;
-  for (long i = 0; i < p.rows(); ++i) s.push_back({p.probs[i * p.classes + c], p.actual[i] == c});
+  for (long i = 0; i < p.rows(); ++i) {
+    const double score = p.probs[i * p.classes + c];
+    if (std::isnan(score)) return NAN;
+    s.push_back({score, p.actual[i] == c});
+  }
   std::sort(s.begin(), s.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
   double pos = 0, neg = 0, rank_sum = 0;
   for (std::size_t i = 0; i < s.size();) {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <optional>
 #include <random>
 
@@ -473,6 +474,7 @@ struct FoldScores {
   int folds = 0;
   std::vector<std::string> order;  // the metrics, as evaluate names them
   std::map<std::string, std::vector<double>> model, baseline;
+  std::vector<double> best_epochs;  // per fold, the mean over its members
 };
 
 FoldScores fold_scores(const TabularRows &rows, const Problem &p, const TabularOptions &o, const std::vector<long> &idx,
@@ -499,6 +501,8 @@ FoldScores fold_scores(const TabularRows &rows, const Problem &p, const TabularO
       if (!out.model.count(name)) out.order.push_back(name);
       out.model[name].push_back(value);
     }
+    out.best_epochs.push_back(std::accumulate(run.best_epochs.begin(), run.best_epochs.end(), 0.0) /
+                              static_cast<double>(run.best_epochs.size()));
     for (const auto &[name, value] : b) out.baseline[name].push_back(value);
   }
   return out;
@@ -548,7 +552,11 @@ SearchResult search_options(const TabularRows &rows, const Problem &p, const Tab
   const std::string metric = p.classifier ? "log_loss" : "rmse";
   SearchResult out;
   int best = -1;
-  std::string first_failure;
+  std::optional<Error> first_failure;
+  // A trial whose resolved options equal an earlier one's (dropout without a
+  // second hidden layer, embedding_dim without embeddings) gets its score
+  // without training again: the same seed and folds give the same score.
+  std::map<std::string, double> scored;
   for (int t = 0; t < search.size(); ++t) {
     stop_if_interrupted(hooks);
     TabularOptions trial = parse_tabular_trial(o.classifier, search.next());
@@ -561,13 +569,24 @@ SearchResult search_options(const TabularRows &rows, const Problem &p, const Tab
     r.options_json = trial.to_json();
     r.metric = metric;
     FoldScores scores;
+    const auto seen = scored.find(r.options_json);
     try {
-      scores = fold_scores(rows, p, trial, rest, o.search_folds, static_cast<std::uint64_t>(o.seed) + 7877, device,
-                           hooks, src);
-      r.score = mean_and_std(scores.model.at(metric)).first;
+      if (seen != scored.end()) {
+        r.score = seen->second;
+      } else {
+        scores = fold_scores(rows, p, trial, rest, o.search_folds, static_cast<std::uint64_t>(o.seed) + 7877, device,
+                             hooks, src);
+        r.score = mean_and_std(scores.model.at(metric)).first;
+        if (!std::isfinite(r.score))
+          throw Error(ErrorKind::DataException, "its cross-validated " + metric + " is not a finite number",
+                      "The features hold values too large to compute with; check them.");
+        scored[r.options_json] = r.score;
+      }
     } catch (const Error &e) {
       if (e.kind() == ErrorKind::Interrupted) throw;
-      if (first_failure.empty()) first_failure = e.what();
+      r.score = std::numeric_limits<double>::quiet_NaN();
+      scored[r.options_json] = r.score;
+      if (!first_failure) first_failure = e;
       if (hooks.notice) hooks.notice("search: trial " + std::to_string(t + 1) + " failed: " + e.what());
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -579,9 +598,10 @@ SearchResult search_options(const TabularRows &rows, const Problem &p, const Tab
     }
     out.trials.push_back(r);
   }
-  if (best < 0)
-    throw Error(ErrorKind::InsufficientData, "every trial of the search failed; the first: " + first_failure,
-                "Search other values, or supply more rows.");
+  if (best < 0)  // the first failure, as it would be without a search
+    throw Error(first_failure->kind(),
+                std::string("every trial of the search failed; the first: ") + first_failure->what(),
+                first_failure->hint());
   out.trials[static_cast<std::size_t>(best)].chosen = true;
   out.chosen.search = o.search;
   out.chosen.trials = o.trials;
@@ -701,6 +721,20 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
     searched = search_options(rows, p, o, rest, device, hooks, src ? &*src : nullptr);
     o = searched->chosen;
     out.trials = searched->trials;
+    if (o.refit) {
+      // As a refit after a search does elsewhere: every row trains the
+      // model, for as many epochs as the chosen trial's folds stopped at,
+      // and the decision threshold is the mean of theirs (their validation
+      // parts chose it, or it was given).
+      const FoldScores &chosen = searched->chosen_scores;
+      o.val_fraction = 0;
+      o.epochs = std::max(1, static_cast<int>(std::lround(mean_and_std(chosen.best_epochs).first)));
+      const auto thresholds = chosen.model.find("threshold");
+      if (thresholds != chosen.model.end() && !thresholds->second.empty()) {
+        o.threshold = "fixed";
+        o.threshold_value = std::clamp(mean_and_std(thresholds->second).first, 1e-6, 1 - 1e-6);
+      }
+    }
   }
   std::vector<long> train, val;
   Run run = train_once(rows, p, o, rest, static_cast<std::uint64_t>(o.seed) + 1, device, hooks, src ? &*src : nullptr,

@@ -289,7 +289,8 @@ TabularOptions parse_tabular_options(bool classifier, const std::string &options
     if (OptionSearch(plain.dump(), searchable_tabular_options(classifier), list_valued_tabular_options()).mode() ==
         "none")
       for (const auto &[key, values] : default_search_space().items())
-        if (!user.contains(key)) user[key] = values;
+        if (!user.contains(key) && !(key == "hidden" && user.contains("init_from")))  // init_from gives the layers
+          user[key] = values;
   }
   const OptionSearch search(user.dump(), searchable_tabular_options(classifier), list_valued_tabular_options());
   if (search.mode() == "none") return parse_values(classifier, user, false);

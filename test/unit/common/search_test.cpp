@@ -93,6 +93,15 @@ TEST(Search, ListValuedOptionsAreSearchedAsArraysOfArrays) {
   EXPECT_THROW(OptionSearch(R"({"a": [[1], [2]]})", kKeys, {"hidden"}), Error);
 }
 
+TEST(Search, AValueListedTwiceIsOneValue) {
+  OptionSearch s(R"({"a": [1, 1, 2], "b": ["x", "x"], "search": "bayes"})", kKeys);
+  EXPECT_EQ(s.size(), 2);
+  std::vector<std::string> docs;
+  run(
+      s, [](const json &) { return 1.0; }, &docs);
+  EXPECT_NE(docs[0], docs[1]);
+}
+
 TEST(Search, BayesChecksEveryValueBeforeTraining) {
   const OptionSearch s(R"({"a": [1, 2, 3], "b": ["x", "y"], "search": "bayes"})", kKeys);
   EXPECT_EQ(s.size(), 6);  // every combination, fewer than the default 20

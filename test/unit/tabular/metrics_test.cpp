@@ -37,6 +37,8 @@ TEST(ClassificationMetrics, BinaryCounts) {
 TEST(ClassificationMetrics, TiesCountHalfAndConstantScoresGiveHalf) {
   EXPECT_DOUBLE_EQ(roc_auc(binary({0.5, 0.5, 0.5, 0.5}, {1, 0, 1, 0}), 1), 0.5);
   EXPECT_TRUE(std::isnan(roc_auc(binary({0.2, 0.3}, {1, 1}), 1)));
+  // A NaN score (overflowing features) gives a NaN AUC; it used to spin forever.
+  EXPECT_TRUE(std::isnan(roc_auc(binary({NAN, 0.3, NAN, 0.1}, {1, 0, 0, 1}), 1)));
 }
 
 TEST(ClassificationMetrics, MultiClassMacro) {

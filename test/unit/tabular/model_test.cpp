@@ -131,6 +131,25 @@ TEST(TabularModel, SearchChoosesOnFoldsOfTheTrainingPart) {
   }
 }
 
+TEST(TabularModel, ASearchWhoseTrialsAllFailSaysWhyAsTrainingWould) {
+  // Every trial over the memory limit: the limit's own error, not a generic one.
+  RuntimeSettings small = cpu();
+  small.max_memory_bytes = 1000;
+  try {
+    train_classifier(products(), parse_tabular_options(true, R"({"epochs": 2, "lr": [0.1, 0.01]})"), small, {});
+    FAIL() << "trained over the memory limit";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::ResourceLimit) << e.what();
+    EXPECT_NE(std::string(e.what()).find("every trial of the search failed"), std::string::npos) << e.what();
+  }
+  // Features near the double range: the scores overflow, every trial fails,
+  // and the search ends (NaN scores used to spin the AUC forever).
+  TabularRows huge = products();
+  for (double &v : huge.features[1].numbers) v = std::isnan(v) ? v : (v > 8 ? 1.7e308 : -1.7e308);
+  EXPECT_THROW(train_classifier(huge, parse_tabular_options(true, R"({"epochs": 2, "lr": [0.1, 0.01]})"), cpu(), {}),
+               Error);
+}
+
 TEST(TabularModel, RefitAfterASearchReportsTheChosenTrialsFolds) {
   TrainedTabular m = train_regressor(
       products(), parse_tabular_options(false, R"({"epochs": 10, "hidden": [[], [8]], "refit": true, "seed": 2})"),
@@ -140,6 +159,8 @@ TEST(TabularModel, RefitAfterASearchReportsTheChosenTrialsFolds) {
   EXPECT_TRUE(std::isfinite(metric(m, "cv", "mean", "rmse_mean")));
   EXPECT_EQ(metric(m, "cv", "model", "folds"), 5);
   EXPECT_TRUE(std::isnan(metric(m, "test", "model", "rmse")));  // every row trained the model
+  EXPECT_NE(m.hyperparameters_json.find("\"validation\":0"), std::string::npos) << m.hyperparameters_json;
+  EXPECT_NE(m.hyperparameters_json.find("\"train\":200"), std::string::npos) << m.hyperparameters_json;
 }
 
 TEST(TabularModel, ALinearModelTrainsAndScores) {

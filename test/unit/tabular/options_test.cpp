@@ -129,6 +129,9 @@ TEST(TabularOptions, SearchAloneSearchesTheDefaultSpace) {
   EXPECT_EQ(o.trials, 12);  // weight decay 6 x learning rate 2
   EXPECT_EQ(o.hidden, std::vector<int>{64});
   EXPECT_DOUBLE_EQ(o.dropout, 0.1);
+  // init_from gives the layers: the default space leaves hidden out.
+  o = parse_tabular_options(true, R"({"search": "bayes", "init_from": "base"})");
+  EXPECT_EQ(o.user_json.find("\"hidden\""), std::string::npos) << o.user_json;
   // With an array given, nothing else is searched.
   EXPECT_EQ(parse_tabular_options(true, R"({"search": "grid", "lr": [0.1, 0.2]})").trials, 2);
 }
