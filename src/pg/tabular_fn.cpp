@@ -213,7 +213,10 @@ XB_FUNCTION(xb_feature_importance) {
   ModelVersion m;
   const SharedScorer scorer = scorer_for_call(fcinfo, name, m);
   std::vector<FeatureImportance> rows = scorer->importance();
-  std::stable_sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) { return a.importance > b.importance; });
+  // Unknown importance (NaN: a constant target has no R²) ranks last.
+  std::stable_sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
+    return std::isnan(b.importance) ? !std::isnan(a.importance) : a.importance > b.importance;
+  });
   ResultRows out(fcinfo);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     out.text(rows[i].feature).float8(rows[i].importance).float8(rows[i].importance_std).text(rows[i].metric);

@@ -14,6 +14,8 @@
 namespace xb::stat {
 namespace {
 
+thread_local const std::atomic<bool> *fit_stop = nullptr;
+
 constexpr double kLower[4] = {1e-4, 1e-4, 1e-4, 0.8};  // alpha, beta, gamma, phi
 constexpr double kUpper[4] = {0.9999, 0.9999, 0.9999, 0.98};
 constexpr double kTol = 1e-10;   // as etscalc.c: near-zero divisors
@@ -225,6 +227,7 @@ std::vector<double> nelder_mead(F &&fn, std::vector<double> b, double intol, int
   int L = 0;
   std::vector<double> trial(n);
   for (;;) {
+    throw_if_fitting_stopped();
     if (calcvert) {
       for (int j = 0; j < n1; ++j) {
         if (j == L) continue;
@@ -795,5 +798,11 @@ std::vector<double> forecast_ets(const EtsModel &md, const std::vector<double> &
 }
 
 std::string ets_name(const EtsModel &md) { return name_of(Spec{md.error, md.trend, md.season, md.damped}); }
+
+void stop_fitting_when(const std::atomic<bool> *flag) { fit_stop = flag; }
+
+void throw_if_fitting_stopped() {
+  if (fit_stop && fit_stop->load(std::memory_order_relaxed)) throw FitStopped{};
+}
 
 }  // namespace xb::stat

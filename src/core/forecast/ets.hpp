@@ -2,10 +2,17 @@
 // by maximum likelihood the way R's forecast::ets does it, so that the chosen
 // model and its forecasts can be checked against R.
 #pragma once
+#include <atomic>
 #include <string>
 #include <vector>
 
 namespace xb::stat {
+
+// Set by the statistical forecaster on the thread that fits: once *flag is
+// true, fitting throws FitStopped (a long series can be cancelled mid-fit).
+struct FitStopped {};
+void stop_fitting_when(const std::atomic<bool> *flag);
+void throw_if_fitting_stopped();
 
 // A fitted ETS model. Components: error 'A'|'M', trend 'N'|'A' (damped when
 // `damped`), season 'N'|'A'|'M'. init_states is R's layout:

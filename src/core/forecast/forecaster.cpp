@@ -50,10 +50,11 @@ double seasonal_naive(const Series &s, long origin, int h, int season) {
 }
 
 // Encoded rows on their time grid, with notices for what was changed.
-Panel panel_of(const SeriesRows &rows, const ForecastOptions &o, const TextEncoding &text, const TrainHooks &hooks) {
+Panel panel_of(const SeriesRows &rows, const ForecastOptions &o, const TextEncoding &text,
+               const RuntimeSettings &runtime, const TrainHooks &hooks) {
   Panel panel = rows.text_feature_names.empty()
-                    ? build_panel(rows, o.freq, o.fill, o.invalid)
-                    : build_panel(encode_text_columns(rows, text), o.freq, o.fill, o.invalid);
+                    ? build_panel(rows, o.freq, o.fill, o.invalid, runtime.max_memory_bytes)
+                    : build_panel(encode_text_columns(rows, text), o.freq, o.fill, o.invalid, runtime.max_memory_bytes);
   if (panel.dropped_rows > 0 && hooks.notice)
     hooks.notice("dropped " + std::to_string(panel.dropped_rows) +
                  " rows with a NULL or non-finite target or feature (invalid: drop)");
@@ -391,7 +392,7 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
                                    const TrainHooks &hooks) {
   const auto start = std::chrono::steady_clock::now();
   if (is_statistical(o.arch)) {
-    const Panel panel = panel_of(rows, o, fit_text_encoding(rows), hooks);
+    const Panel panel = panel_of(rows, o, fit_text_encoding(rows), runtime, hooks);
     if (panel.series.empty()) throw Error(ErrorKind::InsufficientData, "the source has no rows to train on");
     TrainedForecaster out = train_statistical(panel, o, runtime, hooks);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -399,7 +400,7 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   }
   torch::Device device = prepare_runtime(runtime);
   const TextEncoding text = fit_text_encoding(rows);
-  Prepared p = prepare(panel_of(rows, o, text, hooks), o, runtime);
+  Prepared p = prepare(panel_of(rows, o, text, runtime, hooks), o, runtime);
   if (p.panel.series.empty()) {
     if (p.too_short.empty()) throw Error(ErrorKind::InsufficientData, "the source has no rows to train on");
     TrainedForecaster out = train_too_short(p, o, runtime, hooks, true);  // nothing skipped: all statistical
@@ -515,10 +516,11 @@ std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions 
     throw Error(ErrorKind::InvalidParameter, "folds must be from 1 to 100, not " + std::to_string(folds));
   if (step < 1) throw Error(ErrorKind::InvalidParameter, "step must be at least 1, not " + std::to_string(step));
   if (is_statistical(o.arch))
-    return backtest_statistical(panel_of(rows, o, fit_text_encoding(rows), hooks), o, folds, step, runtime, hooks);
+    return backtest_statistical(panel_of(rows, o, fit_text_encoding(rows), runtime, hooks), o, folds, step, runtime,
+                                hooks);
   torch::Device device = prepare_runtime(runtime);
   const TextEncoding text = fit_text_encoding(rows);
-  const Panel full = panel_of(rows, o, text, hooks);
+  const Panel full = panel_of(rows, o, text, runtime, hooks);
 
   std::vector<BacktestRow> out;
   for (int fold = 1; fold <= folds; ++fold) {

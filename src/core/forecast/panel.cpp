@@ -6,11 +6,15 @@
 #include <numeric>
 
 #include "core/common/error.hpp"
+#include "core/common/limits.hpp"
 
 namespace xb {
 namespace {
 
 std::string series_label(const std::string &key) { return key.empty() ? "the series" : "series \"" + key + "\""; }
+
+// A series' grid may hold this many steps a row (gaps filled) and no more.
+constexpr double kMaxGridPerRow = 1000;
 
 // Rows to use: all, or (drop) those whose values are all finite. NULLs arrive as NaN.
 std::vector<std::size_t> valid_rows(const SeriesRows &rows, bool drop) {
@@ -40,35 +44,38 @@ std::vector<std::size_t> valid_rows(const SeriesRows &rows, bool drop) {
   return keep;
 }
 
-// Fills y and x at grid positions that had no row; `present` marks real rows.
+// Fills y and x at grid positions that had no row; `present` marks real
+// rows. One pass: the next real row is looked for once per gap.
 void fill_gaps(Series &s, const std::vector<bool> &present, std::size_t nf, const std::string &fill) {
   std::size_t n = s.length();
-  std::size_t prev = 0;  // last present index (index 0 is always present)
+  std::size_t prev = 0, next = 0;  // the real rows around i (index 0 and the last are real)
+  // a(1 - w) + b w stays finite between two finite values near the double range.
+  const auto between = [](double a, double b, double w) { return a * (1 - w) + b * w; };
   for (std::size_t i = 1; i < n; ++i) {
     if (present[i]) {
       prev = i;
       continue;
     }
-    std::size_t next = i;
-    while (!present[next]) ++next;  // the last index is always present
+    if (next < i)
+      for (next = i; !present[next];) ++next;
     double w = static_cast<double>(i - prev) / static_cast<double>(next - prev);
     if (fill == "zero")
       s.y[i] = 0;
     else if (fill == "ffill")
       s.y[i] = s.y[prev];
     else
-      s.y[i] = s.y[prev] + w * (s.y[next] - s.y[prev]);
+      s.y[i] = between(s.y[prev], s.y[next], w);
     for (std::size_t f = 0; f < nf; ++f) {
       double a = s.x[prev * nf + f], b = s.x[next * nf + f];
-      s.x[i * nf + f] = fill == "interpolate" ? a + w * (b - a) : a;
+      s.x[i * nf + f] = fill == "interpolate" ? between(a, b, w) : a;
     }
   }
 }
 
 }  // namespace
 
-Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill,
-                  const std::string &invalid) {
+Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill, const std::string &invalid,
+                  double max_bytes) {
   if (rows.rows() == 0)
     throw Error(ErrorKind::InsufficientData, "the source returned no rows", "Check the source and its filters.");
   const std::vector<std::size_t> keep = valid_rows(rows, invalid == "drop");
@@ -102,6 +109,25 @@ Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::st
   panel.freq = freq.empty() ? infer_frequency(times) : Frequency::parse(freq);
   panel.feature_names = rows.feature_names;
   std::size_t nf = rows.feature_names.size();
+
+  // The grid before anything is allocated: at most kMaxGridPerRow steps a
+  // row (a few rows spanning centuries at an hourly step would otherwise
+  // fill a grid of millions), and within the training memory limit.
+  double points = 0;
+  {
+    std::size_t j = 0;
+    for (auto &[key, idx] : by_key) {
+      const auto &t = times[j++];
+      const double steps = static_cast<double>(panel.freq.steps_between(t.front(), t.back())) + 1;
+      if (steps > kMaxGridPerRow * static_cast<double>(idx.size()) + kMaxGridPerRow)
+        throw Error(ErrorKind::DataException,
+                    series_label(key) + " would span " + std::to_string(static_cast<long>(steps)) + " " +
+                        panel.freq.name() + " steps with " + std::to_string(idx.size()) + " rows",
+                    "Set options.freq to the series' frequency, or filter out the rows far from the others in time.");
+      points += steps;
+    }
+  }
+  limits::check_training_memory(points * (8.0 * (1 + nf) + 1), max_bytes, "its time grid");
 
   std::size_t k = 0;
   for (auto &[key, idx] : by_key) {

@@ -31,9 +31,11 @@ struct Panel {
 
 // freq: "" to infer. fill: zero | ffill | interpolate | error.
 // invalid: error | drop, for rows whose target or a feature is NULL (NaN) or
-// infinite. Text columns must be encoded (numeric) first.
+// infinite. Text columns must be encoded (numeric) first. The grid is
+// refused (DataException) past 1000 steps a row, and (ResourceLimit) past
+// max_bytes (0: no limit) before it is allocated.
 Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill,
-                  const std::string &invalid = "error");
+                  const std::string &invalid = "error", double max_bytes = 0);
 
 // For a NOTICE about some series: the first five as "\"key\" (detail)"
 // ("the series" for an unnamed one), then "and N more".

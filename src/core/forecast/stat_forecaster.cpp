@@ -4,7 +4,10 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <exception>
+#include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "core/common/blob.hpp"
@@ -129,6 +132,7 @@ SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const s
   bool all_representative = !origins.empty();
   std::vector<std::vector<double>> chosen_errors;  // per origin, the default recipe's errors
   for (long origin : origins) {
+    stat::throw_if_fitting_stopped();
     all_representative = all_representative && representative(origin + 1, n, m);
     const auto naive = run_recipe(kSeasonalNaive, s.y, origin + 1, m, H).mean;
     for (int h = 1; h <= H; ++h) {
@@ -159,6 +163,7 @@ SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const s
   // Test: the test split tiled by horizon-long windows from its first point
   // (the last window cut at the series' end), each refitted on what came before.
   for (long origin = fit_end - 1; origin >= 0 && origin < n - 1 && sp.val_end >= 1; origin += H) {
+    stat::throw_if_fitting_stopped();
     const int steps = static_cast<int>(std::min<long>(H, n - 1 - origin));
     const auto f = run_recipe(chosen, s.y, origin + 1, m, H).mean;
     const auto naive = run_recipe(kSeasonalNaive, s.y, origin + 1, m, H).mean;
@@ -172,6 +177,12 @@ SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const s
 
   // The forecast a user gets: the recipe fitted on the whole history.
   const RecipeForecast final = run_recipe(chosen, s.y, n, m, H);
+  for (double v : final.mean)  // values near the double range overflow a member's sums
+    if (!std::isfinite(v))
+      throw Error(ErrorKind::DataException,
+                  "the forecast of " + (s.key.empty() ? std::string("the series") : "series \"" + s.key + "\"") +
+                      " is not a finite number",
+                  "Its values are too large to compute with: scale the target down.");
   out.state.key = s.key;
   out.state.start = s.start;
   out.state.length = n;
@@ -202,38 +213,48 @@ std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOpti
   std::atomic<bool> stop{false};
   std::exception_ptr failure;
   std::atomic<bool> failed{false};
+  std::mutex waiting;
+  std::condition_variable finished;  // wakes the calling thread when a series is done
   auto work = [&] {
+    stat::stop_fitting_when(&stop);
     for (std::size_t k; !stop && (k = next++) < S;) {
       try {
-        out[k] = evaluate_series(panel.series[k], o, candidates, m, out_of_time());
+        try {
+          out[k] = evaluate_series(panel.series[k], o, candidates, m, out_of_time());
+        } catch (const std::invalid_argument &e) {  // a member refusing its input (values that overflowed)
+          const std::string key = panel.series[k].key;
+          throw Error(ErrorKind::DataException,
+                      std::string(e.what()) + " (" + (key.empty() ? "the series" : "series \"" + key + "\"") + ")",
+                      "The series' values are too large to compute with: scale the target down.");
+        }
       } catch (...) {
         if (!failed.exchange(true)) failure = std::current_exception();
         stop = true;
       }
       ++done;
+      { const std::lock_guard<std::mutex> lock(waiting); }  // not between the caller's check and its wait
+      finished.notify_one();
     }
   };
-  const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), S);
-  if (workers <= 1) {
-    for (std::size_t k = 0; k < S; ++k) {
-      stop_if_interrupted(hooks);
-      out[k] = evaluate_series(panel.series[k], o, candidates, m, out_of_time());
-    }
-    return out;
-  }
+  // Even one series fits on a worker: this thread keeps asking whether to
+  // stop, and a cancel stops a long series mid-fit.
+  const std::size_t workers =
+      std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), S));
   std::vector<std::thread> pool;
   for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(work);
   bool interrupted = false;
+  std::unique_lock<std::mutex> lock(waiting);
   while (done < S && !stop) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    finished.wait_for(lock, std::chrono::milliseconds(20));
     if (hooks.interrupted && hooks.interrupted()) {
       interrupted = true;
       stop = true;
     }
   }
+  lock.unlock();
   for (auto &t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
   if (interrupted) throw Error(ErrorKind::Interrupted, "training was interrupted");
+  if (failure) std::rethrow_exception(failure);
   return out;
 }
 
@@ -254,10 +275,16 @@ std::vector<double> conformal_widths(const std::vector<SeriesOutcome> &outcomes,
       pooled.push_back(oc.val_scaled_error[i] / std::sqrt(static_cast<double>(oc.val_step[i])));
     }
   auto quantile = [&](std::vector<double> v) {
+    for (double &e : v)  // a NaN error (an overflowing member) is the largest, not undefined order
+      if (std::isnan(e)) e = std::numeric_limits<double>::infinity();
     std::sort(v.begin(), v.end());
     const long n = static_cast<long>(v.size());
     const long rank = std::min<long>(n - 1, static_cast<long>(std::ceil((n + 1) * level)) - 1);
-    return v[static_cast<std::size_t>(std::max<long>(rank, 0))];
+    const double q = v[static_cast<std::size_t>(std::max<long>(rank, 0))];
+    if (!std::isfinite(q))
+      throw Error(ErrorKind::DataException, "the forecast intervals are not finite numbers",
+                  "The series' values are too large to compute with: scale the target down.");
+    return q;
   };
   std::vector<double> q(static_cast<std::size_t>(H));
   for (int h = 1; h <= H; ++h) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -715,4 +716,89 @@ TEST(Forecaster, ExplanationsSayWhatEachCovariateAdds) {
   plain.feature_names.clear();
   plain.features.clear();
   EXPECT_THROW(explain_forecast(train_forecaster(plain, small("gru"), cpu(), {}).blob, 0, cpu(), {}), Error);
+}
+
+// A handful of rows far apart in time at a fine step would build a grid of
+// millions and fill it point by point: refused before anything is allocated.
+TEST(Forecaster, ATimeGridMuchLongerThanItsRowsIsRefused) {
+  SeriesRows r;
+  for (Micros t : {Micros{0}, Micros{3600} * 1000000 * 24 * 365 * 100}) {  // a century apart
+    r.series_key.push_back("a");
+    r.time.push_back(t);
+    r.target.push_back(1);
+  }
+  try {
+    train_forecaster(r, parse_forecast_options("auto", 1, R"({"freq": "hourly"})"), cpu(), {});
+    FAIL() << "trained on an hourly grid of a century";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::DataException) << e.what();
+    EXPECT_NE(std::string(e.what()).find("would span"), std::string::npos) << e.what();
+  }
+  // Within the steps a row may take, the grid still has to fit the memory limit.
+  r.time[1] = Micros{3600} * 1000000 * 1500;
+  RuntimeSettings small = cpu();
+  small.max_memory_bytes = 1000;
+  try {
+    train_forecaster(r, parse_forecast_options("auto", 1, R"({"freq": "hourly"})"), small, {});
+    FAIL() << "a grid over the memory limit";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::ResourceLimit) << e.what();
+  }
+}
+
+// Gaps between values near the double range are filled with finite values.
+TEST(Forecaster, InterpolatingNearTheDoubleRangeStaysFinite) {
+  SeriesRows r;
+  for (int t = 0; t < 40; ++t) {
+    if (t % 3 == 1) continue;  // a gap every third day
+    r.series_key.push_back("a");
+    r.time.push_back(static_cast<Micros>(t) * kMicrosPerDay);
+    r.target.push_back(t % 2 ? 1.7e308 : -1.7e308);
+  }
+  try {
+    const TrainedForecaster m = train_forecaster(r, parse_forecast_options("snaive", 2, "{}"), cpu(), {});
+    for (const auto &p : forecast(m.blob, 2, cpu(), {})) EXPECT_TRUE(std::isfinite(p.yhat));
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::DataException) << e.what();  // a clear refusal, never a model that cannot load
+  }
+}
+
+// A cancel stops a long series mid-fit, even when it is the only one (it
+// used to be checked between series only).
+TEST(StatisticalForecaster, ACancelStopsALongSeriesMidFit) {
+  SeriesRows r;
+  for (int t = 0; t < 20000; ++t) {
+    r.series_key.push_back("long");
+    r.time.push_back(static_cast<Micros>(t) * kMicrosPerDay);
+    r.target.push_back(100 + 10 * std::sin(t * 0.9) + (t * 7919 % 13));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  TrainHooks hooks;
+  hooks.interrupted = [&] { return std::chrono::steady_clock::now() - start > std::chrono::milliseconds(300); };
+  EXPECT_THROW(
+      try { train_forecaster(r, parse_forecast_options("ets", 1, "{}"), cpu(), hooks); } catch (const Error &e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Interrupted) << e.what();
+        throw;
+      },
+      Error);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// Values near the double range overflow a member's sums: a clear error,
+// never a model whose stored forecast cannot be read back.
+TEST(StatisticalForecaster, AForecastThatOverflowsIsRefusedAtTraining) {
+  SeriesRows r;
+  for (int t = 0; t < 60; ++t) {
+    r.series_key.push_back("huge");
+    r.time.push_back(static_cast<Micros>(t) * kMicrosPerDay);
+    r.target.push_back(1e308 * (1 + (t % 7) / 10.0));
+  }
+  for (const char *arch : {"auto", "theta", "ets"}) {
+    try {
+      const TrainedForecaster m = train_forecaster(r, parse_forecast_options(arch, 3, "{}"), cpu(), {});
+      for (const auto &p : forecast(m.blob, 3, cpu(), {})) EXPECT_TRUE(std::isfinite(p.yhat)) << arch;
+    } catch (const Error &e) {
+      EXPECT_EQ(e.kind(), ErrorKind::DataException) << arch << ": " << e.what();
+    }
+  }
 }
