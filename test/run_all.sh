@@ -137,7 +137,7 @@ record() {
     SUMMARY+=("$line")
     TOTAL_PASSED=$((TOTAL_PASSED + $2))
     TOTAL_FAILED=$((TOTAL_FAILED + $3))
-    echo "--> $line"
+    echo "--> $line (at $SECONDS s)"
 }
 
 # record_counts SUITE RC "PASSED FAILED"|"" : a suite's parsed counts, with at
@@ -176,8 +176,10 @@ not_run() {
     record "$1" 0 1
 }
 
+# Each banner and each suite's line say how far into the run they come, so a
+# CI log shows where its minutes went.
 banner() {
-    printf '\n===== %s =====\n' "$*"
+    printf '\n===== %s (at %d s) =====\n' "$*" "$SECONDS"
 }
 
 as_root() {
