@@ -420,6 +420,20 @@ TabularScorer::Evaluation TabularScorer::evaluate(const TabularRows &rows, const
 
 bool TabularScorer::has_image() const { return impl_->image_column >= 0; }
 
+namespace {
+
+// A crafted or overflowing model can make its encoder's output NaN or
+// infinite; ranking or drawing such weights is meaningless (and sorting
+// NaN is undefined), so it is a clear error instead.
+void require_finite_encoding(const torch::Tensor &t) {
+  if (!torch::isfinite(t).all().item<bool>())
+    throw Error(ErrorKind::DataException,
+                "the model's image encoder gives values that are not finite numbers for this picture",
+                "The model holds values too large to compute with; retrain it.");
+}
+
+}  // namespace
+
 ImageExplanation TabularScorer::explain_image(std::string_view bytes) const {
   if (!has_image())
     throw Error(ErrorKind::InvalidParameter, "the model has no image feature",
@@ -432,6 +446,8 @@ ImageExplanation TabularScorer::explain_image(std::string_view bytes) const {
   auto input = torch::from_blob(pixels.data(), {1, spec.channels, spec.height, spec.width}, torch::kUInt8);
   ImageEncoding e = net->image_encoder()->forward(input);
   auto emb = e.embedding.contiguous(), att = e.attention.contiguous();
+  require_finite_encoding(att);
+  require_finite_encoding(emb);
   ImageExplanation out;
   out.embedding.assign(emb.data_ptr<float>(), emb.data_ptr<float>() + emb.numel());
   out.attention.assign(att.data_ptr<float>(), att.data_ptr<float>() + att.numel());
@@ -498,6 +514,7 @@ double top_beats_random(Mlp &net, Head head, const torch::Tensor &pictures, cons
     net->eval();
     attention = net->image_encoder()->forward(pictures).attention.contiguous();
   }
+  require_finite_encoding(attention);
   torch::Tensor top = pictures.clone(), random = pictures.clone();
   const long n = pictures.size(0);
   std::vector<int> order(static_cast<std::size_t>(cells));

@@ -183,4 +183,20 @@ TEST(ImageModel, CraftedImageSpecsAreRefused) {
   refused([](nlohmann::json &s) { s["shape"].erase("image"); }, "picture feature without an encoder");
   refused([](nlohmann::json &s) { s["features"][0]["image"] = false; }, "encoder without a picture feature");
   EXPECT_NO_THROW(TabularScorer::load(blob, cpu()));
+
+  // A deviation that is positive but tiny loads, and drives the encoder's
+  // values past the float range: explaining or checking the attention is a
+  // clear error, never a sort of NaN weights or a PNG of garbage.
+  const auto tiny =
+      TabularScorer::load(reseal([](nlohmann::json &s) { s["shape"]["image"]["std"] = {1e-300}; }), cpu());
+  for (const auto &call : std::vector<std::function<void()>>{
+           [&] { tiny->explain_image(picture(1, 3)); }, [&] { tiny->attention_png(picture(1, 3), 2); },
+           [&] { tiny->attention_faithfulness({picture(1, 3)}, {std::string("1")}, 0.2, 1); }}) {
+    try {
+      call();
+      ADD_FAILURE() << "non-finite attention accepted";
+    } catch (const Error &e) {
+      EXPECT_EQ(e.kind(), ErrorKind::DataException) << e.what();
+    }
+  }
 }
