@@ -660,10 +660,13 @@ COMMENT ON FUNCTION xb_model_load(text, bytea, boolean, text, text, text[]) IS
 -- Retraining ------------------------------------------------------------------
 -- CALL xb_retrain('sales_gru') reruns the deployed version's stored spec on
 -- the source's current rows, as the next version. keep => 'better' (the
--- default) keeps it deployed only if its key test metric is not worse than
--- the deployed version's (forecaster: MASE, classifier: log loss, regressor:
--- RMSE, all lower is better); otherwise its row stays, with status
--- 'rejected', and the previous version is deployed again. pg_cron schedules
+-- default) keeps it deployed only if it scores no worse than the deployed
+-- version, both on the same rows where they can be: a forecaster's two
+-- versions forecast the last horizon points of every series they share from
+-- the history before them (MASE; the scores are two rows of the new
+-- version's xb.trials); a classifier or regressor is judged on its own test
+-- split (log loss, RMSE). Lower is better. A worse version's row stays, with
+-- status 'rejected', and the previous version is deployed again. pg_cron schedules
 -- it: SELECT cron.schedule('0 3 * * *', $$CALL xb_retrain('sales_gru')$$).
 
 CREATE PROCEDURE xb_retrain(name text, keep text DEFAULT 'better')
@@ -678,11 +681,12 @@ DECLARE
   new_score double precision;
   old_split text;
   new_split text;
+  same record;
 BEGIN
   IF xb_retrain.keep IS NULL OR xb_retrain.keep NOT IN ('better', 'always') THEN
     RAISE EXCEPTION 'keep must be ''better'' or ''always'', not %', coalesce(quote_literal(xb_retrain.keep), 'NULL')
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = '''better'' keeps the new version only if its test metric is not worse; ''always'' keeps it.';
+            HINT = '''better'' keeps the new version only if it scores no worse; ''always'' keeps it.';
   END IF;
   -- The name's lock, held to commit, before reading what is deployed: two
   -- retrains of one name (pg_cron jobs at the same minute) run one after the
@@ -697,15 +701,46 @@ BEGIN
 
   -- The stored source runs as the role that wrote it, not as the caller.
   IF was.kind = 'forecaster' THEN
-    new_id := xb.retrain_forecaster(was.name);
+    new_id := xb.retrain_forecaster(was.name, xb_retrain.keep);
   ELSE
     new_id := xb.retrain_tabular(was.name);
   END IF;
   SELECT m.version INTO new_version FROM xb.models m WHERE m.id = new_id;
 
+  -- A forecaster's versions both forecast the newest points of the rows just
+  -- read, from the same cut: two rows of the new version's xb.trials, whose
+  -- chosen says which one keep keeps.
+  SELECT max(t.validation_score) FILTER (WHERE t.params->>'retrain' = 'deployed') AS old_score,
+         max(t.validation_score) FILTER (WHERE t.params->>'retrain' = 'new') AS new_score,
+         bool_or(t.chosen) FILTER (WHERE t.params->>'retrain' = 'new') AS keep_new,
+         max(t.validation_metric) AS metric, max(t.params->>'points') AS points,
+         max(t.params->>'horizon') AS horizon, max(t.params->>'series') AS series,
+         max(t.params->>'from') AS first_time, max(t.params->>'to') AS last_time, count(*) AS n
+  INTO same FROM xb.trials t WHERE t.model_id = new_id AND t.params ? 'retrain';
+  IF same.n = 2 THEN
+    IF same.keep_new THEN
+      RAISE NOTICE 'xb_retrain: "%" version % (% %) replaces version % (% %)%; both forecast the same % newest points '
+        '(the last % of % series, % to %) from the history before them', was.name, new_version, same.metric,
+        round(same.new_score::numeric, 4), was.version, same.metric, round(same.old_score::numeric, 4),
+        CASE WHEN xb_retrain.keep = 'always' AND (same.new_score > same.old_score OR (same.new_score IS NULL AND
+                  same.old_score IS NOT NULL)) THEN ' (keep => ''always'')' ELSE '' END,
+        same.points, same.horizon, same.series, same.first_time, same.last_time;
+    ELSE
+      PERFORM xb.reject_version(was.name, new_version);
+      PERFORM @extschema@.xb_deploy(was.name, was.version);
+      RAISE NOTICE 'xb_retrain: "%" version % (% %) is worse than version % (% %), which stays deployed; both '
+        'forecast the same % newest points (the last % of % series, % to %) from the history before them',
+        was.name, new_version, same.metric, round(same.new_score::numeric, 4), was.version, same.metric,
+        round(same.old_score::numeric, 4), same.points, same.horizon, same.series, same.first_time, same.last_time;
+    END IF;
+    PERFORM xb.apply_retention(was.name);
+    RETURN;
+  END IF;
+
+  -- Otherwise each version's own test split (a classifier or regressor refit
+  -- on every row, "refit": true, has none and is judged by its
+  -- cross-validation mean).
   key_metric := CASE was.kind WHEN 'forecaster' THEN 'mase' WHEN 'classifier' THEN 'log_loss' ELSE 'rmse' END;
-  -- The test split's score; a classifier or regressor refit on every row
-  -- ("refit": true) has no test split and is judged by its cross-validation mean.
   SELECT coalesce(max(mm.value) FILTER (WHERE mm.model_id = was.id AND mm.split = 'test'),
                   max(mm.value) FILTER (WHERE mm.model_id = was.id AND mm.split = 'cv')),
          coalesce(max(mm.value) FILTER (WHERE mm.model_id = new_id AND mm.split = 'test'),
@@ -718,22 +753,24 @@ BEGIN
 
   -- NaN sorts above every number, so a NaN score counts as the worst.
   IF xb_retrain.keep = 'always' OR old_score IS NULL OR new_score <= old_score THEN
-    RAISE NOTICE 'xb_retrain: "%" version % (% % %) replaces version % (% % %)', was.name, new_version,
-      new_split, key_metric, round(new_score::numeric, 4), was.version, old_split, key_metric,
+    RAISE NOTICE 'xb_retrain: "%" version % (% % %) replaces version % (% % %), each scored on its own split',
+      was.name, new_version, new_split, key_metric, round(new_score::numeric, 4), was.version, old_split, key_metric,
       round(old_score::numeric, 4);
   ELSE
     PERFORM xb.reject_version(was.name, new_version);
     PERFORM @extschema@.xb_deploy(was.name, was.version);
-    RAISE NOTICE 'xb_retrain: "%" version % (% % %) is worse than version % (% % %), which stays deployed',
-      was.name, new_version, new_split, key_metric, round(new_score::numeric, 4), was.version, old_split, key_metric,
-      round(old_score::numeric, 4);
+    RAISE NOTICE 'xb_retrain: "%" version % (% % %) is worse than version % (% % %), which stays deployed; each '
+      'was scored on its own split', was.name, new_version, new_split, key_metric, round(new_score::numeric, 4),
+      was.version, old_split, key_metric, round(old_score::numeric, 4);
   END IF;
   PERFORM xb.apply_retention(was.name);
 END
 $$;
 
 COMMENT ON PROCEDURE xb_retrain(text, text) IS
-  'Retrains the deployed version''s spec on current data as the next version; keeps it only if not worse on the test split, or cross-validation for refit models (keep => ''always'' keeps it); applies xb_set_retention';
+  'Retrains the deployed version''s spec on current data as the next version; keeps it only if not worse: forecasters '
+  'with the deployed version on the same newest points (in xb.trials), classifiers and regressors on their own test '
+  'split, or cross-validation for refit models (keep => ''always'' keeps it); applies xb_set_retention';
 
 -- Materialized forecasts ------------------------------------------------------
 -- For dashboards: xb_refresh_forecasts(name) replaces the name's rows with
@@ -962,7 +999,7 @@ RETURNS bigint AS 'MODULE_PATHNAME', 'xb_import_version' LANGUAGE C VOLATILE PAR
 CREATE FUNCTION xb.replace_forecasts(model_name text, horizon integer)   -- manage
 RETURNS bigint AS 'MODULE_PATHNAME', 'xb_replace_forecasts' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 -- Retraining the deployed version's stored spec: its source runs as its author.
-CREATE FUNCTION xb.retrain_forecaster(model_name text)   -- manage
+CREATE FUNCTION xb.retrain_forecaster(model_name text, keep text)   -- manage
 RETURNS bigint AS 'MODULE_PATHNAME', 'xb_retrain_forecaster' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION xb.retrain_tabular(model_name text)   -- manage
 RETURNS bigint AS 'MODULE_PATHNAME', 'xb_retrain_tabular' LANGUAGE C VOLATILE PARALLEL UNSAFE;

@@ -1,11 +1,14 @@
 // The forecasting job's SQL entry points: training, forecasts (with future
 // covariates and what-if overrides), their explanation, sensitivity and
 // backtests.
+#include <algorithm>
+#include <functional>
 #include <optional>
 
 #include "core/common/error.hpp"
 #include "core/forecast/forecast.hpp"
 #include "core/forecast/forecaster.hpp"
+#include "core/forecast/version_comparison.hpp"
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 #include "pg/guard.hpp"
@@ -61,10 +64,14 @@ StoredModel deployed_forecaster(FunctionCallInfo fcinfo, const std::string &name
   return m;
 }
 
+// What a retraining does between training and storing (the rows as read,
+// the new version as trained): xb_retrain's comparison.
+using BeforeStore = std::function<void(const SeriesRows &, TrainedForecaster &)>;
+
 // Trains model (SPI connected) and stores it as the next version of its
 // name. A source given now is read with the caller's rights; a stored one
 // (retraining) only as its author.
-long train_and_store(NewForecaster &model, bool stored_source) {
+long train_and_store(NewForecaster &model, bool stored_source, const BeforeStore &before_store = nullptr) {
   // Options are checked before any data is read.
   ForecastOptions options = parse_forecast_options(model.arch, model.horizon, model.options_json);
   require_right(model.name, Right::Manage);
@@ -97,7 +104,8 @@ long train_and_store(NewForecaster &model, bool stored_source) {
   }
   model.train_rows = static_cast<long>(rows.rows());
   const TrainingActivity activity(model.name.c_str(), "training");
-  const TrainedForecaster trained = train_forecaster(rows, options, runtime_settings(), activity.hooks());
+  TrainedForecaster trained = train_forecaster(rows, options, runtime_settings(), activity.hooks());
+  if (before_store) before_store(rows, trained);
   model.trained = &trained;
   return insert_forecaster(model);
 }
@@ -128,11 +136,17 @@ XB_FUNCTION(xb_train_forecaster) {
   return Int64GetDatum(id);
 }
 
-// xb.retrain_forecaster(name) -> model id: the deployed version's stored spec
-// trained again on its source's current rows (xb_retrain); the source runs
-// as its author, and the new version keeps that author.
+// xb.retrain_forecaster(name, keep) -> model id: the deployed version's
+// stored spec trained again on its source's current rows (xb_retrain); the
+// source runs as its author, and the new version keeps that author. Both
+// versions then forecast the newest points of those rows from the same cut
+// (core/forecast/version_comparison.hpp), and two rows of the new version's
+// xb.trials say how they scored and which keep ('better' or 'always') keeps.
 XB_FUNCTION(xb_retrain_forecaster) {
   const std::string name = required_text(fcinfo, 0, "name");
+  const std::string keep = required_text(fcinfo, 1, "keep");
+  if (keep != "better" && keep != "always")
+    throw Error(ErrorKind::InvalidParameter, "keep must be 'better' or 'always', not '" + keep + "'");
   pg_call([] { SPI_connect(); });
   lock_name(name);
   const StoredModel was = deployed_model(name, Right::Manage);
@@ -145,8 +159,24 @@ XB_FUNCTION(xb_retrain_forecaster) {
   model.arch = was.arch_requested;
   model.options_json = was.options_json;
   model.author = was.author;
-  const long id = train_and_store(model, true);
+  std::string why_not_compared;
+  const long id = train_and_store(model, true, [&](const SeriesRows &rows, TrainedForecaster &trained) {
+    const TrainingActivity activity(name.c_str(), "comparing");
+    const VersionComparison c = compare_on_newest(was.bytes, trained.blob, rows, runtime_settings(), activity.hooks());
+    if (c.points == 0) {
+      why_not_compared = c.why_none;
+      return;
+    }
+    int last = 0;
+    for (const TrialRecord &t : trained.trials) last = std::max(last, t.trial);
+    for (TrialRecord &t : comparison_trials(c, was.arch, was.version, trained.arch, last + 1, keep == "always"))
+      trained.trials.push_back(std::move(t));
+  });
   pg_call([] { SPI_finish(); });
+  if (!why_not_compared.empty()) {
+    const std::string note = "xb_retrain: " + why_not_compared + "; each version is judged on its own test split";
+    pg_call([&] { ereport(NOTICE, (errmsg("%s", note.c_str()))); });
+  }
   return Int64GetDatum(id);
 }
 

@@ -1,9 +1,10 @@
 -- CALL xb_retrain(name): the deployed version's stored spec rerun on the
--- source's current rows; the new version kept only if its key test metric is
--- not worse (or always, by option). Runs in one transaction, rolled back.
+-- source's current rows; the new version kept only if it scores no worse
+-- (or always, by option): a forecaster's two versions on the same newest
+-- points. Runs in one transaction, rolled back.
 \ir preamble.psql
 
-SELECT plan(20);
+SELECT plan(27);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -14,15 +15,29 @@ CREATE FUNCTION pg_temp.deployed(model text) RETURNS int LANGUAGE sql STABLE AS 
   SELECT version FROM xb.models WHERE name = model AND deployed $$;
 CREATE FUNCTION pg_temp.versions(model text) RETURNS text LANGUAGE sql STABLE AS $$
   SELECT string_agg(version || ':' || status, ' ' ORDER BY version) FROM xb.models WHERE name = model $$;
+-- The retrain comparison of a version: "deployed:points:chosen new:points:chosen".
+CREATE FUNCTION pg_temp.compared(model text, v int) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT string_agg(concat_ws(':', t.params->>'retrain', t.params->>'points', t.chosen::text), ' ' ORDER BY t.trial)
+  FROM xb.trials t JOIN xb.models m ON m.id = t.model_id
+  WHERE m.name = model AND m.version = v AND t.params ? 'retrain' $$;
+CREATE FUNCTION pg_temp.compared_scores(model text, v int) RETURNS float8[] LANGUAGE sql STABLE AS $$
+  SELECT array_agg(t.validation_score ORDER BY t.trial)
+  FROM xb.trials t JOIN xb.models m ON m.id = t.model_id
+  WHERE m.name = model AND m.version = v AND t.params ? 'retrain' $$;
 
 -- A forecaster on the first 120 weeks of three stores; the rest arrives later.
 CREATE TEMP TABLE sales AS SELECT * FROM walmart WHERE store <= 3 AND date < DATE '2012-06-01';
+SELECT xb_train_forecaster('pgtap17_auto', 'sales', 'date', 'weekly_sales', ARRAY['store'], horizon => 4);
 SELECT xb_train_forecaster('pgtap17_fc', 'sales', 'date', 'weekly_sales', ARRAY['store'], ARRAY['temperature'], 4, 'gru',
                            '{"epochs": 2, "lookback": 8, "hidden": 8, "seed": 5}');
 
 SELECT lives_ok($$CALL xb_retrain('pgtap17_fc')$$, 'a forecaster retrains on the same rows');
 SELECT is(pg_temp.versions('pgtap17_fc'), '1:trained 2:trained', 'as version 2');
 SELECT is(pg_temp.deployed('pgtap17_fc'), 2, 'the same spec, rows and seed are not worse: version 2 is deployed');
+SELECT is(pg_temp.compared('pgtap17_fc', 2), 'deployed:12:false new:12:true',
+          'both versions forecast the last 4 weeks of the 3 stores, in the new version''s xb.trials');
+SELECT ok((SELECT s[1] = s[2] FROM pg_temp.compared_scores('pgtap17_fc', 2) s),
+          'the same spec, rows and seed score the same there');
 SELECT is((SELECT format('%s %s %s %s %s %s %s', source, time_col, target_col, series_cols, feature_cols, horizon, options)
            FROM xb.models WHERE name = 'pgtap17_fc' AND version = 2),
           (SELECT format('%s %s %s %s %s %s %s', source, time_col, target_col, series_cols, feature_cols, horizon, options)
@@ -36,17 +51,38 @@ SELECT is((SELECT train_rows FROM xb.models WHERE name = 'pgtap17_fc' AND versio
 SELECT is((SELECT max(ts) FROM xb_forecast('pgtap17_fc')), TIMESTAMP '2012-11-23',
           'and forecasts from their end');
 
--- A deployed version that scores better than any retraining can: the new one
--- is kept as a rejected row and the old one stays deployed.
+-- Stored test metrics do not decide: a deployed version whose recorded test
+-- MASE is 0 is still compared on the newest points.
 UPDATE xb.model_metrics mm SET value = 0 FROM xb.models m
 WHERE m.id = mm.model_id AND m.name = 'pgtap17_fc' AND m.deployed AND mm.split = 'test' AND mm.estimator = 'model'
   AND mm.metric = 'mase';
-SELECT lives_ok($$CALL xb_retrain('pgtap17_fc')$$, 'retraining against a better deployed version');
+-- The source's first year becomes a thousand times larger (a bad load): the
+-- new version learns its scale from it, the deployed one forecasts the same
+-- last 4 weeks from the same recent weeks and is better; the new one is kept
+-- as a rejected row and the old one stays deployed.
+UPDATE sales SET weekly_sales = weekly_sales * 1000 WHERE date < DATE '2011-01-01';
+SELECT lives_ok($$CALL xb_retrain('pgtap17_fc')$$, 'retraining on a bad load');
 SELECT is(pg_temp.versions('pgtap17_fc'), '1:trained 2:trained 3:trained 4:rejected',
           'the worse version is recorded as rejected');
 SELECT is(pg_temp.deployed('pgtap17_fc'), 3, 'and the better one stays deployed');
+SELECT is(pg_temp.compared('pgtap17_fc', 4), 'deployed:12:true new:12:false',
+          'xb.trials says which version won on the same points');
+SELECT is((SELECT string_agg(DISTINCT (t.params->>'from') || ' ' || (t.params->>'to') || ' ' || t.validation_metric, ',')
+           FROM xb.trials t JOIN xb.models m ON m.id = t.model_id
+           WHERE m.name = 'pgtap17_fc' AND m.version = 4 AND t.params ? 'retrain'),
+          '2012-10-05 00:00:00 2012-10-26 00:00:00 mase', 'the newest 4 weeks, scored by MASE');
 SELECT lives_ok($$CALL xb_retrain('pgtap17_fc', keep => 'always')$$, 'keep => always');
 SELECT is(pg_temp.deployed('pgtap17_fc'), 5, 'deploys the new version whatever its score');
+SELECT is(pg_temp.compared('pgtap17_fc', 5), 'deployed:12:false new:12:true', 'and xb.trials says it was kept');
+UPDATE sales SET weekly_sales = weekly_sales / 1000 WHERE date < DATE '2011-01-01';
+
+-- The statistical default, trained on the first 120 weeks: its recipes
+-- refitted on the history before the newest points, the deployed version's
+-- and the new one's.
+SELECT lives_ok($$CALL xb_retrain('pgtap17_auto')$$, 'the default forecaster retrains');
+SELECT ok((SELECT c = 'deployed:12:' || (NOT s[2] <= s[1]) || ' new:12:' || (s[2] <= s[1])
+           FROM pg_temp.compared('pgtap17_auto', 2) c, pg_temp.compared_scores('pgtap17_auto', 2) s),
+          'and is compared the same way, the lower MASE chosen');
 
 -- Classifiers and regressors rerun their own training functions.
 SELECT xb_train_classifier('pgtap17_reco', 'dresses', 'recommendation', ARRAY['style', 'price', 'season'],

@@ -72,10 +72,9 @@ void fill_gaps(Series &s, const std::vector<bool> &present, std::size_t nf, cons
   }
 }
 
-}  // namespace
-
-Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill, const std::string &invalid,
-                  double max_bytes) {
+// known: the calendar to use, or nullptr to take `freq` ("" infers one).
+Panel build_panel_on(const SeriesRows &rows, const Frequency *known, const std::string &freq, const std::string &fill,
+                     const std::string &invalid, double max_bytes) {
   if (rows.rows() == 0)
     throw Error(ErrorKind::InsufficientData, "the source returned no rows", "Check the source and its filters.");
   const std::vector<std::size_t> keep = valid_rows(rows, invalid == "drop");
@@ -106,7 +105,7 @@ Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::st
 
   Panel panel;
   panel.dropped_rows = static_cast<long>(rows.rows() - keep.size());
-  panel.freq = freq.empty() ? infer_frequency(times) : Frequency::parse(freq);
+  panel.freq = known ? *known : freq.empty() ? infer_frequency(times) : Frequency::parse(freq);
   panel.feature_names = rows.feature_names;
   std::size_t nf = rows.feature_names.size();
 
@@ -167,6 +166,18 @@ Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::st
     panel.series.push_back(std::move(s));
   }
   return panel;
+}
+
+}  // namespace
+
+Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill, const std::string &invalid,
+                  double max_bytes) {
+  return build_panel_on(rows, nullptr, freq, fill, invalid, max_bytes);
+}
+
+Panel build_panel(const SeriesRows &rows, const Frequency &freq, const std::string &fill, const std::string &invalid,
+                  double max_bytes) {
+  return build_panel_on(rows, &freq, "", fill, invalid, max_bytes);
 }
 
 std::string first_series_named(const std::vector<std::pair<std::string, std::string>> &key_and_detail) {

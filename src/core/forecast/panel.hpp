@@ -36,6 +36,9 @@ struct Panel {
 // max_bytes (0: no limit) before it is allocated.
 Panel build_panel(const SeriesRows &rows, const std::string &freq, const std::string &fill,
                   const std::string &invalid = "error", double max_bytes = 0);
+// The same on a known calendar (a stored model's), never inferred.
+Panel build_panel(const SeriesRows &rows, const Frequency &freq, const std::string &fill,
+                  const std::string &invalid = "error", double max_bytes = 0);
 
 // For a NOTICE about some series: the first five as "\"key\" (detail)"
 // ("the series" for an unnamed one), then "and N more".

@@ -6,7 +6,10 @@
 #include <cmath>
 #include <condition_variable>
 #include <exception>
+#include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -196,19 +199,14 @@ SeriesOutcome evaluate_series(const Series &s, const ForecastOptions &o, const s
   return out;
 }
 
-// Runs evaluate_series over every series on `threads` workers; the calling
+// Runs fit(k) for every series k of panel on `threads` workers; the calling
 // thread only waits and asks whether to stop (hooks may call PostgreSQL).
-// With a time budget, a series that starts after it is spent gets seasonal
-// naive (evaluate_series), so the call ends within the budget plus the
-// series in flight.
-std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOptions &o, int threads,
-                                          const TrainHooks &hooks) {
-  const std::vector<Recipe> candidates = candidates_of(o);
-  const int m = std::max(1, panel.freq.season_length());
+// Even one series fits on a worker, so that a cancel stops a long series
+// mid-fit. A member refusing its input (values that overflowed) is a
+// DataException naming the series.
+void fit_each_series(const Panel &panel, int threads, const TrainHooks &hooks,
+                     const std::function<void(std::size_t)> &fit) {
   const std::size_t S = panel.series.size();
-  std::vector<SeriesOutcome> out(S);
-  const Deadline until = deadline_after(o.time_budget);
-  const auto out_of_time = [&] { return is_past(until); };
   std::atomic<std::size_t> next{0}, done{0};
   std::atomic<bool> stop{false};
   std::exception_ptr failure;
@@ -220,8 +218,8 @@ std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOpti
     for (std::size_t k; !stop && (k = next++) < S;) {
       try {
         try {
-          out[k] = evaluate_series(panel.series[k], o, candidates, m, out_of_time());
-        } catch (const std::invalid_argument &e) {  // a member refusing its input (values that overflowed)
+          fit(k);
+        } catch (const std::invalid_argument &e) {
           const std::string key = panel.series[k].key;
           throw Error(ErrorKind::DataException,
                       std::string(e.what()) + " (" + (key.empty() ? "the series" : "series \"" + key + "\"") + ")",
@@ -236,8 +234,6 @@ std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOpti
       finished.notify_one();
     }
   };
-  // Even one series fits on a worker: this thread keeps asking whether to
-  // stop, and a cancel stops a long series mid-fit.
   const std::size_t workers =
       std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), S));
   std::vector<std::thread> pool;
@@ -255,6 +251,19 @@ std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOpti
   for (auto &t : pool) t.join();
   if (interrupted) throw Error(ErrorKind::Interrupted, "training was interrupted");
   if (failure) std::rethrow_exception(failure);
+}
+
+// evaluate_series for every series. With a time budget, a series that
+// starts after it is spent gets seasonal naive (evaluate_series), so the
+// call ends within the budget plus the series in flight.
+std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOptions &o, int threads,
+                                          const TrainHooks &hooks) {
+  const std::vector<Recipe> candidates = candidates_of(o);
+  const int m = std::max(1, panel.freq.season_length());
+  std::vector<SeriesOutcome> out(panel.series.size());
+  const Deadline until = deadline_after(o.time_budget);
+  fit_each_series(panel, threads, hooks,
+                  [&](std::size_t k) { out[k] = evaluate_series(panel.series[k], o, candidates, m, is_past(until)); });
   return out;
 }
 
@@ -531,6 +540,63 @@ std::vector<ExplanationRow> explain_statistical(const std::string &state_json, i
       out.push_back({s.key, ts, yhat, "seasonal", yhat - trend});
     }
   }
+  return out;
+}
+
+StatState rebase_statistical(const StatState &st, const Panel &history, const RuntimeSettings &runtime,
+                             const TrainHooks &hooks) {
+  std::map<std::string, std::size_t> at;  // key -> index in history
+  for (std::size_t k = 0; k < history.series.size(); ++k) at.emplace(history.series[k].key, k);
+  std::vector<std::size_t> found;  // indexes into st.series
+  Panel shared;
+  shared.freq = history.freq;
+  for (std::size_t i = 0; i < st.series.size(); ++i)
+    if (const auto it = at.find(st.series[i].key); it != at.end() && !history.series[it->second].y.empty()) {
+      found.push_back(i);
+      shared.series.push_back(history.series[it->second]);
+    }
+
+  const int m = st.season;
+  const int H = st.options.horizon;
+  std::vector<std::optional<StatSeriesState>> moved(found.size());
+  fit_each_series(shared, worker_threads(runtime), hooks, [&](std::size_t k) {
+    const Series &s = shared.series[k];
+    const StatSeriesState &was = st.series[found[k]];
+    Recipe r{was.recipe, {}};
+    for (std::size_t from = 0; from <= was.recipe.size();) {
+      const std::size_t plus = std::min(was.recipe.find('+', from), was.recipe.size());
+      r.members.push_back(was.recipe.substr(from, plus - from));
+      from = plus + 1;
+    }
+    for (const auto &member : r.members)
+      if (!is_statistical(member) || member == "auto")
+        throw Error(ErrorKind::CorruptModel, "the model's recipe \"" + was.recipe + "\" is not one xb knows");
+    const long n = static_cast<long>(s.length());
+    RecipeForecast f;
+    try {
+      f = run_recipe(r, s.y, n, m, H);
+    } catch (const std::invalid_argument &) {
+      return;  // a history its members cannot fit (too short): left out
+    }
+    for (double v : f.mean)
+      if (!std::isfinite(v)) return;
+    StatSeriesState now = was;
+    now.start = s.start;
+    now.length = n;
+    now.scale = series_scale(s.y, n, m);
+    now.method = f.method;
+    now.yhat = f.mean;
+    now.trend = f.adjusted;
+    for (double v : now.trend)
+      if (!std::isfinite(v)) now.trend = f.mean;
+    moved[k] = std::move(now);
+  });
+
+  StatState out = st;
+  out.freq = history.freq;
+  out.series.clear();
+  for (auto &s : moved)
+    if (s) out.series.push_back(std::move(*s));
   return out;
 }
 

@@ -22,6 +22,8 @@
 
 namespace xb {
 
+struct StatState;  // core/forecast/forecast_state.hpp
+
 TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o, const RuntimeSettings &runtime,
                                     const TrainHooks &hooks);
 
@@ -37,6 +39,15 @@ void append_backtest_rows(std::vector<BacktestRow> &out, int fold, Micros cutoff
 // Applies a statistical blob's state (core/forecast/forecast_state.hpp).
 std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
                                                 const FutureInputs &future);
+
+// The state moved onto new history (xb_retrain scores versions from one
+// cut): a statistical model is its recipe per series, whose members are
+// always fitted on the history they forecast from, so each series of st
+// found in `history` gets its recipe refitted there, with st's options,
+// calendar and interval widths. Series not in history, or whose history
+// its members cannot fit, are left out.
+StatState rebase_statistical(const StatState &st, const Panel &history, const RuntimeSettings &runtime,
+                             const TrainHooks &hooks);
 
 // A statistical forecast split in two rows per series and step, which add
 // up to it: "trend" (level and trend: the forecast without its seasonal

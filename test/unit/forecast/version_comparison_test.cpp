@@ -1,0 +1,146 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "core/common/error.hpp"
+#include "core/forecast/calendar.hpp"
+#include "core/forecast/forecaster.hpp"
+#include "core/forecast/version_comparison.hpp"
+
+using namespace xb;
+
+namespace {
+
+double level(int k, int t) { return 100 * (k + 1) + 0.5 * t + 20 * std::sin(t * 6.2831853 / 52) + (t * (k + 3)) % 7; }
+
+// Weekly series "s0".."s(series-1)" for weeks [0, weeks), with a price
+// covariate that moves the target.
+SeriesRows weekly(int weeks, int series = 3) {
+  SeriesRows r;
+  r.feature_names = {"price"};
+  for (int k = 0; k < series; ++k)
+    for (int t = 0; t < weeks; ++t) {
+      const double price = 1.0 + 0.1 * ((t * 7 + k) % 5);
+      r.series_key.push_back("s" + std::to_string(k));
+      r.time.push_back(static_cast<Micros>(t) * 7 * kMicrosPerDay);
+      r.target.push_back(level(k, t) - 30 * price);
+      r.features.push_back(price);
+    }
+  return r;
+}
+
+RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
+
+double metric(const TrainedForecaster &m, const std::string &split, const std::string &name) {
+  for (const MetricRow &r : m.metrics)
+    if (r.split == split && r.estimator == "model" && r.metric == name) return r.value;
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+Micros week(int t) { return static_cast<Micros>(t) * 7 * kMicrosPerDay; }
+
+}  // namespace
+
+// Scored from the cut, a version is its own test split: the statistical
+// members refitted on the history before it, the same points, the same scale.
+TEST(VersionComparison, AStatisticalVersionAgainstItselfScoresWhatItsTestSplitScored) {
+  const SeriesRows rows = weekly(120);
+  const TrainedForecaster m =
+      train_forecaster(rows, parse_forecast_options("auto", 4, R"({"test_periods": 4})"), cpu(), {});
+  const VersionComparison c = compare_on_newest(m.blob, m.blob, rows, cpu(), {});
+  EXPECT_EQ(c.points, 12);
+  EXPECT_EQ(c.series, 3);
+  EXPECT_EQ(c.horizon, 4);
+  EXPECT_EQ(c.from, week(116));
+  EXPECT_EQ(c.to, week(119));
+  EXPECT_EQ(c.metric, "mase");
+  EXPECT_EQ(c.deployed, c.retrained);
+  EXPECT_TRUE(c.retrained_not_worse());
+  EXPECT_NEAR(c.retrained, metric(m, "test", "mase"), 1e-9);
+}
+
+// A network's windows end at the cut and read the covariates after it from
+// the rows: the first horizon of its test split, as training scored it.
+TEST(VersionComparison, ANetworkAgainstItselfScoresWhatItsTestSplitScored) {
+  const SeriesRows rows = weekly(120);
+  const TrainedForecaster m = train_forecaster(
+      rows,
+      parse_forecast_options("gru", 4, R"({"epochs": 3, "lookback": 8, "hidden": 8, "seed": 3, "test_periods": 4})"),
+      cpu(), {});
+  const VersionComparison c = compare_on_newest(m.blob, m.blob, rows, cpu(), {});
+  EXPECT_EQ(c.points, 12);
+  EXPECT_EQ(c.from, week(116));
+  EXPECT_EQ(c.deployed, c.retrained);
+  EXPECT_NEAR(c.retrained, metric(m, "test", "mase"), 1e-6 * metric(m, "test", "mase"));
+}
+
+// The deployed version, trained on the first 100 weeks, forecasts the last
+// four of the current rows from the cut before them, not from week 100:
+// seasonal naive there is the value 52 weeks before each point.
+TEST(VersionComparison, TheDeployedVersionForecastsTheNewestPointsFromTheSameCut) {
+  const TrainedForecaster deployed =
+      train_forecaster(weekly(100), parse_forecast_options("snaive", 4, "{}"), cpu(), {});
+  const SeriesRows rows = weekly(120);
+  const TrainedForecaster retrained = train_forecaster(rows, parse_forecast_options("auto", 4, "{}"), cpu(), {});
+  const VersionComparison c = compare_on_newest(deployed.blob, retrained.blob, rows, cpu(), {});
+  ASSERT_EQ(c.points, 12);
+  double abs_error = 0;
+  for (int k = 0; k < 3; ++k)
+    for (int t = 116; t < 120; ++t) {
+      const auto y = [&](int w) { return rows.target[static_cast<std::size_t>(k * 120 + w)]; };
+      abs_error += std::fabs(y(t) - y(t - 52));
+    }
+  double mae = std::numeric_limits<double>::quiet_NaN();
+  for (const auto &[name, value] : c.deployed_metrics)
+    if (name == "mae") mae = value;
+  EXPECT_NEAR(mae, abs_error / 12, 1e-9);
+  EXPECT_NE(c.deployed, c.retrained);
+  EXPECT_EQ(c.retrained_not_worse(), c.retrained <= c.deployed);
+}
+
+// Only the series both versions forecast are scored; a series with no
+// history before its last horizon is nobody's.
+TEST(VersionComparison, OnlyTheSeriesBothVersionsForecastAreScored) {
+  const TrainedForecaster two = train_forecaster(weekly(100, 2), parse_forecast_options("theta", 4, "{}"), cpu(), {});
+  const TrainedForecaster three = train_forecaster(weekly(120), parse_forecast_options("theta", 4, "{}"), cpu(), {});
+  const VersionComparison c = compare_on_newest(two.blob, three.blob, weekly(120), cpu(), {});
+  EXPECT_EQ(c.series, 2);
+  EXPECT_EQ(c.points, 8);
+
+  const VersionComparison none = compare_on_newest(two.blob, three.blob, weekly(4), cpu(), {});
+  EXPECT_EQ(none.points, 0);
+  EXPECT_NE(none.why_none.find("last 4 points"), std::string::npos) << none.why_none;
+}
+
+TEST(VersionComparison, ANaNScoreIsTheWorst) {
+  VersionComparison c;
+  c.deployed = 1;
+  c.retrained = std::nan("");
+  EXPECT_FALSE(c.retrained_not_worse());
+  c.deployed = std::nan("");
+  EXPECT_TRUE(c.retrained_not_worse());
+  c.retrained = 2;
+  EXPECT_TRUE(c.retrained_not_worse());
+  c.deployed = 1;
+  EXPECT_FALSE(c.retrained_not_worse());
+  c.retrained = 1;
+  EXPECT_TRUE(c.retrained_not_worse());
+}
+
+TEST(VersionComparison, VersionsThatReadDifferentColumnsOrAreNotForecastersAreRefused) {
+  SeriesRows plain = weekly(120);
+  plain.feature_names.clear();
+  plain.features.clear();
+  const auto gru = parse_forecast_options("gru", 4, R"({"epochs": 1, "lookback": 8, "hidden": 4})");
+  const TrainedForecaster with_price = train_forecaster(weekly(120), gru, cpu(), {});
+  const TrainedForecaster without = train_forecaster(plain, gru, cpu(), {});
+  try {
+    compare_on_newest(with_price.blob, without.blob, plain, cpu(), {});
+    FAIL() << "different columns";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+  }
+  EXPECT_THROW(compare_on_newest("not a model", without.blob, plain, cpu(), {}), Error);
+}
