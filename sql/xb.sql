@@ -663,10 +663,11 @@ COMMENT ON FUNCTION xb_model_load(text, bytea, boolean, text, text, text[]) IS
 -- default) keeps it deployed only if it scores no worse than the deployed
 -- version, both on the same rows where they can be: a forecaster's two
 -- versions forecast the last horizon points of every series they share from
--- the history before them (MASE; the scores are two rows of the new
--- version's xb.trials); a classifier or regressor is judged on its own test
--- split (log loss, RMSE). Lower is better. A worse version's row stays, with
--- status 'rejected', and the previous version is deployed again. pg_cron schedules
+-- the history before them (MASE); a classifier's or regressor's are scored
+-- on the new version's test split, which the deployed one never trained on
+-- (log loss, RMSE). The scores are two rows of the new version's xb.trials;
+-- lower is better. A worse version's row stays, with status 'rejected', and
+-- the previous version is deployed again. pg_cron schedules
 -- it: SELECT cron.schedule('0 3 * * *', $$CALL xb_retrain('sales_gru')$$).
 
 CREATE PROCEDURE xb_retrain(name text, keep text DEFAULT 'better')
@@ -682,6 +683,7 @@ DECLARE
   old_split text;
   new_split text;
   same record;
+  same_rows text;
 BEGIN
   IF xb_retrain.keep IS NULL OR xb_retrain.keep NOT IN ('better', 'always') THEN
     RAISE EXCEPTION 'keep must be ''better'' or ''always'', not %', coalesce(quote_literal(xb_retrain.keep), 'NULL')
@@ -703,13 +705,15 @@ BEGIN
   IF was.kind = 'forecaster' THEN
     new_id := xb.retrain_forecaster(was.name, xb_retrain.keep);
   ELSE
-    new_id := xb.retrain_tabular(was.name);
+    new_id := xb.retrain_tabular(was.name, xb_retrain.keep);
   END IF;
   SELECT m.version INTO new_version FROM xb.models m WHERE m.id = new_id;
 
-  -- A forecaster's versions both forecast the newest points of the rows just
-  -- read, from the same cut: two rows of the new version's xb.trials, whose
-  -- chosen says which one keep keeps.
+  -- Both versions scored on the same rows just read (a forecaster's: the
+  -- newest points, forecast from the same cut; a classifier's or
+  -- regressor's: the new version's test split, which the deployed one never
+  -- trained on): two rows of the new version's xb.trials, whose chosen says
+  -- which one keep keeps.
   SELECT max(t.validation_score) FILTER (WHERE t.params->>'retrain' = 'deployed') AS old_score,
          max(t.validation_score) FILTER (WHERE t.params->>'retrain' = 'new') AS new_score,
          bool_or(t.chosen) FILTER (WHERE t.params->>'retrain' = 'new') AS keep_new,
@@ -718,20 +722,21 @@ BEGIN
          max(t.params->>'from') AS first_time, max(t.params->>'to') AS last_time, count(*) AS n
   INTO same FROM xb.trials t WHERE t.model_id = new_id AND t.params ? 'retrain';
   IF same.n = 2 THEN
+    same_rows := CASE WHEN same.horizon IS NOT NULL
+      THEN format('both forecast the same %s newest points (the last %s of %s series, %s to %s) from the history '
+                  'before them', same.points, same.horizon, same.series, same.first_time, same.last_time)
+      ELSE format('both scored on the same %s rows, the new version''s test split', same.points) END;
     IF same.keep_new THEN
-      RAISE NOTICE 'xb_retrain: "%" version % (% %) replaces version % (% %)%; both forecast the same % newest points '
-        '(the last % of % series, % to %) from the history before them', was.name, new_version, same.metric,
+      RAISE NOTICE 'xb_retrain: "%" version % (% %) replaces version % (% %)%; %', was.name, new_version, same.metric,
         round(same.new_score::numeric, 4), was.version, same.metric, round(same.old_score::numeric, 4),
         CASE WHEN xb_retrain.keep = 'always' AND (same.new_score > same.old_score OR (same.new_score IS NULL AND
-                  same.old_score IS NOT NULL)) THEN ' (keep => ''always'')' ELSE '' END,
-        same.points, same.horizon, same.series, same.first_time, same.last_time;
+                  same.old_score IS NOT NULL)) THEN ' (keep => ''always'')' ELSE '' END, same_rows;
     ELSE
       PERFORM xb.reject_version(was.name, new_version);
       PERFORM @extschema@.xb_deploy(was.name, was.version);
-      RAISE NOTICE 'xb_retrain: "%" version % (% %) is worse than version % (% %), which stays deployed; both '
-        'forecast the same % newest points (the last % of % series, % to %) from the history before them',
+      RAISE NOTICE 'xb_retrain: "%" version % (% %) is worse than version % (% %), which stays deployed; %',
         was.name, new_version, same.metric, round(same.new_score::numeric, 4), was.version, same.metric,
-        round(same.old_score::numeric, 4), same.points, same.horizon, same.series, same.first_time, same.last_time;
+        round(same.old_score::numeric, 4), same_rows;
     END IF;
     PERFORM xb.apply_retention(was.name);
     RETURN;
@@ -768,9 +773,9 @@ END
 $$;
 
 COMMENT ON PROCEDURE xb_retrain(text, text) IS
-  'Retrains the deployed version''s spec on current data as the next version; keeps it only if not worse: forecasters '
-  'with the deployed version on the same newest points (in xb.trials), classifiers and regressors on their own test '
-  'split, or cross-validation for refit models (keep => ''always'' keeps it); applies xb_set_retention';
+  'Retrains the deployed version''s spec on current data as the next version; keeps it only if not worse than the '
+  'deployed version on the same rows (forecasters: the newest points; classifiers and regressors: the new test split; '
+  'in xb.trials), refit models by cross-validation (keep => ''always'' keeps it); applies xb_set_retention';
 
 -- Materialized forecasts ------------------------------------------------------
 -- For dashboards: xb_refresh_forecasts(name) replaces the name's rows with
@@ -1001,7 +1006,7 @@ RETURNS bigint AS 'MODULE_PATHNAME', 'xb_replace_forecasts' LANGUAGE C VOLATILE 
 -- Retraining the deployed version's stored spec: its source runs as its author.
 CREATE FUNCTION xb.retrain_forecaster(model_name text, keep text)   -- manage
 RETURNS bigint AS 'MODULE_PATHNAME', 'xb_retrain_forecaster' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-CREATE FUNCTION xb.retrain_tabular(model_name text)   -- manage
+CREATE FUNCTION xb.retrain_tabular(model_name text, keep text)   -- manage
 RETURNS bigint AS 'MODULE_PATHNAME', 'xb_retrain_tabular' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION xb.drop_version(model_name text, version integer)   -- manage
 RETURNS void AS 'MODULE_PATHNAME', 'xb_drop_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "core/common/error.hpp"
 #include "core/tabular/model.hpp"
@@ -26,10 +27,14 @@ namespace {
 
 constexpr long kScoreBatch = 1000;
 
+// What a retraining does between training and storing (the rows as read,
+// the new version as trained): xb_retrain's comparison.
+using BeforeStore = std::function<void(const TabularRows &, TrainedTabular &)>;
+
 // Trains model (SPI connected) and stores it as the next version of its
 // name. A source given now is read with the caller's rights; a stored one
 // (retraining) only as its author.
-long train_and_store(NewTabularModel &model, bool stored_source) {
+long train_and_store(NewTabularModel &model, bool stored_source, const BeforeStore &before_store = nullptr) {
   const bool classifier = model.kind == "classifier";
   // Options are checked before any data is read.
   const TabularOptions options = parse_tabular_options(classifier, model.options_json);
@@ -46,8 +51,9 @@ long train_and_store(NewTabularModel &model, bool stored_source) {
   model.train_rows = static_cast<long>(rows.rows());
   const TrainingActivity activity(model.name.c_str(), "training");
   const TrainHooks hooks = activity.hooks();
-  const TrainedTabular trained = classifier ? train_classifier(rows, options, runtime_settings(), hooks, init_from)
-                                            : train_regressor(rows, options, runtime_settings(), hooks, init_from);
+  TrainedTabular trained = classifier ? train_classifier(rows, options, runtime_settings(), hooks, init_from)
+                                      : train_regressor(rows, options, runtime_settings(), hooks, init_from);
+  if (before_store) before_store(rows, trained);
   model.trained = &trained;
   const long id = insert_tabular_model(model);
   for (const auto &[message, hint] : trained.warnings) {
@@ -121,11 +127,17 @@ XB_FUNCTION(xb_train_classifier) { return train(fcinfo, true); }
 // xb_train_regressor(name, source, target_col, feature_cols, options) -> model id
 XB_FUNCTION(xb_train_regressor) { return train(fcinfo, false); }
 
-// xb.retrain_tabular(name) -> model id: the deployed classifier's or
+// xb.retrain_tabular(name, keep) -> model id: the deployed classifier's or
 // regressor's stored spec trained again on its source's current rows
 // (xb_retrain); the source runs as its author, and the new version keeps it.
+// Both versions are then scored on the new one's test split, which the
+// deployed one never trained on (core/tabular/split.hpp), and two rows of
+// the new version's xb.trials say how they scored and which keep keeps.
 XB_FUNCTION(xb_retrain_tabular) {
   const std::string name = required_text(fcinfo, 0, "name");
+  const std::string keep = required_text(fcinfo, 1, "keep");
+  if (keep != "better" && keep != "always")
+    throw Error(ErrorKind::InvalidParameter, "keep must be 'better' or 'always', not '" + keep + "'");
   pg_call([] { SPI_connect(); });
   lock_name(name);
   const StoredModel was = deployed_model(name, Right::Manage);
@@ -140,8 +152,25 @@ XB_FUNCTION(xb_retrain_tabular) {
   model.feature_cols = was.source.feature_cols;
   model.options_json = was.options_json;
   model.author = was.author;
-  const long id = train_and_store(model, true);
+  std::string why_not_compared;
+  const long id = train_and_store(model, true, [&](const TabularRows &rows, TrainedTabular &trained) {
+    const TrainingActivity activity(name.c_str(), "comparing");
+    const VersionComparison c =
+        compare_on_rows(was.bytes, trained.blob, rows, trained.test_rows, runtime_settings(), activity.hooks());
+    if (c.points == 0) {
+      why_not_compared = c.why_none;
+      return;
+    }
+    int last = 0;
+    for (const TrialRecord &t : trained.trials) last = std::max(last, t.trial);
+    for (TrialRecord &t : comparison_trials(c, was.arch, was.version, "mlp", last + 1, keep == "always"))
+      trained.trials.push_back(std::move(t));
+  });
   pg_call([] { SPI_finish(); });
+  if (!why_not_compared.empty()) {
+    const std::string note = "xb_retrain: " + why_not_compared + "; each version is judged on its own split";
+    pg_call([&] { ereport(NOTICE, (errmsg("%s", note.c_str()))); });
+  }
   return Int64GetDatum(id);
 }
 

@@ -4,7 +4,7 @@
 -- points. Runs in one transaction, rolled back.
 \ir preamble.psql
 
-SELECT plan(27);
+SELECT plan(29);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -91,8 +91,13 @@ SELECT lives_ok($$CALL xb_retrain('pgtap17_reco')$$, 'a classifier retrains');
 SELECT is((SELECT format('%s %s %s %s', kind, target_col, feature_cols, options->>'seed') FROM xb.models
            WHERE name = 'pgtap17_reco' AND version = 2),
           'classifier recommendation {style,price,season} 1', 'with its label, features and options');
+SELECT matches(pg_temp.compared('pgtap17_reco', 2), '^deployed:([0-9]+):false new:\1:true$',
+               'both versions are scored on the same rows of the new test split');
 SELECT xb_train_regressor('pgtap17_units', 'dress_totals', 'units', ARRAY['style', 'price'], '{"epochs": 4, "hidden": [8]}');
 SELECT lives_ok($$CALL xb_retrain('pgtap17_units')$$, 'a regressor retrains');
+SELECT ok((SELECT s[1] = s[2] AND c ~ '^deployed:[0-9]+:false new:[0-9]+:true$'
+           FROM pg_temp.compared('pgtap17_units', 2) c, pg_temp.compared_scores('pgtap17_units', 2) s),
+          'on the same rows, with the same score when nothing changed');
 
 -- Errors change nothing.
 SELECT throws_ok($$CALL xb_retrain('pgtap17_nope')$$, '42704', 'model "pgtap17_nope" does not exist',

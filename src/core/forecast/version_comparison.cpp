@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/common/blob.hpp"
@@ -146,11 +145,6 @@ double value_of(const std::vector<std::pair<std::string, double>> &metrics, cons
 
 }  // namespace
 
-bool VersionComparison::retrained_not_worse() const {
-  if (std::isnan(retrained)) return std::isnan(deployed);
-  return std::isnan(deployed) || retrained <= deployed;
-}
-
 VersionComparison compare_on_newest(std::string_view deployed, std::string_view retrained, const SeriesRows &rows,
                                     const RuntimeSettings &runtime, const TrainHooks &hooks) {
   const auto start = std::chrono::steady_clock::now();
@@ -188,6 +182,7 @@ VersionComparison compare_on_newest(std::string_view deployed, std::string_view 
   for (const Series &s : new_at.history.series) scale.emplace(s.key, scale_of(s, season));
 
   ForecastPoints old_points, new_points;
+  Micros from = 0, to = 0;
   std::set<std::string> scored;
   for (const ForecastPoint &p : from_new) {
     const Key key{p.series, p.ts};
@@ -202,8 +197,8 @@ VersionComparison compare_on_newest(std::string_view deployed, std::string_view 
     };
     add(old_points, o->second);
     add(new_points, p);
-    out.from = out.points == 0 ? p.ts : std::min(out.from, p.ts);
-    out.to = out.points == 0 ? p.ts : std::max(out.to, p.ts);
+    from = out.points == 0 ? p.ts : std::min(from, p.ts);
+    to = out.points == 0 ? p.ts : std::max(to, p.ts);
     ++out.points;
     scored.insert(p.series);
   }
@@ -213,6 +208,8 @@ VersionComparison compare_on_newest(std::string_view deployed, std::string_view 
                    " points of the series both versions forecast";
     return out;
   }
+  out.from = format_time(from);
+  out.to = format_time(to);
   out.deployed_metrics = forecast_metrics(old_points);
   out.retrained_metrics = forecast_metrics(new_points);
   for (const char *metric : {"mase", "wape", "mae"}) {
@@ -222,36 +219,6 @@ VersionComparison compare_on_newest(std::string_view deployed, std::string_view 
     if (std::isfinite(out.deployed) && std::isfinite(out.retrained)) break;
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return out;
-}
-
-std::vector<TrialRecord> comparison_trials(const VersionComparison &c, const std::string &deployed_arch,
-                                           int deployed_version, const std::string &new_arch, int first_trial,
-                                           bool keep_always) {
-  const bool keep_new = keep_always || c.retrained_not_worse();
-  std::vector<TrialRecord> out;
-  for (const bool is_new : {false, true}) {
-    nlohmann::json params = {{"retrain", is_new ? "new" : "deployed"}};
-    if (!is_new) params["version"] = deployed_version;
-    params["points"] = c.points;
-    params["series"] = c.series;
-    params["horizon"] = c.horizon;
-    params["from"] = format_time(c.from);
-    params["to"] = format_time(c.to);
-    const auto &metrics = is_new ? c.retrained_metrics : c.deployed_metrics;
-    TrialRecord t;
-    t.trial = first_trial + (is_new ? 1 : 0);
-    t.arch = is_new ? new_arch : deployed_arch;
-    t.options_json = params.dump();
-    t.metric = c.metric;
-    t.score = is_new ? c.retrained : c.deployed;
-    t.val_wape = value_of(metrics, "wape");
-    t.val_mase = value_of(metrics, "mase");
-    t.val_smape = value_of(metrics, "smape");
-    t.seconds = c.seconds / 2;
-    t.chosen = is_new == keep_new;
-    out.push_back(std::move(t));
-  }
   return out;
 }
 

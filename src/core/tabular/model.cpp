@@ -700,12 +700,12 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   if (o.threshold_given && p.classes.size() != 2)
     throw Error(ErrorKind::InvalidParameter, "option \"threshold\" is for two classes",
                 "The label has " + std::to_string(p.classes.size()) + " classes; each row gets the most probable one.");
-  SplitRng rng(static_cast<std::uint64_t>(o.seed));
   std::vector<long> rest, test;
   if (o.refit) {
     rest = all_rows(static_cast<std::size_t>(n));  // cross-validation below gives the metrics
   } else {
-    std::tie(rest, test) = stratified_holdout(all_rows(static_cast<std::size_t>(n)), p.strata, o.test_fraction, rng);
+    std::tie(rest, test) = stable_holdout(all_rows(static_cast<std::size_t>(n)), p.strata,
+                                          row_keys(rows, static_cast<std::uint64_t>(o.seed)), o.test_fraction);
     if (test.empty() || rest.size() < 2)
       throw Error(ErrorKind::InsufficientData,
                   "the source has too few rows (" + std::to_string(n) + ") for a training and a test part",
@@ -758,6 +758,7 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   else if (searched && o.refit)  // the chosen trial's folds: every row trained the model
     add_cv_metrics(searched->chosen_scores, p, out.metrics);
   judge_against_baseline(out, p, o.refit);
+  out.test_rows = test;
   // On rows the deployed network did not train on: the test split, or with
   // refit the validation part (the training rows when there is none).
   out.importance = permutation_importance(run, p, rows,

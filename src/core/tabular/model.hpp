@@ -39,6 +39,9 @@ struct TrainedTabular {
   // (majority class, or the mean) where it was not trained.
   std::vector<std::pair<std::string, std::string>> warnings;
   int best_epoch = 0;
+  // The rows of the test split (none with refit), which depends only on each
+  // row's values and the seed (split.hpp: stable_holdout).
+  std::vector<long> test_rows;
   std::string device;
   double seconds = 0;
 };

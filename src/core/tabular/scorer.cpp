@@ -3,6 +3,7 @@
 #include "core/tabular/scorer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <numeric>
 #include <random>
 #include <cerrno>
@@ -580,6 +581,76 @@ TabularScorer::Faithfulness TabularScorer::attention_faithfulness(
   }
   out.trained = wins_trained / static_cast<double>(rows.size());
   out.untrained = wins_untrained / static_cast<double>(rows.size());
+  return out;
+}
+
+bool TabularScorer::knows_class(const std::string &label) const {
+  const auto &classes = impl_->classes;
+  return impl_->kind == ModelKind::Classifier && std::find(classes.begin(), classes.end(), label) != classes.end();
+}
+
+VersionComparison compare_on_rows(std::string_view deployed, std::string_view retrained, const TabularRows &rows,
+                                  const std::vector<long> &which, const RuntimeSettings &runtime,
+                                  const TrainHooks &hooks) {
+  const auto start = std::chrono::steady_clock::now();
+  VersionComparison out;
+  const std::unique_ptr<TabularScorer> old_model = TabularScorer::load(deployed, runtime),
+                                       new_model = TabularScorer::load(retrained, runtime);
+  const bool classifier = new_model->kind() == ModelKind::Classifier;
+  out.metric = classifier ? "log_loss" : "rmse";
+  if (old_model->kind() != new_model->kind()) {
+    out.why_none = "the deployed version is not of the new one's kind";
+    return out;
+  }
+  std::vector<long> shared;
+  for (long r : which)
+    if (!classifier || (old_model->knows_class(rows.labels[r]) && new_model->knows_class(rows.labels[r])))
+      shared.push_back(r);
+  if (shared.empty()) {
+    out.why_none = which.empty() ? "the new version has no test split (\"refit\": true)"
+                                 : "no row of the new version's test split has a class both versions know";
+    return out;
+  }
+  TabularRows subset;
+  subset.label_name = rows.label_name;
+  subset.label_type = rows.label_type;
+  for (const TabularColumn &c : rows.features) {
+    TabularColumn part{c.name, c.numeric, {}, {}};
+    part.image = c.image;
+    for (long r : shared) {
+      if (c.numeric)
+        part.numbers.push_back(c.numbers[r]);
+      else
+        part.texts.push_back(c.texts[r]);
+    }
+    subset.features.push_back(std::move(part));
+  }
+  for (long r : shared) {
+    if (classifier)
+      subset.labels.push_back(rows.labels[r]);
+    else
+      subset.targets.push_back(rows.targets[r]);
+  }
+  const auto model_metrics = [](const TabularScorer::Evaluation &e) {
+    std::vector<std::pair<std::string, double>> out;
+    for (const MetricRow &m : e.metrics)
+      if (m.estimator == "model") out.emplace_back(m.metric, m.value);
+    return out;
+  };
+  try {
+    out.deployed_metrics = model_metrics(old_model->evaluate(subset, hooks));
+  } catch (const Error &e) {
+    if (e.kind() != ErrorKind::InvalidParameter && e.kind() != ErrorKind::DatatypeMismatch) throw;
+    out.why_none = std::string("the deployed version cannot score the new one's rows (") + e.what() + ")";
+    return out;
+  }
+  out.retrained_metrics = model_metrics(new_model->evaluate(subset, hooks));
+  out.points = static_cast<long>(shared.size());
+  for (const auto &[metric, value] : out.deployed_metrics)
+    if (metric == out.metric) out.deployed = value;
+  for (const auto &[metric, value] : out.retrained_metrics)
+    if (metric == out.metric) out.retrained = value;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/common/blob.hpp"
 #include "core/common/point_metrics.hpp"
+#include "core/common/retrain_comparison.hpp"
 #include "core/common/train_hooks.hpp"
 #include "core/tabular/data.hpp"
 #include "core/tabular/model.hpp"
@@ -57,6 +58,7 @@ class TabularScorer {
   ModelKind kind() const;
   LabelType label_type() const;
   bool has_positive_class() const;
+  bool knows_class(const std::string &label) const;  // a classifier's class (false for a regressor)
   const std::vector<TabularFeature> &features() const;
   const std::vector<FeatureImportance> &importance() const;
 
@@ -115,6 +117,17 @@ class TabularScorer {
 // What xb_recommend and xb_predict (and their aggregates) need of a model,
 // as Error with a hint: model names it in the message ("model \"m\"", or
 // "the model bytea"), function is the caller.
+// Two versions of one classifier or regressor scored on the same rows, for
+// xb_retrain's keep => 'better': the rows of `rows` listed in `which` (the
+// new version's test split: a row stays on its side of that split as the
+// data grows, so the deployed version never trained on them either) whose
+// label both versions know. Key metric: log_loss, or rmse for a regressor.
+// Nothing to compare (why_none) when `which` is empty (a refit version has
+// no test split) or the versions read their rows differently.
+VersionComparison compare_on_rows(std::string_view deployed, std::string_view retrained, const TabularRows &rows,
+                                  const std::vector<long> &which, const RuntimeSettings &runtime,
+                                  const TrainHooks &hooks);
+
 void require_positive_class(const TabularScorer &scorer, const std::string &model, const std::string &function);
 void require_numeric_labels(const TabularScorer &scorer, const std::string &model, const std::string &function);
 

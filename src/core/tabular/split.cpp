@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <map>
+#include <unordered_map>
 
 namespace xb {
 namespace {
@@ -13,7 +16,99 @@ std::map<int, std::vector<long>> by_stratum(const std::vector<long> &rows, const
   return groups;
 }
 
+// FNV-1a over bytes, then a SplitMix64 finish: fixed arithmetic, so keys
+// (and test splits) are the same on every platform and release.
+constexpr std::uint64_t kFnvOffset = 14695981039346656037ull, kFnvPrime = 1099511628211ull;
+
+void fnv(std::uint64_t &h, const void *data, std::size_t n) {
+  const auto *p = static_cast<const unsigned char *>(data);
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * kFnvPrime;
+}
+
+void fnv_text(std::uint64_t &h, const std::string &s) {
+  const std::uint64_t n = s.size();  // the length first: "ab","c" differs from "a","bc"
+  fnv(h, &n, sizeof n);
+  fnv(h, s.data(), s.size());
+}
+
+void fnv_number(std::uint64_t &h, double v) {
+  const unsigned char tag = std::isnan(v) ? 0 : 1;  // every NaN is one missing value
+  fnv(h, &tag, 1);
+  if (std::isnan(v)) return;
+  if (v == 0) v = 0;  // -0 and 0 are one value
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  fnv(h, &bits, sizeof bits);
+}
+
+std::uint64_t splitmix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
 }  // namespace
+
+std::vector<std::uint64_t> row_keys(const TabularRows &rows, std::uint64_t seed) {
+  const std::size_t n = rows.rows();
+  std::vector<std::uint64_t> keys(n, kFnvOffset);
+  for (const TabularColumn &c : rows.features)
+    for (std::size_t r = 0; r < n; ++r) {
+      if (c.numeric) {
+        fnv_number(keys[r], c.numbers[r]);
+      } else {
+        const unsigned char tag = c.texts[r] ? 1 : 0;
+        fnv(keys[r], &tag, 1);
+        if (c.texts[r]) fnv_text(keys[r], *c.texts[r]);
+      }
+    }
+  // Copies of one row are told apart by their count (the first copy, the
+  // second, ...): a table of few distinct rows still splits about evenly,
+  // and the first k copies keep their keys as more copies arrive.
+  std::unordered_map<std::uint64_t, std::uint64_t> copies;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (r < rows.labels.size()) fnv_text(keys[r], rows.labels[r]);
+    if (r < rows.targets.size()) fnv_number(keys[r], rows.targets[r]);
+    const std::uint64_t copy = copies[keys[r]]++;
+    keys[r] = splitmix(keys[r] ^ splitmix(seed) ^ splitmix(splitmix(copy)));
+  }
+  return keys;
+}
+
+std::pair<std::vector<long>, std::vector<long>> stable_holdout(const std::vector<long> &rows,
+                                                               const std::vector<int> &strata,
+                                                               const std::vector<std::uint64_t> &keys,
+                                                               double fraction) {
+  std::vector<long> kept, held;
+  if (fraction <= 0) return {rows, held};
+  const double below = fraction * 18446744073709551616.0;  // 2^64
+  const auto held_out = [&](long r) { return static_cast<double>(keys[r]) < below; };
+  const auto by_key = [&](long a, long b) { return keys[a] < keys[b] || (keys[a] == keys[b] && a < b); };
+  long smallest = -1;  // of the rows in strata of two or more, for when nothing is held out
+  for (auto &[stratum, group] : by_stratum(rows, strata)) {
+    std::vector<long> in, out;
+    for (long r : group) (held_out(r) ? out : in).push_back(r);
+    if (in.empty()) {  // a class must train: its row with the largest key stays
+      const auto last = std::max_element(out.begin(), out.end(), by_key);
+      in.push_back(*last);
+      out.erase(last);
+    }
+    if (group.size() >= 2) {
+      const long first = *std::min_element(group.begin(), group.end(), by_key);
+      if (smallest < 0 || by_key(first, smallest)) smallest = first;
+    }
+    kept.insert(kept.end(), in.begin(), in.end());
+    held.insert(held.end(), out.begin(), out.end());
+  }
+  if (held.empty() && smallest >= 0) {
+    kept.erase(std::find(kept.begin(), kept.end(), smallest));
+    held.push_back(smallest);
+  }
+  std::sort(kept.begin(), kept.end());
+  std::sort(held.begin(), held.end());
+  return {kept, held};
+}
 
 void SplitRng::shuffle(std::vector<long> &v) {
   for (std::size_t i = v.size(); i > 1; --i) {

@@ -371,3 +371,41 @@ TEST(TabularModel, OneRowOnBlasScoresAsLibTorchBatches) {
     }
   }
 }
+
+// xb_retrain's comparison: the deployed version (trained on the first 150
+// rows) and the new one (all 200) scored on the new version's test split,
+// which holds every one of its first 150 rows that the old version held out
+// and none that it trained on.
+TEST(TabularModel, TwoVersionsAreComparedOnTheNewTestSplitWhichTheOldOneNeverTrainedOn) {
+  const TabularRows all = products();
+  TabularRows first = all;
+  for (TabularColumn &c : first.features) {
+    if (c.numeric)
+      c.numbers.resize(150);
+    else
+      c.texts.resize(150);
+  }
+  first.labels.resize(150);
+  first.targets.resize(150);
+  const TrainedTabular old_version = train_classifier(first, quick(true), cpu(), {});
+  const TrainedTabular new_version = train_classifier(all, quick(true), cpu(), {});
+  ASSERT_FALSE(new_version.test_rows.empty());
+  for (long r : new_version.test_rows)
+    if (r < 150)
+      EXPECT_TRUE(std::binary_search(old_version.test_rows.begin(), old_version.test_rows.end(), r)) << r;
+  for (long r : old_version.test_rows)
+    EXPECT_TRUE(std::binary_search(new_version.test_rows.begin(), new_version.test_rows.end(), r)) << r;
+
+  const VersionComparison c = compare_on_rows(old_version.blob, new_version.blob, all, new_version.test_rows, cpu(), {});
+  EXPECT_EQ(c.points, static_cast<long>(new_version.test_rows.size()));
+  EXPECT_EQ(c.metric, "log_loss");
+  EXPECT_NEAR(c.retrained, metric(new_version, "test", "model", "log_loss"), 1e-5);
+  EXPECT_TRUE(std::isfinite(c.deployed));
+  EXPECT_NE(c.deployed, c.retrained);
+  EXPECT_EQ(c.retrained_not_worse(), c.retrained <= c.deployed);
+
+  // A version refit on every row has no test split: nothing to compare on.
+  const VersionComparison none = compare_on_rows(old_version.blob, new_version.blob, all, {}, cpu(), {});
+  EXPECT_EQ(none.points, 0);
+  EXPECT_NE(none.why_none.find("no test split"), std::string::npos) << none.why_none;
+}
