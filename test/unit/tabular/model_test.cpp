@@ -391,12 +391,12 @@ TEST(TabularModel, TwoVersionsAreComparedOnTheNewTestSplitWhichTheOldOneNeverTra
   const TrainedTabular new_version = train_classifier(all, quick(true), cpu(), {});
   ASSERT_FALSE(new_version.test_rows.empty());
   for (long r : new_version.test_rows)
-    if (r < 150)
-      EXPECT_TRUE(std::binary_search(old_version.test_rows.begin(), old_version.test_rows.end(), r)) << r;
+    if (r < 150) EXPECT_TRUE(std::binary_search(old_version.test_rows.begin(), old_version.test_rows.end(), r)) << r;
   for (long r : old_version.test_rows)
     EXPECT_TRUE(std::binary_search(new_version.test_rows.begin(), new_version.test_rows.end(), r)) << r;
 
-  const VersionComparison c = compare_on_rows(old_version.blob, new_version.blob, all, new_version.test_rows, cpu(), {});
+  const VersionComparison c =
+      compare_on_rows(old_version.blob, new_version.blob, all, new_version.test_rows, cpu(), {});
   EXPECT_EQ(c.points, static_cast<long>(new_version.test_rows.size()));
   EXPECT_EQ(c.metric, "log_loss");
   EXPECT_NEAR(c.retrained, metric(new_version, "test", "model", "log_loss"), 1e-5);
