@@ -66,7 +66,7 @@ StoredModel deployed_forecaster(FunctionCallInfo fcinfo, const std::string &name
 
 // What a retraining does between training and storing (the rows as read,
 // the new version as trained): xb_retrain's comparison.
-using BeforeStore = std::function<void(const SeriesRows &, TrainedForecaster &)>;
+using BeforeStore = std::function<void(const SeriesRows &, const ForecastOptions &, TrainedForecaster &)>;
 
 // Trains model (SPI connected) and stores it as the next version of its
 // name. A source given now is read with the caller's rights; a stored one
@@ -105,7 +105,7 @@ long train_and_store(NewForecaster &model, bool stored_source, const BeforeStore
   model.train_rows = static_cast<long>(rows.rows());
   const TrainingActivity activity(model.name.c_str(), "training");
   TrainedForecaster trained = train_forecaster(rows, options, runtime_settings(), activity.hooks());
-  if (before_store) before_store(rows, trained);
+  if (before_store) before_store(rows, options, trained);
   model.trained = &trained;
   return insert_forecaster(model);
 }
@@ -160,18 +160,25 @@ XB_FUNCTION(xb_retrain_forecaster) {
   model.options_json = was.options_json;
   model.author = was.author;
   std::string why_not_compared;
-  const long id = train_and_store(model, true, [&](const SeriesRows &rows, TrainedForecaster &trained) {
-    const TrainingActivity activity(name.c_str(), "comparing");
-    const VersionComparison c = compare_on_newest(was.bytes, trained.blob, rows, runtime_settings(), activity.hooks());
-    if (c.points == 0) {
-      why_not_compared = c.why_none;
-      return;
-    }
-    int last = 0;
-    for (const TrialRecord &t : trained.trials) last = std::max(last, t.trial);
-    for (TrialRecord &t : comparison_trials(c, was.arch, was.version, trained.arch, last + 1, keep == "always"))
-      trained.trials.push_back(std::move(t));
-  });
+  const long id = train_and_store(
+      model, true, [&](const SeriesRows &rows, const ForecastOptions &spec, TrainedForecaster &trained) {
+        const TrainingActivity activity(name.c_str(), "comparing");
+        VersionComparison c;
+        try {
+          c = compare_on_newest(was.bytes, trained.blob, rows, spec, runtime_settings(), activity.hooks());
+        } catch (const Error &e) {  // the new version still stands; only a cancel ends the retrain
+          if (e.kind() == ErrorKind::Interrupted) throw;
+          c.why_none = std::string("the versions could not be compared (") + e.what() + ")";
+        }
+        if (c.points == 0) {
+          why_not_compared = c.why_none;
+          return;
+        }
+        int last = 0;
+        for (const TrialRecord &t : trained.trials) last = std::max(last, t.trial);
+        for (TrialRecord &t : comparison_trials(c, was.arch, was.version, trained.arch, last + 1, keep == "always"))
+          trained.trials.push_back(std::move(t));
+      });
   pg_call([] { SPI_finish(); });
   if (!why_not_compared.empty()) {
     const std::string note = "xb_retrain: " + why_not_compared + "; each version is judged on its own test split";

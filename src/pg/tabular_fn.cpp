@@ -155,8 +155,13 @@ XB_FUNCTION(xb_retrain_tabular) {
   std::string why_not_compared;
   const long id = train_and_store(model, true, [&](const TabularRows &rows, TrainedTabular &trained) {
     const TrainingActivity activity(name.c_str(), "comparing");
-    const VersionComparison c =
-        compare_on_rows(was.bytes, trained.blob, rows, trained.test_rows, runtime_settings(), activity.hooks());
+    VersionComparison c;
+    try {
+      c = compare_on_rows(was.bytes, trained.blob, rows, trained.test_rows, runtime_settings(), activity.hooks());
+    } catch (const Error &e) {  // the new version still stands; only a cancel ends the retrain
+      if (e.kind() == ErrorKind::Interrupted) throw;
+      c.why_none = std::string("the versions could not be compared (") + e.what() + ")";
+    }
     if (c.points == 0) {
       why_not_compared = c.why_none;
       return;

@@ -18,8 +18,9 @@
 namespace xb {
 namespace {
 
-// Each series of rows on the model's calendar, its last h points cut off
-// (a series of h points or fewer is left out). text: the encoding of the
+// Each series of rows on the model's calendar, read as the spec says (fill,
+// invalid: a blob's own options do not keep them), its last h points cut
+// off (a series of h points or fewer is left out). text: the encoding of the
 // model's text columns (a network's); without one, text columns are encoded
 // as a statistical training does (they only decide which rows are valid).
 Panel history_before_last(const SeriesRows &rows, const ForecastOptions &o, const Frequency &freq,
@@ -56,13 +57,13 @@ struct Rebased {
 // network's windows end there, a statistical model's recipes are refitted
 // there. Series it cannot forecast from there keep their old history and
 // are not in keys.
-Rebased rebase(const ModelBlob &blob, const SeriesRows &rows, int h, const RuntimeSettings &runtime,
-               const TrainHooks &hooks) {
+Rebased rebase(const ModelBlob &blob, const SeriesRows &rows, const ForecastOptions &spec, int h,
+               const RuntimeSettings &runtime, const TrainHooks &hooks) {
   Rebased out;
   ModelBlob moved = blob;
   if (is_statistical_state(blob.state_json)) {
     const StatState st = StatState::from_json(blob.state_json);
-    out.history = history_before_last(rows, st.options, st.freq, nullptr, h, runtime);
+    out.history = history_before_last(rows, spec, st.freq, nullptr, h, runtime);
     const StatState now = rebase_statistical(st, out.history, runtime, hooks);
     for (const auto &s : now.series) out.keys.insert(s.key);
     moved.state_json = now.to_json();
@@ -72,7 +73,7 @@ Rebased rebase(const ModelBlob &blob, const SeriesRows &rows, int h, const Runti
       throw different_columns();
     for (std::size_t c = 0; c < st.text.encoders.size(); ++c)
       if (st.text.encoders[c].name != rows.text_feature_names[c]) throw different_columns();
-    out.history = history_before_last(rows, st.options, st.panel.freq, &st.text, h, runtime);
+    out.history = history_before_last(rows, spec, st.panel.freq, &st.text, h, runtime);
     if (out.history.feature_names != st.panel.feature_names) throw different_columns();
     std::map<std::string, const Series *> by_key;
     for (const Series &s : out.history.series) by_key.emplace(s.key, &s);
@@ -91,12 +92,17 @@ Rebased rebase(const ModelBlob &blob, const SeriesRows &rows, int h, const Runti
     if (!st.fallback.empty()) {  // the series too short for the network's windows
       const StatState now = rebase_statistical(StatState::from_json(st.fallback), out.history, runtime, hooks);
       for (const auto &s : now.series) out.keys.insert(s.key);
-      st.fallback = now.to_json();
+      st.fallback = now.series.empty() ? std::string() : now.to_json();  // a state of no series would not load
     }
     moved.state_json = st.to_json();
   }
   out.blob = encode_blob(moved);
   return out;
+}
+
+Frequency calendar_of(const ModelBlob &blob) {
+  return is_statistical_state(blob.state_json) ? StatState::from_json(blob.state_json).freq
+                                               : ForecastState::from_json(blob.state_json).panel.freq;
 }
 
 int horizon_of(const ModelBlob &blob) {
@@ -146,13 +152,20 @@ double value_of(const std::vector<std::pair<std::string, double>> &metrics, cons
 }  // namespace
 
 VersionComparison compare_on_newest(std::string_view deployed, std::string_view retrained, const SeriesRows &rows,
-                                    const RuntimeSettings &runtime, const TrainHooks &hooks) {
+                                    const ForecastOptions &spec, const RuntimeSettings &runtime,
+                                    const TrainHooks &hooks) {
   const auto start = std::chrono::steady_clock::now();
   const ModelBlob old_blob = forecaster_blob(deployed), new_blob = forecaster_blob(retrained);
   VersionComparison out;
   out.horizon = std::min(horizon_of(old_blob), horizon_of(new_blob));
-  const Rebased old_at = rebase(old_blob, rows, out.horizon, runtime, hooks);
-  const Rebased new_at = rebase(new_blob, rows, out.horizon, runtime, hooks);
+  const Frequency old_calendar = calendar_of(old_blob), new_calendar = calendar_of(new_blob);
+  if (old_calendar.unit != new_calendar.unit || old_calendar.step != new_calendar.step) {
+    out.why_none = "the deployed version's calendar is " + old_calendar.name() + ", the new one's " +
+                   new_calendar.name() + ": their points are not the same";
+    return out;
+  }
+  const Rebased old_at = rebase(old_blob, rows, spec, out.horizon, runtime, hooks);
+  const Rebased new_at = rebase(new_blob, rows, spec, out.horizon, runtime, hooks);
   std::set<std::string> shared;
   std::set_intersection(old_at.keys.begin(), old_at.keys.end(), new_at.keys.begin(), new_at.keys.end(),
                         std::inserter(shared, shared.end()));

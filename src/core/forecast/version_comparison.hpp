@@ -12,13 +12,18 @@
 
 #include "core/common/retrain_comparison.hpp"
 #include "core/common/train_hooks.hpp"
+#include "core/forecast/options.hpp"
 #include "core/forecast/series_data.hpp"
 
 namespace xb {
 
-// rows: the source as training read it. Error(InvalidParameter) when a blob
-// is not a forecaster or the versions read different columns.
+// rows: the source as training read it; spec: the options it trained with
+// (their fill and invalid read the rows here too). Nothing to compare
+// (why_none) when the versions' calendars differ or no series has history
+// enough; Error(InvalidParameter) when a blob is not a forecaster or the
+// versions read different columns.
 VersionComparison compare_on_newest(std::string_view deployed, std::string_view retrained, const SeriesRows &rows,
-                                    const RuntimeSettings &runtime, const TrainHooks &hooks);
+                                    const ForecastOptions &spec, const RuntimeSettings &runtime,
+                                    const TrainHooks &hooks);
 
 }  // namespace xb

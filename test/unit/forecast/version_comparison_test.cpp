@@ -33,6 +33,9 @@ SeriesRows weekly(int weeks, int series = 3) {
 
 RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
 
+// The spec's reading of the rows: the default fill and invalid.
+ForecastOptions spec() { return parse_forecast_options("auto", 4, "{}"); }
+
 double metric(const TrainedForecaster &m, const std::string &split, const std::string &name) {
   for (const MetricRow &r : m.metrics)
     if (r.split == split && r.estimator == "model" && r.metric == name) return r.value;
@@ -49,7 +52,7 @@ TEST(VersionComparison, AStatisticalVersionAgainstItselfScoresWhatItsTestSplitSc
   const SeriesRows rows = weekly(120);
   const TrainedForecaster m =
       train_forecaster(rows, parse_forecast_options("auto", 4, R"({"test_periods": 4})"), cpu(), {});
-  const VersionComparison c = compare_on_newest(m.blob, m.blob, rows, cpu(), {});
+  const VersionComparison c = compare_on_newest(m.blob, m.blob, rows, spec(), cpu(), {});
   EXPECT_EQ(c.points, 12);
   EXPECT_EQ(c.series, 3);
   EXPECT_EQ(c.horizon, 4);
@@ -69,7 +72,7 @@ TEST(VersionComparison, ANetworkAgainstItselfScoresWhatItsTestSplitScored) {
       rows,
       parse_forecast_options("gru", 4, R"({"epochs": 3, "lookback": 8, "hidden": 8, "seed": 3, "test_periods": 4})"),
       cpu(), {});
-  const VersionComparison c = compare_on_newest(m.blob, m.blob, rows, cpu(), {});
+  const VersionComparison c = compare_on_newest(m.blob, m.blob, rows, spec(), cpu(), {});
   EXPECT_EQ(c.points, 12);
   EXPECT_EQ(c.from, format_time(week(116)));
   EXPECT_EQ(c.deployed, c.retrained);
@@ -84,7 +87,7 @@ TEST(VersionComparison, TheDeployedVersionForecastsTheNewestPointsFromTheSameCut
       train_forecaster(weekly(100), parse_forecast_options("snaive", 4, "{}"), cpu(), {});
   const SeriesRows rows = weekly(120);
   const TrainedForecaster retrained = train_forecaster(rows, parse_forecast_options("auto", 4, "{}"), cpu(), {});
-  const VersionComparison c = compare_on_newest(deployed.blob, retrained.blob, rows, cpu(), {});
+  const VersionComparison c = compare_on_newest(deployed.blob, retrained.blob, rows, spec(), cpu(), {});
   ASSERT_EQ(c.points, 12);
   double abs_error = 0;
   for (int k = 0; k < 3; ++k)
@@ -105,11 +108,11 @@ TEST(VersionComparison, TheDeployedVersionForecastsTheNewestPointsFromTheSameCut
 TEST(VersionComparison, OnlyTheSeriesBothVersionsForecastAreScored) {
   const TrainedForecaster two = train_forecaster(weekly(100, 2), parse_forecast_options("theta", 4, "{}"), cpu(), {});
   const TrainedForecaster three = train_forecaster(weekly(120), parse_forecast_options("theta", 4, "{}"), cpu(), {});
-  const VersionComparison c = compare_on_newest(two.blob, three.blob, weekly(120), cpu(), {});
+  const VersionComparison c = compare_on_newest(two.blob, three.blob, weekly(120), spec(), cpu(), {});
   EXPECT_EQ(c.series, 2);
   EXPECT_EQ(c.points, 8);
 
-  const VersionComparison none = compare_on_newest(two.blob, three.blob, weekly(4), cpu(), {});
+  const VersionComparison none = compare_on_newest(two.blob, three.blob, weekly(4), spec(), cpu(), {});
   EXPECT_EQ(none.points, 0);
   EXPECT_NE(none.why_none.find("last 4 points"), std::string::npos) << none.why_none;
 }
@@ -122,10 +125,53 @@ TEST(VersionComparison, VersionsThatReadDifferentColumnsOrAreNotForecastersAreRe
   const TrainedForecaster with_price = train_forecaster(weekly(120), gru, cpu(), {});
   const TrainedForecaster without = train_forecaster(plain, gru, cpu(), {});
   try {
-    compare_on_newest(with_price.blob, without.blob, plain, cpu(), {});
+    compare_on_newest(with_price.blob, without.blob, plain, spec(), cpu(), {});
     FAIL() << "different columns";
   } catch (const Error &e) {
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
   }
-  EXPECT_THROW(compare_on_newest("not a model", without.blob, plain, cpu(), {}), Error);
+  EXPECT_THROW(compare_on_newest("not a model", without.blob, plain, spec(), cpu(), {}), Error);
+}
+
+// The rows are read as the spec says: with "invalid": "drop" a NULL target
+// is dropped, not an error (a blob's own options do not keep fill or invalid).
+TEST(VersionComparison, TheSpecsInvalidAndFillReadTheRows) {
+  SeriesRows rows = weekly(120);
+  rows.target[10] = std::nan("");
+  const ForecastOptions drop = parse_forecast_options("theta", 4, R"({"invalid": "drop"})");
+  const TrainedForecaster m = train_forecaster(rows, drop, cpu(), {});
+  const VersionComparison c = compare_on_newest(m.blob, m.blob, rows, drop, cpu(), {});
+  EXPECT_EQ(c.points, 12);
+  EXPECT_THROW(compare_on_newest(m.blob, m.blob, rows, spec(), cpu(), {}), Error);  // "error" refuses the NULL
+}
+
+// A network whose short series went to the statistical fallback, compared
+// on rows where that series is gone: the fallback is left out, not a state
+// that would not load.
+TEST(VersionComparison, ANetworkWhoseFallbackSeriesAreGoneIsComparedOnTheRest) {
+  SeriesRows rows = weekly(120);
+  for (int t = 0; t < 3; ++t) {
+    rows.series_key.push_back("z");
+    rows.time.push_back(week(117 + t));
+    rows.target.push_back(50 + t);
+    rows.features.push_back(1);
+  }
+  const TrainedForecaster m = train_forecaster(
+      rows, parse_forecast_options("gru", 4, R"({"epochs": 1, "lookback": 8, "hidden": 4})"), cpu(), {});
+  ASSERT_EQ(m.series_skipped, 1);
+  const VersionComparison c = compare_on_newest(m.blob, m.blob, weekly(120), spec(), cpu(), {});
+  EXPECT_EQ(c.series, 3);
+  EXPECT_EQ(c.points, 12);
+}
+
+// Versions on different calendars have no points in common to score.
+TEST(VersionComparison, VersionsOnDifferentCalendarsAreNotCompared) {
+  SeriesRows daily = weekly(120);
+  for (auto &t : daily.time) t /= 7;
+  const TrainedForecaster weekly_model =
+      train_forecaster(weekly(120), parse_forecast_options("snaive", 4, "{}"), cpu(), {});
+  const TrainedForecaster daily_model = train_forecaster(daily, parse_forecast_options("snaive", 4, "{}"), cpu(), {});
+  const VersionComparison c = compare_on_newest(weekly_model.blob, daily_model.blob, daily, spec(), cpu(), {});
+  EXPECT_EQ(c.points, 0);
+  EXPECT_NE(c.why_none.find("calendar"), std::string::npos) << c.why_none;
 }
