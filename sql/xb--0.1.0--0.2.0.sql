@@ -821,3 +821,7 @@ ALTER TABLE xb.trials ADD COLUMN validation_metric text, ADD COLUMN validation_s
 UPDATE xb.trials SET validation_metric = 'wape', validation_score = nullif(validation_wape, 'NaN')
 WHERE validation_wape <> 'NaN';
 UPDATE xb.trials SET validation_wape = NULL WHERE validation_wape = 'NaN';
+
+-- The model cache keeps forecasters too (issue 15).
+COMMENT ON FUNCTION xb_cached_models() IS
+  'Models (classifiers, regressors, forecasters) decoded in this backend''s cache (xb.model_cache_size)';

@@ -503,7 +503,7 @@ AS 'MODULE_PATHNAME', 'xb_cached_models'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 16;
 
 COMMENT ON FUNCTION xb_cached_models() IS
-  'Classifiers and regressors decoded in this backend''s cache (xb.model_cache_size)';
+  'Models (classifiers, regressors, forecasters) decoded in this backend''s cache (xb.model_cache_size)';
 
 -- ===========================================================================
 -- Image features: a bytea column of PNG or JPEG pictures among feature_cols

@@ -50,7 +50,7 @@ FROM unnest($2::text[], $3::timestamp[], $4::int[], $5::float8[], $6::float8[], 
 constexpr const char *kSelectModel = R"SQL(
 SELECT id, version, kind, arch, coalesce(horizon, 0), options::text, source, coalesce(time_col, ''),
        coalesce(target_col, ''), series_cols, feature_cols, weights, source_author::text, source_search_path,
-       coalesce(lineage->>'arch_requested', arch)
+       coalesce(lineage->>'arch_requested', arch), xmin::text || '/' || ctid::text
 FROM xb.models WHERE id = $1)SQL";
 
 // Datums for SPI parameters, built in the SPI memory context. Values are
@@ -167,6 +167,8 @@ class JsonObject {
   JsonObject &string(const char *key, const std::string &v) { return add(key, TEXTOID, text_datum(v)); }
   JsonObject &number(const char *key, long v) { return add(key, INT8OID, Int64GetDatum(v)); }
   JsonObject &numbers(const char *key, const std::vector<int> &v) { return add(key, INT4ARRAYOID, int4_array(v)); }
+  JsonObject &real(const char *key, double v) { return add(key, FLOAT8OID, Float8GetDatum(v)); }
+  JsonObject &json(const char *key, Datum jsonb) { return add(key, JSONBOID, jsonb); }
 
   Datum build() const {
     std::string sql = "SELECT pg_catalog.jsonb_build_object(";
@@ -194,6 +196,14 @@ class JsonObject {
   }
   Params p_;
 };
+
+// Where a training's time went, in the lineage: reading the source (the
+// boundary), preparing (core: until the first epoch began) and training
+// (the rest of the core's time, which xb.models.train_seconds holds whole).
+Datum phase_seconds(double read, double prepare, double core) {
+  const auto ms = [](double s) { return std::round(s * 1000) / 1000; };
+  return JsonObject().real("read", ms(read)).real("prepare", ms(prepare)).real("train", ms(core - prepare)).build();
+}
 
 // One row of xb.models: each value is given with its column's name, and
 // insert() names the columns in the order they were set, so no value hangs
@@ -369,6 +379,7 @@ long insert_forecaster(const NewForecaster &m) {
                             .numbers("best_epochs", t.best_epochs)
                             .string("runtime", t.device)
                             .string("xb", XB_VERSION)
+                            .json("seconds", phase_seconds(m.read_seconds, t.prepare_seconds, t.seconds))
                             .build();
   ModelRow row;
   row.text("name", m.name).text("kind", "forecaster").text("arch", t.arch);
@@ -416,14 +427,14 @@ long insert_forecaster(const NewForecaster &m) {
   return id;
 }
 
-StoredModel stored_model(const std::string &name, Right needed, std::optional<int> wanted) {
+StoredModel stored_model(const std::string &name, Right needed, std::optional<int> wanted, bool with_weights) {
   const ModelVersion version = find_model(name, needed, wanted);
   Params p;
   p.add(INT8OID, Int64GetDatum(version.id));
   const Params *pp = &p;
   bool found = false;
   StoredModel m;
-  constexpr int kCols = 15;
+  constexpr int kCols = 16;
   Datum cols[kCols];
   bool nulls[kCols];
   // weights is not the caller's to read (only xb's functions hand it out):
@@ -445,6 +456,7 @@ StoredModel stored_model(const std::string &name, Right needed, std::optional<in
                 "Run the statement again.");
   m.id = DatumGetInt64(cols[0]);
   m.version = DatumGetInt32(cols[1]);
+  m.stamp = text_of(cols[15]);
   m.kind = text_of(cols[2]);
   m.arch = text_of(cols[3]);
   m.horizon = DatumGetInt32(cols[4]);
@@ -457,6 +469,7 @@ StoredModel stored_model(const std::string &name, Right needed, std::optional<in
   m.author.role = text_of(cols[12]);
   m.author.search_path = text_of(cols[13]);
   m.arch_requested = text_of(cols[14]);
+  if (!with_weights) return m;  // the weights stay in TOAST, never read
   bytea *weights = nullptr;
   if (!nulls[11]) pg_call([&] { weights = DatumGetByteaPP(cols[11]); });
   if (!weights) throw Error(ErrorKind::CorruptModel, "model \"" + name + "\" has no weights");
@@ -490,8 +503,12 @@ uint64 select_one(const char *sql, Oid type, Datum value) {
 
 long insert_tabular_model(const NewTabularModel &m) {
   const TrainedTabular &t = *m.trained;
-  const Datum lineage =
-      JsonObject().string("runtime", t.device).number("best_epoch", t.best_epoch).string("xb", XB_VERSION).build();
+  const Datum lineage = JsonObject()
+                            .string("runtime", t.device)
+                            .number("best_epoch", t.best_epoch)
+                            .string("xb", XB_VERSION)
+                            .json("seconds", phase_seconds(m.read_seconds, t.prepare_seconds, t.seconds))
+                            .build();
   ModelRow row;
   row.text("name", m.name).text("kind", m.kind).text("arch", "mlp");
   row.text("source", m.source).text("target_col", m.label_col).texts("feature_cols", m.feature_cols);
@@ -653,6 +670,17 @@ WHERE m.name = $1 AND CASE WHEN $2::integer IS NULL THEN m.deployed ELSE m.versi
                     "Its versions are: " + versions.at(0).at(0).value_or("none") + ".");
   raise_sql_error(ERRCODE_UNDEFINED_OBJECT, "model \"" + name + "\" has no deployed version",
                   "Deploy one of its versions (" + versions.at(0).at(0).value_or("none") + ") with xb_deploy().");
+}
+
+std::string row_stamp(long id) {
+  std::vector<TextRow> rows;
+  as_catalog_owner([&] {  // system columns are not among the columns roles may read
+    rows = select_text("SELECT xmin::text || '/' || ctid::text FROM xb.models WHERE id = $1::bigint",
+                       {std::to_string(id)});
+  });
+  if (rows.empty() || !rows[0].at(0))
+    throw Error(ErrorKind::UndefinedObject, "the model was dropped while in use", "Run the statement again.");
+  return *rows[0][0];
 }
 
 bool may_use(const std::string &name) {

@@ -26,6 +26,7 @@ struct ModelVersion {
   long id = 0;
   int version = 0;
   std::string kind;
+  std::string stamp;  // row_stamp(id), where a caller needs it
 };
 
 // The one model lookup every function that takes a model name goes through
@@ -36,6 +37,11 @@ struct ModelVersion {
 //   42704 no such name (the hint names the closest name the role may use,
 //         when one is close), or no such version of it (the hint lists them).
 ModelVersion find_model(const std::string &name, Right needed, std::optional<int> version = std::nullopt);
+
+// The row's xmin and ctid, which any UPDATE of it changes (read as the
+// catalog's owner, after find_model's check): a decoded model is reused only
+// while its row is the one it was decoded from (pg/model_cache).
+std::string row_stamp(long id);
 
 // The same privilege answer for a name that need not exist yet: a name
 // nobody has passes Use and Manage (training claims it) and is 42704 for Own.
@@ -61,6 +67,7 @@ struct NewForecaster {
   std::string options_json;  // as the caller gave them, for retraining
   SourceAuthor author;       // who wrote source (the caller, or the retrained version's author)
   long train_rows = 0;
+  double read_seconds = 0;  // reading the source, for the lineage
   const TrainedForecaster *trained = nullptr;
 };
 
@@ -72,6 +79,7 @@ long insert_forecaster(const NewForecaster &m);
 struct StoredModel {
   long id = 0;
   int version = 0;
+  std::string stamp;  // row_stamp(id)
   std::string kind;
   std::string arch;
   int horizon = 0;
@@ -79,13 +87,14 @@ struct StoredModel {
   std::string arch_requested;  // the arch argument of its training (auto, say)
   SourceSpec source;
   SourceAuthor author;  // who wrote source: it runs only as them
-  std::string bytes;
+  std::string bytes;    // empty when read without weights
 };
 
-// find_model(name, needed, version), with the spec and weights.
-StoredModel stored_model(const std::string &name, Right needed, std::optional<int> version);
-inline StoredModel deployed_model(const std::string &name, Right needed) {
-  return stored_model(name, needed, std::nullopt);
+// find_model(name, needed, version), with the spec and, unless told not to
+// (a caller that finds the decoded model in pg/model_cache), the weights.
+StoredModel stored_model(const std::string &name, Right needed, std::optional<int> version, bool with_weights = true);
+inline StoredModel deployed_model(const std::string &name, Right needed, bool with_weights = true) {
+  return stored_model(name, needed, std::nullopt, with_weights);
 }
 
 // --- Classifiers and regressors (product customization) ---
@@ -99,6 +108,7 @@ struct NewTabularModel {
   std::string options_json;
   SourceAuthor author;
   long train_rows = 0;
+  double read_seconds = 0;
   const TrainedTabular *trained = nullptr;
 };
 

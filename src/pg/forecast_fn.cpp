@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "core/common/error.hpp"
+#include "core/common/phase_clock.hpp"
 #include "core/forecast/forecast.hpp"
 #include "core/forecast/forecaster.hpp"
 #include "core/forecast/version_comparison.hpp"
@@ -14,6 +15,7 @@
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
 #include "pg/interrupts.hpp"
+#include "pg/model_cache.hpp"
 #include "pg/result_rows.hpp"
 #include "pg/run_as.hpp"
 #include "pg/spi_reader.hpp"
@@ -49,19 +51,30 @@ int horizon_arg(FunctionCallInfo fcinfo, int arg) {
   return horizon.value_or(0);
 }
 
-// The deployed version a forecast applies (the caller needs 'use') and, when
-// argument future_arg is not NULL, its future_source read into `rows`, which
-// `future` then points at.
-StoredModel deployed_forecaster(FunctionCallInfo fcinfo, const std::string &name, int future_arg, SeriesRows &rows,
-                                FutureInputs &future) {
+// The deployed version a forecast applies (the caller needs 'use'): its
+// spec, and the model decoded (pg/model_cache: the weights are read only
+// when the cache lacks it). When argument future_arg is not NULL, its
+// future_source is read into `rows`, which `future` then points at.
+struct DeployedForecaster {
+  StoredModel spec;  // without weights
+  SharedForecaster model;
+};
+SharedForecaster decoded_forecaster(const std::string &name, const StoredModel &spec) {
+  const long id = spec.id;
+  return forecaster_for(name, ModelVersion{id, spec.version, spec.kind, spec.stamp}, [id] { return model_bytes(id); });
+}
+DeployedForecaster deployed_forecaster(FunctionCallInfo fcinfo, const std::string &name, int future_arg,
+                                       SeriesRows &rows, FutureInputs &future) {
   pg_call([] { SPI_connect(); });
-  StoredModel m = deployed_model(name, Right::Use);
+  DeployedForecaster d;
+  d.spec = deployed_model(name, Right::Use, false);
+  d.model = decoded_forecaster(name, d.spec);
   if (!PG_ARGISNULL(future_arg)) {
-    rows = read_future(name, m, text_of(PG_GETARG_DATUM(future_arg)));
+    rows = read_future(name, d.spec, text_of(PG_GETARG_DATUM(future_arg)));
     future.rows = &rows;
   }
   pg_call([] { SPI_finish(); });
-  return m;
+  return d;
 }
 
 // What a retraining does between training and storing (the rows as read,
@@ -87,10 +100,12 @@ long train_and_store(NewForecaster &model, bool stored_source, const BeforeStore
   SeriesRows rows;
   std::string zone_used;
   const auto read = [&] { rows = read_series(spec, max_train_rows(), options.invalid == "drop", &zone_used); };
+  const PhaseClock read_clock;
   if (stored_source)
     as_source_author(model.name, model.author, read);
   else
     read();
+  model.read_seconds = read_clock.seconds();
   if (!zone_used.empty() && options.time_zone.empty()) {
     // Stored with the version: a retrain (from a pg_cron session in UTC, say)
     // and future_source read the same calendar, whoever asks from where.
@@ -205,8 +220,8 @@ XB_FUNCTION(xb_forecast) {
   }
 
   SeriesRows future_rows;
-  const StoredModel m = deployed_forecaster(fcinfo, name, 2, future_rows, future);
-  const auto points = forecast(m.bytes, horizon, runtime_settings(), model_hooks(name.c_str(), m.id), future);
+  const DeployedForecaster m = deployed_forecaster(fcinfo, name, 2, future_rows, future);
+  const auto points = forecast(*m.model, horizon, runtime_settings(), model_hooks(name.c_str(), m.spec.id), future);
   ResultRows out(fcinfo);
   for (const auto &p : points) {
     out.text(p.series).timestamp(p.ts).float8(p.yhat).float8(p.lo).float8(p.hi);
@@ -223,8 +238,9 @@ XB_FUNCTION(xb_explain_forecast) {
   FutureInputs future;
   future.overrides_json = optional_jsonb(fcinfo, 3);
   SeriesRows future_rows;
-  const StoredModel m = deployed_forecaster(fcinfo, name, 2, future_rows, future);
-  const auto rows = explain_forecast(m.bytes, horizon, runtime_settings(), model_hooks(name.c_str(), m.id), future);
+  const DeployedForecaster m = deployed_forecaster(fcinfo, name, 2, future_rows, future);
+  const auto rows =
+      explain_forecast(*m.model, horizon, runtime_settings(), model_hooks(name.c_str(), m.spec.id), future);
   ResultRows out(fcinfo);
   for (const auto &r : rows) {
     out.text(r.series).timestamp(r.ts).float8(r.yhat).text(r.feature).float8(r.contribution);
@@ -259,10 +275,10 @@ XB_FUNCTION(xb_sensitivity) {
 
   FutureInputs future;
   SeriesRows future_rows;
-  const StoredModel m = deployed_forecaster(fcinfo, name, 5, future_rows, future);
+  const DeployedForecaster m = deployed_forecaster(fcinfo, name, 5, future_rows, future);
 
-  const auto rows = sensitivity(m.bytes, feature, deltas, relative, per_series, runtime_settings(),
-                                model_hooks(name.c_str(), m.id), future);
+  const auto rows = sensitivity(*m.model, feature, deltas, relative, per_series, runtime_settings(),
+                                model_hooks(name.c_str(), m.spec.id), future);
   ResultRows out(fcinfo);
   for (const auto &r : rows) {
     out.text(r.series.empty() && !per_series ? std::nullopt : std::optional<std::string>(r.series))
@@ -319,8 +335,9 @@ XB_FUNCTION(xb_replace_forecasts) {
   const int horizon = horizon_arg(fcinfo, 1);
   pg_call([] { SPI_connect(); });
   lock_name(name);
-  const StoredModel m = deployed_model(name, Right::Manage);
-  const auto points = forecast(m.bytes, horizon, runtime_settings(), model_hooks(name.c_str(), m.id));
+  const StoredModel m = deployed_model(name, Right::Manage, false);
+  const auto points =
+      forecast(*decoded_forecaster(name, m), horizon, runtime_settings(), model_hooks(name.c_str(), m.id));
   const long written = replace_forecasts(name, m, points);
   pg_call([] { SPI_finish(); });
   return Int64GetDatum(written);

@@ -53,7 +53,7 @@ void define_settings() {
       "Largest training tensors, in MB, that training accepts; larger requests are refused up front.", nullptr,
       &max_train_memory_setting, 4096, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
-      "xb.model_cache_size", "Classifiers and regressors each backend keeps decoded between calls (0: none).",
+      "xb.model_cache_size", "Models each backend keeps decoded between calls (0: none).",
       "At most 64. Entries are keyed by model id and version: training or deploying a version is seen at once.",
       &model_cache_size_setting, 16, 0, kMaxCachedModels, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("xb");

@@ -7,10 +7,13 @@
 namespace xb::pg {
 namespace {
 
+// One decoded model: a scorer or a forecaster (an id is one kind).
 struct Entry {
   std::string name;
   int version = 0;
+  std::string stamp;
   SharedScorer scorer;
+  SharedForecaster forecaster;
   unsigned long last_used = 0;
   long uses = 0;
 };
@@ -35,30 +38,48 @@ void make_room(const std::string &name, std::size_t capacity) {
   }
 }
 
-}  // namespace
-
-SharedScorer scorer_for(const std::string &name, const ModelVersion &m,
-                        const std::function<std::string()> &load_weights) {
+// Model m's entry, counted as a use; null when the cache is off or lacks it.
+Entry *cached(const ModelVersion &m) {
   auto &c = cache();
-  const int capacity = model_cache_size();
   auto it = c.find(m.id);
-  if (it != c.end() && it->second.version == m.version && capacity > 0) {
-    it->second.last_used = ++clock_tick;
-    ++it->second.uses;
-    return it->second.scorer;
-  }
-  SharedScorer loaded = TabularScorer::load(load_weights(), runtime_settings());
+  if (model_cache_size() <= 0 || it == c.end() || it->second.version != m.version || it->second.stamp != m.stamp)
+    return nullptr;
+  it->second.last_used = ++clock_tick;
+  ++it->second.uses;
+  return &it->second;
+}
+
+// A new entry for m, room made for it; null when the cache is off (and
+// then emptied: the setting may have just been lowered to 0).
+Entry *new_entry(const std::string &name, const ModelVersion &m) {
+  const int capacity = model_cache_size();
   if (capacity <= 0) {
-    c.clear();
-    return loaded;
+    cache().clear();
+    return nullptr;
   }
   make_room(name, static_cast<std::size_t>(capacity));
-  Entry &e = c[m.id];
+  Entry &e = cache()[m.id];
   e.name = name;
   e.version = m.version;
-  e.scorer = loaded;
+  e.stamp = m.stamp;
   e.last_used = ++clock_tick;
   e.uses = 1;
+  return &e;
+}
+
+}  // namespace
+
+SharedScorer scorer_for(const std::string &name, const ModelVersion &m, const WeightsLoader &load_weights) {
+  if (Entry *e = cached(m); e && e->scorer) return e->scorer;
+  SharedScorer loaded = TabularScorer::load(load_weights(), runtime_settings());
+  if (Entry *e = new_entry(name, m)) e->scorer = loaded;
+  return loaded;
+}
+
+SharedForecaster forecaster_for(const std::string &name, const ModelVersion &m, const WeightsLoader &load_weights) {
+  if (Entry *e = cached(m); e && e->forecaster) return e->forecaster;
+  SharedForecaster loaded = decode_forecaster(load_weights(), runtime_settings());
+  if (Entry *e = new_entry(name, m)) e->forecaster = loaded;
   return loaded;
 }
 

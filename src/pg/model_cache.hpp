@@ -1,8 +1,8 @@
-// Decoded classifiers and regressors kept per backend between calls, so that
-// scoring a table row by row decodes each blob once. Keyed by model id and
+// Decoded models kept per backend between calls, so that scoring a table row
+// by row, or forecasting again, decodes each blob once. Keyed by model id and
 // version (training or deploying gives another id, so a stale entry is never
 // used), bounded by xb.model_cache_size (least recently used goes first; 0
-// keeps nothing). Entries are shared: a caller keeps its scorer alive with
+// keeps nothing). Entries are shared: a caller keeps its model alive with
 // the std::shared_ptr it got, even when reading a batch runs SQL that scores
 // other models and evicts this one (never a raw reference across SQL).
 #pragma once
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/forecast/forecast.hpp"
 #include "core/tabular/model.hpp"
 #include "core/tabular/scorer.hpp"
 #include "pg/catalog.hpp"
@@ -18,11 +19,13 @@
 namespace xb::pg {
 
 using SharedScorer = std::shared_ptr<const TabularScorer>;
+using WeightsLoader = std::function<std::string()>;
 
-// The scorer of model m: from the cache, or decoded from the weights that
-// load_weights returns (and cached when the cache is on).
-SharedScorer scorer_for(const std::string &name, const ModelVersion &m,
-                        const std::function<std::string()> &load_weights);
+// The classifier or regressor m: from the cache, or decoded from the
+// weights that load_weights returns (and cached when the cache is on).
+SharedScorer scorer_for(const std::string &name, const ModelVersion &m, const WeightsLoader &load_weights);
+// The same for a forecaster (xb_forecast, its explanation and sensitivity).
+SharedForecaster forecaster_for(const std::string &name, const ModelVersion &m, const WeightsLoader &load_weights);
 
 struct CachedModel {
   std::string name;

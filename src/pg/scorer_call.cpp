@@ -10,14 +10,16 @@ namespace xb::pg {
 ModelVersion deployed_for_call(FunctionCallInfo fcinfo, const std::string &name) {
   auto *state = static_cast<StatementState *>(fcinfo->flinfo->fn_extra);
   if (state && state->name && name == state->name && state->user == GetUserId())
-    return ModelVersion{state->id, state->version, ""};
+    return ModelVersion{state->id, state->version, "", state->stamp};
   pg_call([] { SPI_connect(); });
   ModelVersion m = find_model(name, Right::Use);
+  m.stamp = row_stamp(m.id);
   pg_call([] { SPI_finish(); });
   if (m.kind == "forecaster")
     throw Error(ErrorKind::InvalidParameter, "model \"" + name + "\" is a forecaster, not a classifier or regressor",
                 "Use xb_forecast() for forecasters.");
   const char *n = name.c_str();
+  const char *stamp = m.stamp.c_str();
   pg_call([&] {
     MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
     auto *s = static_cast<StatementState *>(fcinfo->flinfo->fn_extra);
@@ -26,7 +28,9 @@ ModelVersion deployed_for_call(FunctionCallInfo fcinfo, const std::string &name)
       fcinfo->flinfo->fn_extra = s;
     }
     if (s->name) pfree(s->name);
+    if (s->stamp) pfree(s->stamp);
     s->name = MemoryContextStrdup(mcxt, n);
+    s->stamp = MemoryContextStrdup(mcxt, stamp);
     s->user = GetUserId();
     s->id = m.id;
     s->version = m.version;

@@ -21,6 +21,7 @@ struct StatementState {
   Oid user;
   long id;
   int version;
+  char *stamp;
   RowLayout *layout;
 };
 

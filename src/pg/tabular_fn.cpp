@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "core/common/error.hpp"
+#include "core/common/phase_clock.hpp"
 #include "core/tabular/model.hpp"
 #include "core/tabular/scorer.hpp"
 #include "pg/args.hpp"
@@ -44,10 +45,12 @@ long train_and_store(NewTabularModel &model, bool stored_source, const BeforeSto
   TabularSourceSpec spec{model.source, model.label_col, model.feature_cols, options.categorical, classifier};
   TabularRows rows;
   const auto read = [&] { rows = read_tabular(spec, max_train_rows()); };
+  const PhaseClock read_clock;
   if (stored_source)
     as_source_author(model.name, model.author, read);
   else
     read();
+  model.read_seconds = read_clock.seconds();
   model.train_rows = static_cast<long>(rows.rows());
   const TrainingActivity activity(model.name.c_str(), "training");
   const TrainHooks hooks = activity.hooks();

@@ -4,7 +4,7 @@
 Connects with libpq's environment (PGHOST, PGPORT, PGUSER, PGDATABASE,
 PGOPTIONS), like psql.  Prints key=value lines.
 
-  ingest  TABLE COLS            pandas.read_sql of the columns
+  ingest  TABLE COLS            pandas.read_sql of the columns, and its rise in peak RSS
   score   TABLE KEY COLS HIDDEN read_sql + standardise + MLP (COLS -> HIDDEN -> 1,
                                 sigmoid) over all rows at once, results in a DataFrame
   rowwise TABLE COLS HIDDEN N   the same MLP called once per row on N rows already
@@ -14,6 +14,7 @@ PGOPTIONS), like psql.  Prints key=value lines.
                                 and imports are timed by the caller; this reports
                                 connect + read one row + build the net + predict
 """
+import resource
 import sys
 import time
 
@@ -50,9 +51,11 @@ def main():
     if mode == "ingest":
         cols = sys.argv[3]
         conn = psycopg2.connect("")
+        peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
         t = time.perf_counter()
         df = pd.read_sql(f"SELECT {cols} FROM {table}", conn)
         out["sec"] = time.perf_counter() - t
+        out["rss_rise_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
         out["rows"] = len(df)
         conn.close()
     elif mode == "score":

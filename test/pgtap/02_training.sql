@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(98);
+SELECT plan(99);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -69,8 +69,14 @@ SELECT is((SELECT (lineage->>'series')::int FROM xb.models WHERE id = pg_temp.id
 -- or an arch cannot break it (6)
 -- ---------------------------------------------------------------------------
 SELECT is((SELECT array_agg(k ORDER BY k) FROM xb.models, jsonb_object_keys(lineage) k WHERE id = pg_temp.id_of('main')),
-          ARRAY['arch_requested', 'best_epochs', 'frequency', 'rows_dropped', 'runtime', 'series', 'series_skipped', 'xb'],
+          ARRAY['arch_requested', 'best_epochs', 'frequency', 'rows_dropped', 'runtime', 'seconds', 'series', 'series_skipped',
+                'xb'],
           'the lineage keys');
+SELECT ok((SELECT (lineage->'seconds'->>'read')::float8 >= 0 AND (lineage->'seconds'->>'prepare')::float8 > 0
+                  AND (lineage->'seconds'->>'train')::float8 > 0
+                  AND abs((lineage->'seconds'->>'prepare')::float8 + (lineage->'seconds'->>'train')::float8 - train_seconds) < 0.01
+             FROM xb.models WHERE id = pg_temp.id_of('main')),
+          'the lineage times the read, the preparation and the training, which add up to train_seconds');
 SELECT is((SELECT ARRAY[jsonb_typeof(lineage->'series'), jsonb_typeof(lineage->'best_epochs'), lineage->>'arch_requested',
                         lineage->>'xb']
              FROM xb.models WHERE id = pg_temp.id_of('main')),

@@ -4,7 +4,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(52);
+SELECT plan(53);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -168,6 +168,10 @@ SELECT count(*) FROM dresses d WHERE xb_recommend('pgtap10_reco', d) >= 0 AND xb
 SELECT is((SELECT count(*)::int FROM xb_cached_models()), 1,
           'xb.model_cache_size = 1 keeps one model while two are scored');
 RESET xb.model_cache_size;
+SELECT count(*) FROM dresses d WHERE xb_recommend('pgtap10_again', d) >= 0 \g /dev/null
+UPDATE xb.models SET weights = overlay(weights PLACING '\xdeadbeef'::bytea FROM 200) WHERE name = 'pgtap10_again' AND deployed;
+SELECT throws_ok($$SELECT xb_recommend('pgtap10_again', d) FROM dresses d LIMIT 1$$, 'XX001', NULL,
+                 'a row changed in place is decoded again, never served from the cache');
 
 -- ---------------------------------------------------------------------------
 -- Batch scoring, importance, encodings, cross-validation

@@ -3,7 +3,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(14);
+SELECT plan(15);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -19,6 +19,11 @@ SELECT lives_ok($$SELECT xb_train_regressor('pgtap11_units', 'dress_totals', 'un
                 'a regressor trains on total units per dress');
 SELECT is((SELECT kind || ' ' || target_col FROM xb.models WHERE name = 'pgtap11_units'), 'regressor units',
           'the catalog row is a regressor of units');
+SELECT ok((SELECT (lineage->'seconds'->>'read')::float8 >= 0 AND (lineage->'seconds'->>'prepare')::float8 > 0
+                  AND (lineage->'seconds'->>'train')::float8 > 0
+                  AND abs((lineage->'seconds'->>'prepare')::float8 + (lineage->'seconds'->>'train')::float8 - train_seconds) < 0.01
+             FROM xb.models WHERE name = 'pgtap11_units'),
+          'the lineage times the read, the preparation and the training');
 SELECT is((SELECT count(*)::int FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
            WHERE m.name = 'pgtap11_units' AND split = 'test' AND metric IN ('mae', 'rmse', 'r2')
              AND value NOT IN ('NaN', 'Infinity', '-Infinity')),

@@ -7,11 +7,11 @@
 #include <map>
 
 #include "core/common/blob.hpp"
-#include "core/forecast/covariates.hpp"
 #include "core/common/error.hpp"
+#include "core/common/runtime.hpp"
+#include "core/forecast/covariates.hpp"
 #include "core/forecast/forecast_state.hpp"
 #include "core/forecast/stat_forecaster.hpp"
-#include "core/forecast/forecast.hpp"
 #include "core/forecast/trainer.hpp"
 
 namespace xb {
@@ -163,28 +163,41 @@ std::vector<ForecastPoint> finite_or_refused(std::vector<ForecastPoint> points) 
 
 }  // namespace
 
-// The state of a statistical forecaster blob, or "" for a network's.
-static std::string statistical_state(std::string_view blob) {
-  ModelBlob decoded = decode_blob(blob);
-  if (decoded.kind != ModelKind::Forecaster || !is_statistical_state(decoded.state_json)) return {};
-  if (!decoded.weights.empty() || !is_statistical(decoded.arch))
-    throw Error(ErrorKind::CorruptModel, "model state is inconsistent: a statistical model with weights",
-                "The blob was damaged or built by something else; train the model again.");
-  return std::move(decoded.state_json);
+SharedForecaster decode_forecaster(std::string_view bytes, const RuntimeSettings &runtime) {
+  ModelBlob blob = decode_blob(bytes);
+  auto m = std::make_shared<DecodedForecaster>();
+  if (blob.kind == ModelKind::Forecaster && is_statistical_state(blob.state_json)) {
+    if (!blob.weights.empty() || !is_statistical(blob.arch))
+      throw Error(ErrorKind::CorruptModel, "model state is inconsistent: a statistical model with weights",
+                  "The blob was damaged or built by something else; train the model again.");
+    m->statistical = StatState::from_json(blob.state_json);
+    return m;
+  }
+  m->network = load_forecaster(std::move(blob), runtime);
+  if (!m->network.state.fallback.empty()) m->fallback = StatState::from_json(m->network.state.fallback);
+  return m;
 }
 
-// Sensitivity moves covariates, which a statistical model has none of.
-static void refuse_statistical(std::string_view blob, const std::string &what) {
-  if (!statistical_state(blob).empty())
-    throw Error(ErrorKind::InvalidParameter, "a statistical model uses no covariates, so no feature moves its forecast",
-                what + " needs a network trained with feature_cols (arch gru, lstm, transformer, attention_lstm).");
+namespace {
+
+// The network on the device the settings pick now (they may have changed
+// since it was decoded), with their thread count applied.
+LoadedForecaster &network_on_runtime(DecodedForecaster &model, const RuntimeSettings &runtime) {
+  LoadedForecaster &m = model.network;
+  const torch::Device device = prepare_runtime(runtime);
+  if (device != m.device) {
+    m.net->to(device);
+    m.device = device;
+  }
+  return m;
 }
 
-std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
+}  // namespace
+
+std::vector<ForecastPoint> forecast(DecodedForecaster &model, int horizon, const RuntimeSettings &runtime,
                                     const TrainHooks &hooks, const FutureInputs &future) {
-  if (const std::string stat = statistical_state(blob); !stat.empty())
-    return finite_or_refused(forecast_statistical(stat, horizon, hooks, future));
-  LoadedForecaster m = load_forecaster(blob, runtime);
+  if (model.statistical) return finite_or_refused(forecast_statistical(*model.statistical, horizon, hooks, future));
+  LoadedForecaster &m = network_on_runtime(model, runtime);
   const ForecastState &st = m.state;
   horizon = checked_horizon(st, horizon);
   const Overrides ov = parse_overrides(future.overrides_json, st.numeric_features, st.text);
@@ -203,21 +216,29 @@ std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const Ru
       out.push_back({s.key, st.panel.time_at(s, last + h), yhat, yhat - half, yhat + half});
     }
   }
-  if (!st.fallback.empty()) {  // the series too short for the network: no covariates move them
+  if (model.fallback) {  // the series too short for the network: no covariates move them
     FutureInputs level_only;
     level_only.level = future.level;
-    const auto more = forecast_statistical(st.fallback, horizon, {}, level_only);
+    const auto more = forecast_statistical(*model.fallback, horizon, {}, level_only);
     out.insert(out.end(), more.begin(), more.end());
   }
   return finite_or_refused(std::move(out));
 }
 
-std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string &feature,
+std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
+                                    const TrainHooks &hooks, const FutureInputs &future) {
+  return forecast(*decode_forecaster(blob, runtime), horizon, runtime, hooks, future);
+}
+
+std::vector<SensitivityRow> sensitivity(DecodedForecaster &model, const std::string &feature,
                                         const std::vector<double> &deltas, bool relative, bool per_series,
                                         const RuntimeSettings &runtime, const TrainHooks &hooks,
                                         const FutureInputs &future) {
-  refuse_statistical(blob, "Sensitivity");
-  LoadedForecaster m = load_forecaster(blob, runtime);
+  // Sensitivity moves covariates, which a statistical model has none of.
+  if (model.statistical)
+    throw Error(ErrorKind::InvalidParameter, "a statistical model uses no covariates, so no feature moves its forecast",
+                "Sensitivity needs a network trained with feature_cols (arch gru, lstm, transformer, attention_lstm).");
+  LoadedForecaster &m = network_on_runtime(model, runtime);
   const ForecastState &st = m.state;
   auto f = std::find(st.numeric_features.begin(), st.numeric_features.end(), feature);
   if (f == st.numeric_features.end()) {
@@ -281,11 +302,17 @@ std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string
   return out;
 }
 
-std::vector<ExplanationRow> explain_forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
+std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string &feature,
+                                        const std::vector<double> &deltas, bool relative, bool per_series,
+                                        const RuntimeSettings &runtime, const TrainHooks &hooks,
+                                        const FutureInputs &future) {
+  return sensitivity(*decode_forecaster(blob, runtime), feature, deltas, relative, per_series, runtime, hooks, future);
+}
+
+std::vector<ExplanationRow> explain_forecast(DecodedForecaster &model, int horizon, const RuntimeSettings &runtime,
                                              const TrainHooks &hooks, const FutureInputs &future) {
-  if (const std::string stat = statistical_state(blob); !stat.empty())
-    return explain_statistical(stat, horizon, hooks, future);
-  LoadedForecaster m = load_forecaster(blob, runtime);
+  if (model.statistical) return explain_statistical(*model.statistical, horizon, hooks, future);
+  LoadedForecaster &m = network_on_runtime(model, runtime);
   const ForecastState &st = m.state;
   horizon = checked_horizon(st, horizon);
   if (st.numeric_features.empty())
@@ -333,6 +360,11 @@ std::vector<ExplanationRow> explain_forecast(std::string_view blob, int horizon,
       throw Error(ErrorKind::DataException, "the explanation of series \"" + r.series + "\" is not a finite number",
                   "The model holds values too large to compute with, or the covariates given are.");
   return out;
+}
+
+std::vector<ExplanationRow> explain_forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
+                                             const TrainHooks &hooks, const FutureInputs &future) {
+  return explain_forecast(*decode_forecaster(blob, runtime), horizon, runtime, hooks, future);
 }
 
 }  // namespace xb

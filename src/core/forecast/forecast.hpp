@@ -2,6 +2,7 @@
 // overrides of covariates, and the elasticity table built from them.
 // Public face to the PostgreSQL boundary (no torch here).
 #pragma once
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,7 +29,19 @@ struct FutureInputs {
   double level = 0;  // the interval's level; 0: the trained one (options.interval)
 };
 
-// horizon 0: the trained horizon. Larger than trained is refused.
+// A forecaster blob decoded and checked once (a network built with its
+// weights, or a statistical model's state), to apply many times: the
+// boundary keeps them between calls (pg/model_cache). Applying one is not
+// safe from two threads at once. Error(CorruptModel) for a blob that fails
+// a check, Error(InvalidParameter) for a blob of another kind.
+struct DecodedForecaster;  // core/forecast/forecast_state.hpp
+using SharedForecaster = std::shared_ptr<DecodedForecaster>;
+SharedForecaster decode_forecaster(std::string_view blob, const RuntimeSettings &runtime);
+
+// horizon 0: the trained horizon. Larger than trained is refused. Each
+// function below also takes the blob itself, decoded for that one call.
+std::vector<ForecastPoint> forecast(DecodedForecaster &model, int horizon, const RuntimeSettings &runtime,
+                                    const TrainHooks &hooks, const FutureInputs &future = {});
 std::vector<ForecastPoint> forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
                                     const TrainHooks &hooks, const FutureInputs &future = {});
 
@@ -41,6 +54,10 @@ struct SensitivityRow {
   double relative_change = 0;  // mean_forecast / baseline mean - 1
   double elasticity = 0;       // relative_change / delta (relative deltas; NaN at 0)
 };
+std::vector<SensitivityRow> sensitivity(DecodedForecaster &model, const std::string &feature,
+                                        const std::vector<double> &deltas, bool relative, bool per_series,
+                                        const RuntimeSettings &runtime, const TrainHooks &hooks,
+                                        const FutureInputs &future = {});
 std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string &feature,
                                         const std::vector<double> &deltas, bool relative, bool per_series,
                                         const RuntimeSettings &runtime, const TrainHooks &hooks,
@@ -61,6 +78,8 @@ struct ExplanationRow {
   std::string feature;
   double contribution = 0;
 };
+std::vector<ExplanationRow> explain_forecast(DecodedForecaster &model, int horizon, const RuntimeSettings &runtime,
+                                             const TrainHooks &hooks, const FutureInputs &future = {});
 std::vector<ExplanationRow> explain_forecast(std::string_view blob, int horizon, const RuntimeSettings &runtime,
                                              const TrainHooks &hooks, const FutureInputs &future = {});
 

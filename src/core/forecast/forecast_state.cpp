@@ -361,7 +361,10 @@ NetShape net_shape(const ForecastOptions &o, const WindowLayout &layout, int ser
 }
 
 LoadedForecaster load_forecaster(std::string_view bytes, const RuntimeSettings &runtime) {
-  ModelBlob blob = decode_blob(bytes);
+  return load_forecaster(decode_blob(bytes), runtime);
+}
+
+LoadedForecaster load_forecaster(ModelBlob blob, const RuntimeSettings &runtime) {
   if (blob.kind != ModelKind::Forecaster)
     throw Error(ErrorKind::InvalidParameter,
                 std::string("model is a ") + model_kind_name(blob.kind) + ", not a forecaster",

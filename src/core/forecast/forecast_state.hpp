@@ -4,10 +4,12 @@
 #pragma once
 #include "core/common/torch_api.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/common/blob.hpp"
 #include "core/forecast/covariates.hpp"
 #include "core/forecast/nets.hpp"
 #include "core/forecast/options.hpp"
@@ -99,5 +101,16 @@ struct LoadedForecaster {
 
 // Decodes, checks and loads a forecaster blob (Error CorruptModel / InvalidParameter).
 LoadedForecaster load_forecaster(std::string_view blob, const RuntimeSettings &runtime);
+// The same from a blob already decoded.
+LoadedForecaster load_forecaster(ModelBlob blob, const RuntimeSettings &runtime);
+
+// A forecaster blob decoded once (forecast.hpp): a statistical model's
+// state, or a network with its state and the statistical state of the
+// series too short for it.
+struct DecodedForecaster {
+  std::optional<StatState> statistical;
+  LoadedForecaster network;  // when not statistical
+  std::optional<StatState> fallback;
+};
 
 }  // namespace xb

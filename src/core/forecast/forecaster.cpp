@@ -10,6 +10,7 @@
 #include "core/common/blob.hpp"
 #include "core/forecast/covariates.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phase_clock.hpp"
 #include "core/common/limits.hpp"
 #include "core/forecast/forecast_state.hpp"
 #include "core/forecast/metrics.hpp"
@@ -389,23 +390,27 @@ TrainedForecaster train_too_short(const Prepared &p, const ForecastOptions &o, c
 }  // namespace
 
 TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions &o, const RuntimeSettings &runtime,
-                                   const TrainHooks &hooks) {
-  const auto start = std::chrono::steady_clock::now();
+                                   const TrainHooks &given_hooks) {
+  PhaseClock clock;
+  const TrainHooks hooks = clock.watch(given_hooks);
+  const auto timed = [&clock](TrainedForecaster out) {
+    out.seconds = clock.seconds();
+    out.prepare_seconds = clock.prepare_seconds();
+    return out;
+  };
   if (is_statistical(o.arch)) {
     const Panel panel = panel_of(rows, o, fit_text_encoding(rows), runtime, hooks);
     if (panel.series.empty()) throw Error(ErrorKind::InsufficientData, "the source has no rows to train on");
-    TrainedForecaster out = train_statistical(panel, o, runtime, hooks);
-    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return out;
+    clock.mark_prepared();
+    return timed(train_statistical(panel, o, runtime, hooks));
   }
   torch::Device device = prepare_runtime(runtime);
   const TextEncoding text = fit_text_encoding(rows);
   Prepared p = prepare(panel_of(rows, o, text, runtime, hooks), o, runtime);
   if (p.panel.series.empty()) {
     if (p.too_short.empty()) throw Error(ErrorKind::InsufficientData, "the source has no rows to train on");
-    TrainedForecaster out = train_too_short(p, o, runtime, hooks, true);  // nothing skipped: all statistical
-    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return out;
+    clock.mark_prepared();
+    return timed(train_too_short(p, o, runtime, hooks, true));  // nothing skipped: all statistical
   }
 
   TrainedForecaster out;
@@ -470,8 +475,7 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   out.rows_dropped = p.panel.dropped_rows;
   out.frequency = p.panel.freq.name();
   out.device = runtime_description(device);
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return out;
+  return timed(std::move(out));
 }
 
 void append_backtest_rows(std::vector<BacktestRow> &out, int fold, Micros cutoff, int horizon,

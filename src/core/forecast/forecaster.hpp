@@ -44,6 +44,7 @@ struct TrainedForecaster {
   std::string frequency;
   std::string device;
   double seconds = 0;
+  double prepare_seconds = 0;  // of seconds: until the first epoch began (core/common/phase_clock)
 };
 
 TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions &options,

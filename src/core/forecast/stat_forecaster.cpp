@@ -503,9 +503,8 @@ int forecast_steps(const StatState &st, int horizon, const TrainHooks &hooks, co
 
 }  // namespace
 
-std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
+std::vector<ForecastPoint> forecast_statistical(const StatState &st, int horizon, const TrainHooks &hooks,
                                                 const FutureInputs &future) {
-  const StatState st = StatState::from_json(state_json);
   horizon = forecast_steps(st, horizon, hooks, future);
   const std::vector<double> &q = interval_widths(future.level, st.options.interval, st.conformal_q, st.interval_levels);
   std::vector<ForecastPoint> out;
@@ -519,9 +518,8 @@ std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, i
   return out;
 }
 
-std::vector<ExplanationRow> explain_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
+std::vector<ExplanationRow> explain_statistical(const StatState &st, int horizon, const TrainHooks &hooks,
                                                 const FutureInputs &future) {
-  const StatState st = StatState::from_json(state_json);
   horizon = forecast_steps(st, horizon, hooks, future);
   std::vector<ExplanationRow> out;
   out.reserve(st.series.size() * static_cast<std::size_t>(horizon) * 2);

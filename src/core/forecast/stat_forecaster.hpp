@@ -37,7 +37,7 @@ void append_backtest_rows(std::vector<BacktestRow> &out, int fold, Micros cutoff
                           const ForecastPoints &model, const ForecastPoints &naive, const std::vector<int> &steps);
 
 // Applies a statistical blob's state (core/forecast/forecast_state.hpp).
-std::vector<ForecastPoint> forecast_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
+std::vector<ForecastPoint> forecast_statistical(const StatState &st, int horizon, const TrainHooks &hooks,
                                                 const FutureInputs &future);
 
 // The state moved onto new history (xb_retrain scores versions from one
@@ -53,7 +53,7 @@ StatState rebase_statistical(const StatState &st, const Panel &history, const Ru
 // up to it: "trend" (level and trend: the forecast without its seasonal
 // part, averaged over the recipe's members) and "seasonal" (the rest).
 // Error(InvalidParameter) for a version trained before the split was kept.
-std::vector<ExplanationRow> explain_statistical(const std::string &state_json, int horizon, const TrainHooks &hooks,
+std::vector<ExplanationRow> explain_statistical(const StatState &st, int horizon, const TrainHooks &hooks,
                                                 const FutureInputs &future);
 
 }  // namespace xb

@@ -14,6 +14,7 @@
 
 #include "core/tabular/metrics.hpp"
 #include "core/common/error.hpp"
+#include "core/common/phase_clock.hpp"
 #include "core/common/limits.hpp"
 #include "core/tabular/mlp.hpp"
 #include "core/image/encoder.hpp"
@@ -682,7 +683,6 @@ std::string hidden_list(const std::vector<int> &h) {
 TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions o, const RuntimeSettings &runtime,
                              const TrainHooks &hooks, std::string_view init_from_blob) {
   p.memory_limit = runtime.max_memory_bytes;
-  const auto start = std::chrono::steady_clock::now();
   const long n = static_cast<long>(rows.rows());
   if (rows.features.empty()) throw Error(ErrorKind::InvalidParameter, "feature_cols must name at least one column");
   if (image_column_of(rows.features) >= 0) o.apply_image_defaults();
@@ -816,8 +816,7 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   out.hyperparameters_json = hp.dump();
   out.classes = p.classes;
   out.device = runtime_description(device);
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return out;
+  return out;  // timed by the caller (train_classifier, train_regressor)
 }
 
 }  // namespace
@@ -825,13 +824,23 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
 TrainedTabular train_classifier(const TabularRows &rows, const TabularOptions &options, const RuntimeSettings &runtime,
                                 const TrainHooks &hooks, std::string_view init_from_blob) {
   if (!options.classifier) throw Error(ErrorKind::Internal, "classifier options expected");
-  return train_tabular(rows, classifier_problem(rows, options), options, runtime, hooks, init_from_blob);
+  PhaseClock clock;
+  TrainedTabular out =
+      train_tabular(rows, classifier_problem(rows, options), options, runtime, clock.watch(hooks), init_from_blob);
+  out.seconds = clock.seconds();
+  out.prepare_seconds = clock.prepare_seconds();
+  return out;
 }
 
 TrainedTabular train_regressor(const TabularRows &rows, const TabularOptions &options, const RuntimeSettings &runtime,
                                const TrainHooks &hooks, std::string_view init_from_blob) {
   if (options.classifier) throw Error(ErrorKind::Internal, "regressor options expected");
-  return train_tabular(rows, regressor_problem(rows), options, runtime, hooks, init_from_blob);
+  PhaseClock clock;
+  TrainedTabular out =
+      train_tabular(rows, regressor_problem(rows), options, runtime, clock.watch(hooks), init_from_blob);
+  out.seconds = clock.seconds();
+  out.prepare_seconds = clock.prepare_seconds();
+  return out;
 }
 
 }  // namespace xb

@@ -44,6 +44,7 @@ struct TrainedTabular {
   std::vector<long> test_rows;
   std::string device;
   double seconds = 0;
+  double prepare_seconds = 0;  // of seconds: until the first epoch began (core/common/phase_clock)
 };
 
 // init_from_blob: the blob of options.init_from's deployed version, or empty.

@@ -802,3 +802,51 @@ TEST(StatisticalForecaster, AForecastThatOverflowsIsRefusedAtTraining) {
     }
   }
 }
+
+// What the boundary's model cache relies on: a forecaster decoded once
+// forecasts, explains and moves as its blob does, call after call.
+TEST(Forecaster, ADecodedForecasterAppliesAsItsBlobDoesCallAfterCall) {
+  SeriesRows r = synthetic();
+  for (int t = 0; t < 3; ++t) {  // one series too short for the network: the fallback too
+    r.series_key.push_back("tiny");
+    r.time.push_back(static_cast<Micros>(t) * 7 * kMicrosPerDay);
+    r.target.push_back(10 + t);
+    r.features.push_back(1);
+  }
+  const auto same = [](const std::vector<ForecastPoint> &a, const std::vector<ForecastPoint> &b) {
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].series, b[i].series);
+      EXPECT_EQ(a[i].ts, b[i].ts);
+      EXPECT_EQ(a[i].yhat, b[i].yhat);
+      EXPECT_EQ(a[i].lo, b[i].lo);
+      EXPECT_EQ(a[i].hi, b[i].hi);
+    }
+  };
+  for (const std::string arch : {"gru", "auto"}) {
+    const ForecastOptions o = arch == "gru" ? small(arch) : parse_forecast_options(arch, 4, R"({"seed": 3})");
+    const TrainedForecaster m = train_forecaster(r, o, cpu(), {});
+    EXPECT_GT(m.prepare_seconds, 0) << arch;
+    EXPECT_LT(m.prepare_seconds, m.seconds) << arch << ": preparing is part of the training's time";
+    const SharedForecaster decoded = decode_forecaster(m.blob, cpu());
+    FutureInputs at80;
+    at80.level = 0.8;
+    for (int call = 0; call < 2; ++call) {
+      same(forecast(*decoded, 0, cpu(), {}), forecast(m.blob, 0, cpu(), {}));
+      same(forecast(*decoded, 2, cpu(), {}, at80), forecast(m.blob, 2, cpu(), {}, at80));
+      const auto e1 = explain_forecast(*decoded, 0, cpu(), {});
+      const auto e2 = explain_forecast(m.blob, 0, cpu(), {});
+      ASSERT_EQ(e1.size(), e2.size()) << arch;
+      for (std::size_t i = 0; i < e1.size(); ++i) EXPECT_EQ(e1[i].contribution, e2[i].contribution);
+    }
+    if (arch == "gru") {
+      const auto s1 = sensitivity(*decoded, "price", {-0.1, 0.1}, true, true, cpu(), {});
+      const auto s2 = sensitivity(m.blob, "price", {-0.1, 0.1}, true, true, cpu(), {});
+      ASSERT_EQ(s1.size(), s2.size());
+      for (std::size_t i = 0; i < s1.size(); ++i) EXPECT_EQ(s1[i].mean_forecast, s2[i].mean_forecast);
+    } else {
+      EXPECT_THROW(sensitivity(*decoded, "price", {0.1}, true, false, cpu(), {}), Error);
+    }
+  }
+  EXPECT_THROW(decode_forecaster("not a model", cpu()), Error);
+}
