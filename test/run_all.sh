@@ -19,7 +19,9 @@
 #   7b. prove test/concurrency/run.sh (8 pgbench sessions training and
 #      forecasting for XB_CONCURRENCY_SECONDS, default 60; TAP) and
 #      test/concurrency/retrain_lock.sh (two sessions: retrain and refresh
-#      wait for the name's lock before reading the deployed version)
+#      wait for the name's lock before reading the deployed version) and
+#      test/concurrency/training_threads.sh (xb.max_training_threads: a
+#      training waits for, or shares, the server's training threads)
 #   7b'. prove test/cron/run.sh (a pg_cron job retrains and refreshes a
 #      forecaster; recorded as succeeded; up to about 70 s)
 #   7b''. prove test/tour/run.sh (the README's tour, every sql block as
@@ -409,7 +411,7 @@ main() {
         run_regress
         run_pgtap
         run_prove concurrency test/concurrency/run.sh test/concurrency/retrain_lock.sh \
-            test/concurrency/trainings_view.sh
+            test/concurrency/trainings_view.sh test/concurrency/training_threads.sh
         run_prove cron test/cron/run.sh
         run_prove tour test/tour/run.sh
         run_prove upgrade test/upgrade/run.sh

@@ -16,6 +16,7 @@
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
+#include "pg/training_threads.hpp"
 #include "pg/interrupts.hpp"
 #include "pg/result_rows.hpp"
 #include "pg/series_agg_state.hpp"
@@ -130,7 +131,8 @@ FittedGroup fit_group(FunctionCallInfo fcinfo, const SeriesAggState *state, std:
     g.options.forecast.user_json = with_time_zone(g.options.forecast.user_json, "UTC");
   }
   const std::string label = g.options.series.empty() ? function : function + (": series " + g.options.series);
-  g.trained = train_forecaster(rows_of(state, g.options.series), g.options.forecast, runtime_settings(),
+  const TrainingThreads threads(runtime_settings());
+  g.trained = train_forecaster(rows_of(state, g.options.series), g.options.forecast, threads.runtime(),
                                backend_hooks(label.c_str()));
   return g;
 }

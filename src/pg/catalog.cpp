@@ -487,13 +487,15 @@ namespace xb::pg {
 namespace {
 
 // Runs a read-only query with one parameter; copies nothing, the caller reads SPI_tuptable.
+// With a new snapshot, as find_model reads: a row it found (committed since
+// the statement began, say) is seen here too.
 uint64 select_one(const char *sql, Oid type, Datum value) {
   Params p;
   p.add(type, value);
   const Params *pp = &p;
   uint64 n = 0;
   pg_call([&] {
-    SPI_execute_with_args(sql, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values), pp->nulls, true, 1);
+    SPI_execute_with_args(sql, 1, const_cast<Oid *>(pp->types), const_cast<Datum *>(pp->values), pp->nulls, false, 1);
     n = SPI_processed;
   });
   return n;

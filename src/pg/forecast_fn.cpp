@@ -118,9 +118,12 @@ long train_and_store(NewForecaster &model, bool stored_source, const BeforeStore
     pg_call([&] { ereport(NOTICE, (errmsg("%s", note.c_str()))); });
   }
   model.train_rows = static_cast<long>(rows.rows());
-  const TrainingActivity activity(model.name.c_str(), "training");
-  TrainedForecaster trained = train_forecaster(rows, options, runtime_settings(), activity.hooks());
-  if (before_store) before_store(rows, options, trained);
+  TrainedForecaster trained;
+  {  // its training threads are given back before the catalog writes wait for the name's lock
+    const TrainingActivity activity(model.name.c_str(), "training");
+    trained = train_forecaster(rows, options, activity.runtime(), activity.hooks());
+    if (before_store) before_store(rows, options, trained);
+  }
   model.trained = &trained;
   return insert_forecaster(model);
 }
@@ -180,7 +183,7 @@ XB_FUNCTION(xb_retrain_forecaster) {
         const TrainingActivity activity(name.c_str(), "comparing");
         VersionComparison c;
         try {
-          c = compare_on_newest(was.bytes, trained.blob, rows, spec, runtime_settings(), activity.hooks());
+          c = compare_on_newest(was.bytes, trained.blob, rows, spec, activity.runtime(), activity.hooks());
         } catch (const Error &e) {  // the new version still stands; only a cancel ends the retrain
           if (e.kind() == ErrorKind::Interrupted) throw;
           c.why_none = std::string("the versions could not be compared (") + e.what() + ")";
@@ -317,7 +320,7 @@ XB_FUNCTION(xb_backtest) {
   std::vector<BacktestRow> result;
   {
     const TrainingActivity activity(name.c_str(), "backtest");
-    result = backtest(rows, options, folds.value_or(3), step.value_or(m.horizon), runtime_settings(), activity.hooks());
+    result = backtest(rows, options, folds.value_or(3), step.value_or(m.horizon), activity.runtime(), activity.hooks());
   }
   ResultRows out(fcinfo);
   for (const auto &r : result) {

@@ -16,6 +16,7 @@ int progress_every_setting = 10;
 int max_train_rows_setting = 10000000;
 int max_train_memory_setting = 4096;  // MB
 int model_cache_size_setting = 16;
+int max_training_threads_setting = 0;
 
 // Any role may set these two, so each is bounded: LibTorch starts its
 // intra-op threads per backend (more threads than cores only oversubscribe,
@@ -56,6 +57,16 @@ void define_settings() {
       "xb.model_cache_size", "Models each backend keeps decoded between calls (0: none).",
       "At most 64. Entries are keyed by model id and version: training or deploying a version is seen at once.",
       &model_cache_size_setting, 16, 0, kMaxCachedModels, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  // The machine's cores by default: trainings of every session together
+  // then run one thread a core.
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  DefineCustomIntVariable("xb.max_training_threads",
+                          "Threads all trainings of the server may use at once (0: no cap); the default is the "
+                          "machine's cores.",
+                          "A training takes as many as xb.threads asks for that are free, at least one, and waits "
+                          "for one when none is.",
+                          &max_training_threads_setting, static_cast<int>(std::clamp<long>(cores, 1, 4096)), 0, 4096,
+                          PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("xb");
 }
 
@@ -71,5 +82,6 @@ RuntimeSettings runtime_settings() {
 int progress_every() { return progress_every_setting; }
 long max_train_rows() { return max_train_rows_setting; }
 int model_cache_size() { return model_cache_size_setting; }
+int max_training_threads() { return max_training_threads_setting; }
 
 }  // namespace xb::pg

@@ -55,7 +55,8 @@ void report_activity(const char *text) {
 // The text is built whole and handed to pgstat_report_activity, which cuts it
 // to track_activity_query_size on a character boundary (a fixed buffer
 // could cut a multibyte model name in the middle of a character).
-TrainingActivity::TrainingActivity(const char *model_name, const char *phase) : model_name_(model_name), phase_(phase) {
+TrainingActivity::TrainingActivity(const char *model_name, const char *phase)
+    : threads_(runtime_settings()), model_name_(model_name), phase_(phase) {
   report_activity((std::string(kActivityPrefix) + " phase=" + phase_ + " model=" + model_name_).c_str());
 }
 

@@ -2,6 +2,7 @@
 // timeout checks, progress and notices as NOTICEs.
 #pragma once
 #include "core/common/train_hooks.hpp"
+#include "pg/training_threads.hpp"
 
 namespace xb::pg {
 
@@ -28,8 +29,12 @@ class TrainingActivity {
   TrainingActivity &operator=(const TrainingActivity &) = delete;
   // backend_hooks whose on_epoch also reports the epoch here.
   TrainHooks hooks() const;
+  // The xb.* settings with the threads this training was granted
+  // (pg/training_threads: held while it lives).
+  const RuntimeSettings &runtime() const { return threads_.runtime(); }
 
  private:
+  TrainingThreads threads_;
   const char *model_name_;
   const char *phase_;
 };

@@ -52,11 +52,14 @@ long train_and_store(NewTabularModel &model, bool stored_source, const BeforeSto
     read();
   model.read_seconds = read_clock.seconds();
   model.train_rows = static_cast<long>(rows.rows());
-  const TrainingActivity activity(model.name.c_str(), "training");
-  const TrainHooks hooks = activity.hooks();
-  TrainedTabular trained = classifier ? train_classifier(rows, options, runtime_settings(), hooks, init_from)
-                                      : train_regressor(rows, options, runtime_settings(), hooks, init_from);
-  if (before_store) before_store(rows, trained);
+  TrainedTabular trained;
+  {  // its training threads are given back before the catalog writes wait for the name's lock
+    const TrainingActivity activity(model.name.c_str(), "training");
+    const TrainHooks hooks = activity.hooks();
+    trained = classifier ? train_classifier(rows, options, activity.runtime(), hooks, init_from)
+                         : train_regressor(rows, options, activity.runtime(), hooks, init_from);
+    if (before_store) before_store(rows, trained);
+  }
   model.trained = &trained;
   const long id = insert_tabular_model(model);
   for (const auto &[message, hint] : trained.warnings) {
@@ -160,7 +163,7 @@ XB_FUNCTION(xb_retrain_tabular) {
     const TrainingActivity activity(name.c_str(), "comparing");
     VersionComparison c;
     try {
-      c = compare_on_rows(was.bytes, trained.blob, rows, trained.test_rows, runtime_settings(), activity.hooks());
+      c = compare_on_rows(was.bytes, trained.blob, rows, trained.test_rows, activity.runtime(), activity.hooks());
     } catch (const Error &e) {  // the new version still stands; only a cancel ends the retrain
       if (e.kind() == ErrorKind::Interrupted) throw;
       c.why_none = std::string("the versions could not be compared (") + e.what() + ")";

@@ -14,7 +14,11 @@ torch::Device prepare_runtime(const RuntimeSettings &settings) {
     at::set_num_interop_threads(1);
     interop_set = true;
   }
-  if (settings.threads > 0 && at::get_num_threads() != settings.threads) at::set_num_threads(settings.threads);
+  // 0 restores LibTorch's own default: a training granted fewer threads
+  // (xb.max_training_threads) leaves none of that behind for the next call.
+  static const int default_threads = at::get_num_threads();
+  const int threads = settings.threads > 0 ? settings.threads : default_threads;
+  if (at::get_num_threads() != threads) at::set_num_threads(threads);
 
   const std::string &want = settings.device;
   if (want == "cpu") return torch::kCPU;

@@ -1,0 +1,72 @@
+#include "pg/training_threads.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+
+#include "pg/guard.hpp"
+#include "pg/guc.hpp"
+
+extern "C" {
+#include "storage/lock.h"
+}
+
+namespace xb::pg {
+namespace {
+
+constexpr uint32 kXbClass = 0x7862;  // "xb"
+constexpr uint16 kTokenKind = 3;     // pg_advisory_lock's own tags use 1 and 2
+
+LOCKTAG token_tag(int token) {
+  LOCKTAG tag;
+  SET_LOCKTAG_ADVISORY(tag, InvalidOid, kXbClass, static_cast<uint32>(token), kTokenKind);
+  return tag;
+}
+
+int machine_cores() {
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  return cores > 0 ? static_cast<int>(cores) : 1;
+}
+
+}  // namespace
+
+TrainingThreads::TrainingThreads(const RuntimeSettings &runtime) : runtime_(runtime) {
+  const int cap = max_training_threads();
+  const int wanted = runtime.threads > 0 ? runtime.threads : machine_cores();
+  if (cap <= 0) {  // no cap
+    runtime_.threads = wanted;
+    return;
+  }
+  // Transaction locks: an error or a cancel gives them back with the
+  // (sub)transaction, whatever C++ does; the destructor gives them back
+  // as soon as the training is over.
+  for (int token = 0; token < cap && static_cast<int>(held_.size()) < wanted; ++token) {
+    LockAcquireResult got = LOCKACQUIRE_NOT_AVAIL;
+    const LOCKTAG tag = token_tag(token);
+    pg_call([&] { got = LockAcquire(&tag, ExclusiveLock, false, true); });
+    if (got != LOCKACQUIRE_NOT_AVAIL) held_.push_back(token);
+  }
+  if (held_.empty()) {
+    const std::string note = "waiting for a training thread: all " + std::to_string(cap) +
+                             " of xb.max_training_threads are in use by other trainings";
+    pg_call([&] { ereport(NOTICE, (errmsg("%s", note.c_str()))); });
+    const int token = MyProcPid % cap;
+    const LOCKTAG tag = token_tag(token);
+    pg_call([&] { LockAcquire(&tag, ExclusiveLock, false, false); });
+    held_.push_back(token);
+  }
+  runtime_.threads = static_cast<int>(held_.size());
+}
+
+TrainingThreads::~TrainingThreads() {
+  for (int token : held_) {
+    const LOCKTAG tag = token_tag(token);
+    try {  // LockRelease only warns; should it ever fail, the transaction's end releases the token
+      pg_call([&] { LockRelease(&tag, ExclusiveLock, false); });
+    } catch (...) {
+    }
+  }
+}
+
+}  // namespace xb::pg
