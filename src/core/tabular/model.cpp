@@ -11,6 +11,7 @@
 #include <numeric>
 #include <optional>
 #include <random>
+#include <set>
 
 #include "core/tabular/metrics.hpp"
 #include "core/common/error.hpp"
@@ -48,9 +49,12 @@ struct Problem {
 Problem classifier_problem(const TabularRows &rows, const TabularOptions &o) {
   Problem p;
   p.label_type = rows.label_type;
-  std::vector<std::string> classes = rows.labels;
-  std::sort(classes.begin(), classes.end());
-  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+  // The distinct labels, without copying a row's (a label per row can be
+  // millions of strings); more than the bound stops the count.
+  std::set<std::string> distinct;
+  for (const auto &l : rows.labels)
+    if (distinct.insert(l).second && distinct.size() > 1000) break;
+  std::vector<std::string> classes(distinct.begin(), distinct.end());
   if (rows.label_type == LabelType::Integer)
     std::sort(classes.begin(), classes.end(),
               [](const auto &a, const auto &b) { return std::stoll(a) < std::stoll(b); });
@@ -60,8 +64,7 @@ Problem classifier_problem(const TabularRows &rows, const TabularOptions &o) {
                     (classes.empty() ? std::string() : " (\"" + classes[0] + "\")"),
                 "A classifier needs rows of at least two classes; check the source's filter.");
   if (classes.size() > 1000)
-    throw Error(ErrorKind::DataException,
-                "label column \"" + rows.label_name + "\" has " + std::to_string(classes.size()) + " classes",
+    throw Error(ErrorKind::DataException, "label column \"" + rows.label_name + "\" has more than 1000 classes",
                 "A classifier takes at most 1000 classes; is this a numeric target for xb_train_regressor?");
   std::map<std::string, int> index;
   for (std::size_t c = 0; c < classes.size(); ++c) index[classes[c]] = static_cast<int>(c);
@@ -352,14 +355,30 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
   return run;
 }
 
+// The members' mean output for rows idx, row after row (a class's
+// probabilities, or a value), encoded and run a chunk at a time: a split of
+// millions of rows never needs its encoded copy or its activations whole.
+std::vector<double> member_outputs(Run &run, const Problem &p, const std::vector<TabularColumn> &cols,
+                                   const std::vector<long> &idx, const torch::Device &device) {
+  constexpr std::size_t kChunk = 65536;
+  std::vector<double> out;
+  for (std::size_t start = 0; start < idx.size(); start += kChunk) {
+    const std::vector<long> chunk(idx.begin() + static_cast<long>(start),
+                                  idx.begin() + static_cast<long>(std::min(idx.size(), start + kChunk)));
+    const torch::Tensor v =
+        predict_members(run.nets, tensors_for(run, p, cols, chunk, {}), p.head, device).contiguous();
+    out.insert(out.end(), v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
+  }
+  return out;
+}
+
 ClassPredictions class_predictions(Run &run, const Problem &p, const std::vector<TabularColumn> &cols,
                                    const std::vector<long> &idx, const torch::Device &device) {
   ClassPredictions out;
   out.classes = static_cast<int>(p.classes.size());
   out.positive = p.positive;
   out.threshold = run.threshold;
-  auto probs = predict_members(run.nets, tensors_for(run, p, cols, idx, {}), p.head, device).contiguous();
-  out.probs.assign(probs.data_ptr<double>(), probs.data_ptr<double>() + probs.numel());
+  out.probs = member_outputs(run, p, cols, idx, device);
   for (long r : idx) out.actual.push_back(p.y[r]);
   return out;
 }
@@ -376,8 +395,7 @@ ClassPredictions majority_predictions(const Run &run, const Problem &p, const st
 
 std::vector<double> value_predictions(Run &run, const Problem &p, const std::vector<TabularColumn> &cols,
                                       const std::vector<long> &idx, const torch::Device &device) {
-  auto v = predict_members(run.nets, tensors_for(run, p, cols, idx, {}), p.head, device).contiguous();
-  std::vector<double> out(v.data_ptr<double>(), v.data_ptr<double>() + v.numel());
+  std::vector<double> out = member_outputs(run, p, cols, idx, device);
   for (double &x : out) x = x * run.target_std + run.target_mean;
   return out;
 }
@@ -436,8 +454,33 @@ std::pair<std::string, double> importance_score(Run &run, const Problem &p, cons
 std::vector<FeatureImportance> permutation_importance(Run &run, const Problem &p, const TabularRows &rows,
                                                       const std::vector<long> &test, const TabularOptions &o,
                                                       const torch::Device &device, const TrainHooks &hooks) {
-  std::vector<TabularColumn> cols = rows.features;
-  const auto [metric, base] = importance_score(run, p, cols, test, device);
+  // Only the rows scored are copied, renumbered from 0 (a column of every
+  // row can take hundreds of MB); the permutations are those of the test
+  // list's positions, as before.
+  std::vector<TabularColumn> cols;
+  for (const TabularColumn &c : rows.features) {
+    TabularColumn kept;
+    kept.name = c.name;
+    kept.numeric = c.numeric;
+    kept.image = c.image;
+    for (long r : test)
+      if (c.numeric)
+        kept.numbers.push_back(c.numbers[r]);
+      else
+        kept.texts.push_back(c.texts[r]);
+    cols.push_back(std::move(kept));
+  }
+  Problem q = p;
+  q.y.clear();
+  q.target.clear();
+  q.strata.clear();
+  for (long r : test) {
+    if (!p.y.empty()) q.y.push_back(p.y[r]);
+    if (!p.target.empty()) q.target.push_back(p.target[r]);
+  }
+  std::vector<long> idx(test.size());
+  std::iota(idx.begin(), idx.end(), 0L);
+  const auto [metric, base] = importance_score(run, q, cols, idx, device);
   SplitRng rng(static_cast<std::uint64_t>(o.seed) + 7919);
   std::vector<FeatureImportance> out;
   for (std::size_t f = 0; f < cols.size(); ++f) {
@@ -445,15 +488,15 @@ std::vector<FeatureImportance> permutation_importance(Run &run, const Problem &p
     std::vector<double> drops;
     for (int rep = 0; rep < o.importance_repeats; ++rep) {
       stop_if_interrupted(hooks);
-      std::vector<long> from = test;
+      std::vector<long> from = idx;
       rng.shuffle(from);
-      for (std::size_t i = 0; i < test.size(); ++i) {
+      for (std::size_t i = 0; i < idx.size(); ++i) {
         if (original.numeric)
-          cols[f].numbers[test[i]] = original.numbers[from[i]];
+          cols[f].numbers[i] = original.numbers[from[i]];
         else
-          cols[f].texts[test[i]] = original.texts[from[i]];
+          cols[f].texts[i] = original.texts[from[i]];
       }
-      drops.push_back(base - importance_score(run, p, cols, test, device).second);
+      drops.push_back(base - importance_score(run, q, cols, idx, device).second);
     }
     cols[f] = original;
     auto [mean, sd] = mean_and_std(drops);

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
-#include <unordered_map>
+#include <numeric>
 
 namespace xb {
 namespace {
@@ -63,15 +63,26 @@ std::vector<std::uint64_t> row_keys(const TabularRows &rows, std::uint64_t seed)
         if (c.texts[r]) fnv_text(keys[r], *c.texts[r]);
       }
     }
-  // Copies of one row are told apart by their count (the first copy, the
-  // second, ...): a table of few distinct rows still splits about evenly,
-  // and the first k copies keep their keys as more copies arrive.
-  std::unordered_map<std::uint64_t, std::uint64_t> copies;
   for (std::size_t r = 0; r < n; ++r) {
     if (r < rows.labels.size()) fnv_text(keys[r], rows.labels[r]);
     if (r < rows.targets.size()) fnv_number(keys[r], rows.targets[r]);
-    const std::uint64_t copy = copies[keys[r]]++;
-    keys[r] = splitmix(keys[r] ^ splitmix(seed) ^ splitmix(splitmix(copy)));
+  }
+  // Copies of one row are told apart by their count (the first copy, the
+  // second, ... in row order): a table of few distinct rows still splits
+  // about evenly, and the first k copies keep their keys as more copies
+  // arrive. Counted on the rows sorted by hash, not in a hash table, which
+  // would take several times the rows' own memory.
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return keys[a] < keys[b] || (keys[a] == keys[b] && a < b); });
+  for (std::size_t i = 0; i < n;) {
+    const std::uint64_t hash = keys[order[i]];
+    std::size_t end = i;
+    while (end < n && keys[order[end]] == hash) ++end;
+    for (std::size_t copy = 0; i + copy < end; ++copy)
+      keys[order[i + copy]] = splitmix(hash ^ splitmix(seed) ^ splitmix(splitmix(copy)));
+    i = end;
   }
   return keys;
 }
