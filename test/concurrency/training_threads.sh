@@ -35,7 +35,7 @@ CREATE TABLE sales AS
 SELECT s AS store, DATE '2020-01-01' + i AS day, 100 + 10 * s + 5 * sin(i / 3.0) AS units
 FROM generate_series(1, 2) s, generate_series(0, 59) i;
 SQL
-cores=$(nproc)
+cores=$(getconf _NPROCESSORS_ONLN)  # what the server counts (sysconf), whatever this shell's affinity
 # The setting exists once xb is loaded (by its first call, or LOAD).
 cap() { q -c "LOAD 'xb'" -c "SHOW xb.max_training_threads"; }
 tap "$([[ $(cap) == "$cores" ]]; echo $?)" "xb.max_training_threads defaults to the machine's cores ($cores)" "$(cap)"
@@ -60,7 +60,7 @@ start_long_training() {
         ARRAY['store'], NULL, 4, 'gru', '{\"epochs\": 100000, \"patience\": 100000, \"lookback\": 8, \"hidden\": 8}')" \
         >"$TMP/a.out" 2>&1 &
     A_PID=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do
         [[ $(tokens_held) == 1 ]] && return 0
         sleep 0.1
     done
@@ -77,8 +77,9 @@ train_b() {
         -c "SELECT xb_train_forecaster('$2', 'sales', 'day', 'units', ARRAY['store'], NULL, 4, 'gru',
               '{\"epochs\": 2, \"lookback\": 8, \"hidden\": 4, \"seed\": 1}')" >"$1" 2>&1
 }
+# Up to 30 s: the waiting session first loads xb and LibTorch on a busy machine.
 waits_for_token() {
-    for _ in $(seq 50); do
+    for _ in $(seq 300); do
         [[ $(q -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'
                      AND datname = current_database()") -ge 1 ]] && return 0
         sleep 0.1
@@ -106,7 +107,7 @@ tap "$([[ $(tokens_held) == 0 ]]; echo $?)" "no token is held once both are done
 start_long_training || { echo "Bail out! session A holds no token"; exit 1; }
 train_b "$TMP/c.out" cancelled &
 C_PID=$!
-waits_for_token
+waits_for_token || { echo "Bail out! the second training never waited for the token"; exit 1; }
 q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database()
         AND wait_event_type = 'Lock' AND wait_event = 'advisory'" >/dev/null
 wait "$C_PID"
