@@ -5,7 +5,7 @@
 -- training part). Runs in one transaction, rolled back.
 \ir preamble.psql
 
-SELECT plan(35);
+SELECT plan(38);
 
 SET LOCAL xb.progress_every = 0;
 
@@ -97,6 +97,13 @@ SELECT ok((SELECT count(*) FROM xb.model_metrics mm JOIN xb.models m ON m.id = m
           AND NOT EXISTS (SELECT FROM xb.model_metrics mm JOIN xb.models m ON m.id = mm.model_id
                           WHERE m.name = 'pgtap20_units' AND mm.split = 'test'),
           'refit: the chosen trial''s folds give the cv metrics, and no test split is held out');
+SELECT is((SELECT m.hyperparameters->>'ensemble' FROM xb.models m WHERE m.name = 'pgtap20_units'), '5',
+          'the refit model averages 5 seeds, where one seed''s draw varies as much as the trials do');
+SELECT lives_ok($$SELECT xb_train_regressor('pgtap20_units_one', 'dress_totals', 'units', ARRAY['style', 'price'],
+                  '{"epochs": 5, "hidden": [[], [8]], "refit": true, "ensemble": 1, "seed": 4}')$$,
+                'a refit with "ensemble" given ...');
+SELECT is((SELECT m.hyperparameters->>'ensemble' FROM xb.models m WHERE m.name = 'pgtap20_units_one'), '1',
+          '... keeps it');
 
 SELECT lives_ok($$SELECT xb_train_classifier('pgtap20_default_space', 'dresses', 'recommendation', ARRAY['style', 'price'],
                   '{"epochs": 5, "search": "random", "trials": 2, "search_folds": 2, "seed": 4}')$$,

@@ -29,6 +29,9 @@
 namespace xb {
 namespace {
 
+// Members of the model a search refits on every row, unless "ensemble" is given.
+constexpr int kRefitMembers = 5;
+
 using nlohmann::json;
 using Metrics = std::vector<std::pair<std::string, double>>;
 
@@ -470,10 +473,13 @@ std::vector<FeatureImportance> permutation_importance(Run &run, const Problem &p
         kept.texts.push_back(c.texts[r]);
     cols.push_back(std::move(kept));
   }
-  Problem q = p;
-  q.y.clear();
-  q.target.clear();
-  q.strata.clear();
+  Problem q;  // p's settings, with the scored rows' labels only (not a copy of every row's first)
+  q.classifier = p.classifier;
+  q.head = p.head;
+  q.label_type = p.label_type;
+  q.classes = p.classes;
+  q.positive = p.positive;
+  q.memory_limit = p.memory_limit;
   for (long r : test) {
     if (!p.y.empty()) q.y.push_back(p.y[r]);
     if (!p.target.empty()) q.target.push_back(p.target[r]);
@@ -761,6 +767,7 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   TrainedTabular out;
   std::optional<SearchResult> searched;
   if (o.search != "none") {
+    const bool members_given = o.given.count("ensemble") > 0;
     searched = search_options(rows, p, o, rest, device, hooks, src ? &*src : nullptr);
     o = searched->chosen;
     out.trials = searched->trials;
@@ -771,6 +778,12 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
       // parts chose it, or it was given).
       const FoldScores &chosen = searched->chosen_scores;
       o.val_fraction = 0;
+      // The search's score averages its folds' models over their seeds;
+      // one refit model is a single seed's draw, whose variance on a few
+      // hundred rows is as large as the differences between trials. Unless
+      // "ensemble" was given, kRefitMembers seeds are averaged (5 trainings
+      // beside the search's trials x folds).
+      if (!members_given) o.ensemble = std::max(o.ensemble, kRefitMembers);
       o.epochs = std::max(1, static_cast<int>(std::lround(mean_and_std(chosen.best_epochs).first)));
       const auto thresholds = chosen.model.find("threshold");
       if (thresholds != chosen.model.end() && !thresholds->second.empty()) {
