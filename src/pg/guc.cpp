@@ -1,10 +1,9 @@
 #include "pg/guc.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 
+#include "core/common/cores.hpp"
 #include "pg/postgres.hpp"
 
 namespace xb::pg {
@@ -42,9 +41,10 @@ void define_settings() {
   DefineCustomStringVariable("xb.device", "Device xb trains and predicts on: auto, cpu, cuda or cuda:N.",
                              "auto uses a GPU when the build links a CUDA LibTorch and one is present.",
                              &device_setting, "auto", PGC_USERSET, 0, check_device, nullptr, nullptr);
-  DefineCustomIntVariable("xb.threads", "LibTorch intra-op threads per backend (0: LibTorch's default).",
-                          "At most 64, and never more than the machine's cores.", &threads_setting, 0, 0, kMaxThreads,
-                          PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "xb.threads", "LibTorch intra-op threads per backend (0: LibTorch's default).",
+      "At most 64, and never more than the cores the server may use (its CPU affinity and cgroup quota).",
+      &threads_setting, 0, 0, kMaxThreads, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("xb.progress_every", "Epochs between training progress NOTICEs (0: none).", nullptr,
                           &progress_every_setting, 10, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("xb.max_train_rows", "Largest source, in rows, that training accepts.", nullptr,
@@ -57,24 +57,22 @@ void define_settings() {
       "xb.model_cache_size", "Models each backend keeps decoded between calls (0: none).",
       "At most 64. Entries are keyed by model id and version: training or deploying a version is seen at once.",
       &model_cache_size_setting, 16, 0, kMaxCachedModels, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-  // The machine's cores by default: trainings of every session together
-  // then run one thread a core.
-  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  // The cores the server may use by default: trainings of every session
+  // together then run one thread a core.
+  const int cores = usable_cores();
   DefineCustomIntVariable("xb.max_training_threads",
                           "Threads all trainings of the server may use at once (0: no cap); the default is the "
-                          "machine's cores.",
+                          "cores the server may use.",
                           "A training takes as many as xb.threads asks for that are free, at least one, and waits "
                           "for one when none is.",
-                          &max_training_threads_setting, static_cast<int>(std::clamp<long>(cores, 1, 4096)), 0, 4096,
-                          PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+                          &max_training_threads_setting, cores, 0, 4096, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("xb");
 }
 
 RuntimeSettings runtime_settings() {
   RuntimeSettings s;
   s.device = device_setting ? device_setting : "auto";
-  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  s.threads = cores > 0 ? std::min<long>(threads_setting, cores) : threads_setting;
+  s.threads = std::min(threads_setting, usable_cores());
   s.max_memory_bytes = static_cast<double>(max_train_memory_setting) * 1024.0 * 1024.0;
   return s;
 }

@@ -1,10 +1,9 @@
 #include "pg/training_threads.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <string>
 
+#include "core/common/cores.hpp"
 #include "pg/guard.hpp"
 #include "pg/guc.hpp"
 
@@ -24,16 +23,11 @@ LOCKTAG token_tag(int token) {
   return tag;
 }
 
-int machine_cores() {
-  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  return cores > 0 ? static_cast<int>(cores) : 1;
-}
-
 }  // namespace
 
 TrainingThreads::TrainingThreads(const RuntimeSettings &runtime) : runtime_(runtime) {
   const int cap = max_training_threads();
-  const int wanted = runtime.threads > 0 ? runtime.threads : machine_cores();
+  const int wanted = runtime.threads > 0 ? runtime.threads : usable_cores();
   if (cap <= 0) {  // no cap
     runtime_.threads = wanted;
     return;
@@ -41,12 +35,16 @@ TrainingThreads::TrainingThreads(const RuntimeSettings &runtime) : runtime_(runt
   // Transaction locks: an error or a cancel gives them back with the
   // (sub)transaction, whatever C++ does; the destructor gives them back
   // as soon as the training is over.
-  for (int token = 0; token < cap && static_cast<int>(held_.size()) < wanted; ++token) {
-    LockAcquireResult got = LOCKACQUIRE_NOT_AVAIL;
-    const LOCKTAG tag = token_tag(token);
-    pg_call([&] { got = LockAcquire(&tag, ExclusiveLock, false, true); });
-    if (got != LOCKACQUIRE_NOT_AVAIL) held_.push_back(token);
-  }
+  const auto take_free = [&](int except) {
+    for (int token = 0; token < cap && static_cast<int>(held_.size()) < wanted; ++token) {
+      if (token == except) continue;
+      LockAcquireResult got = LOCKACQUIRE_NOT_AVAIL;
+      const LOCKTAG tag = token_tag(token);
+      pg_call([&] { got = LockAcquire(&tag, ExclusiveLock, false, true); });
+      if (got != LOCKACQUIRE_NOT_AVAIL) held_.push_back(token);
+    }
+  };
+  take_free(-1);
   if (held_.empty()) {
     const std::string note = "waiting for a training thread: all " + std::to_string(cap) +
                              " of xb.max_training_threads are in use by other trainings";
@@ -55,6 +53,8 @@ TrainingThreads::TrainingThreads(const RuntimeSettings &runtime) : runtime_(runt
     const LOCKTAG tag = token_tag(token);
     pg_call([&] { LockAcquire(&tag, ExclusiveLock, false, false); });
     held_.push_back(token);
+    // The training it waited for may have given back more than this one.
+    take_free(token);
   }
   runtime_.threads = static_cast<int>(held_.size());
 }

@@ -3,7 +3,7 @@
 // lock manager on an advisory tag of no database, so every database and
 // backend shares them. A training takes as many free tokens as it wants
 // threads, at least one, waiting for one (cancellable, under lock_timeout)
-// when none is free; so eight sessions training at once on a 2-core machine
+// when none is free, and then taking any others freed by then; so eight sessions training at once on a 2-core machine
 // run two threads in all, not sixteen. pg_locks shows the tokens held as
 // advisory locks of database 0 (classid 30818, 'xb'; objsubid 3).
 #pragma once
@@ -15,7 +15,7 @@ namespace xb::pg {
 
 class TrainingThreads {
  public:
-  // Takes up to `runtime.threads` tokens (xb.threads, 0: the machine's cores).
+  // Takes up to `runtime.threads` tokens (xb.threads, 0: usable_cores()).
   explicit TrainingThreads(const RuntimeSettings &runtime);
   ~TrainingThreads();  // gives them back
   TrainingThreads(const TrainingThreads &) = delete;

@@ -4,7 +4,8 @@
 # one thread; session B then trains another. Under a cap of one thread B
 # waits for A's token (a NOTICE says so, pg_stat_activity shows a lock wait,
 # a cancel ends the wait cleanly), and trains once A is done; under a cap of
-# two it gets the one thread left, not the two it asked for.
+# two it gets the one thread left, not the two it asked for, and when A holds
+# both, B waits and then takes both.
 #
 # Prints TAP; run through prove (test/run_all.sh does) or alone. Needs a
 # running server reachable through the PG* variables (scripts/cluster.sh) and
@@ -23,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 export PGOPTIONS="-c xb.progress_every=0"
 
-echo "1..9"
+echo "1..11"
 source "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 q() { psql -X -q -At -d "$DB" -v ON_ERROR_STOP=1 "$@"; }
 
@@ -35,10 +36,11 @@ CREATE TABLE sales AS
 SELECT s AS store, DATE '2020-01-01' + i AS day, 100 + 10 * s + 5 * sin(i / 3.0) AS units
 FROM generate_series(1, 2) s, generate_series(0, 59) i;
 SQL
-cores=$(getconf _NPROCESSORS_ONLN)  # what the server counts (sysconf), whatever this shell's affinity
+# What the server counts: the CPUs of its affinity mask (nproc without the OpenMP variables it also reads).
+cores=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
 # The setting exists once xb is loaded (by its first call, or LOAD).
 cap() { q -c "LOAD 'xb'" -c "SHOW xb.max_training_threads"; }
-tap "$([[ $(cap) == "$cores" ]]; echo $?)" "xb.max_training_threads defaults to the machine's cores ($cores)" "$(cap)"
+tap "$([[ $(cap) == "$cores" ]]; echo $?)" "xb.max_training_threads defaults to the cores the server may use ($cores)" "$(cap)"
 
 set_cap() {
     psql -X -q -d postgres -c "LOAD 'xb'" -c "ALTER SYSTEM SET xb.max_training_threads = $1" \
@@ -54,14 +56,15 @@ tokens_held() {
     q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = 0 AND classid = 30818
             AND objsubid = 3 AND granted AND pid <> pg_backend_pid()"
 }
-# Session A: a training on one thread that runs until it is cancelled.
+# Session A: a training on ${1:-1} threads that runs until it is cancelled.
 start_long_training() {
-    PGOPTIONS="$PGOPTIONS -c xb.threads=1" q -c "SELECT xb_train_forecaster('long', 'sales', 'day', 'units',
+    local threads=${1:-1}
+    PGOPTIONS="$PGOPTIONS -c xb.threads=$threads" q -c "SELECT xb_train_forecaster('long', 'sales', 'day', 'units',
         ARRAY['store'], NULL, 4, 'gru', '{\"epochs\": 100000, \"patience\": 100000, \"lookback\": 8, \"hidden\": 8}')" \
         >"$TMP/a.out" 2>&1 &
     A_PID=$!
     for _ in $(seq 300); do
-        [[ $(tokens_held) == 1 ]] && return 0
+        [[ $(tokens_held) == "$threads" ]] && return 0
         sleep 0.1
     done
     return 1
@@ -116,10 +119,10 @@ tap "$([[ $(grep -c 'canceling statement due to user request' "$TMP/c.out") == 1
     "a waiting training is cancelled like any lock wait, writing nothing" "$(cat "$TMP/c.out")"
 stop_long_training
 
-# 8-9. A cap of two threads: B gets the one A leaves, without waiting.
+# 8-11. A cap of two threads: B gets the one A leaves, without waiting; when
+# A holds both, B waits, then takes both.
 if ((cores < 2)); then
-    tap 0 "# SKIP one core: xb.threads cannot ask for two"
-    tap 0 "# SKIP one core"
+    for _ in 1 2 3 4; do tap 0 "# SKIP one core: xb.threads cannot ask for two"; done
 else
     set_cap 2 || { echo "Bail out! the setting did not reload"; exit 1; }
     start_long_training || { echo "Bail out! session A holds no token"; exit 1; }
@@ -129,5 +132,14 @@ else
     tap "$([[ $rc == 0 && $(runtime_of shared) == *", 1 threads" ]]; echo $?)" \
         "under a cap of two, a training that asks for two while another runs gets one" "$(cat "$TMP/d.out"; runtime_of shared)"
     tap "$(grep -q 'waiting for a training thread' "$TMP/d.out"; [[ $? == 1 ]]; echo $?)" "... without waiting" "$(cat "$TMP/d.out")"
+
+    start_long_training 2 || { echo "Bail out! session A holds no two tokens"; exit 1; }
+    train_b "$TMP/e.out" regained &
+    E_PID=$!
+    waits_for_token; tap $? "with both tokens held, a training that asks for two waits"
+    stop_long_training
+    wait "$E_PID"; rc=$?
+    tap "$([[ $rc == 0 && $(runtime_of regained) == *", 2 threads" ]]; echo $?)" \
+        "once the other is done it takes both, not just the one it waited for" "$(cat "$TMP/e.out"; runtime_of regained)"
 fi
 exit $((TAP_FAILED > 0))

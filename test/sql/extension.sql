@@ -12,7 +12,7 @@ FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'xb'
 ORDER BY p.oid::regprocedure::text;
 
--- xb.max_training_threads defaults to the machine's cores, which differ per machine: shown as 'cores'.
+-- xb.max_training_threads defaults to the cores the server may use, which differ per machine: shown as 'cores'.
 SELECT name, CASE WHEN name = 'xb.max_training_threads' AND setting::int > 0 THEN 'cores' ELSE setting END AS setting,
        context
 FROM pg_settings WHERE name LIKE 'xb.%' ORDER BY name;

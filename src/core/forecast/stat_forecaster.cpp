@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/common/blob.hpp"
+#include "core/common/cores.hpp"
 #include "core/common/error.hpp"
 #include "core/common/train_loop.hpp"
 #include "core/forecast/forecast_state.hpp"
@@ -269,7 +270,7 @@ std::vector<SeriesOutcome> evaluate_panel(const Panel &panel, const ForecastOpti
 
 int worker_threads(const RuntimeSettings &runtime) {
   if (runtime.threads > 0) return runtime.threads;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return usable_cores();
 }
 
 // Split-conformal half-widths per step, in units of each series' scale. With
