@@ -22,11 +22,13 @@ namespace {
 // process ends there. Registered with glibc's on_exit, which passes the
 // status and is inherited across fork (PostgreSQL's own exit callbacks are
 // reset in each child); an exit() that is not proc_exit's is left alone.
+#ifdef __GLIBC__
 void end_without_destructors(int status, void *) {
   if (!proc_exit_inprogress) return;
   fflush(nullptr);
   _exit(status);
 }
+#endif
 
 }  // namespace
 
@@ -37,6 +39,8 @@ PGDLLEXPORT void _PG_init(void);
 void _PG_init(void) {
   xb::pg::define_settings();
   xb::pg::install_source_checks();
+#ifdef __GLIBC__  // elsewhere exits run the destructors, as before
   on_exit(end_without_destructors, nullptr);
+#endif
 }
 }

@@ -27,10 +27,14 @@ ModelVersion deployed_for_call(FunctionCallInfo fcinfo, const std::string &name)
       s = static_cast<StatementState *>(MemoryContextAllocZero(mcxt, sizeof(StatementState)));
       fcinfo->flinfo->fn_extra = s;
     }
+    // Copy before freeing: an out-of-memory ERROR between the two must not
+    // leave the state pointing at freed memory for the next call.
+    char *name_copy = MemoryContextStrdup(mcxt, n);
+    char *stamp_copy = MemoryContextStrdup(mcxt, stamp);
     if (s->name) pfree(s->name);
     if (s->stamp) pfree(s->stamp);
-    s->name = MemoryContextStrdup(mcxt, n);
-    s->stamp = MemoryContextStrdup(mcxt, stamp);
+    s->name = name_copy;
+    s->stamp = stamp_copy;
     s->user = GetUserId();
     s->id = m.id;
     s->version = m.version;
