@@ -51,13 +51,13 @@
 #include "core/tabular/options.hpp"
 #include "core/tabular/scorer.hpp"
 #include "fuzz_harness.hpp"
+#include "unit_runtime.hpp"
 
 using namespace xb;
 using nlohmann::json;
+using xb::unit::cpu;
 
 namespace {
-
-RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
 
 // ---------------------------------------------------------------------------
 // The trained blobs

@@ -23,13 +23,13 @@
 #include "core/tabular/mlp.hpp"
 #include "core/tabular/model.hpp"
 #include "core/tabular/scorer.hpp"
+#include "unit_runtime.hpp"
 
 using namespace xb;
 using nlohmann::json;
+using xb::unit::cpu;
 
 namespace {
-
-RuntimeSettings cpu(double max_memory_bytes = 0) { return RuntimeSettings{"cpu", 1, max_memory_bytes}; }
 
 std::int64_t stored_values(torch::nn::Module &m) {
   std::int64_t n = 0;

@@ -14,8 +14,10 @@
 #include "core/forecast/calendar.hpp"
 #include "core/common/error.hpp"
 #include "core/forecast/forecaster.hpp"
+#include "unit_runtime.hpp"
 
 using namespace xb;
+using xb::unit::cpu;
 
 namespace {
 
@@ -35,7 +37,7 @@ SeriesRows daily_from(long first_day) {
 std::string outcome(long first_day) {
   try {
     auto options = parse_forecast_options("gru", 7, R"({"epochs": 1, "hidden": 4})");
-    train_forecaster(daily_from(first_day), options, RuntimeSettings{"cpu", 1}, {});
+    train_forecaster(daily_from(first_day), options, cpu(), {});
     return "ok";
   } catch (const Error &) {
     return "xb error";

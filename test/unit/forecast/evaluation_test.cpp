@@ -8,8 +8,10 @@
 #include "core/forecast/calendar.hpp"
 #include "core/forecast/evaluation.hpp"
 #include "core/forecast/forecaster.hpp"
+#include "unit_runtime.hpp"
 
 using namespace xb;
+using xb::unit::cpu;
 
 namespace {
 
@@ -32,8 +34,6 @@ SeriesRows weekly(int weeks, double price_from_60 = NAN) {
     }
   return r;
 }
-
-RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
 
 // The rows of one series, or of all together when series is "" (the model
 // of one unnamed series has both).

@@ -13,8 +13,10 @@
 #include "core/forecast/forecast.hpp"
 #include "core/forecast/forecaster.hpp"
 #include "core/model_info.hpp"
+#include "unit_runtime.hpp"
 
 using namespace xb;
+using xb::unit::cpu;
 
 namespace {
 
@@ -36,8 +38,6 @@ SeriesRows synthetic(int weeks = 60) {
 ForecastOptions small(const std::string &arch) {
   return parse_forecast_options(arch, 4, R"({"epochs": 3, "lookback": 8, "hidden": 16, "seed": 3})");
 }
-
-RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
 
 }  // namespace
 

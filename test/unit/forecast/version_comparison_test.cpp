@@ -8,8 +8,10 @@
 #include "core/forecast/calendar.hpp"
 #include "core/forecast/forecaster.hpp"
 #include "core/forecast/version_comparison.hpp"
+#include "unit_runtime.hpp"
 
 using namespace xb;
+using xb::unit::cpu;
 
 namespace {
 
@@ -30,8 +32,6 @@ SeriesRows weekly(int weeks, int series = 3) {
     }
   return r;
 }
-
-RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
 
 // The spec's reading of the rows: the default fill and invalid.
 ForecastOptions spec() { return parse_forecast_options("auto", 4, "{}"); }

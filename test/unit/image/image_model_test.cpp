@@ -13,12 +13,12 @@
 #include "core/image/codec.hpp"
 #include "core/tabular/model.hpp"
 #include "core/tabular/scorer.hpp"
+#include "unit_runtime.hpp"
 
 using namespace xb;
+using xb::unit::cpu;
 
 namespace {
-
-RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
 
 // 16 x 16 grey pictures: class 1 has a bright square in the top-left
 // quarter, class 0 in the bottom-right; noise elsewhere.

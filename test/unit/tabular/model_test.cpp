@@ -6,12 +6,12 @@
 #include "core/common/error.hpp"
 #include "core/tabular/model.hpp"
 #include "core/tabular/scorer.hpp"
+#include "unit_runtime.hpp"
 
 using namespace xb;
+using xb::unit::cpu;
 
 namespace {
-
-RuntimeSettings cpu() { return RuntimeSettings{"cpu", 1}; }
 
 // 200 products: the label follows the colour and the price, with noise.
 TabularRows products(LabelType type = LabelType::Integer, int classes = 2) {
