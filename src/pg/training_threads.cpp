@@ -17,9 +17,20 @@ namespace {
 constexpr uint32 kXbClass = 0x7862;  // "xb"
 constexpr uint16 kTokenKind = 3;     // pg_advisory_lock's own tags use 1 and 2
 
+constexpr uint16 kGateKind = 4;
+
 LOCKTAG token_tag(int token) {
   LOCKTAG tag;
   SET_LOCKTAG_ADVISORY(tag, InvalidOid, kXbClass, static_cast<uint32>(token), kTokenKind);
+  return tag;
+}
+
+// Held exclusively while a training gives its tokens back, and briefly in
+// share mode by a training that has just been granted the token it waited
+// for: it then sees every token the other gave back, not only the first.
+LOCKTAG gate_tag() {
+  LOCKTAG tag;
+  SET_LOCKTAG_ADVISORY(tag, InvalidOid, kXbClass, 0, kGateKind);
   return tag;
 }
 
@@ -53,20 +64,37 @@ TrainingThreads::TrainingThreads(const RuntimeSettings &runtime) : runtime_(runt
     const LOCKTAG tag = token_tag(token);
     pg_call([&] { LockAcquire(&tag, ExclusiveLock, false, false); });
     held_.push_back(token);
-    // The training it waited for may have given back more than this one.
+    // The training it waited for may be giving back more than this one:
+    // wait for it to finish (it never waits while it holds the gate).
+    const LOCKTAG gate = gate_tag();
+    pg_call([&] {
+      LockAcquire(&gate, ShareLock, false, false);
+      LockRelease(&gate, ShareLock, false);
+    });
     take_free(token);
   }
   runtime_.threads = static_cast<int>(held_.size());
 }
 
 TrainingThreads::~TrainingThreads() {
+  if (held_.empty()) return;
+  const LOCKTAG gate = gate_tag();
+  bool gated = false;
+  try {  // should any of this fail, the transaction's end releases the tokens
+    pg_call([&] { gated = LockAcquire(&gate, ExclusiveLock, false, false) != LOCKACQUIRE_NOT_AVAIL; });
+  } catch (...) {
+  }
   for (int token : held_) {
     const LOCKTAG tag = token_tag(token);
-    try {  // LockRelease only warns; should it ever fail, the transaction's end releases the token
+    try {  // LockRelease only warns
       pg_call([&] { LockRelease(&tag, ExclusiveLock, false); });
     } catch (...) {
     }
   }
+  if (gated) try {
+      pg_call([&] { LockRelease(&gate, ExclusiveLock, false); });
+    } catch (...) {
+    }
 }
 
 }  // namespace xb::pg
