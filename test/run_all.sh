@@ -251,6 +251,10 @@ sanitized_gtest() {
     local suite=$1 dir=$2 binary=$3 filter=$4 log=$LOGDIR/$1.log total passed shard pid rc=0
     local shards=${JOBS:-2} pids=()
     total=$(cd "$dir" && "./$binary" --gtest_filter="$filter" --gtest_list_tests | grep -c '^  ')
+    if ((total == 0)); then
+        not_run "$suite" "no test matches the gtest filter '$filter'"
+        return
+    fi
     # detect_leaks=0: leak checking is not this run's job; LibTorch's
     #   process-wide registries and caches live until exit, and the fuzz
     #   children end with _exit, where LeakSanitizer does not run anyway.
@@ -272,7 +276,7 @@ sanitized_gtest() {
     for pid in "${pids[@]}"; do
         wait "$pid" || rc=1
     done
-    cat "$log".? | tee "$log" | grep -E '^\[  (FAILED|PASSED)  \]|ERROR: (Address|Undefined)Sanitizer|runtime error' || true
+    for ((shard = 0; shard < shards; shard++)); do cat "$log.$shard"; done | tee "$log" | grep -E '^\[  (FAILED|PASSED)  \]|ERROR: (Address|Undefined)Sanitizer|runtime error' || true
     passed=$(grep -c '^\[       OK \]' "$log")
     record_counts "$suite" "$rc" "$passed $((total - passed))"
 }
@@ -398,9 +402,10 @@ main() {
         step install as_root make install && installed=1
         run_unit
         case ${XB_SANITIZE_RUN:-core} in
-            core) run_sanitizer ;;
+            core | 1) run_sanitizer ;;
             plain) run_sanitizer_plain ;;
-            *) echo "sanitizer: not run (XB_SANITIZE_RUN=$XB_SANITIZE_RUN; core or plain runs it)" ;;
+            0) echo "sanitizer: not run (XB_SANITIZE_RUN=0)" ;;
+            *) not_run sanitizer "XB_SANITIZE_RUN is '$XB_SANITIZE_RUN', not core, plain or 0" ;;
         esac
     else
         not_run unit "the build failed"

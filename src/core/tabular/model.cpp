@@ -767,7 +767,7 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   TrainedTabular out;
   std::optional<SearchResult> searched;
   if (o.search != "none") {
-    const bool members_given = o.given.count("ensemble") > 0;
+    const bool members_given = o.given.count("ensemble") > 0 || !o.preset.empty();  // a preset names its own
     searched = search_options(rows, p, o, rest, device, hooks, src ? &*src : nullptr);
     o = searched->chosen;
     out.trials = searched->trials;
