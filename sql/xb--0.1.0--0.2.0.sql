@@ -825,3 +825,11 @@ UPDATE xb.trials SET validation_wape = NULL WHERE validation_wape = 'NaN';
 -- The model cache keeps forecasters too (issue 15).
 COMMENT ON FUNCTION xb_cached_models() IS
   'Models (classifiers, regressors, forecasters) decoded in this backend''s cache (xb.model_cache_size)';
+
+-- 0.2.0 forecasts the series of future_source that are new to a network.
+COMMENT ON FUNCTION xb_forecast(text, integer, text, jsonb) IS
+  'Future values of every series of the deployed version of a forecaster, with an interval. future_source '
+  '(a table or SELECT with the series, time and feature columns) gives future covariates, and a network '
+  'forecasts its series that are new to the model (new products) from the training series most like them '
+  'by their static covariates; overrides (''{"price": {"mul": 0.9}, "promo": {"set": 1}}'') change the '
+  'covariates for a what-if';

@@ -119,8 +119,10 @@ LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1000;
 
 COMMENT ON FUNCTION xb_forecast(text, integer, text, jsonb) IS
   'Future values of every series of the deployed version of a forecaster, with an interval. future_source '
-  '(a table or SELECT with the series, time and feature columns) gives future covariates; overrides '
-  '(''{"price": {"mul": 0.9}, "promo": {"set": 1}}'') changes them for a what-if';
+  '(a table or SELECT with the series, time and feature columns) gives future covariates, and a network '
+  'forecasts its series that are new to the model (new products) from the training series most like them '
+  'by their static covariates; overrides (''{"price": {"mul": 0.9}, "promo": {"set": 1}}'') change the '
+  'covariates for a what-if';
 
 -- xb_forecast with an interval level (xb_forecast_typed's level): a
 -- function of its own, so xb_forecast keeps its 0.1.0 signature and the

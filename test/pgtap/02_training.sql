@@ -100,14 +100,15 @@ SELECT throws_ok($$ SELECT xb_train_forecaster('pgtap02 badarch', 'pgtap02_walma
 -- ---------------------------------------------------------------------------
 SELECT set_eq(
   format('SELECT estimator, metric FROM xb.model_metrics WHERE model_id = %s AND split = ''test''', pg_temp.id_of('main')),
-  $$ SELECT e, m FROM unnest(ARRAY['model', 'seasonal_naive']) e,
+  $$ SELECT e, m FROM unnest(ARRAY['model', 'seasonal_naive', 'cold_start']) e,
                       unnest(ARRAY['mae', 'mse', 'rmse', 'mape', 'smape', 'wape', 'r2', 'mase']) m
-     UNION ALL SELECT 'model', 'coverage' $$,
-  'test split: the 8 measures for model and seasonal_naive, and coverage for model');
+     UNION ALL SELECT e, 'coverage' FROM unnest(ARRAY['model', 'cold_start']) e $$,
+  'test split: the 8 measures for model, seasonal_naive and cold_start (each series forecast as if new), and coverage for model and cold_start');
 SELECT set_eq(
   format('SELECT DISTINCT split, estimator FROM xb.model_metrics WHERE model_id = %s', pg_temp.id_of('main')),
-  $$ SELECT s, e FROM unnest(ARRAY['train', 'validation', 'test']) s, unnest(ARRAY['model', 'seasonal_naive']) e $$,
-  'metrics exist for train, validation and test, for model and seasonal_naive');
+  $$ SELECT s, e FROM unnest(ARRAY['train', 'validation', 'test']) s, unnest(ARRAY['model', 'seasonal_naive']) e
+     UNION ALL SELECT 'test', 'cold_start' $$,
+  'metrics exist for train, validation and test, for model and seasonal_naive, and for cold_start on test');
 SELECT is((SELECT count(*)::int FROM xb.model_metrics
             WHERE model_id = pg_temp.id_of('main') AND split <> 'test' AND metric NOT IN
                   ('mae', 'mse', 'rmse', 'mape', 'smape', 'wape', 'r2', 'mase')),
@@ -218,7 +219,7 @@ SELECT results_eq(
   'version 2 is deployed and version 1 is not');
 SELECT is((SELECT count(*)::int FROM xb.models WHERE name = 'pgtap02_main' AND deployed), 1,
           'exactly one version of the name is deployed');
-SELECT ok((SELECT count(*) = 17 FROM xb.model_metrics WHERE model_id = pg_temp.id_of('main') AND split = 'test')
+SELECT ok((SELECT count(*) = 26 FROM xb.model_metrics WHERE model_id = pg_temp.id_of('main') AND split = 'test')
           AND (SELECT count(*) = 5 FROM xb.training_log WHERE model_id = pg_temp.id_of('main')),
           'version 1 keeps its metrics and training log');
 SELECT is((SELECT count(*)::int FROM xb_forecast('pgtap02_main')), 12,

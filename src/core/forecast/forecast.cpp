@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "core/common/blob.hpp"
 #include "core/common/error.hpp"
 #include "core/common/runtime.hpp"
+#include "core/forecast/cold_start.hpp"
 #include "core/forecast/covariates.hpp"
 #include "core/forecast/forecast_state.hpp"
 #include "core/forecast/stat_forecaster.hpp"
@@ -46,6 +48,14 @@ std::string names_where(const std::vector<std::string> &names, const std::vector
   return out;
 }
 
+// future_source's rows with their text columns one-hot encoded as the model's.
+SeriesRows encoded_future(const ForecastState &st, const SeriesRows &rows) {
+  if (rows.feature_names != st.numeric_features || rows.text_feature_names.size() != st.text.encoders.size())
+    throw Error(ErrorKind::InvalidParameter, "future_source does not have the model's feature columns",
+                "Give future_source the series, time and feature columns the model was trained with.");
+  return rows.text_feature_names.empty() ? rows : encode_text_columns(rows, st.text);
+}
+
 // Encoded covariates for every series and step of the trained horizon
 // (series x horizon x features, raw units): future rows where given, else
 // the series' last observed row carried forward, with 0/1 flags taken from
@@ -63,11 +73,7 @@ std::vector<double> future_covariates(const ForecastState &st, const FutureInput
   std::map<std::pair<std::string, Micros>, std::size_t> given;  // (series, time) -> encoded row
   SeriesRows encoded;
   if (future.rows) {
-    const SeriesRows &rows = *future.rows;
-    if (rows.feature_names != st.numeric_features || rows.text_feature_names.size() != st.text.encoders.size())
-      throw Error(ErrorKind::InvalidParameter, "future_source does not have the model's feature columns",
-                  "Give future_source the series, time and feature columns the model was trained with.");
-    encoded = rows.text_feature_names.empty() ? rows : encode_text_columns(rows, st.text);
+    encoded = encoded_future(st, *future.rows);
     for (std::size_t r = 0; r < encoded.rows(); ++r) given[{encoded.series_key[r], encoded.time[r]}] = r;
   }
 
@@ -135,6 +141,142 @@ torch::Tensor predict_all(LoadedForecaster &m, const std::vector<double> &future
     windows.push_back({k, static_cast<long>(m.state.panel.series[k].length()) - 1});
   return predict(m.net, make_windows(m.state.panel, m.state.target_scalers, m.state.layout, windows, &future_x),
                  m.device, hooks);
+}
+
+// The covariates the static columns come from, each named once.
+std::string static_covariate_names(const ForecastState &st) {
+  std::vector<std::string> names;
+  const int numeric = static_cast<int>(st.numeric_features.size());
+  for (int c : st.static_columns) {
+    std::string name;
+    if (c < numeric) {
+      name = st.numeric_features[static_cast<std::size_t>(c)];
+    } else {
+      int offset = numeric;
+      for (const CategoryEncoder &e : st.text.encoders) {
+        if (c < offset + e.width()) {
+          name = e.name;
+          break;
+        }
+        offset += e.width();
+      }
+    }
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  std::string out;
+  for (const std::string &n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// The series of future_source that the model has no history of (new
+// products): each forecast by the network from the history it borrows from
+// the training series most like it (core/forecast/cold_start), starting at
+// its first row with every covariate given; the interval is the one
+// measured for new series at training.
+std::vector<ForecastPoint> forecast_new_series(const DecodedForecaster &model, LoadedForecaster &m, int horizon,
+                                               const FutureInputs &future, const Overrides &ov,
+                                               const TrainHooks &hooks) {
+  if (!future.rows) return {};
+  const ForecastState &st = m.state;
+  std::set<std::string> known;
+  for (const Series &s : st.panel.series) known.insert(s.key);
+  if (model.fallback)
+    for (const StatSeriesState &s : model.fallback->series) known.insert(s.key);
+  const SeriesRows rows = encoded_future(st, *future.rows);
+  const std::size_t nf = st.panel.feature_count();
+  std::map<std::string, std::map<Micros, const double *>> fresh;  // new series -> time -> encoded row
+  for (std::size_t r = 0; r < rows.rows(); ++r)
+    if (known.count(rows.series_key[r]) == 0) fresh[rows.series_key[r]][rows.time[r]] = rows.features.data() + r * nf;
+  if (fresh.empty()) return {};
+  if (st.cold_start_q.empty()) {
+    if (hooks.notice)
+      hooks.notice(std::to_string(fresh.size()) + " series of future_source are not in the model (the first: \"" +
+                   fresh.begin()->first +
+                   "\") and are not forecast: the model was trained from one series, or before xb forecast new "
+                   "series; retrain it");
+    return {};
+  }
+  const std::vector<double> &q =
+      interval_widths(future.level, st.options.interval, st.cold_start_q, st.cold_start_levels);
+  const int H = st.layout.horizon;
+  const long keep = st.layout.history_needed();
+  const auto all_given = [nf](const double *row) {
+    return std::all_of(row, row + nf, [](double v) { return std::isfinite(v); });
+  };
+  Panel cold;
+  cold.freq = st.panel.freq;
+  cold.feature_names = st.panel.feature_names;
+  std::vector<Scaler> scalers;
+  std::vector<std::int64_t> nearest;
+  std::vector<Window> windows;
+  std::vector<double> future_x;
+  std::vector<Micros> first_times;
+  std::vector<std::pair<std::string, std::string>> named;
+  for (const auto &[key, by_time] : fresh) {
+    const auto first = std::find_if(by_time.begin(), by_time.end(), [&](const auto &e) { return all_given(e.second); });
+    if (first == by_time.end())
+      throw Error(
+          ErrorKind::DataException,
+          "series \"" + key + "\" of future_source is new to the model and has no row with every covariate given",
+          "A new series is forecast from the training series most like it by its covariates: give them on "
+          "its rows of future_source.");
+    std::vector<double> x0(first->second, first->second + nf);
+    apply_overrides(ov, st.numeric_features, st.text, x0.data());
+    const Borrowing b = borrow_from(st.panel, st.static_columns, st.layout.feature_scalers, st.numeric_features.size(),
+                                    st.cold_start_neighbours, x0.data());
+    BorrowedSeries bs =
+        borrowed_series(st.panel, st.target_scalers, st.layout, b, nullptr, key, x0.data(), first->first);
+    for (int h = 1; h <= H; ++h) {
+      const auto it = by_time.find(st.panel.freq.advance(first->first, h - 1));
+      const std::size_t at = future_x.size();
+      if (it != by_time.end() && all_given(it->second)) {
+        future_x.insert(future_x.end(), it->second, it->second + nf);
+        apply_overrides(ov, st.numeric_features, st.text, future_x.data() + at);
+      } else {
+        future_x.insert(future_x.end(), x0.begin(), x0.end());
+      }
+    }
+    std::string like;
+    for (std::size_t i = 0; i < b.series.size() && i < 3; ++i)
+      like += (like.empty() ? "like \"" : ", \"") + st.panel.series[b.series[i]].key + "\"";
+    named.emplace_back(key, like);
+    windows.push_back({cold.series.size(), keep - 1});
+    cold.series.push_back(std::move(bs.series));
+    scalers.push_back(bs.scaler);
+    nearest.push_back(static_cast<std::int64_t>(b.series.front()));
+    first_times.push_back(first->first);
+  }
+  WindowBatch batch = make_windows(cold, scalers, st.layout, windows, &future_x);
+  batch.series = torch::tensor(nearest, torch::kLong);  // their learned vectors, with series_embedding
+  const torch::Tensor pred = predict(m.net, batch, m.device, hooks);
+  auto pa = pred.accessor<float, 2>();
+  std::vector<ForecastPoint> out;
+  for (std::size_t i = 0; i < cold.series.size(); ++i)
+    for (int h = 1; h <= horizon; ++h) {
+      const double yhat = scalers[i].invert(pa[static_cast<long>(i)][h - 1]);
+      const double half = q[static_cast<std::size_t>(h - 1)] * scalers[i].std;
+      out.push_back({cold.series[i].key, st.panel.freq.advance(first_times[i], h - 1), yhat, yhat - half, yhat + half});
+    }
+  if (hooks.notice) {
+    const std::string columns = static_covariate_names(st);
+    const std::string all =
+        "each is forecast from the history of all " + std::to_string(st.panel.series.size()) + " training series alike";
+    std::string how;
+    if (columns.empty())
+      how = all +
+            " (the model has no static covariates, columns constant within each series such as a "
+            "product's attributes, to find the ones most like it)";
+    else if (st.cold_start_neighbours == 0)
+      how = all + " (borrowing from the ones most like it by " + columns +
+            " forecast the training series worse, as if new, on validation)";
+    else
+      how = "each is forecast from the history of the " +
+            std::to_string(std::min(st.cold_start_neighbours, st.panel.series.size())) +
+            " training series most like it by " + columns;
+    hooks.notice(std::to_string(named.size()) + " series of future_source are new to the model: " + how + ": " +
+                 first_series_named(named));
+  }
+  return out;
 }
 
 int checked_horizon(const ForecastState &st, int horizon) {
@@ -222,6 +364,8 @@ std::vector<ForecastPoint> forecast(DecodedForecaster &model, int horizon, const
     const auto more = forecast_statistical(*model.fallback, horizon, {}, level_only);
     out.insert(out.end(), more.begin(), more.end());
   }
+  const auto fresh = forecast_new_series(model, m, horizon, future, ov, hooks);
+  out.insert(out.end(), fresh.begin(), fresh.end());
   return finite_or_refused(std::move(out));
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/common/blob.hpp"
@@ -10,6 +11,7 @@
 #include "core/common/limits.hpp"
 #include "core/common/runtime.hpp"
 #include "core/common/weights.hpp"
+#include "core/forecast/cold_start.hpp"
 
 namespace xb {
 namespace {
@@ -55,6 +57,11 @@ std::string ForecastState::to_json() const {
   if (!interval_levels.empty()) j["interval_levels"] = levels_json(interval_levels);
   if (flags_from_last_season) j["future_flags"] = "last_season";
   if (!fallback.empty()) j["fallback"] = json::parse(fallback);
+  if (!cold_start_q.empty())
+    j["cold_start"] = {{"static_columns", static_columns},
+                       {"neighbours", cold_start_neighbours},
+                       {"conformal_q", cold_start_q},
+                       {"interval_levels", levels_json(cold_start_levels)}};
   json series = json::array();
   for (std::size_t k = 0; k < panel.series.size(); ++k) {
     const Series &s = panel.series[k];
@@ -269,6 +276,29 @@ ForecastState ForecastState::from_json(const std::string &text) {
     st.panel.freq = frequency_of(j.at("freq"));
     st.flags_from_last_season = j.contains("future_flags") && j.at("future_flags") == "last_season";
     if (j.contains("fallback")) st.fallback = j.at("fallback").dump();
+    if (j.contains("cold_start")) {
+      const json &cold = j.at("cold_start");
+      const json &columns = cold.at("static_columns");
+      if (!columns.is_array()) throw inconsistent("static_columns is not an array");
+      for (const auto &c : columns) {
+        if (!c.is_number_integer()) throw inconsistent("a static column is not a whole number");
+        const std::int64_t v = c.get<std::int64_t>();
+        // Checked against the feature count below, once it is known.
+        if (v < 0 || v > std::numeric_limits<int>::max() ||
+            (!st.static_columns.empty() && v <= st.static_columns.back()))
+          throw inconsistent("static_columns");
+        st.static_columns.push_back(static_cast<int>(v));
+      }
+      const json &neighbours = cold.at("neighbours");
+      const std::vector<std::size_t> &choices = neighbour_choices();
+      if (!neighbours.is_number_unsigned() ||
+          (neighbours.get<std::size_t>() != 0 &&
+           std::find(choices.begin(), choices.end(), neighbours.get<std::size_t>()) == choices.end()))
+        throw inconsistent("cold_start neighbours");
+      st.cold_start_neighbours = neighbours.get<std::size_t>();
+      st.cold_start_q = finite_array(cold.at("conformal_q"), "cold_start conformal_q");
+      st.cold_start_levels = interval_levels_of(cold, o.horizon);
+    }
     const json &features = j.at("features");
     if (!features.is_array()) throw inconsistent("features is not an array");
     for (const auto &f : features) st.numeric_features.push_back(string_of(f, "a feature name"));
@@ -318,6 +348,11 @@ ForecastState ForecastState::from_json(const std::string &text) {
   const std::size_t nf = st.panel.feature_names.size();
   if (st.layout.feature_scalers.size() != nf || st.conformal_q.size() != static_cast<std::size_t>(o.horizon))
     throw inconsistent("feature or interval sizes");
+  if ((!st.static_columns.empty() && static_cast<std::size_t>(st.static_columns.back()) >= nf) ||
+      (!st.cold_start_q.empty() && st.cold_start_q.size() != static_cast<std::size_t>(o.horizon)))
+    throw inconsistent("cold_start sizes");
+  for (double q : st.cold_start_q)
+    if (q < 0) throw inconsistent("a negative interval width");
   if (st.panel.series.empty()) throw inconsistent("no series");
   if (!st.fallback.empty()) {  // its own checks, then: the same horizon, no series twice
     const StatState fb = StatState::from_json(st.fallback);

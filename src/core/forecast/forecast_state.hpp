@@ -52,6 +52,17 @@ struct ForecastState {
   // statistical members instead: a StatState (JSON), or empty when every
   // series was long enough (and in blobs from before 0.2.0).
   std::string fallback;
+  // Cold start (core/forecast/cold_start): the encoded columns constant
+  // within every training series, and the interval half-widths of a series
+  // forecast from borrowed history, measured by forecasting each training
+  // series as if it were new. cold_start_q is empty in blobs from before
+  // 0.2.0 had it: they do not forecast new series.
+  // cold_start_neighbours: how many of the nearest a new series borrows
+  // from, chosen on validation (0: every series alike).
+  std::vector<int> static_columns;
+  std::size_t cold_start_neighbours = 0;
+  std::vector<double> cold_start_q;
+  std::vector<IntervalLevel> cold_start_levels;
 
   std::string to_json() const;
   static ForecastState from_json(const std::string &text);  // throws Error(CorruptModel)
