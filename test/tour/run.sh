@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The README's tour as a new user runs it: every ```sql block from "A tour of
 # the SQL" up to "Product images" (the Walmart forecaster, versions, retraining,
-# pg_cron, retention, privileges, the dress classifier and regressor), in
-# order, in one psql session with ON_ERROR_STOP, on a fresh database called
-# `sales`, from the repository root. Nothing is changed or left out: a block
-# that stops working fails this test. Then a few checks of what the tour
-# promises: the classifier predicts both classes, the July model beats
-# seasonal naive, the nightly job is scheduled.
+# pg_cron, retention, privileges, the dress classifier and regressor, cold
+# start for new dresses), in order, in one psql session with ON_ERROR_STOP,
+# on a fresh database called `sales`, from the repository root. Nothing is
+# changed or left out: a block that stops working fails this test. Then a
+# few checks of what the tour promises: the classifier predicts both
+# classes, the July model beats seasonal naive, the nightly job is scheduled.
 #
 # Prints TAP; run through prove (test/run_all.sh does, on a cluster started
 # with XB_CLUSTER_PRELOAD=pg_cron). Needs a superuser through the PG* variables.
