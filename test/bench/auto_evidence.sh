@@ -7,14 +7,16 @@
 #   walmart    45 stores x 143 weeks, 4 covariates (their true future values
 #              given with future_source), H 13
 #   dresses    the dress sales: 23 cumulative counts every other day, turned
-#              into units per step; dresses with a gap or a word in a cell are
-#              left out; no covariates; H 3
+#              into 22 steps of units sold (scripts/dresses.psql, dress_steps);
+#              the 220 dresses with every count, no covariates; H 3
 #   synthetic  40 weekly series x 156 weeks with a known trend, a yearly
 #              season and promotions (a 0/1 covariate, future values given),
 #              noise 5 %; generated from a fixed seed; H 13
 #
-# R anchors: snaive, ets, auto.arima, stlf, thetaf per series (stlf needs two
-# full seasons: only Walmart and synthetic), no covariates.
+# R anchors: snaive, ets, auto.arima, stlf, thetaf and croston per series
+# (stlf needs two full seasons: only Walmart and synthetic; croston is R's
+# classic method times 1 - alpha / 2 = 0.95, the SBA that xb's croston is),
+# no covariates.
 #
 # Usage: bash test/bench/auto_evidence.sh [SEEDS]   (default "1 2 3": the GRU's
 #        seeds; about 15 minutes on 2 cores). Needs xb installed and Rscript
@@ -30,6 +32,7 @@ xb_cluster_start 2>/dev/null || { echo "could not start a cluster" >&2; exit 1; 
 WORK=$(mktemp -d)
 chmod 777 "$WORK"
 trap 'xb_cluster_stop; rm -rf "$WORK"' EXIT
+cd "$REPO" || exit 1
 
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" "$@"; }
 
@@ -39,22 +42,8 @@ q -c "CREATE EXTENSION xb" \
   -c "\\copy walmart_raw FROM '$DATA/walmart_weekly.csv' WITH (FORMAT csv, HEADER true)" \
   -c "CREATE TABLE walmart AS SELECT store::text AS series, date AS t, weekly_sales AS y, holiday_flag, temperature,
                                      fuel_price, cpi, unemployment FROM walmart_raw" \
-  -c "CREATE TABLE dress_raw (dress_id text, d01 text, d02 text, d03 text, d04 text, d05 text, d06 text, d07 text,
-        d08 text, d09 text, d10 text, d11 text, d12 text, d13 text, d14 text, d15 text, d16 text, d17 text, d18 text,
-        d19 text, d20 text, d21 text, d22 text, d23 text, x01 text, x02 text, x03 text, x04 text, x05 text, x06 text,
-        x07 text, x08 text, x09 text, x10 text, x11 text, x12 text)" \
-  -c "\\copy dress_raw FROM '$DATA/dress_sales.csv' WITH (FORMAT csv, HEADER true)" \
-  -c "CREATE TABLE dresses AS
-      WITH cells AS (
-        SELECT r.dress_id, c.i, trim(c.v) AS v
-        FROM (SELECT DISTINCT ON (dress_id) * FROM dress_raw ORDER BY dress_id) r,
-             unnest(ARRAY[d01, d02, d03, d04, d05, d06, d07, d08, d09, d10, d11, d12, d13, d14, d15, d16, d17, d18,
-                          d19, d20, d21, d22, d23]) WITH ORDINALITY c(v, i)),
-      clean AS (SELECT dress_id FROM cells GROUP BY dress_id HAVING bool_and(v ~ '^[0-9]+\$')),
-      counts AS (SELECT dress_id, i, v::float8 AS n FROM cells JOIN clean USING (dress_id))
-      SELECT dress_id AS series, date '2013-08-29' + 2 * (i::int - 1) AS t,
-             greatest(n - coalesce(lag(n) OVER (PARTITION BY dress_id ORDER BY i), 0), 0) AS y
-      FROM counts" \
+  -c "\\i scripts/dresses.psql" \
+  -c "CREATE TABLE public.dresses AS SELECT dress_id::text AS series, t, units AS y FROM dress_steps" \
   -c "SELECT setseed(0.42)" \
   -c "CREATE TABLE synthetic AS
       WITH s AS (SELECT k, 500 + random() * 1500 AS level, (random() - 0.3) * 0.004 AS trend,
@@ -84,7 +73,7 @@ for d in walmart dresses synthetic; do
         fcols="ARRAY['${features//,/\',\'}']"
         future="'${d}_test'"
     fi
-    runs=("snaive 0" "ets 0" "theta 0" "stlf 0" "auto 0")
+    runs=("snaive 0" "ets 0" "theta 0" "stlf 0" "croston 0" "auto 0")
     for s in $SEEDS; do runs+=("gru $s"); done
     for run in "${runs[@]}"; do
         read -r arch seed <<<"$run"
@@ -117,7 +106,8 @@ methods <- list(snaive = function(y) snaive(y, h = h)$mean,
                 ets = function(y) forecast(ets(y), h = h)$mean,
                 auto.arima = function(y) forecast(auto.arima(y), h = h)$mean,
                 stlf = function(y) if (m > 1 && length(y) > 2 * m) stlf(y, h = h)$mean else NULL,
-                thetaf = function(y) thetaf(y, h = h)$mean)
+                thetaf = function(y) thetaf(y, h = h)$mean,
+                croston = function(y) croston(y, h = h)$mean * 0.95)
 for (nm in names(methods)) {
   err <- 0; tot <- 0; ok <- TRUE
   t0 <- proc.time()[["elapsed"]]

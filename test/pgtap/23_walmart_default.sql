@@ -60,8 +60,8 @@ SELECT cmp_ok((SELECT max(wape) FROM pgtap23_score), '<',
               (SELECT sum(abs(l.weekly_sales - a.weekly_sales)) / sum(abs(a.weekly_sales))
                  FROM pgtap23_future a JOIN walmart l ON l.store = a.store AND l.date = a.date - 52 * 7),
   'better than seasonal naive (same week last year) on the same weeks');
-SELECT is((SELECT count(*)::int FROM xb.trials t JOIN xb.models m ON m.id = t.model_id WHERE m.name = 'pgtap23_1'), 5,
-  'every member and the combination are trials, scored on validation origins');
+SELECT is((SELECT count(*)::int FROM xb.trials t JOIN xb.models m ON m.id = t.model_id WHERE m.name = 'pgtap23_1'), 6,
+  'every member (croston among them) and the combination are trials, scored on validation origins');
 SELECT is((SELECT t.arch FROM xb.trials t JOIN xb.models m ON m.id = t.model_id WHERE m.name = 'pgtap23_1' AND chosen),
   'theta+stlf', 'the chosen recipe is marked');
 SELECT ok((SELECT (xb_model_info(xb_model_bytes('pgtap23_1')) -> 'recipes' -> '1' ->> 'recipe') IS NOT NULL),

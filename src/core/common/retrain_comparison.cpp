@@ -4,15 +4,12 @@
 #include <nlohmann/json.hpp>
 
 namespace xb {
-namespace {
 
 double value_of(const std::vector<std::pair<std::string, double>> &metrics, const std::string &name) {
   for (const auto &[metric, value] : metrics)
     if (metric == name) return value;
   return std::numeric_limits<double>::quiet_NaN();
 }
-
-}  // namespace
 
 bool VersionComparison::retrained_not_worse() const {
   if (std::isnan(retrained)) return std::isnan(deployed);

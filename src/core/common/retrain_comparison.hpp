@@ -33,6 +33,9 @@ struct VersionComparison {
   bool retrained_not_worse() const;
 };
 
+// The value of the metric called `name` (NaN when there is none).
+double value_of(const std::vector<std::pair<std::string, double>> &metrics, const std::string &name);
+
 // The comparison as two rows for the new version's xb.trials, numbered from
 // first_trial: the deployed version's (params {"retrain": "deployed",
 // "version": deployed_version, "points": ..., and a forecaster's "series",

@@ -61,7 +61,7 @@ AggregateOptions parse_aggregate_options(const std::string &options_json, std::o
   if (auto it = user.find("arch"); it != user.end()) {
     if (!it->is_string())
       throw bad("arch", "must be a string, not " + it->dump(),
-                "Use auto (the default), snaive, ets, theta, stlf, gru, lstm, transformer or attention_lstm.");
+                "Use auto (the default), snaive, ets, theta, stlf, croston, gru, lstm, transformer or attention_lstm.");
     arch = it->get<std::string>();
     user.erase(it);
   }

@@ -114,7 +114,7 @@ const std::vector<std::string> &searchable_forecast_options() {
 }
 
 const std::vector<std::string> &statistical_architectures() {
-  static const std::vector<std::string> archs{"snaive", "ets", "theta", "stlf"};
+  static const std::vector<std::string> archs{"snaive", "ets", "theta", "stlf", "croston"};
   return archs;
 }
 
@@ -138,9 +138,10 @@ std::string with_time_zone(const std::string &options_json, const std::string &z
 ForecastOptions parse_forecast_options(const std::string &arch, int horizon, const std::string &options_json) {
   const auto &archs = forecast_architectures();
   if (arch != "nets" && !is_statistical(arch) && std::find(archs.begin(), archs.end(), arch) == archs.end())
-    throw Error(ErrorKind::InvalidParameter, "unknown architecture \"" + arch + "\"",
-                "Use auto (the default), a statistical member (snaive, ets, theta, stlf), a network (gru, lstm, "
-                "transformer, attention_lstm) or nets (every network, the best on validation).");
+    throw Error(
+        ErrorKind::InvalidParameter, "unknown architecture \"" + arch + "\"",
+        "Use auto (the default), a statistical member (snaive, ets, theta, stlf, croston), a network (gru, lstm, "
+        "transformer, attention_lstm) or nets (every network, the best on validation).");
   if (horizon < 1)
     throw Error(ErrorKind::InvalidParameter, "horizon must be at least 1, not " + std::to_string(horizon));
   if (horizon > limits::kMaxHorizon)

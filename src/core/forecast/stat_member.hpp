@@ -1,5 +1,5 @@
 // One entry point and one result shape for the statistical members
-// (snaive, mean, ets, theta, stlf), so callers can treat them alike.
+// (snaive, mean, croston, ets, theta, stlf), so callers can treat them alike.
 // Header-only: it only dispatches to the members' own files.
 #pragma once
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/forecast/croston.hpp"
 #include "core/forecast/ets.hpp"
 #include "core/forecast/naive.hpp"
 #include "core/forecast/stl.hpp"
@@ -25,7 +26,7 @@ struct StatForecast {
   double aicc = std::numeric_limits<double>::quiet_NaN();  // NaN when the member has none
 };
 
-// member: "snaive" | "mean" | "ets" | "theta" | "stlf". Preconditions
+// member: "snaive" | "mean" | "croston" | "ets" | "theta" | "stlf". Preconditions
 // (std::invalid_argument otherwise): known member, finite values, y
 // non-empty, m >= 1, h >= 1. Deterministic and thread-safe.
 inline StatForecast fit_and_forecast(const std::string &member, const std::vector<double> &y, int m, int h) {
@@ -45,6 +46,10 @@ inline StatForecast fit_and_forecast(const std::string &member, const std::vecto
     out.mean = mean_forecast(y, h);
     out.adjusted = out.mean;
     out.method = "Mean";
+  } else if (member == "croston") {
+    out.mean = croston_forecast(y, h);
+    out.adjusted = out.mean;
+    out.method = "Croston (SBA)";
   } else if (member == "ets") {
     const EtsModel md = fit_ets(y, m);
     out.mean = forecast_ets(md, y, h, &out.adjusted);

@@ -143,12 +143,6 @@ double scale_of(const Series &s, int season) {
   return std::isfinite(seasonal) && seasonal > 0 ? seasonal : seasonal_naive_scale(s.y, n, 1);
 }
 
-double value_of(const std::vector<std::pair<std::string, double>> &metrics, const std::string &name) {
-  for (const auto &[metric, value] : metrics)
-    if (metric == name) return value;
-  return std::numeric_limits<double>::quiet_NaN();
-}
-
 }  // namespace
 
 VersionComparison compare_on_newest(std::string_view deployed, std::string_view retrained, const SeriesRows &rows,

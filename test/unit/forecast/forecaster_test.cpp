@@ -352,7 +352,7 @@ SeriesRows weekly(const std::vector<std::vector<double>> &series) {
 }  // namespace
 
 TEST(StatisticalForecaster, EachMemberAndAutoTrainForecastAndDescribeThemselves) {
-  for (const std::string arch : {"snaive", "ets", "theta", "stlf", "auto"}) {
+  for (const std::string arch : {"snaive", "ets", "theta", "stlf", "croston", "auto"}) {
     TrainedForecaster m = train_forecaster(synthetic(), stat_options(arch), cpu(), {});
     EXPECT_EQ(m.arch, arch);
     EXPECT_TRUE(m.epochs.empty()) << arch;
@@ -380,7 +380,7 @@ TEST(StatisticalForecaster, EachMemberAndAutoTrainForecastAndDescribeThemselves)
 
 TEST(StatisticalForecaster, AutoScoresEveryMemberAndRecordsItsRecipe) {
   TrainedForecaster m = train_forecaster(synthetic(), stat_options("auto"), cpu(), {});
-  ASSERT_EQ(m.trials.size(), 5u);
+  ASSERT_EQ(m.trials.size(), 6u);  // snaive, ets, theta, stlf, croston, and the combination
   EXPECT_EQ(m.trials.back().arch, "theta+stlf");
   EXPECT_TRUE(m.trials.back().chosen);
   for (const auto &t : m.trials) EXPECT_TRUE(std::isfinite(t.val_wape)) << t.arch;

@@ -355,6 +355,21 @@ TEST(StatNaive, MatchesR) {
   EXPECT_EQ(xs::mean_forecast({1, 2, 3}, 2), (std::vector<double>{2, 2}));
 }
 
+// Croston's method (SBA) by hand: nonzero values 3, 5, 2 at steps 3, 5 and
+// 9, so intervals 3, 2, 4; each smoothed from its first value with alpha
+// 0.1: sizes 3, 3.2, 3.08 and intervals 3, 2.9, 3.01 (R's forecast 8.20,
+// croston(c(0, 0, 3, 0, 5, 0, 0, 0, 2))$mean: 1.023256 = 3.08 / 3.01).
+TEST(StatCroston, SmoothsSizesAndIntervalsAndRemovesTheBias) {
+  const std::vector<double> f = xs::croston_forecast({0, 0, 3, 0, 5, 0, 0, 0, 2}, 4);
+  ASSERT_EQ(f.size(), 4u);
+  for (double v : f) EXPECT_NEAR(v, 0.95 * 3.08 / 3.01, 1e-12);
+  EXPECT_NEAR(xs::croston_forecast({0, 4}, 1)[0], 0.95 * 4 / 2, 1e-12);  // one value: its size over its interval
+  EXPECT_EQ(xs::croston_forecast({0, 0, 0}, 2), (std::vector<double>{0, 0}));
+  EXPECT_EQ(xs::croston_forecast({0, -3, 0}, 1), (std::vector<double>{0}));  // a return is no demand
+  EXPECT_THROW(xs::croston_forecast({}, 1), std::invalid_argument);
+  EXPECT_THROW(xs::croston_forecast({1, NAN}, 1), std::invalid_argument);
+}
+
 TEST(StatDecompose, ClassicalMatchesDefinition) {
   const xs::ClassicalDecomposition d = xs::decompose_classical(kAirPassengers, 12, true);
   double prod_mean = 0;
@@ -394,7 +409,7 @@ TEST(StatRobustness, DegenerateSeriesGiveFiniteForecasts) {
     cases["short" + std::to_string(n)] = s;
   }
   for (const auto &[name, y] : cases)
-    for (const char *member : {"snaive", "mean", "ets", "theta", "stlf"})
+    for (const char *member : {"snaive", "mean", "croston", "ets", "theta", "stlf"})
       for (int m : {1, 4, 12, 52}) {
         xs::StatForecast f;
         ASSERT_NO_THROW(f = xs::fit_and_forecast(member, y, m, 13)) << name << " " << member << " m=" << m;
