@@ -10,7 +10,6 @@
 namespace xb {
 
 using nlohmann::json;
-using namespace option_checks;
 
 namespace {
 
@@ -41,11 +40,12 @@ OptionSearch::OptionSearch(const std::string &options_json, const std::vector<st
       continue;
     }
     if (!contains(searchable, key))
-      throw bad(key, "cannot be searched (it is given as an array)", "Options that can be searched: " + list + ".");
-    if (value.empty() || value.size() > 64) throw bad(key, "must list 1 to 64 values to search");
+      throw option_checks::bad(key, "cannot be searched (it is given as an array)",
+                               "Options that can be searched: " + list + ".");
+    if (value.empty() || value.size() > 64) throw option_checks::bad(key, "must list 1 to 64 values to search");
     for (const auto &v : value)
       if ((v.is_array() && !listed) || v.is_object())
-        throw bad(key, "must list single values to search, not " + v.dump());
+        throw option_checks::bad(key, "must list single values to search, not " + v.dump());
     searched_.push_back(key);
     values_.emplace_back();
     for (const auto &v : value)  // a value listed twice is one value
@@ -54,14 +54,15 @@ OptionSearch::OptionSearch(const std::string &options_json, const std::vector<st
     ordered_.push_back(std::all_of(value.begin(), value.end(), [](const json &v) { return v.is_number(); }));
   }
   const bool given = user.contains("search");
-  mode_ = given               ? one_of(user.at("search"), "search", {"grid", "random", "bayes"})
+  mode_ = given               ? option_checks::one_of(user.at("search"), "search", {"grid", "random", "bayes"})
           : searched_.empty() ? "none"
                               : "grid";
   if (given && searched_.empty())
-    throw bad("search", "needs at least one option given as an array",
-              "For example {\"lr\": [0.01, 0.001], \"search\": \"bayes\"}.");
+    throw option_checks::bad("search", "needs at least one option given as an array",
+                             "For example {\"lr\": [0.01, 0.001], \"search\": \"bayes\"}.");
   if (user.contains("trials") && mode_ != "random" && mode_ != "bayes")
-    throw bad("trials", "is for \"search\": \"random\" or \"bayes\"", "A grid search tries every combination.");
+    throw option_checks::bad("trials", "is for \"search\": \"random\" or \"bayes\"",
+                             "A grid search tries every combination.");
   const long seed = user.contains("seed") && user.at("seed").is_number_integer() ? user.at("seed").get<long>() : 42;
   rng_.seed(static_cast<std::uint64_t>(seed) ^ 0x5eedULL);
   if (mode_ == "none") return;
@@ -71,8 +72,8 @@ OptionSearch::OptionSearch(const std::string &options_json, const std::vector<st
   for (const auto &v : values_) combinations = std::min<std::size_t>(combinations * v.size(), 1u << 20);
   if (mode_ == "grid") {
     if (combinations > static_cast<std::size_t>(kMaxSearchTrials))
-      throw bad("search", "grid has more than " + std::to_string(kMaxSearchTrials) + " combinations",
-                "Give fewer values, or use \"search\": \"bayes\" or \"random\" with \"trials\".");
+      throw option_checks::bad("search", "grid has more than " + std::to_string(kMaxSearchTrials) + " combinations",
+                               "Give fewer values, or use \"search\": \"bayes\" or \"random\" with \"trials\".");
     for (std::size_t t = 0; t < combinations; ++t) {
       Choice c(values_.size());
       std::size_t rest = t;  // the last key varies fastest
@@ -85,7 +86,7 @@ OptionSearch::OptionSearch(const std::string &options_json, const std::vector<st
     size_ = static_cast<int>(planned_.size());
     return;
   }
-  const long count = user.contains("trials") ? integer(user.at("trials"), "trials", 1, kMaxSearchTrials)
+  const long count = user.contains("trials") ? option_checks::integer(user.at("trials"), "trials", 1, kMaxSearchTrials)
                      : mode_ == "random"     ? 10
                                              : 20;
   if (mode_ == "random") {  // draws may repeat, as they always have

@@ -10,7 +10,6 @@ namespace xb {
 namespace {
 
 using nlohmann::json;
-using option_checks::bad;
 
 Error bad_horizon(const std::string &what) {
   return Error(ErrorKind::InvalidParameter, "horizon " + what,
@@ -19,8 +18,8 @@ Error bad_horizon(const std::string &what) {
 
 int horizon_from_json(const json &v) {
   if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() != std::floor(v.get<double>()))
-    throw bad("horizon", "must be a whole number, not " + v.dump(),
-              "The horizon is the number of future steps to forecast, e.g. {\"horizon\": 8}.");
+    throw option_checks::bad("horizon", "must be a whole number, not " + v.dump(),
+                             "The horizon is the number of future steps to forecast, e.g. {\"horizon\": 8}.");
   const double h = v.get<double>();
   if (h < 1) throw bad_horizon("must be at least 1, not " + v.dump());
   if (h > 10000) throw bad_horizon("must be at most 10000, not " + v.dump());
@@ -30,8 +29,8 @@ int horizon_from_json(const json &v) {
 std::string series_from_json(const json &v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_integer()) return v.dump();
-  throw bad("series", "must be a string or a whole number, not " + v.dump(),
-            "Label the group, e.g. jsonb_build_object('series', store).");
+  throw option_checks::bad("series", "must be a string or a whole number, not " + v.dump(),
+                           "Label the group, e.g. jsonb_build_object('series', store).");
 }
 
 }  // namespace
@@ -44,32 +43,37 @@ AggregateOptions parse_aggregate_options(const std::string &options_json, std::o
   // Arguments of xb_train_forecaster that do not carry over to the aggregates.
   for (const char *key : {"feature_cols", "future_source"})
     if (user.contains(key))
-      throw bad(key, "is not accepted by the forecasting aggregates: they take no covariates",
-                "An aggregate reads one time and one value per row of each group; to forecast with covariates, "
-                "train with xb_train_forecaster(..., feature_cols => ...).");
+      throw option_checks::bad(
+          key, "is not accepted by the forecasting aggregates: they take no covariates",
+          "An aggregate reads one time and one value per row of each group; to forecast with covariates, "
+          "train with xb_train_forecaster(..., feature_cols => ...).");
   if (user.contains("time_zone"))
-    throw bad("time_zone", "is not accepted by the forecasting aggregates",
-              "They count a timestamptz in UTC; for local time pass ts AT TIME ZONE 'Europe/Berlin' (a timestamp).");
+    throw option_checks::bad(
+        "time_zone", "is not accepted by the forecasting aggregates",
+        "They count a timestamptz in UTC; for local time pass ts AT TIME ZONE 'Europe/Berlin' (a timestamp).");
   for (const char *key : {"series_cols", "time_col", "target_col"})
     if (user.contains(key))
-      throw bad(key, "is not accepted by the forecasting aggregates",
-                "Their arguments are the time and the value; GROUP BY makes the series, and {\"series\": ...} "
-                "labels a group.");
+      throw option_checks::bad(
+          key, "is not accepted by the forecasting aggregates",
+          "Their arguments are the time and the value; GROUP BY makes the series, and {\"series\": ...} "
+          "labels a group.");
 
   AggregateOptions out;
   std::string arch = "auto";  // the statistical members: no LibTorch, one series at a time
   if (auto it = user.find("arch"); it != user.end()) {
     if (!it->is_string())
-      throw bad("arch", "must be a string, not " + it->dump(),
-                "Use auto (the default), snaive, ets, theta, stlf, croston, gru, lstm, transformer or attention_lstm.");
+      throw option_checks::bad(
+          "arch", "must be a string, not " + it->dump(),
+          "Use auto (the default), snaive, ets, theta, stlf, croston, gru, lstm, transformer or attention_lstm.");
     arch = it->get<std::string>();
     user.erase(it);
   }
   int horizon = kAggregateDefaultHorizon;
   if (auto it = user.find("horizon"); it != user.end()) {
     if (horizon_argument)
-      throw bad("horizon", "is not accepted here: the horizon is an argument",
-                "Remove \"horizon\" from the options; pass it as the third argument of xb_forecast_agg.");
+      throw option_checks::bad(
+          "horizon", "is not accepted here: the horizon is an argument",
+          "Remove \"horizon\" from the options; pass it as the third argument of xb_forecast_agg.");
     horizon = horizon_from_json(*it);
     user.erase(it);
   }

@@ -25,7 +25,6 @@ Error unknown_option(const std::string &key) {
 }
 
 using nlohmann::json;
-using namespace option_checks;
 
 const json &presets() {
   static const json parsed = json::parse(kForecastPresetsJson);
@@ -34,58 +33,59 @@ const json &presets() {
 
 void apply(ForecastOptions &o, const std::string &key, const json &v) {
   if (key == "lookback")
-    o.lookback = integer(v, key, 1, limits::kMaxLookback);
+    o.lookback = option_checks::integer(v, key, 1, limits::kMaxLookback);
   else if (key == "epochs")
-    o.epochs = integer(v, key, 1, 100000);
+    o.epochs = option_checks::integer(v, key, 1, 100000);
   else if (key == "batch_size")
-    o.batch_size = integer(v, key, 1, 1 << 20);
+    o.batch_size = option_checks::integer(v, key, 1, 1 << 20);
   else if (key == "lr")
-    o.lr = in_range(v, key, 0, true, 10, false);
+    o.lr = option_checks::in_range(v, key, 0, true, 10, false);
   else if (key == "weight_decay")
-    o.weight_decay = in_range(v, key, 0, false, 1, false);
+    o.weight_decay = option_checks::in_range(v, key, 0, false, 1, false);
   else if (key == "dropout")
-    o.dropout = in_range(v, key, 0, false, 1, true);
+    o.dropout = option_checks::in_range(v, key, 0, false, 1, true);
   else if (key == "patience")
-    o.patience = integer(v, key, 0, 100000);
+    o.patience = option_checks::integer(v, key, 0, 100000);
   else if (key == "seed")
-    o.seed = integer(v, key, 0, 2147483647L);
+    o.seed = option_checks::integer(v, key, 0, 2147483647L);
   else if (key == "val_fraction")
-    o.val_fraction = in_range(v, key, 0, true, 0.5, true);
+    o.val_fraction = option_checks::in_range(v, key, 0, true, 0.5, true);
   else if (key == "test_fraction")
-    o.test_fraction = in_range(v, key, 0, true, 0.5, true);
+    o.test_fraction = option_checks::in_range(v, key, 0, true, 0.5, true);
   else if (key == "val_periods")
-    o.val_periods = integer(v, key, 1, 1000000);
+    o.val_periods = option_checks::integer(v, key, 1, 1000000);
   else if (key == "test_periods")
-    o.test_periods = integer(v, key, 1, 1000000);
+    o.test_periods = option_checks::integer(v, key, 1, 1000000);
   else if (key == "hidden")
-    o.hidden = integer(v, key, 1, limits::kMaxHidden);
+    o.hidden = option_checks::integer(v, key, 1, limits::kMaxHidden);
   else if (key == "layers")
-    o.layers = integer(v, key, 1, limits::kMaxLayers);
+    o.layers = option_checks::integer(v, key, 1, limits::kMaxLayers);
   else if (key == "heads")
-    o.heads = integer(v, key, 1, limits::kMaxHeads);
+    o.heads = option_checks::integer(v, key, 1, limits::kMaxHeads);
   else if (key == "ensemble")
-    o.ensemble = integer(v, key, 1, limits::kMaxEnsemble);
+    o.ensemble = option_checks::integer(v, key, 1, limits::kMaxEnsemble);
   else if (key == "interval")
-    o.interval = in_range(v, key, 0, true, 1, true);
+    o.interval = option_checks::in_range(v, key, 0, true, 1, true);
   else if (key == "freq")
-    o.freq = one_of(v, key, {"hourly", "daily", "weekly", "monthly", "quarterly", "yearly"});
+    o.freq = option_checks::one_of(v, key, {"hourly", "daily", "weekly", "monthly", "quarterly", "yearly"});
   else if (key == "loss")
-    o.loss = one_of(v, key, {"mse", "mae", "huber"});
+    o.loss = option_checks::one_of(v, key, {"mse", "mae", "huber"});
   else if (key == "fill")
-    o.fill = one_of(v, key, {"zero", "ffill", "interpolate", "error"});
+    o.fill = option_checks::one_of(v, key, {"zero", "ffill", "interpolate", "error"});
   else if (key == "invalid")
-    o.invalid = one_of(v, key, {"error", "drop"});
+    o.invalid = option_checks::one_of(v, key, {"error", "drop"});
   else if (key == "series_embedding")
-    o.series_embedding = integer(v, key, 0, limits::kMaxEmbedding);
+    o.series_embedding = option_checks::integer(v, key, 0, limits::kMaxEmbedding);
   else if (key == "time_budget")
-    o.time_budget = in_range(v, key, 0, true, limits::kMaxTimeBudgetSeconds, false);
+    o.time_budget = option_checks::in_range(v, key, 0, true, limits::kMaxTimeBudgetSeconds, false);
   else if (key == "time_zone") {
     const std::string hint = "Name a time zone, e.g. \"Europe/Berlin\" or \"UTC\" (pg_timezone_names lists them).";
-    if (!v.is_string()) throw bad(key, "must be a time zone name", hint);
-    if (!is_time_zone_name(v.get<std::string>())) throw bad(key, "must be a time zone name, not " + v.dump(), hint);
+    if (!v.is_string()) throw option_checks::bad(key, "must be a time zone name", hint);
+    if (!is_time_zone_name(v.get<std::string>()))
+      throw option_checks::bad(key, "must be a time zone name, not " + v.dump(), hint);
     o.time_zone = v.get<std::string>();
   } else if (key == "seasonal_lag") {
-    if (!v.is_boolean()) throw bad(key, "must be true or false");
+    if (!v.is_boolean()) throw option_checks::bad(key, "must be true or false");
     o.seasonal_lag = v.get<bool>() ? 1 : 0;
   } else {
     throw unknown_option(key);

@@ -13,7 +13,6 @@ namespace xb {
 namespace {
 
 using nlohmann::json;
-using namespace option_checks;
 
 constexpr const char *kClassifierKeys =
     "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, weight_decay, patience, seed, test_fraction, "
@@ -27,7 +26,7 @@ constexpr const char *kRegressorKeys =
     "ensemble, image, search, trials, search_folds";
 
 std::string nonempty_string(const json &v, const std::string &key, const std::string &hint) {
-  if (!v.is_string() || v.get<std::string>().empty()) throw bad(key, "must be a non-empty string", hint);
+  if (!v.is_string() || v.get<std::string>().empty()) throw option_checks::bad(key, "must be a non-empty string", hint);
   return v.get<std::string>();
 }
 
@@ -36,12 +35,12 @@ std::vector<int> hidden_sizes(const json &v) {
       "Use an array of up to 8 positive layer widths, e.g. [128, 32]; [] is a linear model (logistic regression "
       "for a classifier).";
   if (!v.is_array() || v.size() > static_cast<std::size_t>(limits::kMaxTabularLayers))
-    throw bad("hidden", "must be an array of positive integers", hint);
+    throw option_checks::bad("hidden", "must be an array of positive integers", hint);
   std::vector<int> out;
   for (const auto &w : v) {
     if (!w.is_number() || w.get<double>() != std::floor(w.get<double>()) || w.get<double>() < 1 ||
         w.get<double>() > limits::kMaxHidden)
-      throw bad("hidden", "must be an array of positive integers, not " + v.dump(), hint);
+      throw option_checks::bad("hidden", "must be an array of positive integers, not " + v.dump(), hint);
     out.push_back(w.get<int>());
   }
   return out;
@@ -52,61 +51,62 @@ constexpr const char *kImageKeys = "height, width, channels, resize, nulls, norm
 void image_options(TabularOptions &o, const json &v) {
   const std::string hint =
       std::string("An object with any of: ") + kImageKeys + ", e.g. {\"height\": 28, \"width\": 28, \"resize\": true}.";
-  if (!v.is_object()) throw bad("image", "must be an object", hint);
+  if (!v.is_object()) throw option_checks::bad("image", "must be an object", hint);
   ImageSpec &s = o.image;
   for (const auto &[key, x] : v.items()) {
     const std::string name = "image." + key;
     if (key == "height") {
-      s.height = static_cast<int>(integer(x, name, 1, kMaxImageSide));
+      s.height = static_cast<int>(option_checks::integer(x, name, 1, kMaxImageSide));
       o.image_size_given = true;
     } else if (key == "width") {
-      s.width = static_cast<int>(integer(x, name, 1, kMaxImageSide));
+      s.width = static_cast<int>(option_checks::integer(x, name, 1, kMaxImageSide));
       o.image_size_given = true;
     } else if (key == "channels") {
-      s.channels = static_cast<int>(integer(x, name, 1, 3));
-      if (s.channels == 2) throw bad(name, "must be 1 (grey) or 3 (RGB)");
+      s.channels = static_cast<int>(option_checks::integer(x, name, 1, 3));
+      if (s.channels == 2) throw option_checks::bad(name, "must be 1 (grey) or 3 (RGB)");
       o.image_channels_given = true;
     } else if (key == "resize") {
-      if (!x.is_boolean()) throw bad(name, "must be true or false");
+      if (!x.is_boolean()) throw option_checks::bad(name, "must be true or false");
       s.resize = x.get<bool>();
     } else if (key == "nulls") {
-      s.null_as_missing = one_of(x, name, {"error", "missing"}) == "missing";
+      s.null_as_missing = option_checks::one_of(x, name, {"error", "missing"}) == "missing";
     } else if (key == "normalize") {
-      s.normalize = one_of(x, name, {"standardize", "unit"});
+      s.normalize = option_checks::one_of(x, name, {"standardize", "unit"});
     } else if (key == "widths") {
       const std::string whint =
           "Five convolution widths from 1 to " + std::to_string(kMaxImageChannels) + ", e.g. [16, 32, 64, 64, 64].";
       if (!x.is_array() || x.size() != static_cast<std::size_t>(kImageBlocks))
-        throw bad(name, "must be an array of five widths", whint);
+        throw option_checks::bad(name, "must be an array of five widths", whint);
       s.widths.clear();
-      for (const auto &w : x) s.widths.push_back(static_cast<int>(integer(w, name, 1, kMaxImageChannels)));
+      for (const auto &w : x)
+        s.widths.push_back(static_cast<int>(option_checks::integer(w, name, 1, kMaxImageChannels)));
     } else if (key == "flip") {
-      if (!x.is_boolean()) throw bad(name, "must be true or false");
+      if (!x.is_boolean()) throw option_checks::bad(name, "must be true or false");
       s.flip = x.get<bool>();
     } else if (key == "shift") {
-      s.shift = static_cast<int>(integer(x, name, 0, 16));
+      s.shift = static_cast<int>(option_checks::integer(x, name, 0, 16));
     } else {
       throw Error(ErrorKind::InvalidParameter, "unknown option \"" + name + "\"",
                   std::string("Known image options: ") + kImageKeys + ".");
     }
   }
   if (o.image_size_given && (!v.contains("height") || !v.contains("width")))
-    throw bad("image", "needs both height and width", hint);
+    throw option_checks::bad("image", "needs both height and width", hint);
 }
 
 void class_weights(TabularOptions &o, const json &v) {
   const std::string hint = "Use \"none\", \"balanced\" or an object of class -> positive weight, e.g. {\"1\": 2}.";
   if (v.is_string()) {
-    o.class_weights = one_of(v, "class_weights", {"none", "balanced"});
+    o.class_weights = option_checks::one_of(v, "class_weights", {"none", "balanced"});
     return;
   }
-  if (!v.is_object() || v.empty()) throw bad("class_weights", "must be a string or an object", hint);
+  if (!v.is_object() || v.empty()) throw option_checks::bad("class_weights", "must be a string or an object", hint);
   o.class_weights = "given";
   o.class_weight_map.clear();
   for (const auto &[label, w] : v.items()) {
     if (!w.is_number() || !(w.get<double>() > 0) || !std::isfinite(w.get<double>()))
-      throw bad("class_weights", "must give each class a positive weight, not " + w.dump() + " for \"" + label + "\"",
-                hint);
+      throw option_checks::bad(
+          "class_weights", "must give each class a positive weight, not " + w.dump() + " for \"" + label + "\"", hint);
     o.class_weight_map[label] = w.get<double>();
   }
 }
@@ -133,76 +133,77 @@ void apply_paper_preset(TabularOptions &o) {
 void apply(TabularOptions &o, const std::string &key, const json &v) {
   const bool c = o.classifier;
   if (key == "preset") {
-    one_of(v, key, {"paper"});
+    option_checks::one_of(v, key, {"paper"});
   } else if (key == "hidden") {
     o.hidden = hidden_sizes(v);
     o.hidden_given = true;
   } else if (key == "dropout")
-    o.dropout = in_range(v, key, 0, false, 1, true);
+    o.dropout = option_checks::in_range(v, key, 0, false, 1, true);
   else if (key == "epochs")
-    o.epochs = integer(v, key, 1, 100000);
+    o.epochs = option_checks::integer(v, key, 1, 100000);
   else if (key == "batch_size")
-    o.batch_size = integer(v, key, 1, 1 << 20);
+    o.batch_size = option_checks::integer(v, key, 1, 1 << 20);
   else if (key == "lr")
-    o.lr = in_range(v, key, 0, true, 10, false);
+    o.lr = option_checks::in_range(v, key, 0, true, 10, false);
   else if (key == "lr_decay")
-    o.lr_decay = in_range(v, key, 0, true, 1, false);
+    o.lr_decay = option_checks::in_range(v, key, 0, true, 1, false);
   else if (key == "weight_decay")
-    o.weight_decay = in_range(v, key, 0, false, 1, false);
+    o.weight_decay = option_checks::in_range(v, key, 0, false, 1, false);
   else if (key == "patience")
-    o.patience = integer(v, key, 0, 100000);
+    o.patience = option_checks::integer(v, key, 0, 100000);
   else if (key == "seed")
-    o.seed = integer(v, key, 0, 2147483647L);
+    o.seed = option_checks::integer(v, key, 0, 2147483647L);
   else if (key == "test_fraction")
-    o.test_fraction = in_range(v, key, 0, true, 0.5, false);
+    o.test_fraction = option_checks::in_range(v, key, 0, true, 0.5, false);
   else if (key == "val_fraction")
-    o.val_fraction = in_range(v, key, 0, false, 0.5, false);
+    o.val_fraction = option_checks::in_range(v, key, 0, false, 0.5, false);
   else if (key == "encoding")
-    o.encoding = one_of(v, key, {"onehot", "label", "embedding"});
+    o.encoding = option_checks::one_of(v, key, {"onehot", "label", "embedding"});
   else if (key == "embedding_dim")
-    o.embedding_dim = integer(v, key, 0, limits::kMaxEmbedding);
+    o.embedding_dim = option_checks::integer(v, key, 0, limits::kMaxEmbedding);
   else if (key == "min_count")
-    o.min_count = integer(v, key, 1, 1000000);
+    o.min_count = option_checks::integer(v, key, 1, 1000000);
   else if (key == "cv") {
-    long k = integer(v, key, 0, 20);
-    if (k == 1) throw bad(key, "must be 0 (none) or from 2 to 20, not 1");
+    long k = option_checks::integer(v, key, 0, 20);
+    if (k == 1) throw option_checks::bad(key, "must be 0 (none) or from 2 to 20, not 1");
     o.cv = static_cast<int>(k);
   } else if (key == "refit") {
-    if (!v.is_boolean()) throw bad(key, "must be true or false");
+    if (!v.is_boolean()) throw option_checks::bad(key, "must be true or false");
     o.refit = v.get<bool>();
   } else if (key == "init_from")
     o.init_from = nonempty_string(v, key, "Name a deployed classifier or regressor.");
   else if (key == "freeze") {
-    if (!v.is_boolean()) throw bad(key, "must be true or false");
+    if (!v.is_boolean()) throw option_checks::bad(key, "must be true or false");
     o.freeze = v.get<bool>();
   } else if (key == "categorical") {
-    if (!v.is_array()) throw bad(key, "must be an array of column names", "For example [\"size_code\"].");
+    if (!v.is_array())
+      throw option_checks::bad(key, "must be an array of column names", "For example [\"size_code\"].");
     o.categorical.clear();
     for (const auto &n : v) o.categorical.push_back(nonempty_string(n, key, "For example [\"size_code\"]."));
   } else if (key == "ensemble")
-    o.ensemble = integer(v, key, 1, limits::kMaxEnsemble);
+    o.ensemble = option_checks::integer(v, key, 1, limits::kMaxEnsemble);
   else if (key == "search_folds")
-    o.search_folds = static_cast<int>(integer(v, key, 2, 10));
+    o.search_folds = static_cast<int>(option_checks::integer(v, key, 2, 10));
   else if (key == "importance_repeats")
-    o.importance_repeats = integer(v, key, 1, 100);
+    o.importance_repeats = option_checks::integer(v, key, 1, 100);
   else if (key == "image")
     image_options(o, v);
   else if (c && key == "class_weights")
     class_weights(o, v);
   else if (c && key == "output")
-    o.output = one_of(v, key, {"auto", "sigmoid2"});
+    o.output = option_checks::one_of(v, key, {"auto", "sigmoid2"});
   else if (c && key == "threshold") {
     o.threshold_given = true;
     if (v.is_number()) {
       o.threshold = "fixed";
-      o.threshold_value = in_range(v, key, 0, true, 1, true);
+      o.threshold_value = option_checks::in_range(v, key, 0, true, 1, true);
     } else {
-      o.threshold = one_of(v, key, {"balanced_accuracy", "f1"});
+      o.threshold = option_checks::one_of(v, key, {"balanced_accuracy", "f1"});
     }
   } else if (c && key == "positive_class")
     o.positive_class = nonempty_string(v, key, "Name one of the label's classes.");
   else if (!c && key == "loss")
-    o.loss = one_of(v, key, {"mse", "huber"});
+    o.loss = option_checks::one_of(v, key, {"mse", "huber"});
   else
     throw Error(ErrorKind::InvalidParameter, "unknown option \"" + key + "\"",
                 std::string("Known options: ") + (c ? kClassifierKeys : kRegressorKeys) + ".");
@@ -222,14 +223,16 @@ TabularOptions parse_values(bool classifier, const json &user, bool in_search) {
     o.given.insert(key);
   }
   if (o.refit && o.cv == 0 && !in_search)
-    throw bad("refit", "needs \"cv\" or a search",
-              "With refit every row trains the deployed model, so cross-validation gives its metrics, e.g. "
-              "{\"cv\": 5, \"refit\": true}.");
+    throw option_checks::bad(
+        "refit", "needs \"cv\" or a search",
+        "With refit every row trains the deployed model, so cross-validation gives its metrics, e.g. "
+        "{\"cv\": 5, \"refit\": true}.");
   if (o.freeze && o.init_from.empty())
-    throw bad("freeze", "needs \"init_from\"", "Name the model to start from, e.g. {\"init_from\": \"dress_reco\"}.");
+    throw option_checks::bad("freeze", "needs \"init_from\"",
+                             "Name the model to start from, e.g. {\"init_from\": \"dress_reco\"}.");
   if (o.given.count("search_folds") && !in_search)
-    throw bad("search_folds", "is for a search",
-              "Give options to search as arrays, e.g. {\"hidden\": [[], [32]], \"search_folds\": 5}.");
+    throw option_checks::bad("search_folds", "is for a search",
+                             "Give options to search as arrays, e.g. {\"hidden\": [[], [32]], \"search_folds\": 5}.");
   return o;
 }
 
@@ -296,7 +299,8 @@ TabularOptions parse_tabular_options(bool classifier, const std::string &options
   if (search.mode() == "none") return parse_values(classifier, user, false);
   if (user.contains("init_from") &&
       std::find(search.searched().begin(), search.searched().end(), "hidden") != search.searched().end())
-    throw bad("hidden", "cannot be searched with \"init_from\"", "The layers come from the model you start from.");
+    throw option_checks::bad("hidden", "cannot be searched with \"init_from\"",
+                             "The layers come from the model you start from.");
   // Every value searched must be valid before any training starts.
   const std::vector<std::string> docs = search.documents_to_check();
   for (const auto &doc : docs) parse_values(classifier, json::parse(doc), true);
