@@ -6,19 +6,16 @@
 #include <string>
 
 namespace xb::stat {
-namespace {
 
-void check(const std::vector<double> &y, int h, const char *who) {
+void check_member_input(const std::vector<double> &y, int h, const char *who) {
   if (y.empty()) throw std::invalid_argument(std::string(who) + ": empty series");
   if (h < 1) throw std::invalid_argument(std::string(who) + ": h must be >= 1");
   for (double v : y)
     if (!std::isfinite(v)) throw std::invalid_argument(std::string(who) + ": non-finite value in series");
 }
 
-}  // namespace
-
 std::vector<double> snaive_forecast(const std::vector<double> &y, int m, int h) {
-  check(y, h, "snaive");
+  check_member_input(y, h, "snaive");
   const int n = static_cast<int>(y.size());
   const int lag = (m <= 1 || n < m) ? 1 : m;
   std::vector<double> f(h);
@@ -27,7 +24,7 @@ std::vector<double> snaive_forecast(const std::vector<double> &y, int m, int h) 
 }
 
 std::vector<double> mean_forecast(const std::vector<double> &y, int h) {
-  check(y, h, "mean");
+  check_member_input(y, h, "mean");
   double s = 0;
   for (double v : y) s += v;
   return std::vector<double>(h, s / static_cast<double>(y.size()));

@@ -4,6 +4,10 @@
 
 namespace xb::stat {
 
+// What the simple members (these and croston) check first, naming `who`
+// (std::invalid_argument): y non-empty, h >= 1, every value finite.
+void check_member_input(const std::vector<double> &y, int h, const char *who);
+
 // Last season repeated: f[i] = y[n - m + i % m]. Plain naive (last value)
 // when m <= 1 or y.size() < m. Preconditions (std::invalid_argument
 // otherwise): finite values, y non-empty, h >= 1.
