@@ -32,6 +32,13 @@ namespace {
 // Members of the model a search refits on every row, unless "ensemble" is given.
 constexpr int kRefitMembers = 5;
 
+// The members a refit after a search trains: kRefitMembers seeds unless
+// "ensemble" was given (a preset names its own).
+int refit_members(const TabularOptions &o) {
+  const bool members_given = o.given.count("ensemble") > 0 || !o.preset.empty();
+  return members_given ? o.ensemble : std::max(o.ensemble, kRefitMembers);
+}
+
 using nlohmann::json;
 using Metrics = std::vector<std::pair<std::string, double>>;
 
@@ -324,7 +331,8 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
   }
   limits::check_training_memory(
       static_cast<double>(rows.rows()) * (4.0 * shape.dense_dim + 8.0 * shape.cardinalities.size()) * 2 + image_bytes +
-          static_cast<double>(shape.parameter_count()) * o.ensemble * limits::kTrainBytesPerParameter,
+          static_cast<double>(shape.parameter_count()) * std::max(o.ensemble, o.memory_members) *
+              limits::kTrainBytesPerParameter,
       p.memory_limit, run.image ? "its pictures, encoded rows and network" : "its encoded rows and network");
 
   const bool same_images = src && run.image.has_value() == src->shape.image.has_value() &&
@@ -612,6 +620,7 @@ SearchResult search_options(const TabularRows &rows, const Problem &p, const Tab
     TabularOptions trial = parse_tabular_trial(o.classifier, search.next());
     if (src) trial.hidden = o.hidden;  // init_from's layers
     if (image_column_of(rows.features) >= 0) trial.apply_image_defaults();
+    if (o.refit) trial.memory_members = refit_members(trial);
     const auto start = std::chrono::steady_clock::now();
     TrialRecord r;
     r.trial = t + 1;
@@ -767,7 +776,6 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
   TrainedTabular out;
   std::optional<SearchResult> searched;
   if (o.search != "none") {
-    const bool members_given = o.given.count("ensemble") > 0 || !o.preset.empty();  // a preset names its own
     searched = search_options(rows, p, o, rest, device, hooks, src ? &*src : nullptr);
     o = searched->chosen;
     out.trials = searched->trials;
@@ -783,7 +791,7 @@ TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions 
       // hundred rows is as large as the differences between trials. Unless
       // "ensemble" was given, kRefitMembers seeds are averaged (5 trainings
       // beside the search's trials x folds).
-      if (!members_given) o.ensemble = std::max(o.ensemble, kRefitMembers);
+      o.ensemble = refit_members(o);
       o.epochs = std::max(1, static_cast<int>(std::lround(mean_and_std(chosen.best_epochs).first)));
       const auto thresholds = chosen.model.find("threshold");
       if (thresholds != chosen.model.end() && !thresholds->second.empty()) {

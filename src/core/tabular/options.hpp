@@ -25,6 +25,10 @@ struct TabularOptions {
   double lr_decay = 1;  // the learning rate's factor after an epoch without a better validation loss
   int patience = 20;    // early stopping on validation loss
   int ensemble = 1;     // members from seeds seed, seed+1, ...; their probabilities are averaged
+  // The members the memory check counts: a search's trials are checked for
+  // the members their refit would train, so a refit too large for
+  // xb.max_train_memory fails its trial, not the end of a long search.
+  int memory_members = 0;
   std::int64_t seed = 42;
   double test_fraction = 0.2;
   double val_fraction = 0.2;           // of the training part; 0: no early stopping

@@ -150,6 +150,30 @@ TEST(TabularModel, ASearchWhoseTrialsAllFailSaysWhyAsTrainingWould) {
                Error);
 }
 
+TEST(TabularModel, ARefitTooLargeForTheMemoryLimitFailsBeforeTheSearchTrains) {
+  // About 1.4 MB of training state per member of [256, 256]: one member fits
+  // in 3 MB, the refit's five do not. The search's trials are checked for
+  // the refit, so nothing trains before the error.
+  RuntimeSettings small = cpu();
+  small.max_memory_bytes = 3 * 1048576.0;
+  int epochs_run = 0;
+  TrainHooks hooks;
+  hooks.on_epoch = [&](const EpochRecord &) { ++epochs_run; };
+  const char *search = R"({"epochs": 2, "hidden": [256, 256], "lr": [0.01, 0.001], "seed": 2)";
+  try {
+    train_regressor(products(), parse_tabular_options(false, std::string(search) + R"(, "refit": true})"), small,
+                    hooks);
+    FAIL() << "refit five members over the memory limit";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::ResourceLimit) << e.what();
+  }
+  EXPECT_EQ(epochs_run, 0);
+  // The same search without a refit, or with one member asked for, fits.
+  EXPECT_NO_THROW(train_regressor(products(), parse_tabular_options(false, std::string(search) + "}"), small, {}));
+  EXPECT_NO_THROW(train_regressor(
+      products(), parse_tabular_options(false, std::string(search) + R"(, "refit": true, "ensemble": 1})"), small, {}));
+}
+
 TEST(TabularModel, RefitAfterASearchReportsTheChosenTrialsFolds) {
   TrainedTabular m = train_regressor(
       products(), parse_tabular_options(false, R"({"epochs": 10, "hidden": [[], [8]], "refit": true, "seed": 2})"),
