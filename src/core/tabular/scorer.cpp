@@ -493,13 +493,13 @@ std::string TabularScorer::attention_png(std::string_view bytes, int scale) cons
 
 namespace {
 
-// Class probabilities [N, K] of an image-only network for pictures [N, C, H, W].
-torch::Tensor image_probabilities(Mlp &net, const torch::Tensor &pictures, Head head) {
+// Log class probabilities [N, K] of an image-only network for pictures [N, C, H, W].
+torch::Tensor image_log_probabilities(Mlp &net, const torch::Tensor &pictures, Head head) {
   TabularTensors t;
   t.dense = torch::zeros({pictures.size(0), 0});
   t.codes = torch::zeros({pictures.size(0), 0}, torch::kLong);
   t.images = pictures;
-  return predict_mlp(net, t, head, torch::kCPU);
+  return log_probabilities_mlp(net, t, head, torch::kCPU);
 }
 
 // How many pictures' true class loses more probability when the most
@@ -533,13 +533,15 @@ double top_beats_random(Mlp &net, Head head, const torch::Tensor &pictures, cons
     std::shuffle(order.begin(), order.end(), rng);
     for (int j = 0; j < k; ++j) black_out(random, i, order[static_cast<std::size_t>(j)]);
   }
-  const auto p = image_probabilities(net, pictures, head), pt = image_probabilities(net, top, head),
-             pr = image_probabilities(net, random, head);
+  // The true class loses more probability under the top cells exactly when
+  // its probability there is lower; compared as logs, because a confident
+  // network's probabilities round to 1 under both masks and would tie.
+  const auto top_log_p = image_log_probabilities(net, top, head),
+             random_log_p = image_log_probabilities(net, random, head);
   long wins = 0;
   for (long i = 0; i < n; ++i) {
     const long c = truth[static_cast<std::size_t>(i)];
-    const double base = p[i][c].item<double>();
-    wins += (base - pt[i][c].item<double>()) > (base - pr[i][c].item<double>());
+    wins += top_log_p[i][c].item<double>() < random_log_p[i][c].item<double>();
   }
   return static_cast<double>(wins);
 }

@@ -139,6 +139,21 @@ torch::Tensor predict_mlp(Mlp &net, const TabularTensors &x, Head head, const to
   return out;
 }
 
+torch::Tensor log_probabilities_mlp(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device) {
+  torch::NoGradGuard no_grad;
+  auto out = forward_all(net, x, device).to(torch::kCPU).to(torch::kDouble);
+  switch (head) {
+    case Head::Sigmoid: {
+      auto z = out.squeeze(1);
+      return torch::stack({torch::log_sigmoid(-z), torch::log_sigmoid(z)}, 1);
+    }
+    case Head::Sigmoid2: return torch::log_sigmoid(out) - torch::sigmoid(out).sum(1, true).clamp_min(1e-12).log();
+    case Head::Softmax: return torch::log_softmax(out, 1);
+    case Head::Value: break;
+  }
+  throw Error(ErrorKind::InvalidParameter, "a regressor has no class probabilities");
+}
+
 }  // namespace xb
 
 namespace xb {
