@@ -8,7 +8,12 @@
 #include "pg/guc.hpp"
 
 extern "C" {
+#include "miscadmin.h"
+#include "storage/latch.h"
 #include "storage/lock.h"
+#include "storage/proc.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
 }
 
 namespace xb::pg {
@@ -18,6 +23,9 @@ constexpr uint32 kXbClass = 0x7862;  // "xb"
 constexpr uint16 kTokenKind = 3;     // pg_advisory_lock's own tags use 1 and 2
 
 constexpr uint16 kGateKind = 4;
+constexpr uint16 kQueueKind = 5;
+// How often the first waiting training looks for a token given back.
+constexpr long kPollMilliseconds = 50;
 
 LOCKTAG token_tag(int token) {
   LOCKTAG tag;
@@ -34,6 +42,16 @@ LOCKTAG gate_tag() {
   return tag;
 }
 
+// Trainings waiting for a token queue on this lock, first come first
+// served; the first in the queue polls every token, so it takes whichever is
+// given back first (waiting on one token's lock would leave it waiting while
+// another frees).
+LOCKTAG queue_tag() {
+  LOCKTAG tag;
+  SET_LOCKTAG_ADVISORY(tag, InvalidOid, kXbClass, 0, kQueueKind);
+  return tag;
+}
+
 }  // namespace
 
 TrainingThreads::TrainingThreads(const RuntimeSettings &runtime) : runtime_(runtime) {
@@ -46,32 +64,47 @@ TrainingThreads::TrainingThreads(const RuntimeSettings &runtime) : runtime_(runt
   // Transaction locks: an error or a cancel gives them back with the
   // (sub)transaction, whatever C++ does; the destructor gives them back
   // as soon as the training is over.
-  const auto take_free = [&](int except) {
+  const auto take_free = [&] {
     for (int token = 0; token < cap && static_cast<int>(held_.size()) < wanted; ++token) {
-      if (token == except) continue;
+      if (std::find(held_.begin(), held_.end(), token) != held_.end()) continue;  // its own lock would be granted again
       LockAcquireResult got = LOCKACQUIRE_NOT_AVAIL;
       const LOCKTAG tag = token_tag(token);
       pg_call([&] { got = LockAcquire(&tag, ExclusiveLock, false, true); });
       if (got != LOCKACQUIRE_NOT_AVAIL) held_.push_back(token);
     }
   };
-  take_free(-1);
+  take_free();
   if (held_.empty()) {
     const std::string note = "waiting for a training thread: all " + std::to_string(cap) +
                              " of xb.max_training_threads are in use by other trainings";
-    pg_call([&] { ereport(NOTICE, (errmsg("%s", note.c_str()))); });
-    const int token = MyProcPid % cap;
-    const LOCKTAG tag = token_tag(token);
-    pg_call([&] { LockAcquire(&tag, ExclusiveLock, false, false); });
-    held_.push_back(token);
-    // The training it waited for may be giving back more than this one:
-    // wait for it to finish (it never waits while it holds the gate).
+    TimestampTz waiting_since = 0;
+    const LOCKTAG queue = queue_tag();
+    pg_call([&] {
+      ereport(NOTICE, (errmsg("%s", note.c_str())));
+      waiting_since = GetCurrentTimestamp();
+      LockAcquire(&queue, ExclusiveLock, false, false);  // a lock wait: cancellable, under lock_timeout
+    });
+    for (;;) {
+      take_free();
+      if (!held_.empty()) break;
+      pg_call([&] {
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kPollMilliseconds, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+        if (LockTimeout > 0 && TimestampDifferenceExceeds(waiting_since, GetCurrentTimestamp(), LockTimeout))
+          ereport(ERROR, (errcode(ERRCODE_LOCK_NOT_AVAILABLE), errmsg("canceling statement due to lock timeout")));
+      });
+    }
+    // The training that gave its token back may be giving back more: wait
+    // for it to finish (it never waits while it holds the gate), take them,
+    // and let the next waiting training poll.
     const LOCKTAG gate = gate_tag();
     pg_call([&] {
       LockAcquire(&gate, ShareLock, false, false);
       LockRelease(&gate, ShareLock, false);
     });
-    take_free(token);
+    take_free();
+    pg_call([&] { LockRelease(&queue, ExclusiveLock, false); });
   }
   runtime_.threads = static_cast<int>(held_.size());
 }

@@ -3,7 +3,8 @@
 // lock manager on an advisory tag of no database, so every database and
 // backend shares them. A training takes as many free tokens as it wants
 // threads, at least one, waiting for one (cancellable, under lock_timeout)
-// when none is free, and then taking any others freed by then; so eight
+// when none is free, first come first served, and then taking any others
+// freed by then; so eight
 // sessions training at once on a 2-core machine run two threads in all, not
 // sixteen. pg_locks shows the tokens held as
 // advisory locks of database 0 (classid 30818, 'xb'; objsubid 3).
