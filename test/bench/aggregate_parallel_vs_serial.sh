@@ -56,6 +56,14 @@ SQL
     psql -X -q -At -c "EXPLAIN (COSTS OFF) $QUERY" | sed 's/^/    /'
     echo "$label: parallel plan:"
     psql -X -q -At -c "$PARALLEL EXPLAIN (COSTS OFF) $QUERY" | sed 's/^/    /'
+    # The parallel side must really run in workers (max_worker_processes or
+    # another session's workers could leave it without): else it times the
+    # serial plan twice.
+    local launched
+    launched=$(psql -X -q -At -c "$PARALLEL EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $QUERY" |
+        sed -n 's/.*Workers Launched: \([0-9]*\).*/\1/p' | head -1)
+    echo "$label: parallel plan, workers launched: ${launched:-none}"
+    [[ ${launched:-0} -ge 1 ]] || { echo "bench: the parallel plan launched no worker" >&2; exit 1; }
     timed "$SERIAL" >/dev/null  # one warm-up of each, for the page cache
     timed "$PARALLEL" >/dev/null
     for ((i = 0; i < RUNS; i++)); do
