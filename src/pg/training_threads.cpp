@@ -8,6 +8,7 @@
 #include "pg/guc.hpp"
 
 extern "C" {
+#include "access/parallel.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "storage/lock.h"
@@ -61,6 +62,14 @@ TrainingThreads::TrainingThreads(const RuntimeSettings &runtime) : runtime_(runt
     runtime_.threads = wanted;
     return;
   }
+  // A parallel worker's locks never conflict with its leader's or its
+  // siblings' (one lock group), so tokens cannot count them: a training
+  // there (an aggregate finalised in a worker) runs on one thread, outside
+  // the cap, as at most max_parallel_workers of them can.
+  if (IsParallelWorker()) {
+    runtime_.threads = 1;
+    return;
+  }
   // Transaction locks: an error or a cancel gives them back with the
   // (sub)transaction, whatever C++ does; the destructor gives them back
   // as soon as the training is over.
@@ -73,16 +82,21 @@ TrainingThreads::TrainingThreads(const RuntimeSettings &runtime) : runtime_(runt
       if (got != LOCKACQUIRE_NOT_AVAIL) held_.push_back(token);
     }
   };
-  take_free();
+  // First come, first served: with trainings already waiting, a new one
+  // lines up behind them rather than take a token one of them is about to.
+  const LOCKTAG queue = queue_tag();
+  LockAcquireResult first_in_line = LOCKACQUIRE_NOT_AVAIL;
+  pg_call([&] { first_in_line = LockAcquire(&queue, ExclusiveLock, false, true); });
+  if (first_in_line != LOCKACQUIRE_NOT_AVAIL) take_free();
   if (held_.empty()) {
     const std::string note = "waiting for a training thread: all " + std::to_string(cap) +
                              " of xb.max_training_threads are in use by other trainings";
     TimestampTz waiting_since = 0;
-    const LOCKTAG queue = queue_tag();
     pg_call([&] {
       ereport(NOTICE, (errmsg("%s", note.c_str())));
       waiting_since = GetCurrentTimestamp();
-      LockAcquire(&queue, ExclusiveLock, false, false);  // a lock wait: cancellable, under lock_timeout
+      // a lock wait behind the others: cancellable, under lock_timeout
+      if (first_in_line == LOCKACQUIRE_NOT_AVAIL) LockAcquire(&queue, ExclusiveLock, false, false);
     });
     for (;;) {
       take_free();
@@ -96,26 +110,40 @@ TrainingThreads::TrainingThreads(const RuntimeSettings &runtime) : runtime_(runt
       });
     }
     // The training that gave its token back may be giving back more: wait
-    // for it to finish (it never waits while it holds the gate), take them,
-    // and let the next waiting training poll.
+    // for it to finish (it never waits while it holds the gate), then take them.
     const LOCKTAG gate = gate_tag();
     pg_call([&] {
       LockAcquire(&gate, ShareLock, false, false);
       LockRelease(&gate, ShareLock, false);
     });
     take_free();
-    pg_call([&] { LockRelease(&queue, ExclusiveLock, false); });
   }
+  pg_call([&] { LockRelease(&queue, ExclusiveLock, false); });  // the next in line may look
   runtime_.threads = static_cast<int>(held_.size());
 }
 
 TrainingThreads::~TrainingThreads() {
   if (held_.empty()) return;
   const LOCKTAG gate = gate_tag();
+  // Without waiting in the lock manager: a cancel or lock_timeout arriving
+  // in a lock wait here would be swallowed with the wait still queued, and
+  // the gate granted later to a backend that does not know it holds it.
+  // Holders keep the gate for a moment and never wait while holding it; past
+  // about a second the tokens go back ungated (waiters then see them one by
+  // one, as without the gate).
   bool gated = false;
-  try {  // should any of this fail, the transaction's end releases the tokens
-    pg_call([&] { gated = LockAcquire(&gate, ExclusiveLock, false, false) != LOCKACQUIRE_NOT_AVAIL; });
-  } catch (...) {
+  for (int attempt = 0; attempt < 1000 && !gated; ++attempt) {
+    try {  // should any of this fail, the transaction's end releases the tokens
+      pg_call([&] {
+        gated = LockAcquire(&gate, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL;
+        if (!gated) {
+          (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
+          ResetLatch(MyLatch);
+        }
+      });
+    } catch (...) {
+      break;
+    }
   }
   for (int token : held_) {
     const LOCKTAG tag = token_tag(token);

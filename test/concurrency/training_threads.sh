@@ -158,7 +158,12 @@ else
     waits_for_token 1 || { echo "Bail out! the first waiting training never waited"; exit 1; }
     long_training 1 second &
     S_PID=$!
-    waits_for_token 2; tap $? "with both tokens held, two more trainings wait in line"
+    waits_for_token 2
+    lined_up=$(q -c "SELECT count(*) FILTER (WHERE wait_event_type = 'Extension') || ' ' ||
+                            count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity WHERE $WAITING")
+    tap "$([[ $lined_up == "1 1" ]]; echo $?)" \
+        "with both tokens held, two more trainings wait in line: the first polls the tokens, the second queues behind it" \
+        "$lined_up"
     stop_long_training
     both=1
     for _ in $(seq 300); do
