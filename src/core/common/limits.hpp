@@ -29,11 +29,13 @@ constexpr double kTrainBytesPerParameter = 5 * 4;
 // naming both: xb.max_train_memory is RuntimeSettings::max_memory_bytes.
 inline void check_training_memory(double bytes, double limit_bytes, const std::string &what) {
   if (limit_bytes <= 0 || bytes <= limit_bytes) return;
-  char text[200];
-  std::snprintf(text, sizeof text, "training would need about %.0f MB for %s, over the limit of %.0f MB",
-                bytes / 1048576.0, what.c_str(), limit_bytes / 1048576.0);
-  throw Error(ErrorKind::ResourceLimit, text,
-              "Use a smaller network, fewer ensemble members or less data, or raise xb.max_train_memory.");
+  char need[64], limit[64];
+  std::snprintf(need, sizeof need, "%.0f", bytes / 1048576.0);
+  std::snprintf(limit, sizeof limit, "%.0f", limit_bytes / 1048576.0);
+  throw Error(
+      ErrorKind::ResourceLimit,
+      std::string("training would need about ") + need + " MB for " + what + ", over the limit of " + limit + " MB",
+      "Use a smaller network, fewer ensemble members or less data, or raise xb.max_train_memory.");
 }
 
 }  // namespace xb::limits

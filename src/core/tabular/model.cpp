@@ -333,7 +333,12 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
       static_cast<double>(rows.rows()) * (4.0 * shape.dense_dim + 8.0 * shape.cardinalities.size()) * 2 + image_bytes +
           static_cast<double>(shape.parameter_count()) * std::max(o.ensemble, o.memory_members) *
               limits::kTrainBytesPerParameter,
-      p.memory_limit, run.image ? "its pictures, encoded rows and network" : "its encoded rows and network");
+      p.memory_limit,
+      std::string(run.image ? "its pictures, encoded rows and network" : "its encoded rows and network") +
+          (o.memory_members > o.ensemble
+               ? " with the " + std::to_string(o.memory_members) +
+                     " members the refit after the search trains (\"ensemble\": 1 asks for one)"
+               : std::string()));
 
   const bool same_images = src && run.image.has_value() == src->shape.image.has_value() &&
                            (!run.image || (run.image->widths == src->shape.image->widths &&
