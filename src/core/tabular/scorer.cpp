@@ -493,13 +493,14 @@ std::string TabularScorer::attention_png(std::string_view bytes, int scale) cons
 
 namespace {
 
-// Log class probabilities [N, K] of an image-only network for pictures [N, C, H, W].
-torch::Tensor image_log_probabilities(Mlp &net, const torch::Tensor &pictures, Head head) {
+// Per picture [N, C, H, W], the log-odds of its true class under an
+// image-only network.
+torch::Tensor image_log_odds(Mlp &net, const torch::Tensor &pictures, Head head, const std::vector<long> &truth) {
   TabularTensors t;
   t.dense = torch::zeros({pictures.size(0), 0});
   t.codes = torch::zeros({pictures.size(0), 0}, torch::kLong);
   t.images = pictures;
-  return log_probabilities_mlp(net, t, head, torch::kCPU);
+  return true_class_log_odds(net, t, head, torch::kCPU, truth);
 }
 
 // How many pictures' true class loses more probability when the most
@@ -534,15 +535,11 @@ double top_beats_random(Mlp &net, Head head, const torch::Tensor &pictures, cons
     for (int j = 0; j < k; ++j) black_out(random, i, order[static_cast<std::size_t>(j)]);
   }
   // The true class loses more probability under the top cells exactly when
-  // its probability there is lower; compared as logs, because a confident
-  // network's probabilities round to 1 under both masks and would tie.
-  const auto top_log_p = image_log_probabilities(net, top, head),
-             random_log_p = image_log_probabilities(net, random, head);
-  long wins = 0;
-  for (long i = 0; i < n; ++i) {
-    const long c = truth[static_cast<std::size_t>(i)];
-    wins += top_log_p[i][c].item<double>() < random_log_p[i][c].item<double>();
-  }
+  // its probability, or its log-odds, is lower there; compared as log-odds,
+  // because a confident network's probabilities round to 1 under both masks
+  // and would tie.
+  const auto top_odds = image_log_odds(net, top, head, truth), random_odds = image_log_odds(net, random, head, truth);
+  const auto wins = (top_odds < random_odds).sum().item<long>();
   return static_cast<double>(wins);
 }
 

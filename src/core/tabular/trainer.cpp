@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/common/error.hpp"
 
@@ -121,9 +122,9 @@ FitResult fit_mlp(Mlp &net, const TabularTensors &train_cpu, const TabularTensor
   return train_loop(*net, trainable, train.rows(), s, batch_loss, val_loss, hooks);
 }
 
-torch::Tensor predict_mlp(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device) {
-  torch::NoGradGuard no_grad;
-  auto out = forward_all(net, x, device).to(torch::kCPU).to(torch::kDouble);
+namespace {
+
+torch::Tensor head_outputs(const torch::Tensor &out, Head head) {
   switch (head) {
     case Head::Sigmoid: {
       auto p1 = torch::sigmoid(out.squeeze(1));
@@ -139,16 +140,40 @@ torch::Tensor predict_mlp(Mlp &net, const TabularTensors &x, Head head, const to
   return out;
 }
 
-torch::Tensor log_probabilities_mlp(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device) {
+}  // namespace
+
+torch::Tensor predict_mlp(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device) {
   torch::NoGradGuard no_grad;
-  auto out = forward_all(net, x, device).to(torch::kCPU).to(torch::kDouble);
+  torch::Tensor result = head_outputs(forward_all(net, x, device).to(torch::kCPU).to(torch::kDouble), head);
+  // A network trained on mirrored pictures too sees each picture both ways
+  // and averages (test-time augmentation).
+  const auto &image = net->shape().image;
+  if (x.images.defined() && image && image->flip) {
+    TabularTensors mirrored = x;
+    mirrored.images = x.images.flip({3});
+    result = (result + head_outputs(forward_all(net, mirrored, device).to(torch::kCPU).to(torch::kDouble), head)) / 2;
+  }
+  return result;
+}
+
+torch::Tensor true_class_log_odds(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device,
+                                  const std::vector<long> &truth) {
+  torch::NoGradGuard no_grad;
+  const auto out = forward_all(net, x, device).to(torch::kCPU).to(torch::kDouble);
+  const auto c = torch::tensor(truth, torch::kLong).unsqueeze(1);
+  const auto others = [&](const torch::Tensor &per_class) {  // log of the sum over the other classes
+    return torch::logsumexp(per_class.scatter(1, c, -std::numeric_limits<double>::infinity()), 1);
+  };
   switch (head) {
-    case Head::Sigmoid: {
-      auto z = out.squeeze(1);
-      return torch::stack({torch::log_sigmoid(-z), torch::log_sigmoid(z)}, 1);
+    case Head::Sigmoid: {  // one logit: the log-odds of class 1
+      const auto z = out.squeeze(1);
+      return torch::where(c.squeeze(1) == 1, z, -z);
     }
-    case Head::Sigmoid2: return torch::log_sigmoid(out) - torch::sigmoid(out).sum(1, true).clamp_min(1e-12).log();
-    case Head::Softmax: return torch::log_softmax(out, 1);
+    case Head::Sigmoid2: {
+      const auto s = torch::log_sigmoid(out);
+      return s.gather(1, c).squeeze(1) - others(s);
+    }
+    case Head::Softmax: return out.gather(1, c).squeeze(1) - others(out);
     case Head::Value: break;
   }
   throw Error(ErrorKind::InvalidParameter, "a regressor has no class probabilities");

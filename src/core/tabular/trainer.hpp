@@ -39,10 +39,12 @@ FitResult fit_mlp(Mlp &net, const TabularTensors &train, const TabularTensors &v
 // Eval mode, no gradient, on the CPU: class probabilities [N, K] for the
 // classifier heads, the standardised value [N, 1] for Head::Value.
 torch::Tensor predict_mlp(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device);
-// The log of predict_mlp's class probabilities, computed from the logits:
-// where a confident network's probability rounds to 1 (or 0), its log still
-// tells two inputs apart.
-torch::Tensor log_probabilities_mlp(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device);
+// Per row, the log-odds log(p / (1 - p)) of the class truth[row], from one
+// pass over the inputs as given (predict_mlp also averages a picture with
+// its mirror), computed from the logits: where a confident network's
+// probability rounds to 1, its log-odds still tell two inputs apart.
+torch::Tensor true_class_log_odds(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device,
+                                  const std::vector<long> &truth);
 
 // The mean of the members' predict_mlp.
 torch::Tensor predict_members(std::vector<Mlp> &nets, const TabularTensors &x, Head head, const torch::Device &device);

@@ -3,6 +3,7 @@
 // overlay PNG), and words bad pictures by their row.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -12,7 +13,9 @@
 #include "core/common/error.hpp"
 #include "core/image/codec.hpp"
 #include "core/tabular/model.hpp"
+#include "core/tabular/mlp.hpp"
 #include "core/tabular/scorer.hpp"
+#include "core/tabular/trainer.hpp"
 #include "unit_runtime.hpp"
 
 using namespace xb;
@@ -57,6 +60,14 @@ double metric(const TrainedTabular &m, const std::string &split, const std::stri
   for (const auto &r : m.metrics)
     if (r.split == split && r.estimator == "model" && r.metric == name) return r.value;
   return NAN;
+}
+
+// The picture mirrored left to right.
+std::string mirrored(const std::string &png) {
+  Image img = decode_image(png);
+  for (int y = 0; y < img.height; ++y)
+    std::reverse(img.pixels.begin() + y * img.width, img.pixels.begin() + (y + 1) * img.width);
+  return encode_png(img);
 }
 
 }  // namespace
@@ -199,4 +210,66 @@ TEST(ImageModel, CraftedImageSpecsAreRefused) {
       EXPECT_EQ(e.kind(), ErrorKind::DataException) << e.what();
     }
   }
+}
+
+TEST(ImageModel, AModelTrainedOnMirroredPicturesScoresBothWaysAndAverages) {
+  // With flips (the default) a picture and its mirror get the same
+  // probabilities: each is scored both ways. Without, they differ.
+  const std::string one = picture(1, 200);
+  for (const bool flip : {true, false}) {
+    TrainedTabular m = train_classifier(
+        pictures(60), flip ? quick() : quick(R"(, "image": {"widths": [4, 4, 8, 8, 8], "flip": false})"), cpu(), {});
+    auto scorer = TabularScorer::load(m.blob, cpu());
+    TabularColumn col{"image", false, {}, {one, mirrored(one)}, true};
+    auto p = scorer->predict({col});
+    ASSERT_EQ(p.size(), 2u);
+    const auto class_one = [](const TabularPrediction &q) {
+      return q.label == "1" ? q.label_probability : 1 - q.label_probability;
+    };
+    if (flip)
+      EXPECT_NEAR(class_one(p[0]), class_one(p[1]), 1e-9);
+    else
+      EXPECT_GT(std::abs(class_one(p[0]) - class_one(p[1])), 1e-6);
+  }
+}
+
+TEST(ImageModel, TheAttentionCheckComparesLogOddsThatAgreeWithTheProbabilities) {
+  // The check's log-odds are log(p / (1 - p)) of predict_mlp's probability
+  // of the true class, for each head; and where a confident network's
+  // probability rounds to 1 they still differ between inputs.
+  torch::manual_seed(3);
+  for (const Head head : {Head::Softmax, Head::Sigmoid2, Head::Sigmoid}) {
+    MlpShape shape;
+    shape.dense_dim = 3;
+    shape.hidden = {4};
+    shape.outputs = head == Head::Sigmoid ? 1 : 3;
+    Mlp net(shape);
+    TabularTensors x;
+    x.dense = torch::randn({6, 3});
+    x.codes = torch::zeros({6, 0}, torch::kLong);
+    const std::vector<long> truth =
+        head == Head::Sigmoid ? std::vector<long>{0, 1, 0, 1, 0, 1} : std::vector<long>{0, 1, 2, 0, 1, 2};
+    const auto p = predict_mlp(net, x, head, torch::kCPU);
+    const auto odds = true_class_log_odds(net, x, head, torch::kCPU, truth);
+    for (long i = 0; i < 6; ++i) {
+      const double q = p[i][truth[static_cast<std::size_t>(i)]].item<double>();
+      EXPECT_NEAR(odds[i].item<double>(), std::log(q / (1 - q)), 1e-6) << head_name(head) << " row " << i;
+    }
+  }
+  MlpShape shape;
+  shape.dense_dim = 1;
+  shape.outputs = 2;
+  Mlp confident(shape);
+  TabularTensors x;
+  x.dense = torch::tensor({60.0f, 80.0f}).unsqueeze(1);  // logit margins far beyond what a probability resolves
+  x.codes = torch::zeros({2, 0}, torch::kLong);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto &param : confident->parameters()) param.fill_(0);
+    confident->layer(0)->weight[0][0].fill_(1);  // class 0's logit is the input
+  }
+  const auto p = predict_mlp(confident, x, Head::Softmax, torch::kCPU);
+  ASSERT_EQ(p[0][0].item<double>(), p[1][0].item<double>());  // both round to 1
+  const auto odds = true_class_log_odds(confident, x, Head::Softmax, torch::kCPU, {0, 0});
+  EXPECT_LT(odds[0].item<double>(), odds[1].item<double>());
 }
