@@ -17,6 +17,7 @@
 
 using namespace xb;
 using xb::unit::cpu;
+using xb::unit::device_under_test;
 
 namespace {
 
@@ -43,10 +44,10 @@ ForecastOptions small(const std::string &arch) {
 
 TEST(Forecaster, EachArchitectureTrainsAndForecasts) {
   for (const auto &arch : forecast_architectures()) {
-    TrainedForecaster m = train_forecaster(synthetic(), small(arch), cpu(), {});
+    TrainedForecaster m = train_forecaster(synthetic(), small(arch), device_under_test(), {});
     EXPECT_EQ(m.series_used, 3) << arch;
     EXPECT_FALSE(m.epochs.empty()) << arch;
-    auto points = forecast(m.blob, 0, cpu(), {});
+    auto points = forecast(m.blob, 0, device_under_test(), {});
     ASSERT_EQ(points.size(), 3u * 4u) << arch;
     for (const auto &p : points) {
       EXPECT_TRUE(std::isfinite(p.yhat)) << arch;
@@ -67,7 +68,7 @@ TEST(Forecaster, SameSeedSameForecast) {
 }
 
 TEST(Forecaster, MetricsCoverEverySplitAndTheBaseline) {
-  TrainedForecaster m = train_forecaster(synthetic(), small("gru"), cpu(), {});
+  TrainedForecaster m = train_forecaster(synthetic(), small("gru"), device_under_test(), {});
   int test_model = 0, test_naive = 0;
   for (const auto &row : m.metrics) {
     if (row.split == "test" && row.estimator == "model") ++test_model;
@@ -82,13 +83,13 @@ TEST(Forecaster, HooksSeeEveryEpochAndCanInterrupt) {
   int seen = 0;
   TrainHooks hooks;
   hooks.on_epoch = [&](const EpochRecord &) { ++seen; };
-  train_forecaster(synthetic(), small("gru"), cpu(), hooks);
+  train_forecaster(synthetic(), small("gru"), device_under_test(), hooks);
   EXPECT_EQ(seen, 3);
 
   TrainHooks stop;
   stop.interrupted = [] { return true; };
   try {
-    train_forecaster(synthetic(), small("gru"), cpu(), stop);
+    train_forecaster(synthetic(), small("gru"), device_under_test(), stop);
     FAIL() << "not interrupted";
   } catch (const Error &e) {
     EXPECT_EQ(e.kind(), ErrorKind::Interrupted);
@@ -184,17 +185,44 @@ TEST(Forecaster, SeriesTooShortForTheNetworkAreForecastByTheStatisticalMembers) 
 }
 
 TEST(Forecaster, HorizonBeyondTrainedAndCorruptBlobAreRefused) {
-  TrainedForecaster m = train_forecaster(synthetic(), small("gru"), cpu(), {});
-  EXPECT_EQ(forecast(m.blob, 2, cpu(), {}).size(), 3u * 2u);
-  EXPECT_THROW(forecast(m.blob, 5, cpu(), {}), Error);
-  EXPECT_THROW(forecast(m.blob, -1, cpu(), {}), Error);
+  TrainedForecaster m = train_forecaster(synthetic(), small("gru"), device_under_test(), {});
+  EXPECT_EQ(forecast(m.blob, 2, device_under_test(), {}).size(), 3u * 2u);
+  EXPECT_THROW(forecast(m.blob, 5, device_under_test(), {}), Error);
+  EXPECT_THROW(forecast(m.blob, -1, device_under_test(), {}), Error);
   std::string bad = m.blob;
   bad[bad.size() / 2] ^= 1;
   try {
-    forecast(bad, 0, cpu(), {});
+    forecast(bad, 0, device_under_test(), {});
     FAIL();
   } catch (const Error &e) {
     EXPECT_EQ(e.kind(), ErrorKind::CorruptModel);
+  }
+}
+
+// A blob holds no device: a network trained on one loads and forecasts on
+// another, to float precision. With XB_UNIT_DEVICE=cuda this is CUDA to CPU
+// and CPU to "auto" (CUDA where there is one). On a CPU-only build both
+// sides are the CPU: it then proves only that the device setting is not part
+// of the model and that "auto" loads what "cpu" trained.
+TEST(Forecaster, ANetworkTrainedOnOneDeviceForecastsOnAnother) {
+  const auto expect_close = [](const std::vector<ForecastPoint> &a, const std::vector<ForecastPoint> &b,
+                               const std::string &what) {
+    ASSERT_EQ(a.size(), b.size()) << what;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].series, b[i].series) << what;
+      EXPECT_EQ(a[i].ts, b[i].ts) << what;
+      EXPECT_NEAR(a[i].yhat, b[i].yhat, 1e-3 + 1e-4 * std::abs(a[i].yhat)) << what << " point " << i;
+      EXPECT_NEAR(a[i].lo, b[i].lo, 1e-3 + 1e-4 * std::abs(a[i].lo)) << what << " point " << i;
+      EXPECT_NEAR(a[i].hi, b[i].hi, 1e-3 + 1e-4 * std::abs(a[i].hi)) << what << " point " << i;
+    }
+  };
+  for (const auto &arch : {"gru", "transformer"}) {
+    const TrainedForecaster there = train_forecaster(synthetic(), small(arch), device_under_test(), {});
+    expect_close(forecast(there.blob, 0, device_under_test(), {}), forecast(there.blob, 0, cpu(), {}),
+                 std::string(arch) + ": trained on " + device_under_test().device + ", forecast on cpu");
+    const TrainedForecaster here = train_forecaster(synthetic(), small(arch), cpu(), {});
+    expect_close(forecast(here.blob, 0, cpu(), {}), forecast(here.blob, 0, RuntimeSettings{"auto", 1}, {}),
+                 std::string(arch) + ": trained on cpu, forecast on auto");
   }
 }
 
@@ -273,7 +301,7 @@ TEST(Forecaster, TooLargeForTheMemoryLimitIsRefusedUpFront) {
 }
 
 TEST(Forecaster, ResidualsHoldEveryTestPointAndBacktestsCoverEveryFold) {
-  TrainedForecaster m = train_forecaster(synthetic(), small("gru"), cpu(), {});
+  TrainedForecaster m = train_forecaster(synthetic(), small("gru"), device_under_test(), {});
   // 60 weeks, test 10% = 6 points, horizon 4: the first window gives points
   // 1-4 at steps 1-4, the window ending at the last point gives 5-6 at its
   // steps 3-4. Every test point once per series, in time order.
@@ -285,16 +313,16 @@ TEST(Forecaster, ResidualsHoldEveryTestPointAndBacktestsCoverEveryFold) {
       EXPECT_EQ(m.residuals[i].ts - m.residuals[i - 1].ts, 7 * kMicrosPerDay) << i;
     }
   }
-  auto rows = backtest(synthetic(), small("gru"), 2, 3, cpu(), {});
+  auto rows = backtest(synthetic(), small("gru"), 2, 3, device_under_test(), {});
   EXPECT_EQ(rows.size(), 2u * 4u * 2u);
   EXPECT_EQ(rows.front().cutoff - rows.back().cutoff, 3 * 7 * kMicrosPerDay);
-  EXPECT_THROW(backtest(synthetic(), small("gru"), 0, 3, cpu(), {}), Error);
-  EXPECT_THROW(backtest(synthetic(), small("gru"), 30, 3, cpu(), {}), Error);
+  EXPECT_THROW(backtest(synthetic(), small("gru"), 0, 3, device_under_test(), {}), Error);
+  EXPECT_THROW(backtest(synthetic(), small("gru"), 30, 3, device_under_test(), {}), Error);
 }
 
 TEST(Forecaster, NetsKeepsTheBestArchitectureOnValidation) {
   ForecastOptions o = parse_forecast_options("nets", 4, R"({"epochs": 2, "lookback": 8, "hidden": 16, "seed": 3})");
-  TrainedForecaster m = train_forecaster(synthetic(), o, cpu(), {});
+  TrainedForecaster m = train_forecaster(synthetic(), o, device_under_test(), {});
   double best = 1e300, chosen = -1;
   for (const auto &r : m.metrics)
     if (r.split == "validation" && r.metric == "wape" && r.estimator != "model" && r.estimator != "seasonal_naive") {
@@ -302,12 +330,12 @@ TEST(Forecaster, NetsKeepsTheBestArchitectureOnValidation) {
       if (r.estimator == m.arch) chosen = r.value;
     }
   EXPECT_EQ(chosen, best);
-  EXPECT_EQ(forecast(m.blob, 0, cpu(), {}).size(), 12u);
+  EXPECT_EQ(forecast(m.blob, 0, device_under_test(), {}).size(), 12u);
 }
 
 TEST(Forecaster, ModelInfoDescribesALoadableBlobAndRefusesADamagedOne) {
-  TrainedForecaster m = train_forecaster(synthetic(), small("gru"), cpu(), {});
-  const auto info = nlohmann::json::parse(describe_model(m.blob, cpu()));
+  TrainedForecaster m = train_forecaster(synthetic(), small("gru"), device_under_test(), {});
+  const auto info = nlohmann::json::parse(describe_model(m.blob, device_under_test()));
   EXPECT_EQ(info.at("kind"), "forecaster");
   EXPECT_EQ(info.at("arch"), "gru");
   EXPECT_EQ(info.at("horizon"), 4);
@@ -324,7 +352,7 @@ TEST(Forecaster, ModelInfoDescribesALoadableBlobAndRefusesADamagedOne) {
   std::string bad = m.blob;
   bad[bad.size() / 3] ^= 4;
   try {
-    describe_model(bad, cpu());
+    describe_model(bad, device_under_test());
     FAIL();
   } catch (const Error &e) {
     EXPECT_EQ(e.kind(), ErrorKind::CorruptModel);
@@ -442,14 +470,14 @@ TEST(Forecaster, TimeBudgetStopsTheEpochs) {
       "gru", 4,
       R"({"epochs": 100000, "patience": 100000, "lookback": 8, "hidden": 8, "ensemble": 2, "seed": 3,
           "time_budget": 0.3})");
-  const TrainedForecaster m = train_forecaster(synthetic(), o, cpu(), hooks);
+  const TrainedForecaster m = train_forecaster(synthetic(), o, device_under_test(), hooks);
   EXPECT_LT(m.epochs.size(), 100000u);
   EXPECT_EQ(m.best_epochs.size(), 2u) << "both members trained";
   bool said = false;
   for (const auto &n : notices)
     said = said || n.find("time_budget of 0.3 s: 2 of 2 networks stopped") != std::string::npos;
   EXPECT_TRUE(said);
-  for (const auto &p : forecast(m.blob, 0, cpu(), {})) EXPECT_TRUE(std::isfinite(p.yhat));
+  for (const auto &p : forecast(m.blob, 0, device_under_test(), {})) EXPECT_TRUE(std::isfinite(p.yhat));
   EXPECT_NE(m.hyperparameters_json.find("\"time_budget\":0.3"), std::string::npos) << m.hyperparameters_json;
 }
 

@@ -10,6 +10,7 @@
 
 using namespace xb;
 using xb::unit::cpu;
+using xb::unit::device_under_test;
 
 namespace {
 
@@ -80,7 +81,7 @@ TEST(TabularModel, LabelOfEachType) {
 }
 
 TEST(TabularModel, MetricsBesideTheMajorityBaseline) {
-  TrainedTabular m = train_classifier(products(), quick(true), cpu(), {});
+  TrainedTabular m = train_classifier(products(), quick(true), device_under_test(), {});
   for (const char *name : {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"}) {
     EXPECT_TRUE(std::isfinite(metric(m, "test", "model", name))) << name;
     EXPECT_TRUE(std::isfinite(metric(m, "test", "majority", name))) << name;
@@ -92,16 +93,40 @@ TEST(TabularModel, MetricsBesideTheMajorityBaseline) {
 }
 
 TEST(TabularModel, MultiClassAndCrossValidation) {
-  TrainedTabular m = train_classifier(products(LabelType::Text, 3), quick(true, R"(, "cv": 3)"), cpu(), {});
+  TrainedTabular m =
+      train_classifier(products(LabelType::Text, 3), quick(true, R"(, "cv": 3)"), device_under_test(), {});
   EXPECT_EQ(m.classes.size(), 3u);
   EXPECT_TRUE(std::isfinite(metric(m, "cv", "model", "accuracy_mean")));
   EXPECT_TRUE(std::isfinite(metric(m, "cv", "model", "accuracy_std")));
   EXPECT_TRUE(std::isfinite(metric(m, "cv", "majority", "roc_auc_mean")));
-  auto scorer = TabularScorer::load(m.blob, cpu());
+  auto scorer = TabularScorer::load(m.blob, device_under_test());
   EXPECT_FALSE(scorer->has_positive_class());
   auto p = scorer->predict(one_row(std::string("blue"), 3));
   EXPECT_GT(p[0].label_probability, 0.3);
   EXPECT_TRUE(std::isnan(p[0].positive_probability));
+}
+
+// A blob holds no device (as forecaster_test checks for networks): a
+// classifier trained on the device under test scores its rows the same on
+// the CPU, and one trained on the CPU the same under "auto". On a CPU-only
+// build both sides are the CPU: it then proves only that the device setting
+// is not part of the model.
+TEST(TabularModel, AModelTrainedOnOneDeviceScoresOnAnother) {
+  const auto expect_close = [](const std::vector<TabularPrediction> &a, const std::vector<TabularPrediction> &b,
+                               const std::string &what) {
+    ASSERT_EQ(a.size(), b.size()) << what;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      EXPECT_NEAR(a[i].positive_probability, b[i].positive_probability, 1e-5) << what << " row " << i;
+  };
+  const std::vector<TabularColumn> rows = products().features;
+  const TrainedTabular there = train_classifier(products(), quick(true), device_under_test(), {});
+  expect_close(TabularScorer::load(there.blob, device_under_test())->predict(rows),
+               TabularScorer::load(there.blob, cpu())->predict(rows),
+               "trained on " + device_under_test().device + ", scored on cpu");
+  const TrainedTabular here = train_classifier(products(), quick(true), cpu(), {});
+  expect_close(TabularScorer::load(here.blob, cpu())->predict(rows),
+               TabularScorer::load(here.blob, RuntimeSettings{"auto", 1})->predict(rows),
+               "trained on cpu, scored on auto");
 }
 
 TEST(TabularModel, SearchChoosesOnFoldsOfTheTrainingPart) {
