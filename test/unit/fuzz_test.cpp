@@ -85,7 +85,8 @@ std::string train_network(const std::string &arch) {
 }
 
 std::string train_statistical() {
-  return train_forecaster(tiny_series(false), parse_forecast_options("auto", 3, "{}"), cpu(), {}).blob;
+  return train_forecaster(tiny_series(false), parse_forecast_options("auto", 3, R"({"networks": false})"), cpu(), {})
+      .blob;
 }
 
 // 60 products: a colour (text, one value missing) and a price (numeric, one

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "core/common/blob.hpp"
 #include "core/forecast/cold_start.hpp"
@@ -505,34 +506,13 @@ void measure_cold_start(const Prepared &p, Candidate &best, const torch::Device 
   if (!st.static_columns.empty()) score(0, "cold_start_all");
 }
 
-}  // namespace
-
-TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions &o, const RuntimeSettings &runtime,
-                                   const TrainHooks &given_hooks) {
-  PhaseClock clock;
-  const TrainHooks hooks = clock.watch(given_hooks);
-  const auto timed = [&clock](TrainedForecaster out) {
-    out.seconds = clock.seconds();
-    out.prepare_seconds = clock.prepare_seconds();
-    return out;
-  };
-  if (is_statistical(o.arch)) {
-    const Panel panel = panel_of(rows, o, fit_text_encoding(rows), runtime, hooks);
-    if (panel.series.empty()) throw Error(ErrorKind::InsufficientData, "the source has no rows to train on");
-    clock.mark_prepared();
-    return timed(train_statistical(panel, o, runtime, hooks));
-  }
-  torch::Device device = prepare_runtime(runtime);
-  const TextEncoding text = fit_text_encoding(rows);
-  Prepared p = prepare(panel_of(rows, o, text, runtime, hooks), o, runtime);
-  if (p.panel.series.empty()) {
-    if (p.too_short.empty()) throw Error(ErrorKind::InsufficientData, "the source has no rows to train on");
-    clock.mark_prepared();
-    return timed(train_too_short(p, o, runtime, hooks, true));  // nothing skipped: all statistical
-  }
-
-  TrainedForecaster out;
-  Candidate best = train_best(p, o, device, hooks, &out.metrics, &out.trials);
+// The trained network `best` as the model: its metrics, residuals, the
+// state a forecast needs, cold start, and auto's statistical members for
+// the series too short for its windows. `out` brings what the training
+// recorded already (other candidates' metrics, trials).
+TrainedForecaster network_model(const Prepared &p, Candidate &best, const std::vector<std::string> &numeric_features,
+                                const TextEncoding &text, const torch::Device &device, const RuntimeSettings &runtime,
+                                const TrainHooks &hooks, TrainedForecaster out) {
   out.epochs = best.epochs;
   out.best_epochs = best.best_epochs;
 
@@ -551,7 +531,7 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   st.options = best.options;
   st.layout = p.layout;
   st.target_scalers = p.target_scalers;
-  st.numeric_features = rows.feature_names;
+  st.numeric_features = numeric_features;
   st.text = text;
   st.conformal_q = best.q;
   for (double level : kIntervalLevels)
@@ -594,7 +574,176 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
   out.rows_dropped = p.panel.dropped_rows;
   out.frequency = p.panel.freq.name();
   out.device = runtime_description(device);
-  return timed(std::move(out));
+  return out;
+}
+
+// auto with a network candidate (issue 13, item 2): the statistical members
+// per series, and one global network with auto's preset trained on the
+// covariates too, scored on the same points: the last two validation
+// windows of each series the network forecasts (origins one step apart),
+// where each series' statistical recipe is refitted at the same origins.
+// The lower total absolute error (the same points: the lower WAPE) wins.
+struct AutoContest {
+  TrainedForecaster statistical;  // auto's model without the network
+  Prepared p;                     // the network's windows (empty when none trained)
+  Candidate net;
+  bool network_won = false;
+};
+
+// The panel without its covariates, which the statistical members ignore.
+Panel without_covariates(const Panel &panel) {
+  Panel out;
+  out.freq = panel.freq;
+  out.filled_points = panel.filled_points;
+  out.dropped_rows = panel.dropped_rows;
+  for (const Series &s : panel.series) {
+    Series t;
+    t.key = s.key;
+    t.start = s.start;
+    t.y = s.y;
+    out.series.push_back(std::move(t));
+  }
+  return out;
+}
+
+// Points of a comparison: per series, the last `kComparedOrigins` of its
+// validation windows.
+constexpr std::size_t kComparedOrigins = 2;
+
+AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const torch::Device &device,
+                         const RuntimeSettings &runtime, const TrainHooks &hooks) {
+  AutoContest c;
+  const Deadline until = deadline_after(o.time_budget);
+  ForecastOptions stat = o;
+  stat.unused_options.clear();  // the network uses them
+  c.statistical = train_statistical(without_covariates(panel), stat, runtime, hooks);
+  if (is_past(until)) {
+    if (hooks.notice)
+      hooks.notice(time_budget_text(o.time_budget) + ": spent by the statistical members; auto trained no network");
+    return c;
+  }
+  ForecastOptions net_options = auto_network_options(o);
+  net_options.time_budget = 0;  // the deadline below: what the statistical members left
+  c.p = prepare(panel, net_options, runtime);
+  if (c.p.panel.series.empty() || c.p.val_w.empty()) {
+    if (hooks.notice)
+      hooks.notice("auto trained no network: no series is long enough for lookback " +
+                   std::to_string(net_options.lookback) + " and horizon " + std::to_string(o.horizon) +
+                   " with validation and test periods");
+    c.p = Prepared{};
+    return c;
+  }
+  if (hooks.notice) hooks.notice("auto: training " + net_options.arch + " as a candidate");
+  const auto start = std::chrono::steady_clock::now();
+  c.net = train_candidate(c.p, net_options, device, hooks, until);
+  const double net_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  // The compared windows: val_w holds each series' windows in origin order.
+  const std::size_t S = c.p.panel.series.size();
+  std::vector<std::vector<std::size_t>> windows(S);
+  for (std::size_t i = 0; i < c.p.val_w.size(); ++i) windows[c.p.val_w[i].series].push_back(i);
+  std::vector<std::vector<long>> origins(S);
+  for (std::size_t k = 0; k < S; ++k) {
+    auto &w = windows[k];
+    w.erase(w.begin(), w.end() - static_cast<long>(std::min(w.size(), kComparedOrigins)));
+    for (std::size_t i : w) origins[k].push_back(c.p.val_w[i].origin);
+  }
+  const StatState st = StatState::from_json(decode_blob(c.statistical.blob).state_json);
+  const auto stat_forecasts = recipe_forecasts_at(st, c.p.panel, origins, runtime, hooks);
+  const int H = o.horizon;
+  ForecastPoints net_points, stat_points;
+  for (std::size_t k = 0; k < S; ++k)
+    for (std::size_t j = 0; j < windows[k].size(); ++j)
+      for (int h = 0; h < H; ++h) {
+        const std::size_t point = windows[k][j] * static_cast<std::size_t>(H) + static_cast<std::size_t>(h);
+        const double actual = c.net.val.model.actual[point], scale = c.net.val.model.mase_scale[point];
+        net_points.add(actual, c.net.val.model.predicted[point], scale);
+        stat_points.add(actual, stat_forecasts[k][j][static_cast<std::size_t>(h)], scale);
+      }
+  const double net_error = mean_absolute_error(net_points), stat_error = mean_absolute_error(stat_points);
+  c.network_won = net_error < stat_error;
+
+  // Two trials more: the statistical model and the network on these points.
+  int last = 0;
+  for (const TrialRecord &t : c.statistical.trials) last = std::max(last, t.trial);
+  const auto trial = [&](const std::string &arch, const std::string &options, const ForecastPoints &points,
+                         double seconds, bool chosen) {
+    TrialRecord r;
+    r.trial = ++last;
+    r.arch = arch;
+    r.options_json = options;
+    r.metric = std::isfinite(weighted_ape(points)) ? "wape" : "mae";
+    r.val_wape = weighted_ape(points);
+    r.score = std::isfinite(r.val_wape) ? r.val_wape : mean_absolute_error(points);
+    r.val_mase = mean_absolute_scaled_error(points);
+    r.val_smape = symmetric_mape(points);
+    r.seconds = seconds;
+    r.chosen = chosen;
+    return r;
+  };
+  const std::string compared = "\"compared_on\": \"the network's last " + std::to_string(kComparedOrigins) +
+                               " validation windows of each series\"";
+  double stat_seconds = 0;
+  for (TrialRecord &t : c.statistical.trials) {
+    stat_seconds += t.seconds;
+    if (c.network_won) t.chosen = false;
+  }
+  std::vector<TrialRecord> &trials = c.statistical.trials;
+  trials.push_back(
+      trial("auto", "{\"recipe\": \"each series' own\", " + compared + "}", stat_points, stat_seconds, false));
+  std::string net_json = net_options.to_json();
+  net_json.insert(net_json.size() - 1, ", " + compared);
+  trials.push_back(trial(net_options.arch, net_json, net_points, net_seconds, c.network_won));
+  if (hooks.notice) {
+    char scores[96];
+    std::snprintf(scores, sizeof scores, " on validation (WAPE %.4f against %.4f)",
+                  c.network_won ? weighted_ape(net_points) : weighted_ape(stat_points),
+                  c.network_won ? weighted_ape(stat_points) : weighted_ape(net_points));
+    hooks.notice(c.network_won ? "auto: " + net_options.arch + " beat the statistical members" + scores +
+                                     " and forecasts every series long enough for its windows"
+                               : "auto: the statistical members beat " + net_options.arch + scores +
+                                     "; they use no covariates: " + std::to_string(panel.feature_names.size()) +
+                                     " feature columns were not used");
+  }
+  return c;
+}
+
+}  // namespace
+
+TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions &o, const RuntimeSettings &runtime,
+                                   const TrainHooks &given_hooks) {
+  PhaseClock clock;
+  const TrainHooks hooks = clock.watch(given_hooks);
+  const auto timed = [&clock](TrainedForecaster out) {
+    out.seconds = clock.seconds();
+    out.prepare_seconds = clock.prepare_seconds();
+    return out;
+  };
+  if (is_statistical(o.arch)) {
+    const TextEncoding text = fit_text_encoding(rows);
+    const Panel panel = panel_of(rows, o, text, runtime, hooks);
+    if (panel.series.empty()) throw Error(ErrorKind::InsufficientData, "the source has no rows to train on");
+    clock.mark_prepared();
+    if (!network_joins_auto(o, !panel.feature_names.empty())) return timed(train_statistical(panel, o, runtime, hooks));
+    const torch::Device device = prepare_runtime(runtime);
+    AutoContest c = auto_contest(panel, o, device, runtime, hooks);
+    if (!c.network_won) return timed(std::move(c.statistical));
+    TrainedForecaster out;
+    out.trials = std::move(c.statistical.trials);
+    return timed(network_model(c.p, c.net, rows.feature_names, text, device, runtime, hooks, std::move(out)));
+  }
+  torch::Device device = prepare_runtime(runtime);
+  const TextEncoding text = fit_text_encoding(rows);
+  Prepared p = prepare(panel_of(rows, o, text, runtime, hooks), o, runtime);
+  if (p.panel.series.empty()) {
+    if (p.too_short.empty()) throw Error(ErrorKind::InsufficientData, "the source has no rows to train on");
+    clock.mark_prepared();
+    return timed(train_too_short(p, o, runtime, hooks, true));  // nothing skipped: all statistical
+  }
+
+  TrainedForecaster out;
+  Candidate best = train_best(p, o, device, hooks, &out.metrics, &out.trials);
+  return timed(network_model(p, best, rows.feature_names, text, device, runtime, hooks, std::move(out)));
 }
 
 void append_backtest_rows(std::vector<BacktestRow> &out, int fold, Micros cutoff, int horizon,
@@ -638,12 +787,11 @@ std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions 
   if (folds < 1 || folds > 100)
     throw Error(ErrorKind::InvalidParameter, "folds must be from 1 to 100, not " + std::to_string(folds));
   if (step < 1) throw Error(ErrorKind::InvalidParameter, "step must be at least 1, not " + std::to_string(step));
-  if (is_statistical(o.arch))
-    return backtest_statistical(panel_of(rows, o, fit_text_encoding(rows), runtime, hooks), o, folds, step, runtime,
-                                hooks);
-  torch::Device device = prepare_runtime(runtime);
   const TextEncoding text = fit_text_encoding(rows);
   const Panel full = panel_of(rows, o, text, runtime, hooks);
+  const bool contest = network_joins_auto(o, !full.feature_names.empty());
+  if (is_statistical(o.arch) && !contest) return backtest_statistical(full, o, folds, step, runtime, hooks);
+  torch::Device device = prepare_runtime(runtime);
 
   std::vector<BacktestRow> out;
   for (int fold = 1; fold <= folds; ++fold) {
@@ -659,6 +807,27 @@ std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions 
       t.y.resize(s.length() - static_cast<std::size_t>(cut));
       t.x.resize(t.y.size() * nf);
       panel.series.push_back(std::move(t));
+    }
+    if (contest) {  // auto with its network: each fold runs the contest and scores what won
+      if (panel.series.empty())
+        throw Error(ErrorKind::InsufficientData,
+                    "backtest fold " + std::to_string(fold) + " (the last " + std::to_string(cut) +
+                        " points removed) has no data left",
+                    "Use fewer folds or a smaller step.");
+      if (hooks.notice) hooks.notice("backtest: fold " + std::to_string(fold) + " of " + std::to_string(folds));
+      AutoContest c = auto_contest(panel, o, device, runtime, hooks);
+      if (c.network_won) {
+        Micros cutoff = 0;
+        for (std::size_t k = 0; k < c.p.panel.series.size(); ++k)
+          cutoff = std::max(cutoff, c.p.panel.time_at(c.p.panel.series[k], c.p.splits[k].val_end - 1));
+        append_backtest_rows(out, fold, cutoff, o.horizon, c.net.test.model, c.net.test.naive, c.net.test.step);
+      } else {
+        for (BacktestRow r : backtest_statistical(without_covariates(panel), o, 1, step, runtime, hooks)) {
+          r.fold = fold;
+          out.push_back(r);
+        }
+      }
+      continue;
     }
     if (hooks.notice) hooks.notice("backtest: fold " + std::to_string(fold) + " of " + std::to_string(folds));
     Prepared p;

@@ -16,7 +16,7 @@ const std::vector<std::string> kKnownOptions{
     "lookback", "epochs",           "batch_size",    "lr",          "weight_decay", "dropout", "patience",
     "seed",     "val_fraction",     "test_fraction", "val_periods", "test_periods", "hidden",  "layers",
     "heads",    "ensemble",         "loss",          "interval",    "freq",         "fill",    "seasonal_lag",
-    "invalid",  "series_embedding", "time_zone",     "time_budget"};
+    "invalid",  "series_embedding", "time_zone",     "time_budget", "networks"};
 
 Error unknown_option(const std::string &key) {
   std::string list;
@@ -84,6 +84,9 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
     if (!is_time_zone_name(v.get<std::string>()))
       throw option_checks::bad(key, "must be a time zone name, not " + v.dump(), hint);
     o.time_zone = v.get<std::string>();
+  } else if (key == "networks") {
+    if (!v.is_boolean()) throw option_checks::bad(key, "must be true or false");
+    o.networks = v.get<bool>() ? 1 : 0;
   } else if (key == "seasonal_lag") {
     if (!v.is_boolean()) throw option_checks::bad(key, "must be true or false");
     o.seasonal_lag = v.get<bool>() ? 1 : 0;
@@ -183,6 +186,9 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
     apply(o, key, value);
     if (is_statistical(arch) && is_network_option(key)) o.unused_options.push_back(key);
   }
+  if (o.networks >= 0 && arch != "auto")
+    throw option_checks::bad("networks", "is an option of arch auto only, not of " + arch,
+                             "auto decides whether a network joins its candidates; other archs are one model.");
   if (o.lookback == 0) o.lookback = std::min(std::max(2 * horizon, 8), limits::kMaxLookback);
   // Every candidate of nets must be valid before any training starts.
   if (arch == "nets")
@@ -191,6 +197,19 @@ ForecastOptions parse_forecast_options(const std::string &arch, int horizon, con
     throw Error(ErrorKind::InvalidParameter, "option \"hidden\" must be a multiple of \"heads\"",
                 "For example hidden 64 with heads 4.");
   return o;
+}
+
+ForecastOptions auto_network_options(const ForecastOptions &o) {
+  json doc = option_checks::parse_options_json(o.user_json);
+  doc.erase("networks");
+  const json &preset = presets().at("auto_network");
+  for (const auto &[key, value] : preset.items())
+    if (key != "arch" && !doc.contains(key)) doc[key] = value;
+  return parse_forecast_options(preset.at("arch").get<std::string>(), o.horizon, doc.dump());
+}
+
+bool network_joins_auto(const ForecastOptions &o, bool has_covariates) {
+  return o.arch == "auto" && (o.networks == 1 || (o.networks < 0 && has_covariates));
 }
 
 std::string ForecastOptions::to_json() const {
@@ -208,6 +227,7 @@ std::string ForecastOptions::to_json() const {
     if (!freq.empty()) j["freq"] = freq;
     if (!time_zone.empty()) j["time_zone"] = time_zone;
     if (time_budget > 0) j["time_budget"] = time_budget;
+    if (networks >= 0) j["networks"] = networks == 1;
     return j.dump();
   }
   json j = {{"arch", arch},

@@ -35,6 +35,7 @@ struct ForecastOptions {
   int series_embedding = 0;                 // size of a learned per-series vector; 0 = none
   std::string time_zone;                    // a timestamptz time column is read as local time here ("": not given)
   double time_budget = 0;                   // seconds the fitting may take (0: no limit): stat_forecaster, train_loop
+  int networks = -1;                        // auto only: -1 a network candidate when there are covariates, 0 no, 1 yes
   std::string user_json;                    // the options as given (auto and search expand them into candidates)
   std::string search = "none";              // none | grid | random | bayes: options given as arrays (core/search.hpp)
   int trials = 1;                           // combinations searched (per architecture for nets)
@@ -51,6 +52,14 @@ const std::vector<std::string> &forecast_architectures();
 const std::vector<std::string> &statistical_architectures();
 bool is_statistical(const std::string &arch);    // a statistical member, or auto
 bool is_network_option(const std::string &key);  // shapes or trains a network only
+
+// auto's network candidate (issue 13): the preset "auto_network" of
+// models/forecast_presets.json (its arch and settings chosen on earlier
+// cutoffs, test/bench/auto_network_study.sh) under the options auto was
+// given (they win where both set a key). It joins auto's candidates when
+// the rows carry covariates, or when the option "networks" says so.
+ForecastOptions auto_network_options(const ForecastOptions &auto_options);
+bool network_joins_auto(const ForecastOptions &o, bool has_covariates);
 
 // The options that may be given as arrays to search over: the ones that
 // shape the network and its training, not the data's windows and splits.

@@ -36,6 +36,20 @@ const Recipe kSeasonalNaive{"snaive", {"snaive"}};
 
 Recipe recipe_of(const std::string &arch) { return arch == "auto" ? kAutoRecipe : Recipe{arch, {arch}}; }
 
+// A recipe from its name in a blob ("theta+stlf": the members joined by +).
+Recipe parse_recipe(const std::string &name) {
+  Recipe r{name, {}};
+  for (std::size_t from = 0; from <= name.size();) {
+    const std::size_t plus = std::min(name.find('+', from), name.size());
+    r.members.push_back(name.substr(from, plus - from));
+    from = plus + 1;
+  }
+  for (const auto &member : r.members)
+    if (!is_statistical(member) || member == "auto")
+      throw Error(ErrorKind::CorruptModel, "the model's recipe \"" + name + "\" is not one xb knows");
+  return r;
+}
+
 // What auto scores on validation: every member, then its own recipe.
 std::vector<Recipe> candidates_of(const ForecastOptions &o) {
   if (o.arch != "auto") return {recipe_of(o.arch)};
@@ -542,6 +556,24 @@ std::vector<ExplanationRow> explain_statistical(const StatState &st, int horizon
   return out;
 }
 
+std::vector<std::vector<std::vector<double>>> recipe_forecasts_at(const StatState &st, const Panel &panel,
+                                                                  const std::vector<std::vector<long>> &origins,
+                                                                  const RuntimeSettings &runtime,
+                                                                  const TrainHooks &hooks) {
+  std::map<std::string, const StatSeriesState *> by_key;
+  for (const StatSeriesState &s : st.series) by_key.emplace(s.key, &s);
+  std::vector<std::vector<std::vector<double>>> out(panel.series.size());
+  fit_each_series(panel, worker_threads(runtime), hooks, [&](std::size_t k) {
+    const Series &s = panel.series[k];
+    const auto it = by_key.find(s.key);
+    if (it == by_key.end())
+      throw Error(ErrorKind::Internal, "series \"" + s.key + "\" has no statistical recipe to compare with");
+    const Recipe r = parse_recipe(it->second->recipe);
+    for (long origin : origins[k]) out[k].push_back(run_recipe(r, s.y, origin + 1, st.season, st.options.horizon).mean);
+  });
+  return out;
+}
+
 StatState rebase_statistical(const StatState &st, const Panel &history, const RuntimeSettings &runtime,
                              const TrainHooks &hooks) {
   std::map<std::string, std::size_t> at;  // key -> index in history
@@ -561,15 +593,7 @@ StatState rebase_statistical(const StatState &st, const Panel &history, const Ru
   fit_each_series(shared, worker_threads(runtime), hooks, [&](std::size_t k) {
     const Series &s = shared.series[k];
     const StatSeriesState &was = st.series[found[k]];
-    Recipe r{was.recipe, {}};
-    for (std::size_t from = 0; from <= was.recipe.size();) {
-      const std::size_t plus = std::min(was.recipe.find('+', from), was.recipe.size());
-      r.members.push_back(was.recipe.substr(from, plus - from));
-      from = plus + 1;
-    }
-    for (const auto &member : r.members)
-      if (!is_statistical(member) || member == "auto")
-        throw Error(ErrorKind::CorruptModel, "the model's recipe \"" + was.recipe + "\" is not one xb knows");
+    const Recipe r = parse_recipe(was.recipe);
     const long n = static_cast<long>(s.length());
     RecipeForecast f;
     try {

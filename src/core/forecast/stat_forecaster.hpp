@@ -49,6 +49,15 @@ std::vector<ForecastPoint> forecast_statistical(const StatState &st, int horizon
 StatState rebase_statistical(const StatState &st, const Panel &history, const RuntimeSettings &runtime,
                              const TrainHooks &hooks);
 
+// auto's network candidate is compared on the network's validation windows
+// (forecaster.cpp): each series of `panel` gets its recipe in st (found by
+// key) refitted on the points up to each of its origins, H steps ahead each;
+// in parallel over xb.threads. out[series][origin] is that forecast.
+std::vector<std::vector<std::vector<double>>> recipe_forecasts_at(const StatState &st, const Panel &panel,
+                                                                  const std::vector<std::vector<long>> &origins,
+                                                                  const RuntimeSettings &runtime,
+                                                                  const TrainHooks &hooks);
+
 // A statistical forecast split in two rows per series and step, which add
 // up to it: "trend" (level and trend: the forecast without its seasonal
 // part, averaged over the recipe's members) and "seasonal" (the rest).

@@ -361,8 +361,10 @@ TEST(Forecaster, ModelInfoDescribesALoadableBlobAndRefusesADamagedOne) {
 
 namespace {
 
+// auto without its network candidate, which joins when the rows have
+// covariates (synthetic() has one); AutoWithANetwork below tests it.
 ForecastOptions stat_options(const std::string &arch, int horizon = 4) {
-  return parse_forecast_options(arch, horizon, "{}");
+  return parse_forecast_options(arch, horizon, arch == "auto" ? R"({"networks": false})" : "{}");
 }
 
 // One weekly series per value list, from week 0.
@@ -852,7 +854,8 @@ TEST(Forecaster, ADecodedForecasterAppliesAsItsBlobDoesCallAfterCall) {
     }
   };
   for (const std::string arch : {"gru", "auto"}) {
-    const ForecastOptions o = arch == "gru" ? small(arch) : parse_forecast_options(arch, 4, R"({"seed": 3})");
+    const ForecastOptions o =
+        arch == "gru" ? small(arch) : parse_forecast_options(arch, 4, R"({"seed": 3, "networks": false})");
     const TrainedForecaster m = train_forecaster(r, o, cpu(), {});
     EXPECT_GT(m.prepare_seconds, 0) << arch;
     EXPECT_LT(m.prepare_seconds, m.seconds) << arch << ": preparing is part of the training's time";
@@ -877,4 +880,94 @@ TEST(Forecaster, ADecodedForecasterAppliesAsItsBlobDoesCallAfterCall) {
     }
   }
   EXPECT_THROW(decode_forecaster("not a model", cpu()), Error);
+}
+
+namespace {
+
+// Weekly series whose sales jump on promotion weeks (a 0/1 covariate drawn
+// from a fixed sequence), over a level, a trend and noise: only a model that
+// sees the covariate can forecast the jumps. strength 0: the covariate
+// carries nothing.
+SeriesRows promotions(double strength, int series = 4, int weeks = 100) {
+  SeriesRows r;
+  r.feature_names = {"promo"};
+  std::uint32_t state = 12345;
+  auto next = [&] {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<double>(state >> 8) / 16777216.0;
+  };
+  for (int k = 0; k < series; ++k)
+    for (int t = 0; t < weeks; ++t) {
+      const double promo = next() < 0.3 ? 1 : 0;
+      r.series_key.push_back("p" + std::to_string(k));
+      r.time.push_back(static_cast<Micros>(t) * 7 * kMicrosPerDay);
+      r.target.push_back(200 + 50 * k + 0.5 * t + strength * promo + 4 * (next() - 0.5));
+      r.features.push_back(promo);
+    }
+  return r;
+}
+
+const char *kSmallNetwork = R"({"epochs": 40, "lookback": 8, "hidden": 16, "ensemble": 1, "seed": 3})";
+
+}  // namespace
+
+// An epoch at a tiny learning rate: a network that has learned nothing.
+const char *kUntrainedNetwork = R"({"epochs": 1, "lr": 1e-6, "lookback": 8, "hidden": 4, "ensemble": 1, "seed": 3})";
+
+// auto with covariates trains its network candidate and compares it with
+// the statistical members on the same validation points (two more trials,
+// exactly one chosen): where the covariate drives the sales a trained
+// network wins and is the model (its arch and epochs); an untrained one
+// loses and the statistical members stay the model.
+TEST(AutoWithANetwork, TheBetterOnTheSameValidationPointsIsTheModel) {
+  for (const bool trained : {true, false}) {
+    const double strength = 120;
+    std::vector<std::string> notices;
+    TrainHooks hooks;
+    hooks.notice = [&](const std::string &n) { notices.push_back(n); };
+    const TrainedForecaster m =
+        train_forecaster(promotions(strength),
+                         parse_forecast_options("auto", 4, trained ? kSmallNetwork : kUntrainedNetwork), cpu(), hooks);
+    ASSERT_EQ(m.trials.size(), 8u) << trained;  // six statistical, then both on the network's windows
+    const TrialRecord &stat = m.trials[6], &net = m.trials[7];
+    EXPECT_EQ(stat.arch, "auto");
+    EXPECT_EQ(net.arch, "gru");
+    EXPECT_NE(net.options_json.find("compared_on"), std::string::npos);
+    EXPECT_EQ(std::count_if(m.trials.begin(), m.trials.end(), [](const TrialRecord &t) { return t.chosen; }), 1);
+    const bool network_won = net.val_wape < stat.val_wape;
+    EXPECT_EQ(net.chosen, network_won);
+    EXPECT_EQ(m.arch, network_won ? "gru" : "auto");
+    EXPECT_EQ(m.epochs.empty(), !network_won);
+    bool told = false;
+    for (const auto &n : notices)
+      told |= n.rfind("auto: ", 0) == 0 && n.find("on validation (WAPE") != std::string::npos;
+    EXPECT_TRUE(told) << trained;
+    EXPECT_EQ(network_won, trained) << "network " << net.val_wape << " statistical " << stat.val_wape;
+    EXPECT_EQ(forecast(m.blob, 0, cpu(), {}).size(), 4u * 4u);
+  }
+}
+
+// Which rows bring the candidate: covariates, or the option; "networks"
+// belongs to auto alone. A backtest of auto runs the contest in every fold.
+TEST(AutoWithANetwork, JoinsWithCovariatesOrOnRequestAndBacktests) {
+  EXPECT_TRUE(network_joins_auto(parse_forecast_options("auto", 4, "{}"), true));
+  EXPECT_FALSE(network_joins_auto(parse_forecast_options("auto", 4, "{}"), false));
+  EXPECT_FALSE(network_joins_auto(parse_forecast_options("auto", 4, R"({"networks": false})"), true));
+  EXPECT_TRUE(network_joins_auto(parse_forecast_options("auto", 4, R"({"networks": true})"), false));
+  EXPECT_FALSE(network_joins_auto(parse_forecast_options("gru", 4, "{}"), true));
+  EXPECT_THROW(parse_forecast_options("gru", 4, R"({"networks": true})"), Error);
+  EXPECT_THROW(parse_forecast_options("auto", 4, R"({"networks": 1})"), Error);
+  // The preset under what auto was given: the given keys win.
+  const ForecastOptions net =
+      auto_network_options(parse_forecast_options("auto", 4, R"({"epochs": 7, "networks": true})"));
+  EXPECT_EQ(net.arch, "gru");
+  EXPECT_EQ(net.epochs, 7);
+  EXPECT_GE(net.ensemble, 1);
+
+  const TrainedForecaster plain = train_forecaster(promotions(120), stat_options("auto"), cpu(), {});
+  EXPECT_EQ(plain.trials.size(), 6u) << "networks false: the statistical members alone";
+  EXPECT_EQ(plain.arch, "auto");
+  const auto rows = backtest(promotions(120), parse_forecast_options("auto", 4, kSmallNetwork), 2, 4, cpu(), {});
+  ASSERT_EQ(rows.size(), 2u * 4u * 2u);  // folds x steps x (model, seasonal naive)
+  for (const auto &r : rows) EXPECT_TRUE(std::isfinite(r.wape)) << r.fold << " " << r.step << " " << r.estimator;
 }
