@@ -583,6 +583,12 @@ TrainedForecaster network_model(const Prepared &p, Candidate &best, const std::v
 // windows of each series the network forecasts (origins one step apart),
 // where each series' statistical recipe is refitted at the same origins.
 // The lower total absolute error (the same points: the lower WAPE) wins.
+// Only origins where the recipe runs as it does on the whole history count
+// (recipe_forecasts_at): on Walmart's 130 weeks the validation windows hold
+// two seasons or less, where auto's recipe is seasonal naive, and comparing
+// with that chose the network (WAPE 0.043-0.044 on the 13 weeks after,
+// against 0.0314 for the statistical members). With no such origin the
+// statistical members stay.
 struct AutoContest {
   TrainedForecaster statistical;  // auto's model without the network
   Prepared p;                     // the network's windows (empty when none trained)
@@ -624,7 +630,13 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
   }
   ForecastOptions net_options = auto_network_options(o);
   net_options.time_budget = 0;  // the deadline below: what the statistical members left
-  c.p = prepare(panel, net_options, runtime);
+  try {
+    c.p = prepare(panel, net_options, runtime);
+  } catch (const Error &e) {  // a default training must not fail for want of room for its candidate
+    if (e.kind() != ErrorKind::ResourceLimit) throw;
+    if (hooks.notice) hooks.notice(std::string("auto trained no network: ") + e.what());
+    return c;
+  }
   if (c.p.panel.series.empty() || c.p.val_w.empty()) {
     if (hooks.notice)
       hooks.notice("auto trained no network: no series is long enough for lookback " +
@@ -633,11 +645,6 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
     c.p = Prepared{};
     return c;
   }
-  if (hooks.notice) hooks.notice("auto: training " + net_options.arch + " as a candidate");
-  const auto start = std::chrono::steady_clock::now();
-  c.net = train_candidate(c.p, net_options, device, hooks, until);
-  const double net_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
   // The compared windows: val_w holds each series' windows in origin order.
   const std::size_t S = c.p.panel.series.size();
   std::vector<std::vector<std::size_t>> windows(S);
@@ -650,11 +657,29 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
   }
   const StatState st = StatState::from_json(decode_blob(c.statistical.blob).state_json);
   const auto stat_forecasts = recipe_forecasts_at(st, c.p.panel, origins, runtime, hooks);
+  const bool comparable = std::any_of(stat_forecasts.begin(), stat_forecasts.end(), [](const auto &series) {
+    return std::any_of(series.begin(), series.end(), [](const auto &f) { return !f.empty(); });
+  });
+  if (!comparable) {
+    // Nothing to compare on: the statistical members stay, the default chosen on earlier cutoffs.
+    if (hooks.notice)
+      hooks.notice(
+          "auto trained no network: at its validation windows no series' statistical recipe runs as on "
+          "the whole history (more than two seasons there, not here, or the reverse), so the two could "
+          "not be compared");
+    c.p = Prepared{};
+    return c;
+  }
+  if (hooks.notice) hooks.notice("auto: training " + net_options.arch + " as a candidate");
+  const auto start = std::chrono::steady_clock::now();
+  c.net = train_candidate(c.p, net_options, device, hooks, until);
+  const double net_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
   const int H = o.horizon;
   ForecastPoints net_points, stat_points;
   for (std::size_t k = 0; k < S; ++k)
     for (std::size_t j = 0; j < windows[k].size(); ++j)
-      for (int h = 0; h < H; ++h) {
+      for (int h = 0; h < H && !stat_forecasts[k][j].empty(); ++h) {
         const std::size_t point = windows[k][j] * static_cast<std::size_t>(H) + static_cast<std::size_t>(h);
         const double actual = c.net.val.model.actual[point], scale = c.net.val.model.mase_scale[point];
         net_points.add(actual, c.net.val.model.predicted[point], scale);

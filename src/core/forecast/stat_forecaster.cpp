@@ -569,7 +569,11 @@ std::vector<std::vector<std::vector<double>>> recipe_forecasts_at(const StatStat
     if (it == by_key.end())
       throw Error(ErrorKind::Internal, "series \"" + s.key + "\" has no statistical recipe to compare with");
     const Recipe r = parse_recipe(it->second->recipe);
-    for (long origin : origins[k]) out[k].push_back(run_recipe(r, s.y, origin + 1, st.season, st.options.horizon).mean);
+    const long n = static_cast<long>(s.length());
+    for (long origin : origins[k])
+      out[k].push_back(representative(origin + 1, n, st.season)
+                           ? run_recipe(r, s.y, origin + 1, st.season, st.options.horizon).mean
+                           : std::vector<double>());
   });
   return out;
 }

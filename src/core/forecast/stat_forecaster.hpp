@@ -52,7 +52,10 @@ StatState rebase_statistical(const StatState &st, const Panel &history, const Ru
 // auto's network candidate is compared on the network's validation windows
 // (forecaster.cpp): each series of `panel` gets its recipe in st (found by
 // key) refitted on the points up to each of its origins, H steps ahead each;
-// in parallel over xb.threads. out[series][origin] is that forecast.
+// in parallel over xb.threads. out[series][origin] is that forecast, or
+// empty where the recipe would not run there as on the whole history (one
+// history holds more than two seasons, the other not: STL and Theta's
+// seasonal part need more, and auto's recipe is then seasonal naive).
 std::vector<std::vector<std::vector<double>>> recipe_forecasts_at(const StatState &st, const Panel &panel,
                                                                   const std::vector<std::vector<long>> &origins,
                                                                   const RuntimeSettings &runtime,

@@ -964,6 +964,32 @@ TEST(AutoWithANetwork, JoinsWithCovariatesOrOnRequestAndBacktests) {
   EXPECT_EQ(net.epochs, 7);
   EXPECT_GE(net.ensemble, 1);
 
+  // No room for the network under xb.max_train_memory: auto stays statistical and says why.
+  RuntimeSettings tight = cpu();
+  tight.max_memory_bytes = 100000;
+  std::vector<std::string> notices;
+  TrainHooks hooks;
+  hooks.notice = [&](const std::string &n) { notices.push_back(n); };
+  const TrainedForecaster squeezed =
+      train_forecaster(promotions(120), parse_forecast_options("auto", 4, "{}"), tight, hooks);
+  EXPECT_EQ(squeezed.arch, "auto");
+  EXPECT_EQ(squeezed.trials.size(), 6u);
+  bool why = false;
+  for (const auto &n : notices) why |= n.rfind("auto trained no network: training would need", 0) == 0;
+  EXPECT_TRUE(why);
+
+  // 130 weeks: the network's validation windows start from 104 weeks or
+  // less, where auto's recipe cannot be seasonal (two seasons), unlike on
+  // all 130: no fair comparison, so no network, and the NOTICE says why.
+  notices.clear();
+  const TrainedForecaster unfair =
+      train_forecaster(promotions(120, 4, 130), parse_forecast_options("auto", 13, kSmallNetwork), cpu(), hooks);
+  EXPECT_EQ(unfair.arch, "auto");
+  EXPECT_EQ(unfair.trials.size(), 6u);
+  why = false;
+  for (const auto &n : notices) why |= n.find("so the two could not be compared") != std::string::npos;
+  EXPECT_TRUE(why);
+
   const TrainedForecaster plain = train_forecaster(promotions(120), stat_options("auto"), cpu(), {});
   EXPECT_EQ(plain.trials.size(), 6u) << "networks false: the statistical members alone";
   EXPECT_EQ(plain.arch, "auto");
