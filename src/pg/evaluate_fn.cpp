@@ -36,7 +36,8 @@ Evaluated evaluate_forecaster_on(const std::string &name, const StoredModel &m, 
                 "...).");
   SourceSpec spec = m.source;
   spec.source = source;
-  spec.time_zone = parse_forecast_options(m.arch, m.horizon, m.options_json).time_zone;  // the training's calendar
+  spec.time_zone =
+      parse_forecast_options(m.arch_requested, m.horizon, m.options_json).time_zone;  // the training's calendar
   const SeriesRows rows = read_series(spec, max_train_rows(), true);
   ForecastEvaluation e = evaluate_forecaster(m.bytes, rows, runtime_settings(), model_hooks(name.c_str(), m.id));
   Evaluated out{std::move(e.rows), ""};

@@ -35,7 +35,8 @@ SeriesRows read_future(const std::string &name, const StoredModel &m, const std:
   SourceSpec spec = m.source;
   spec.source = future_source;
   spec.target_col.clear();
-  spec.time_zone = parse_forecast_options(m.arch, m.horizon, m.options_json).time_zone;  // the training's calendar
+  spec.time_zone =
+      parse_forecast_options(m.arch_requested, m.horizon, m.options_json).time_zone;  // the training's calendar
   return read_series(spec, max_train_rows(), true);
 }
 
@@ -309,7 +310,7 @@ XB_FUNCTION(xb_backtest) {
     throw Error(ErrorKind::InvalidParameter,
                 "model \"" + name + "\" was imported and has no training source to retrain on",
                 "Backtest the model in the database it was trained in.");
-  const ForecastOptions options = parse_forecast_options(m.arch, m.horizon, m.options_json);
+  const ForecastOptions options = parse_forecast_options(m.arch_requested, m.horizon, m.options_json);
   // The stored source runs as its author, never as the caller.
   SourceSpec spec = m.source;
   spec.time_zone = options.time_zone;  // the training's calendar

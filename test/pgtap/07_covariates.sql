@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(50);
+SELECT plan(56);
 SET LOCAL xb.progress_every = 0;
 
 SELECT setseed(0.7);
@@ -160,6 +160,32 @@ SELECT is((SELECT arch FROM xb.models WHERE name = 'pgtap07_auto'),
             ORDER BY value LIMIT 1),
   'the kept architecture has the lowest validation WAPE');
 SELECT is((SELECT count(*)::int FROM xb_forecast('pgtap07_auto')), 24, 'the nets model forecasts');
+
+-- auto with covariates trains its network candidate beside the statistical
+-- members ("networks": true says so too) and keeps the better on the same
+-- validation points; the price and promotion effects are visible to the
+-- network only, so here it is kept. Every function that reads the stored
+-- options takes them as auto's, the arch that was asked for.
+SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_auto_net', 'pgtap07_sales', 'week', 'units', ARRAY['store'],
+    ARRAY['price', 'promo'], 4, 'auto',
+    '{"networks": true, "epochs": 60, "lookback": 8, "hidden": 32, "seed": 7, "patience": 15, "ensemble": 1}')$$,
+  'auto with covariates trains its network candidate');
+SELECT is((SELECT arch FROM xb.models WHERE name = 'pgtap07_auto_net'), 'gru',
+  'the network beat the statistical members, which cannot see price or promotions, and is the model');
+SELECT is((SELECT format('%s trials, %s chosen: %s', count(*), count(*) FILTER (WHERE chosen),
+                         string_agg(t.arch, ',') FILTER (WHERE chosen))
+             FROM xb.trials t JOIN xb.models m ON m.id = t.model_id WHERE m.name = 'pgtap07_auto_net'),
+          '8 trials, 1 chosen: gru', 'six statistical trials, then both on the same points, the network chosen');
+SELECT is((SELECT count(*)::int FROM xb_forecast('pgtap07_auto_net', future_source => 'pgtap07_future')), 24,
+  'it forecasts with future_source');
+SELECT is((SELECT count(DISTINCT fold)::int FROM xb_backtest('pgtap07_auto_net', folds => 2, step => 4)), 2,
+  'xb_backtest runs auto''s contest in each fold');
+SELECT ok((SELECT count(*) > 0 FROM xb_evaluate('pgtap07_auto_net', $$
+             SELECT 'store ' || s AS store, date '2020-01-03' + 7 * t AS week, 1.0::float8 AS price, 'none' AS promo,
+                    100 + 5 * s + 10 * sin(2 * pi() * t / 52) AS units
+             FROM generate_series(1, 6) s, generate_series(160, 163) t$$)
+           WHERE estimator = 'model' AND metric = 'wape' AND series IS NULL),
+  'xb_evaluate scores it on the actuals that came after');
 
 -- A learned per-series embedding.
 SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_emb', 'pgtap07_sales', 'week', 'units', ARRAY['store'],

@@ -622,10 +622,28 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
   const Deadline until = deadline_after(o.time_budget);
   ForecastOptions stat = o;
   stat.unused_options.clear();  // the network uses them
-  c.statistical = train_statistical(without_covariates(panel), stat, runtime, hooks);
-  if (is_past(until)) {
+  // The statistical model's own notices are said only when it is kept.
+  std::vector<std::string> stat_notices;
+  TrainHooks quiet = hooks;
+  quiet.notice = [&stat_notices](const std::string &n) { stat_notices.push_back(n); };
+  c.statistical = train_statistical(without_covariates(panel), stat, runtime, quiet);
+  const auto say_statistical = [&] {
     if (hooks.notice)
-      hooks.notice(time_budget_text(o.time_budget) + ": spent by the statistical members; auto trained no network");
+      for (const std::string &n : stat_notices) hooks.notice(n);
+  };
+  // No network: what it would have used goes unused, and the NOTICE says so.
+  const auto no_network = [&](const std::string &why) {
+    say_statistical();
+    if (!hooks.notice) return;
+    std::string unused;
+    for (const auto &k : o.unused_options) unused += (unused.empty() ? "" : ", ") + k;
+    hooks.notice("auto trained no network: " + why + "; its statistical members use no covariates (" +
+                 std::to_string(panel.feature_names.size()) + " feature columns were not used)" +
+                 (unused.empty() ? std::string() : " and no network options (" + unused + " were not used)"));
+    c.p = Prepared{};
+  };
+  if (is_past(until)) {
+    no_network(time_budget_text(o.time_budget) + " was spent by the statistical members");
     return c;
   }
   ForecastOptions net_options = auto_network_options(o);
@@ -634,15 +652,12 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
     c.p = prepare(panel, net_options, runtime);
   } catch (const Error &e) {  // a default training must not fail for want of room for its candidate
     if (e.kind() != ErrorKind::ResourceLimit) throw;
-    if (hooks.notice) hooks.notice(std::string("auto trained no network: ") + e.what());
+    no_network(e.what());
     return c;
   }
   if (c.p.panel.series.empty() || c.p.val_w.empty()) {
-    if (hooks.notice)
-      hooks.notice("auto trained no network: no series is long enough for lookback " +
-                   std::to_string(net_options.lookback) + " and horizon " + std::to_string(o.horizon) +
-                   " with validation and test periods");
-    c.p = Prepared{};
+    no_network("no series is long enough for lookback " + std::to_string(net_options.lookback) + " and horizon " +
+               std::to_string(o.horizon) + " with validation and test periods");
     return c;
   }
   // The compared windows: val_w holds each series' windows in origin order.
@@ -657,17 +672,15 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
   }
   const StatState st = StatState::from_json(decode_blob(c.statistical.blob).state_json);
   const auto stat_forecasts = recipe_forecasts_at(st, c.p.panel, origins, runtime, hooks);
-  const bool comparable = std::any_of(stat_forecasts.begin(), stat_forecasts.end(), [](const auto &series) {
-    return std::any_of(series.begin(), series.end(), [](const auto &f) { return !f.empty(); });
-  });
-  if (!comparable) {
-    // Nothing to compare on: the statistical members stay, the default chosen on earlier cutoffs.
-    if (hooks.notice)
-      hooks.notice(
-          "auto trained no network: at its validation windows no series' statistical recipe runs as on "
-          "the whole history (more than two seasons there, not here, or the reverse), so the two could "
-          "not be compared");
-    c.p = Prepared{};
+  // The winner forecasts every series: at least half of them must be compared.
+  const std::size_t compared_series =
+      std::count_if(stat_forecasts.begin(), stat_forecasts.end(), [](const auto &series) {
+        return std::any_of(series.begin(), series.end(), [](const auto &f) { return !f.empty(); });
+      });
+  if (compared_series == 0 || 2 * compared_series < S) {
+    no_network("at its validation windows the statistical recipe runs as on the whole history for " +
+               std::to_string(compared_series) + " of " + std::to_string(S) +
+               " series (at two seasons of history or less it is seasonal naive), too few to compare the two");
     return c;
   }
   if (hooks.notice) hooks.notice("auto: training " + net_options.arch + " as a candidate");
@@ -719,16 +732,24 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
   std::string net_json = net_options.to_json();
   net_json.insert(net_json.size() - 1, ", " + compared);
   trials.push_back(trial(net_options.arch, net_json, net_points, net_seconds, c.network_won));
+  if (!c.network_won) say_statistical();
   if (hooks.notice) {
-    char scores[96];
-    std::snprintf(scores, sizeof scores, " on validation (WAPE %.4f against %.4f)",
-                  c.network_won ? weighted_ape(net_points) : weighted_ape(stat_points),
-                  c.network_won ? weighted_ape(stat_points) : weighted_ape(net_points));
+    char scores[160];
+    std::snprintf(
+        scores, sizeof scores, " on validation (WAPE %.4f against %.4f, the last %zu windows of %zu of %zu series)",
+        c.network_won ? weighted_ape(net_points) : weighted_ape(stat_points),
+        c.network_won ? weighted_ape(stat_points) : weighted_ape(net_points), kComparedOrigins, compared_series, S);
     hooks.notice(c.network_won ? "auto: " + net_options.arch + " beat the statistical members" + scores +
-                                     " and forecasts every series long enough for its windows"
+                                     " and forecasts every series long enough for its windows, with the "
+                                     "covariates: give their future values with future_source, or their last "
+                                     "values are carried forward"
                                : "auto: the statistical members beat " + net_options.arch + scores +
                                      "; they use no covariates: " + std::to_string(panel.feature_names.size()) +
                                      " feature columns were not used");
+    if (c.network_won && c.net.members_out_of_time > 0)
+      hooks.notice(time_budget_text(o.time_budget) + ": " + std::to_string(c.net.members_out_of_time) + " of " +
+                   std::to_string(c.net.net->size()) +
+                   " networks stopped before their epochs or patience ran out, with their best weights so far");
   }
   return c;
 }
@@ -842,12 +863,17 @@ std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions 
       if (hooks.notice) hooks.notice("backtest: fold " + std::to_string(fold) + " of " + std::to_string(folds));
       AutoContest c = auto_contest(panel, o, device, runtime, hooks);
       if (c.network_won) {
+        if (!c.p.too_short.empty() && hooks.notice)
+          hooks.notice("backtest fold " + std::to_string(fold) + " leaves out " + std::to_string(c.p.too_short.size()) +
+                       " series too short for the network's windows: " + first_series_named(points_of(c.p.too_short)));
         Micros cutoff = 0;
         for (std::size_t k = 0; k < c.p.panel.series.size(); ++k)
           cutoff = std::max(cutoff, c.p.panel.time_at(c.p.panel.series[k], c.p.splits[k].val_end - 1));
         append_backtest_rows(out, fold, cutoff, o.horizon, c.net.test.model, c.net.test.naive, c.net.test.step);
       } else {
-        for (BacktestRow r : backtest_statistical(without_covariates(panel), o, 1, step, runtime, hooks)) {
+        TrainHooks quiet = hooks;  // its "fold 1 of 1" is this fold
+        quiet.notice = nullptr;
+        for (BacktestRow r : backtest_statistical(without_covariates(panel), o, 1, step, runtime, quiet)) {
           r.fold = fold;
           out.push_back(r);
         }

@@ -570,10 +570,16 @@ std::vector<std::vector<std::vector<double>>> recipe_forecasts_at(const StatStat
       throw Error(ErrorKind::Internal, "series \"" + s.key + "\" has no statistical recipe to compare with");
     const Recipe r = parse_recipe(it->second->recipe);
     const long n = static_cast<long>(s.length());
-    for (long origin : origins[k])
-      out[k].push_back(representative(origin + 1, n, st.season)
-                           ? run_recipe(r, s.y, origin + 1, st.season, st.options.horizon).mean
-                           : std::vector<double>());
+    for (long origin : origins[k]) {
+      std::vector<double> f;
+      try {
+        if (representative(origin + 1, n, st.season))
+          f = run_recipe(r, s.y, origin + 1, st.season, st.options.horizon).mean;
+      } catch (const std::invalid_argument &) {  // values its members cannot fit there: not compared
+      }
+      if (!std::all_of(f.begin(), f.end(), [](double v) { return std::isfinite(v); })) f.clear();
+      out[k].push_back(std::move(f));
+    }
   });
   return out;
 }

@@ -55,7 +55,8 @@ StatState rebase_statistical(const StatState &st, const Panel &history, const Ru
 // in parallel over xb.threads. out[series][origin] is that forecast, or
 // empty where the recipe would not run there as on the whole history (one
 // history holds more than two seasons, the other not: STL and Theta's
-// seasonal part need more, and auto's recipe is then seasonal naive).
+// seasonal part need more, and auto's recipe is then seasonal naive), or
+// where its members cannot fit the values or give no finite forecast.
 std::vector<std::vector<std::vector<double>>> recipe_forecasts_at(const StatState &st, const Panel &panel,
                                                                   const std::vector<std::vector<long>> &origins,
                                                                   const RuntimeSettings &runtime,
