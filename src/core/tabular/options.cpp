@@ -18,7 +18,7 @@ constexpr const char *kClassifierKeys =
     "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, weight_decay, patience, seed, test_fraction, "
     "val_fraction, "
     "encoding, embedding_dim, min_count, class_weights, cv, refit, output, init_from, freeze, positive_class, "
-    "threshold, categorical, importance_repeats, ensemble, image, search, trials, search_folds";
+    "threshold, categorical, importance_repeats, ensemble, image, label_smoothing, search, trials, search_folds";
 constexpr const char *kRegressorKeys =
     "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, weight_decay, patience, seed, test_fraction, "
     "val_fraction, "
@@ -200,7 +200,9 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
     } else {
       o.threshold = option_checks::one_of(v, key, {"balanced_accuracy", "f1"});
     }
-  } else if (c && key == "positive_class")
+  } else if (c && key == "label_smoothing")
+    o.label_smoothing = option_checks::in_range(v, key, 0, false, 0.5, true);
+  else if (c && key == "positive_class")
     o.positive_class = nonempty_string(v, key, "Name one of the label's classes.");
   else if (!c && key == "loss")
     o.loss = option_checks::one_of(v, key, {"mse", "huber"});
@@ -356,6 +358,7 @@ std::string TabularOptions::to_json() const {
     else
       j["class_weights"] = class_weights;
     if (!positive_class.empty()) j["positive_class"] = positive_class;
+    if (label_smoothing > 0) j["label_smoothing"] = label_smoothing;
     if (threshold == "fixed")
       j["threshold"] = threshold_value;
     else

@@ -23,8 +23,11 @@ struct TabularOptions {
   double lr = 0.001;
   double weight_decay = 0.001;
   double lr_decay = 1;  // the learning rate's factor after an epoch without a better validation loss
-  int patience = 20;    // early stopping on validation loss
-  int ensemble = 1;     // members from seeds seed, seed+1, ...; their probabilities are averaged
+  // Classifiers: the training targets moved this far towards uniform (the
+  // validation loss, which early stopping reads, stays on the true labels).
+  double label_smoothing = 0;
+  int patience = 20;  // early stopping on validation loss
+  int ensemble = 1;   // members from seeds seed, seed+1, ...; their probabilities are averaged
   // The members the memory check counts: a search's trials are checked for
   // the members their refit would train, so a refit too large for
   // xb.max_train_memory fails its trial, not the end of a long search.

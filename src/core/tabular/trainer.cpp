@@ -9,18 +9,22 @@
 namespace xb {
 namespace {
 
-// Per-row losses, [N].
-torch::Tensor row_losses(Head head, const std::string &loss, const torch::Tensor &out, const torch::Tensor &target) {
+// Per-row losses, [N]; a classifier's targets moved `smoothing` of the way
+// towards uniform over its classes.
+torch::Tensor row_losses(Head head, const std::string &loss, const torch::Tensor &out, const torch::Tensor &target,
+                         double smoothing = 0) {
   namespace F = torch::nn::functional;
   const auto none = F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone);
   switch (head) {
-    case Head::Sigmoid: return F::binary_cross_entropy_with_logits(out.squeeze(1), target, none);
+    case Head::Sigmoid:
+      return F::binary_cross_entropy_with_logits(out.squeeze(1), target * (1 - smoothing) + smoothing / 2, none);
     case Head::Sigmoid2: {
       auto onehot = torch::one_hot(target.to(torch::kLong), 2).to(torch::kFloat);
-      return F::binary_cross_entropy_with_logits(out, onehot, none).mean(1);
+      return F::binary_cross_entropy_with_logits(out, onehot * (1 - smoothing) + smoothing / 2, none).mean(1);
     }
     case Head::Softmax:
-      return F::cross_entropy(out, target.to(torch::kLong), F::CrossEntropyFuncOptions().reduction(torch::kNone));
+      return F::cross_entropy(out, target.to(torch::kLong),
+                              F::CrossEntropyFuncOptions().reduction(torch::kNone).label_smoothing(smoothing));
     case Head::Value:
       if (loss == "huber")
         return F::huber_loss(out.squeeze(1), target, F::HuberLossFuncOptions().reduction(torch::kNone));
@@ -30,8 +34,8 @@ torch::Tensor row_losses(Head head, const std::string &loss, const torch::Tensor
 }
 
 torch::Tensor weighted_loss(Head head, const std::string &loss, const torch::Tensor &out, const torch::Tensor &target,
-                            const torch::Tensor &weight) {
-  return (row_losses(head, loss, out, target) * weight).sum() / weight.sum();
+                            const torch::Tensor &weight, double smoothing = 0) {
+  return (row_losses(head, loss, out, target, smoothing) * weight).sum() / weight.sum();
 }
 
 // The network's outputs for every row, in eval mode and without gradient,
@@ -116,7 +120,8 @@ FitResult fit_mlp(Mlp &net, const TabularTensors &train_cpu, const TabularTensor
     torch::Tensor images;
     if (image) images = augment_images(train.images.index_select(0, rows).to(device), *image);
     auto out = net->forward(train.dense.index_select(0, idx), train.codes.index_select(0, idx), images);
-    return weighted_loss(head, o.loss, out, train.target.index_select(0, idx), train.weight.index_select(0, idx));
+    return weighted_loss(head, o.loss, out, train.target.index_select(0, idx), train.weight.index_select(0, idx),
+                         o.classifier ? o.label_smoothing : 0);
   };
   auto val_loss = [&] { return val.rows() > 0 ? validation_loss(net, val, head, o.loss, device) : NAN; };
   return train_loop(*net, trainable, train.rows(), s, batch_loss, val_loss, hooks);
