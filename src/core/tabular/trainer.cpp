@@ -145,18 +145,24 @@ torch::Tensor head_outputs(const torch::Tensor &out, Head head) {
   return out;
 }
 
+// The network's outputs for every row, as doubles on the CPU (probabilities
+// and log-odds are computed there).
+torch::Tensor outputs_in_double(Mlp &net, const TabularTensors &x, const torch::Device &device) {
+  return forward_all(net, x, device).to(torch::kCPU).to(torch::kDouble);
+}
+
 }  // namespace
 
 torch::Tensor predict_mlp(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device) {
   torch::NoGradGuard no_grad;
-  torch::Tensor result = head_outputs(forward_all(net, x, device).to(torch::kCPU).to(torch::kDouble), head);
+  torch::Tensor result = head_outputs(outputs_in_double(net, x, device), head);
   // A network trained on mirrored pictures too sees each picture both ways
   // and averages (test-time augmentation).
   const auto &image = net->shape().image;
   if (x.images.defined() && image && image->flip) {
     TabularTensors mirrored = x;
     mirrored.images = x.images.flip({3});
-    result = (result + head_outputs(forward_all(net, mirrored, device).to(torch::kCPU).to(torch::kDouble), head)) / 2;
+    result = (result + head_outputs(outputs_in_double(net, mirrored, device), head)) / 2;
   }
   return result;
 }
@@ -164,7 +170,7 @@ torch::Tensor predict_mlp(Mlp &net, const TabularTensors &x, Head head, const to
 torch::Tensor true_class_log_odds(Mlp &net, const TabularTensors &x, Head head, const torch::Device &device,
                                   const std::vector<long> &truth) {
   torch::NoGradGuard no_grad;
-  const auto out = forward_all(net, x, device).to(torch::kCPU).to(torch::kDouble);
+  const auto out = outputs_in_double(net, x, device);
   const auto c = torch::tensor(truth, torch::kLong).unsqueeze(1);
   const auto others = [&](const torch::Tensor &per_class) {  // log of the sum over the other classes
     return torch::logsumexp(per_class.scatter(1, c, -std::numeric_limits<double>::infinity()), 1);
