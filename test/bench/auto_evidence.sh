@@ -32,7 +32,6 @@ set -uo pipefail
 
 SEEDS=${1:-"1 2 3"}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-DATA=$REPO/../shared/data
 source "$REPO/scripts/cluster.sh"
 xb_cluster_start 2>/dev/null || { echo "could not start a cluster" >&2; exit 1; }
 WORK=$(mktemp -d)
@@ -43,23 +42,9 @@ cd "$REPO" || exit 1
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" "$@"; }
 
 q -c "CREATE EXTENSION xb" \
-  -c "CREATE TABLE walmart_raw (store int, date date, weekly_sales float8, holiday_flag int, temperature float8,
-                                fuel_price float8, cpi float8, unemployment float8)" \
-  -c "\\copy walmart_raw FROM '$DATA/walmart_weekly.csv' WITH (FORMAT csv, HEADER true)" \
-  -c "CREATE TABLE walmart AS SELECT store::text AS series, date AS t, weekly_sales AS y, holiday_flag, temperature,
-                                     fuel_price, cpi, unemployment FROM walmart_raw" \
+  -c "\\i test/bench/forecast_sets.psql" \
   -c "\\i scripts/dresses.psql" \
-  -c "CREATE TABLE public.dresses AS SELECT dress_id::text AS series, t, units AS y FROM dress_steps" \
-  -c "SELECT setseed(0.42)" \
-  -c "CREATE TABLE synthetic AS
-      WITH s AS (SELECT k, 500 + random() * 1500 AS level, (random() - 0.3) * 0.004 AS trend,
-                        0.1 + random() * 0.3 AS amplitude, random() * 52 AS phase FROM generate_series(1, 40) k),
-           w AS (SELECT s.*, t, (random() < 0.1)::int AS promo, random() AS u1, random() AS u2
-                 FROM s, generate_series(0, 155) t)
-      SELECT 's' || k AS series, date '2020-01-03' + 7 * t AS t, promo,
-             level * (1 + trend * t) * (1 + amplitude * sin(2 * pi() * (t + phase) / 52)) * (1 + 0.3 * promo)
-               * (1 + 0.05 * sqrt(-2 * ln(greatest(u1, 1e-12))) * cos(2 * pi() * u2)) AS y
-      FROM w" >/dev/null || exit 1
+  -c "CREATE TABLE public.dresses AS SELECT dress_id::text AS series, t, units AS y FROM dress_steps" >/dev/null || exit 1
 
 # dataset H FEATURES(comma list or empty) PERIOD: rows, cutoff, train and test
 declare -A H=([walmart]=13 [dresses]=3 [synthetic]=13)
