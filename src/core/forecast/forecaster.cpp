@@ -855,11 +855,7 @@ std::vector<BacktestRow> backtest(const SeriesRows &rows, const ForecastOptions 
       panel.series.push_back(std::move(t));
     }
     if (contest) {  // auto with its network: each fold runs the contest and scores what won
-      if (panel.series.empty())
-        throw Error(ErrorKind::InsufficientData,
-                    "backtest fold " + std::to_string(fold) + " (the last " + std::to_string(cut) +
-                        " points removed) has no data left",
-                    "Use fewer folds or a smaller step.");
+      if (panel.series.empty()) throw fold_without_data(fold, cut);
       if (hooks.notice) hooks.notice("backtest: fold " + std::to_string(fold) + " of " + std::to_string(folds));
       AutoContest c = auto_contest(panel, o, device, runtime, hooks);
       if (c.network_won) {

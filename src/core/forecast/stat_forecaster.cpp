@@ -459,6 +459,13 @@ TrainedForecaster train_statistical(const Panel &panel, const ForecastOptions &o
   return out;
 }
 
+Error fold_without_data(int fold, long cut) {
+  return Error(ErrorKind::InsufficientData,
+               "backtest fold " + std::to_string(fold) + " (the last " + std::to_string(cut) +
+                   " points removed) has no data left",
+               "Use fewer folds or a smaller step.");
+}
+
 std::vector<BacktestRow> backtest_statistical(const Panel &full, const ForecastOptions &o, int folds, int step,
                                               const RuntimeSettings &runtime, const TrainHooks &hooks) {
   std::vector<BacktestRow> out;
@@ -474,11 +481,7 @@ std::vector<BacktestRow> backtest_statistical(const Panel &full, const ForecastO
       t.x.clear();
       panel.series.push_back(std::move(t));
     }
-    if (panel.series.empty())
-      throw Error(ErrorKind::InsufficientData,
-                  "backtest fold " + std::to_string(fold) + " (the last " + std::to_string(cut) +
-                      " points removed) has no data left",
-                  "Use fewer folds or a smaller step.");
+    if (panel.series.empty()) throw fold_without_data(fold, cut);
     if (hooks.notice) hooks.notice("backtest: fold " + std::to_string(fold) + " of " + std::to_string(folds));
     std::vector<SeriesOutcome> outcomes = evaluate_panel(panel, o, worker_threads(runtime), hooks);
     const std::vector<double> q = conformal_widths(outcomes, o.horizon, o.interval);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/error.hpp"
 #include "core/forecast/forecast.hpp"
 #include "core/forecast/forecaster.hpp"
 #include "core/forecast/metrics.hpp"
@@ -35,6 +36,10 @@ std::vector<BacktestRow> backtest_statistical(const Panel &panel, const Forecast
 // test points (each with its step); shared by both trainers (forecaster.cpp).
 void append_backtest_rows(std::vector<BacktestRow> &out, int fold, Micros cutoff, int horizon,
                           const ForecastPoints &model, const ForecastPoints &naive, const std::vector<int> &steps);
+
+// The error of a backtest fold whose cut (the last `cut` points of every
+// series removed) leaves no series; shared by both trainers.
+Error fold_without_data(int fold, long cut);
 
 // Applies a statistical blob's state (core/forecast/forecast_state.hpp).
 std::vector<ForecastPoint> forecast_statistical(const StatState &st, int horizon, const TrainHooks &hooks,
