@@ -1,5 +1,6 @@
-# xb: PGXS builds the PostgreSQL boundary (src/pg) and links it with the C++
-# core (src/core), which CMake builds into build/ together with its unit tests.
+# xb: PGXS builds the PostgreSQL boundary (src/pg, xb.so, with its part that
+# needs no LibTorch in src/pg_base, xb_base.so) and links it with the C++ core
+# (src/core), which CMake builds into build/ together with its unit tests.
 #   make && make install        build and install into pg_config's PostgreSQL
 #   make unittest               core unit tests (ctest)
 #   make installcheck           pg_regress (test/sql, test/expected) against a running server
@@ -12,7 +13,9 @@ $(error META.json's version differs from control/xb.control's default_version $(
 endif
 
 MODULE_big = xb
-OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
+# src/pg is xb.so's; src/pg_base is xb_base.so's, whose row collection
+# xb.so shares (for the install scripts of earlier versions).
+OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp)) src/pg_base/series_agg_fn.o src/pg_base/series_agg_state.o
 MODULEDIR = extension
 # sql/xb.sql is the source of the current version; released install scripts
 # (xb--0.1.0.sql) and the upgrade scripts (xb--A--B.sql) are frozen files.
@@ -57,7 +60,25 @@ core: $(BUILD_DIR)/xb_link.mk
 	cmake --build $(BUILD_DIR) -j$(or $(JOBS),2)
 
 $(shlib): core
-$(OBJS): $(BUILD_DIR)/xb_link.mk $(wildcard src/pg/*.hpp src/core/*.hpp src/core/*/*.hpp)
+$(OBJS) $(BASE_OBJS): $(BUILD_DIR)/xb_link.mk $(wildcard src/pg/*.hpp src/pg_base/*.hpp src/core/*.hpp src/core/*/*.hpp)
+
+# xb_base.so: the settings and the aggregates' row collection, without
+# LibTorch (src/pg_base/module.cpp says why); xb.so links it, found beside
+# itself. The layout check verifies that it needs no LibTorch.
+BASE_LIB = xb_base$(DLSUFFIX)
+BASE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg_base/*.cpp)) src/pg/guard.o
+EXTRA_CLEAN += $(BASE_LIB) src/pg_base/*.o
+$(shlib): $(BASE_LIB)
+SHLIB_LINK += $(BASE_LIB) -Wl,-rpath,'$$ORIGIN'
+$(BASE_LIB): $(BASE_OBJS) core
+	$(CXX) $(CXXFLAGS) -shared -Wl,-soname,$(BASE_LIB) -o $@ $(BASE_OBJS) $(XB_CORE_LIB) $(LDFLAGS) $(LDFLAGS_SL) -lstdc++
+install: install-base
+install-base: $(BASE_LIB) installdirs
+	$(INSTALL_SHLIB) $(BASE_LIB) '$(DESTDIR)$(pkglibdir)/$(BASE_LIB)'
+uninstall: uninstall-base
+uninstall-base:
+	rm -f '$(DESTDIR)$(pkglibdir)/$(BASE_LIB)'
+.PHONY: install-base uninstall-base
 
 unittest: core
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(or $(JOBS),2)

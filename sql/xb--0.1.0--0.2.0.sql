@@ -458,6 +458,40 @@ ALTER FUNCTION xb.xb_fit_forecaster_final(internal) RENAME TO fit_forecaster_fin
 ALTER FUNCTION @extschema@.xb_forecast_agg_final(internal) SET SCHEMA xb;
 ALTER FUNCTION xb.xb_forecast_agg_final(internal) RENAME TO forecast_agg_final;
 
+-- They come from xb_base.so now, which needs no LibTorch, so parallel workers
+-- load none (src/pg_base/module.cpp).
+CREATE OR REPLACE FUNCTION xb.fit_forecaster_transfn(internal, anyelement, double precision, jsonb)
+RETURNS internal AS '$libdir/xb_base', 'xb_fit_forecaster_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION xb.forecast_agg_transfn(internal, anyelement, double precision, integer)
+RETURNS internal AS '$libdir/xb_base', 'xb_forecast_agg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION xb.forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb)
+RETURNS internal AS '$libdir/xb_base', 'xb_forecast_agg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION xb.series_agg_combine(internal, internal)
+RETURNS internal AS '$libdir/xb_base', 'xb_series_agg_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION xb.series_agg_serialize(internal)
+RETURNS bytea AS '$libdir/xb_base', 'xb_series_agg_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION xb.series_agg_deserialize(bytea, internal)
+RETURNS internal AS '$libdir/xb_base', 'xb_series_agg_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION xb.fit_forecaster_final(internal)
+RETURNS bytea AS '$libdir/xb_base', 'xb_fit_forecaster_final'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION xb.forecast_agg_final(internal)
+RETURNS xb.forecast_point[] AS '$libdir/xb_base', 'xb_forecast_agg_final'
+LANGUAGE C STABLE PARALLEL SAFE;
+
 -- What one row of each catalog table and view is.
 COMMENT ON TABLE xb.models IS
   'One row per model version: what was trained (kind, architecture, source, columns, options) on '

@@ -313,42 +313,44 @@ GRANT SELECT ON xb.model_metrics, xb.training_log, xb.residuals TO PUBLIC;
 -- functions only collect rows, so the aggregates run in parallel (partial
 -- aggregation) and give the same result as serially.
 -- The support functions are internal: they live in schema xb, beside the
--- catalog, not in the extension's schema with the user's functions.
+-- catalog, not in the extension's schema with the user's functions. They are
+-- in xb_base.so, which needs no LibTorch, so parallel workers load none; its
+-- final functions load xb.so when they train (src/pg_base/module.cpp).
 
 CREATE TYPE xb.forecast_point AS (ts timestamp, yhat double precision, lo double precision, hi double precision);
 COMMENT ON TYPE xb.forecast_point IS 'One forecast step of xb_forecast_agg: time, forecast and interval';
 
 CREATE FUNCTION xb.fit_forecaster_transfn(internal, anyelement, double precision, jsonb)
-RETURNS internal AS 'MODULE_PATHNAME', 'xb_fit_forecaster_transfn'
+RETURNS internal AS '$libdir/xb_base', 'xb_fit_forecaster_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION xb.forecast_agg_transfn(internal, anyelement, double precision, integer)
-RETURNS internal AS 'MODULE_PATHNAME', 'xb_forecast_agg_transfn'
+RETURNS internal AS '$libdir/xb_base', 'xb_forecast_agg_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION xb.forecast_agg_transfn(internal, anyelement, double precision, integer, jsonb)
-RETURNS internal AS 'MODULE_PATHNAME', 'xb_forecast_agg_transfn'
+RETURNS internal AS '$libdir/xb_base', 'xb_forecast_agg_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION xb.series_agg_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'xb_series_agg_combine'
+RETURNS internal AS '$libdir/xb_base', 'xb_series_agg_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION xb.series_agg_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'xb_series_agg_serialize'
+RETURNS bytea AS '$libdir/xb_base', 'xb_series_agg_serialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION xb.series_agg_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'xb_series_agg_deserialize'
+RETURNS internal AS '$libdir/xb_base', 'xb_series_agg_deserialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- The final functions train: they depend on xb.device and xb.threads.
 CREATE FUNCTION xb.fit_forecaster_final(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'xb_fit_forecaster_final'
+RETURNS bytea AS '$libdir/xb_base', 'xb_fit_forecaster_final'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE FUNCTION xb.forecast_agg_final(internal)
-RETURNS xb.forecast_point[] AS 'MODULE_PATHNAME', 'xb_forecast_agg_final'
+RETURNS xb.forecast_point[] AS '$libdir/xb_base', 'xb_forecast_agg_final'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE AGGREGATE xb_fit_forecaster(ts anyelement, y double precision, options jsonb) (

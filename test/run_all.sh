@@ -228,6 +228,29 @@ check_layout() {
     fi
 }
 
+# xb_base.so, the settings and the forecasting aggregates' row collection,
+# is there so that parallel workers load no LibTorch (src/pg_base/module.cpp):
+# it links no LibTorch, and every symbol it leaves undefined is the C or C++
+# runtime's (versioned) or the postgres binary's, none the core's or LibTorch's.
+check_base_library() {
+    local missing
+    banner "layout: xb_base.so needs no LibTorch"
+    if ldd xb_base.so | grep -E 'libtorch|libc10'; then
+        echo "!!! xb_base.so links LibTorch" >&2
+        record base-library 0 1
+        return
+    fi
+    missing=$(comm -23 <(nm -D --undefined-only xb_base.so | awk '$2 !~ /@/ {print $2}' |
+        grep -vE '^(_ITM_|__gmon_start__)' | sort -u) \
+        <(nm -D --defined-only "$(pg_config --bindir)/postgres" | awk '{print $3}' | sort -u))
+    if [[ -n $missing ]]; then
+        echo "!!! xb_base.so needs symbols that postgres does not define: $missing" >&2
+        record base-library 0 1
+    else
+        record base-library 1 0
+    fi
+}
+
 run_unit() {
     local log=$LOGDIR/unit.log rc
     banner "unit: make unittest"
@@ -400,6 +423,7 @@ main() {
     step build make -j2 && built=1
     if ((built)); then
         step install as_root make install && installed=1
+        check_base_library
         run_unit
         case ${XB_SANITIZE_RUN:-core} in
             core | 1) run_sanitizer ;;
@@ -428,7 +452,8 @@ main() {
         run_regress
         run_pgtap
         run_prove concurrency test/concurrency/run.sh test/concurrency/retrain_lock.sh \
-            test/concurrency/trainings_view.sh test/concurrency/training_threads.sh
+            test/concurrency/trainings_view.sh test/concurrency/training_threads.sh \
+            test/concurrency/aggregate_workers.sh
         run_prove cron test/cron/run.sh
         run_prove tour test/tour/run.sh
         run_prove upgrade test/upgrade/run.sh

@@ -13,7 +13,7 @@
 #include "core/model_info.hpp"
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
-#include "pg/guc.hpp"
+#include "pg_base/guc.hpp"
 
 namespace xb::pg {
 namespace {

@@ -5,7 +5,7 @@
 #include <unordered_set>
 
 #include "pg/guard.hpp"
-#include "pg/guc.hpp"
+#include "pg_base/guc.hpp"
 
 namespace xb::pg {
 

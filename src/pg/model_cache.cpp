@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "pg/guc.hpp"
+#include "pg_base/guc.hpp"
 
 namespace xb::pg {
 namespace {

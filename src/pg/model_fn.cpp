@@ -6,7 +6,7 @@
 #include "core/common/error.hpp"
 #include "core/model_info.hpp"
 #include "pg/guard.hpp"
-#include "pg/guc.hpp"
+#include "pg_base/guc.hpp"
 
 using namespace xb;
 using namespace xb::pg;

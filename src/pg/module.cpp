@@ -1,10 +1,9 @@
-// Library entry: the module magic, the settings, the executor check for
-// stored sources and the fast exit (none touches LibTorch).
+// Library entry: the module magic, the settings (xb_base.so's), the
+// executor check for stored sources and the fast exit (none touches LibTorch).
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "pg/guc.hpp"
 #include "pg/postgres.hpp"
 #include "pg/run_as.hpp"
 
@@ -35,9 +34,17 @@ void end_without_destructors(int status, void *) {
 extern "C" {
 PG_MODULE_MAGIC;
 
+// Idempotent: xb_base.so runs it when it opens this library itself, and
+// PostgreSQL again if it loads this library later (src/pg_base/module.cpp).
 PGDLLEXPORT void _PG_init(void);
 void _PG_init(void) {
-  xb::pg::define_settings();
+  static bool done = false;
+  if (done) return;
+  done = true;
+  // xb_base.so defines the settings; linked, it is loaded already, and this
+  // enters it in PostgreSQL's list of libraries, which runs its _PG_init
+  // unless an aggregate loaded it first.
+  load_file("$libdir/xb_base", false);
   xb::pg::install_source_checks();
 #ifdef __GLIBC__  // elsewhere exits run the destructors, as before
   on_exit(end_without_destructors, nullptr);

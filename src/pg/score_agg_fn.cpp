@@ -15,7 +15,7 @@
 #include "core/common/error.hpp"
 #include "core/tabular/scorer.hpp"
 #include "pg/guard.hpp"
-#include "pg/guc.hpp"
+#include "pg_base/guc.hpp"
 #include "pg/tabular_reader.hpp"
 
 using namespace xb;

@@ -13,7 +13,7 @@
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 #include "pg/guard.hpp"
-#include "pg/guc.hpp"
+#include "pg_base/guc.hpp"
 #include "pg/interrupts.hpp"
 #include "pg/model_cache.hpp"
 #include "pg/result_rows.hpp"

@@ -5,7 +5,7 @@
 
 #include "core/common/cores.hpp"
 #include "pg/guard.hpp"
-#include "pg/guc.hpp"
+#include "pg_base/guc.hpp"
 
 extern "C" {
 #include "access/parallel.h"

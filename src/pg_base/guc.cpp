@@ -1,4 +1,4 @@
-#include "pg/guc.hpp"
+#include "pg_base/guc.hpp"
 
 #include <algorithm>
 #include <cstring>

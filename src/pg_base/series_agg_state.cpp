@@ -1,12 +1,17 @@
-#include "pg/series_agg_state.hpp"
+#include "pg_base/series_agg_state.hpp"
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <vector>
 
 #include "core/common/error.hpp"
 #include "pg/guard.hpp"
+
+extern "C" {
+#include "access/parallel.h"
+}
 
 namespace xb::pg {
 namespace {
@@ -37,7 +42,7 @@ void grow(SeriesAggState *s, MemoryContext cxt, int64 needed) {
   s->capacity = capacity;
 }
 
-void check_size(int64 rows, long max_rows) {
+void check_size(int64 rows, int64 max_rows) {
   if (rows > max_rows)
     throw Error(ErrorKind::ResourceLimit, "a group has more than " + std::to_string(max_rows) + " rows",
                 "Filter the rows, or raise xb.max_train_rows.");
@@ -45,7 +50,19 @@ void check_size(int64 rows, long max_rows) {
 
 }  // namespace
 
-SeriesAggState *new_state(MemoryContext cxt, int32 horizon, const Jsonb *options) {
+int64 group_row_limit() {
+  int64 limit = std::numeric_limits<int64>::max();
+  pg_call([&] {
+    const char *value = GetConfigOption("xb.max_train_rows", true, false);
+    int rows = 0;
+    if (value != nullptr && !(GetConfigOptionFlags("xb.max_train_rows", true) & GUC_CUSTOM_PLACEHOLDER) &&
+        parse_int(value, &rows, 0, nullptr))
+      limit = rows;
+  });
+  return limit;
+}
+
+SeriesAggState *new_state(MemoryContext cxt, int32 horizon, const Jsonb *options, int64 max_rows) {
   SeriesAggState *s = nullptr;
   pg_call([&] {
     s = static_cast<SeriesAggState *>(MemoryContextAllocZero(cxt, sizeof(SeriesAggState)));
@@ -55,18 +72,19 @@ SeriesAggState *new_state(MemoryContext cxt, int32 horizon, const Jsonb *options
     }
   });
   s->horizon = horizon;
+  s->max_rows = max_rows;
   return s;
 }
 
-void append_row(SeriesAggState *s, MemoryContext cxt, Timestamp time, float8 target, long max_rows) {
-  check_size(s->rows + 1, max_rows);
+void append_row(SeriesAggState *s, MemoryContext cxt, Timestamp time, float8 target) {
+  check_size(s->rows + 1, s->max_rows);
   grow(s, cxt, s->rows + 1);
   s->time[s->rows] = time;
   s->target[s->rows] = target;
   ++s->rows;
 }
 
-void merge_states(SeriesAggState *into, const SeriesAggState *from, MemoryContext cxt, long max_rows) {
+void merge_states(SeriesAggState *into, const SeriesAggState *from, MemoryContext cxt, int64 max_rows) {
   require_same_horizon(into->horizon, from->horizon);
   require_same_options(into->options, from->options);
   if (from->rows == 0) return;
@@ -141,6 +159,7 @@ SeriesAggState *deserialize_state(const bytea *b) {
   if (s->options) std::memcpy(s->options, p, options_size);
   p += options_size;
   s->horizon = header.horizon;
+  s->max_rows = std::numeric_limits<int64>::max();
   if (header.rows > 0) {
     grow(s, CurrentMemoryContext, header.rows);
     std::memcpy(s->time, p, array_bytes);
