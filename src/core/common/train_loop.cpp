@@ -47,8 +47,11 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
       break;
     }
     net.train();
-    auto order = torch::randperm(rows, torch::kLong);
-    double loss_sum = 0;
+    // Drawn on the CPU whatever the device, so a seed shuffles alike on both.
+    const auto order = torch::randperm(rows, torch::kLong).to(s.device);
+    // Summed where the losses are: reading each one (.item) would wait for
+    // the device at every step.
+    auto loss_sum = torch::zeros({}, torch::TensorOptions(torch::kDouble).device(s.device));
     for (long i = 0; i < rows; i += s.batch_size) {
       stop_if_interrupted(hooks);
       auto idx = order.narrow(0, i, std::min<long>(s.batch_size, rows - i));
@@ -56,12 +59,12 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
       auto loss = batch_loss(idx);
       loss.backward();
       adam.step();
-      loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));
+      loss_sum += loss.detach().to(torch::kDouble) * static_cast<double>(idx.size(0));
     }
     EpochRecord rec;
     rec.member = s.member;
     rec.epoch = epoch;
-    rec.train_loss = loss_sum / static_cast<double>(rows);
+    rec.train_loss = loss_sum.item<double>() / static_cast<double>(rows);
     rec.val_loss = val_loss();
     rec.lr = lr;
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

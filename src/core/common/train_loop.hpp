@@ -27,6 +27,9 @@ struct LoopSettings {
   // No epoch starts after this (the first always runs): the option
   // time_budget, shared out among members and trials.
   Deadline deadline = kNoDeadline;
+  // Where the network is: each epoch's shuffled order moves there once, and
+  // batch_loss gets its batch's indices there.
+  torch::Device device = torch::kCPU;
 };
 
 struct FitResult {

@@ -21,14 +21,15 @@ FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val
   s.lr = o.lr;
   s.weight_decay = o.weight_decay;
   s.member = member;
-  auto batch_loss = [&](const torch::Tensor &idx) {
+  s.device = device;
+  const WindowBatch on = on_device(train, device), val_on = on_device(val, device);
+  auto batch_loss = [&](const torch::Tensor &idx) {  // idx is on the device
     return loss_of(
         o.loss,
-        net->forward(train.past.index_select(0, idx).to(device), train.future.index_select(0, idx).to(device),
-                     train.series.index_select(0, idx).to(device)),
-        train.target.index_select(0, idx).to(device));
+        net->forward(on.past.index_select(0, idx), on.future.index_select(0, idx), on.series.index_select(0, idx)),
+        on.target.index_select(0, idx));
   };
-  auto val_loss = [&] { return loss_of(o.loss, predict(net, val, device, hooks), val.target).item<double>(); };
+  auto val_loss = [&] { return loss_of(o.loss, predict(net, val_on, device, hooks), val.target).item<double>(); };
   return train_loop(*net, net->parameters(), train.past.size(0), s, batch_loss, val_loss, hooks);
 }
 

@@ -29,11 +29,10 @@ torch::Tensor predict(Net &net, const WindowBatch &batch, const torch::Device &d
     stop_if_interrupted(hooks);
     long len = std::min(kEvalBatch, n - i);
     parts.push_back(net->forward(batch.past.narrow(0, i, len).to(device), batch.future.narrow(0, i, len).to(device),
-                                 batch.series.narrow(0, i, len).to(device))
-                        .to(torch::kCPU));
+                                 batch.series.narrow(0, i, len).to(device)));
   }
   if (parts.empty()) return torch::zeros({0, batch.future.size(1)});
-  return torch::cat(parts, 0);
+  return torch::cat(parts, 0).to(torch::kCPU);  // one copy back, not one per batch
 }
 
 }  // namespace xb

@@ -43,6 +43,14 @@ long seasonal_index(long origin, int h, int season) {
 
 }  // namespace
 
+WindowBatch on_device(const WindowBatch &batch, const torch::Device &device) {
+  if (device.is_cpu()) return batch;
+  const auto moved = [&device](const torch::Tensor &t) {
+    return t.defined() ? t.pin_memory().to(device, /*non_blocking=*/true) : t;
+  };
+  return {moved(batch.past), moved(batch.future), moved(batch.target), moved(batch.series)};
+}
+
 WindowBatch make_windows(const Panel &panel, const std::vector<Scaler> &target_scalers, const WindowLayout &layout,
                          const std::vector<Window> &windows, const std::vector<double> *future_x) {
   const long n = static_cast<long>(windows.size());

@@ -67,6 +67,10 @@ struct WindowBatch {
   long size() const { return past.size(0); }
 };
 
+// The batch on device: the same tensors on the CPU; on a GPU copied once,
+// from pinned memory, so training steps move no data.
+WindowBatch on_device(const WindowBatch &batch, const torch::Device &device);
+
 // Feature rows past a series' end repeat its last row unless future_x gives
 // them: windows x horizon x features, raw units.
 WindowBatch make_windows(const Panel &panel, const std::vector<Scaler> &target_scalers, const WindowLayout &layout,

@@ -114,11 +114,12 @@ FitResult fit_mlp(Mlp &net, const TabularTensors &train_cpu, const TabularTensor
   s.weight_decay = o.weight_decay;
   s.lr_decay = o.lr_decay;
   s.member = member;
+  s.device = device;
   const ImageSpec *image = net->shape().image ? &*net->shape().image : nullptr;
-  auto batch_loss = [&](const torch::Tensor &rows) {
-    const auto idx = rows.to(device);
+  auto batch_loss = [&](const torch::Tensor &idx) {  // on the device
     torch::Tensor images;
-    if (image) images = augment_images(train.images.index_select(0, rows).to(device), *image);
+    // Pictures stay in host memory (they may be large) and move a batch at a time.
+    if (image) images = augment_images(train.images.index_select(0, idx.to(torch::kCPU)).to(device), *image);
     auto out = net->forward(train.dense.index_select(0, idx), train.codes.index_select(0, idx), images);
     return weighted_loss(head, o.loss, out, train.target.index_select(0, idx), train.weight.index_select(0, idx),
                          o.classifier ? o.label_smoothing : 0);
