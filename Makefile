@@ -47,7 +47,15 @@ include $(PGXS)
 sql/xb--$(EXTVERSION).sql: sql/xb.sql
 	cp $< $@
 
+# xb_base.so: the settings and the aggregates' row collection, without
+# LibTorch (src/pg_base/module.cpp says why); xb.so links it, found beside
+# itself. The layout check verifies that it needs no LibTorch.
+BASE_LIB = xb_base$(DLSUFFIX)
+BASE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg_base/*.cpp)) src/pg/guard.o
+EXTRA_CLEAN += $(BASE_LIB) src/pg_base/*.o
+
 -include $(BUILD_DIR)/xb_link.mk
+SHLIB_LINK += $(BASE_LIB) -Wl,-rpath,'$$ORIGIN'
 SHLIB_LINK += $(XB_CORE_LIB) $(XB_C_LIBS) -Wl,--no-as-needed $(XB_TORCH_LIBS) -Wl,--as-needed \
 	-Wl,-rpath,$(XB_TORCH_LIBDIR) -lstdc++
 
@@ -62,14 +70,7 @@ core: $(BUILD_DIR)/xb_link.mk
 $(shlib): core
 $(OBJS) $(BASE_OBJS): $(BUILD_DIR)/xb_link.mk $(wildcard src/pg/*.hpp src/pg_base/*.hpp src/core/*.hpp src/core/*/*.hpp)
 
-# xb_base.so: the settings and the aggregates' row collection, without
-# LibTorch (src/pg_base/module.cpp says why); xb.so links it, found beside
-# itself. The layout check verifies that it needs no LibTorch.
-BASE_LIB = xb_base$(DLSUFFIX)
-BASE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg_base/*.cpp)) src/pg/guard.o
-EXTRA_CLEAN += $(BASE_LIB) src/pg_base/*.o
 $(shlib): $(BASE_LIB)
-SHLIB_LINK += $(BASE_LIB) -Wl,-rpath,'$$ORIGIN'
 $(BASE_LIB): $(BASE_OBJS) core
 	$(CXX) $(CXXFLAGS) -shared -Wl,-soname,$(BASE_LIB) -o $@ $(BASE_OBJS) $(XB_CORE_LIB) $(LDFLAGS) $(LDFLAGS_SL) -lstdc++
 install: install-base

@@ -231,7 +231,8 @@ check_layout() {
 # xb_base.so, the settings and the forecasting aggregates' row collection,
 # is there so that parallel workers load no LibTorch (src/pg_base/module.cpp):
 # it links no LibTorch, and every symbol it leaves undefined is the C or C++
-# runtime's (versioned) or the postgres binary's, none the core's or LibTorch's.
+# runtime's or the postgres binary's, none the core's, LibTorch's or another
+# C library's.
 check_base_library() {
     local missing
     banner "layout: xb_base.so needs no LibTorch"
@@ -240,7 +241,8 @@ check_base_library() {
         record base-library 0 1
         return
     fi
-    missing=$(comm -23 <(nm -D --undefined-only xb_base.so | awk '$2 !~ /@/ {print $2}' |
+    missing=$(nm -D --undefined-only xb_base.so | awk '$2 ~ /@/ {print $2}' | grep -vE '@(GLIBC|GLIBCXX|CXXABI|GCC)_')
+    missing+=$(comm -23 <(nm -D --undefined-only xb_base.so | awk '$2 !~ /@/ {print $2}' |
         grep -vE '^(_ITM_|__gmon_start__)' | sort -u) \
         <(nm -D --defined-only "$(pg_config --bindir)/postgres" | awk '{print $3}' | sort -u))
     if [[ -n $missing ]]; then

@@ -43,6 +43,11 @@ Oid aggregate_time_type(FunctionCallInfo fcinfo) {
 // Trains on the group's rows, as xb_train_forecaster would on them alone.
 FittedGroup fit_group(FunctionCallInfo fcinfo, const SeriesAggState *state, std::optional<int> horizon,
                       const char *function) {
+  // The transition and combine functions bound the group; checked again
+  // where it trains, as the function form checks its source.
+  if (state->rows > max_train_rows())
+    throw Error(ErrorKind::ResourceLimit, "a group has more than " + std::to_string(max_train_rows()) + " rows",
+                "Filter the rows, or raise xb.max_train_rows.");
   FittedGroup g;
   g.options = parse_aggregate_options(options_text(state), horizon);
   // A timestamptz was read in UTC, whatever the session's TimeZone (on a

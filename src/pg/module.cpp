@@ -36,18 +36,23 @@ PG_MODULE_MAGIC;
 
 // Idempotent: xb_base.so runs it when it opens this library itself, and
 // PostgreSQL again if it loads this library later (src/pg_base/module.cpp).
+// xb_base.so checks that it opened an xb.so of its own version.
+PGDLLEXPORT const char *xb_library_version(void);
+const char *xb_library_version(void) { return XB_VERSION; }
+
+// Done is set last: a load_file that fails leaves the next load to retry it all.
 PGDLLEXPORT void _PG_init(void);
 void _PG_init(void) {
   static bool done = false;
   if (done) return;
-  done = true;
   // xb_base.so defines the settings; linked, it is loaded already, and this
   // enters it in PostgreSQL's list of libraries, which runs its _PG_init
   // unless an aggregate loaded it first.
   load_file("$libdir/xb_base", false);
-  xb::pg::install_source_checks();
-#ifdef __GLIBC__  // elsewhere exits run the destructors, as before
+  xb::pg::install_source_checks();  // idempotent
+#ifdef __GLIBC__                    // elsewhere exits run the destructors, as before
   on_exit(end_without_destructors, nullptr);
 #endif
+  done = true;
 }
 }

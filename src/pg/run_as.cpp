@@ -38,6 +38,7 @@ bool refuse_temp_relations(List *range_table, bool ereport_on_violation) {
 }  // namespace
 
 void install_source_checks() {
+  if (ExecutorCheckPerms_hook == refuse_temp_relations) return;  // chaining to itself would recurse
   previous_check_perms = ExecutorCheckPerms_hook;
   ExecutorCheckPerms_hook = refuse_temp_relations;
 }

@@ -32,31 +32,44 @@ PG_MODULE_MAGIC;
 namespace {
 
 void *xb_library = nullptr;
+char xb_path[MAXPGPATH];
+
+// xb.so's own definition of name. dlsym searches a library's dependencies
+// too, and xb_base.so is one: a name xb.so lacks would find ours (a final
+// function here would call itself), so where it was found is checked.
+void *xb_symbol(void *library, const char *name) {
+  void *address = dlsym(library, name);
+  Dl_info info;
+  if (address == nullptr || dladdr(address, &info) == 0 || info.dli_fname == nullptr ||
+      strcmp(info.dli_fname, xb_path) != 0)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION), errmsg("could not find \"%s\" in \"%s\"", name, xb_path),
+                    errhint("Install xb.so and xb_base.so of the same version (make install).")));
+  return address;
+}
 
 void open_xb() {
   if (xb_library != nullptr) return;
-  char path[MAXPGPATH];
-  snprintf(path, sizeof path, "%s/xb.so", pkglib_path);
-  void *library = dlopen(path, RTLD_NOW | RTLD_GLOBAL);  // as the dfmgr opens libraries
+  snprintf(xb_path, sizeof xb_path, "%s/xb%s", pkglib_path, DLSUFFIX);
+  void *library = dlopen(xb_path, RTLD_NOW | RTLD_GLOBAL);  // as the dfmgr opens libraries
   if (library == nullptr)
-    ereport(ERROR, (errcode_for_file_access(), errmsg("could not load library \"%s\": %s", path, dlerror())));
-  // The dfmgr's check, as it would make it: built for this server as we were.
-  const auto magic = reinterpret_cast<PGModuleMagicFunction>(dlsym(library, PG_MAGIC_FUNCTION_NAME_STRING));
-  if (magic == nullptr || memcmp(magic(), Pg_magic_func(), sizeof(Pg_magic_struct)) != 0)
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                    errmsg("incompatible library \"%s\": its magic block differs from xb_base.so's", path),
-                    errhint("Install xb.so and xb_base.so of the same build.")));
-  if (auto init = reinterpret_cast<void (*)(void)>(dlsym(library, "_PG_init"))) init();
+    ereport(ERROR, (errcode_for_file_access(), errmsg("could not load library \"%s\": %s", xb_path, dlerror())));
+  // The dfmgr's check, as it would make it (built for this server as we
+  // were), and xb's own version, which fixes the layout of what we share.
+  const auto magic = reinterpret_cast<PGModuleMagicFunction>(xb_symbol(library, PG_MAGIC_FUNCTION_NAME_STRING));
+  const auto version = reinterpret_cast<const char *(*)(void)>(xb_symbol(library, "xb_library_version"));
+  if (memcmp(magic(), Pg_magic_func(), sizeof(Pg_magic_struct)) != 0 || strcmp(version(), XB_VERSION) != 0)
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("incompatible library \"%s\": built for another server or xb version than xb_base.so", xb_path),
+             errhint("Install xb.so and xb_base.so of the same version (make install).")));
+  reinterpret_cast<void (*)(void)>(xb_symbol(library, "_PG_init"))();
   xb_library = library;
 }
 
 Datum call_in_xb(const char *function, PGFunction *cached, FunctionCallInfo fcinfo) {
   if (*cached == nullptr) {
     open_xb();
-    *cached = reinterpret_cast<PGFunction>(dlsym(xb_library, function));
-    if (*cached == nullptr)
-      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION), errmsg("could not find function \"%s\" in xb.so", function),
-                      errhint("Install xb.so and xb_base.so of the same build.")));
+    *cached = reinterpret_cast<PGFunction>(xb_symbol(xb_library, function));
   }
   return (*cached)(fcinfo);
 }

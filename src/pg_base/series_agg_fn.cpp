@@ -9,6 +9,7 @@
 #include "core/common/error.hpp"
 #include "core/forecast/aggregate_options.hpp"
 #include "pg/guard.hpp"
+#include "pg_base/guc.hpp"
 #include "pg_base/series_agg_state.hpp"
 
 using namespace xb;
@@ -79,14 +80,14 @@ Datum accumulate(FunctionCallInfo fcinfo, std::optional<int> horizon, int option
     const Jsonb *options = options_argument(fcinfo, options_arg);
     // A bad option fails on the first row, before the data is collected.
     parse_aggregate_options(jsonb_to_text(options), horizon);
-    state = new_state(cxt, horizon.value_or(0), options, group_row_limit());
+    state = new_state(cxt, horizon.value_or(0), options);
   } else {
     // A few bytes compared per row keep a group from silently mixing options.
     require_same_horizon(state->horizon, horizon.value_or(0));
     require_same_options(state->options, options_argument(fcinfo, options_arg));
   }
   if (!PG_ARGISNULL(kTimeArg) && !PG_ARGISNULL(kTargetArg))
-    append_row(state, cxt, time_of(fcinfo), PG_GETARG_FLOAT8(kTargetArg));
+    append_row(state, cxt, time_of(fcinfo), PG_GETARG_FLOAT8(kTargetArg), max_train_rows());
   PG_RETURN_POINTER(state);
 }
 
@@ -112,9 +113,8 @@ XB_FUNCTION(xb_series_agg_combine) {
     if (into == nullptr) PG_RETURN_NULL();
     PG_RETURN_POINTER(into);
   }
-  const int64 max_rows = group_row_limit();
-  if (into == nullptr) into = new_state(cxt, from->horizon, from->options, max_rows);
-  merge_states(into, from, cxt, max_rows);
+  if (into == nullptr) into = new_state(cxt, from->horizon, from->options);
+  merge_states(into, from, cxt, max_train_rows());
   PG_RETURN_POINTER(into);
 }
 

@@ -2,16 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 #include <numeric>
 #include <vector>
 
 #include "core/common/error.hpp"
 #include "pg/guard.hpp"
-
-extern "C" {
-#include "access/parallel.h"
-}
 
 namespace xb::pg {
 namespace {
@@ -50,19 +45,7 @@ void check_size(int64 rows, int64 max_rows) {
 
 }  // namespace
 
-int64 group_row_limit() {
-  int64 limit = std::numeric_limits<int64>::max();
-  pg_call([&] {
-    const char *value = GetConfigOption("xb.max_train_rows", true, false);
-    int rows = 0;
-    if (value != nullptr && !(GetConfigOptionFlags("xb.max_train_rows", true) & GUC_CUSTOM_PLACEHOLDER) &&
-        parse_int(value, &rows, 0, nullptr))
-      limit = rows;
-  });
-  return limit;
-}
-
-SeriesAggState *new_state(MemoryContext cxt, int32 horizon, const Jsonb *options, int64 max_rows) {
+SeriesAggState *new_state(MemoryContext cxt, int32 horizon, const Jsonb *options) {
   SeriesAggState *s = nullptr;
   pg_call([&] {
     s = static_cast<SeriesAggState *>(MemoryContextAllocZero(cxt, sizeof(SeriesAggState)));
@@ -72,12 +55,11 @@ SeriesAggState *new_state(MemoryContext cxt, int32 horizon, const Jsonb *options
     }
   });
   s->horizon = horizon;
-  s->max_rows = max_rows;
   return s;
 }
 
-void append_row(SeriesAggState *s, MemoryContext cxt, Timestamp time, float8 target) {
-  check_size(s->rows + 1, s->max_rows);
+void append_row(SeriesAggState *s, MemoryContext cxt, Timestamp time, float8 target, int64 max_rows) {
+  check_size(s->rows + 1, max_rows);
   grow(s, cxt, s->rows + 1);
   s->time[s->rows] = time;
   s->target[s->rows] = target;
@@ -159,7 +141,6 @@ SeriesAggState *deserialize_state(const bytea *b) {
   if (s->options) std::memcpy(s->options, p, options_size);
   p += options_size;
   s->horizon = header.horizon;
-  s->max_rows = std::numeric_limits<int64>::max();
   if (header.rows > 0) {
     grow(s, CurrentMemoryContext, header.rows);
     std::memcpy(s->time, p, array_bytes);

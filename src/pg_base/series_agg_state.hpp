@@ -19,21 +19,13 @@ struct SeriesAggState {
   float8 *target;
   int32 horizon;   // xb_forecast_agg's argument; 0 for xb_fit_forecaster
   Jsonb *options;  // a copy of the options argument; nullptr when NULL
-  int64 max_rows;  // append_row's bound: group_row_limit() when the state was made
 };
 
-// xb.max_train_rows, the most rows a group may hold: the setting when it is
-// defined here (xb_base.so, or xb.so with it, is loaded), unbounded when it
-// is a placeholder, as in a parallel worker of a version 0.1.0 install whose
-// aggregates name xb.so (a placeholder may be set by any role): the leader's
-// combine checks the group there.
-int64 group_row_limit();
-
 // A state in cxt holding a copy of options (which may be nullptr).
-SeriesAggState *new_state(MemoryContext cxt, int32 horizon, const Jsonb *options, int64 max_rows);
+SeriesAggState *new_state(MemoryContext cxt, int32 horizon, const Jsonb *options);
 
-// Appends one row; refuses a group larger than its max_rows.
-void append_row(SeriesAggState *s, MemoryContext cxt, Timestamp time, float8 target);
+// Appends one row; refuses a group larger than max_rows.
+void append_row(SeriesAggState *s, MemoryContext cxt, Timestamp time, float8 target, int64 max_rows);
 
 // Appends from's rows to into's; their horizon and options must agree, and
 // the sum must not pass max_rows.
@@ -49,8 +41,7 @@ inline SeriesAggState *state_argument(FunctionCallInfo fcinfo, int arg) {
   return PG_ARGISNULL(arg) ? nullptr : reinterpret_cast<SeriesAggState *>(PG_GETARG_POINTER(arg));
 }
 
-// bytea for parallel aggregation, and back (in the current memory context;
-// a state read back has no bound of its own: the combine checks the sum).
+// bytea for parallel aggregation, and back (in the current memory context).
 bytea *serialize_state(const SeriesAggState *s);
 SeriesAggState *deserialize_state(const bytea *b);
 

@@ -19,15 +19,17 @@ DB=xb_aggregate_workers
 TMP=$(mktemp -d)
 cleanup() {
     rm -rf "$TMP"
-    dropdb --if-exists "$DB" 2>/dev/null
+    dropdb --if-exists --force "$DB" 2>/dev/null
+    psql -X -q -d postgres -c "DROP ROLE IF EXISTS xb_agg_user" 2>/dev/null
 }
 trap cleanup EXIT
 
-echo "1..6"
+echo "1..7"
 source "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 q() { psql -X -q -At -d "$DB" -v ON_ERROR_STOP=1 "$@"; }
 
-dropdb --if-exists "$DB" >/dev/null 2>&1
+dropdb --if-exists --force "$DB" >/dev/null 2>&1
+psql -X -q -d postgres -c "DROP ROLE IF EXISTS xb_agg_user" -c "CREATE ROLE xb_agg_user LOGIN" >/dev/null 2>&1
 createdb "$DB" || { echo "Bail out! cannot create $DB"; exit 1; }
 q <<SQL || { echo "Bail out! setup failed"; exit 1; }
 SET client_min_messages = warning;
@@ -44,6 +46,7 @@ INSERT INTO sales_by_store SELECT * FROM sales;
 ALTER TABLE sales_1 SET (parallel_workers = 2);
 ALTER TABLE sales_2 SET (parallel_workers = 2);
 ANALYZE sales_by_store;
+GRANT SELECT ON sales TO xb_agg_user;
 -- Parallel safe, so the workers sleep: 2 ms a row keeps them alive for a second.
 CREATE FUNCTION slowly(x float8) RETURNS float8 LANGUAGE sql PARALLEL SAFE AS
   \$\$ SELECT x FROM pg_sleep(0.002) \$\$;
@@ -66,15 +69,13 @@ worker_libraries() {
         [[ -n $pids ]] && break
         sleep 0.05
     done
-    # A worker maps its libraries while it starts: wait for xb_base.so, the
-    # aggregate's own, then a moment for any library listed after it.
-    for pid in $pids; do
-        for i in $(seq 40); do
-            grep -q xb_base.so "/proc/$pid/maps" 2>/dev/null && break
-            sleep 0.05
-        done
+    # A worker loads its libraries before it runs the plan: once it sleeps
+    # in a row, whatever it loads is mapped.
+    for i in $(seq 100); do
+        [[ -n $(q -c "SELECT 1 FROM pg_stat_activity WHERE backend_type = 'parallel worker'
+                      AND datname = '$DB' AND wait_event = 'PgSleep'") ]] && break
+        sleep 0.02
     done
-    sleep 0.3
     for pid in $pids; do
         echo "worker $pid: $(grep -oE '(xb|xb_base|libtorch_cpu)\.so[^ ]*' "/proc/$pid/maps" 2>/dev/null | sort -u | tr '\n' ' ')"
     done
@@ -99,6 +100,16 @@ tap $? "after LOAD 'xb' its workers map LibTorch (the check sees it)" "$warm"
 out=$(psql -X -At -d "$DB" -c "SET xb.max_train_rows = 100" -c "$PLAN" -c "$QUERY" 2>&1)
 grep -q "a group has more than 100 rows" <<<"$out" && ! grep -q WARNING <<<"$out"
 tap $? "SET before xb was loaded applies in a parallel plan, without a warning" "$out"
+
+# A role without the right to set xb.max_train_rows sets it before xb is
+# loaded (a placeholder takes any value): when xb_base.so defines the
+# setting, PostgreSQL refuses the role's value, and the aggregate runs under
+# the server's.
+out=$(psql -X -At -d "$DB" -U xb_agg_user -c "SET xb.max_train_rows = 5" -c "$PLAN" -c "$QUERY" \
+    -c "SHOW xb.max_train_rows" 2>&1)
+grep -q "permission denied to set parameter \"xb.max_train_rows\"" <<<"$out" && [[ $(tail -1 <<<"$out") == 10000000 ]] &&
+    [[ $(grep -c '|7$' <<<"$out") == 2 ]]
+tap $? "a role's SET of xb.max_train_rows before xb was loaded is refused; the server's value applies" "$out"
 
 # Partitionwise: each worker aggregates a store whole and trains it.
 PARTITIONWISE="SELECT store, cardinality(xb_forecast_agg(day, units, 7)) FROM sales_by_store GROUP BY store ORDER BY store"
