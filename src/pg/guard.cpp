@@ -33,6 +33,7 @@ int sqlstate_of(xb::ErrorKind kind) {
     case xb::ErrorKind::InsufficientData: return ERRCODE_DATA_EXCEPTION;
     case xb::ErrorKind::CorruptModel: return ERRCODE_DATA_CORRUPTED;
     case xb::ErrorKind::ResourceLimit: return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+    case xb::ErrorKind::OutOfMemory: return ERRCODE_OUT_OF_MEMORY;
     case xb::ErrorKind::Interrupted: return ERRCODE_QUERY_CANCELED;
     case xb::ErrorKind::ObjectInUse: return ERRCODE_OBJECT_IN_USE;
     case xb::ErrorKind::Internal: return ERRCODE_INTERNAL_ERROR;
@@ -67,6 +68,22 @@ void set_message(PendingError &e, const char *prefix, const char *text) try {
   pg_unreachable();
 }
 
+LibraryErrorTranslator library_errors = nullptr;
+
+void translate(PendingError &pending, const std::exception &e) try {
+  xb::ErrorKind kind;
+  std::string message, hint;
+  if (library_errors == nullptr || !library_errors(e, &kind, &message, &hint)) {
+    set_message(pending, "xb internal error: ", e.what());
+    return;
+  }
+  pending.sqlstate = sqlstate_of(kind);
+  set_message(pending, "", message.c_str());
+  copy_text(pending.hint, sizeof pending.hint, hint.c_str());
+} catch (...) {  // no memory left to translate with
+  set_message(pending, "xb internal error: ", e.what());
+}
+
 }  // namespace
 
 ErrorData *copy_and_flush_error(MemoryContext restore) {
@@ -83,6 +100,8 @@ void raise_sql_error(int sqlstate, const std::string &message, const std::string
   throw std::logic_error("raise_sql_error: ereport returned");
 }
 
+void set_library_error_translator(LibraryErrorTranslator translator) { library_errors = translator; }
+
 Datum run_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcinfo) {
   PendingError pending;
   try {
@@ -98,7 +117,7 @@ Datum run_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcinfo) {
     pending.sqlstate = ERRCODE_OUT_OF_MEMORY;
     copy_text(pending.message, sizeof pending.message, "out of memory in xb");
   } catch (const std::exception &e) {
-    set_message(pending, "xb internal error: ", e.what());
+    translate(pending, e);
   } catch (...) {
     copy_text(pending.message, sizeof pending.message, "xb internal error: unknown exception");
   }

@@ -14,6 +14,7 @@
 #include <string>
 #include <type_traits>
 
+#include "core/common/error.hpp"
 #include "pg/postgres.hpp"
 
 namespace xb::pg {
@@ -50,6 +51,14 @@ void pg_call(F &&f) {
 
 // Runs body(fcinfo); exceptions become ereport(ERROR) after unwinding.
 Datum run_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcinfo);
+
+// An exception of a library the boundary does not include (LibTorch's) as
+// the xb::Error it means, or false: xb.so registers the core's at load
+// (xb_base.so, without LibTorch, has none). Unregistered or false: an
+// internal error, as any other std::exception.
+using LibraryErrorTranslator = bool (*)(const std::exception &e, xb::ErrorKind *kind, std::string *message,
+                                        std::string *hint);
+void set_library_error_translator(LibraryErrorTranslator translator);
 
 }  // namespace xb::pg
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/common/error.hpp"
+#include "pg/guard.hpp"
 #include "pg/postgres.hpp"
 #include "pg/run_as.hpp"
 
@@ -50,7 +52,8 @@ void _PG_init(void) {
   // unless an aggregate loaded it first.
   load_file("$libdir/xb_base", false);
   xb::pg::install_source_checks();  // idempotent
-#ifdef __GLIBC__                    // elsewhere exits run the destructors, as before
+  xb::pg::set_library_error_translator(&xb::library_error);
+#ifdef __GLIBC__  // elsewhere exits run the destructors, as before
   on_exit(end_without_destructors, nullptr);
 #endif
   done = true;

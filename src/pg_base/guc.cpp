@@ -14,6 +14,7 @@ int threads_setting = 0;
 int progress_every_setting = 10;
 int max_train_rows_setting = 10000000;
 int max_train_memory_setting = 4096;  // MB
+int max_gpu_memory_setting = 0;       // MB, 0: the whole device
 int model_cache_size_setting = 16;
 int max_training_threads_setting = 0;
 
@@ -54,6 +55,11 @@ void define_settings() {
       "Largest training tensors, in MB, that training accepts; larger requests are refused up front.", nullptr,
       &max_train_memory_setting, 4096, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
+      "xb.max_gpu_memory", "GPU memory, in MB, that one backend's xb calls may take (0: the whole device).",
+      "Caps the CUDA caching allocator of the backend and refuses up front a training whose tensors would not fit; "
+      "no effect on the CPU.",
+      &max_gpu_memory_setting, 0, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MB, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
       "xb.model_cache_size", "Models each backend keeps decoded between calls (0: none).",
       "At most 64. Entries are keyed by model id and version: training or deploying a version is seen at once.",
       &model_cache_size_setting, 16, 0, kMaxCachedModels, PGC_USERSET, 0, nullptr, nullptr, nullptr);
@@ -77,6 +83,7 @@ RuntimeSettings runtime_settings() {
   static const int cores = usable_cores();
   s.threads = std::min(threads_setting, cores);
   s.max_memory_bytes = static_cast<double>(max_train_memory_setting) * 1024.0 * 1024.0;
+  s.max_gpu_memory_bytes = static_cast<double>(max_gpu_memory_setting) * 1024.0 * 1024.0;
   return s;
 }
 

@@ -8,7 +8,7 @@
 namespace xb::pg {
 
 void define_settings();
-XB_BASE_API RuntimeSettings runtime_settings();  // xb.device, xb.threads, xb.max_train_memory
+XB_BASE_API RuntimeSettings runtime_settings();  // xb.device, xb.threads, xb.max_train_memory, xb.max_gpu_memory
 XB_BASE_API int progress_every();                // xb.progress_every
 XB_BASE_API long max_train_rows();               // xb.max_train_rows
 XB_BASE_API int model_cache_size();              // xb.model_cache_size

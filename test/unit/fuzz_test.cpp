@@ -230,6 +230,7 @@ const char *kind_name(ErrorKind k) {
     case ErrorKind::InsufficientData: return "InsufficientData";
     case ErrorKind::CorruptModel: return "CorruptModel";
     case ErrorKind::ResourceLimit: return "ResourceLimit";
+    case ErrorKind::OutOfMemory: return "OutOfMemory";
     case ErrorKind::ObjectInUse: return "ObjectInUse";
     case ErrorKind::Interrupted: return "Interrupted";
     case ErrorKind::Internal: return "Internal";

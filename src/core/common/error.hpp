@@ -16,6 +16,7 @@ enum class ErrorKind {
   InsufficientData,  // not enough rows for the requested windows
   CorruptModel,      // a model blob failed its checks
   ResourceLimit,     // refused up front: the request would not fit
+  OutOfMemory,       // an allocation failed on the way (a GPU's memory ran out)
   ObjectInUse,       // the object is in use (dropping the deployed version)
   Interrupted,       // the backend asked us to stop (cancel, timeout)
   Internal,          // a bug or an unexpected library failure
@@ -32,6 +33,14 @@ class Error : public std::runtime_error {
   ErrorKind kind_;
   std::string hint_;
 };
+
+// A LibTorch exception that means something to the user, as the parts of
+// an xb::Error: running out of memory on a GPU (or the host) is
+// OutOfMemory, after the GPU's cached blocks are given back, so the
+// backend's next call starts clean. Anything else: false. (runtime.cpp;
+// declared here so that the boundary, which includes no LibTorch, can
+// register it with its guard.)
+bool library_error(const std::exception &e, ErrorKind *kind, std::string *message, std::string *hint);
 
 // Where a library's message turns into a C++ backtrace, or npos. LibTorch
 // appends one to what() ("Exception raised from ...", "frame #0: ...

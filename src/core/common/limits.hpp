@@ -35,7 +35,8 @@ inline void check_training_memory(double bytes, double limit_bytes, const std::s
   throw Error(
       ErrorKind::ResourceLimit,
       std::string("training would need about ") + need + " MB for " + what + ", over the limit of " + limit + " MB",
-      "Use a smaller network, fewer ensemble members or less data, or raise xb.max_train_memory.");
+      "Use a smaller network, fewer ensemble members or less data, or raise xb.max_train_memory (on a GPU, "
+      "xb.max_gpu_memory).");
 }
 
 }  // namespace xb::limits

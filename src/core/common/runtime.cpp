@@ -2,9 +2,66 @@
 
 #include <torch/version.h>
 
+#include <algorithm>
+#include <string_view>
+
 #include "core/common/error.hpp"
 
 namespace xb {
+namespace {
+
+// The caching allocator's cap for this process on GPU index (0: the whole
+// device); a CPU build has none to set.
+void cap_device_memory(int index, double bytes) {
+#ifdef XB_CUDA_BUILD
+  static int applied_index = -1;
+  static double applied_bytes = -1;
+  if (index == applied_index && bytes == applied_bytes) return;
+  std::size_t free = 0, total = 0;
+  if (cudaMemGetInfo(&free, &total) != cudaSuccess || total == 0) return;
+  const double fraction = bytes > 0 ? std::min(1.0, bytes / static_cast<double>(total)) : 1.0;
+  xb_torch::set_device_memory_fraction(fraction, index);
+  applied_index = index;
+  applied_bytes = bytes;
+#else
+  (void)index;
+  (void)bytes;
+#endif
+}
+
+void release_cached_device_memory() {
+#ifdef XB_CUDA_BUILD
+  xb_torch::empty_device_cache();
+#endif
+}
+
+}  // namespace
+
+double training_memory_limit(const RuntimeSettings &s) {
+  const bool gpu = s.device.rfind("cuda", 0) == 0 || (s.device == "auto" && torch::cuda::is_available());
+  if (!gpu || s.max_gpu_memory_bytes <= 0) return s.max_memory_bytes;
+  return s.max_memory_bytes > 0 ? std::min(s.max_memory_bytes, s.max_gpu_memory_bytes) : s.max_gpu_memory_bytes;
+}
+
+bool library_error(const std::exception &e, ErrorKind *kind, std::string *message, std::string *hint) {
+  const bool device = dynamic_cast<const c10::OutOfMemoryError *>(&e) != nullptr;
+  // LibTorch 1.13 raises a plain c10::Error when the host allocator fails
+  // ("DefaultCPUAllocator: can't allocate memory", or "not enough memory").
+  const std::string_view what(e.what());
+  const std::string_view text = what.substr(0, std::min(what.size(), backtrace_start(what)));
+  const bool host = !device && text.find("DefaultCPUAllocator: ") != std::string_view::npos &&
+                    (text.find("can't allocate memory") != std::string_view::npos ||
+                     text.find("not enough memory") != std::string_view::npos);
+  if (!device && !host) return false;
+  release_cached_device_memory();
+  *kind = ErrorKind::OutOfMemory;
+  *message = std::string(device ? "out of memory on the GPU: " : "out of memory: ") + e.what();
+  *hint = device ? "Lower batch_size, hidden or ensemble, bound what one call may take with xb.max_gpu_memory, or SET "
+                   "xb.device = 'cpu'."
+                 : "Lower batch_size, hidden or ensemble, or train on fewer rows; xb.max_train_memory refuses "
+                   "trainings that would not fit up front.";
+  return true;
+}
 
 torch::Device prepare_runtime(const RuntimeSettings &settings) {
   static bool interop_set = false;
@@ -22,7 +79,11 @@ torch::Device prepare_runtime(const RuntimeSettings &settings) {
 
   const std::string &want = settings.device;
   if (want == "cpu") return torch::kCPU;
-  if (want == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (want == "auto") {
+    if (!torch::cuda::is_available()) return torch::kCPU;
+    cap_device_memory(0, settings.max_gpu_memory_bytes);
+    return torch::Device(torch::kCUDA, 0);
+  }
   if (want.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available())
       throw Error(ErrorKind::InvalidParameter, "xb.device is \"" + want + "\" but no CUDA device is available",
@@ -30,6 +91,7 @@ torch::Device prepare_runtime(const RuntimeSettings &settings) {
     torch::Device device(want);
     if (device.index() >= static_cast<int>(torch::cuda::device_count()))
       throw Error(ErrorKind::InvalidParameter, "xb.device \"" + want + "\" names a GPU that does not exist");
+    cap_device_memory(device.has_index() ? device.index() : 0, settings.max_gpu_memory_bytes);
     return device;
   }
   throw Error(ErrorKind::InvalidParameter, "invalid xb.device \"" + want + "\"", "Use auto, cpu, cuda or cuda:N.");

@@ -16,4 +16,8 @@ torch::Device prepare_runtime(const RuntimeSettings &settings);
 // "LibTorch 1.13.1, cpu, 2 threads": recorded with every model.
 std::string runtime_description(const torch::Device &device);
 
+// The bound on a training's tensors: xb.max_train_memory, and where the
+// device is a GPU also xb.max_gpu_memory (0: none).
+double training_memory_limit(const RuntimeSettings &settings);
+
 }  // namespace xb

@@ -26,6 +26,9 @@ struct RuntimeSettings {
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int threads = 0;              // 0: LibTorch's default
   double max_memory_bytes = 0;  // training tensors larger than this are refused up front; 0: no limit
+  // On a GPU: what one call's tensors may take there (the caching
+  // allocator's cap, and the same up-front refusal); 0: the whole device.
+  double max_gpu_memory_bytes = 0;
 };
 
 }  // namespace xb

@@ -137,7 +137,7 @@ Prepared prepare(Panel panel, const ForecastOptions &o, const RuntimeSettings &r
   // Every value a search may try (a bayes search's combinations are checked
   // again as it draws them).
   p.window_bytes = window_bytes(p.layout, static_cast<long>(p.train_w.size() + p.val_w.size() + p.test_w.size()));
-  p.memory_limit = runtime.max_memory_bytes;
+  p.memory_limit = training_memory_limit(runtime);
   std::vector<ForecastOptions> candidates;
   for (const std::string &doc : o.search == "none"
                                     ? std::vector<std::string>{o.user_json}

@@ -745,7 +745,7 @@ std::string hidden_list(const std::vector<int> &h) {
 
 TrainedTabular train_tabular(const TabularRows &rows, Problem p, TabularOptions o, const RuntimeSettings &runtime,
                              const TrainHooks &hooks, std::string_view init_from_blob) {
-  p.memory_limit = runtime.max_memory_bytes;
+  p.memory_limit = training_memory_limit(runtime);
   const long n = static_cast<long>(rows.rows());
   if (rows.features.empty()) throw Error(ErrorKind::InvalidParameter, "feature_cols must name at least one column");
   if (image_column_of(rows.features) >= 0) o.apply_image_defaults();

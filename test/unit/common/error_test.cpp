@@ -2,9 +2,12 @@
 // thrown by a real tensor operation, cut before their backtrace.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "core/common/error.hpp"
+#include "core/common/runtime.hpp"
 #include "core/common/torch_api.hpp"
 
 using namespace xb;
@@ -40,4 +43,63 @@ TEST(BacktraceStart, EachMarkerCutsAndPlainMessagesStayWhole) {
   EXPECT_EQ(client_part("bad alloc frame #0: x (0x1 in libc10.so)"), "bad alloc ");
   EXPECT_EQ(client_part("first\nframe #3: y"), "first");
   EXPECT_EQ(backtrace_start("option \"hidden\" must be positive"), std::string::npos);
+}
+
+// LibTorch's out-of-memory errors become OutOfMemory (SQLSTATE 53200 at the
+// boundary); its other errors stay internal.
+TEST(LibraryError, OutOfMemoryOnTheDeviceOrTheHostIsOutOfMemory) {
+  ErrorKind kind = ErrorKind::Internal;
+  std::string message, hint;
+  const c10::OutOfMemoryError gpu({"allocate", "alloc.cpp", 1}, "CUDA out of memory. Tried to allocate 2.00 GiB");
+  ASSERT_TRUE(library_error(gpu, &kind, &message, &hint));
+  EXPECT_EQ(kind, ErrorKind::OutOfMemory);
+  EXPECT_EQ(message.rfind("out of memory on the GPU: CUDA out of memory", 0), 0u) << message;
+  EXPECT_NE(hint.find("xb.max_gpu_memory"), std::string::npos) << hint;
+
+  // A real host allocation far past any machine's memory.
+  std::string host_what;
+  try {
+    torch::empty({std::int64_t{1} << 55}, torch::kByte);
+  } catch (const c10::Error &e) {
+    host_what = e.what();
+    ASSERT_TRUE(library_error(e, &kind, &message, &hint)) << host_what;
+  }
+  ASSERT_FALSE(host_what.empty()) << "LibTorch allocated 32 PiB";
+  EXPECT_EQ(kind, ErrorKind::OutOfMemory);
+  EXPECT_EQ(message.rfind("out of memory: ", 0), 0u) << message;
+}
+
+TEST(LibraryError, OtherLibraryErrorsAreNotTranslated) {
+  ErrorKind kind = ErrorKind::Internal;
+  std::string message, hint;
+  try {
+    torch::ones({2, 3}).matmul(torch::ones({2, 3}));
+  } catch (const c10::Error &e) {
+    EXPECT_FALSE(library_error(e, &kind, &message, &hint));
+  }
+  EXPECT_FALSE(library_error(std::runtime_error("plain"), &kind, &message, &hint));
+  EXPECT_TRUE(message.empty());
+}
+
+// xb.max_gpu_memory bounds a training only where it runs on a GPU.
+TEST(TrainingMemoryLimit, TheGpuBoundAppliesOnlyOnAGpu) {
+  RuntimeSettings s;
+  s.max_memory_bytes = 4096.0 * 1048576;
+  s.max_gpu_memory_bytes = 1024.0 * 1048576;
+  s.device = "cpu";
+  EXPECT_EQ(training_memory_limit(s), s.max_memory_bytes);
+  s.device = "cuda:1";
+  EXPECT_EQ(training_memory_limit(s), s.max_gpu_memory_bytes);
+  s.max_gpu_memory_bytes = 8192.0 * 1048576;
+  EXPECT_EQ(training_memory_limit(s), s.max_memory_bytes);  // the smaller of the two
+  s.max_memory_bytes = 0;
+  EXPECT_EQ(training_memory_limit(s), s.max_gpu_memory_bytes);
+  s.max_gpu_memory_bytes = 0;
+  EXPECT_EQ(training_memory_limit(s), 0);
+  s.device = "auto";  // a CPU build: the CPU
+  s.max_memory_bytes = 4096.0 * 1048576;
+  s.max_gpu_memory_bytes = 1024.0 * 1048576;
+  if (!torch::cuda::is_available()) {
+    EXPECT_EQ(training_memory_limit(s), s.max_memory_bytes);
+  }
 }
