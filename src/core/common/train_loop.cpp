@@ -56,7 +56,11 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
       stop_if_interrupted(hooks);
       auto idx = order.narrow(0, i, std::min<long>(s.batch_size, rows - i));
       adam.zero_grad();
-      auto loss = batch_loss(idx);
+      torch::Tensor loss;
+      {
+        const xb_torch::Bf16Autocast autocast(s.device, s.bf16);
+        loss = batch_loss(idx).to(torch::kFloat);
+      }
       loss.backward();
       adam.step();
       loss_sum += loss.detach().to(torch::kDouble) * static_cast<double>(idx.size(0));

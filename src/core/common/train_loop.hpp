@@ -30,6 +30,9 @@ struct LoopSettings {
   // Where the network is: each epoch's shuffled order moves there once, and
   // batch_loss gets its batch's indices there.
   torch::Device device = torch::kCPU;
+  // Each step's forward pass under bf16 autocast (mixed precision): weights,
+  // gradients, the optimizer and validation stay in fp32.
+  bool bf16 = false;
 };
 
 struct FitResult {

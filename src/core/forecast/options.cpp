@@ -13,10 +13,10 @@ namespace xb {
 namespace {
 
 const std::vector<std::string> kKnownOptions{
-    "lookback", "epochs",           "batch_size",    "lr",          "weight_decay", "dropout", "patience",
-    "seed",     "val_fraction",     "test_fraction", "val_periods", "test_periods", "hidden",  "layers",
-    "heads",    "ensemble",         "loss",          "interval",    "freq",         "fill",    "seasonal_lag",
-    "invalid",  "series_embedding", "time_zone",     "time_budget", "networks"};
+    "lookback", "epochs",           "batch_size",    "lr",          "weight_decay", "dropout",  "patience",
+    "seed",     "val_fraction",     "test_fraction", "val_periods", "test_periods", "hidden",   "layers",
+    "heads",    "ensemble",         "loss",          "interval",    "freq",         "fill",     "seasonal_lag",
+    "invalid",  "series_embedding", "time_zone",     "time_budget", "networks",     "precision"};
 
 Error unknown_option(const std::string &key) {
   std::string list;
@@ -70,6 +70,8 @@ void apply(ForecastOptions &o, const std::string &key, const json &v) {
     o.freq = option_checks::one_of(v, key, {"hourly", "daily", "weekly", "monthly", "quarterly", "yearly"});
   else if (key == "loss")
     o.loss = option_checks::one_of(v, key, {"mse", "mae", "huber"});
+  else if (key == "precision")
+    o.precision = option_checks::one_of(v, key, {"fp32", "bf16"});
   else if (key == "fill")
     o.fill = option_checks::one_of(v, key, {"zero", "ffill", "interpolate", "error"});
   else if (key == "invalid")
@@ -103,9 +105,9 @@ const std::vector<std::string> &forecast_architectures() {
 }
 
 bool is_network_option(const std::string &key) {
-  static const std::vector<std::string> keys{"lookback", "epochs",   "batch_size",       "lr",          "weight_decay",
-                                             "dropout",  "patience", "hidden",           "layers",      "heads",
-                                             "ensemble", "loss",     "series_embedding", "seasonal_lag"};
+  static const std::vector<std::string> keys{"lookback", "epochs",   "batch_size",       "lr",           "weight_decay",
+                                             "dropout",  "patience", "hidden",           "layers",       "heads",
+                                             "ensemble", "loss",     "series_embedding", "seasonal_lag", "precision"};
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
@@ -257,6 +259,7 @@ std::string ForecastOptions::to_json() const {
   if (!time_zone.empty()) j["time_zone"] = time_zone;
   if (time_budget > 0) j["time_budget"] = time_budget;
   if (seasonal_lag >= 0) j["seasonal_lag"] = seasonal_lag == 1;
+  if (precision != "fp32") j["precision"] = precision;
   if (search != "none") {
     j["search"] = search;
     j["trials"] = trials;

@@ -25,8 +25,9 @@ struct ForecastOptions {
   int hidden = 0;
   int layers = 0;
   int heads = 0;
-  int ensemble = 1;  // members trained from seeds seed, seed+1, ...
-  std::string loss;  // mse | mae | huber (on scaled values)
+  int ensemble = 1;                // members trained from seeds seed, seed+1, ...
+  std::string loss;                // mse | mae | huber (on scaled values)
+  std::string precision = "fp32";  // fp32 | bf16: the training steps' forward pass under bf16 autocast
   double interval = 0;
   std::string freq;                         // "" = infer
   std::string fill;                         // zero | ffill | interpolate | error

@@ -22,6 +22,7 @@ FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val
   s.weight_decay = o.weight_decay;
   s.member = member;
   s.device = device;
+  s.bf16 = o.precision == "bf16";
   const WindowBatch on = on_device(train, device), val_on = on_device(val, device);
   auto batch_loss = [&](const torch::Tensor &idx) {  // idx is on the device
     return loss_of(

@@ -10,6 +10,7 @@
 #include "core/forecast/calendar.hpp"
 #include "core/common/blob.hpp"
 #include "core/common/error.hpp"
+#include "core/common/torch_api.hpp"
 #include "core/forecast/forecast.hpp"
 #include "core/forecast/forecaster.hpp"
 #include "core/model_info.hpp"
@@ -57,6 +58,31 @@ TEST(Forecaster, EachArchitectureTrainsAndForecasts) {
     // Continues each series from its last week (week 59) at the weekly step.
     EXPECT_EQ(points[0].ts, 60 * 7 * kMicrosPerDay);
     EXPECT_EQ(points[3].ts, 63 * 7 * kMicrosPerDay);
+  }
+}
+
+// precision bf16: each step's forward pass under bf16 autocast. Every
+// architecture trains and forecasts finite values, learns as fp32 does (its
+// training loss falls as far, within bf16's coarser rounding), the weights
+// stay fp32 (a plain forecast reads them), and autocast is off afterwards.
+TEST(Forecaster, Bf16AutocastTrainsEveryArchitectureAsFp32Does) {
+  for (const auto &arch : forecast_architectures()) {
+    ForecastOptions fp32 = parse_forecast_options(arch, 4, R"({"epochs": 6, "lookback": 8, "hidden": 16, "seed": 3})");
+    ForecastOptions bf16 = parse_forecast_options(
+        arch, 4, R"({"epochs": 6, "lookback": 8, "hidden": 16, "seed": 3, "precision": "bf16"})");
+    const TrainedForecaster a = train_forecaster(synthetic(), fp32, device_under_test(), {});
+    const TrainedForecaster b = train_forecaster(synthetic(), bf16, device_under_test(), {});
+    EXPECT_NE(b.hyperparameters_json.find("\"precision\":\"bf16\""), std::string::npos) << b.hyperparameters_json;
+    ASSERT_EQ(a.epochs.size(), b.epochs.size()) << arch;
+    // bf16's rounding shows in the losses: autocast did run.
+    EXPECT_NE(a.epochs.back().train_loss, b.epochs.back().train_loss) << arch;
+    const double fell_a = a.epochs.front().train_loss - a.epochs.back().train_loss;
+    const double fell_b = b.epochs.front().train_loss - b.epochs.back().train_loss;
+    EXPECT_GT(fell_b, 0.5 * fell_a) << arch << ": fp32 " << fell_a << ", bf16 " << fell_b;
+    EXPECT_LT(std::abs(b.epochs.back().train_loss - a.epochs.back().train_loss), 0.1 * a.epochs.front().train_loss)
+        << arch;
+    for (const auto &p : forecast(b.blob, 0, device_under_test(), {})) EXPECT_TRUE(std::isfinite(p.yhat)) << arch;
+    EXPECT_FALSE(xb_torch::autocast_on(torch::kCPU)) << arch;
   }
 }
 
