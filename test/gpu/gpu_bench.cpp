@@ -87,12 +87,13 @@ struct TrainingRun {
 };
 
 TrainingRun train_once(const SeriesRows &rows, const std::string &arch, const std::string &device,
-                       const BenchSettings &bench, double budget) {
+                       const BenchSettings &bench, double budget, const std::string &precision = "fp32") {
   // Fixed epochs (no early stop); a batch large enough to keep a GPU busy,
   // the same on both devices.
   std::string options = R"({"epochs": )" + std::to_string(bench.epochs) +
                         R"(, "patience": 1000, "batch_size": 1024, "lookback": 56, "seed": 7)";
   if (budget > 0) options += R"(, "time_budget": )" + std::to_string(budget);
+  if (precision != "fp32") options += R"(, "precision": ")" + precision + "\"";
   options += "}";
   TrainingRun run;
   try {
@@ -222,11 +223,15 @@ int main(int argc, char **argv) {
     const TrainingRun same_rows = train_once(cpu_rows, bar.arch, bench.device, bench, 0);
     const TrainingRun all_rows =
         bench.cpu_series < bench.series ? train_once(rows, bar.arch, bench.device, bench, 0) : TrainingRun{};
+    // Mixed precision on the device, every series: the option's speed and accuracy against fp32.
+    const TrainingRun bf16 =
+        bench.device != "cpu" ? train_once(rows, bar.arch, bench.device, bench, 0, "bf16") : TrainingRun{};
     const std::string subset = std::to_string(bench.cpu_series) + " series";
     const std::string everything = std::to_string(bench.series) + " series";
     for (const auto &[name, run] :
          {std::pair{"cpu, " + subset, on_cpu}, std::pair{bench.device + ", " + subset, same_rows},
-          std::pair{bench.device + ", " + everything, all_rows}}) {
+          std::pair{bench.device + ", " + everything, all_rows},
+          std::pair{bench.device + ", " + everything + ", precision bf16", bf16}}) {
       if (run.ran)
         std::printf(
             "RESULT %s on %s: %.3f s per epoch (%d epochs), test WAPE %.4f (seasonal naive %.4f), %.1f s in all\n",
@@ -236,6 +241,11 @@ int main(int argc, char **argv) {
         std::printf("RESULT %s on %s: did not run: %s\n", bar.arch.c_str(), name.c_str(), run.why_not.c_str());
       all_ran = all_ran && (run.ran || run.why_not.empty());
     }
+    const TrainingRun &fp32 = bench.cpu_series < bench.series ? all_rows : same_rows;
+    if (bf16.ran && fp32.ran)
+      std::printf("RESULT %s on %s, %s: bf16 against fp32 %.2fx per epoch, test WAPE %.4f against %.4f\n",
+                  bar.arch.c_str(), bench.device.c_str(), everything.c_str(),
+                  fp32.seconds_per_epoch / bf16.seconds_per_epoch, bf16.wape, fp32.wape);
     if (on_cpu.ran && same_rows.ran) {
       const double ratio = on_cpu.seconds_per_epoch / same_rows.seconds_per_epoch;
       std::printf("RESULT %s per epoch on %s, %s against cpu (%d threads): %.2fx (bar >= %.0fx: %s)\n",
