@@ -3,6 +3,8 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <string_view>
 
 #include "core/common/error.hpp"
@@ -11,18 +13,15 @@ namespace xb {
 namespace {
 
 // The caching allocator's cap for this process on GPU index (0: the whole
-// device); a CPU build has none to set.
+// device, as it starts: nothing is touched until a cap is asked for); a CPU
+// build has none to set.
 void cap_device_memory(int index, double bytes) {
 #ifdef XB_CUDA_BUILD
-  static int applied_index = -1;
-  static double applied_bytes = -1;
-  if (index == applied_index && bytes == applied_bytes) return;
-  std::size_t free = 0, total = 0;
-  if (cudaMemGetInfo(&free, &total) != cudaSuccess || total == 0) return;
-  const double fraction = bytes > 0 ? std::min(1.0, bytes / static_cast<double>(total)) : 1.0;
-  xb_torch::set_device_memory_fraction(fraction, index);
-  applied_index = index;
-  applied_bytes = bytes;
+  static std::map<int, double> applied;  // per GPU; absent: uncapped
+  const auto it = applied.find(index);
+  if (bytes == (it == applied.end() ? 0.0 : it->second)) return;
+  xb_torch::set_device_memory_cap(bytes, index);
+  applied[index] = bytes;
 #else
   (void)index;
   (void)bytes;
@@ -55,7 +54,15 @@ bool library_error(const std::exception &e, ErrorKind *kind, std::string *messag
   if (!device && !host) return false;
   release_cached_device_memory();
   *kind = ErrorKind::OutOfMemory;
-  *message = std::string(device ? "out of memory on the GPU: " : "out of memory: ") + e.what();
+  // PyTorch's GPU message goes on to other processes on the device and
+  // allocator settings a SQL user cannot change: up to "Tried to allocate N."
+  std::string_view said = text;
+  if (const std::size_t tried = said.find("Tried to allocate"); device && tried != std::string_view::npos) {
+    const std::size_t end = said.find(". ", tried);
+    if (end != std::string_view::npos) said = said.substr(0, end + 1);
+  }
+  while (!said.empty() && std::isspace(static_cast<unsigned char>(said.back()))) said.remove_suffix(1);
+  *message = std::string(device ? "out of memory on the GPU: " : "out of memory: ") + std::string(said);
   *hint = device ? "Lower batch_size, hidden or ensemble, bound what one call may take with xb.max_gpu_memory, or SET "
                    "xb.device = 'cpu'."
                  : "Lower batch_size, hidden or ensemble, or train on fewer rows; xb.max_train_memory refuses "

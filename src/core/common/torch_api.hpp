@@ -18,8 +18,15 @@
 #include <cuda_runtime_api.h>
 
 namespace xb_torch {
-inline void set_device_memory_fraction(double fraction, int index) {
-  c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, static_cast<c10::DeviceIndex>(index));
+// The allocator of GPU index may hold bytes at most (0: the whole device).
+// It exists once a tensor was made there (setMemoryFraction asserts so).
+inline void set_device_memory_cap(double bytes, int index) {
+  torch::empty({1}, torch::TensorOptions().device(torch::kCUDA, static_cast<c10::DeviceIndex>(index)));
+  cudaDeviceProp properties;
+  if (cudaGetDeviceProperties(&properties, index) != cudaSuccess || properties.totalGlobalMem == 0) return;
+  const double total = static_cast<double>(properties.totalGlobalMem);
+  c10::cuda::CUDACachingAllocator::setMemoryFraction(bytes > 0 ? std::min(1.0, bytes / total) : 1.0,
+                                                     static_cast<c10::DeviceIndex>(index));
 }
 inline void empty_device_cache() { c10::cuda::CUDACachingAllocator::emptyCache(); }
 }  // namespace xb_torch

@@ -30,7 +30,8 @@ void stop_if_interrupted(const TrainHooks &hooks) {
 }
 
 FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &trainable, long rows,
-                     const LoopSettings &s, const std::function<torch::Tensor(const torch::Tensor &)> &batch_loss,
+                     const LoopSettings &s,
+                     const std::function<torch::Tensor(const torch::Tensor &, const torch::Tensor &)> &batch_loss,
                      const std::function<double()> &val_loss, const TrainHooks &hooks) {
   torch::optim::Adam adam(trainable, torch::optim::AdamOptions(s.lr).weight_decay(s.weight_decay));
   const auto start = std::chrono::steady_clock::now();
@@ -48,18 +49,20 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
     }
     net.train();
     // Drawn on the CPU whatever the device, so a seed shuffles alike on both.
-    const auto order = torch::randperm(rows, torch::kLong).to(s.device);
+    const auto order_on_cpu = torch::randperm(rows, torch::kLong);
+    const auto order = order_on_cpu.to(s.device);
     // Summed where the losses are: reading each one (.item) would wait for
     // the device at every step.
     auto loss_sum = torch::zeros({}, torch::TensorOptions(torch::kDouble).device(s.device));
     for (long i = 0; i < rows; i += s.batch_size) {
       stop_if_interrupted(hooks);
-      auto idx = order.narrow(0, i, std::min<long>(s.batch_size, rows - i));
+      const long n = std::min<long>(s.batch_size, rows - i);
+      auto idx = order.narrow(0, i, n);
       adam.zero_grad();
       torch::Tensor loss;
       {
         const xb_torch::Bf16Autocast autocast(s.device, s.bf16);
-        loss = batch_loss(idx).to(torch::kFloat);
+        loss = batch_loss(idx, order_on_cpu.narrow(0, i, n)).to(torch::kFloat);
       }
       loss.backward();
       adam.step();

@@ -27,8 +27,7 @@ struct LoopSettings {
   // No epoch starts after this (the first always runs): the option
   // time_budget, shared out among members and trials.
   Deadline deadline = kNoDeadline;
-  // Where the network is: each epoch's shuffled order moves there once, and
-  // batch_loss gets its batch's indices there.
+  // Where the network is: each epoch's shuffled order moves there once.
   torch::Device device = torch::kCPU;
   // Each step's forward pass under bf16 autocast (mixed precision): weights,
   // gradients, the optimizer and validation stay in fp32.
@@ -42,13 +41,14 @@ struct FitResult {
   bool out_of_time = false;  // stopped by the deadline before its epochs or patience ran out
 };
 
-// batch_loss(rows): the mean loss over those rows (a CPU long tensor of
-// indexes), with its graph. val_loss(): the validation loss in eval mode, or
+// batch_loss(rows, rows_on_cpu): the mean loss over those rows (a long
+// tensor of indexes on the device, and the same on the CPU, for data kept in
+// host memory), with its graph. val_loss(): the validation loss in eval mode, or
 // NaN when there is no validation part: then every epoch runs and the last
 // weights stay. Only `trainable` is optimised (frozen layers are left out).
 FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &trainable, long rows,
                      const LoopSettings &settings,
-                     const std::function<torch::Tensor(const torch::Tensor &)> &batch_loss,
+                     const std::function<torch::Tensor(const torch::Tensor &, const torch::Tensor &)> &batch_loss,
                      const std::function<double()> &val_loss, const TrainHooks &hooks);
 
 // Throws Error(Interrupted) when the caller asks to stop.

@@ -23,8 +23,9 @@ FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val
   s.member = member;
   s.device = device;
   s.bf16 = o.precision == "bf16";
-  const WindowBatch on = on_device(train, device), val_on = on_device(val, device);
-  auto batch_loss = [&](const torch::Tensor &idx) {  // idx is on the device
+  // The validation targets stay on the CPU, where its loss is computed.
+  const WindowBatch on = on_device(train, device), val_on = on_device({val.past, val.future, {}, val.series}, device);
+  auto batch_loss = [&](const torch::Tensor &idx, const torch::Tensor &) {  // idx is on the device
     return loss_of(
         o.loss,
         net->forward(on.past.index_select(0, idx), on.future.index_select(0, idx), on.series.index_select(0, idx)),

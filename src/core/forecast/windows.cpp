@@ -45,9 +45,9 @@ long seasonal_index(long origin, int h, int season) {
 
 WindowBatch on_device(const WindowBatch &batch, const torch::Device &device) {
   if (device.is_cpu()) return batch;
-  const auto moved = [&device](const torch::Tensor &t) {
-    return t.defined() ? t.pin_memory().to(device, /*non_blocking=*/true) : t;
-  };
+  // A plain copy: pinning first would copy twice for a one-off transfer, and
+  // the pinned block would stay cached, page-locked, for the backend's life.
+  const auto moved = [&device](const torch::Tensor &t) { return t.defined() ? t.to(device) : t; };
   return {moved(batch.past), moved(batch.future), moved(batch.target), moved(batch.series)};
 }
 

@@ -68,7 +68,7 @@ struct WindowBatch {
 };
 
 // The batch on device: the same tensors on the CPU; on a GPU copied once,
-// from pinned memory, so training steps move no data.
+// so training steps move no data.
 WindowBatch on_device(const WindowBatch &batch, const torch::Device &device);
 
 // Feature rows past a series' end repeat its last row unless future_x gives

@@ -83,6 +83,7 @@ TEST(Forecaster, Bf16AutocastTrainsEveryArchitectureAsFp32Does) {
         << arch;
     for (const auto &p : forecast(b.blob, 0, device_under_test(), {})) EXPECT_TRUE(std::isfinite(p.yhat)) << arch;
     EXPECT_FALSE(xb_torch::autocast_on(torch::kCPU)) << arch;
+    EXPECT_FALSE(xb_torch::autocast_on(torch::Device(torch::kCUDA, 0))) << arch;
   }
 }
 
