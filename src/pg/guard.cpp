@@ -68,18 +68,20 @@ void set_message(PendingError &e, const char *prefix, const char *text) try {
   pg_unreachable();
 }
 
+void take(PendingError &pending, const xb::Error &e) {
+  pending.sqlstate = sqlstate_of(e.kind());
+  pending.interrupted = e.kind() == xb::ErrorKind::Interrupted;
+  set_message(pending, "", e.what());
+  copy_text(pending.hint, sizeof pending.hint, e.hint().c_str());
+}
+
 LibraryErrorTranslator library_errors = nullptr;
 
 void translate(PendingError &pending, const std::exception &e) try {
-  xb::ErrorKind kind;
-  std::string message, hint;
-  if (library_errors == nullptr || !library_errors(e, &kind, &message, &hint)) {
+  if (const auto meant = library_errors ? library_errors(e) : std::nullopt)
+    take(pending, *meant);
+  else
     set_message(pending, "xb internal error: ", e.what());
-    return;
-  }
-  pending.sqlstate = sqlstate_of(kind);
-  set_message(pending, "", message.c_str());
-  copy_text(pending.hint, sizeof pending.hint, hint.c_str());
 } catch (...) {  // no memory left to translate with
   set_message(pending, "xb internal error: ", e.what());
 }
@@ -109,10 +111,7 @@ Datum run_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcinfo) {
   } catch (const PgError &e) {
     pending.pg = e.data();
   } catch (const xb::Error &e) {
-    pending.sqlstate = sqlstate_of(e.kind());
-    pending.interrupted = e.kind() == xb::ErrorKind::Interrupted;
-    set_message(pending, "", e.what());
-    copy_text(pending.hint, sizeof pending.hint, e.hint().c_str());
+    take(pending, e);
   } catch (const std::bad_alloc &) {
     pending.sqlstate = ERRCODE_OUT_OF_MEMORY;
     copy_text(pending.message, sizeof pending.message, "out of memory in xb");

@@ -11,6 +11,7 @@
 // must hold no C++ objects with destructors and must not throw.
 #pragma once
 #include <exception>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -53,11 +54,10 @@ void pg_call(F &&f) {
 Datum run_guarded(Datum (*body)(FunctionCallInfo), FunctionCallInfo fcinfo);
 
 // An exception of a library the boundary does not include (LibTorch's) as
-// the xb::Error it means, or false: xb.so registers the core's at load
-// (xb_base.so, without LibTorch, has none). Unregistered or false: an
+// the xb::Error it means, or none: xb.so registers the core's at load
+// (xb_base.so, without LibTorch, has none). Unregistered or none: an
 // internal error, as any other std::exception.
-using LibraryErrorTranslator = bool (*)(const std::exception &e, xb::ErrorKind *kind, std::string *message,
-                                        std::string *hint);
+using LibraryErrorTranslator = std::optional<xb::Error> (*)(const std::exception &e);
 void set_library_error_translator(LibraryErrorTranslator translator);
 
 }  // namespace xb::pg

@@ -62,13 +62,6 @@ const Jsonb *options_argument(FunctionCallInfo fcinfo, int arg) {
   return j;
 }
 
-std::string jsonb_to_text(const Jsonb *j) {
-  if (!j) return "{}";
-  char *s = nullptr;
-  pg_call([&] { s = JsonbToCString(nullptr, const_cast<JsonbContainer *>(&j->root), VARSIZE(j)); });
-  return s;
-}
-
 // The shared transition: horizon (nullopt: xb_fit_forecaster) and options
 // are checked on a group's first row and must not change after it; rows
 // with a NULL ts or y are skipped, as avg() skips NULLs.
@@ -79,7 +72,7 @@ Datum accumulate(FunctionCallInfo fcinfo, std::optional<int> horizon, int option
     check_time_type(fcinfo);
     const Jsonb *options = options_argument(fcinfo, options_arg);
     // A bad option fails on the first row, before the data is collected.
-    parse_aggregate_options(jsonb_to_text(options), horizon);
+    parse_aggregate_options(jsonb_text(options), horizon);
     state = new_state(cxt, horizon.value_or(0), options);
   } else {
     // A few bytes compared per row keep a group from silently mixing options.

@@ -150,13 +150,14 @@ SeriesAggState *deserialize_state(const bytea *b) {
   return s;
 }
 
-std::string options_text(const SeriesAggState *s) {
-  if (!s->options) return "{}";
+std::string jsonb_text(const Jsonb *j) {
+  if (!j) return "{}";
   char *text = nullptr;
-  Jsonb *j = s->options;
-  pg_call([&] { text = JsonbToCString(nullptr, &j->root, VARSIZE(j)); });
+  pg_call([&] { text = JsonbToCString(nullptr, const_cast<JsonbContainer *>(&j->root), VARSIZE(j)); });
   return text;
 }
+
+std::string options_text(const SeriesAggState *s) { return jsonb_text(s->options); }
 
 SeriesRows rows_of(const SeriesAggState *s, const std::string &series_key) {
   const auto n = static_cast<std::size_t>(s->rows);

@@ -48,6 +48,7 @@ SeriesAggState *deserialize_state(const bytea *b);
 // The options as JSON text ("{}" when NULL), and the rows sorted by time as
 // one series named series_key.
 std::string options_text(const SeriesAggState *s);
+std::string jsonb_text(const Jsonb *j);  // "{}" when nullptr
 SeriesRows rows_of(const SeriesAggState *s, const std::string &series_key);
 
 }  // namespace xb::pg

@@ -1,6 +1,7 @@
 // Errors the core reports. The PostgreSQL boundary maps each kind to a SQLSTATE.
 #pragma once
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -34,13 +35,12 @@ class Error : public std::runtime_error {
   std::string hint_;
 };
 
-// A LibTorch exception that means something to the user, as the parts of
-// an xb::Error: running out of memory on a GPU (or the host) is
-// OutOfMemory, after the GPU's cached blocks are given back, so the
-// backend's next call starts clean. Anything else: false. (runtime.cpp;
-// declared here so that the boundary, which includes no LibTorch, can
-// register it with its guard.)
-bool library_error(const std::exception &e, ErrorKind *kind, std::string *message, std::string *hint);
+// A LibTorch exception that means something to the user, as the xb::Error
+// it means: running out of memory on a GPU (or the host) is OutOfMemory,
+// after the GPU's cached blocks are given back, so the backend's next call
+// starts clean. Anything else: none. (runtime.cpp; declared here so that the
+// boundary, which includes no LibTorch, can register it with its guard.)
+std::optional<Error> library_error(const std::exception &e);
 
 // Where a library's message turns into a C++ backtrace, or npos. LibTorch
 // appends one to what() ("Exception raised from ...", "frame #0: ...

@@ -42,7 +42,7 @@ double training_memory_limit(const RuntimeSettings &s) {
   return s.max_memory_bytes > 0 ? std::min(s.max_memory_bytes, s.max_gpu_memory_bytes) : s.max_gpu_memory_bytes;
 }
 
-bool library_error(const std::exception &e, ErrorKind *kind, std::string *message, std::string *hint) {
+std::optional<Error> library_error(const std::exception &e) {
   const bool device = dynamic_cast<const c10::OutOfMemoryError *>(&e) != nullptr;
   // LibTorch 1.13 raises a plain c10::Error when the host allocator fails
   // ("DefaultCPUAllocator: can't allocate memory", or "not enough memory").
@@ -51,9 +51,8 @@ bool library_error(const std::exception &e, ErrorKind *kind, std::string *messag
   const bool host = !device && text.find("DefaultCPUAllocator: ") != std::string_view::npos &&
                     (text.find("can't allocate memory") != std::string_view::npos ||
                      text.find("not enough memory") != std::string_view::npos);
-  if (!device && !host) return false;
+  if (!device && !host) return std::nullopt;
   release_cached_device_memory();
-  *kind = ErrorKind::OutOfMemory;
   // PyTorch's GPU message goes on to other processes on the device and
   // allocator settings a SQL user cannot change: up to "Tried to allocate N."
   std::string_view said = text;
@@ -62,12 +61,12 @@ bool library_error(const std::exception &e, ErrorKind *kind, std::string *messag
     if (end != std::string_view::npos) said = said.substr(0, end + 1);
   }
   while (!said.empty() && std::isspace(static_cast<unsigned char>(said.back()))) said.remove_suffix(1);
-  *message = std::string(device ? "out of memory on the GPU: " : "out of memory: ") + std::string(said);
-  *hint = device ? "Lower batch_size, hidden or ensemble, bound what one call may take with xb.max_gpu_memory, or SET "
-                   "xb.device = 'cpu'."
-                 : "Lower batch_size, hidden or ensemble, or train on fewer rows; xb.max_train_memory refuses "
-                   "trainings that would not fit up front.";
-  return true;
+  return Error(ErrorKind::OutOfMemory,
+               std::string(device ? "out of memory on the GPU: " : "out of memory: ") + std::string(said),
+               device ? "Lower batch_size, hidden or ensemble, bound what one call may take with xb.max_gpu_memory, "
+                        "or SET xb.device = 'cpu'."
+                      : "Lower batch_size, hidden or ensemble, or train on fewer rows; xb.max_train_memory refuses "
+                        "trainings that would not fit up front.");
 }
 
 torch::Device prepare_runtime(const RuntimeSettings &settings) {

@@ -32,11 +32,14 @@ inline void empty_device_cache() { c10::cuda::CUDACachingAllocator::emptyCache()
 }  // namespace xb_torch
 #endif
 
+// LibTorch 2.4 names autocast's switches by device type; 1.13 has one per kind.
+#define XB_AUTOCAST_BY_DEVICE_TYPE (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+
 namespace xb_torch {
 
 // Whether autocast is on for device's kind.
 inline bool autocast_on(const c10::Device &device) {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#if XB_AUTOCAST_BY_DEVICE_TYPE
   return at::autocast::is_autocast_enabled(device.is_cuda() ? at::kCUDA : at::kCPU);
 #else
   return device.is_cuda() ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
@@ -44,19 +47,17 @@ inline bool autocast_on(const c10::Device &device) {
 }
 
 // bf16 autocast on device's kind while alive (when on), as it was after.
-// LibTorch 2.4 names the switches by device; 1.13 has one per kind.
 class Bf16Autocast {
  public:
   Bf16Autocast(const c10::Device &device, bool on) : gpu_(device.is_cuda()), on_(on) {
     if (!on_) return;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    was_on_ = autocast_on(device);
+#if XB_AUTOCAST_BY_DEVICE_TYPE
     const auto kind = gpu_ ? at::kCUDA : at::kCPU;
-    was_on_ = at::autocast::is_autocast_enabled(kind);
     was_type_ = at::autocast::get_autocast_dtype(kind);
     at::autocast::set_autocast_dtype(kind, at::kBFloat16);
     at::autocast::set_autocast_enabled(kind, true);
 #else
-    was_on_ = gpu_ ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
     was_type_ = gpu_ ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
     if (gpu_) {
       at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
@@ -69,7 +70,7 @@ class Bf16Autocast {
   }
   ~Bf16Autocast() {
     if (!on_) return;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#if XB_AUTOCAST_BY_DEVICE_TYPE
     const auto kind = gpu_ ? at::kCUDA : at::kCPU;
     at::autocast::set_autocast_enabled(kind, was_on_);
     at::autocast::set_autocast_dtype(kind, was_type_);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -48,53 +49,55 @@ TEST(BacktraceStart, EachMarkerCutsAndPlainMessagesStayWhole) {
 // LibTorch's out-of-memory errors become OutOfMemory (SQLSTATE 53200 at the
 // boundary); its other errors stay internal.
 TEST(LibraryError, OutOfMemoryOnTheDeviceOrTheHostIsOutOfMemory) {
-  ErrorKind kind = ErrorKind::Internal;
-  std::string message, hint;
   const c10::OutOfMemoryError gpu({"allocate", "alloc.cpp", 1}, "CUDA out of memory. Tried to allocate 2.00 GiB");
-  ASSERT_TRUE(library_error(gpu, &kind, &message, &hint));
-  EXPECT_EQ(kind, ErrorKind::OutOfMemory);
-  EXPECT_EQ(message, "out of memory on the GPU: CUDA out of memory. Tried to allocate 2.00 GiB") << message;
+  std::optional<Error> meant = library_error(gpu);
+  ASSERT_TRUE(meant);
+  EXPECT_EQ(meant->kind(), ErrorKind::OutOfMemory);
+  EXPECT_STREQ(meant->what(), "out of memory on the GPU: CUDA out of memory. Tried to allocate 2.00 GiB");
   // The client gets the first sentences only: PyTorch goes on about other
   // processes on the GPU and allocator settings a SQL user cannot change.
   const c10::OutOfMemoryError full({"allocate", "alloc.cpp", 1},
                                    "CUDA out of memory. Tried to allocate 20.00 MiB. GPU 0 has a total capacity of "
                                    "139.8 GiB of which 2 MiB is free. Process 4242 has 90 GiB memory in use.");
-  ASSERT_TRUE(library_error(full, &kind, &message, &hint));
-  EXPECT_EQ(message, "out of memory on the GPU: CUDA out of memory. Tried to allocate 20.00 MiB.") << message;
-  EXPECT_NE(hint.find("xb.max_gpu_memory"), std::string::npos) << hint;
+  meant = library_error(full);
+  ASSERT_TRUE(meant);
+  EXPECT_STREQ(meant->what(), "out of memory on the GPU: CUDA out of memory. Tried to allocate 20.00 MiB.");
+  EXPECT_NE(meant->hint().find("xb.max_gpu_memory"), std::string::npos) << meant->hint();
 
   // A real host allocation far past any machine's memory (AddressSanitizer
   // aborts on such a request instead of failing it: there, LibTorch 1.13's
   // message as it raises it).
-  std::string host_what;
 #ifndef __SANITIZE_ADDRESS__
+  std::string host_what;
   try {
     torch::empty({std::int64_t{1} << 55}, torch::kByte);
   } catch (const c10::Error &e) {
     host_what = e.what();
-    ASSERT_TRUE(library_error(e, &kind, &message, &hint)) << host_what;
+    meant = library_error(e);
   }
   ASSERT_FALSE(host_what.empty()) << "LibTorch allocated 32 PiB";
 #else
   const c10::Error host({"alloc_cpu", "alloc_cpu.cpp", 75},
                         "[enforce fail at alloc_cpu.cpp:75] err == 0. DefaultCPUAllocator: can't allocate memory: you "
                         "tried to allocate 36028797018963968 bytes. Error code 12 (Cannot allocate memory)");
-  ASSERT_TRUE(library_error(host, &kind, &message, &hint)) << host.what();
+  const std::string host_what = host.what();
+  meant = library_error(host);
 #endif
-  EXPECT_EQ(kind, ErrorKind::OutOfMemory);
-  EXPECT_EQ(message.rfind("out of memory: ", 0), 0u) << message;
+  ASSERT_TRUE(meant) << host_what;
+  EXPECT_EQ(meant->kind(), ErrorKind::OutOfMemory);
+  EXPECT_EQ(std::string(meant->what()).rfind("out of memory: ", 0), 0u) << meant->what();
 }
 
 TEST(LibraryError, OtherLibraryErrorsAreNotTranslated) {
-  ErrorKind kind = ErrorKind::Internal;
-  std::string message, hint;
+  bool threw = false;
   try {
     torch::ones({2, 3}).matmul(torch::ones({2, 3}));
   } catch (const c10::Error &e) {
-    EXPECT_FALSE(library_error(e, &kind, &message, &hint));
+    threw = true;
+    EXPECT_FALSE(library_error(e));
   }
-  EXPECT_FALSE(library_error(std::runtime_error("plain"), &kind, &message, &hint));
-  EXPECT_TRUE(message.empty());
+  EXPECT_TRUE(threw);
+  EXPECT_FALSE(library_error(std::runtime_error("plain")));
 }
 
 // xb.max_gpu_memory bounds a training only where it runs on a GPU.
