@@ -41,6 +41,12 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
   bool early_stopping = true;
   int since_best = 0;
   double lr = s.lr;
+  const long steps_per_epoch = (rows + s.batch_size - 1) / s.batch_size;
+  const double total_steps = static_cast<double>(steps_per_epoch) * s.epochs;
+  long step = 0;
+  auto set_lr = [&](double value) {
+    for (auto &group : adam.param_groups()) static_cast<torch::optim::AdamOptions &>(group.options()).lr(value);
+  };
 
   for (int epoch = 1; epoch <= s.epochs; ++epoch) {
     if (epoch > 1 && std::chrono::steady_clock::now() >= s.deadline) {
@@ -58,6 +64,7 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
       stop_if_interrupted(hooks);
       const long n = std::min<long>(s.batch_size, rows - i);
       auto idx = order.narrow(0, i, n);
+      if (s.cosine) set_lr(s.lr * 0.5 * (1 + std::cos(M_PI * static_cast<double>(step++) / total_steps)));
       adam.zero_grad();
       torch::Tensor loss;
       {
@@ -90,10 +97,11 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
       since_best = 0;
     } else if (++since_best > s.patience) {
       break;
-    } else if (s.lr_decay < 1) {
+    } else if (s.lr_decay < 1 && !s.cosine) {
       lr *= s.lr_decay;
-      for (auto &group : adam.param_groups()) static_cast<torch::optim::AdamOptions &>(group.options()).lr(lr);
+      set_lr(lr);
     }
+    if (s.cosine) lr = s.lr * 0.5 * (1 + std::cos(M_PI * static_cast<double>(step) / total_steps));
   }
   if (early_stopping) restore(net, best);
   net.eval();

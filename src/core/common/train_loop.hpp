@@ -23,6 +23,9 @@ struct LoopSettings {
   // The learning rate is multiplied by this after each epoch whose
   // validation loss is not the best so far (1: constant).
   double lr_decay = 1;
+  // Instead: the learning rate follows half a cosine from lr down to 0 over
+  // every step of the epochs asked for (lr_decay is then not used).
+  bool cosine = false;
   int member = 0;  // ensemble member, for the training log
   // No epoch starts after this (the first always runs): the option
   // time_budget, shared out among members and trials.

@@ -15,12 +15,14 @@ namespace {
 using nlohmann::json;
 
 constexpr const char *kClassifierKeys =
-    "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, weight_decay, patience, seed, test_fraction, "
+    "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, lr_schedule, weight_decay, patience, seed, "
+    "test_fraction, "
     "val_fraction, "
     "encoding, embedding_dim, min_count, class_weights, cv, refit, output, init_from, freeze, positive_class, "
     "threshold, categorical, importance_repeats, ensemble, image, label_smoothing, search, trials, search_folds";
 constexpr const char *kRegressorKeys =
-    "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, weight_decay, patience, seed, test_fraction, "
+    "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, lr_schedule, weight_decay, patience, seed, "
+    "test_fraction, "
     "val_fraction, "
     "encoding, embedding_dim, min_count, cv, refit, loss, init_from, freeze, categorical, importance_repeats, "
     "ensemble, image, search, trials, search_folds";
@@ -147,6 +149,8 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
     o.lr = option_checks::in_range(v, key, 0, true, 10, false);
   else if (key == "lr_decay")
     o.lr_decay = option_checks::in_range(v, key, 0, true, 1, false);
+  else if (key == "lr_schedule")
+    o.lr_schedule = option_checks::one_of(v, key, {"plateau", "cosine"});
   else if (key == "weight_decay")
     o.weight_decay = option_checks::in_range(v, key, 0, false, 1, false);
   else if (key == "patience")
@@ -241,9 +245,9 @@ TabularOptions parse_values(bool classifier, const json &user, bool in_search) {
 }  // namespace
 
 const std::vector<std::string> &searchable_tabular_options(bool classifier) {
-  static const std::vector<std::string> common{"hidden",   "dropout",  "epochs",        "batch_size",
-                                               "lr",       "lr_decay", "weight_decay",  "patience",
-                                               "ensemble", "encoding", "embedding_dim", "min_count"};
+  static const std::vector<std::string> common{"hidden",   "dropout",       "epochs",       "batch_size", "lr",
+                                               "lr_decay", "lr_schedule",   "weight_decay", "patience",   "ensemble",
+                                               "encoding", "embedding_dim", "min_count"};
   static const std::vector<std::string> classifier_keys = [] {
     auto k = common;
     k.push_back("class_weights");
@@ -342,6 +346,7 @@ std::string TabularOptions::to_json() const {
             {"ensemble", ensemble}};
   if (!preset.empty()) j["preset"] = preset;
   if (lr_decay < 1) j["lr_decay"] = lr_decay;
+  if (lr_schedule != "plateau") j["lr_schedule"] = lr_schedule;
   if (encoding == "embedding") j["embedding_dim"] = embedding_dim;
   if (cv) j["cv"] = cv;
   if (search != "none") j["search_folds"] = search_folds;

@@ -22,7 +22,8 @@ struct TabularOptions {
   int batch_size = 32;
   double lr = 0.001;
   double weight_decay = 0.001;
-  double lr_decay = 1;  // the learning rate's factor after an epoch without a better validation loss
+  double lr_decay = 1;                  // the learning rate's factor after an epoch without a better validation loss
+  std::string lr_schedule = "plateau";  // plateau (lr_decay) | cosine (from lr to 0 over the epochs)
   // Classifiers: the training targets moved this far towards uniform (the
   // validation loss, which early stopping reads, stays on the true labels).
   double label_smoothing = 0;

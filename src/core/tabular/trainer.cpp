@@ -113,6 +113,7 @@ FitResult fit_mlp(Mlp &net, const TabularTensors &train_cpu, const TabularTensor
   s.lr = o.lr;
   s.weight_decay = o.weight_decay;
   s.lr_decay = o.lr_decay;
+  s.cosine = o.lr_schedule == "cosine";
   s.member = member;
   s.device = device;
   const ImageSpec *image = net->shape().image ? &*net->shape().image : nullptr;

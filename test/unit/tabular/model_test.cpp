@@ -488,3 +488,18 @@ TEST(TabularModel, LabelSmoothingBoundsTheConfidence) {
   image.apply_image_defaults();
   EXPECT_EQ(image.label_smoothing, 0) << "not an image default: it gained 2 of 5,000 held-out pictures (README)";
 }
+
+TEST(TabularModel, ACosineScheduleLowersTheLearningRateToZeroOverTheEpochs) {
+  const std::string extra = R"(, "epochs": 10, "patience": 100, "lr": 0.01, "lr_schedule": "cosine")";
+  const TrainedTabular m = train_classifier(products(), quick(true, extra), cpu(), {});
+  ASSERT_EQ(m.epochs.size(), 10u);
+  for (std::size_t e = 0; e < m.epochs.size(); ++e)  // each epoch starts where half a cosine over 10 epochs is
+    EXPECT_NEAR(m.epochs[e].lr, 0.005 * (1 + std::cos(M_PI * static_cast<double>(e) / 10)), 1e-9) << "epoch " << e + 1;
+  EXPECT_NE(m.hyperparameters_json.find(R"("lr_schedule":"cosine")"), std::string::npos) << m.hyperparameters_json;
+  // The plateau schedule without lr_decay keeps the rate.
+  const TrainedTabular plain = train_classifier(products(), quick(true, R"(, "epochs": 5, "lr": 0.01)"), cpu(), {});
+  for (const auto &e : plain.epochs) EXPECT_DOUBLE_EQ(e.lr, 0.01);
+  EXPECT_EQ(plain.hyperparameters_json.find("lr_schedule"), std::string::npos);
+  EXPECT_THROW(parse_tabular_options(true, R"({"lr_schedule": "step"})"), Error);
+  EXPECT_THROW(parse_tabular_options(true, R"({"lr_schedule": 1})"), Error);
+}
