@@ -95,7 +95,7 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
       result.best_epoch = epoch;
       best = snapshot(net);
       since_best = 0;
-    } else if (++since_best > s.patience) {
+    } else if (++since_best > s.patience && !s.cosine) {
       break;
     } else if (s.lr_decay < 1 && !s.cosine) {
       lr *= s.lr_decay;

@@ -24,7 +24,9 @@ struct LoopSettings {
   // validation loss is not the best so far (1: constant).
   double lr_decay = 1;
   // Instead: the learning rate follows half a cosine from lr down to 0 over
-  // every step of the epochs asked for (lr_decay is then not used).
+  // every step of the epochs asked for, which all run (patience and lr_decay
+  // are then not used; the best validation epoch's weights are still kept):
+  // stopped early, the schedule would end at a high rate, unannealed.
   bool cosine = false;
   int member = 0;  // ensemble member, for the training log
   // No epoch starts after this (the first always runs): the option

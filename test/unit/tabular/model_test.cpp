@@ -496,10 +496,24 @@ TEST(TabularModel, ACosineScheduleLowersTheLearningRateToZeroOverTheEpochs) {
   for (std::size_t e = 0; e < m.epochs.size(); ++e)  // each epoch starts where half a cosine over 10 epochs is
     EXPECT_NEAR(m.epochs[e].lr, 0.005 * (1 + std::cos(M_PI * static_cast<double>(e) / 10)), 1e-9) << "epoch " << e + 1;
   EXPECT_NE(m.hyperparameters_json.find(R"("lr_schedule":"cosine")"), std::string::npos) << m.hyperparameters_json;
+  // Every epoch runs: stopped early, the schedule would end unannealed. At
+  // a rate this high the validation loss soon fails to improve, and the
+  // plateau schedule stops there.
+  const std::string unstable = R"(, "epochs": 8, "patience": 0, "lr": 1)";
+  EXPECT_LT(train_classifier(products(), quick(true, unstable), cpu(), {}).epochs.size(), 8u);
+  EXPECT_EQ(
+      train_classifier(products(), quick(true, unstable + R"(, "lr_schedule": "cosine")"), cpu(), {}).epochs.size(),
+      8u);
   // The plateau schedule without lr_decay keeps the rate.
   const TrainedTabular plain = train_classifier(products(), quick(true, R"(, "epochs": 5, "lr": 0.01)"), cpu(), {});
   for (const auto &e : plain.epochs) EXPECT_DOUBLE_EQ(e.lr, 0.01);
   EXPECT_EQ(plain.hyperparameters_json.find("lr_schedule"), std::string::npos);
+  TabularOptions image = parse_tabular_options(true, "{}"),
+                 given = parse_tabular_options(true, R"({"lr_schedule": "plateau"})");
+  image.apply_image_defaults();
+  given.apply_image_defaults();
+  EXPECT_EQ(image.lr_schedule, "cosine") << "the image default, chosen on held-out training pictures (README)";
+  EXPECT_EQ(given.lr_schedule, "plateau");
   EXPECT_THROW(parse_tabular_options(true, R"({"lr_schedule": "step"})"), Error);
   EXPECT_THROW(parse_tabular_options(true, R"({"lr_schedule": 1})"), Error);
 }
