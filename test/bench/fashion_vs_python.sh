@@ -19,7 +19,7 @@
 #           time, test accuracy on the official test pictures (xb_score)
 #   python: the same from test/bench/fashion_python_baseline.py (same network,
 #           preprocessing, augmentation, optimiser, batches, split sizes and
-#           early stopping; its own random draws)
+#           schedule and best-epoch restore; its own random draws)
 #   ratio:  python seconds per epoch / xb seconds per epoch (> 1: xb faster)
 #   embeddings: the share of BENCH_NEIGHBOURS test pictures whose nearest
 #           training picture (cosine of xb_embed) has their class, in SQL
@@ -73,7 +73,7 @@ SELECT format('xb: test accuracy %s on %s official test pictures', round(avg((s.
 FROM scored s JOIN fashion f USING (id);
 SQL
 
-# The same largest number of epochs as xb's image default, early stopping alike.
+# The same number of epochs as xb's image default (the cosine schedule runs them all).
 if [[ ${BENCH_PYTHON:-1} == 1 ]]; then
     echo "python: $($PY test/bench/fashion_python_baseline.py 30 "$TEST_FRACTION" "$THREADS" | tr '\n' ' ')"
 fi

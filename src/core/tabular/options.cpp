@@ -327,6 +327,9 @@ void TabularOptions::apply_image_defaults() {
   if (!given.count("epochs")) epochs = 30;
   if (!given.count("patience")) patience = 3;
   if (!given.count("lr_decay")) lr_decay = 0.5;
+  // Held-out Fashion-MNIST pictures: 0.9272 with a cosine schedule against
+  // 0.9216 halving on plateaus (test/bench/image_attention_study.cpp, README).
+  if (!given.count("lr_schedule")) lr_schedule = "cosine";
 }
 
 std::string TabularOptions::to_json() const {
