@@ -18,8 +18,8 @@
 #   xb:     epochs, seconds per epoch (xb.training_log), training call wall
 #           time, test accuracy on the official test pictures (xb_score)
 #   python: the same from test/bench/fashion_python_baseline.py (same network,
-#           preprocessing, augmentation, optimiser, batches, split sizes and
-#           schedule and best-epoch restore; its own random draws)
+#           preprocessing, augmentation, optimiser, learning-rate schedule,
+#           batches, split sizes and best-epoch restore; its own random draws)
 #   ratio:  python seconds per epoch / xb seconds per epoch (> 1: xb faster)
 #   embeddings: the share of BENCH_NEIGHBOURS test pictures whose nearest
 #           training picture (cosine of xb_embed) has their class, in SQL
