@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto scorer = TabularScorer::load(m.blob, runtime);
 
-  // XB_STUDY_OFFICIAL=1: score the first HOLDOUT official test pictures
+  // XB_STUDY_OFFICIAL=1: score the last HOLDOUT official test pictures
   // instead (t10k-*), once the options are decided.
   const auto test_images = official ? read_all(dir + "/t10k-images-idx3-ubyte") : images;
   const auto test_labels = official ? read_all(dir + "/t10k-labels-idx1-ubyte") : labels;

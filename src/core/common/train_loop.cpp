@@ -65,6 +65,8 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
       const long n = std::min<long>(s.batch_size, rows - i);
       auto idx = order.narrow(0, i, n);
       if (s.cosine) set_lr(s.lr * 0.5 * (1 + std::cos(M_PI * static_cast<double>(step++) / total_steps)));
+      // The log shows the rate the optimizer applies at the epoch's first step.
+      if (i == 0) lr = static_cast<torch::optim::AdamOptions &>(adam.param_groups().front().options()).lr();
       adam.zero_grad();
       torch::Tensor loss;
       {
@@ -101,7 +103,6 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
       lr *= s.lr_decay;
       set_lr(lr);
     }
-    if (s.cosine) lr = s.lr * 0.5 * (1 + std::cos(M_PI * static_cast<double>(step) / total_steps));
   }
   if (early_stopping) restore(net, best);
   net.eval();

@@ -71,9 +71,9 @@ struct TabularOptions {
   std::set<std::string> given;  // the top-level keys the caller set
 
   // Where the rows hold an image feature, the training settings the caller
-  // left out take the image defaults (mini-batches of 128, at most 30 epochs,
-  // patience 3, the learning rate halved after an epoch without a better
-  // validation loss): an image network learns from far more rows per epoch.
+  // left out take the image defaults (mini-batches of 128, 30 epochs, the
+  // cosine schedule; patience 3 and lr_decay 0.5 for one who asks for the
+  // plateau schedule): an image network learns from far more rows per epoch.
   void apply_image_defaults();
 
   std::string to_json() const;  // every resolved value, for the catalog

@@ -496,6 +496,10 @@ TEST(TabularModel, ACosineScheduleLowersTheLearningRateToZeroOverTheEpochs) {
   for (std::size_t e = 0; e < m.epochs.size(); ++e)  // each epoch starts where half a cosine over 10 epochs is
     EXPECT_NEAR(m.epochs[e].lr, 0.005 * (1 + std::cos(M_PI * static_cast<double>(e) / 10)), 1e-9) << "epoch " << e + 1;
   EXPECT_NE(m.hyperparameters_json.find(R"("lr_schedule":"cosine")"), std::string::npos) << m.hyperparameters_json;
+  // Without a validation part too (every epoch runs, the last weights stay).
+  const TrainedTabular no_val = train_classifier(products(), quick(true, extra + R"(, "val_fraction": 0)"), cpu(), {});
+  ASSERT_EQ(no_val.epochs.size(), 10u);
+  EXPECT_NEAR(no_val.epochs.back().lr, 0.005 * (1 + std::cos(M_PI * 9 / 10)), 1e-9);
   // Every epoch runs: stopped early, the schedule would end unannealed. At
   // a rate this high the validation loss soon fails to improve, and the
   // plateau schedule stops there.
