@@ -16,14 +16,12 @@ using nlohmann::json;
 
 constexpr const char *kClassifierKeys =
     "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, lr_schedule, weight_decay, patience, seed, "
-    "test_fraction, "
-    "val_fraction, "
+    "test_fraction, val_fraction, "
     "encoding, embedding_dim, min_count, class_weights, cv, refit, output, init_from, freeze, positive_class, "
     "threshold, categorical, importance_repeats, ensemble, image, label_smoothing, search, trials, search_folds";
 constexpr const char *kRegressorKeys =
     "preset, hidden, dropout, epochs, batch_size, lr, lr_decay, lr_schedule, weight_decay, patience, seed, "
-    "test_fraction, "
-    "val_fraction, "
+    "test_fraction, val_fraction, "
     "encoding, embedding_dim, min_count, cv, refit, loss, init_from, freeze, categorical, importance_repeats, "
     "ensemble, image, search, trials, search_folds";
 
