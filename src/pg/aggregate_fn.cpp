@@ -16,6 +16,7 @@
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 #include "pg_base/guc.hpp"
+#include "pg/heap_reuse.hpp"
 #include "pg/training_threads.hpp"
 #include "pg/interrupts.hpp"
 #include "pg/result_rows.hpp"
@@ -59,6 +60,7 @@ FittedGroup fit_group(FunctionCallInfo fcinfo, const SeriesAggState *state, std:
   }
   const std::string label = g.options.series.empty() ? function : function + (": series " + g.options.series);
   const TrainingThreads threads(runtime_settings());
+  const HeapReuse heap;
   g.trained = train_forecaster(rows_of(state, g.options.series), g.options.forecast, threads.runtime(),
                                backend_hooks(label.c_str()));
   return g;

@@ -13,6 +13,7 @@
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 #include "pg/guard.hpp"
+#include "pg/heap_reuse.hpp"
 #include "pg_base/guc.hpp"
 #include "pg/interrupts.hpp"
 #include "pg/model_cache.hpp"
@@ -225,6 +226,7 @@ XB_FUNCTION(xb_forecast) {
 
   SeriesRows future_rows;
   const DeployedForecaster m = deployed_forecaster(fcinfo, name, 2, future_rows, future);
+  const HeapReuse heap;
   const auto points = forecast(*m.model, horizon, runtime_settings(), model_hooks(name.c_str(), m.spec.id), future);
   ResultRows out(fcinfo);
   for (const auto &p : points) {

@@ -2,6 +2,7 @@
 // timeout checks, progress and notices as NOTICEs.
 #pragma once
 #include "core/common/train_hooks.hpp"
+#include "pg/heap_reuse.hpp"
 #include "pg/training_threads.hpp"
 
 namespace xb::pg {
@@ -35,6 +36,7 @@ class TrainingActivity {
 
  private:
   TrainingThreads threads_;
+  HeapReuse heap_;  // pg/heap_reuse: freed memory kept for reuse while it trains
   const char *model_name_;
   const char *phase_;
 };

@@ -13,6 +13,7 @@
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 #include "pg/guard.hpp"
+#include "pg/heap_reuse.hpp"
 #include "pg_base/guc.hpp"
 #include "pg/interrupts.hpp"
 #include "pg/model_cache.hpp"
@@ -222,6 +223,7 @@ XB_FUNCTION(xb_score) {
   const SharedScorer owned = scorer_for_call(fcinfo, name, m);
   const TabularScorer &scorer = *owned;
   const bool classifier = scorer.kind() == ModelKind::Classifier;
+  const HeapReuse heap;  // batch after batch of tensors
 
   ResultRows out(fcinfo);
   pg_call([] { SPI_connect(); });
