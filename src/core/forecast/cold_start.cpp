@@ -75,6 +75,19 @@ Borrowing borrow_from(const Panel &panel, const std::vector<int> &static_columns
 }
 
 double weighted_median(const std::vector<double> &values, const std::vector<double> &weights) {
+  if (values.empty()) return 0.0;
+  // Borrowing from every series alike gives equal weights: where the running
+  // sum reaches half is then the same whichever values come first, so the
+  // value there is found without sorting (measuring cold start on 10,000
+  // series sorted 10,000 values for each of 1,000 sampled series, 4 s).
+  if (std::all_of(weights.begin(), weights.end(), [&](double w) { return w == weights.front(); })) {
+    const double half = std::accumulate(weights.begin(), weights.end(), 0.0) / 2;
+    std::size_t at = 0;
+    for (double below = weights.front(); below < half && at + 1 < values.size(); below += weights.front()) ++at;
+    std::vector<double> sorted = values;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(at), sorted.end());
+    return sorted[at];
+  }
   std::vector<std::size_t> order(values.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
@@ -84,7 +97,7 @@ double weighted_median(const std::vector<double> &values, const std::vector<doub
     below += weights[i];
     if (below >= half) return values[i];
   }
-  return values.empty() ? 0.0 : values[order.back()];
+  return values[order.back()];
 }
 
 BorrowedSeries borrowed_series(const Panel &panel, const std::vector<Scaler> &target_scalers,

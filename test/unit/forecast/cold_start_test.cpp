@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <string>
 
 #include "core/common/blob.hpp"
@@ -218,6 +220,25 @@ TEST(ColdStart, WeightedMedianIsWhereHalfTheWeightLies) {
   EXPECT_DOUBLE_EQ(weighted_median({5, 1, 100}, {0.3, 0.3, 0.4}), 5);
   EXPECT_DOUBLE_EQ(weighted_median({5, 1, 100}, {0.1, 0.1, 0.8}), 100);
   EXPECT_DOUBLE_EQ(weighted_median({7}, {1}), 7);
+  // Equal weights (borrowing from every series alike) take the path without
+  // sorting: the value is the one the running sum over the sorted values
+  // stops at, for odd and even counts and with repeated values.
+  EXPECT_DOUBLE_EQ(weighted_median({5, 1, 100}, {1, 1, 1}), 5);
+  EXPECT_DOUBLE_EQ(weighted_median({5, 1, 100, 3}, {0.25, 0.25, 0.25, 0.25}), 3);
+  for (std::size_t n : {1u, 2u, 7u, 10u, 1000u, 1001u}) {
+    std::vector<double> values;
+    for (std::size_t i = 0; i < n; ++i) values.push_back(static_cast<double>((i * 7919) % 97) / 3.0);
+    const std::vector<double> weights(n, 1.0 / static_cast<double>(n));
+    std::vector<double> sorted = values;
+    std::sort(sorted.begin(), sorted.end());
+    double below = 0, expected = sorted.back();
+    for (double v : sorted)
+      if ((below += weights.front()) >= 0.5 * std::accumulate(weights.begin(), weights.end(), 0.0)) {
+        expected = v;
+        break;
+      }
+    EXPECT_DOUBLE_EQ(weighted_median(values, weights), expected) << n << " values";
+  }
 }
 
 TEST(ColdStart, StaticCovariatesThatTellNothingLeaveANewSeriesWithEverySeriesAlike) {
