@@ -59,8 +59,8 @@ FittedGroup fit_group(FunctionCallInfo fcinfo, const SeriesAggState *state, std:
     g.options.forecast.user_json = with_time_zone(g.options.forecast.user_json, "UTC");
   }
   const std::string label = g.options.series.empty() ? function : function + (": series " + g.options.series);
+  const HeapReuse heap(HeapReuse::AtEnd::GiveBack);  // ended after the threads go back
   const TrainingThreads threads(runtime_settings());
-  const HeapReuse heap;
   g.trained = train_forecaster(rows_of(state, g.options.series), g.options.forecast, threads.runtime(),
                                backend_hooks(label.c_str()));
   return g;

@@ -226,7 +226,7 @@ XB_FUNCTION(xb_forecast) {
 
   SeriesRows future_rows;
   const DeployedForecaster m = deployed_forecaster(fcinfo, name, 2, future_rows, future);
-  const HeapReuse heap;
+  const HeapReuse heap(HeapReuse::AtEnd::LeaveToGlibc);
   const auto points = forecast(*m.model, horizon, runtime_settings(), model_hooks(name.c_str(), m.spec.id), future);
   ResultRows out(fcinfo);
   for (const auto &p : points) {

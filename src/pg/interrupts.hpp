@@ -35,8 +35,9 @@ class TrainingActivity {
   const RuntimeSettings &runtime() const { return threads_.runtime(); }
 
  private:
+  // Declared first, so ended last: the threads go back before the heap is trimmed.
+  HeapReuse heap_{HeapReuse::AtEnd::GiveBack};
   TrainingThreads threads_;
-  HeapReuse heap_;  // pg/heap_reuse: freed memory kept for reuse while it trains
   const char *model_name_;
   const char *phase_;
 };

@@ -223,7 +223,7 @@ XB_FUNCTION(xb_score) {
   const SharedScorer owned = scorer_for_call(fcinfo, name, m);
   const TabularScorer &scorer = *owned;
   const bool classifier = scorer.kind() == ModelKind::Classifier;
-  const HeapReuse heap;  // batch after batch of tensors
+  const HeapReuse heap(HeapReuse::AtEnd::LeaveToGlibc);  // batch after batch of tensors
 
   ResultRows out(fcinfo);
   pg_call([] { SPI_connect(); });
