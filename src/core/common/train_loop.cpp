@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "core/common/error.hpp"
 
@@ -23,6 +24,22 @@ void restore(torch::nn::Module &net, const std::vector<torch::Tensor> &copy) {
   for (auto &t : net.buffers()) t.copy_(copy[i++]);
 }
 
+// The calling thread's intra-op threads set to `threads` while alive.
+class ShardThreads {
+ public:
+  explicit ShardThreads(int threads) : was_(at::get_num_threads()) {
+    if (threads != was_) at::set_num_threads(threads);
+  }
+  ~ShardThreads() {
+    if (at::get_num_threads() != was_) at::set_num_threads(was_);
+  }
+  ShardThreads(const ShardThreads &) = delete;
+  ShardThreads &operator=(const ShardThreads &) = delete;
+
+ private:
+  int was_;
+};
+
 }  // namespace
 
 void stop_if_interrupted(const TrainHooks &hooks) {
@@ -32,7 +49,7 @@ void stop_if_interrupted(const TrainHooks &hooks) {
 FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &trainable, long rows,
                      const LoopSettings &s,
                      const std::function<torch::Tensor(const torch::Tensor &, const torch::Tensor &)> &batch_loss,
-                     const std::function<double()> &val_loss, const TrainHooks &hooks) {
+                     const std::function<double()> &val_loss, const TrainHooks &hooks, ShardedStep *sharded) {
   torch::optim::Adam adam(trainable, torch::optim::AdamOptions(s.lr).weight_decay(s.weight_decay));
   const auto start = std::chrono::steady_clock::now();
   FitResult result;
@@ -60,6 +77,10 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
     // Summed where the losses are: reading each one (.item) would wait for
     // the device at every step.
     auto loss_sum = torch::zeros({}, torch::TensorOptions(torch::kDouble).device(s.device));
+    // Sharded, this thread computes one shard; the validation below has
+    // every thread again.
+    std::optional<ShardThreads> on_shard;
+    if (sharded) on_shard.emplace(sharded->intra_threads());
     for (long i = 0; i < rows; i += s.batch_size) {
       stop_if_interrupted(hooks);
       const long n = std::min<long>(s.batch_size, rows - i);
@@ -69,14 +90,19 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
       if (i == 0) lr = static_cast<torch::optim::AdamOptions &>(adam.param_groups().front().options()).lr();
       adam.zero_grad();
       torch::Tensor loss;
-      {
-        const xb_torch::Bf16Autocast autocast(s.device, s.bf16);
-        loss = batch_loss(idx, order_on_cpu.narrow(0, i, n)).to(torch::kFloat);
+      if (sharded) {
+        loss = sharded->run(idx, order_on_cpu.narrow(0, i, n));
+      } else {
+        {
+          const xb_torch::Bf16Autocast autocast(s.device, s.bf16);
+          loss = batch_loss(idx, order_on_cpu.narrow(0, i, n)).to(torch::kFloat);
+        }
+        loss.backward();
       }
-      loss.backward();
       adam.step();
       loss_sum += loss.detach().to(torch::kDouble) * static_cast<double>(idx.size(0));
     }
+    on_shard.reset();
     EpochRecord rec;
     rec.member = s.member;
     rec.epoch = epoch;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/common/deadline.hpp"
+#include "core/common/data_parallel.hpp"
 #include "core/common/train_hooks.hpp"
 
 namespace xb {
@@ -51,10 +52,12 @@ struct FitResult {
 // host memory), with its graph. val_loss(): the validation loss in eval mode, or
 // NaN when there is no validation part: then every epoch runs and the last
 // weights stay. Only `trainable` is optimised (frozen layers are left out).
+// With `sharded`, each step runs through it (core/common/data_parallel)
+// instead of batch_loss, the calling thread on its intra-op threads.
 FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &trainable, long rows,
                      const LoopSettings &settings,
                      const std::function<torch::Tensor(const torch::Tensor &, const torch::Tensor &)> &batch_loss,
-                     const std::function<double()> &val_loss, const TrainHooks &hooks);
+                     const std::function<double()> &val_loss, const TrainHooks &hooks, ShardedStep *sharded = nullptr);
 
 // Throws Error(Interrupted) when the caller asks to stop.
 void stop_if_interrupted(const TrainHooks &hooks);

@@ -118,9 +118,23 @@ torch::Tensor ForecastNetImpl::forward(const torch::Tensor &past, const torch::T
   const int H = shape_.horizon;
   auto steps = torch::eye(H, past.options()).unsqueeze(0).expand({n, H, H});
   auto input = torch::cat({enc.unsqueeze(1).expand({n, H, enc.size(1)}), future, steps}, 2);
-  auto out = decoder_->forward(input).squeeze(2);
+  auto out = decode(input).squeeze(2);
   if (shape_.residual_channel >= 0) out = out + future.select(2, shape_.residual_channel);
   return out;
+}
+
+bool ForecastNetImpl::draws_only_from_own_generator() const {
+  if (transformer_) return shape_.dropout == 0;
+  return shape_.layers <= 1 || shape_.dropout == 0;
+}
+
+torch::Tensor ForecastNetImpl::decode(const torch::Tensor &input) {
+  if (!dropout_generator_ || !is_training() || shape_.dropout <= 0) return decoder_->forward(input);
+  // The decoder's layers in turn, its dropout drawn from the given generator.
+  auto hidden = torch::relu(decoder_[0]->as<torch::nn::Linear>()->forward(input));
+  const double keep = 1 - shape_.dropout;
+  hidden = hidden * torch::empty_like(hidden).bernoulli_(keep, *dropout_generator_) / keep;
+  return decoder_[3]->as<torch::nn::Linear>()->forward(hidden);
 }
 
 }  // namespace xb

@@ -6,6 +6,7 @@
 #include "core/common/torch_api.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace xb {
@@ -36,9 +37,20 @@ class ForecastNetImpl : public torch::nn::Module {
   // past [N, lookback, past_dim], future [N, horizon, future_dim],
   // series [N] (int64 panel index; used with an embedding) -> [N, horizon]
   torch::Tensor forward(const torch::Tensor &past, const torch::Tensor &future, const torch::Tensor &series);
+  const NetShape &shape() const { return shape_; }
+  // Whether training draws random numbers only where a generator of its own
+  // can be given (the decoder's dropout): then data-parallel shards
+  // (core/common/data_parallel) train it the same for a seed. Not the
+  // Transformer's layers nor stacked recurrent layers' dropout, which draw
+  // from LibTorch's global generator.
+  bool draws_only_from_own_generator() const;
+  // In training, the decoder's dropout draws from `generator` (none: from
+  // LibTorch's global one, as before shards existed).
+  void set_dropout_generator(std::optional<at::Generator> generator) { dropout_generator_ = std::move(generator); }
 
  private:
   torch::Tensor encode(const torch::Tensor &past);
+  torch::Tensor decode(const torch::Tensor &input);
 
   NetShape shape_;
   torch::nn::GRU gru_{nullptr};
@@ -49,6 +61,7 @@ class ForecastNetImpl : public torch::nn::Module {
   torch::Tensor positions_;
   torch::nn::Sequential decoder_{nullptr};
   torch::nn::Embedding embedding_{nullptr};
+  std::optional<at::Generator> dropout_generator_;
 };
 TORCH_MODULE(ForecastNet);
 

@@ -24,13 +24,16 @@ torch::Tensor predict(Net &net, const WindowBatch &batch, const torch::Device &d
   torch::NoGradGuard no_grad;
   net->eval();
   const long n = batch.past.size(0);
-  std::vector<torch::Tensor> parts;
-  for (long i = 0; i < n; i += kEvalBatch) {
-    stop_if_interrupted(hooks);
-    long len = std::min(kEvalBatch, n - i);
-    parts.push_back(net->forward(batch.past.narrow(0, i, len).to(device), batch.future.narrow(0, i, len).to(device),
-                                 batch.series.narrow(0, i, len).to(device)));
-  }
+  std::vector<torch::Tensor> parts(static_cast<std::size_t>((n + kEvalBatch - 1) / kEvalBatch));
+  split_over_threads(
+      static_cast<long>(parts.size()), device,
+      [&](long b) {
+        const long i = b * kEvalBatch, len = std::min(kEvalBatch, n - i);
+        parts[static_cast<std::size_t>(b)] =
+            net->forward(batch.past.narrow(0, i, len).to(device), batch.future.narrow(0, i, len).to(device),
+                         batch.series.narrow(0, i, len).to(device));
+      },
+      [&] { stop_if_interrupted(hooks); });
   if (parts.empty()) return torch::zeros({0, batch.future.size(1)});
   return torch::cat(parts, 0).to(torch::kCPU);  // one copy back, not one per batch
 }

@@ -13,6 +13,7 @@
 #include "core/common/torch_api.hpp"
 #include "core/forecast/forecast.hpp"
 #include "core/forecast/forecaster.hpp"
+#include "core/forecast/trainer.hpp"
 #include "core/model_info.hpp"
 #include "unit_runtime.hpp"
 
@@ -92,6 +93,54 @@ TEST(Forecaster, SameSeedSameForecast) {
   auto b = forecast(train_forecaster(synthetic(), small("gru"), cpu(), {}).blob, 0, cpu(), {});
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].yhat, b[i].yhat);
+}
+
+// Two threads split each mini-batch into two shards (core/common/data_parallel),
+// dropout drawn per shard: a seed still gives one model, and the shards'
+// gradient is the batch's, so the model learns as well as on one thread.
+TEST(Forecaster, TwoThreadsTrainInShardsTheSameForASeed) {
+  const RuntimeSettings two{"cpu", 2};
+  const ForecastOptions o = parse_forecast_options(
+      "gru", 4, R"({"epochs": 8, "lookback": 8, "hidden": 16, "seed": 3, "batch_size": 32, "dropout": 0.2})");
+  const TrainedForecaster a = train_forecaster(synthetic(), o, two, {});
+  const TrainedForecaster b = train_forecaster(synthetic(), o, two, {});
+  const TrainedForecaster one = train_forecaster(synthetic(), o, cpu(), {});
+  const auto fa = forecast(a.blob, 0, cpu(), {}), fb = forecast(b.blob, 0, cpu(), {});
+  ASSERT_EQ(fa.size(), fb.size());
+  for (std::size_t i = 0; i < fa.size(); ++i) EXPECT_EQ(fa[i].yhat, fb[i].yhat);
+  ASSERT_EQ(a.epochs.size(), one.epochs.size());
+  // Not the same numbers as one thread (other dropout draws, other sums),
+  // but the same descent: the last epoch's training loss within 25 %.
+  EXPECT_NE(a.epochs.back().train_loss, one.epochs.back().train_loss);
+  EXPECT_NEAR(a.epochs.back().train_loss, one.epochs.back().train_loss, 0.25 * one.epochs.back().train_loss);
+  EXPECT_LT(a.epochs.back().train_loss, a.epochs.front().train_loss);
+}
+
+// Predictions split over two threads (core/common/data_parallel) are those
+// of one thread.
+TEST(Forecaster, PredictionsOnTwoThreadsAreThoseOfOne) {
+  NetShape shape;
+  shape.arch = "gru";
+  shape.past_dim = 3;
+  shape.future_dim = 2;
+  shape.lookback = 6;
+  shape.horizon = 4;
+  shape.hidden = 8;
+  shape.layers = 1;
+  shape.dropout = 0.1;
+  torch::manual_seed(5);
+  ForecastNet net(shape);
+  WindowBatch b{torch::randn({1300, 6, 3}), torch::randn({1300, 4, 2}), torch::randn({1300, 4}),
+                torch::zeros({1300}, torch::kLong)};
+  const int was = at::get_num_threads();
+  at::set_num_threads(1);
+  const auto one = predict(net, b, torch::kCPU, {});
+  at::set_num_threads(2);
+  const auto two = predict(net, b, torch::kCPU, {});
+  EXPECT_EQ(at::get_num_threads(), 2);
+  at::set_num_threads(was);
+  ASSERT_EQ(two.sizes(), one.sizes());
+  EXPECT_TRUE(torch::allclose(one, two, 1e-5, 1e-6));
 }
 
 TEST(Forecaster, MetricsCoverEverySplitAndTheBaseline) {
