@@ -21,7 +21,8 @@
 # Result of 2026-12-04 (auto with its network; the README's table has every
 # row): walmart auto 0.0314 for seeds 1-3 (no network: its validation
 # windows hold two seasons or less), dresses auto 0.5702 (no covariates),
-# synthetic auto 0.0911, 0.0915, 0.0887 (it kept its GRU; 34-37 s), against
+# synthetic auto 0.0863, 0.0816, 0.0839 (it kept its GRU; 26-28 s with
+# data-parallel training; 0.0911, 0.0915, 0.0887 in 34-37 s before), against
 # 0.1046 for the statistical members alone.
 #
 # Usage: bash test/bench/auto_evidence.sh [SEEDS]   (default "1 2 3": the
