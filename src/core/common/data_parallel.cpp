@@ -31,8 +31,10 @@ class SignalsBlockedForNewThreads {
 
 // This thread's intra-op threads. LibTorch sets a thread's count from the
 // process-wide one at its first parallel use; asking first runs that, so
-// it cannot undo what is set here. A failure leaves LibTorch's count (only
-// speed depends on it).
+// it cannot undo what is set here. Setting it also sets that process-wide
+// count, which only threads not yet started read: the callers put their
+// own count back when their helpers are done. A failure leaves LibTorch's
+// count (only speed depends on it).
 void use_threads(int n) noexcept {
   try {
     if (at::get_num_threads() != n) at::set_num_threads(n);

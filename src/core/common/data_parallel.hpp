@@ -9,9 +9,10 @@
 // rows): the recipe (batch size, epochs, optimizer) is unchanged.
 //
 // Why: a small recurrent network's operations are too small for intra-op
-// threads. A GRU of hidden 64 over 28 steps, batch 64, on this 2-core
-// machine: 9.8 ms a step on 2 intra-op threads, 7.6 ms on 1, 5.9 ms as two
-// shards of 32 on one thread each. Core-internal (torch).
+// threads. A GRU of hidden 64 over 28 steps, batch 64, on a 2-core
+// machine: 9.6-11.2 ms a step on 2 intra-op threads, 7.1-7.7 ms on 1,
+// 5.8-7.0 ms as two shards of 32 on one thread each (README, Performance).
+// Core-internal (torch).
 #pragma once
 #include "core/common/torch_api.hpp"
 
