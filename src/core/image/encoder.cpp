@@ -1,6 +1,9 @@
 #include "core/image/encoder.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "core/common/error.hpp"
 
@@ -52,6 +55,38 @@ torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec)
     x = padded.narrow(2, s + dy, h).narrow(3, s + dx, w);
   }
   return x;
+}
+
+torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels) {
+  const ImageSpec &spec = encoder.spec();
+  const auto on = torch::TensorOptions().device(pixels.device());
+  const torch::Tensor chosen = (torch::rand({pixels.size(0)}, on) < spec.erase_unattended).nonzero().squeeze(1);
+  const long n = chosen.size(0);
+  if (n == 0) return pixels;
+  const torch::Tensor some = pixels.index_select(0, chosen);
+  torch::Tensor attention;
+  {
+    torch::NoGradGuard no_grad;
+    const bool training = encoder.is_training();
+    encoder.eval();  // the batch norm's running statistics: this pass must not move them
+    attention = encoder.forward(some).attention;
+    encoder.train(training);
+  }
+  const int mh = spec.map_height(), mw = spec.map_width(), cells = mh * mw;
+  const long top = std::max(1L, std::lround(0.2 * cells)), h = pixels.size(2), w = pixels.size(3);
+  const torch::Tensor attended =
+      torch::zeros({n, cells}, on.dtype(torch::kBool)).scatter_(1, std::get<1>(attention.topk(top, 1)), true);
+  const torch::Tensor erased = (torch::rand({n, cells}, on) < 0.25).logical_and_(attended.logical_not());
+  // Each pixel's cell, as xb_attention_faithfulness maps cells to pixels.
+  std::vector<long> cell_of(static_cast<std::size_t>(h * w));
+  for (long cy = 0; cy < mh; ++cy)
+    for (long y = cy * h / mh; y < (cy + 1) * h / mh; ++y)
+      for (long cx = 0; cx < mw; ++cx)
+        for (long x = cx * w / mw; x < (cx + 1) * w / mw; ++x)
+          cell_of[static_cast<std::size_t>(y * w + x)] = cy * mw + cx;
+  const torch::Tensor per_pixel =
+      erased.index_select(1, torch::tensor(cell_of, torch::kLong).to(pixels.device())).view({n, 1, h, w});
+  return pixels.index_copy(0, chosen, some.masked_fill(per_pixel, 0));
 }
 
 }  // namespace xb

@@ -41,6 +41,14 @@ TORCH_MODULE(ImageEncoder);
 // spec.shift pixels each way with zero fill.
 torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec);
 
+// Training-time erasing outside the attention: in a share
+// spec.erase_unattended of the pictures, each cell of the final map outside
+// the picture's 20 % most attended (by the encoder as it stands, in eval
+// mode) has its pixels blacked out with probability 1/4. The network learns
+// that evidence outside where it attends may be missing, so its decision
+// rests on the attended cells (what xb_attention_faithfulness checks).
+torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels);
+
 // The pictures of the given rows as the encoder's input, [rows, C, H, W]
 // uint8 (image_input of each, decoded in parallel). A NULL is a black
 // picture when spec.null_as_missing, else Error(DataException) naming the

@@ -63,7 +63,8 @@ json ImageSpec::to_json() const {
           {"std", std},
           {"widths", widths},
           {"flip", flip},
-          {"shift", shift}};
+          {"shift", shift},
+          {"erase_unattended", erase_unattended}};
 }
 
 ImageSpec ImageSpec::from_json(const json &j) {
@@ -94,13 +95,20 @@ ImageSpec ImageSpec::from_json(const json &j) {
     }
     s.flip = j.at("flip").get<bool>();
     s.shift = whole("shift");
+    // Absent from the blobs of versions trained before the option existed.
+    const json erase = j.value("erase_unattended", json(0.0));
+    if (!erase.is_number())
+      throw Error(ErrorKind::CorruptModel, "model state is invalid: image erase_unattended is not a number",
+                  "Retrain the model.");
+    s.erase_unattended = erase.get<double>();
   } catch (const json::exception &e) {
     throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
   }
   bool ok = s.height >= 1 && s.height <= kMaxImageSide && s.width >= 1 && s.width <= kMaxImageSide &&
             (s.channels == 1 || s.channels == 3) && (s.normalize == "standardize" || s.normalize == "unit") &&
             s.mean.size() == static_cast<std::size_t>(s.channels) && s.std.size() == s.mean.size() &&
-            s.widths.size() == static_cast<std::size_t>(kImageBlocks) && s.shift >= 0 && s.shift <= 16;
+            s.widths.size() == static_cast<std::size_t>(kImageBlocks) && s.shift >= 0 && s.shift <= 16 &&
+            s.erase_unattended >= 0 && s.erase_unattended <= 1;
   for (int w : s.widths) ok = ok && w >= 1 && w <= kMaxImageChannels;
   for (std::size_t c = 0; ok && c < s.mean.size(); ++c)
     ok = std::isfinite(s.mean[c]) && std::isfinite(s.std[c]) && s.std[c] > 0;

@@ -39,6 +39,10 @@ struct ImageSpec {
   // Training only (not needed to apply the model, stored for lineage).
   bool flip = true;  // horizontal flips
   int shift = 2;     // random shifts of up to this many pixels
+  // The share of training pictures whose unattended cells are partly blacked
+  // out (erase_unattended_cells), so that what decides the class is where
+  // the attention looks.
+  double erase_unattended = 0;
 
   // As many poolings as keep the final map at least 7 x 7 (or no pooling for
   // inputs smaller than that), at most one per block.

@@ -46,7 +46,8 @@ std::vector<int> hidden_sizes(const json &v) {
   return out;
 }
 
-constexpr const char *kImageKeys = "height, width, channels, resize, nulls, normalize, widths, flip, shift";
+constexpr const char *kImageKeys =
+    "height, width, channels, resize, nulls, normalize, widths, flip, shift, erase_unattended";
 
 void image_options(TabularOptions &o, const json &v) {
   const std::string hint =
@@ -85,6 +86,8 @@ void image_options(TabularOptions &o, const json &v) {
       s.flip = x.get<bool>();
     } else if (key == "shift") {
       s.shift = static_cast<int>(option_checks::integer(x, name, 0, 16));
+    } else if (key == "erase_unattended") {
+      s.erase_unattended = option_checks::in_range(x, name, 0, false, 1, false);
     } else {
       throw Error(ErrorKind::InvalidParameter, "unknown option \"" + name + "\"",
                   std::string("Known image options: ") + kImageKeys + ".");

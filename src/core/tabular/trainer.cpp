@@ -120,7 +120,10 @@ FitResult fit_mlp(Mlp &net, const TabularTensors &train_cpu, const TabularTensor
   auto batch_loss = [&](const torch::Tensor &idx, const torch::Tensor &idx_on_cpu) {
     torch::Tensor images;
     // Pictures stay in host memory (they may be large) and move a batch at a time.
-    if (image) images = augment_images(train.images.index_select(0, idx_on_cpu).to(device), *image);
+    if (image) {
+      images = augment_images(train.images.index_select(0, idx_on_cpu).to(device), *image);
+      if (image->erase_unattended > 0) images = erase_unattended_cells(*net->image_encoder(), images);
+    }
     auto out = net->forward(train.dense.index_select(0, idx), train.codes.index_select(0, idx), images);
     return weighted_loss(head, o.loss, out, train.target.index_select(0, idx), train.weight.index_select(0, idx),
                          o.classifier ? o.label_smoothing : 0);

@@ -193,7 +193,12 @@ TEST(ImageModel, CraftedImageSpecsAreRefused) {
   refused([](nlohmann::json &s) { s["shape"]["image"]["std"] = {0.0}; }, "zero deviation");
   refused([](nlohmann::json &s) { s["shape"].erase("image"); }, "picture feature without an encoder");
   refused([](nlohmann::json &s) { s["features"][0]["image"] = false; }, "encoder without a picture feature");
+  refused([](nlohmann::json &s) { s["shape"]["image"]["erase_unattended"] = 5; }, "erasing share over 1");
+  refused([](nlohmann::json &s) { s["shape"]["image"]["erase_unattended"] = "all"; }, "erasing share not a number");
   EXPECT_NO_THROW(TabularScorer::load(blob, cpu()));
+  // Blobs trained before the option existed have no such key.
+  EXPECT_NO_THROW(
+      TabularScorer::load(reseal([](nlohmann::json &s) { s["shape"]["image"].erase("erase_unattended"); }), cpu()));
 
   // A deviation that is positive but tiny loads, and drives the encoder's
   // values past the float range: explaining or checking the attention is a
@@ -272,4 +277,72 @@ TEST(ImageModel, TheAttentionCheckComparesLogOddsThatAgreeWithTheProbabilities) 
   ASSERT_EQ(p[0][0].item<double>(), p[1][0].item<double>());  // both round to 1
   const auto odds = true_class_log_odds(confident, x, Head::Softmax, torch::kCPU, {0, 0});
   EXPECT_LT(odds[0].item<double>(), odds[1].item<double>());
+}
+
+TEST(ImageModel, ErasingOutsideTheAttentionSparesTheAttendedCellsAndTheBatchNorm) {
+  // erase_unattended blacks out whole cells of the final map's grid, never
+  // one of a picture's 20 % most attended, only in the share of pictures it
+  // is given, and leaves the batch norm's running statistics as they were.
+  torch::manual_seed(5);
+  ImageSpec spec;
+  spec.height = spec.width = 28;
+  spec.widths = {4, 4, 8, 8, 8};
+  spec.mean = {0.5};
+  spec.std = {0.25};
+  spec.erase_unattended = 1;
+  ImageEncoder encoder(spec);
+  encoder->train();
+  const torch::Tensor pixels = torch::randint(1, 256, {16, 1, 28, 28}).to(torch::kUInt8);
+  const auto statistics = [&] {
+    std::vector<torch::Tensor> out;
+    for (const auto &b : encoder->buffers()) out.push_back(b.clone());
+    return out;
+  };
+  const auto before = statistics();
+  const torch::Tensor erased = erase_unattended_cells(*encoder, pixels);
+  const auto after = statistics();
+  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], after[i])) << "buffer " << i;
+  EXPECT_TRUE(encoder->is_training());
+  torch::Tensor attention;
+  {
+    torch::NoGradGuard no_grad;
+    encoder->eval();
+    attention = encoder->forward(pixels).attention;
+  }
+  const int cells = spec.cells();
+  ASSERT_EQ(cells, 49);
+  long erased_cells = 0;
+  for (long i = 0; i < 16; ++i) {
+    const auto order = std::get<1>(attention[i].sort(0, true));
+    for (int c = 0; c < cells; ++c) {
+      const long cy = c / 7, cx = c % 7;
+      const auto before_cell = pixels[i][0].narrow(0, cy * 4, 4).narrow(1, cx * 4, 4);
+      const auto after_cell = erased[i][0].narrow(0, cy * 4, 4).narrow(1, cx * 4, 4);
+      const bool black = after_cell.eq(0).all().item<bool>(), same = torch::equal(before_cell, after_cell);
+      ASSERT_TRUE(black || same) << "picture " << i << " cell " << c << " partly erased";
+      if (!same) {
+        ++erased_cells;
+        for (int j = 0; j < 10; ++j)
+          ASSERT_NE(order[j].item<long>(), c) << "picture " << i << ": attended cell " << c << " erased";
+      }
+    }
+  }
+  // Each of the 39 cells outside the top 10 goes with probability 1/4.
+  EXPECT_GT(erased_cells, 16 * 39 / 8);
+  EXPECT_LT(erased_cells, 16 * 39 * 3 / 8);
+
+  spec.erase_unattended = 0.5;
+  ImageEncoder half(spec);
+  const torch::Tensor some = erase_unattended_cells(*half, pixels.repeat({8, 1, 1, 1}));
+  long touched = 0;
+  for (long i = 0; i < 128; ++i) touched += !torch::equal(some[i], pixels[i % 16]);
+  EXPECT_GT(touched, 40);
+  EXPECT_LT(touched, 88);
+  spec.erase_unattended = 0;
+  ImageEncoder none(spec);
+  EXPECT_TRUE(torch::equal(erase_unattended_cells(*none, pixels), pixels));
+
+  EXPECT_EQ(parse_tabular_options(true, R"({"image": {"erase_unattended": 0.25}})").image.erase_unattended, 0.25);
+  EXPECT_THROW(parse_tabular_options(true, R"({"image": {"erase_unattended": 1.5}})"), Error);
+  EXPECT_THROW(parse_tabular_options(true, R"({"image": {"erase_unattended": true}})"), Error);
 }
