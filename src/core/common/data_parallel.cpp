@@ -44,6 +44,9 @@ void use_threads(int n) noexcept {
 
 }  // namespace
 
+IntraOpThreads::IntraOpThreads(int n) noexcept : was_(at::get_num_threads()) { use_threads(n); }
+IntraOpThreads::~IntraOpThreads() { use_threads(was_); }
+
 std::size_t shards_for(int threads, int batch_size, const torch::Device &device) {
   constexpr int kMinShardRows = 16;
   if (!device.is_cpu() || threads < 2) return 1;
@@ -66,7 +69,7 @@ void split_over_threads(long count, const torch::Device &device, const std::func
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(T));
   std::atomic<bool> stop{false};  // any range's error ends the others early
   std::vector<std::thread> others;
-  const int was = at::get_num_threads();
+  const IntraOpThreads own(each);  // before the helpers start: they inherit it, then set it themselves
   try {
     others.reserve(static_cast<std::size_t>(T - 1));
     {
@@ -83,7 +86,6 @@ void split_over_threads(long count, const torch::Device &device, const std::func
           }
         });
     }
-    use_threads(each);
     for (long i = 0; i < count / T && !stop; ++i) {
       between();
       run(i);
@@ -93,7 +95,6 @@ void split_over_threads(long count, const torch::Device &device, const std::func
     stop = true;
   }
   for (std::thread &t : others) t.join();
-  use_threads(was);
   for (const std::exception_ptr &e : errors)
     if (e) std::rethrow_exception(e);
 }

@@ -82,6 +82,21 @@ class ShardedStep {
 void split_over_threads(long count, const torch::Device &device, const std::function<void(long)> &run,
                         const std::function<void()> &between);
 
+// The calling thread's intra-op threads set to n while alive, then put back.
+// Setting them also sets LibTorch's process-wide count, which only threads
+// not yet started read; a failure to set leaves the count (only speed
+// depends on it).
+class IntraOpThreads {
+ public:
+  explicit IntraOpThreads(int n) noexcept;
+  ~IntraOpThreads();
+  IntraOpThreads(const IntraOpThreads &) = delete;
+  IntraOpThreads &operator=(const IntraOpThreads &) = delete;
+
+ private:
+  int was_;
+};
+
 // How many shards a training of `batch_size` rows should split its steps
 // into on `threads` CPU threads: one per thread, at least 16 rows each; 1
 // (no sharding) on a GPU, with one thread, or for small batches.

@@ -24,22 +24,6 @@ void restore(torch::nn::Module &net, const std::vector<torch::Tensor> &copy) {
   for (auto &t : net.buffers()) t.copy_(copy[i++]);
 }
 
-// The calling thread's intra-op threads set to `threads` while alive.
-class ShardThreads {
- public:
-  explicit ShardThreads(int threads) : was_(at::get_num_threads()) {
-    if (threads != was_) at::set_num_threads(threads);
-  }
-  ~ShardThreads() {
-    if (at::get_num_threads() != was_) at::set_num_threads(was_);
-  }
-  ShardThreads(const ShardThreads &) = delete;
-  ShardThreads &operator=(const ShardThreads &) = delete;
-
- private:
-  int was_;
-};
-
 }  // namespace
 
 void stop_if_interrupted(const TrainHooks &hooks) {
@@ -79,7 +63,7 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
     auto loss_sum = torch::zeros({}, torch::TensorOptions(torch::kDouble).device(s.device));
     // Sharded, this thread computes one shard; the validation below has
     // every thread again.
-    std::optional<ShardThreads> on_shard;
+    std::optional<IntraOpThreads> on_shard;
     if (sharded) on_shard.emplace(sharded->intra_threads());
     for (long i = 0; i < rows; i += s.batch_size) {
       stop_if_interrupted(hooks);
