@@ -64,13 +64,19 @@ torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Ten
   const long n = chosen.size(0);
   if (n == 0) return pixels;
   const torch::Tensor some = pixels.index_select(0, chosen);
+  // In eval mode, so that this pass leaves the batch norm's running
+  // statistics alone; the mode is put back however the pass ends.
+  struct EvalMode {
+    ImageEncoderImpl &encoder;
+    const bool training = encoder.is_training();
+    ~EvalMode() { encoder.train(training); }
+  };
   torch::Tensor attention;
   {
+    const EvalMode eval_mode{encoder};
+    encoder.eval();
     torch::NoGradGuard no_grad;
-    const bool training = encoder.is_training();
-    encoder.eval();  // the batch norm's running statistics: this pass must not move them
     attention = encoder.forward(some).attention;
-    encoder.train(training);
   }
   const int mh = spec.map_height(), mw = spec.map_width(), cells = mh * mw;
   const long top = std::max(1L, std::lround(0.2 * cells)), h = pixels.size(2), w = pixels.size(3);
