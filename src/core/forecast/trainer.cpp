@@ -25,12 +25,13 @@ FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val
   s.bf16 = o.precision == "bf16";
   // The validation targets stay on the CPU, where its loss is computed.
   const WindowBatch on = on_device(train, device), val_on = on_device({val.past, val.future, {}, val.series}, device);
-  auto batch_loss = [&](const torch::Tensor &idx, const torch::Tensor &) {  // idx is on the device
+  const auto loss_on = [&](ForecastNet &with, const torch::Tensor &idx) {  // idx is on the device
     return loss_of(
         o.loss,
-        net->forward(on.past.index_select(0, idx), on.future.index_select(0, idx), on.series.index_select(0, idx)),
+        with->forward(on.past.index_select(0, idx), on.future.index_select(0, idx), on.series.index_select(0, idx)),
         on.target.index_select(0, idx));
   };
+  auto batch_loss = [&](const torch::Tensor &idx, const torch::Tensor &) { return loss_on(net, idx); };
   auto val_loss = [&] { return loss_of(o.loss, predict(net, val_on, device, hooks), val.target).item<double>(); };
 
   const int threads = at::get_num_threads();
@@ -70,11 +71,7 @@ FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val
         ->set_dropout_generator(at::make_generator<at::CPUGeneratorImpl>(
             static_cast<std::uint64_t>(o.seed) * 1000003u + static_cast<std::uint64_t>(member) * 1009u + k));
   const ShardLoss shard_loss = [&](std::size_t k, const torch::Tensor &idx, const torch::Tensor &) {
-    return loss_of(
-        o.loss,
-        (*shard_nets[k])
-            ->forward(on.past.index_select(0, idx), on.future.index_select(0, idx), on.series.index_select(0, idx)),
-        on.target.index_select(0, idx));
+    return loss_on(*shard_nets[k], idx);
   };
   ShardedStep step(net->parameters(), std::move(replica_params), shard_loss,
                    std::max(1, threads / static_cast<int>(shards)), device, s.bf16);

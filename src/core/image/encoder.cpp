@@ -78,21 +78,25 @@ torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Ten
     torch::NoGradGuard no_grad;
     attention = encoder.forward(some).attention;
   }
-  const int mh = spec.map_height(), mw = spec.map_width(), cells = mh * mw;
-  const long top = std::max(1L, std::lround(0.2 * cells)), h = pixels.size(2), w = pixels.size(3);
+  const int cells = spec.cells();
+  const long top = std::max(1L, std::lround(0.2 * cells));
   const torch::Tensor attended =
       torch::zeros({n, cells}, on.dtype(torch::kBool)).scatter_(1, std::get<1>(attention.topk(top, 1)), true);
   const torch::Tensor erased = (torch::rand({n, cells}, on) < 0.25).logical_and_(attended.logical_not());
-  // Each pixel's cell, as xb_attention_faithfulness maps cells to pixels.
-  std::vector<long> cell_of(static_cast<std::size_t>(h * w));
+  return pixels.index_copy(0, chosen, black_out_cells(some, erased, spec));
+}
+
+torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &cells, const ImageSpec &spec) {
+  const long mh = spec.map_height(), mw = spec.map_width(), h = pixels.size(2), w = pixels.size(3);
+  std::vector<long> cell_of(static_cast<std::size_t>(h * w));  // each pixel's cell
   for (long cy = 0; cy < mh; ++cy)
     for (long y = cy * h / mh; y < (cy + 1) * h / mh; ++y)
       for (long cx = 0; cx < mw; ++cx)
         for (long x = cx * w / mw; x < (cx + 1) * w / mw; ++x)
           cell_of[static_cast<std::size_t>(y * w + x)] = cy * mw + cx;
   const torch::Tensor per_pixel =
-      erased.index_select(1, torch::tensor(cell_of, torch::kLong).to(pixels.device())).view({n, 1, h, w});
-  return pixels.index_copy(0, chosen, some.masked_fill(per_pixel, 0));
+      cells.index_select(1, torch::tensor(cell_of, torch::kLong).to(pixels.device())).view({pixels.size(0), 1, h, w});
+  return pixels.masked_fill(per_pixel, 0);
 }
 
 }  // namespace xb

@@ -41,6 +41,13 @@ TORCH_MODULE(ImageEncoder);
 // spec.shift pixels each way with zero fill.
 torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec);
 
+// The pictures [N, C, H, W] with the pixels of the marked cells of the final
+// map blacked out (cells: [N, map cells] bool). Cell (cy, cx) covers rows
+// cy * H / map_height up to (cy + 1) * H / map_height, and the columns
+// likewise, so every pixel lies in exactly one cell. The attention check
+// and erase_unattended_cells both black out through it.
+torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &cells, const ImageSpec &spec);
+
 // Training-time erasing outside the attention: in a share
 // spec.erase_unattended of the pictures, each cell of the final map outside
 // the picture's 20 % most attended (by the encoder as it stands, in eval

@@ -508,7 +508,7 @@ torch::Tensor image_log_odds(Mlp &net, const torch::Tensor &pictures, Head head,
 double top_beats_random(Mlp &net, Head head, const torch::Tensor &pictures, const std::vector<long> &truth,
                         double fraction, std::mt19937_64 &rng) {
   const ImageSpec &spec = *net->shape().image;
-  const int mh = spec.map_height(), mw = spec.map_width(), cells = mh * mw;
+  const int cells = spec.cells();
   const int k = std::max(1, static_cast<int>(std::lround(fraction * cells)));
   torch::Tensor attention;
   {
@@ -517,23 +517,21 @@ double top_beats_random(Mlp &net, Head head, const torch::Tensor &pictures, cons
     attention = net->image_encoder()->forward(pictures).attention.contiguous();
   }
   require_finite_encoding(attention);
-  torch::Tensor top = pictures.clone(), random = pictures.clone();
   const long n = pictures.size(0);
+  torch::Tensor top_cells = torch::zeros({n, cells}, torch::kBool),
+                random_cells = torch::zeros({n, cells}, torch::kBool);
+  auto top_at = top_cells.accessor<bool, 2>(), random_at = random_cells.accessor<bool, 2>();
   std::vector<int> order(static_cast<std::size_t>(cells));
-  auto black_out = [&](torch::Tensor &x, long i, int cell) {
-    const int cy = cell / mw, cx = cell % mw;
-    const long y0 = static_cast<long>(cy) * spec.height / mh, y1 = static_cast<long>(cy + 1) * spec.height / mh;
-    const long x0 = static_cast<long>(cx) * spec.width / mw, x1 = static_cast<long>(cx + 1) * spec.width / mw;
-    x[i].narrow(1, y0, y1 - y0).narrow(2, x0, x1 - x0).zero_();
-  };
   const float *a = attention.data_ptr<float>();
   for (long i = 0; i < n; ++i) {
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](int p, int q) { return a[i * cells + p] > a[i * cells + q]; });
-    for (int j = 0; j < k; ++j) black_out(top, i, order[static_cast<std::size_t>(j)]);
+    for (int j = 0; j < k; ++j) top_at[i][order[static_cast<std::size_t>(j)]] = true;
     std::shuffle(order.begin(), order.end(), rng);
-    for (int j = 0; j < k; ++j) black_out(random, i, order[static_cast<std::size_t>(j)]);
+    for (int j = 0; j < k; ++j) random_at[i][order[static_cast<std::size_t>(j)]] = true;
   }
+  const torch::Tensor top = black_out_cells(pictures, top_cells, spec),
+                      random = black_out_cells(pictures, random_cells, spec);
   // The true class loses more probability under the top cells exactly when
   // its probability, or its log-odds, is lower there; compared as log-odds,
   // because a confident network's probabilities round to 1 under both masks
