@@ -186,29 +186,33 @@ torch::Tensor ShardedStep::run(const torch::Tensor &idx, const torch::Tensor &id
       }
   }
   const auto begin = [&](std::size_t k) { return n * static_cast<long>(k) / static_cast<long>(S); };
-  for (std::size_t k = 1; k < S; ++k) {
-    const long lo = begin(k), len = begin(k + 1) - lo;
-    const double share = static_cast<double>(len) / static_cast<double>(n);
-    Worker &w = *workers_[k - 1];
-    {
-      std::lock_guard<std::mutex> lock(w.mutex);
-      w.job = [this, k, share, part = idx.narrow(0, lo, len), part_cpu = idx_cpu.narrow(0, lo, len)] {
-        shard_losses_[k] = shard_backward(k, part, part_cpu, share);
-      };
-      w.error = nullptr;
-      w.busy = true;
-    }
-    w.wake.notify_all();
-  }
+  // Every shard handed to a worker is waited for however this thread's part
+  // ends, since the jobs use this object and the caller's network.
+  std::size_t dispatched = 1;
   std::exception_ptr error;
   try {
+    for (std::size_t k = 1; k < S; ++k) {
+      const long lo = begin(k), len = begin(k + 1) - lo;
+      const double share = static_cast<double>(len) / static_cast<double>(n);
+      Worker &w = *workers_[k - 1];
+      {
+        std::lock_guard<std::mutex> lock(w.mutex);
+        w.job = [this, k, share, part = idx.narrow(0, lo, len), part_cpu = idx_cpu.narrow(0, lo, len)] {
+          shard_losses_[k] = shard_backward(k, part, part_cpu, share);
+        };
+        w.error = nullptr;
+        w.busy = true;
+      }
+      ++dispatched;
+      w.wake.notify_all();
+    }
     const long len = begin(1);
     shard_losses_[0] = shard_backward(0, idx.narrow(0, 0, len), idx_cpu.narrow(0, 0, len),
                                       static_cast<double>(len) / static_cast<double>(n));
   } catch (...) {
     error = std::current_exception();
   }
-  for (std::size_t k = 1; k < S; ++k) {  // every worker is waited for, even after an error
+  for (std::size_t k = 1; k < dispatched; ++k) {  // every started worker is waited for, even after an error
     Worker &w = *workers_[k - 1];
     std::unique_lock<std::mutex> lock(w.mutex);
     w.wake.wait(lock, [&w] { return !w.busy; });
