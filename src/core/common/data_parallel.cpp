@@ -44,7 +44,20 @@ void use_threads(int n) noexcept {
 
 }  // namespace
 
-IntraOpThreads::IntraOpThreads(int n) noexcept : was_(at::get_num_threads()) { use_threads(n); }
+namespace {
+
+// LibTorch's count, or n where reading it fails (it may start the pool).
+int threads_now_or(int n) noexcept {
+  try {
+    return at::get_num_threads();
+  } catch (...) {
+    return n;
+  }
+}
+
+}  // namespace
+
+IntraOpThreads::IntraOpThreads(int n) noexcept : was_(threads_now_or(n)) { use_threads(n); }
 IntraOpThreads::~IntraOpThreads() { use_threads(was_); }
 
 std::size_t shards_for(int threads, int batch_size, const torch::Device &device) {
