@@ -126,7 +126,11 @@ for epoch in range(epochs):
         for group in opt.param_groups:
             group["lr"] = 1e-3 * 0.5 * (1 + math.cos(math.pi * step / (steps_per_epoch * epochs)))
         step += 1
-        loss = F.cross_entropy(net(erase_unattended(net, augment(X[b]))), Y[b])
+        # xb's erase_from: erasing starts after the first third of the steps
+        x = augment(X[b])
+        if step - 1 >= round(steps_per_epoch * epochs / 3):
+            x = erase_unattended(net, x)
+        loss = F.cross_entropy(net(x), Y[b])
         opt.zero_grad()
         loss.backward()
         opt.step()

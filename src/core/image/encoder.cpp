@@ -86,14 +86,17 @@ torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Ten
   return pixels.index_copy(0, chosen, black_out_cells(some, erased, spec));
 }
 
+long erase_start_step(const ImageSpec &spec, long planned_steps) {
+  return std::lround(spec.erase_from * static_cast<double>(std::max(0L, planned_steps)));
+}
+
 torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &cells, const ImageSpec &spec) {
-  const long mh = spec.map_height(), mw = spec.map_width(), h = pixels.size(2), w = pixels.size(3);
+  const long mw = spec.map_width(), h = pixels.size(2), w = pixels.size(3);
   std::vector<long> cell_of(static_cast<std::size_t>(h * w));  // each pixel's cell
-  for (long cy = 0; cy < mh; ++cy)
-    for (long y = cy * h / mh; y < (cy + 1) * h / mh; ++y)
-      for (long cx = 0; cx < mw; ++cx)
-        for (long x = cx * w / mw; x < (cx + 1) * w / mw; ++x)
-          cell_of[static_cast<std::size_t>(y * w + x)] = cy * mw + cx;
+  for (long y = 0; y < h; ++y)
+    for (long x = 0; x < w; ++x)
+      cell_of[static_cast<std::size_t>(y * w + x)] =
+          spec.cell_row(static_cast<int>(y)) * mw + spec.cell_column(static_cast<int>(x));
   const torch::Tensor per_pixel =
       cells.index_select(1, torch::tensor(cell_of, torch::kLong).to(pixels.device())).view({pixels.size(0), 1, h, w});
   return pixels.masked_fill(per_pixel, 0);

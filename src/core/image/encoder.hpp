@@ -42,9 +42,9 @@ TORCH_MODULE(ImageEncoder);
 torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec);
 
 // The pictures [N, C, H, W] with the pixels of the marked cells of the final
-// map blacked out (cells: [N, map cells] bool). Cell (cy, cx) covers rows
-// cy * H / map_height up to (cy + 1) * H / map_height, and the columns
-// likewise, so every pixel lies in exactly one cell. The attention check
+// map blacked out (cells: [N, map cells] bool); pixels [N, C, spec.height,
+// spec.width]. A pixel lies in the cell spec.cell_row and spec.cell_column
+// give it, the cell whose features its pooling window feeds. The attention check
 // and erase_unattended_cells both black out through it.
 torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &cells, const ImageSpec &spec);
 
@@ -55,6 +55,10 @@ torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &
 // that evidence outside where it attends may be missing, so its decision
 // rests on the attended cells (what xb_attention_faithfulness checks).
 torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels);
+
+// The first step (0-based) of a training of planned_steps steps at which
+// erasing outside the attention runs: spec.erase_from of them, rounded.
+long erase_start_step(const ImageSpec &spec, long planned_steps);
 
 // The pictures of the given rows as the encoder's input, [rows, C, H, W]
 // uint8 (image_input of each, decoded in parallel). A NULL is a black

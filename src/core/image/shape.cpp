@@ -64,7 +64,8 @@ json ImageSpec::to_json() const {
           {"widths", widths},
           {"flip", flip},
           {"shift", shift},
-          {"erase_unattended", erase_unattended}};
+          {"erase_unattended", erase_unattended},
+          {"erase_from", erase_from}};
 }
 
 ImageSpec ImageSpec::from_json(const json &j) {
@@ -101,6 +102,12 @@ ImageSpec ImageSpec::from_json(const json &j) {
       throw Error(ErrorKind::CorruptModel, "model state is invalid: image erase_unattended is not a number",
                   "Retrain the model.");
     s.erase_unattended = erase.get<double>();
+    // Absent from blobs trained before it: those erased from the first step.
+    const json from = j.value("erase_from", json(0.0));
+    if (!from.is_number())
+      throw Error(ErrorKind::CorruptModel, "model state is invalid: image erase_from is not a number",
+                  "Retrain the model.");
+    s.erase_from = from.get<double>();
   } catch (const json::exception &e) {
     throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
   }
@@ -108,7 +115,7 @@ ImageSpec ImageSpec::from_json(const json &j) {
             (s.channels == 1 || s.channels == 3) && (s.normalize == "standardize" || s.normalize == "unit") &&
             s.mean.size() == static_cast<std::size_t>(s.channels) && s.std.size() == s.mean.size() &&
             s.widths.size() == static_cast<std::size_t>(kImageBlocks) && s.shift >= 0 && s.shift <= 16 &&
-            s.erase_unattended >= 0 && s.erase_unattended <= 1;
+            s.erase_unattended >= 0 && s.erase_unattended <= 1 && s.erase_from >= 0 && s.erase_from < 1;
   for (int w : s.widths) ok = ok && w >= 1 && w <= kMaxImageChannels;
   for (std::size_t c = 0; ok && c < s.mean.size(); ++c)
     ok = std::isfinite(s.mean[c]) && std::isfinite(s.std[c]) && s.std[c] > 0;

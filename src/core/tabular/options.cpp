@@ -47,7 +47,7 @@ std::vector<int> hidden_sizes(const json &v) {
 }
 
 constexpr const char *kImageKeys =
-    "height, width, channels, resize, nulls, normalize, widths, flip, shift, erase_unattended";
+    "height, width, channels, resize, nulls, normalize, widths, flip, shift, erase_unattended, erase_from";
 
 void image_options(TabularOptions &o, const json &v) {
   const std::string hint =
@@ -88,6 +88,8 @@ void image_options(TabularOptions &o, const json &v) {
       s.shift = static_cast<int>(option_checks::integer(x, name, 0, 16));
     } else if (key == "erase_unattended") {
       s.erase_unattended = option_checks::in_range(x, name, 0, false, 1, false);
+    } else if (key == "erase_from") {
+      s.erase_from = option_checks::in_range(x, name, 0, false, 1, true);
     } else {
       throw Error(ErrorKind::InvalidParameter, "unknown option \"" + name + "\"",
                   std::string("Known image options: ") + kImageKeys + ".");

@@ -479,8 +479,7 @@ std::string TabularScorer::attention_png(std::string_view bytes, int scale) cons
   out.pixels.resize(static_cast<std::size_t>(w) * h * 3);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
-      const int cy = std::min(e.map_height - 1, y * e.map_height / h),
-                cx = std::min(e.map_width - 1, x * e.map_width / w);
+      const int cy = spec.cell_row(y / scale), cx = spec.cell_column(x / scale);
       const double a = top > 0 ? e.attention[static_cast<std::size_t>(cy * e.map_width + cx)] / top : 0;
       const double g = picture.pixels[static_cast<std::size_t>(y) * w + x];
       std::uint8_t *px = &out.pixels[(static_cast<std::size_t>(y) * w + x) * 3];

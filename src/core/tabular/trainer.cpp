@@ -117,12 +117,17 @@ FitResult fit_mlp(Mlp &net, const TabularTensors &train_cpu, const TabularTensor
   s.member = member;
   s.device = device;
   const ImageSpec *image = net->shape().image ? &*net->shape().image : nullptr;
+  // Steps counted here, one batch_loss per step.
+  long step = 0;
+  const long steps_per_epoch = (train.rows() + o.batch_size - 1) / std::max(1, o.batch_size);
+  const long erase_after = image ? erase_start_step(*image, steps_per_epoch * o.epochs) : 0;
   auto batch_loss = [&](const torch::Tensor &idx, const torch::Tensor &idx_on_cpu) {
     torch::Tensor images;
     // Pictures stay in host memory (they may be large) and move a batch at a time.
     if (image) {
       images = augment_images(train.images.index_select(0, idx_on_cpu).to(device), *image);
-      if (image->erase_unattended > 0) images = erase_unattended_cells(*net->image_encoder(), images);
+      if (image->erase_unattended > 0 && step++ >= erase_after)
+        images = erase_unattended_cells(*net->image_encoder(), images);
     }
     auto out = net->forward(train.dense.index_select(0, idx), train.codes.index_select(0, idx), images);
     return weighted_loss(head, o.loss, out, train.target.index_select(0, idx), train.weight.index_select(0, idx),

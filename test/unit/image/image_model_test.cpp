@@ -195,10 +195,22 @@ TEST(ImageModel, CraftedImageSpecsAreRefused) {
   refused([](nlohmann::json &s) { s["features"][0]["image"] = false; }, "encoder without a picture feature");
   refused([](nlohmann::json &s) { s["shape"]["image"]["erase_unattended"] = 5; }, "erasing share over 1");
   refused([](nlohmann::json &s) { s["shape"]["image"]["erase_unattended"] = "all"; }, "erasing share not a number");
+  refused([](nlohmann::json &s) { s["shape"]["image"]["erase_from"] = 1; }, "erasing never starting");
+  refused([](nlohmann::json &s) { s["shape"]["image"]["erase_from"] = -0.5; }, "erasing starting before training");
+  refused([](nlohmann::json &s) { s["shape"]["image"]["erase_from"] = nullptr; }, "erasing start not a number");
   EXPECT_NO_THROW(TabularScorer::load(blob, cpu()));
-  // Blobs trained before the option existed have no such key.
-  EXPECT_NO_THROW(
-      TabularScorer::load(reseal([](nlohmann::json &s) { s["shape"]["image"].erase("erase_unattended"); }), cpu()));
+  // Blobs trained before the options existed have no such keys.
+  EXPECT_NO_THROW(TabularScorer::load(reseal([](nlohmann::json &s) {
+                                        s["shape"]["image"].erase("erase_unattended");
+                                        s["shape"]["image"].erase("erase_from");
+                                      }),
+                                      cpu()));
+  nlohmann::json old_spec = ImageSpec().to_json();
+  old_spec.erase("erase_unattended");
+  old_spec["mean"] = {0.5};
+  old_spec["std"] = {0.25};
+  old_spec["height"] = old_spec["width"] = 28;
+  EXPECT_EQ(ImageSpec::from_json(old_spec).erase_unattended, 0) << "a blob from before the option did not erase";
 
   // A deviation that is positive but tiny loads, and drives the encoder's
   // values past the float range: explaining or checking the attention is a
@@ -331,8 +343,9 @@ TEST(ImageModel, ErasingOutsideTheAttentionSparesTheAttendedCellsAndTheBatchNorm
   EXPECT_GT(erased_cells, 16 * 39 / 8);
   EXPECT_LT(erased_cells, 16 * 39 * 3 / 8);
 
-  // Sides the map does not divide (30 over 7 cells): a cell covers exactly
-  // the pixels the attention check blacks out for it.
+  // Sides the pooling does not divide (30 pixels, two poolings, 7 cells):
+  // a cell covers the rows and columns its pooling window feeds, 4 each,
+  // and the last one also the 2 that the pooling drops.
   spec.height = spec.width = 30;
   ImageEncoder uneven(spec);
   const torch::Tensor wide = torch::randint(1, 256, {8, 1, 30, 30}).to(torch::kUInt8);
@@ -341,7 +354,7 @@ TEST(ImageModel, ErasingOutsideTheAttentionSparesTheAttendedCellsAndTheBatchNorm
   for (long i = 0; i < 8; ++i)
     for (long cy = 0; cy < 7; ++cy)
       for (long cx = 0; cx < 7; ++cx) {
-        const long y0 = cy * 30 / 7, y1 = (cy + 1) * 30 / 7, x0 = cx * 30 / 7, x1 = (cx + 1) * 30 / 7;
+        const long y0 = cy * 4, y1 = cy == 6 ? 30 : y0 + 4, x0 = cx * 4, x1 = cx == 6 ? 30 : x0 + 4;
         const auto cell = wide_erased[i][0].narrow(0, y0, y1 - y0).narrow(1, x0, x1 - x0);
         const bool black = cell.eq(0).all().item<bool>();
         ASSERT_TRUE(black || torch::equal(cell, wide[i][0].narrow(0, y0, y1 - y0).narrow(1, x0, x1 - x0)))
@@ -350,6 +363,16 @@ TEST(ImageModel, ErasingOutsideTheAttentionSparesTheAttendedCellsAndTheBatchNorm
       }
   EXPECT_GT(uneven_erased, 0);
   spec.height = spec.width = 28;
+
+  // The mode is put back however the pass ends: after a failing pass (three
+  // channels for a grey encoder), and for an encoder that was in eval mode.
+  encoder->train();  // the attention above was read in eval mode
+  EXPECT_ANY_THROW(erase_unattended_cells(*encoder, torch::zeros({4, 3, 28, 28}, torch::kUInt8)));
+  for (const auto &m : encoder->modules()) EXPECT_TRUE(m->is_training()) << "after a failing pass";
+  encoder->eval();
+  erase_unattended_cells(*encoder, pixels);
+  for (const auto &m : encoder->modules()) EXPECT_FALSE(m->is_training()) << "an encoder in eval mode";
+  encoder->train();
 
   spec.erase_unattended = 0.5;
   ImageEncoder half(spec);
@@ -367,4 +390,22 @@ TEST(ImageModel, ErasingOutsideTheAttentionSparesTheAttendedCellsAndTheBatchNorm
       << "the default, chosen on 5,000 held-out training pictures (README)";
   EXPECT_THROW(parse_tabular_options(true, R"({"image": {"erase_unattended": 1.5}})"), Error);
   EXPECT_THROW(parse_tabular_options(true, R"({"image": {"erase_unattended": true}})"), Error);
+
+  // Erasing starts after a share erase_from of the training's steps.
+  EXPECT_NEAR(parse_tabular_options(true, "{}").image.erase_from, 1.0 / 3.0, 1e-12)
+      << "the default, chosen on held-out training pictures (README)";
+  EXPECT_EQ(parse_tabular_options(true, R"({"image": {"erase_from": 0}})").image.erase_from, 0);
+  EXPECT_THROW(parse_tabular_options(true, R"({"image": {"erase_from": 1}})"), Error);
+  EXPECT_THROW(parse_tabular_options(true, R"({"image": {"erase_from": "late"}})"), Error);
+  spec.erase_from = 1.0 / 3.0;
+  EXPECT_EQ(erase_start_step(spec, 300), 100);
+  EXPECT_EQ(erase_start_step(spec, 0), 0);
+  spec.erase_from = 0;
+  EXPECT_EQ(erase_start_step(spec, 300), 0) << "from the first step, as before the option";
+  EXPECT_EQ(ImageSpec::from_json(nlohmann::json::parse(R"({"height": 28, "width": 28, "channels": 1,
+      "resize": false, "null_as_missing": false, "normalize": "standardize", "mean": [0.5], "std": [0.25],
+      "widths": [16, 32, 64, 64, 64], "flip": true, "shift": 2, "erase_unattended": 0.5})"))
+                .erase_from,
+            0)
+      << "a blob from before the option erased from the first step";
 }
