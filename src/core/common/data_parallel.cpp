@@ -42,10 +42,6 @@ void use_threads(int n) noexcept {
   }
 }
 
-}  // namespace
-
-namespace {
-
 // LibTorch's count, or n where reading it fails (it may start the pool).
 int threads_now_or(int n) noexcept {
   try {

@@ -96,18 +96,18 @@ ImageSpec ImageSpec::from_json(const json &j) {
     }
     s.flip = j.at("flip").get<bool>();
     s.shift = whole("shift");
-    // Absent from the blobs of versions trained before the option existed.
-    const json erase = j.value("erase_unattended", json(0.0));
-    if (!erase.is_number())
-      throw Error(ErrorKind::CorruptModel, "model state is invalid: image erase_unattended is not a number",
-                  "Retrain the model.");
-    s.erase_unattended = erase.get<double>();
-    // Absent from blobs trained before it: those erased from the first step.
-    const json from = j.value("erase_from", json(0.0));
-    if (!from.is_number())
-      throw Error(ErrorKind::CorruptModel, "model state is invalid: image erase_from is not a number",
-                  "Retrain the model.");
-    s.erase_from = from.get<double>();
+    // Training options absent from the blobs of versions trained before they
+    // existed: 0, what those trainings did (no erasing; erasing from the
+    // first step).
+    const auto added_later = [&](const char *key) {
+      const json v = j.value(key, json(0.0));
+      if (!v.is_number())
+        throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: image ") + key + " is not a number",
+                    "Retrain the model.");
+      return v.get<double>();
+    };
+    s.erase_unattended = added_later("erase_unattended");
+    s.erase_from = added_later("erase_from");
   } catch (const json::exception &e) {
     throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
   }
