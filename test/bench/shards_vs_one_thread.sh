@@ -2,16 +2,18 @@
 # Issue 15's "for a single model, report the intra-op speed-up": the same GRU
 # training with xb.threads = 1 and xb.threads = 2, which splits each
 # mini-batch into two data-parallel shards (src/core/common/data_parallel),
-# alternating which runs first. The series are those of test/bench/run's
+# alternating which runs first; then a 2-member ensemble, whose members
+# train side by side on two threads. The series are those of test/bench/run's
 # item 4 (weekly, 143 weeks, 2 covariates), fewer of them: GRU hidden 64,
-# lookback and horizon 28, 2 epochs, seed 1; then a 2-member ensemble the
-# same way. Prints each training's seconds, its last training loss and the
+# lookback and horizon 28, 2 epochs, seed 1. Prints each training's seconds, its last training loss and the
 # ratio of each pair.
 #
 # Usage: bash test/bench/shards_vs_one_thread.sh [series, default 2000] [runs, default 3]
 # (as root or the cluster's owner, like scripts/cluster.sh; by hand, not in CI;
-# about 5 minutes at the defaults on 2 cores). Result of 2026-12-04: one
-# model 1.32x, 1.24x, 0.94x; a 2-member ensemble 0.92x, 1.06x, 1.24x.
+# about 5 minutes at the defaults on 2 cores). Result of 2026-12-05: one
+# model 1.41x, 1.47x, 1.43x; a 2-member ensemble, whose members now train
+# side by side on one thread each, 1.93x, 1.94x, 1.83x (2026-12-04, each
+# member on two shards in turn: 0.92x, 1.06x, 1.24x).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 SERIES=${1:-2000}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <utility>
 
@@ -106,6 +107,61 @@ void split_over_threads(long count, const torch::Device &device, const std::func
   for (std::thread &t : others) t.join();
   for (const std::exception_ptr &e : errors)
     if (e) std::rethrow_exception(e);
+}
+
+void run_jobs_on_threads(std::size_t count, int threads, std::atomic<bool> &stop,
+                         const std::function<void(std::size_t)> &job, const std::function<void()> &serve) {
+  const std::size_t T = std::min<std::size_t>(count, static_cast<std::size_t>(std::max(1, threads)));
+  const bool grad = torch::GradMode::is_enabled();
+  const IntraOpThreads own(threads_now_or(1));  // the helpers set LibTorch's process-wide count: put back after
+  std::mutex mutex;
+  std::condition_variable finished_one;
+  std::size_t finished = 0;
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr job_error, serve_error;
+  const auto record = [&](std::exception_ptr e) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!job_error) job_error = std::move(e);
+    stop = true;
+  };
+  std::vector<std::thread> workers;
+  try {
+    workers.reserve(T);
+    const SignalsBlockedForNewThreads blocked;
+    for (std::size_t t = 0; t < T; ++t)
+      workers.emplace_back([&] {
+        use_threads(1);
+        try {
+          torch::AutoGradMode same(grad);  // thread-local: the caller's
+          for (std::size_t i = next++; i < count && !stop; i = next++) job(i);
+        } catch (...) {
+          record(std::current_exception());
+        }
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          ++finished;
+        }
+        finished_one.notify_all();
+      });
+  } catch (...) {  // a thread that could not start: those started end early
+    record(std::current_exception());
+  }
+  for (bool all = false; !all;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      all = finished_one.wait_for(lock, std::chrono::milliseconds(20), [&] { return finished == workers.size(); });
+    }
+    if (serve_error) continue;
+    try {
+      serve();
+    } catch (...) {
+      serve_error = std::current_exception();
+      stop = true;
+    }
+  }
+  for (std::thread &w : workers) w.join();
+  if (serve_error) std::rethrow_exception(serve_error);
+  if (job_error) std::rethrow_exception(job_error);
 }
 
 ShardedStep::ShardedStep(std::vector<torch::Tensor> trainable, std::vector<std::vector<torch::Tensor>> replicas,

@@ -56,7 +56,8 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
     }
     net.train();
     // Drawn on the CPU whatever the device, so a seed shuffles alike on both.
-    const auto order_on_cpu = torch::randperm(rows, torch::kLong);
+    const auto order_on_cpu =
+        s.shuffle ? torch::randperm(rows, *s.shuffle, torch::kLong) : torch::randperm(rows, torch::kLong);
     const auto order = order_on_cpu.to(s.device);
     // Summed where the losses are: reading each one (.item) would wait for
     // the device at every step.

@@ -7,6 +7,7 @@
 #include "core/common/torch_api.hpp"
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "core/common/deadline.hpp"
@@ -38,6 +39,9 @@ struct LoopSettings {
   // Each step's forward pass under bf16 autocast (mixed precision): weights,
   // gradients, the optimizer and validation stay in fp32.
   bool bf16 = false;
+  // Each epoch's order drawn from this generator (none: LibTorch's global
+  // one), for members trained side by side on threads of their own.
+  std::optional<at::Generator> shuffle;
 };
 
 struct FitResult {

@@ -12,8 +12,10 @@ torch::Tensor loss_of(const std::string &loss, const torch::Tensor &pred, const 
 }  // namespace
 
 FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val, const ForecastOptions &o,
-              const torch::Device &device, const TrainHooks &hooks, int member, Deadline deadline) {
+              const torch::Device &device, const TrainHooks &hooks, int member, Deadline deadline,
+              std::optional<at::Generator> shuffle) {
   LoopSettings s;
+  s.shuffle = std::move(shuffle);
   s.deadline = deadline;
   s.epochs = o.epochs;
   s.batch_size = o.batch_size;

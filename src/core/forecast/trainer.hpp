@@ -4,6 +4,7 @@
 #pragma once
 #include "core/common/torch_api.hpp"
 
+#include <optional>
 #include <vector>
 
 #include "core/common/train_hooks.hpp"
@@ -14,8 +15,10 @@
 
 namespace xb {
 
+// `shuffle`: the generator of each epoch's order (none: LibTorch's global one).
 FitResult fit(ForecastNet &net, const WindowBatch &train, const WindowBatch &val, const ForecastOptions &o,
-              const torch::Device &device, const TrainHooks &hooks, int member = 0, Deadline deadline = kNoDeadline);
+              const torch::Device &device, const TrainHooks &hooks, int member = 0, Deadline deadline = kNoDeadline,
+              std::optional<at::Generator> shuffle = std::nullopt);
 
 // Predictions in scaled units, [N, horizon], on the CPU, in eval mode.
 template <typename Net>

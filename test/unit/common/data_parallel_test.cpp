@@ -154,3 +154,66 @@ TEST(SplitOverThreads, EveryItemRunsOnceAndTheCallersErrorStopsTheOthers) {
   EXPECT_LT(after_error.load(), 500);
   at::set_num_threads(was);
 }
+
+// Independent jobs on threads of their own (an ensemble's members): each
+// runs once, off the calling thread, on one intra-op thread; the caller only
+// serves, and its count is put back. A job's error reaches the caller; so
+// does serve's, which stops the jobs not yet started.
+TEST(RunJobsOnThreads, EachJobRunsOnceOffTheCallerWhichServes) {
+  const int was = at::get_num_threads();
+  at::set_num_threads(2);
+  std::vector<int> ran(7, 0), intra(7, 0);
+  std::vector<std::thread::id> by(7);
+  std::atomic<bool> stop{false};
+  std::atomic<int> served{0};
+  const auto caller = std::this_thread::get_id();
+  std::thread::id served_by;
+  run_jobs_on_threads(
+      7, 2, stop,
+      [&](std::size_t i) {
+        ++ran[i];
+        by[i] = std::this_thread::get_id();
+        intra[i] = at::get_num_threads();
+        std::this_thread::sleep_for(std::chrono::milliseconds(15));
+      },
+      [&] {
+        ++served;
+        served_by = std::this_thread::get_id();
+      });
+  for (std::size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(ran[i], 1) << i;
+    EXPECT_NE(by[i], caller) << i;
+    EXPECT_EQ(intra[i], 1) << i;
+  }
+  EXPECT_GE(served.load(), 1);
+  EXPECT_EQ(served_by, caller);
+  EXPECT_FALSE(stop.load());
+  EXPECT_EQ(at::get_num_threads(), 2);
+
+  std::atomic<int> started{0};
+  EXPECT_THROW(run_jobs_on_threads(
+                   100, 2, stop,
+                   [&](std::size_t i) {
+                     ++started;
+                     if (i == 3) throw std::invalid_argument("job 3");
+                     std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                   },
+                   [] {}),
+               std::invalid_argument);
+  EXPECT_TRUE(stop.load());
+  EXPECT_LT(started.load(), 100);
+
+  stop = false;
+  started = 0;
+  EXPECT_THROW(run_jobs_on_threads(
+                   1000, 2, stop,
+                   [&](std::size_t) {
+                     ++started;
+                     std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                   },
+                   [] { throw std::runtime_error("interrupted"); }),
+               std::runtime_error);
+  EXPECT_LT(started.load(), 1000);
+  EXPECT_EQ(at::get_num_threads(), 2);
+  at::set_num_threads(was);
+}

@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/forecast/calendar.hpp"
 #include "core/common/blob.hpp"
@@ -114,6 +115,58 @@ TEST(Forecaster, TwoThreadsTrainInShardsTheSameForASeed) {
   EXPECT_NE(a.epochs.back().train_loss, one.epochs.back().train_loss);
   EXPECT_NEAR(a.epochs.back().train_loss, one.epochs.back().train_loss, 0.25 * one.epochs.back().train_loss);
   EXPECT_LT(a.epochs.back().train_loss, a.epochs.front().train_loss);
+}
+
+// An ensemble's members train side by side on two threads, one each
+// (forecaster.cpp): without dropout the ensemble one thread gives, and with
+// it one ensemble per seed; progress comes on the calling thread, and an
+// interrupt asked there ends the training.
+TEST(Forecaster, EnsembleMembersTrainSideBySideOnTwoThreads) {
+  const RuntimeSettings two{"cpu", 2};
+  const auto options = [](double dropout) {
+    return parse_forecast_options(
+        "gru", 4,
+        R"({"epochs": 5, "lookback": 8, "hidden": 16, "seed": 3, "ensemble": 3, "dropout": )" +
+            std::to_string(dropout) + "}");
+  };
+  const auto caller = std::this_thread::get_id();
+  int progress = 0;
+  bool elsewhere = false;
+  TrainHooks hooks;
+  hooks.on_epoch = [&](const EpochRecord &) {
+    ++progress;
+    elsewhere = elsewhere || std::this_thread::get_id() != caller;
+  };
+  const TrainedForecaster side = train_forecaster(synthetic(), options(0), two, hooks);
+  const TrainedForecaster one = train_forecaster(synthetic(), options(0), cpu(), {});
+  EXPECT_EQ(progress, static_cast<int>(side.epochs.size()));
+  EXPECT_FALSE(elsewhere);
+  ASSERT_EQ(side.epochs.size(), one.epochs.size());
+  for (std::size_t i = 0; i < one.epochs.size(); ++i) {
+    EXPECT_EQ(side.epochs[i].member, one.epochs[i].member);
+    EXPECT_EQ(side.epochs[i].train_loss, one.epochs[i].train_loss) << i;
+  }
+  const auto fs = forecast(side.blob, 0, cpu(), {}), fo = forecast(one.blob, 0, cpu(), {});
+  ASSERT_EQ(fs.size(), fo.size());
+  for (std::size_t i = 0; i < fs.size(); ++i) EXPECT_EQ(fs[i].yhat, fo[i].yhat);
+
+  const auto fa = forecast(train_forecaster(synthetic(), options(0.2), two, {}).blob, 0, cpu(), {});
+  const auto fb = forecast(train_forecaster(synthetic(), options(0.2), two, {}).blob, 0, cpu(), {});
+  ASSERT_EQ(fa.size(), fb.size());
+  for (std::size_t i = 0; i < fa.size(); ++i) EXPECT_EQ(fa[i].yhat, fb[i].yhat);
+
+  int asked = 0;
+  TrainHooks cancel;
+  cancel.interrupted = [&] { return ++asked > 3; };
+  ForecastOptions long_one = options(0);
+  long_one.epochs = 100000;
+  long_one.patience = 100000;
+  try {
+    train_forecaster(synthetic(), long_one, two, cancel);
+    ADD_FAILURE() << "not interrupted";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Interrupted);
+  }
 }
 
 // Predictions split over two threads (core/common/data_parallel) are those
