@@ -245,6 +245,7 @@ XB_FUNCTION(xb_explain_forecast) {
   future.overrides_json = optional_jsonb(fcinfo, 3);
   SeriesRows future_rows;
   const DeployedForecaster m = deployed_forecaster(fcinfo, name, 2, future_rows, future);
+  const HeapReuse heap(HeapReuse::AtEnd::LeaveToGlibc);  // a forecast per feature, each as xb_forecast's
   const auto rows =
       explain_forecast(*m.model, horizon, runtime_settings(), model_hooks(name.c_str(), m.spec.id), future);
   ResultRows out(fcinfo);
@@ -282,7 +283,7 @@ XB_FUNCTION(xb_sensitivity) {
   FutureInputs future;
   SeriesRows future_rows;
   const DeployedForecaster m = deployed_forecaster(fcinfo, name, 5, future_rows, future);
-
+  const HeapReuse heap(HeapReuse::AtEnd::LeaveToGlibc);  // a forecast per delta, each as xb_forecast's
   const auto rows = sensitivity(*m.model, feature, deltas, relative, per_series, runtime_settings(),
                                 model_hooks(name.c_str(), m.spec.id), future);
   ResultRows out(fcinfo);

@@ -18,12 +18,13 @@
 # classic method times 1 - alpha / 2 = 0.95, the SBA that xb's croston is),
 # no covariates.
 #
-# Result of 2026-12-04 (auto with its network; the README's table has every
-# row): walmart auto 0.0314 for seeds 1-3 (no network: its validation
-# windows hold two seasons or less), dresses auto 0.5702 (no covariates),
-# synthetic auto 0.0863, 0.0816, 0.0839 (it kept its GRU; 26-28 s with
-# data-parallel training; 0.0911, 0.0915, 0.0887 in 34-37 s before), against
-# 0.1046 for the statistical members alone.
+# Result of 2026-12-05 (auto with its network, its five members side by
+# side; the README's table has every row): walmart auto 0.0314 for seeds 1-3
+# (no network: its validation windows hold two seasons or less), dresses
+# auto 0.5702 (no covariates), synthetic auto 0.0842, 0.0850, 0.0877 (it kept
+# its GRU; 12-16 s; 0.0863, 0.0816, 0.0839 in 26-28 s with its members one
+# after the other, 0.0911, 0.0915, 0.0887 in 34-37 s before data-parallel
+# training), against 0.1046 for the statistical members alone.
 #
 # Usage: bash test/bench/auto_evidence.sh [SEEDS]   (default "1 2 3": the
 #        seeds of the GRU and of auto; about 15 minutes on 2 cores). Needs xb installed and Rscript
