@@ -129,6 +129,12 @@ std::string describe_loaded_model(std::string_view blob, const RuntimeSettings &
       info["series"] = m.state.panel.series.size() + fallback.series.size();
       info["fallback_recipes"] = std::move(recipes);
     }
+    if (!m.state.blend.empty()) {  // auto's combination: the network mixed with each series' recipe
+      json recipes = json::object();
+      for (const auto &s : StatState::from_json(m.state.blend).series)
+        recipes[s.key] = {{"recipe", s.recipe}, {"method", s.method}};
+      info["combination"] = {{"network_weight", m.state.network_weight}, {"recipes", std::move(recipes)}};
+    }
     info["features"] = m.state.numeric_features;
     info["text_features"] = text_features;
     // As training resolved them: the state keeps every option, while the

@@ -5,7 +5,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(56);
+SELECT plan(63);
 SET LOCAL xb.progress_every = 0;
 
 SELECT setseed(0.7);
@@ -163,8 +163,8 @@ SELECT is((SELECT count(*)::int FROM xb_forecast('pgtap07_auto')), 24, 'the nets
 
 -- auto with covariates trains its network candidate beside the statistical
 -- members ("networks": true says so too) and keeps the better on the same
--- validation points; the price and promotion effects are visible to the
--- network only, so here it is kept. Every function that reads the stored
+-- validation points (or their equal-weight combination); the price and
+-- promotion effects are visible to the network only, so here it is kept alone. Every function that reads the stored
 -- options takes them as auto's, the arch that was asked for.
 SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_auto_net', 'pgtap07_sales', 'week', 'units', ARRAY['store'],
     ARRAY['price', 'promo'], 4, 'auto',
@@ -175,7 +175,12 @@ SELECT is((SELECT arch FROM xb.models WHERE name = 'pgtap07_auto_net'), 'gru',
 SELECT is((SELECT format('%s trials, %s chosen: %s', count(*), count(*) FILTER (WHERE chosen),
                          string_agg(t.arch, ',') FILTER (WHERE chosen))
              FROM xb.trials t JOIN xb.models m ON m.id = t.model_id WHERE m.name = 'pgtap07_auto_net'),
-          '8 trials, 1 chosen: gru', 'six statistical trials, then both on the same points, the network chosen');
+          '9 trials, 1 chosen: gru',
+  'six statistical trials, then the three on the same points (the combination too), the network chosen');
+SELECT is((SELECT format('%s: network_weight %s', t.arch, t.params->>'network_weight')
+             FROM xb.trials t JOIN xb.models m ON m.id = t.model_id
+            WHERE m.name = 'pgtap07_auto_net' AND t.arch LIKE '%+statistical'),
+          'gru+statistical: network_weight 0.5', 'the equal-weight combination is one of them');
 SELECT is((SELECT count(*)::int FROM xb_forecast('pgtap07_auto_net', future_source => 'pgtap07_future')), 24,
   'it forecasts with future_source');
 SELECT is((SELECT count(DISTINCT fold)::int FROM xb_backtest('pgtap07_auto_net', folds => 2, step => 4)), 2,
@@ -186,6 +191,35 @@ SELECT ok((SELECT count(*) > 0 FROM xb_evaluate('pgtap07_auto_net', $$
              FROM generate_series(1, 6) s, generate_series(160, 163) t$$)
            WHERE estimator = 'model' AND metric = 'wape' AND series IS NULL),
   'xb_evaluate scores it on the actuals that came after');
+
+-- Daily sales over a steep trend and a weekly wave with promotion days:
+-- the statistical members follow the trend and the wave, a briefly trained
+-- network the promotions, and their equal-weight combination beats both on
+-- validation, so it is the model: half the network's forecast, half each
+-- series' recipe's.
+SELECT setseed(0.5);
+CREATE TABLE pgtap07_trend AS
+SELECT 'p' || k AS item, date '2021-01-01' + t AS day, promo,
+       200 + 50 * k + 3 * t + 40 * sin(2 * pi() * t / 7) + 20 * promo + 4 * (random() - 0.5) AS units
+FROM (SELECT k, t, (random() < 0.3)::int AS promo FROM generate_series(0, 3) k, generate_series(0, 99) t) g;
+SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_mix', 'pgtap07_trend', 'day', 'units', ARRAY['item'],
+    ARRAY['promo'], 4, 'auto', '{"epochs": 10, "lookback": 8, "hidden": 16, "ensemble": 1, "seed": 3}')$$,
+  'auto trains its network on the trend data');
+SELECT is((SELECT m.arch || ', chosen: ' || string_agg(t.arch, ',') FILTER (WHERE t.chosen)
+             FROM xb.models m JOIN xb.trials t ON t.model_id = m.id WHERE m.name = 'pgtap07_mix' GROUP BY m.arch),
+          'gru+statistical, chosen: gru+statistical', 'the combination won on validation and is the model');
+SELECT is((SELECT format('%s, %s recipes', i->'combination'->>'network_weight',
+                         (SELECT count(*) FROM jsonb_object_keys(i->'combination'->'recipes')))
+             FROM xb_model_info(xb_model_bytes('pgtap07_mix')) i),
+          '0.5, 4 recipes', 'xb_model_info shows the network''s weight and each series'' recipe');
+SELECT is((SELECT count(*)::int FROM xb_forecast('pgtap07_mix') WHERE lo < yhat AND yhat < hi), 16,
+  'it forecasts every series with an interval around the mix');
+SELECT is((SELECT count(*)::int FROM xb_explain_forecast('pgtap07_mix') e
+             JOIN xb_forecast('pgtap07_mix') f USING (series, ts) WHERE e.yhat = f.yhat), 16,
+  'its explanation explains the mixed forecast');
+SELECT ok((SELECT count(*) = 4 AND bool_and(wape >= 0) FROM xb_backtest('pgtap07_mix', folds => 1)
+            WHERE estimator = 'model'),
+  'xb_backtest scores what the fold chose, step by step');
 
 -- A learned per-series embedding.
 SELECT lives_ok($$SELECT xb_train_forecaster('pgtap07_emb', 'pgtap07_sales', 'week', 'units', ARRAY['store'],

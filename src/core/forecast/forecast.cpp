@@ -317,6 +317,8 @@ SharedForecaster decode_forecaster(std::string_view bytes, const RuntimeSettings
   }
   m->network = load_forecaster(std::move(blob), runtime);
   if (!m->network.state.fallback.empty()) m->fallback = StatState::from_json(m->network.state.fallback);
+  m->blend = blend_by_series(m->network.state);
+  m->network_weight = m->network.state.network_weight;
   return m;
 }
 
@@ -332,6 +334,13 @@ LoadedForecaster &network_on_runtime(DecodedForecaster &model, const RuntimeSett
     m.device = device;
   }
   return m;
+}
+
+// Series k's network forecast at step h (1-based), mixed with its
+// statistical recipe's where auto chose their combination.
+double mixed(const DecodedForecaster &model, std::size_t k, int h, double network) {
+  if (k >= model.blend.size() || model.blend[k].empty()) return network;
+  return model.network_weight * network + (1 - model.network_weight) * model.blend[k][static_cast<std::size_t>(h - 1)];
 }
 
 }  // namespace
@@ -353,8 +362,8 @@ std::vector<ForecastPoint> forecast(DecodedForecaster &model, int horizon, const
     const Series &s = st.panel.series[k];
     const long last = static_cast<long>(s.length()) - 1;
     for (int h = 1; h <= horizon; ++h) {
-      double yhat = st.target_scalers[k].invert(pa[k][h - 1]);
-      double half = q[h - 1] * st.target_scalers[k].std;
+      const double yhat = mixed(model, k, h, st.target_scalers[k].invert(pa[k][h - 1]));
+      const double half = q[h - 1] * st.target_scalers[k].std;
       out.push_back({s.key, st.panel.time_at(s, last + h), yhat, yhat - half, yhat + half});
     }
   }
@@ -410,7 +419,7 @@ std::vector<SensitivityRow> sensitivity(DecodedForecaster &model, const std::str
     std::vector<double> y(S * H);
     auto pa = pred.accessor<float, 2>();
     for (std::size_t k = 0; k < S; ++k)
-      for (int h = 0; h < H; ++h) y[k * H + h] = st.target_scalers[k].invert(pa[k][h]);
+      for (int h = 0; h < H; ++h) y[k * H + h] = mixed(model, k, h + 1, st.target_scalers[k].invert(pa[k][h]));
     return y;
   };
   const std::vector<double> base = raw(predict_all(m, base_x, hooks));
@@ -472,7 +481,7 @@ std::vector<ExplanationRow> explain_forecast(DecodedForecaster &model, int horiz
     auto pa = pred.accessor<float, 2>();
     std::vector<double> y(S * H);
     for (std::size_t k = 0; k < S; ++k)
-      for (int h = 0; h < H; ++h) y[k * H + h] = st.target_scalers[k].invert(pa[k][h]);
+      for (int h = 0; h < H; ++h) y[k * H + h] = mixed(model, k, h + 1, st.target_scalers[k].invert(pa[k][h]));
     return y;
   };
   const std::vector<double> base = raw(base_x);

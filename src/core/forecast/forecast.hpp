@@ -70,7 +70,9 @@ std::vector<SensitivityRow> sensitivity(std::string_view blob, const std::string
 // a time, so the contributions need not add up to the forecast's distance
 // from any one baseline. Error(InvalidParameter) for a network without
 // numeric covariates. A statistical model has none: its forecast is split
-// into trend and season instead (explain_statistical).
+// into trend and season instead (explain_statistical). Where auto combined
+// the network with each series' statistical recipe, the forecasts are the
+// mix, so a feature moves only the network's share (so does sensitivity).
 struct ExplanationRow {
   std::string series;
   Micros ts = 0;

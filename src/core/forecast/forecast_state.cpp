@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/common/blob.hpp"
@@ -57,6 +58,7 @@ std::string ForecastState::to_json() const {
   if (!interval_levels.empty()) j["interval_levels"] = levels_json(interval_levels);
   if (flags_from_last_season) j["future_flags"] = "last_season";
   if (!fallback.empty()) j["fallback"] = json::parse(fallback);
+  if (!blend.empty()) j["blend"] = {{"network_weight", network_weight}, {"statistical", json::parse(blend)}};
   if (!cold_start_q.empty())
     j["cold_start"] = {{"static_columns", static_columns},
                        {"neighbours", cold_start_neighbours},
@@ -227,6 +229,22 @@ StatState StatState::from_json(const std::string &text) {
   return st;
 }
 
+std::vector<std::vector<double>> blend_by_series(const ForecastState &st) {
+  std::vector<std::vector<double>> out(st.panel.series.size());
+  if (st.blend.empty()) return out;
+  std::map<std::string, const StatSeriesState *> by_key;
+  const StatState mix = StatState::from_json(st.blend);
+  for (const StatSeriesState &s : mix.series) by_key.emplace(s.key, &s);
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    const Series &s = st.panel.series[k];
+    const auto it = by_key.find(s.key);
+    if (it != by_key.end() && mix.freq.advance(it->second->start, it->second->length - 1) ==
+                                  st.panel.time_at(s, static_cast<long>(s.length()) - 1))
+      out[k] = it->second->yhat;
+  }
+  return out;
+}
+
 const std::vector<double> &interval_widths(double level, double trained_level, const std::vector<double> &trained,
                                            const std::vector<IntervalLevel> &others) {
   if (level == 0 || level == trained_level) return trained;
@@ -276,6 +294,10 @@ ForecastState ForecastState::from_json(const std::string &text) {
     st.panel.freq = frequency_of(j.at("freq"));
     st.flags_from_last_season = j.contains("future_flags") && j.at("future_flags") == "last_season";
     if (j.contains("fallback")) st.fallback = j.at("fallback").dump();
+    if (j.contains("blend")) {
+      st.network_weight = finite(j.at("blend").at("network_weight"), "network_weight");
+      st.blend = j.at("blend").at("statistical").dump();
+    }
     if (j.contains("cold_start")) {
       const json &cold = j.at("cold_start");
       const json &columns = cold.at("static_columns");
@@ -364,6 +386,20 @@ ForecastState ForecastState::from_json(const std::string &text) {
     for (const auto &s : fb.series) keys.push_back(s.key);
     std::sort(keys.begin(), keys.end());
     if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) throw inconsistent("a series given twice");
+  }
+  if (!st.blend.empty()) {  // its own checks, then: fits the network, and only the network's series, once each
+    const StatState mix = StatState::from_json(st.blend);
+    if (!(st.network_weight > 0 && st.network_weight < 1) || mix.options.horizon != o.horizon ||
+        !is_statistical(mix.options.arch) || mix.freq.unit != st.panel.freq.unit || mix.freq.step != st.panel.freq.step)
+      throw inconsistent("the combination does not fit the network (weight, horizon, arch or frequency)");
+    std::vector<std::string> network, mixed;
+    for (const auto &s : st.panel.series) network.push_back(s.key);
+    for (const auto &s : mix.series) mixed.push_back(s.key);
+    std::sort(network.begin(), network.end());
+    std::sort(mixed.begin(), mixed.end());
+    if (std::adjacent_find(mixed.begin(), mixed.end()) != mixed.end() ||
+        !std::includes(network.begin(), network.end(), mixed.begin(), mixed.end()))
+      throw inconsistent("the combination names a series twice or one the network does not forecast");
   }
   for (const auto &s : st.panel.series) {
     if (static_cast<long>(s.length()) < st.layout.history_needed() || s.x.size() != s.length() * nf)

@@ -52,6 +52,14 @@ struct ForecastState {
   // statistical members instead: a StatState (JSON), or empty when every
   // series was long enough (and in blobs from before 0.2.0).
   std::string fallback;
+  // auto's combination (issue 13): each series' network forecast mixed
+  // with the forecast of its statistical recipe from the same end of
+  // history, network_weight : 1 - network_weight; conformal_q and
+  // interval_levels are then the mix's own. blend is a StatState (JSON) of
+  // network series, or empty when the network forecasts alone (and in
+  // blobs from before 0.2.0).
+  std::string blend;
+  double network_weight = 1;
   // Cold start (core/forecast/cold_start): the encoded columns constant
   // within every training series, and the interval half-widths of a series
   // forecast from borrowed history, measured by forecasting each training
@@ -122,6 +130,15 @@ struct DecodedForecaster {
   std::optional<StatState> statistical;
   LoadedForecaster network;  // when not statistical
   std::optional<StatState> fallback;
+  // auto's combination: per network series (panel order), its recipe's
+  // forecast to mix in, or empty where the state has none from the end of
+  // that series' history (a version comparison may move one and not the
+  // other); and the network's weight.
+  std::vector<std::vector<double>> blend;
+  double network_weight = 1;
 };
+
+// blend for a ForecastState: its recipe's forecast per network series.
+std::vector<std::vector<double>> blend_by_series(const ForecastState &st);
 
 }  // namespace xb

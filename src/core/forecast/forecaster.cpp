@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <mutex>
+#include <set>
 
 #include "core/common/blob.hpp"
 #include "core/forecast/cold_start.hpp"
@@ -202,6 +203,7 @@ struct Candidate {
   std::vector<EpochRecord> epochs;
   std::vector<int> best_epochs;
   torch::Tensor val_pred, test_pred;
+  torch::Tensor val_target;  // what val_pred is scored against (a combination's: fewer windows)
   std::vector<double> q;
   SplitEval val, test;
   int members_out_of_time = 0;  // members the time budget stopped early
@@ -290,7 +292,8 @@ Candidate train_candidate(const Prepared &p, const ForecastOptions &o, const tor
   }
   c.val_pred = predict(c.net, p.val_b, device, hooks);
   c.test_pred = predict(c.net, p.test_b, device, hooks);
-  c.q = conformal_quantiles(c.val_pred, p.val_b.target, o.interval);
+  c.val_target = p.val_b.target;
+  c.q = conformal_quantiles(c.val_pred, c.val_target, o.interval);
   c.val = evaluate(p, p.val_w, c.val_pred, nullptr);
   c.test = evaluate(p, p.test_w, c.test_pred, &c.q);
   return c;
@@ -589,13 +592,20 @@ std::pair<std::vector<Window>, WindowBatch> sample_of(const std::vector<Window> 
                                       b.target.index_select(0, at), b.series.index_select(0, at)}};
 }
 
+// The arch a model records when auto combined `network` with its
+// statistical recipe.
+std::string combination_name(const std::string &network) { return network + "+statistical"; }
+
 // The trained network `best` as the model: its metrics, residuals, the
 // state a forecast needs, cold start, and auto's statistical members for
 // the series too short for its windows. `out` brings what the training
-// recorded already (other candidates' metrics, trials).
+// recorded already (other candidates' metrics, trials). `blend`: where auto
+// chose to combine the network with its statistical recipe, the recipe's
+// state for the network's series (best's predictions are then the mix).
 TrainedForecaster network_model(const Prepared &p, Candidate &best, const std::vector<std::string> &numeric_features,
                                 const TextEncoding &text, const torch::Device &device, const RuntimeSettings &runtime,
-                                const TrainHooks &hooks, TrainedForecaster out) {
+                                const TrainHooks &hooks, TrainedForecaster out, const std::string &blend = {},
+                                double network_weight = 1) {
   out.epochs = best.epochs;
   out.best_epochs = best.best_epochs;
 
@@ -621,8 +631,10 @@ TrainedForecaster network_model(const Prepared &p, Candidate &best, const std::v
   st.text = text;
   st.conformal_q = best.q;
   for (double level : kIntervalLevels)
-    st.interval_levels.push_back({level, conformal_quantiles(best.val_pred, p.val_b.target, level)});
+    st.interval_levels.push_back({level, conformal_quantiles(best.val_pred, best.val_target, level)});
   st.flags_from_last_season = true;
+  st.blend = blend;
+  st.network_weight = blend.empty() ? 1 : network_weight;
   st.panel.freq = p.panel.freq;
   st.panel.feature_names = p.panel.feature_names;
   const long keep = p.layout.history_needed();
@@ -653,7 +665,7 @@ TrainedForecaster network_model(const Prepared &p, Candidate &best, const std::v
 
   best.net->to(torch::kCPU);
   out.blob = encode_blob(ModelBlob{ModelKind::Forecaster, best.options.arch, st.to_json(), save_weights(*best.net)});
-  out.arch = best.options.arch;
+  out.arch = blend.empty() ? best.options.arch : combination_name(best.options.arch);
   out.hyperparameters_json = best.options.to_json();
   out.series_used = static_cast<long>(p.panel.series.size());
   out.series_skipped = static_cast<long>(p.too_short.size());
@@ -668,7 +680,9 @@ TrainedForecaster network_model(const Prepared &p, Candidate &best, const std::v
 // covariates too, scored on the same points: the last two validation
 // windows of each series the network forecasts (origins one step apart),
 // where each series' statistical recipe is refitted at the same origins.
-// The lower total absolute error (the same points: the lower WAPE) wins.
+// So is their equal-weight combination (the network's forecast and the
+// recipe's, half each). The lowest total absolute error (the same points:
+// the lowest WAPE) wins.
 // Only origins where the recipe runs as it does on the whole history count
 // (recipe_forecasts_at): on Walmart's 130 weeks the validation windows hold
 // two seasons or less, where auto's recipe is seasonal naive, and comparing
@@ -679,8 +693,54 @@ struct AutoContest {
   TrainedForecaster statistical;  // auto's model without the network
   Prepared p;                     // the network's windows (empty when none trained)
   Candidate net;
-  bool network_won = false;
+  bool network_won = false;  // the network is in the model: alone, or ...
+  std::string blend;         // ... combined with this statistical state (its series)
 };
+
+// The network's weight in auto's combination: equal weights, which need no
+// estimate from the few validation points (the "forecast combination
+// puzzle": estimated weights seldom beat them).
+constexpr double kNetworkWeight = 0.5;
+
+// Network predictions `pred` (scaled, one row per window) mixed with the
+// statistical recipe's forecasts at the same windows (`recipe[i]`, in the
+// target's units; empty: the network alone there), in the same scaled units.
+torch::Tensor mixed_predictions(const Prepared &p, const std::vector<Window> &windows, const torch::Tensor &pred,
+                                const std::vector<std::vector<double>> &recipe) {
+  torch::Tensor out = pred.to(torch::kFloat).clone();
+  auto oa = out.accessor<float, 2>();
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    if (recipe[i].empty()) continue;
+    const Scaler &sc = p.target_scalers[windows[i].series];
+    for (long h = 0; h < out.size(1); ++h)
+      oa[static_cast<long>(i)][h] =
+          static_cast<float>(kNetworkWeight * oa[static_cast<long>(i)][h] +
+                             (1 - kNetworkWeight) * sc.apply(recipe[i][static_cast<std::size_t>(h)]));
+  }
+  return out;
+}
+
+// c as auto's combination: its validation (the compared windows `rows` of
+// p.val_w, with the recipe's forecasts there), intervals and test split
+// become the mix's; test_recipe: the recipe's forecast at each window of
+// p.test_w (empty where it would not run as on the whole history).
+void combine_with_recipe(Candidate &c, const Prepared &p, const std::vector<std::size_t> &rows,
+                         const std::vector<std::vector<double>> &val_recipe,
+                         const std::vector<std::vector<double>> &test_recipe) {
+  std::vector<Window> compared;
+  std::vector<std::int64_t> at;
+  for (std::size_t i : rows) {
+    compared.push_back(p.val_w[i]);
+    at.push_back(static_cast<std::int64_t>(i));
+  }
+  const torch::Tensor index = torch::tensor(at, torch::kLong);
+  c.val_pred = mixed_predictions(p, compared, c.val_pred.index_select(0, index), val_recipe);
+  c.val_target = p.val_b.target.index_select(0, index);
+  c.q = conformal_quantiles(c.val_pred, c.val_target, c.options.interval);
+  c.val = evaluate(p, compared, c.val_pred, nullptr);
+  c.test_pred = mixed_predictions(p, p.test_w, c.test_pred, test_recipe);
+  c.test = evaluate(p, p.test_w, c.test_pred, &c.q);
+}
 
 // The panel without its covariates, which the statistical members ignore.
 Panel without_covariates(const Panel &panel) {
@@ -784,10 +844,18 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
         net_points.add(actual, c.net.val.model.predicted[point], scale);
         stat_points.add(actual, stat_forecasts[k][j][static_cast<std::size_t>(h)], scale);
       }
-  const double net_error = mean_absolute_error(net_points), stat_error = mean_absolute_error(stat_points);
-  c.network_won = net_error < stat_error;
+  ForecastPoints mix_points;  // the combination, on the same points
+  for (std::size_t i = 0; i < net_points.actual.size(); ++i)
+    mix_points.add(net_points.actual[i],
+                   kNetworkWeight * net_points.predicted[i] + (1 - kNetworkWeight) * stat_points.predicted[i],
+                   net_points.mase_scale[i]);
+  // The lowest error wins; a tie keeps the simpler model.
+  const double stat_error = mean_absolute_error(stat_points), net_error = mean_absolute_error(net_points),
+               mix_error = mean_absolute_error(mix_points);
+  const bool combined = mix_error < std::min(stat_error, net_error);
+  c.network_won = combined || net_error < stat_error;
 
-  // Two trials more: the statistical model and the network on these points.
+  // Three trials more: the statistical model, the network and their combination on these points.
   int last = 0;
   for (const TrialRecord &t : c.statistical.trials) last = std::max(last, t.trial);
   const auto trial = [&](const std::string &arch, const std::string &options, const ForecastPoints &points,
@@ -817,21 +885,61 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
       trial("auto", "{\"recipe\": \"each series' own\", " + compared + "}", stat_points, stat_seconds, false));
   std::string net_json = net_options.to_json();
   net_json.insert(net_json.size() - 1, ", " + compared);
-  trials.push_back(trial(net_options.arch, net_json, net_points, net_seconds, c.network_won));
+  trials.push_back(trial(net_options.arch, net_json, net_points, net_seconds, c.network_won && !combined));
+  char weight[64];
+  std::snprintf(weight, sizeof weight, "{\"network_weight\": %g, ", kNetworkWeight);
+  trials.push_back(trial(combination_name(net_options.arch),
+                         weight + std::string("\"recipe\": \"each series' own\", ") + compared + "}", mix_points,
+                         stat_seconds + net_seconds, combined));
+
+  if (combined) {  // the recipe's forecasts at the network's test windows too, and its state for the network's series
+    std::vector<std::vector<long>> test_origins(S);
+    std::vector<std::vector<std::size_t>> test_windows(S);
+    for (std::size_t i = 0; i < c.p.test_w.size(); ++i) {
+      test_origins[c.p.test_w[i].series].push_back(c.p.test_w[i].origin);
+      test_windows[c.p.test_w[i].series].push_back(i);
+    }
+    const auto at_test = recipe_forecasts_at(st, c.p.panel, test_origins, runtime, hooks);
+    std::vector<std::vector<double>> test_recipe(c.p.test_w.size());
+    for (std::size_t k = 0; k < S; ++k)
+      for (std::size_t j = 0; j < test_windows[k].size(); ++j) test_recipe[test_windows[k][j]] = at_test[k][j];
+    std::vector<std::size_t> rows;
+    std::vector<std::vector<double>> val_recipe;
+    for (std::size_t k = 0; k < S; ++k)
+      for (std::size_t j = 0; j < windows[k].size(); ++j)
+        if (!stat_forecasts[k][j].empty()) {
+          rows.push_back(windows[k][j]);
+          val_recipe.push_back(stat_forecasts[k][j]);
+        }
+    combine_with_recipe(c.net, c.p, rows, val_recipe, test_recipe);
+    std::set<std::string> network_series;
+    for (const Series &s : c.p.panel.series) network_series.insert(s.key);
+    StatState mix = st;
+    mix.series.clear();
+    for (const StatSeriesState &s : st.series)
+      if (network_series.count(s.key) > 0) mix.series.push_back(s);
+    c.blend = mix.to_json();
+  }
   if (!c.network_won) say_statistical();
   if (hooks.notice) {
-    char scores[160];
-    std::snprintf(
-        scores, sizeof scores, " on validation (WAPE %.4f against %.4f, the last %zu windows of %zu of %zu series)",
-        c.network_won ? weighted_ape(net_points) : weighted_ape(stat_points),
-        c.network_won ? weighted_ape(stat_points) : weighted_ape(net_points), kComparedOrigins, compared_series, S);
-    hooks.notice(c.network_won ? "auto: " + net_options.arch + " beat the statistical members" + scores +
-                                     " and forecasts every series long enough for its windows, with the "
-                                     "covariates: give their future values with future_source, or their last "
-                                     "values are carried forward"
-                               : "auto: the statistical members beat " + net_options.arch + scores +
-                                     "; they use no covariates: " + std::to_string(panel.feature_names.size()) +
-                                     " feature columns were not used");
+    const double chosen_error = combined        ? weighted_ape(mix_points)
+                                : c.network_won ? weighted_ape(net_points)
+                                                : weighted_ape(stat_points);
+    char scores[240];
+    std::snprintf(scores, sizeof scores,
+                  " on validation (WAPE %.4f; the statistical members %.4f, %s %.4f, their equal-weight combination "
+                  "%.4f; the last %zu windows of %zu of %zu series)",
+                  chosen_error, weighted_ape(stat_points), net_options.arch.c_str(), weighted_ape(net_points),
+                  weighted_ape(mix_points), kComparedOrigins, compared_series, S);
+    const std::string with_covariates =
+        " and forecasts every series long enough for its windows, with the covariates: give their future values "
+        "with future_source, or their last values are carried forward";
+    hooks.notice(combined ? "auto: the equal-weight combination of " + net_options.arch +
+                                " and the statistical members won" + scores + with_covariates
+                 : c.network_won ? "auto: " + net_options.arch + " won" + scores + with_covariates
+                                 : "auto: the statistical members won" + std::string(scores) +
+                                       "; they use no covariates: " + std::to_string(panel.feature_names.size()) +
+                                       " feature columns were not used");
     if (c.network_won && c.net.members_out_of_time > 0)
       hooks.notice(time_budget_text(o.time_budget) + ": " + std::to_string(c.net.members_out_of_time) + " of " +
                    std::to_string(c.net.net->size()) +
@@ -862,7 +970,8 @@ TrainedForecaster train_forecaster(const SeriesRows &rows, const ForecastOptions
     if (!c.network_won) return timed(std::move(c.statistical));
     TrainedForecaster out;
     out.trials = std::move(c.statistical.trials);
-    return timed(network_model(c.p, c.net, rows.feature_names, text, device, runtime, hooks, std::move(out)));
+    return timed(network_model(c.p, c.net, rows.feature_names, text, device, runtime, hooks, std::move(out), c.blend,
+                               kNetworkWeight));
   }
   torch::Device device = prepare_runtime(runtime);
   const TextEncoding text = fit_text_encoding(rows);

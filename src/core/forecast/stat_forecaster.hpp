@@ -54,7 +54,8 @@ std::vector<ForecastPoint> forecast_statistical(const StatState &st, int horizon
 StatState rebase_statistical(const StatState &st, const Panel &history, const RuntimeSettings &runtime,
                              const TrainHooks &hooks);
 
-// auto's network candidate is compared on the network's validation windows
+// auto's network candidate (and its combination with each series' recipe)
+// is compared on the network's validation windows
 // (forecaster.cpp): each series of `panel` gets its recipe in st (found by
 // key) refitted on the points up to each of its origins, H steps ahead each;
 // in parallel over xb.threads. out[series][origin] is that forecast, or

@@ -94,6 +94,11 @@ Rebased rebase(const ModelBlob &blob, const SeriesRows &rows, const ForecastOpti
       for (const auto &s : now.series) out.keys.insert(s.key);
       st.fallback = now.series.empty() ? std::string() : now.to_json();  // a state of no series would not load
     }
+    if (!st.blend.empty()) {  // auto's combination: the recipe moves with the network's history
+      const StatState now = rebase_statistical(StatState::from_json(st.blend), out.history, runtime, hooks);
+      st.blend = now.series.empty() ? std::string() : now.to_json();
+      if (st.blend.empty()) st.network_weight = 1;
+    }
     moved.state_json = st.to_json();
   }
   out.blob = encode_blob(moved);

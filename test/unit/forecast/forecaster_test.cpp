@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -1016,8 +1017,11 @@ namespace {
 // Weekly series whose sales jump on promotion weeks (a 0/1 covariate drawn
 // from a fixed sequence), over a level, a trend and noise: only a model that
 // sees the covariate can forecast the jumps. strength 0: the covariate
-// carries nothing.
-SeriesRows promotions(double strength, int series = 4, int weeks = 100) {
+// carries nothing. `step` and `shape` (the trend and any wave at step t)
+// make other data of the same kind.
+SeriesRows promotions(
+    double strength, int series = 4, int weeks = 100, Micros step = 7 * kMicrosPerDay,
+    const std::function<double(int)> &shape = [](int t) { return 0.5 * t; }) {
   SeriesRows r;
   r.feature_names = {"promo"};
   std::uint32_t state = 12345;
@@ -1029,8 +1033,8 @@ SeriesRows promotions(double strength, int series = 4, int weeks = 100) {
     for (int t = 0; t < weeks; ++t) {
       const double promo = next() < 0.3 ? 1 : 0;
       r.series_key.push_back("p" + std::to_string(k));
-      r.time.push_back(static_cast<Micros>(t) * 7 * kMicrosPerDay);
-      r.target.push_back(200 + 50 * k + 0.5 * t + strength * promo + 4 * (next() - 0.5));
+      r.time.push_back(static_cast<Micros>(t) * step);
+      r.target.push_back(200 + 50 * k + shape(t) + strength * promo + 4 * (next() - 0.5));
       r.features.push_back(promo);
     }
   return r;
@@ -1057,16 +1061,22 @@ TEST(AutoWithANetwork, TheBetterOnTheSameValidationPointsIsTheModel) {
     const TrainedForecaster m =
         train_forecaster(promotions(strength),
                          parse_forecast_options("auto", 4, trained ? kSmallNetwork : kUntrainedNetwork), cpu(), hooks);
-    ASSERT_EQ(m.trials.size(), 8u) << trained;  // six statistical, then both on the network's windows
-    const TrialRecord &stat = m.trials[6], &net = m.trials[7];
+    ASSERT_EQ(m.trials.size(), 9u) << trained;  // six statistical, then the three on the network's windows
+    const TrialRecord &stat = m.trials[6], &net = m.trials[7], &mix = m.trials[8];
     EXPECT_EQ(stat.arch, "auto");
     EXPECT_EQ(net.arch, "gru");
+    EXPECT_EQ(mix.arch, "gru+statistical");
     EXPECT_NE(net.options_json.find("compared_on"), std::string::npos);
+    EXPECT_NE(mix.options_json.find("\"network_weight\": 0.5"), std::string::npos) << mix.options_json;
     EXPECT_EQ(std::count_if(m.trials.begin(), m.trials.end(), [](const TrialRecord &t) { return t.chosen; }), 1);
-    const bool network_won = net.val_wape < stat.val_wape;
-    EXPECT_EQ(net.chosen, network_won);
-    EXPECT_EQ(m.arch, network_won ? "gru" : "auto");
+    // The lowest validation WAPE on the same points wins; a tie keeps the simpler.
+    const bool combined = mix.val_wape < std::min(stat.val_wape, net.val_wape);
+    const bool network_won = combined || net.val_wape < stat.val_wape;
+    EXPECT_EQ(mix.chosen, combined);
+    EXPECT_EQ(net.chosen, network_won && !combined);
+    EXPECT_EQ(m.arch, combined ? "gru+statistical" : network_won ? "gru" : "auto");
     EXPECT_EQ(m.epochs.empty(), !network_won);
+    EXPECT_EQ(nlohmann::json::parse(describe_model(m.blob, cpu())).contains("combination"), combined);
     bool told = false;
     for (const auto &n : notices)
       told |= n.rfind("auto: ", 0) == 0 && n.find("on validation (WAPE") != std::string::npos;
@@ -1074,6 +1084,143 @@ TEST(AutoWithANetwork, TheBetterOnTheSameValidationPointsIsTheModel) {
     EXPECT_EQ(network_won, trained) << "network " << net.val_wape << " statistical " << stat.val_wape;
     EXPECT_EQ(forecast(m.blob, 0, cpu(), {}).size(), 4u * 4u);
   }
+}
+
+// auto's combination, applied: a network blob given a statistical state
+// for its series forecasts half the network's and half the recipe's
+// forecast, with the blob's own interval widths around the mix; a
+// covariate's contribution and what-if move only the network's half. A
+// recipe from another end of history is not mixed in; a forged weight, a
+// series the network lacks, a series twice or another horizon is refused.
+TEST(AutoWithANetwork, ACombinationForecastsTheMixOfNetworkAndRecipe) {
+  const TrainedForecaster net = train_forecaster(synthetic(), small("gru"), cpu(), {});
+  const TrainedForecaster stat =
+      train_forecaster(synthetic(), parse_forecast_options("auto", 4, R"({"networks": false})"), cpu(), {});
+  const auto combined = [&](const std::function<void(nlohmann::json &)> &change) {
+    ModelBlob b = decode_blob(net.blob);
+    auto state = nlohmann::json::parse(b.state_json);
+    state["blend"] = {{"network_weight", 0.5},
+                      {"statistical", nlohmann::json::parse(decode_blob(stat.blob).state_json)}};
+    change(state);
+    b.state_json = state.dump();
+    return encode_blob(b);
+  };
+  const std::string mix = combined([](nlohmann::json &) {});
+  std::map<std::pair<std::string, Micros>, ForecastPoint> alone, recipe;
+  for (const auto &p : forecast(net.blob, 0, cpu(), {})) alone[{p.series, p.ts}] = p;
+  for (const auto &p : forecast(stat.blob, 0, cpu(), {})) recipe[{p.series, p.ts}] = p;
+  const auto points = forecast(mix, 0, cpu(), {});
+  ASSERT_EQ(points.size(), 3u * 4u);
+  for (const auto &p : points) {
+    const ForecastPoint &n = alone.at({p.series, p.ts}), &r = recipe.at({p.series, p.ts});
+    EXPECT_NEAR(p.yhat, 0.5 * n.yhat + 0.5 * r.yhat, 1e-9 * std::fabs(p.yhat)) << p.series;
+    EXPECT_NEAR(p.hi - p.yhat, n.hi - n.yhat, 1e-9 * std::fabs(p.yhat)) << "the blob's widths";
+  }
+  const auto info = nlohmann::json::parse(describe_model(mix, cpu()));
+  EXPECT_EQ(info.at("combination").at("network_weight"), 0.5);
+  EXPECT_EQ(info.at("combination").at("recipes").size(), 3u) << info.dump();
+
+  const auto explained = explain_forecast(mix, 0, cpu(), {}), by_network = explain_forecast(net.blob, 0, cpu(), {});
+  ASSERT_EQ(explained.size(), by_network.size());
+  for (std::size_t i = 0; i < explained.size(); ++i)
+    EXPECT_NEAR(explained[i].contribution, 0.5 * by_network[i].contribution, 1e-6 * (1 + std::fabs(explained[i].yhat)));
+  const auto moved = sensitivity(mix, "price", {0.0, 0.2}, true, false, cpu(), {});
+  const auto moved_alone = sensitivity(net.blob, "price", {0.0, 0.2}, true, false, cpu(), {});
+  double recipe_mean = 0;
+  for (const auto &[at, p] : recipe) recipe_mean += p.yhat / static_cast<double>(recipe.size());
+  for (std::size_t i = 0; i < moved.size(); ++i)
+    EXPECT_NEAR(moved[i].mean_forecast, 0.5 * moved_alone[i].mean_forecast + 0.5 * recipe_mean, 1e-6 * recipe_mean);
+
+  // One series' recipe ends a step early: that series is the network's alone.
+  const std::string shifted = combined([](nlohmann::json &st) {
+    auto &s = st["blend"]["statistical"]["series"][0];
+    s["length"] = s["length"].get<long>() - 1;
+  });
+  const std::string first = nlohmann::json::parse(decode_blob(stat.blob).state_json)["series"][0]["key"];
+  for (const auto &p : forecast(shifted, 0, cpu(), {}))
+    if (p.series == first) {
+      EXPECT_DOUBLE_EQ(p.yhat, alone.at({p.series, p.ts}).yhat);
+    }
+
+  for (const auto &[why, change] : std::vector<std::pair<std::string, std::function<void(nlohmann::json &)>>>{
+           {"weight 1", [](nlohmann::json &st) { st["blend"]["network_weight"] = 1.0; }},
+           {"weight 0", [](nlohmann::json &st) { st["blend"]["network_weight"] = 0.0; }},
+           {"no weight", [](nlohmann::json &st) { st["blend"].erase("network_weight"); }},
+           {"an unknown series", [](nlohmann::json &st) { st["blend"]["statistical"]["series"][0]["key"] = "nowhere"; }},
+           {"a series twice",
+            [](nlohmann::json &st) {
+              auto &series = st["blend"]["statistical"]["series"];
+              series.push_back(series[0]);
+            }},
+           {"another horizon",
+            [](nlohmann::json &st) {
+              auto &mixed = st["blend"]["statistical"];
+              mixed["options"]["horizon"] = 3;
+              mixed["conformal_q"].erase(3);
+              mixed.erase("interval_levels");
+              for (auto &s : mixed["series"]) {
+                s["yhat"].erase(3);
+                s.erase("trend");
+              }
+            }}}) {
+    try {
+      forecast(combined(change), 0, cpu(), {});
+      ADD_FAILURE() << why;
+    } catch (const Error &e) {
+      EXPECT_EQ(e.kind(), ErrorKind::CorruptModel) << why << ": " << e.what();
+    }
+  }
+}
+
+// Daily sales over a steep trend and a weekly wave, with promotion days:
+// the statistical members follow the trend and the wave, a briefly trained
+// network sees the promotions; neither is good at both.
+SeriesRows promotions_on_a_trend() {
+  return promotions(20, 4, 100, kMicrosPerDay, [](int t) { return 3 * t + 40 * std::sin(t * 2 * M_PI / 7); });
+}
+
+// Where the combination beats both on the same validation points, it is
+// the model: arch gru+statistical, the network's blob with each series'
+// recipe, forecasting their equal mix; its test metrics and intervals are
+// the mix's, and a backtest scores what each fold chose.
+TEST(AutoWithANetwork, WhereTheCombinationWinsOnValidationItIsTheModel) {
+  const ForecastOptions o =
+      parse_forecast_options("auto", 4, R"({"epochs": 10, "lookback": 8, "hidden": 16, "ensemble": 1, "seed": 3})");
+  std::vector<std::string> notices;
+  TrainHooks hooks;
+  hooks.notice = [&](const std::string &n) { notices.push_back(n); };
+  const TrainedForecaster m = train_forecaster(promotions_on_a_trend(), o, cpu(), hooks);
+  ASSERT_EQ(m.trials.size(), 9u);
+  EXPECT_TRUE(m.trials[8].chosen);
+  EXPECT_LT(m.trials[8].val_wape, std::min(m.trials[6].val_wape, m.trials[7].val_wape));
+  EXPECT_EQ(m.arch, "gru+statistical");
+  EXPECT_TRUE(any_notice(notices, "auto: the equal-weight combination of gru and the statistical members won"));
+
+  ModelBlob b = decode_blob(m.blob);
+  auto state = nlohmann::json::parse(b.state_json);
+  ASSERT_TRUE(state.contains("blend"));
+  EXPECT_EQ(state["blend"]["network_weight"], 0.5);
+  std::map<std::string, std::vector<double>> recipe;
+  for (const auto &s : state["blend"]["statistical"]["series"]) recipe[s["key"]] = s["yhat"].get<std::vector<double>>();
+  EXPECT_EQ(recipe.size(), 4u);
+  state.erase("blend");
+  b.state_json = state.dump();
+  std::map<std::pair<std::string, Micros>, double> alone;
+  for (const auto &p : forecast(encode_blob(b), 0, cpu(), {})) alone[{p.series, p.ts}] = p.yhat;
+  std::map<std::string, int> step;
+  for (const auto &p : forecast(m.blob, 0, cpu(), {})) {
+    const double expected = 0.5 * alone.at({p.series, p.ts}) + 0.5 * recipe.at(p.series).at(step[p.series]++);
+    EXPECT_NEAR(p.yhat, expected, 1e-9 * std::fabs(expected)) << p.series;
+    EXPECT_LT(p.lo, p.yhat);
+  }
+  double coverage = std::nan("");
+  for (const MetricRow &r : m.metrics)
+    if (r.split == "test" && r.estimator == "model" && r.metric == "coverage") coverage = r.value;
+  EXPECT_TRUE(coverage >= 0 && coverage <= 1) << coverage;
+  EXPECT_FALSE(m.residuals.empty());
+  const auto rows = backtest(promotions_on_a_trend(), o, 1, 4, cpu(), {});
+  EXPECT_EQ(std::count_if(rows.begin(), rows.end(), [](const BacktestRow &r) { return r.estimator == "model"; }), 4);
+  for (const BacktestRow &r : rows) EXPECT_TRUE(std::isfinite(r.wape)) << r.estimator << " step " << r.step;
 }
 
 // Which rows bring the candidate: covariates, or the option; "networks"
