@@ -130,6 +130,7 @@ std::string describe_loaded_model(std::string_view blob, const RuntimeSettings &
       info["fallback_recipes"] = std::move(recipes);
     }
     if (!m.state.blend.empty()) {  // auto's combination: the network mixed with each series' recipe
+      info["arch"] = combination_arch(decoded.arch);
       json recipes = json::object();
       for (const auto &s : StatState::from_json(m.state.blend).series)
         recipes[s.key] = {{"recipe", s.recipe}, {"method", s.method}};

@@ -11,7 +11,7 @@ build="${BUILD_DIR:-/tmp/xbstat}"
 mkdir -p "$build"
 src="$root/src/core/forecast"
 g++ -std=c++17 -O2 -I"$root/src" -o "$build/stat_members_bench" "$root/test/bench/stat_members_bench.cpp" \
-  "$src/ets.cpp" "$src/stl.cpp" "$src/theta.cpp" "$src/naive.cpp"
+  "$src/ets.cpp" "$src/stl.cpp" "$src/theta.cpp" "$src/naive.cpp" "$src/croston.cpp"
 echo "R: $(Rscript -e 'cat(R.version.string, "/ forecast", as.character(packageVersion("forecast")))' 2>/dev/null)"
 Rscript "$root/test/bench/stat_reference.R" bench "$data" "$build/r_forecasts.csv" \
   > "$build/r_times.txt" 2> "$build/r_stderr.txt"

@@ -229,6 +229,8 @@ StatState StatState::from_json(const std::string &text) {
   return st;
 }
 
+std::string combination_arch(const std::string &network) { return network + "+statistical"; }
+
 std::vector<std::vector<double>> blend_by_series(const ForecastState &st) {
   std::vector<std::vector<double>> out(st.panel.series.size());
   if (st.blend.empty()) return out;

@@ -138,6 +138,10 @@ struct DecodedForecaster {
   double network_weight = 1;
 };
 
+// The arch a model records (xb.models, xb_model_info) where auto combined
+// `network` with its statistical recipe.
+std::string combination_arch(const std::string &network);
+
 // blend for a ForecastState: its recipe's forecast per network series.
 std::vector<std::vector<double>> blend_by_series(const ForecastState &st);
 

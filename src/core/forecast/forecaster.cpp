@@ -592,10 +592,6 @@ std::pair<std::vector<Window>, WindowBatch> sample_of(const std::vector<Window> 
                                       b.target.index_select(0, at), b.series.index_select(0, at)}};
 }
 
-// The arch a model records when auto combined `network` with its
-// statistical recipe.
-std::string combination_name(const std::string &network) { return network + "+statistical"; }
-
 // The trained network `best` as the model: its metrics, residuals, the
 // state a forecast needs, cold start, and auto's statistical members for
 // the series too short for its windows. `out` brings what the training
@@ -665,7 +661,7 @@ TrainedForecaster network_model(const Prepared &p, Candidate &best, const std::v
 
   best.net->to(torch::kCPU);
   out.blob = encode_blob(ModelBlob{ModelKind::Forecaster, best.options.arch, st.to_json(), save_weights(*best.net)});
-  out.arch = blend.empty() ? best.options.arch : combination_name(best.options.arch);
+  out.arch = blend.empty() ? best.options.arch : combination_arch(best.options.arch);
   out.hyperparameters_json = best.options.to_json();
   out.series_used = static_cast<long>(p.panel.series.size());
   out.series_skipped = static_cast<long>(p.too_short.size());
@@ -888,7 +884,7 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
   trials.push_back(trial(net_options.arch, net_json, net_points, net_seconds, c.network_won && !combined));
   char weight[64];
   std::snprintf(weight, sizeof weight, "{\"network_weight\": %g, ", kNetworkWeight);
-  trials.push_back(trial(combination_name(net_options.arch),
+  trials.push_back(trial(combination_arch(net_options.arch),
                          weight + std::string("\"recipe\": \"each series' own\", ") + compared + "}", mix_points,
                          stat_seconds + net_seconds, combined));
 

@@ -1213,9 +1213,14 @@ TEST(AutoWithANetwork, WhereTheCombinationWinsOnValidationItIsTheModel) {
     EXPECT_NEAR(p.yhat, expected, 1e-9 * std::fabs(expected)) << p.series;
     EXPECT_LT(p.lo, p.yhat);
   }
-  double coverage = std::nan("");
-  for (const MetricRow &r : m.metrics)
+  double coverage = std::nan(""), validation = std::nan("");
+  for (const MetricRow &r : m.metrics) {
     if (r.split == "test" && r.estimator == "model" && r.metric == "coverage") coverage = r.value;
+    if (r.split == "validation" && r.estimator == "model" && r.metric == "wape") validation = r.value;
+  }
+  // The model's validation split is the compared windows, mixed as the contest mixed them.
+  EXPECT_NEAR(validation, m.trials[8].val_wape, 1e-5 * m.trials[8].val_wape);
+  EXPECT_EQ(nlohmann::json::parse(describe_model(m.blob, cpu())).at("arch"), "gru+statistical");
   EXPECT_TRUE(coverage >= 0 && coverage <= 1) << coverage;
   EXPECT_FALSE(m.residuals.empty());
   const auto rows = backtest(promotions_on_a_trend(), o, 1, 4, cpu(), {});
