@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/common/blob.hpp"
 #include "core/common/error.hpp"
 #include "core/forecast/calendar.hpp"
 #include "core/forecast/forecaster.hpp"
@@ -162,6 +164,35 @@ TEST(VersionComparison, ANetworkWhoseFallbackSeriesAreGoneIsComparedOnTheRest) {
   const VersionComparison c = compare_on_newest(m.blob, m.blob, weekly(120), spec(), cpu(), {});
   EXPECT_EQ(c.series, 3);
   EXPECT_EQ(c.points, 12);
+}
+
+// auto's combination moves with the network: its recipes are refitted on
+// the history before the cut, and each point is half the network's forecast
+// and half the recipe's, so its MAE is at most the mean of theirs and not
+// the network's alone.
+TEST(VersionComparison, ACombinationIsScoredAsTheMixOfItsNetworkAndRecipes) {
+  const SeriesRows rows = weekly(120);
+  const TrainedForecaster net = train_forecaster(
+      rows,
+      parse_forecast_options("gru", 4, R"({"epochs": 3, "lookback": 8, "hidden": 8, "seed": 3, "test_periods": 4})"),
+      cpu(), {});
+  const TrainedForecaster stat =
+      train_forecaster(rows, parse_forecast_options("auto", 4, R"({"networks": false, "test_periods": 4})"), cpu(), {});
+  ModelBlob b = decode_blob(net.blob);
+  auto state = nlohmann::json::parse(b.state_json);
+  state["blend"] = {{"network_weight", 0.5}, {"statistical", nlohmann::json::parse(decode_blob(stat.blob).state_json)}};
+  b.state_json = state.dump();
+  const std::string mix = encode_blob(b);
+  const auto mae = [&](const std::string &blob) {
+    const VersionComparison c = compare_on_newest(blob, blob, rows, spec(), cpu(), {});
+    EXPECT_EQ(c.points, 12);
+    for (const auto &[name, value] : c.deployed_metrics)
+      if (name == "mae") return value;
+    return std::numeric_limits<double>::quiet_NaN();
+  };
+  const double network = mae(net.blob), recipe = mae(stat.blob), mixed = mae(mix);
+  EXPECT_LE(mixed, 0.5 * network + 0.5 * recipe + 1e-9);
+  EXPECT_GT(std::fabs(mixed - network), 1e-6 * network) << "the recipes were mixed in";
 }
 
 // Versions on different calendars have no points in common to score.
