@@ -813,7 +813,7 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
     for (std::size_t i : w) origins[k].push_back(c.p.val_w[i].origin);
   }
   const StatState st = StatState::from_json(decode_blob(c.statistical.blob).state_json);
-  const auto stat_forecasts = recipe_forecasts_at(st, c.p.panel, origins, runtime, hooks);
+  const auto stat_forecasts = recipe_forecasts_at(st, c.p.panel, origins, runtime, hooks, until);
   // The winner forecasts every series: at least half of them must be compared.
   const std::size_t compared_series =
       std::count_if(stat_forecasts.begin(), stat_forecasts.end(), [](const auto &series) {
@@ -895,7 +895,7 @@ AutoContest auto_contest(const Panel &panel, const ForecastOptions &o, const tor
       test_origins[c.p.test_w[i].series].push_back(c.p.test_w[i].origin);
       test_windows[c.p.test_w[i].series].push_back(i);
     }
-    const auto at_test = recipe_forecasts_at(st, c.p.panel, test_origins, runtime, hooks);
+    const auto at_test = recipe_forecasts_at(st, c.p.panel, test_origins, runtime, hooks, until);
     std::vector<std::vector<double>> test_recipe(c.p.test_w.size());
     for (std::size_t k = 0; k < S; ++k)
       for (std::size_t j = 0; j < test_windows[k].size(); ++j) test_recipe[test_windows[k][j]] = at_test[k][j];

@@ -562,7 +562,7 @@ std::vector<ExplanationRow> explain_statistical(const StatState &st, int horizon
 std::vector<std::vector<std::vector<double>>> recipe_forecasts_at(const StatState &st, const Panel &panel,
                                                                   const std::vector<std::vector<long>> &origins,
                                                                   const RuntimeSettings &runtime,
-                                                                  const TrainHooks &hooks) {
+                                                                  const TrainHooks &hooks, Deadline until) {
   std::map<std::string, const StatSeriesState *> by_key;
   for (const StatSeriesState &s : st.series) by_key.emplace(s.key, &s);
   std::vector<std::vector<std::vector<double>>> out(panel.series.size());
@@ -573,10 +573,11 @@ std::vector<std::vector<std::vector<double>>> recipe_forecasts_at(const StatStat
       throw Error(ErrorKind::Internal, "series \"" + s.key + "\" has no statistical recipe to compare with");
     const Recipe r = parse_recipe(it->second->recipe);
     const long n = static_cast<long>(s.length());
+    const bool in_time = !is_past(until);
     for (long origin : origins[k]) {
       std::vector<double> f;
       try {
-        if (representative(origin + 1, n, st.season))
+        if (in_time && representative(origin + 1, n, st.season))
           f = run_recipe(r, s.y, origin + 1, st.season, st.options.horizon).mean;
       } catch (const std::invalid_argument &) {  // values its members cannot fit there: not compared
       }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/deadline.hpp"
 #include "core/common/error.hpp"
 #include "core/forecast/forecast.hpp"
 #include "core/forecast/forecaster.hpp"
@@ -62,11 +63,13 @@ StatState rebase_statistical(const StatState &st, const Panel &history, const Ru
 // empty where the recipe would not run there as on the whole history (one
 // history holds more than two seasons, the other not: STL and Theta's
 // seasonal part need more, and auto's recipe is then seasonal naive), or
-// where its members cannot fit the values or give no finite forecast.
+// where its members cannot fit the values or give no finite forecast, or
+// for a series whose turn comes after `until` (auto's time_budget).
 std::vector<std::vector<std::vector<double>>> recipe_forecasts_at(const StatState &st, const Panel &panel,
                                                                   const std::vector<std::vector<long>> &origins,
                                                                   const RuntimeSettings &runtime,
-                                                                  const TrainHooks &hooks);
+                                                                  const TrainHooks &hooks,
+                                                                  Deadline until = kNoDeadline);
 
 // A statistical forecast split in two rows per series and step, which add
 // up to it: "trend" (level and trend: the forecast without its seasonal
