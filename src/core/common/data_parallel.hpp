@@ -79,7 +79,8 @@ class ShardedStep {
 // `run` must be safe to call concurrently: a network in eval mode under no
 // grad is); `between` runs on the calling thread between its own items (the
 // interrupt check) and may throw, after which the others are waited for.
-// One range, on the calling thread, on a GPU or with one thread.
+// One range, on the calling thread, on a GPU or with one thread; a single
+// item on the calling thread with one intra-op thread.
 void split_over_threads(long count, const torch::Device &device, const std::function<void(long)> &run,
                         const std::function<void()> &between);
 

@@ -152,6 +152,14 @@ TEST(SplitOverThreads, EveryItemRunsOnceAndTheCallersErrorStopsTheOthers) {
                    [] { throw std::runtime_error("interrupted"); }),
                std::runtime_error);
   EXPECT_LT(after_error.load(), 500);
+
+  // One item runs on the caller with one intra-op thread (no OpenMP team
+  // left spinning beside a training's shards), and the count comes back.
+  int threads_in_run = 0;
+  split_over_threads(
+      1, torch::kCPU, [&](long) { threads_in_run = at::get_num_threads(); }, [] {});
+  EXPECT_EQ(threads_in_run, 1);
+  EXPECT_EQ(at::get_num_threads(), 2);
   at::set_num_threads(was);
 }
 
