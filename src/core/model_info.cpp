@@ -95,6 +95,13 @@ std::string describe_model(std::string_view blob, const RuntimeSettings &runtime
 
 namespace {
 
+// What each series of a statistical state got: {key: {recipe, method}}.
+json recipes_of(const StatState &st) {
+  json recipes = json::object();
+  for (const auto &s : st.series) recipes[s.key] = {{"recipe", s.recipe}, {"method", s.method}};
+  return recipes;
+}
+
 std::string describe_loaded_model(std::string_view blob, const RuntimeSettings &runtime) {
   const ModelBlob decoded = decode_blob(blob);
   json info = {{"format_version", kBlobFormatVersion},
@@ -103,15 +110,13 @@ std::string describe_loaded_model(std::string_view blob, const RuntimeSettings &
                {"bytes", blob.size()}};
   if (decoded.kind == ModelKind::Forecaster && is_statistical_state(decoded.state_json)) {
     const StatState st = StatState::from_json(decoded.state_json);
-    json recipes = json::object();
-    for (const auto &s : st.series) recipes[s.key] = {{"recipe", s.recipe}, {"method", s.method}};
     info["horizon"] = st.options.horizon;
     info["series"] = st.series.size();
     info["features"] = json::array();
     info["text_features"] = json::array();
     // As training resolved them (from_json reads only what a forecast needs).
     info["options"] = json::parse(decoded.state_json).at("options");
-    info["recipes"] = std::move(recipes);
+    info["recipes"] = recipes_of(st);
     return info.dump();
   }
   if (decoded.kind == ModelKind::Forecaster) {
@@ -124,17 +129,13 @@ std::string describe_loaded_model(std::string_view blob, const RuntimeSettings &
     info["series"] = m.state.panel.series.size();
     if (!m.state.fallback.empty()) {  // too short for the network: the statistical members forecast them
       const StatState fallback = StatState::from_json(m.state.fallback);
-      json recipes = json::object();
-      for (const auto &s : fallback.series) recipes[s.key] = {{"recipe", s.recipe}, {"method", s.method}};
       info["series"] = m.state.panel.series.size() + fallback.series.size();
-      info["fallback_recipes"] = std::move(recipes);
+      info["fallback_recipes"] = recipes_of(fallback);
     }
     if (!m.state.blend.empty()) {  // auto's combination: the network mixed with each series' recipe
       info["arch"] = combination_arch(decoded.arch);
-      json recipes = json::object();
-      for (const auto &s : StatState::from_json(m.state.blend).series)
-        recipes[s.key] = {{"recipe", s.recipe}, {"method", s.method}};
-      info["combination"] = {{"network_weight", m.state.network_weight}, {"recipes", std::move(recipes)}};
+      info["combination"] = {{"network_weight", m.state.network_weight},
+                             {"recipes", recipes_of(StatState::from_json(m.state.blend))}};
     }
     info["features"] = m.state.numeric_features;
     info["text_features"] = text_features;

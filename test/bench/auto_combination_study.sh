@@ -4,7 +4,7 @@
 # combination of the best few", defaults chosen without the scored split).
 # auto's contest needs validation origins of more than two seasons, which
 # the earlier cutoffs of auto_network_study.sh do not leave; so this study
-# draws fresh data sets from the synthetic generator of forecast_sets.psql
+# draws fresh data sets from the synthetic generator (synthetic_set.psql)
 # (the same recipe, other seeds: never the set auto_evidence.sh scores),
 # holds out the last 13 weeks of each, and compares auto, which may now
 # keep the equal-weight combination, with its network alone (the preset
@@ -48,16 +48,8 @@ printf '| --- | --- | --- | --- | --- | --- |\n'
 for draw in "${draws[@]}"; do
     d="draw_${draw/./_}"
     # forecast_sets.psql's synthetic generator, seeded otherwise.
-    q -c "SELECT setseed($draw)" -c "CREATE TABLE $d AS
-WITH s AS (SELECT k, 500 + random() * 1500 AS level, (random() - 0.3) * 0.004 AS trend,
-                  0.1 + random() * 0.3 AS amplitude, random() * 52 AS phase FROM generate_series(1, 40) k),
-     w AS (SELECT s.*, t, (random() < 0.1)::int AS promo, random() AS u1, random() AS u2
-           FROM s, generate_series(0, 155) t)
-SELECT 's' || k AS series, date '2020-01-03' + 7 * t AS t, promo,
-       level * (1 + trend * t) * (1 + amplitude * sin(2 * pi() * (t + phase) / 52)) * (1 + 0.3 * promo)
-         * (1 + 0.05 * sqrt(-2 * ln(greatest(u1, 1e-12))) * cos(2 * pi() * u2)) AS y
-FROM w" >/dev/null \
-      -c "CREATE VIEW ${d}_train AS SELECT * FROM $d WHERE t <= date '2020-01-03' + 7 * (155 - $H)" \
+    psql -X -q -At -v ON_ERROR_STOP=1 -v name="$d" -v draw="$draw" -f test/bench/synthetic_set.psql >/dev/null || exit 1
+    q -c "CREATE VIEW ${d}_train AS SELECT * FROM $d WHERE t <= date '2020-01-03' + 7 * (155 - $H)" \
       -c "CREATE VIEW ${d}_test AS SELECT * FROM $d WHERE t > date '2020-01-03' + 7 * (155 - $H)" >/dev/null || exit 1
     for seed in "${seeds[@]}"; do
         for run in "auto {\"seed\":$seed}" "gru $(sed "s/^{/{\"seed\":$seed,/" <<<"$preset")"; do

@@ -318,7 +318,6 @@ SharedForecaster decode_forecaster(std::string_view bytes, const RuntimeSettings
   m->network = load_forecaster(std::move(blob), runtime);
   if (!m->network.state.fallback.empty()) m->fallback = StatState::from_json(m->network.state.fallback);
   m->blend = blend_by_series(m->network.state);
-  m->network_weight = m->network.state.network_weight;
   return m;
 }
 
@@ -340,7 +339,8 @@ LoadedForecaster &network_on_runtime(DecodedForecaster &model, const RuntimeSett
 // statistical recipe's where auto chose their combination.
 double mixed(const DecodedForecaster &model, std::size_t k, int h, double network) {
   if (k >= model.blend.size() || model.blend[k].empty()) return network;
-  return model.network_weight * network + (1 - model.network_weight) * model.blend[k][static_cast<std::size_t>(h - 1)];
+  const double w = model.network.state.network_weight;
+  return w * network + (1 - w) * model.blend[k][static_cast<std::size_t>(h - 1)];
 }
 
 }  // namespace

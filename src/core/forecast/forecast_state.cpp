@@ -378,10 +378,15 @@ ForecastState ForecastState::from_json(const std::string &text) {
   for (double q : st.cold_start_q)
     if (q < 0) throw inconsistent("a negative interval width");
   if (st.panel.series.empty()) throw inconsistent("no series");
-  if (!st.fallback.empty()) {  // its own checks, then: the same horizon, no series twice
+  // The statistical states inside a network's (the fallback, auto's
+  // combination): their own checks, then the network's horizon and calendar.
+  const auto fits_the_network = [&](const StatState &part) {
+    return part.options.horizon == o.horizon && is_statistical(part.options.arch) &&
+           part.freq.unit == st.panel.freq.unit && part.freq.step == st.panel.freq.step;
+  };
+  if (!st.fallback.empty()) {  // and no series twice
     const StatState fb = StatState::from_json(st.fallback);
-    if (fb.options.horizon != o.horizon || !is_statistical(fb.options.arch) || fb.freq.unit != st.panel.freq.unit ||
-        fb.freq.step != st.panel.freq.step || fb.options.interval != o.interval)
+    if (!fits_the_network(fb) || fb.options.interval != o.interval)
       throw inconsistent("the fallback does not fit the network (horizon, arch, frequency or interval)");
     std::vector<std::string> keys;
     for (const auto &s : st.panel.series) keys.push_back(s.key);
@@ -389,10 +394,9 @@ ForecastState ForecastState::from_json(const std::string &text) {
     std::sort(keys.begin(), keys.end());
     if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) throw inconsistent("a series given twice");
   }
-  if (!st.blend.empty()) {  // its own checks, then: fits the network, and only the network's series, once each
+  if (!st.blend.empty()) {  // and a weight, and only the network's series, once each
     const StatState mix = StatState::from_json(st.blend);
-    if (!(st.network_weight > 0 && st.network_weight < 1) || mix.options.horizon != o.horizon ||
-        !is_statistical(mix.options.arch) || mix.freq.unit != st.panel.freq.unit || mix.freq.step != st.panel.freq.step)
+    if (!(st.network_weight > 0 && st.network_weight < 1) || !fits_the_network(mix))
       throw inconsistent("the combination does not fit the network (weight, horizon, arch or frequency)");
     std::vector<std::string> network, mixed;
     for (const auto &s : st.panel.series) network.push_back(s.key);

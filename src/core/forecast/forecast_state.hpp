@@ -131,11 +131,10 @@ struct DecodedForecaster {
   LoadedForecaster network;  // when not statistical
   std::optional<StatState> fallback;
   // auto's combination: per network series (panel order), its recipe's
-  // forecast to mix in, or empty where the state has none from the end of
-  // that series' history (a version comparison may move one and not the
-  // other); and the network's weight.
+  // forecast to mix in (with network.state.network_weight), or empty where
+  // the state has none from the end of that series' history (a version
+  // comparison may move one and not the other).
   std::vector<std::vector<double>> blend;
-  double network_weight = 1;
 };
 
 // The arch a model records (xb.models, xb_model_info) where auto combined
