@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "core/common/train_hooks.hpp"
 
@@ -19,5 +20,19 @@ inline RuntimeSettings device_under_test(double max_memory_bytes = 0) {
   const char *device = std::getenv("XB_UNIT_DEVICE");
   return RuntimeSettings{device != nullptr && *device != '\0' ? std::string(device) : "cpu", 1, max_memory_bytes};
 }
+
+// Hooks that count the epochs reported and note whether any came on a
+// thread other than the one that made them (members side by side must
+// report through the calling thread).
+struct ProgressOnCaller {
+  int epochs = 0;
+  bool elsewhere = false;
+  TrainHooks hooks() {
+    return TrainHooks{nullptr, [this, caller = std::this_thread::get_id()](const EpochRecord &) {
+                        ++epochs;
+                        elsewhere = elsewhere || std::this_thread::get_id() != caller;
+                      }};
+  }
+};
 
 }  // namespace xb::unit

@@ -1,8 +1,10 @@
 #include "core/common/train_loop.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <optional>
 
 #include "core/common/error.hpp"
@@ -28,6 +30,31 @@ void restore(torch::nn::Module &net, const std::vector<torch::Tensor> &copy) {
 
 void stop_if_interrupted(const TrainHooks &hooks) {
   if (hooks.interrupted && hooks.interrupted()) throw Error(ErrorKind::Interrupted, "training was interrupted");
+}
+
+void train_side_by_side(std::size_t count, int threads, const TrainHooks &hooks,
+                        const std::function<void(std::size_t, const TrainHooks &)> &job) {
+  std::atomic<bool> stop{false};
+  std::mutex queue_mutex;
+  std::vector<EpochRecord> queued;
+  TrainHooks on_member;  // runs on a member's thread: only queues, or reads `stop`
+  on_member.interrupted = [&stop] { return stop.load(); };
+  on_member.on_epoch = [&](const EpochRecord &r) {
+    std::lock_guard<std::mutex> lock(queue_mutex);
+    queued.push_back(r);
+  };
+  run_jobs_on_threads(
+      count, threads, stop, [&](std::size_t i) { job(i, on_member); },
+      [&] {
+        std::vector<EpochRecord> ready;
+        {
+          std::lock_guard<std::mutex> lock(queue_mutex);
+          ready.swap(queued);
+        }
+        if (hooks.on_epoch)
+          for (const EpochRecord &r : ready) hooks.on_epoch(r);
+        stop_if_interrupted(hooks);
+      });
 }
 
 FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &trainable, long rows,

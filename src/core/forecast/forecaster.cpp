@@ -4,11 +4,9 @@
 #include "core/forecast/forecaster.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <mutex>
 #include <set>
 
 #include "core/common/blob.hpp"
@@ -231,37 +229,16 @@ std::vector<FitResult> fit_members_side_by_side(ForecastEnsembleImpl &net, const
   const std::size_t rounds = (M + T - 1) / T;
   const auto seed = static_cast<std::uint64_t>(o.seed);
   std::vector<FitResult> fitted(M);
-  std::atomic<bool> stop{false};
-  std::mutex queue_mutex;
-  std::vector<EpochRecord> queued;
-  TrainHooks on_member;  // a member's hooks run on its thread: they only queue, or read `stop`
-  on_member.interrupted = [&stop] { return stop.load(); };
-  on_member.on_epoch = [&](const EpochRecord &r) {
-    std::lock_guard<std::mutex> lock(queue_mutex);
-    queued.push_back(r);
-  };
-  run_jobs_on_threads(
-      M, static_cast<int>(T), stop,
-      [&](std::size_t i) {
-        ForecastNet &member = net.member(i);
-        struct DropoutBack {  // the member draws as before once trained, whatever happens
-          ForecastNet &net;
-          ~DropoutBack() { net->set_dropout_generator(std::nullopt); }
-        } back{member};
-        member->set_dropout_generator(at::make_generator<at::CPUGeneratorImpl>(seed * 1000003u + i * 1009u));
-        fitted[i] = fit(member, p.train_b, p.val_b, o, device, on_member, static_cast<int>(i),
-                        share_of(begin, until, i / T + 1, rounds), at::make_generator<at::CPUGeneratorImpl>(seed + i));
-      },
-      [&] {
-        std::vector<EpochRecord> ready;
-        {
-          std::lock_guard<std::mutex> lock(queue_mutex);
-          ready.swap(queued);
-        }
-        if (hooks.on_epoch)
-          for (const EpochRecord &r : ready) hooks.on_epoch(r);
-        stop_if_interrupted(hooks);
-      });
+  train_side_by_side(M, static_cast<int>(T), hooks, [&](std::size_t i, const TrainHooks &on_member) {
+    ForecastNet &member = net.member(i);
+    struct DropoutBack {  // the member draws as before once trained, whatever happens
+      ForecastNet &net;
+      ~DropoutBack() { net->set_dropout_generator(std::nullopt); }
+    } back{member};
+    member->set_dropout_generator(at::make_generator<at::CPUGeneratorImpl>(seed * 1000003u + i * 1009u));
+    fitted[i] = fit(member, p.train_b, p.val_b, o, device, on_member, static_cast<int>(i),
+                    share_of(begin, until, i / T + 1, rounds), at::make_generator<at::CPUGeneratorImpl>(seed + i));
+  });
   return fitted;
 }
 

@@ -40,15 +40,26 @@ ImageEncoding ImageEncoderImpl::forward(const torch::Tensor &pixels) {
   return {embedding, weights};
 }
 
-torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec) {
+namespace {
+
+// LibTorch's own optional (std::optional from LibTorch 2.x on).
+c10::optional<at::Generator> generator_of(const std::optional<at::Generator> &random) {
+  return random ? c10::optional<at::Generator>(*random) : c10::nullopt;
+}
+
+}  // namespace
+
+torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec,
+                             const std::optional<at::Generator> &random) {
   torch::Tensor x = pixels;
+  // Drawn on the CPU, so a generator of its own serves on any device.
   if (spec.flip) {
-    auto flip = torch::rand({x.size(0)}, torch::TensorOptions().device(x.device())) < 0.5;
+    auto flip = torch::rand({x.size(0)}, generator_of(random)).to(x.device()) < 0.5;
     x = torch::where(flip.view({-1, 1, 1, 1}), x.flip({3}), x);
   }
   if (spec.shift > 0) {
     const int s = spec.shift;
-    auto offsets = torch::randint(-s, s + 1, {2}).to(torch::kLong);
+    auto offsets = torch::randint(-s, s + 1, {2}, generator_of(random)).to(torch::kLong);
     const long dy = offsets[0].item<long>(), dx = offsets[1].item<long>();
     const long h = x.size(2), w = x.size(3);
     torch::Tensor padded = torch::constant_pad_nd(x, {s, s, s, s}, 0);
@@ -57,15 +68,12 @@ torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec)
   return x;
 }
 
-torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels) {
-  const ImageSpec &spec = encoder.spec();
-  const auto on = torch::TensorOptions().device(pixels.device());
-  const torch::Tensor chosen = (torch::rand({pixels.size(0)}, on) < spec.erase_unattended).nonzero().squeeze(1);
-  const long n = chosen.size(0);
-  if (n == 0) return pixels;
-  const torch::Tensor some = pixels.index_select(0, chosen);
-  // In eval mode, so that this pass leaves the batch norm's running
-  // statistics alone; the mode is put back however the pass ends.
+namespace {
+
+// Each picture's 20 % most attended cells [N, cells] (bool), by the encoder
+// as it stands, in eval mode so that this pass leaves the batch norm's
+// running statistics alone; the mode is put back however the pass ends.
+torch::Tensor most_attended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels) {
   struct EvalMode {
     ImageEncoderImpl &encoder;
     const bool training = encoder.is_training();
@@ -76,14 +84,35 @@ torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Ten
     const EvalMode eval_mode{encoder};
     encoder.eval();
     torch::NoGradGuard no_grad;
-    attention = encoder.forward(some).attention;
+    attention = encoder.forward(pixels).attention;
   }
-  const int cells = spec.cells();
+  const int cells = encoder.spec().cells();
   const long top = std::max(1L, std::lround(0.2 * cells));
-  const torch::Tensor attended =
-      torch::zeros({n, cells}, on.dtype(torch::kBool)).scatter_(1, std::get<1>(attention.topk(top, 1)), true);
-  const torch::Tensor erased = (torch::rand({n, cells}, on) < 0.25).logical_and_(attended.logical_not());
+  return torch::zeros({pixels.size(0), cells}, torch::TensorOptions().device(pixels.device()).dtype(torch::kBool))
+      .scatter_(1, std::get<1>(attention.topk(top, 1)), true);
+}
+
+}  // namespace
+
+torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels,
+                                     const std::optional<at::Generator> &random) {
+  const ImageSpec &spec = encoder.spec();
+  const torch::Tensor chosen =
+      (torch::rand({pixels.size(0)}, generator_of(random)).to(pixels.device()) < spec.erase_unattended)
+          .nonzero()
+          .squeeze(1);
+  const long n = chosen.size(0);
+  if (n == 0) return pixels;
+  const torch::Tensor some = pixels.index_select(0, chosen);
+  const torch::Tensor attended = most_attended_cells(encoder, some);
+  const torch::Tensor erased = (torch::rand({n, spec.cells()}, generator_of(random)).to(pixels.device()) < 0.25)
+                                   .logical_and_(attended.logical_not());
   return pixels.index_copy(0, chosen, black_out_cells(some, erased, spec));
+}
+
+torch::Tensor black_out_attended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels) {
+  if (pixels.size(0) == 0) return pixels;
+  return black_out_cells(pixels, most_attended_cells(encoder, pixels), encoder.spec());
 }
 
 long erase_start_step(const ImageSpec &spec, long planned_steps) {

@@ -38,8 +38,10 @@ TORCH_MODULE(ImageEncoder);
 
 // Training-time augmentation of a batch of 8-bit pixels: each image flipped
 // left-right with probability 1/2 (spec.flip), the batch shifted by up to
-// spec.shift pixels each way with zero fill.
-torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec);
+// spec.shift pixels each way with zero fill. Draws from `random` when given,
+// else from LibTorch's global generator.
+torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec,
+                             const std::optional<at::Generator> &random = std::nullopt);
 
 // The pictures [N, C, H, W] with the pixels of the marked cells of the final
 // map blacked out (cells: [N, map cells] bool); pixels [N, C, spec.height,
@@ -54,7 +56,14 @@ torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &
 // mode) has its pixels blacked out with probability 1/4. The network learns
 // that evidence outside where it attends may be missing, so its decision
 // rests on the attended cells (what xb_attention_faithfulness checks).
-torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels);
+// Draws as augment_images does.
+torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels,
+                                     const std::optional<at::Generator> &random = std::nullopt);
+
+// The pictures with each one's 20 % most attended cells (by the encoder as it
+// stands, in eval mode) blacked out: what the attention check masks, and
+// what training with spec.mask_attended teaches the class to vanish with.
+torch::Tensor black_out_attended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels);
 
 // The first step (0-based) of a training of planned_steps steps at which
 // erasing outside the attention runs: spec.erase_from of them, rounded.

@@ -97,9 +97,15 @@ torch::Tensor MlpImpl::forward(const torch::Tensor &dense, const torch::Tensor &
   }
   for (std::size_t i = 0; i < hidden_.size(); ++i) {
     x = torch::relu(hidden_[i]->forward(x));
-    if (i + 1 < hidden_.size()) x = dropout_->forward(x);
+    if (i + 1 < hidden_.size()) x = dropout(x);
   }
   return output_->forward(x);
+}
+
+torch::Tensor MlpImpl::dropout(const torch::Tensor &x) {
+  if (!dropout_generator_ || !is_training() || shape_.dropout <= 0) return dropout_->forward(x);
+  const double keep = 1 - shape_.dropout;
+  return x * torch::empty_like(x).bernoulli_(keep, *dropout_generator_) / keep;
 }
 
 std::string save_mlps(std::vector<Mlp> &nets) {

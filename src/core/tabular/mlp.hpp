@@ -46,14 +46,20 @@ class MlpImpl : public torch::nn::Module {
   std::size_t layer_count() const { return hidden_.size() + 1; }
   torch::nn::Embedding &embedding(std::size_t i) { return embeddings_[i]; }
   std::size_t embedding_count() const { return embeddings_.size(); }
+  // Dropout draws from this generator while one is set (a member training
+  // on a thread of its own), else from LibTorch's global one.
+  void set_dropout_generator(std::optional<at::Generator> generator) { dropout_generator_ = std::move(generator); }
 
  private:
+  torch::Tensor dropout(const torch::Tensor &x);
+
   MlpShape shape_;
   std::vector<torch::nn::Embedding> embeddings_;
   std::vector<torch::nn::Linear> hidden_;
   torch::nn::Linear output_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
   ImageEncoder image_{nullptr};
+  std::optional<at::Generator> dropout_generator_;
 };
 TORCH_MODULE(Mlp);
 

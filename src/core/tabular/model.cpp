@@ -32,6 +32,13 @@ namespace {
 // Members of the model a search refits on every row, unless "ensemble" is given.
 constexpr int kRefitMembers = 5;
 
+// How many members train at once, each on a thread of its own: one per
+// CPU thread (1: one after the other, on every thread).
+int members_side_by_side(int members, const torch::Device &device) {
+  const int threads = at::get_num_threads();
+  return device.is_cpu() && threads >= 2 && members >= 2 ? std::min(threads, members) : 1;
+}
+
 // The members a refit after a search trains: kRefitMembers seeds unless
 // "ensemble" was given (a preset names its own).
 int refit_members(const TabularOptions &o) {
@@ -314,8 +321,11 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
   if (shape.input_dim() < 1)
     throw Error(ErrorKind::InvalidParameter, "the feature columns give the network no inputs",
                 "Name at least one feature column.");
+  // Members side by side hold their rows' tensors at once.
+  const int side_by_side = members_side_by_side(o.ensemble, device);
   // Before anything is allocated: the encoded rows (float dense part, int64
-  // codes, a copy per split) and every member with its optimiser state.
+  // codes, a copy per split, per member training at once) and every member
+  // with its optimiser state.
   // Images: 8-bit pixels per row (a copy per split), and a mini-batch's
   // activations (output, batch norm and ReLU of each block, with gradients).
   double image_bytes = 0;
@@ -330,7 +340,9 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
                   activations * std::max(o.batch_size, 512);
   }
   limits::check_training_memory(
-      static_cast<double>(rows.rows()) * (4.0 * shape.dense_dim + 8.0 * shape.cardinalities.size()) * 2 + image_bytes +
+      (static_cast<double>(rows.rows()) * (4.0 * shape.dense_dim + 8.0 * shape.cardinalities.size()) * 2 +
+       image_bytes) *
+              side_by_side +
           static_cast<double>(shape.parameter_count()) * std::max(o.ensemble, o.memory_members) *
               limits::kTrainBytesPerParameter,
       p.memory_limit,
@@ -346,26 +358,62 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
   const bool same_inputs = src && same_images && run.encoder.input_names() == src->encoder.input_names();
   const bool same_outputs = src && src->classifier == p.classifier && src->head == p.head && src->classes == p.classes;
   // Members differ by their seed: validation part, initial weights, batch order, dropout.
-  for (int member = 0; member < o.ensemble; ++member) {
+  struct Member {
+    std::vector<long> train_part, val_part;
+    TabularTensors train, val;
+    Mlp net{nullptr};
+    FitResult fit;
+  };
+  // Made on this thread, from LibTorch's global generator as one after the
+  // other would: the initial weights are the same however the members train.
+  auto prepare = [&](int member) {
+    Member m;
     SplitRng rng(split_seed + static_cast<std::uint64_t>(member));
-    auto [train_part, val_part] = stratified_holdout(rest, p.strata, o.val_fraction, rng);
-    if (train_part.size() < 2)
+    std::tie(m.train_part, m.val_part) = stratified_holdout(rest, p.strata, o.val_fraction, rng);
+    if (m.train_part.size() < 2)
       throw Error(ErrorKind::InsufficientData,
                   "too few rows to train on after holding out the test and validation parts",
                   "Supply more rows, or lower test_fraction and val_fraction.");
     std::vector<double> prior;
-    const TabularTensors train_t = tensors_for(run, p, rows.features, train_part, row_weights(p, o, train_part, prior));
-    const TabularTensors val_t = tensors_for(run, p, rows.features, val_part, row_weights(p, o, val_part, prior));
+    m.train = tensors_for(run, p, rows.features, m.train_part, row_weights(p, o, m.train_part, prior));
+    m.val = tensors_for(run, p, rows.features, m.val_part, row_weights(p, o, m.val_part, prior));
     torch::manual_seed(static_cast<std::uint64_t>(o.seed) + static_cast<std::uint64_t>(member));
-    Mlp net(shape);
-    if (src) run.transfer = copy_layers(net, *src, same_inputs, same_outputs, same_images, o.freeze);
-    net->to(device);
-    FitResult fit = fit_mlp(net, train_t, val_t, o, p.head, device, hooks, member);
-    run.fit.epochs.insert(run.fit.epochs.end(), fit.epochs.begin(), fit.epochs.end());
-    run.best_epochs.push_back(fit.best_epoch);
-    run.nets.push_back(net);
-    if (member == 0 && first_train) *first_train = train_part;
-    if (member == 0 && first_val) *first_val = val_part;
+    m.net = Mlp(shape);
+    if (src) run.transfer = copy_layers(m.net, *src, same_inputs, same_outputs, same_images, o.freeze);
+    m.net->to(device);
+    return m;
+  };
+  auto keep = [&](int member, Member &m) {
+    run.fit.epochs.insert(run.fit.epochs.end(), m.fit.epochs.begin(), m.fit.epochs.end());
+    run.best_epochs.push_back(m.fit.best_epoch);
+    run.nets.push_back(m.net);
+    if (member == 0 && first_train) *first_train = m.train_part;
+    if (member == 0 && first_val) *first_val = m.val_part;
+  };
+  if (side_by_side < 2) {
+    for (int member = 0; member < o.ensemble; ++member) {
+      Member m = prepare(member);
+      m.fit = fit_mlp(m.net, m.train, m.val, o, p.head, device, hooks, member);
+      keep(member, m);
+    }
+  } else {
+    // side_by_side members at a time, each on a thread of its own (issue
+    // 15), drawing from generators seeded by the seed and its number: a seed
+    // gives the same ensemble for every thread count from two up.
+    const auto seed = static_cast<std::uint64_t>(o.seed);
+    for (int first = 0; first < o.ensemble; first += side_by_side) {
+      std::vector<Member> round;
+      for (int member = first; member < std::min(o.ensemble, first + side_by_side); ++member)
+        round.push_back(prepare(member));
+      train_side_by_side(round.size(), side_by_side, hooks, [&](std::size_t k, const TrainHooks &on_member) {
+        const auto member = static_cast<std::uint64_t>(first) + k;
+        Member &m = round[k];
+        m.fit = fit_mlp(m.net, m.train, m.val, o, p.head, device, on_member, static_cast<int>(member),
+                        OwnGenerators{at::make_generator<at::CPUGeneratorImpl>(seed + member),
+                                      at::make_generator<at::CPUGeneratorImpl>(seed * 1000003u + member * 1009u)});
+      });
+      for (std::size_t k = 0; k < round.size(); ++k) keep(first + static_cast<int>(k), round[k]);
+    }
   }
   run.fit.best_epoch = run.best_epochs.front();
   return run;

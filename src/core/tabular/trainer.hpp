@@ -4,6 +4,7 @@
 #pragma once
 #include "core/common/torch_api.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,18 @@ struct TabularTensors {
 
 TabularTensors to_tensors(const EncodedRows &x, const std::vector<double> &target, const std::vector<double> &weight);
 
+// The generators a member training on a thread of its own draws from
+// (LibTorch's global one is shared by every thread): each epoch's order
+// from `order`; dropout, and the pictures' augmentation and erasing, from
+// `noise`.
+struct OwnGenerators {
+  at::Generator order, noise;
+};
+
 // val may have no rows: then every epoch runs and the last weights are kept.
 FitResult fit_mlp(Mlp &net, const TabularTensors &train, const TabularTensors &val, const TabularOptions &o, Head head,
-                  const torch::Device &device, const TrainHooks &hooks, int member = 0);
+                  const torch::Device &device, const TrainHooks &hooks, int member = 0,
+                  const std::optional<OwnGenerators> &own = std::nullopt);
 
 // Eval mode, no gradient, on the CPU: class probabilities [N, K] for the
 // classifier heads, the standardised value [N, 1] for Head::Value.

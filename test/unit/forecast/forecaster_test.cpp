@@ -7,7 +7,6 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "core/forecast/calendar.hpp"
 #include "core/common/blob.hpp"
@@ -130,18 +129,11 @@ TEST(Forecaster, EnsembleMembersTrainSideBySideOnTwoThreads) {
         R"({"epochs": 5, "lookback": 8, "hidden": 16, "seed": 3, "ensemble": 3, "dropout": )" +
             std::to_string(dropout) + "}");
   };
-  const auto caller = std::this_thread::get_id();
-  int progress = 0;
-  bool elsewhere = false;
-  TrainHooks hooks;
-  hooks.on_epoch = [&](const EpochRecord &) {
-    ++progress;
-    elsewhere = elsewhere || std::this_thread::get_id() != caller;
-  };
-  const TrainedForecaster side = train_forecaster(synthetic(), options(0), two, hooks);
+  xb::unit::ProgressOnCaller progress;
+  const TrainedForecaster side = train_forecaster(synthetic(), options(0), two, progress.hooks());
   const TrainedForecaster one = train_forecaster(synthetic(), options(0), cpu(), {});
-  EXPECT_EQ(progress, static_cast<int>(side.epochs.size()));
-  EXPECT_FALSE(elsewhere);
+  EXPECT_EQ(progress.epochs, static_cast<int>(side.epochs.size()));
+  EXPECT_FALSE(progress.elsewhere);
   ASSERT_EQ(side.epochs.size(), one.epochs.size());
   for (std::size_t i = 0; i < one.epochs.size(); ++i) {
     EXPECT_EQ(side.epochs[i].member, one.epochs[i].member);

@@ -130,6 +130,43 @@ TEST(TabularModel, AModelTrainedOnOneDeviceScoresOnAnother) {
                "trained on cpu, scored on auto");
 }
 
+// An ensemble's members train side by side, a thread each, where the CPU
+// has two threads or more (model.cpp). Each draws from generators of its
+// own, so a seed gives one ensemble for every thread count from two up,
+// dropout included: three members on two threads train two, then one; on
+// three, all at once (drawing from the global generator, the first member
+// would see different numbers in the two). Progress comes on the calling
+// thread, and an interrupt asked there ends the training.
+TEST(TabularModel, EnsembleMembersTrainSideBySideOnTwoThreads) {
+  const TabularOptions o = quick(true, R"(, "ensemble": 3, "dropout": 0.3)");
+  xb::unit::ProgressOnCaller progress;
+  const TrainedTabular two = train_classifier(products(), o, RuntimeSettings{"cpu", 2}, progress.hooks());
+  const TrainedTabular three = train_classifier(products(), o, RuntimeSettings{"cpu", 3}, {});
+  EXPECT_EQ(progress.epochs, static_cast<int>(two.epochs.size()));
+  EXPECT_FALSE(progress.elsewhere);
+  ASSERT_EQ(two.epochs.size(), three.epochs.size());
+  for (std::size_t i = 0; i < two.epochs.size(); ++i) {
+    EXPECT_EQ(two.epochs[i].member, three.epochs[i].member);
+    EXPECT_EQ(two.epochs[i].train_loss, three.epochs[i].train_loss) << i;
+  }
+  const std::vector<TabularColumn> rows = products().features;
+  const auto a = TabularScorer::load(two.blob, cpu())->predict(rows),
+             b = TabularScorer::load(three.blob, cpu())->predict(rows);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].positive_probability, b[i].positive_probability) << i;
+
+  int asked = 0;
+  TrainHooks cancel;
+  cancel.interrupted = [&] { return ++asked > 3; };
+  try {
+    train_classifier(products(), quick(true, R"(, "ensemble": 2, "epochs": 100000, "patience": 100000)"),
+                     RuntimeSettings{"cpu", 2}, cancel);
+    ADD_FAILURE() << "not interrupted";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Interrupted);
+  }
+}
+
 TEST(TabularModel, SearchChoosesOnFoldsOfTheTrainingPart) {
   const TabularOptions o = parse_tabular_options(
       true, R"({"epochs": 20, "hidden": [[], [16, 8]], "lr": [0.01, 0.001], "seed": 5, "search": "bayes",
