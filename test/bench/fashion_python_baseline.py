@@ -4,10 +4,7 @@ ReLU and 2x2 pooling in the first two, attention pooling over the 7x7 map, an
 MLP head 128-32 with dropout 0.2), the same preprocessing (standardised with
 the training pictures' mean and deviation), augmentation (flips, shifts of up
 to 2 pixels; in half the pictures each cell of the 7x7 map outside the 10 most
-attended blacked out with probability 1/4, the attention taken in eval mode;
-a quarter of each batch again with its 10 most attended cells blacked out and
-every class alike as its target, weighted 1/2; both after the first third
-of the steps),
+attended blacked out with probability 1/4, the attention taken in eval mode),
 optimiser (Adam, lr 1e-3, weight decay 1e-3, the learning rate following
 half a cosine from 1e-3 to 0 over every step of EPOCHS, which all run),
 mini-batches of 128, split (test_fraction, then 20 % of the rest for
@@ -91,27 +88,20 @@ def augment(x):
     return p[:, :, 2 + dy:2 + dy + 28, 2 + dx:2 + dx + 28]
 
 
-def attended_cells(net, x):
-    """Each picture's 10 most attended cells of the 7x7 map, in eval mode."""
-    net.eval()
-    with torch.no_grad():
-        a = torch.softmax(net.score(net.blocks(((x.float() / 255) - mean) / std)).flatten(1), 1)
-    net.train()
-    return torch.zeros_like(a, dtype=torch.bool).scatter_(1, a.topk(10, 1).indices, True)
-
-
-def black_out(x, cells):
-    return x.masked_fill(cells.view(-1, 1, 7, 7).repeat_interleave(4, 2).repeat_interleave(4, 3), 0)
-
-
 def erase_unattended(net, x):
     chosen = torch.nonzero(torch.rand(x.size(0)) < 0.5).squeeze(1)
     if len(chosen) == 0:
         return x
     some = x[chosen]
-    attended = attended_cells(net, some)
+    net.eval()
+    with torch.no_grad():
+        a = torch.softmax(net.score(net.blocks(((some.float() / 255) - mean) / std)).flatten(1), 1)
+    net.train()
+    attended = torch.zeros_like(a, dtype=torch.bool).scatter_(1, a.topk(10, 1).indices, True)
+    erased = (torch.rand(a.shape) < 0.25) & ~attended
+    per_pixel = erased.view(-1, 1, 7, 7).repeat_interleave(4, 2).repeat_interleave(4, 3)
     x = x.clone()
-    x[chosen] = black_out(some, (torch.rand(attended.shape) < 0.25) & ~attended)
+    x[chosen] = some.masked_fill(per_pixel, 0)
     return x
 
 
@@ -140,14 +130,7 @@ for epoch in range(epochs):
         x = augment(X[b])
         if step - 1 >= round(steps_per_epoch * epochs / 3):
             x = erase_unattended(net, x)
-            # xb's mask_attended: a quarter of the batch again, its attended
-            # cells blacked out, every class alike as the target, weight 1/2
-            m = max(1, round(0.25 * len(b)))
-            out = net(torch.cat([x, black_out(x[:m], attended_cells(net, x[:m]))]))
-            loss = (F.cross_entropy(out[:len(b)], Y[b])
-                    + 0.5 * F.cross_entropy(out[len(b):], Y[b[:m]], label_smoothing=1.0))
-        else:
-            loss = F.cross_entropy(net(x), Y[b])
+        loss = F.cross_entropy(net(x), Y[b])
         opt.zero_grad()
         loss.backward()
         opt.step()

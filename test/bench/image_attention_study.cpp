@@ -96,6 +96,10 @@ int main(int argc, char **argv) {
   long right = 0;
   for (std::size_t i = 0; i < predictions.size(); ++i) right += predictions[i].label == *truth[i];
   const auto faithful = scorer->attention_faithfulness(pictures, truth, 0.2, 42);
+  // The same check with the cells grey (128) instead of black: training
+  // erases and masks with black, so a network could have learnt what black
+  // cells mean rather than where the class is.
+  const auto grey = scorer->attention_faithfulness(pictures, truth, 0.2, 42, 128);
 
   // Of each picture's most attended fifth of the 7 x 7 map: how many cells
   // hold no ink at all, and the attention's effective number of cells.
@@ -124,9 +128,9 @@ int main(int argc, char **argv) {
   const double n = static_cast<double>(pictures.size());
   std::printf(
       "options %s: %zu epochs (best %d), %.0f s; %s accuracy %.4f on %zu; attention check trained %.4f untrained %.4f; "
-      "top cells without ink %.3f (all of them %.3f); effective cells %.1f\n",
+      "grey cells: trained %.4f untrained %.4f; top cells without ink %.3f (all of them %.3f); effective cells %.1f\n",
       argv[4], m.epochs.size(), m.best_epoch, seconds, official ? "official test" : "holdout", right / n,
-      pictures.size(), faithful.trained, faithful.untrained, background_share / n, all_background / n,
-      effective_cells / n);
+      pictures.size(), faithful.trained, faithful.untrained, grey.trained, grey.untrained, background_share / n,
+      all_background / n, effective_cells / n);
   return 0;
 }

@@ -6,7 +6,9 @@
 # train side by side on two threads. The series are those of test/bench/run's
 # item 4 (weekly, 143 weeks, 2 covariates), fewer of them: GRU hidden 64,
 # lookback and horizon 28, 2 epochs, seed 1. Prints each training's seconds, its last training loss and the
-# ratio of each pair.
+# ratio of each pair. Then the same for a classifier: a 2-member ensemble of
+# an MLP 8 -> 64 -> 32 -> 2 on 200,000 generated rows (3 epochs, seed 1),
+# whose members also train side by side on two threads.
 #
 # Usage: bash test/bench/shards_vs_one_thread.sh [series, default 2000] [runs, default 3]
 # (as root or the cluster's owner, like scripts/cluster.sh; by hand, not in CI;
@@ -35,6 +37,12 @@ FROM (SELECT s, 50000 + 150000 * random() AS l, random() - 0.5 AS p FROM generat
      generate_series(0, 142) AS w,
      LATERAL (SELECT (w % 52 IN (0, 30, 42, 46))::int AS h) AS hh;
 ANALYZE many;
+CREATE TABLE rows8 AS
+SELECT i AS id, f[1] AS f1, f[2] AS f2, f[3] AS f3, f[4] AS f4, f[5] AS f5, f[6] AS f6, f[7] AS f7, f[8] AS f8,
+       (f[1] + f[2] * f[3] - f[4] + 0.3 * random() > 0.5)::int AS label
+FROM generate_series(1, 200000) AS i,
+     LATERAL (SELECT array_agg(random() + 0 * i) AS f FROM generate_series(1, 8)) AS g;
+ANALYZE rows8;
 SQL
 
 # One training in a new session: "seconds last_train_loss runtime".
@@ -53,18 +61,40 @@ FROM xb.models m WHERE m.name = 'many' ORDER BY m.version DESC LIMIT 1;
 SQL
 }
 
-echo "$SERIES series, GRU hidden 64, lookback 28, horizon 28, 2 epochs, seed 1"
-for ensemble in 1 2; do
+# One classifier training in a new session: "seconds last_train_loss runtime".
+train_classifier() {
+    psql -X -q -At -v ON_ERROR_STOP=1 <<SQL | tail -1
+SET xb.progress_every = 0;
+SET xb.threads = $1;
+SET client_min_messages = warning;
+SELECT xb_train_classifier('rows8', 'rows8', 'label', ARRAY['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'],
+  '{"hidden": [64, 32], "epochs": 3, "seed": 1, "ensemble": $2}') IS NOT NULL;
+SELECT round(m.train_seconds::numeric, 2) || ' ' ||
+       (SELECT round(train_loss::numeric, 5) FROM xb.training_log l WHERE l.model_id = m.id
+        ORDER BY member DESC, epoch DESC LIMIT 1) || ' ' || (m.lineage->>'runtime')
+FROM xb.models m WHERE m.name = 'rows8' ORDER BY m.version DESC LIMIT 1;
+SQL
+}
+
+# One thread against two, alternating which runs first: $1 the training function, $2 the ensemble size.
+pairs() {
+    local one two run
     for ((run = 1; run <= RUNS; run++)); do
         if ((run % 2)); then
-            one=$(train 1 "$ensemble")
-            two=$(train 2 "$ensemble")
+            one=$($1 1 "$2")
+            two=$($1 2 "$2")
         else
-            two=$(train 2 "$ensemble")
-            one=$(train 1 "$ensemble")
+            two=$($1 2 "$2")
+            one=$($1 1 "$2")
         fi
-        printf 'ensemble %s, run %s: 1 thread %s s (loss %s), 2 threads %s s (loss %s): %.2fx\n' "$ensemble" "$run" \
+        printf '%s, ensemble %s, run %s: 1 thread %s s (loss %s), 2 threads %s s (loss %s): %.2fx\n' "$1" "$2" "$run" \
             "${one%% *}" "$(cut -d' ' -f2 <<<"$one")" "${two%% *}" "$(cut -d' ' -f2 <<<"$two")" \
             "$(echo "${one%% *} / ${two%% *}" | bc -l)"
     done
-done
+}
+
+echo "$SERIES series, GRU hidden 64, lookback 28, horizon 28, 2 epochs, seed 1"
+pairs train 1
+pairs train 2
+echo "200,000 rows of 8 features, MLP 64-32, 3 epochs, seed 1"
+pairs train_classifier 2

@@ -117,7 +117,8 @@ void split_over_threads(long count, const torch::Device &device, const std::func
 }
 
 void run_jobs_on_threads(std::size_t count, int threads, std::atomic<bool> &stop,
-                         const std::function<void(std::size_t)> &job, const std::function<void()> &serve) {
+                         const std::function<void(std::size_t)> &job, const std::function<void()> &serve,
+                         int intra_threads) {
   const std::size_t T = std::min<std::size_t>(count, static_cast<std::size_t>(std::max(1, threads)));
   const bool grad = torch::GradMode::is_enabled();
   const IntraOpThreads own(threads_now_or(1));  // the helpers set LibTorch's process-wide count: put back after
@@ -137,7 +138,7 @@ void run_jobs_on_threads(std::size_t count, int threads, std::atomic<bool> &stop
     const SignalsBlockedForNewThreads blocked;
     for (std::size_t t = 0; t < T; ++t)
       workers.emplace_back([&] {
-        use_threads(1);
+        use_threads(std::max(1, intra_threads));
         try {
           torch::AutoGradMode same(grad);  // thread-local: the caller's
           for (std::size_t i = next++; i < count && !stop; i = next++) job(i);

@@ -86,7 +86,7 @@ void split_over_threads(long count, const torch::Device &device, const std::func
 
 // Independent jobs (an ensemble's members): job(i) for each i in
 // [0, count), in order of i, on min(threads, count) threads of their own,
-// each with one intra-op thread, while the calling thread only serves: every
+// each with intra_threads intra-op threads, while the calling thread only serves: every
 // few milliseconds until every job is done, and once after, it runs `serve`
 // (the progress the jobs queued, the interrupt check), which may throw.
 // `stop` is set on any job's error and on serve's, and a job must end soon
@@ -94,7 +94,8 @@ void split_over_threads(long count, const torch::Device &device, const std::func
 // before this returns or throws: serve's error, else the first job error to
 // happen, else std::system_error when no thread could start.
 void run_jobs_on_threads(std::size_t count, int threads, std::atomic<bool> &stop,
-                         const std::function<void(std::size_t)> &job, const std::function<void()> &serve);
+                         const std::function<void(std::size_t)> &job, const std::function<void()> &serve,
+                         int intra_threads = 1);
 
 // The calling thread's intra-op threads set to n while alive, then put back.
 // Setting them also sets LibTorch's process-wide count, which only threads

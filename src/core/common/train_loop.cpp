@@ -33,7 +33,7 @@ void stop_if_interrupted(const TrainHooks &hooks) {
 }
 
 void train_side_by_side(std::size_t count, int threads, const TrainHooks &hooks,
-                        const std::function<void(std::size_t, const TrainHooks &)> &job) {
+                        const std::function<void(std::size_t, const TrainHooks &)> &job, int intra_threads) {
   std::atomic<bool> stop{false};
   std::mutex queue_mutex;
   std::vector<EpochRecord> queued;
@@ -54,7 +54,8 @@ void train_side_by_side(std::size_t count, int threads, const TrainHooks &hooks,
         if (hooks.on_epoch)
           for (const EpochRecord &r : ready) hooks.on_epoch(r);
         stop_if_interrupted(hooks);
-      });
+      },
+      intra_threads);
 }
 
 FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &trainable, long rows,

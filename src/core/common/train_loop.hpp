@@ -67,11 +67,12 @@ FitResult train_loop(torch::nn::Module &net, const std::vector<torch::Tensor> &t
 void stop_if_interrupted(const TrainHooks &hooks);
 
 // Trainings side by side (an ensemble's members): job(i, member_hooks) for
-// each i in [0, count) through run_jobs_on_threads on `threads` threads.
+// each i in [0, count) through run_jobs_on_threads on `threads` threads,
+// each with intra_threads intra-op threads.
 // A job's hooks only queue its epochs and say when to stop (another job
 // failed, or the caller stops); the calling thread passes the queued epochs
 // on to hooks.on_epoch and asks hooks.interrupted every few milliseconds.
 void train_side_by_side(std::size_t count, int threads, const TrainHooks &hooks,
-                        const std::function<void(std::size_t, const TrainHooks &)> &job);
+                        const std::function<void(std::size_t, const TrainHooks &)> &job, int intra_threads = 1);
 
 }  // namespace xb

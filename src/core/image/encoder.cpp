@@ -110,16 +110,12 @@ torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Ten
   return pixels.index_copy(0, chosen, black_out_cells(some, erased, spec));
 }
 
-torch::Tensor black_out_attended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels) {
-  if (pixels.size(0) == 0) return pixels;
-  return black_out_cells(pixels, most_attended_cells(encoder, pixels), encoder.spec());
-}
-
 long erase_start_step(const ImageSpec &spec, long planned_steps) {
   return std::lround(spec.erase_from * static_cast<double>(std::max(0L, planned_steps)));
 }
 
-torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &cells, const ImageSpec &spec) {
+torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &cells, const ImageSpec &spec,
+                              std::uint8_t fill) {
   const long mw = spec.map_width(), h = pixels.size(2), w = pixels.size(3);
   std::vector<long> cell_of(static_cast<std::size_t>(h * w));  // each pixel's cell
   for (long y = 0; y < h; ++y)
@@ -128,7 +124,7 @@ torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &
           spec.cell_row(static_cast<int>(y)) * mw + spec.cell_column(static_cast<int>(x));
   const torch::Tensor per_pixel =
       cells.index_select(1, torch::tensor(cell_of, torch::kLong).to(pixels.device())).view({pixels.size(0), 1, h, w});
-  return pixels.masked_fill(per_pixel, 0);
+  return pixels.masked_fill(per_pixel, fill);
 }
 
 }  // namespace xb

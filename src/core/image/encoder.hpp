@@ -7,6 +7,7 @@
 #pragma once
 #include "core/common/torch_api.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -48,7 +49,9 @@ torch::Tensor augment_images(const torch::Tensor &pixels, const ImageSpec &spec,
 // spec.width]. A pixel lies in the cell spec.cell_row and spec.cell_column
 // give it, the cell whose features its pooling window feeds. The attention check
 // and erase_unattended_cells both black out through it.
-torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &cells, const ImageSpec &spec);
+// `fill`: the value the cells' pixels take instead of black.
+torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &cells, const ImageSpec &spec,
+                              std::uint8_t fill = 0);
 
 // Training-time erasing outside the attention: in a share
 // spec.erase_unattended of the pictures, each cell of the final map outside
@@ -59,11 +62,6 @@ torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &
 // Draws as augment_images does.
 torch::Tensor erase_unattended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels,
                                      const std::optional<at::Generator> &random = std::nullopt);
-
-// The pictures with each one's 20 % most attended cells (by the encoder as it
-// stands, in eval mode) blacked out: what the attention check masks, and
-// what training with spec.mask_attended teaches the class to vanish with.
-torch::Tensor black_out_attended_cells(ImageEncoderImpl &encoder, const torch::Tensor &pixels);
 
 // The first step (0-based) of a training of planned_steps steps at which
 // erasing outside the attention runs: spec.erase_from of them, rounded.

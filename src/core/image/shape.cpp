@@ -65,8 +65,7 @@ json ImageSpec::to_json() const {
           {"flip", flip},
           {"shift", shift},
           {"erase_unattended", erase_unattended},
-          {"erase_from", erase_from},
-          {"mask_attended", mask_attended}};
+          {"erase_from", erase_from}};
 }
 
 ImageSpec ImageSpec::from_json(const json &j) {
@@ -99,7 +98,7 @@ ImageSpec ImageSpec::from_json(const json &j) {
     s.shift = whole("shift");
     // Training options absent from the blobs of versions trained before they
     // existed: 0, what those trainings did (no erasing; erasing from the
-    // first step; no masked copies).
+    // first step).
     const auto added_later = [&](const char *key) {
       const json v = j.value(key, json(0.0));
       if (!v.is_number())
@@ -109,7 +108,6 @@ ImageSpec ImageSpec::from_json(const json &j) {
     };
     s.erase_unattended = added_later("erase_unattended");
     s.erase_from = added_later("erase_from");
-    s.mask_attended = added_later("mask_attended");
   } catch (const json::exception &e) {
     throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
   }
@@ -117,8 +115,7 @@ ImageSpec ImageSpec::from_json(const json &j) {
             (s.channels == 1 || s.channels == 3) && (s.normalize == "standardize" || s.normalize == "unit") &&
             s.mean.size() == static_cast<std::size_t>(s.channels) && s.std.size() == s.mean.size() &&
             s.widths.size() == static_cast<std::size_t>(kImageBlocks) && s.shift >= 0 && s.shift <= 16 &&
-            s.erase_unattended >= 0 && s.erase_unattended <= 1 && s.erase_from >= 0 && s.erase_from < 1 &&
-            s.mask_attended >= 0 && s.mask_attended <= 1;
+            s.erase_unattended >= 0 && s.erase_unattended <= 1 && s.erase_from >= 0 && s.erase_from < 1;
   for (int w : s.widths) ok = ok && w >= 1 && w <= kMaxImageChannels;
   for (std::size_t c = 0; ok && c < s.mean.size(); ++c)
     ok = std::isfinite(s.mean[c]) && std::isfinite(s.std[c]) && s.std[c] > 0;

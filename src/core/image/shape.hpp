@@ -50,13 +50,6 @@ struct ImageSpec {
   // erasing by it then is random erasing, which the attention check showed
   // to hurt. 1/3 was chosen on held-out training pictures (README).
   double erase_from = 1.0 / 3.0;
-  // Classifiers: the share of each mini-batch shown a second time with its
-  // most attended cells blacked out (black_out_attended_cells), from
-  // erase_from on, with every class alike as its target, weighted 1/2
-  // against the batch: with what it attends to gone, a picture should no
-  // longer tell its class. 0.25 was chosen on held-out training pictures
-  // (README, "Product images").
-  double mask_attended = 0.25;
 
   // As many poolings as keep the final map at least 7 x 7 (or no pooling for
   // inputs smaller than that), at most one per block.

@@ -321,8 +321,6 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
   if (shape.input_dim() < 1)
     throw Error(ErrorKind::InvalidParameter, "the feature columns give the network no inputs",
                 "Name at least one feature column.");
-  // Members side by side hold their rows' tensors at once.
-  const int side_by_side = members_side_by_side(o.ensemble, device);
   // Before anything is allocated: the encoded rows (float dense part, int64
   // codes, a copy per split, per member training at once) and every member
   // with its optimiser state.
@@ -339,18 +337,31 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
     image_bytes = static_cast<double>(rows.rows()) * im.channels * im.height * im.width * 2 +
                   activations * std::max(o.batch_size, 512);
   }
-  limits::check_training_memory(
-      (static_cast<double>(rows.rows()) * (4.0 * shape.dense_dim + 8.0 * shape.cardinalities.size()) * 2 +
-       image_bytes) *
-              side_by_side +
-          static_cast<double>(shape.parameter_count()) * std::max(o.ensemble, o.memory_members) *
-              limits::kTrainBytesPerParameter,
-      p.memory_limit,
-      std::string(run.image ? "its pictures, encoded rows and network" : "its encoded rows and network") +
-          (o.memory_members > o.ensemble
-               ? " with the " + std::to_string(o.memory_members) +
-                     " members the refit after the search trains (\"ensemble\": 1 asks for one)"
-               : std::string()));
+  const auto check_memory = [&](int members_at_once) {
+    limits::check_training_memory(
+        (static_cast<double>(rows.rows()) * (4.0 * shape.dense_dim + 8.0 * shape.cardinalities.size()) * 2 +
+         image_bytes) *
+                members_at_once +
+            static_cast<double>(shape.parameter_count()) * std::max(o.ensemble, o.memory_members) *
+                limits::kTrainBytesPerParameter,
+        p.memory_limit,
+        std::string(run.image ? "its pictures, encoded rows and network" : "its encoded rows and network") +
+            (o.memory_members > o.ensemble
+                 ? " with the " + std::to_string(o.memory_members) +
+                       " members the refit after the search trains (\"ensemble\": 1 asks for one)"
+                 : std::string()));
+  };
+  // Members side by side hold their rows' tensors at once (a search's
+  // trial counts the refit's members). Where that is over the limit and one
+  // at a time is not, they train one at a time.
+  int side_by_side = members_side_by_side(o.ensemble, device);
+  try {
+    check_memory(members_side_by_side(std::max(o.ensemble, o.memory_members), device));
+  } catch (const Error &e) {
+    if (e.kind() != ErrorKind::ResourceLimit) throw;
+    check_memory(1);
+    side_by_side = 1;
+  }
 
   const bool same_images = src && run.image.has_value() == src->shape.image.has_value() &&
                            (!run.image || (run.image->widths == src->shape.image->widths &&
@@ -398,20 +409,26 @@ Run train_once(const TabularRows &rows, const Problem &p, const TabularOptions &
     }
   } else {
     // side_by_side members at a time, each on a thread of its own (issue
-    // 15), drawing from generators seeded by the seed and its number: a seed
-    // gives the same ensemble for every thread count from two up.
+    // 15) with an equal share of the intra-op threads, drawing from
+    // generators seeded by the seed and its number: a seed gives one
+    // ensemble for a given thread count (and the same wherever each member
+    // gets one intra-op thread).
     const auto seed = static_cast<std::uint64_t>(o.seed);
+    const int intra_threads = std::max(1, at::get_num_threads() / side_by_side);
     for (int first = 0; first < o.ensemble; first += side_by_side) {
       std::vector<Member> round;
       for (int member = first; member < std::min(o.ensemble, first + side_by_side); ++member)
         round.push_back(prepare(member));
-      train_side_by_side(round.size(), side_by_side, hooks, [&](std::size_t k, const TrainHooks &on_member) {
-        const auto member = static_cast<std::uint64_t>(first) + k;
-        Member &m = round[k];
-        m.fit = fit_mlp(m.net, m.train, m.val, o, p.head, device, on_member, static_cast<int>(member),
-                        OwnGenerators{at::make_generator<at::CPUGeneratorImpl>(seed + member),
-                                      at::make_generator<at::CPUGeneratorImpl>(seed * 1000003u + member * 1009u)});
-      });
+      train_side_by_side(
+          round.size(), side_by_side, hooks,
+          [&](std::size_t k, const TrainHooks &on_member) {
+            const auto member = static_cast<std::uint64_t>(first) + k;
+            Member &m = round[k];
+            m.fit = fit_mlp(m.net, m.train, m.val, o, p.head, device, on_member, static_cast<int>(member),
+                            OwnGenerators{at::make_generator<at::CPUGeneratorImpl>(seed + member),
+                                          at::make_generator<at::CPUGeneratorImpl>(seed * 1000003u + member * 1009u)});
+          },
+          intra_threads);
       for (std::size_t k = 0; k < round.size(); ++k) keep(first + static_cast<int>(k), round[k]);
     }
   }

@@ -47,8 +47,7 @@ std::vector<int> hidden_sizes(const json &v) {
 }
 
 constexpr const char *kImageKeys =
-    "height, width, channels, resize, nulls, normalize, widths, flip, shift, erase_unattended, erase_from, "
-    "mask_attended";
+    "height, width, channels, resize, nulls, normalize, widths, flip, shift, erase_unattended, erase_from";
 
 void image_options(TabularOptions &o, const json &v) {
   const std::string hint =
@@ -91,11 +90,7 @@ void image_options(TabularOptions &o, const json &v) {
       s.erase_unattended = option_checks::in_range(x, name, 0, false, 1, false);
     } else if (key == "erase_from") {
       s.erase_from = option_checks::in_range(x, name, 0, false, 1, true);
-    } else if (key == "mask_attended") {
-      if (!o.classifier)
-        throw option_checks::bad(name, "applies to classifiers only",
-                                 "A masked picture's target is every class alike; a regressor has no such target.");
-      s.mask_attended = option_checks::in_range(x, name, 0, false, 1, false);
+
     } else {
       throw Error(ErrorKind::InvalidParameter, "unknown option \"" + name + "\"",
                   std::string("Known image options: ") + kImageKeys + ".");
@@ -228,7 +223,6 @@ void apply(TabularOptions &o, const std::string &key, const json &v) {
 TabularOptions parse_values(bool classifier, const json &user, bool in_search) {
   TabularOptions o;
   o.classifier = classifier;
-  if (!classifier) o.image.mask_attended = 0;  // no "every class alike" target
   // The preset first, so that any other key given beside it overrides it.
   if (user.contains("preset")) {
     apply(o, "preset", user.at("preset"));

@@ -505,7 +505,7 @@ torch::Tensor image_log_odds(Mlp &net, const torch::Tensor &pictures, Head head,
 // How many pictures' true class loses more probability when the most
 // attended cells are blacked out than when as many random cells are.
 double top_beats_random(Mlp &net, Head head, const torch::Tensor &pictures, const std::vector<long> &truth,
-                        double fraction, std::mt19937_64 &rng) {
+                        double fraction, std::mt19937_64 &rng, std::uint8_t fill) {
   const ImageSpec &spec = *net->shape().image;
   const int cells = spec.cells();
   const int k = std::max(1, static_cast<int>(std::lround(fraction * cells)));
@@ -529,8 +529,8 @@ double top_beats_random(Mlp &net, Head head, const torch::Tensor &pictures, cons
     std::shuffle(order.begin(), order.end(), rng);
     for (int j = 0; j < k; ++j) random_at[i][order[static_cast<std::size_t>(j)]] = true;
   }
-  const torch::Tensor top = black_out_cells(pictures, top_cells, spec),
-                      random = black_out_cells(pictures, random_cells, spec);
+  const torch::Tensor top = black_out_cells(pictures, top_cells, spec, fill),
+                      random = black_out_cells(pictures, random_cells, spec, fill);
   // The true class loses more probability under the top cells exactly when
   // its probability, or its log-odds, is lower there; compared as log-odds,
   // because a confident network's probabilities round to 1 under both masks
@@ -544,7 +544,7 @@ double top_beats_random(Mlp &net, Head head, const torch::Tensor &pictures, cons
 
 TabularScorer::Faithfulness TabularScorer::attention_faithfulness(
     const std::vector<std::optional<std::string>> &pictures, const std::vector<std::optional<std::string>> &labels,
-    double fraction, std::uint64_t seed) const {
+    double fraction, std::uint64_t seed, std::uint8_t fill) const {
   const Impl &m = *impl_;
   if (!has_image() || m.features.size() != 1 || m.kind != ModelKind::Classifier)
     throw Error(ErrorKind::InvalidParameter, "the attention check needs a classifier whose only feature is a picture");
@@ -572,8 +572,8 @@ TabularScorer::Faithfulness TabularScorer::attention_faithfulness(
         part_truth(truth.begin() + start, truth.begin() + end);
     const torch::Tensor x =
         image_tensor(pictures, part, *trained->shape().image, [](long r) { return "row " + std::to_string(r + 1); });
-    wins_trained += top_beats_random(trained, m.head, x, part_truth, fraction, rng);
-    wins_untrained += top_beats_random(untrained, m.head, x, part_truth, fraction, rng);
+    wins_trained += top_beats_random(trained, m.head, x, part_truth, fraction, rng, fill);
+    wins_untrained += top_beats_random(untrained, m.head, x, part_truth, fraction, rng, fill);
   }
   out.trained = wins_trained / static_cast<double>(rows.size());
   out.untrained = wins_untrained / static_cast<double>(rows.size());

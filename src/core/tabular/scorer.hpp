@@ -95,14 +95,17 @@ class TabularScorer {
   // `fraction` most attended cells blacked out, against the same number of
   // random cells blacked out. The share of pictures where the attended cells
   // cost more, for this model and for an untrained network of its shape
-  // (which should score about one half). Image-only models.
+  // (which should score about one half). Image-only models. `fill` is the
+  // 8-bit value the cells' pixels take: black, as xb_attention_faithfulness
+  // and training's erasing and masking use, or another for checking that
+  // the network did not merely learn what black cells mean.
   struct Faithfulness {
     long pictures = 0;
     double trained = NAN, untrained = NAN;
   };
   Faithfulness attention_faithfulness(const std::vector<std::optional<std::string>> &pictures,
                                       const std::vector<std::optional<std::string>> &labels, double fraction,
-                                      std::uint64_t seed) const;
+                                      std::uint64_t seed, std::uint8_t fill = 0) const;
 
  private:
   struct Impl;

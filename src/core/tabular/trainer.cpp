@@ -135,27 +135,15 @@ FitResult fit_mlp(Mlp &net, const TabularTensors &train_cpu, const TabularTensor
   const long erase_after = image ? erase_start_step(*image, steps_per_epoch * o.epochs) : 0;
   auto batch_loss = [&](const torch::Tensor &idx, const torch::Tensor &idx_on_cpu) {
     torch::Tensor images;
-    bool erasing = false;
     // Pictures stay in host memory (they may be large) and move a batch at a time.
     if (image) {
       images = augment_images(train.images.index_select(0, idx_on_cpu).to(device), *image, noise);
-      erasing = step++ >= erase_after;
-      if (image->erase_unattended > 0 && erasing) images = erase_unattended_cells(*net->image_encoder(), images, noise);
+      if (image->erase_unattended > 0 && step++ >= erase_after)
+        images = erase_unattended_cells(*net->image_encoder(), images, noise);
     }
-    const torch::Tensor dense = train.dense.index_select(0, idx), codes = train.codes.index_select(0, idx),
-                        target = train.target.index_select(0, idx), weight = train.weight.index_select(0, idx);
-    const double smoothing = o.classifier ? o.label_smoothing : 0;
-    if (o.classifier && erasing && image->mask_attended > 0) {
-      // The batch's first rows (its order is random) again, their most
-      // attended cells blacked out, in the same pass (one batch norm step).
-      const long n = idx.size(0), m = std::max(1L, std::lround(image->mask_attended * static_cast<double>(n)));
-      const torch::Tensor masked = black_out_attended_cells(*net->image_encoder(), images.narrow(0, 0, m));
-      const torch::Tensor out = net->forward(torch::cat({dense, dense.narrow(0, 0, m)}),
-                                             torch::cat({codes, codes.narrow(0, 0, m)}), torch::cat({images, masked}));
-      return weighted_loss(head, o.loss, out.narrow(0, 0, n), target, weight, smoothing) +
-             0.5 * weighted_loss(head, o.loss, out.narrow(0, n, m), target.narrow(0, 0, m), weight.narrow(0, 0, m), 1);
-    }
-    return weighted_loss(head, o.loss, net->forward(dense, codes, images), target, weight, smoothing);
+    auto out = net->forward(train.dense.index_select(0, idx), train.codes.index_select(0, idx), images);
+    return weighted_loss(head, o.loss, out, train.target.index_select(0, idx), train.weight.index_select(0, idx),
+                         o.classifier ? o.label_smoothing : 0);
   };
   auto val_loss = [&] { return val.rows() > 0 ? validation_loss(net, val, head, o.loss, device) : NAN; };
   return train_loop(*net, trainable, train.rows(), s, batch_loss, val_loss, hooks);

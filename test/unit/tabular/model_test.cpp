@@ -142,6 +142,9 @@ TEST(TabularModel, EnsembleMembersTrainSideBySideOnTwoThreads) {
   xb::unit::ProgressOnCaller progress;
   const TrainedTabular two = train_classifier(products(), o, RuntimeSettings{"cpu", 2}, progress.hooks());
   const TrainedTabular three = train_classifier(products(), o, RuntimeSettings{"cpu", 3}, {});
+  // One after the other on one thread, the members draw from the global
+  // generator instead: other numbers, so the two runs above were side by side.
+  EXPECT_NE(train_classifier(products(), o, cpu(), {}).epochs.front().train_loss, two.epochs.front().train_loss);
   EXPECT_EQ(progress.epochs, static_cast<int>(two.epochs.size()));
   EXPECT_FALSE(progress.elsewhere);
   ASSERT_EQ(two.epochs.size(), three.epochs.size());
