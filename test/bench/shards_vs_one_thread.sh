@@ -38,10 +38,10 @@ FROM (SELECT s, 50000 + 150000 * random() AS l, random() - 0.5 AS p FROM generat
      LATERAL (SELECT (w % 52 IN (0, 30, 42, 46))::int AS h) AS hh;
 ANALYZE many;
 CREATE TABLE rows8 AS
-SELECT i AS id, f[1] AS f1, f[2] AS f2, f[3] AS f3, f[4] AS f4, f[5] AS f5, f[6] AS f6, f[7] AS f7, f[8] AS f8,
+SELECT id, f[1] AS f1, f[2] AS f2, f[3] AS f3, f[4] AS f4, f[5] AS f5, f[6] AS f6, f[7] AS f7, f[8] AS f8,
        (f[1] + f[2] * f[3] - f[4] + 0.3 * random() > 0.5)::int AS label
-FROM generate_series(1, 200000) AS i,
-     LATERAL (SELECT array_agg(random() + 0 * i) AS f FROM generate_series(1, 8)) AS g;
+FROM (SELECT i AS id, ARRAY(SELECT random() + 0 * i FROM generate_series(1, 8)) AS f
+      FROM generate_series(1, 200000) AS i) AS g;
 ANALYZE rows8;
 SQL
 
