@@ -45,35 +45,33 @@ FROM (SELECT i AS id, ARRAY(SELECT random() + 0 * i FROM generate_series(1, 8)) 
 ANALYZE rows8;
 SQL
 
-# One training in a new session: "seconds last_train_loss runtime".
-train() {
+# One training in a new session with xb.threads = $1: $2 the model's name,
+# $3 the xb_train_* call. Prints "seconds last_train_loss runtime".
+timed_training() {
     psql -X -q -At -v ON_ERROR_STOP=1 <<SQL | tail -1
 SET xb.progress_every = 0;
 SET xb.threads = $1;
 SET client_min_messages = warning;
-SELECT xb_train_forecaster('many', 'many', 'date', 'weekly_sales', ARRAY['store'],
-  ARRAY['holiday_flag', 'temperature'], 28, 'gru',
-  '{"val_periods": 28, "test_periods": 28, "lookback": 28, "seed": 1, "epochs": 2, "ensemble": $2}') IS NOT NULL;
+SELECT $3 IS NOT NULL;
 SELECT round(m.train_seconds::numeric, 2) || ' ' ||
        (SELECT round(train_loss::numeric, 5) FROM xb.training_log l WHERE l.model_id = m.id
         ORDER BY member DESC, epoch DESC LIMIT 1) || ' ' || (m.lineage->>'runtime')
-FROM xb.models m WHERE m.name = 'many' ORDER BY m.version DESC LIMIT 1;
+FROM xb.models m WHERE m.name = '$2' ORDER BY m.version DESC LIMIT 1;
 SQL
 }
 
-# One classifier training in a new session: "seconds last_train_loss runtime".
+# The GRU on $1 threads, an ensemble of $2.
+train() {
+    timed_training "$1" many "xb_train_forecaster('many', 'many', 'date', 'weekly_sales', ARRAY['store'],
+      ARRAY['holiday_flag', 'temperature'], 28, 'gru',
+      '{\"val_periods\": 28, \"test_periods\": 28, \"lookback\": 28, \"seed\": 1, \"epochs\": 2, \"ensemble\": $2}')"
+}
+
+# The classifier on $1 threads, an ensemble of $2.
 train_classifier() {
-    psql -X -q -At -v ON_ERROR_STOP=1 <<SQL | tail -1
-SET xb.progress_every = 0;
-SET xb.threads = $1;
-SET client_min_messages = warning;
-SELECT xb_train_classifier('rows8', 'rows8', 'label', ARRAY['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'],
-  '{"hidden": [64, 32], "epochs": 3, "seed": 1, "ensemble": $2}') IS NOT NULL;
-SELECT round(m.train_seconds::numeric, 2) || ' ' ||
-       (SELECT round(train_loss::numeric, 5) FROM xb.training_log l WHERE l.model_id = m.id
-        ORDER BY member DESC, epoch DESC LIMIT 1) || ' ' || (m.lineage->>'runtime')
-FROM xb.models m WHERE m.name = 'rows8' ORDER BY m.version DESC LIMIT 1;
-SQL
+    timed_training "$1" rows8 "xb_train_classifier('rows8', 'rows8', 'label',
+      ARRAY['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'],
+      '{\"hidden\": [64, 32], \"epochs\": 3, \"seed\": 1, \"ensemble\": $2}')"
 }
 
 # One thread against two, alternating which runs first: $1 the training function, $2 the ensemble size.

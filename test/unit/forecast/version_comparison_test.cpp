@@ -38,6 +38,14 @@ SeriesRows weekly(int weeks, int series = 3) {
 // The spec's reading of the rows: the default fill and invalid.
 ForecastOptions spec() { return parse_forecast_options("auto", 4, "{}"); }
 
+// A small GRU of horizon 4 whose test split is the last 4 weeks.
+TrainedForecaster small_gru(const SeriesRows &rows) {
+  return train_forecaster(
+      rows,
+      parse_forecast_options("gru", 4, R"({"epochs": 3, "lookback": 8, "hidden": 8, "seed": 3, "test_periods": 4})"),
+      cpu(), {});
+}
+
 double metric(const TrainedForecaster &m, const std::string &split, const std::string &name) {
   for (const MetricRow &r : m.metrics)
     if (r.split == split && r.estimator == "model" && r.metric == name) return r.value;
@@ -70,10 +78,7 @@ TEST(VersionComparison, AStatisticalVersionAgainstItselfScoresWhatItsTestSplitSc
 // the rows: the first horizon of its test split, as training scored it.
 TEST(VersionComparison, ANetworkAgainstItselfScoresWhatItsTestSplitScored) {
   const SeriesRows rows = weekly(120);
-  const TrainedForecaster m = train_forecaster(
-      rows,
-      parse_forecast_options("gru", 4, R"({"epochs": 3, "lookback": 8, "hidden": 8, "seed": 3, "test_periods": 4})"),
-      cpu(), {});
+  const TrainedForecaster m = small_gru(rows);
   const VersionComparison c = compare_on_newest(m.blob, m.blob, rows, spec(), cpu(), {});
   EXPECT_EQ(c.points, 12);
   EXPECT_EQ(c.from, format_time(week(116)));
@@ -172,10 +177,7 @@ TEST(VersionComparison, ANetworkWhoseFallbackSeriesAreGoneIsComparedOnTheRest) {
 // the network's alone.
 TEST(VersionComparison, ACombinationIsScoredAsTheMixOfItsNetworkAndRecipes) {
   const SeriesRows rows = weekly(120);
-  const TrainedForecaster net = train_forecaster(
-      rows,
-      parse_forecast_options("gru", 4, R"({"epochs": 3, "lookback": 8, "hidden": 8, "seed": 3, "test_periods": 4})"),
-      cpu(), {});
+  const TrainedForecaster net = small_gru(rows);
   const TrainedForecaster stat =
       train_forecaster(rows, parse_forecast_options("auto", 4, R"({"networks": false, "test_periods": 4})"), cpu(), {});
   ModelBlob b = decode_blob(net.blob);
