@@ -90,7 +90,6 @@ void image_options(TabularOptions &o, const json &v) {
       s.erase_unattended = option_checks::in_range(x, name, 0, false, 1, false);
     } else if (key == "erase_from") {
       s.erase_from = option_checks::in_range(x, name, 0, false, 1, true);
-
     } else {
       throw Error(ErrorKind::InvalidParameter, "unknown option \"" + name + "\"",
                   std::string("Known image options: ") + kImageKeys + ".");
