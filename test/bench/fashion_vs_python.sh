@@ -12,6 +12,8 @@
 #              BENCH_NEIGHBOURS (1000) test pictures whose nearest training
 #              picture by embedding is looked up in SQL (among 10,000),
 #              BENCH_PYTHON (1; 0 skips the Python side),
+#              BENCH_ATTENTION_PNG: a file to write xb_attention_png of the
+#              first test picture to (scale 8; the README's docs/attention.png),
 #              XB_KEEP_CLUSTER=1 keeps the throwaway cluster.
 #
 # What it prints, one line each, ready to paste:
@@ -95,3 +97,8 @@ SELECT format('attention: masking the 20 %% most attended cells costs more than 
               round(trained::numeric, 4), pictures, round(untrained::numeric, 4))
 FROM xb_attention_faithfulness('fashion', \$\$SELECT image, article FROM fashion WHERE split = 'test'\$\$, 'article');
 SQL
+if [[ -n ${BENCH_ATTENTION_PNG:-} ]]; then
+    psql -X -q -At -c "SELECT encode(xb_attention_png('fashion', image, 8), 'hex') FROM fashion WHERE id = 60001" |
+        perl -ne 'chomp; print pack("H*", $_)' > "$BENCH_ATTENTION_PNG"
+    echo "attention picture: $BENCH_ATTENTION_PNG (test picture 60001, scale 8)"
+fi

@@ -125,6 +125,14 @@ int main(int argc, char **argv) {
       if (a > 0) entropy -= a * std::log(a);
     effective_cells += std::exp(entropy);
   }
+  // Untrained networks of other initial weights (the check's seed draws
+  // them): chance is 0.5 on average over them, not for every one.
+  std::vector<double> untrained;
+  for (std::uint64_t check_seed = 1; check_seed <= 8; ++check_seed)
+    untrained.push_back(scorer->attention_faithfulness(pictures, truth, 0.2, check_seed).untrained);
+  std::printf("untrained networks, check seeds 1-8:");
+  for (double u : untrained) std::printf(" %.4f", u);
+  std::printf(" (mean %.4f)\n", std::accumulate(untrained.begin(), untrained.end(), 0.0) / untrained.size());
   const double n = static_cast<double>(pictures.size());
   std::printf(
       "options %s: %zu epochs (best %d), %.0f s; %s accuracy %.4f on %zu; attention check trained %.4f untrained %.4f; "

@@ -8,7 +8,7 @@
 -- Runs in one transaction that is rolled back: nothing persists.
 \ir preamble.psql
 
-SELECT plan(31);
+SELECT plan(32);
 
 SET LOCAL xb.progress_every = 0;
 SET LOCAL xb.threads = 2;  -- both cores of the CI machine: LibTorch's default here is one
@@ -61,7 +61,22 @@ SELECT ok((SELECT bool_and(abs(total - 1) < 1e-4 AND low >= 0)
            FROM (SELECT (SELECT sum(w) FROM unnest(xb_attention('pgtap30_fashion', image)) w) AS total,
                         (SELECT min(w) FROM unnest(xb_attention('pgtap30_fashion', image)) w) AS low
                  FROM fashion WHERE split = 'test' AND id < 60021) a),
-          'the attention weights are positive and sum to 1');
+          'the attention weights are at least 0 and sum to 1');
+-- A cell of the 7 x 7 map is 4 x 4 pixels; those of one value (within 4
+-- levels: the black backdrop) get no attention, the others all of it.
+WITH pictures AS (
+  SELECT f.id, f.image, decode(p.pixels, 'hex') AS px FROM fashion f JOIN fashion_pixels p USING (id)
+  WHERE f.split = 'test' AND f.id < 60021),
+spans AS (
+  SELECT id, c, max(get_byte(px, ((c / 7) * 4 + dy) * 28 + (c % 7) * 4 + dx))
+              - min(get_byte(px, ((c / 7) * 4 + dy) * 28 + (c % 7) * 4 + dx)) AS span
+  FROM pictures, generate_series(0, 48) c, generate_series(0, 3) dy, generate_series(0, 3) dx GROUP BY id, c),
+weights AS (
+  SELECT id, a.c - 1 AS c, a.w FROM pictures, unnest(xb_attention('pgtap30_fashion', image)) WITH ORDINALITY a(w, c))
+SELECT ok((SELECT count(*) FILTER (WHERE span <= 4) > 100 AND bool_and(w = 0) FILTER (WHERE span <= 4)
+                  AND abs(sum(w) FILTER (WHERE span > 4) - 20) < 1e-3
+           FROM spans JOIN weights USING (id, c)),
+          'the blank cells of 20 pictures get no attention, their other cells all of it');
 SELECT is((SELECT substr(xb_attention_png('pgtap30_fashion', image), 1, 8) FROM fashion WHERE id = 60001),
           '\x89504e470d0a1a0a'::bytea, 'xb_attention_png returns a PNG');
 SELECT ok((SELECT length(xb_attention_png('pgtap30_fashion', image, 8)) > length(xb_attention_png('pgtap30_fashion', image, 2))
@@ -83,14 +98,15 @@ SELECT cmp_ok((SELECT avg((article = neighbour)::int) FROM nearest), '>=', 0.75:
 SELECT '# nearest neighbour agreement ' || round(avg((article = neighbour)::int), 3) FROM nearest \g /dev/stderr
 
 -- The attention check: blacking out the most attended fifth of the map
--- costs the true class more than a random fifth more often for the trained
--- network than for an untrained one of the same shape (a coin toss). The
--- issue's bar (at least 80 % of pictures) is not met: see the README.
+-- costs the true class more than a random fifth on at least 80 % of the
+-- pictures (the issue's bar; 0.927 here), and more often than for an
+-- untrained network of the same shape (a coin toss on average over its
+-- initial weights; this one draws 0.59).
 CREATE TEMP TABLE faithful AS
 SELECT * FROM xb_attention_faithfulness('pgtap30_fashion', $$SELECT image, article FROM fashion WHERE split = 'test' AND id <= 60300$$, 'article');
 SELECT is((SELECT pictures FROM faithful), 300::bigint, 'the attention check reads every labelled picture');
-SELECT ok((SELECT trained >= untrained + 0.05 FROM faithful),
-          'masking the most attended cells costs more than random cells more often than for an untrained network');
+SELECT ok((SELECT trained >= 0.8 AND trained >= untrained + 0.05 FROM faithful),
+          'masking the most attended cells costs more than random cells for at least 80 % of pictures, more often than for an untrained network');
 SELECT ok((SELECT untrained BETWEEN 0.3 AND 0.7 FROM faithful), 'for an untrained network the attention check is near chance');
 SELECT '# attention faithfulness: trained ' || round(trained::numeric, 3) || ', untrained ' || round(untrained::numeric, 3) FROM faithful \g /dev/stderr
 

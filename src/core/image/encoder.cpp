@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "core/common/error.hpp"
@@ -31,12 +32,62 @@ ImageEncoderImpl::ImageEncoderImpl(const ImageSpec &spec) : spec_(spec) {
   std_ = torch::tensor(sd).reshape({1, spec.channels, 1, 1});
 }
 
+namespace {
+
+// Each input pixel's cell of the final map [H * W] (long, on the pixels' device).
+torch::Tensor pixel_cells(const ImageSpec &spec, long h, long w, const torch::Device &device) {
+  const long mw = spec.map_width();
+  std::vector<long> cell_of(static_cast<std::size_t>(h * w));
+  for (long y = 0; y < h; ++y)
+    for (long x = 0; x < w; ++x)
+      cell_of[static_cast<std::size_t>(y * w + x)] =
+          spec.cell_row(static_cast<int>(y)) * mw + spec.cell_column(static_cast<int>(x));
+  return torch::tensor(cell_of, torch::kLong).to(device);
+}
+
+// [N, cells] bool: the cells whose pixels span at most kBlankCellRange levels in every channel.
+torch::Tensor blank_cells(const torch::Tensor &pixels, const ImageSpec &spec) {
+  const long n = pixels.size(0), c = pixels.size(1), h = pixels.size(2), w = pixels.size(3);
+  if (h != spec.height || w != spec.width)  // else a cell could have no pixel
+    throw Error(ErrorKind::Internal, "pictures of " + std::to_string(h) + " x " + std::to_string(w) +
+                                         " pixels for an encoder of " + std::to_string(spec.height) + " x " +
+                                         std::to_string(spec.width));
+  // Each cell's pixels [cells, most in a cell], short rows padded with the
+  // cell's first pixel, which leaves its highest and lowest value as they are.
+  std::vector<std::vector<long>> members(static_cast<std::size_t>(spec.cells()));
+  for (long y = 0; y < h; ++y)
+    for (long x = 0; x < w; ++x)
+      members[static_cast<std::size_t>(spec.cell_row(static_cast<int>(y)) * spec.map_width() +
+                                       spec.cell_column(static_cast<int>(x)))]
+          .push_back(y * w + x);
+  std::size_t most = 0;
+  for (const auto &m : members) most = std::max(most, m.size());
+  std::vector<long> index;
+  for (auto &m : members) {
+    m.resize(most, m.front());
+    index.insert(index.end(), m.begin(), m.end());
+  }
+  const torch::Tensor grouped = pixels.reshape({n * c, h * w})
+                                    .index_select(1, torch::tensor(index, torch::kLong).to(pixels.device()))
+                                    .view({n, c, spec.cells(), static_cast<long>(most)})
+                                    .to(torch::kShort);
+  return (grouped.amax(3) - grouped.amin(3)).le(kBlankCellRange).all(1);
+}
+
+}  // namespace
+
 ImageEncoding ImageEncoderImpl::forward(const torch::Tensor &pixels) {
   const auto device = pixels.device();
   torch::Tensor x = (pixels.to(torch::kFloat) / 255.0 - mean_.to(device)) / std_.to(device);
-  torch::Tensor map = blocks_->forward(x);                                     // [N, E, h, w]
-  torch::Tensor weights = torch::softmax(score_->forward(map).flatten(1), 1);  // [N, h*w]
-  torch::Tensor embedding = (map.flatten(2) * weights.unsqueeze(1)).sum(2);    // [N, E]
+  torch::Tensor map = blocks_->forward(x);                 // [N, E, h, w]
+  torch::Tensor scores = score_->forward(map).flatten(1);  // [N, h*w]
+  if (!spec_.attend_blank) {
+    torch::Tensor blank = blank_cells(pixels, spec_);
+    blank.logical_and_(blank.logical_not().any(1, true));  // a picture blank everywhere keeps every cell
+    scores = scores.masked_fill(blank, -std::numeric_limits<float>::infinity());
+  }
+  torch::Tensor weights = torch::softmax(scores, 1);                         // [N, h*w]
+  torch::Tensor embedding = (map.flatten(2) * weights.unsqueeze(1)).sum(2);  // [N, E]
   return {embedding, weights};
 }
 
@@ -116,14 +167,9 @@ long erase_start_step(const ImageSpec &spec, long planned_steps) {
 
 torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &cells, const ImageSpec &spec,
                               std::uint8_t fill) {
-  const long mw = spec.map_width(), h = pixels.size(2), w = pixels.size(3);
-  std::vector<long> cell_of(static_cast<std::size_t>(h * w));  // each pixel's cell
-  for (long y = 0; y < h; ++y)
-    for (long x = 0; x < w; ++x)
-      cell_of[static_cast<std::size_t>(y * w + x)] =
-          spec.cell_row(static_cast<int>(y)) * mw + spec.cell_column(static_cast<int>(x));
+  const long h = pixels.size(2), w = pixels.size(3);
   const torch::Tensor per_pixel =
-      cells.index_select(1, torch::tensor(cell_of, torch::kLong).to(pixels.device())).view({pixels.size(0), 1, h, w});
+      cells.index_select(1, pixel_cells(spec, h, w, pixels.device())).view({pixels.size(0), 1, h, w});
   return pixels.masked_fill(per_pixel, fill);
 }
 

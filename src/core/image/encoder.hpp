@@ -2,7 +2,8 @@
 // ReLU, 2x2 max pooling in the first ImageSpec::pools() of them) with no
 // fully connected layer, then attention pooling over the final feature map:
 // a learned score per cell (a 1x1 convolution), softmax weights over the
-// cells, and the weighted sum of the cells' features as the embedding.
+// cells (blank cells left out unless spec.attend_blank), and the weighted
+// sum of the cells' features as the embedding.
 // Core-internal (torch).
 #pragma once
 #include "core/common/torch_api.hpp"
@@ -19,7 +20,7 @@ namespace xb {
 
 struct ImageEncoding {
   torch::Tensor embedding;  // [N, widths.back()]
-  torch::Tensor attention;  // [N, map_height * map_width], each row sums to 1
+  torch::Tensor attention;  // [N, map_height * map_width], each row sums to 1; 0 on blank cells
 };
 
 class ImageEncoderImpl : public torch::nn::Module {

@@ -65,7 +65,8 @@ json ImageSpec::to_json() const {
           {"flip", flip},
           {"shift", shift},
           {"erase_unattended", erase_unattended},
-          {"erase_from", erase_from}};
+          {"erase_from", erase_from},
+          {"attend_blank", attend_blank}};
 }
 
 ImageSpec ImageSpec::from_json(const json &j) {
@@ -108,6 +109,12 @@ ImageSpec ImageSpec::from_json(const json &j) {
     };
     s.erase_unattended = added_later("erase_unattended");
     s.erase_from = added_later("erase_from");
+    // Absent: the versions before it attended blank cells too.
+    const json attend_blank = j.value("attend_blank", json(true));
+    if (!attend_blank.is_boolean())
+      throw Error(ErrorKind::CorruptModel, "model state is invalid: image attend_blank is not true or false",
+                  "Retrain the model.");
+    s.attend_blank = attend_blank.get<bool>();
   } catch (const json::exception &e) {
     throw Error(ErrorKind::CorruptModel, std::string("model state is invalid: ") + e.what(), "Retrain the model.");
   }

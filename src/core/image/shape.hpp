@@ -20,6 +20,9 @@ namespace xb {
 inline constexpr int kMaxImageSide = 512;      // network input height and width
 inline constexpr int kMaxImageChannels = 512;  // convolution widths
 inline constexpr int kImageBlocks = 5;
+// A cell of the final map is blank when its pixels span at most this many
+// levels (of 255) in every channel: the backdrop, with a JPEG's noise.
+inline constexpr int kBlankCellRange = 4;
 // What one picture's forward pass may hold (three tensors of float per
 // block): the same bound for training options and for an imported blob, so
 // a blob cannot declare an encoder whose scoring needs gigabytes a picture.
@@ -50,6 +53,11 @@ struct ImageSpec {
   // erasing by it then is random erasing, which the attention check showed
   // to hurt. 1/3 was chosen on held-out training pictures (README).
   double erase_from = 1.0 / 3.0;
+  // Whether the attention may weigh blank cells: cells whose pixels are all
+  // of one value (within kBlankCellRange), the backdrop of a product
+  // picture. Off, a blank cell gets no weight (a picture blank everywhere
+  // keeps them all), so the attention stays on the article.
+  bool attend_blank = false;
 
   // As many poolings as keep the final map at least 7 x 7 (or no pooling for
   // inputs smaller than that), at most one per block.

@@ -47,7 +47,8 @@ std::vector<int> hidden_sizes(const json &v) {
 }
 
 constexpr const char *kImageKeys =
-    "height, width, channels, resize, nulls, normalize, widths, flip, shift, erase_unattended, erase_from";
+    "height, width, channels, resize, nulls, normalize, widths, flip, shift, erase_unattended, erase_from, "
+    "attend_blank";
 
 void image_options(TabularOptions &o, const json &v) {
   const std::string hint =
@@ -90,6 +91,9 @@ void image_options(TabularOptions &o, const json &v) {
       s.erase_unattended = option_checks::in_range(x, name, 0, false, 1, false);
     } else if (key == "erase_from") {
       s.erase_from = option_checks::in_range(x, name, 0, false, 1, true);
+    } else if (key == "attend_blank") {
+      if (!x.is_boolean()) throw option_checks::bad(name, "must be true or false");
+      s.attend_blank = x.get<bool>();
     } else {
       throw Error(ErrorKind::InvalidParameter, "unknown option \"" + name + "\"",
                   std::string("Known image options: ") + kImageKeys + ".");

@@ -228,21 +228,25 @@ TEST(ImageModel, CraftedImageSpecsAreRefused) {
   refused([](nlohmann::json &s) { s["shape"]["image"]["erase_from"] = 1; }, "erasing never starting");
   refused([](nlohmann::json &s) { s["shape"]["image"]["erase_from"] = -0.5; }, "erasing starting before training");
   refused([](nlohmann::json &s) { s["shape"]["image"]["erase_from"] = nullptr; }, "erasing start not a number");
+  refused([](nlohmann::json &s) { s["shape"]["image"]["attend_blank"] = 1; }, "attend_blank not true or false");
   EXPECT_NO_THROW(TabularScorer::load(blob, cpu()));
   // Blobs trained before the options existed have no such keys.
   EXPECT_NO_THROW(TabularScorer::load(reseal([](nlohmann::json &s) {
                                         s["shape"]["image"].erase("erase_unattended");
                                         s["shape"]["image"].erase("erase_from");
+                                        s["shape"]["image"].erase("attend_blank");
                                       }),
                                       cpu()));
   nlohmann::json old_spec = ImageSpec().to_json();
   old_spec.erase("erase_unattended");
   old_spec.erase("erase_from");
+  old_spec.erase("attend_blank");
   old_spec["mean"] = {0.5};
   old_spec["std"] = {0.25};
   old_spec["height"] = old_spec["width"] = 28;
   EXPECT_EQ(ImageSpec::from_json(old_spec).erase_unattended, 0) << "a blob from before the option did not erase";
   EXPECT_EQ(ImageSpec::from_json(old_spec).erase_from, 0) << "a blob from before the option erased from the first step";
+  EXPECT_TRUE(ImageSpec::from_json(old_spec).attend_blank) << "a blob from before the option attended blank cells";
 
   // A deviation that is positive but tiny loads, and drives the encoder's
   // values past the float range: explaining or checking the attention is a
@@ -432,4 +436,53 @@ TEST(ImageModel, ErasingOutsideTheAttentionSparesTheAttendedCellsAndTheBatchNorm
   EXPECT_EQ(erase_start_step(spec, 0), 0);
   spec.erase_from = 0;
   EXPECT_EQ(erase_start_step(spec, 300), 0) << "from the first step, as before the option";
+}
+
+TEST(ImageModel, TheAttentionLeavesBlankCellsOut) {
+  // A cell whose pixels span at most kBlankCellRange levels in every channel
+  // (a backdrop of any shade, a JPEG's noise) gets no attention and the
+  // others share all of it; a picture blank everywhere spreads it over every
+  // cell; with attend_blank the blank cells get their share as before.
+  torch::manual_seed(7);
+  ImageSpec spec = grey_28();
+  EXPECT_FALSE(parse_tabular_options(true, "{}").image.attend_blank)
+      << "the default, chosen on held-out training pictures (README)";
+  EXPECT_TRUE(parse_tabular_options(true, R"({"image": {"attend_blank": true}})").image.attend_blank);
+  EXPECT_THROW(parse_tabular_options(true, R"({"image": {"attend_blank": 1}})"), Error);
+  ImageEncoder encoder(spec);
+  encoder->eval();
+  torch::NoGradGuard no_grad;
+  torch::Tensor pixels = torch::zeros({3, 1, 28, 28}, torch::kUInt8);
+  // Picture 0: ink in the map's first three rows of cells; a white backdrop
+  // in its last row; a cell of noise within the range in the middle.
+  pixels[0][0].narrow(0, 0, 12).copy_(torch::randint(0, 256, {12, 28}).to(torch::kUInt8));
+  pixels[0][0].narrow(0, 24, 4).fill_(250);
+  pixels[0][0].narrow(0, 12, 4).narrow(1, 12, 4).copy_(torch::randint(100, 100 + kBlankCellRange + 1, {4, 4}));
+  // Picture 1 is black everywhere; picture 2 has one pixel of ink, in cell (5, 5).
+  pixels[2][0][21][22] = 9;
+  const torch::Tensor attention = encoder->forward(pixels).attention;
+  for (long i = 0; i < 3; ++i) EXPECT_NEAR(attention[i].sum().item<double>(), 1.0, 1e-5) << i;
+  for (long c = 0; c < 49; ++c) {
+    EXPECT_EQ(attention[0][c].item<float>() > 0, c < 21) << "cell " << c;
+    EXPECT_GT(attention[1][c].item<float>(), 0) << "a picture blank everywhere, cell " << c;
+    EXPECT_EQ(attention[2][c].item<float>(), c == 40 ? 1.0f : 0.0f) << "cell " << c;
+  }
+  spec.attend_blank = true;
+  ImageEncoder everywhere(spec);
+  everywhere->eval();
+  EXPECT_GT(everywhere->forward(pixels).attention[0].min().item<float>(), 0) << "attend_blank";
+
+  // Sides the pooling does not divide: ink in the last row and column, which
+  // the pooling drops, lies in the last cell; in colour, ink in one channel.
+  spec = grey_28();
+  spec.height = spec.width = 30;
+  spec.channels = 3;
+  spec.mean = {0.5, 0.5, 0.5};
+  spec.std = {0.25, 0.25, 0.25};
+  ImageEncoder uneven(spec);
+  uneven->eval();
+  torch::Tensor colour = torch::full({1, 3, 30, 30}, 200, torch::kUInt8);
+  colour[0][2][29][29] = 0;
+  const torch::Tensor last = uneven->forward(colour).attention[0];
+  EXPECT_EQ(last[48].item<float>(), 1.0f);
 }
