@@ -97,8 +97,8 @@ int main(int argc, char **argv) {
   for (std::size_t i = 0; i < predictions.size(); ++i) right += predictions[i].label == *truth[i];
   const auto faithful = scorer->attention_faithfulness(pictures, truth, 0.2, 42);
   // The same check with the cells grey (128) instead of black: training
-  // erases and masks with black, so a network could have learnt what black
-  // cells mean rather than where the class is.
+  // erases with black, so a network could have learnt what black cells mean
+  // rather than where the class is.
   const auto grey = scorer->attention_faithfulness(pictures, truth, 0.2, 42, 128);
 
   // Of each picture's most attended fifth of the 7 x 7 map: how many cells

@@ -34,15 +34,14 @@ ImageEncoderImpl::ImageEncoderImpl(const ImageSpec &spec) : spec_(spec) {
 
 namespace {
 
-// Each input pixel's cell of the final map [H * W] (long, on the pixels' device).
-torch::Tensor pixel_cells(const ImageSpec &spec, long h, long w, const torch::Device &device) {
-  const long mw = spec.map_width();
+// Each input pixel's cell of the final map, row-major over the H x W pixels.
+std::vector<long> cell_of_pixels(const ImageSpec &spec, long h, long w) {
   std::vector<long> cell_of(static_cast<std::size_t>(h * w));
   for (long y = 0; y < h; ++y)
     for (long x = 0; x < w; ++x)
       cell_of[static_cast<std::size_t>(y * w + x)] =
-          spec.cell_row(static_cast<int>(y)) * mw + spec.cell_column(static_cast<int>(x));
-  return torch::tensor(cell_of, torch::kLong).to(device);
+          spec.cell_row(static_cast<int>(y)) * spec.map_width() + spec.cell_column(static_cast<int>(x));
+  return cell_of;
 }
 
 // [N, cells] bool: the cells whose pixels span at most kBlankCellRange levels in every channel.
@@ -55,11 +54,9 @@ torch::Tensor blank_cells(const torch::Tensor &pixels, const ImageSpec &spec) {
   // Each cell's pixels [cells, most in a cell], short rows padded with the
   // cell's first pixel, which leaves its highest and lowest value as they are.
   std::vector<std::vector<long>> members(static_cast<std::size_t>(spec.cells()));
-  for (long y = 0; y < h; ++y)
-    for (long x = 0; x < w; ++x)
-      members[static_cast<std::size_t>(spec.cell_row(static_cast<int>(y)) * spec.map_width() +
-                                       spec.cell_column(static_cast<int>(x)))]
-          .push_back(y * w + x);
+  const std::vector<long> cell_of = cell_of_pixels(spec, h, w);
+  for (std::size_t pixel = 0; pixel < cell_of.size(); ++pixel)
+    members[static_cast<std::size_t>(cell_of[pixel])].push_back(static_cast<long>(pixel));
   std::size_t most = 0;
   for (const auto &m : members) most = std::max(most, m.size());
   std::vector<long> index;
@@ -169,7 +166,8 @@ torch::Tensor black_out_cells(const torch::Tensor &pixels, const torch::Tensor &
                               std::uint8_t fill) {
   const long h = pixels.size(2), w = pixels.size(3);
   const torch::Tensor per_pixel =
-      cells.index_select(1, pixel_cells(spec, h, w, pixels.device())).view({pixels.size(0), 1, h, w});
+      cells.index_select(1, torch::tensor(cell_of_pixels(spec, h, w), torch::kLong).to(pixels.device()))
+          .view({pixels.size(0), 1, h, w});
   return pixels.masked_fill(per_pixel, fill);
 }
 
